@@ -1,0 +1,112 @@
+/*
+ * audit.h - one audit run: inputs through every stage into a result.
+ *
+ * aud_run() expands nothing (paths are already expanded, paths.h): for each
+ * input it streams lines (input.h, lines.h), detects or applies the format
+ * (format.h), classifies and judges every event (engine.h), then joins the
+ * threads' findings and window records and judges the windows (windows.h).
+ * Inputs are spread over opts->jobs worker threads; results are joined in
+ * input order and sorted, so the result is identical for any -j.
+ *
+ * The result owns everything it points to; aud_result_release() frees it.
+ */
+#ifndef DPF_AUDIT_H
+#define DPF_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "engine.h"
+#include "filter.h"
+#include "findings.h"
+#include "format.h"
+#include "policy.h"
+
+#define AUD_EXAMPLES 3
+
+struct aud_example {
+	uint64_t line;
+	sv text;	/* unredacted, truncated to 200 bytes; writers redact */
+};
+
+struct aud_input {
+	const char *path;		/* as given / found ("-" for stdin) */
+	uint64_t size;			/* bytes on disk (compressed), 0 for a pipe */
+	const char *compression;	/* "gzip", "plain" */
+	const char *format;		/* format name, or NULL if none detected */
+	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
+	bool complete;			/* read to the end without damage */
+	const char *error;		/* why not complete (NULL if complete) */
+	uint64_t error_offset;		/* compressed byte offset of the damage */
+	bool has_time;
+	int64_t tmin, tmax;		/* time range of its events */
+	char sha256[65];		/* of the bytes on disk; "" if unreadable */
+	struct aud_example unparsed_ex[AUD_EXAMPLES];
+	size_t nunparsed_ex;
+	struct aud_example overlong_ex[AUD_EXAMPLES];
+	size_t noverlong_ex;
+};
+
+/* A regex that hit its match limit, reported once. */
+struct aud_limit {
+	const char *where;		/* "rules/x.rules:12" */
+	unsigned long hits;
+};
+
+struct aud_result {
+	struct aud_input *inputs;
+	size_t ninputs;
+	struct fnd_list findings;	/* sorted; filtered by opts->filter */
+	size_t findings_filtered_out;	/* judged but not selected by the filters */
+
+	/* Coverage (all inputs). */
+	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
+	uint64_t failed_requests;	/* status >= 400 */
+	uint64_t transfers;		/* export/transfer events */
+	/* Events that could test each principle (SPEC §5 "events assessed"). */
+	uint64_t assessed[PR_COUNT];
+	/* Personal-data reads per UTC hour of day, and findings per hour. */
+	uint64_t reads_by_hour[24];
+	uint64_t findings_by_hour[24];
+	bool has_time;
+	int64_t tmin, tmax;
+
+	struct aud_limit *limits;
+	size_t nlimits;
+	bool incomplete;		/* some input not read whole */
+
+	struct arena arena;
+};
+
+/* Called for every event that passes the filters (from worker threads). */
+typedef void (*aud_event_fn)(void *arg, unsigned worker, const struct event *ev,
+			     const struct eng_verdict *v);
+
+struct aud_options {
+	const char *format;	/* -F NAME, or NULL: detect per input */
+	size_t max_line;	/* 0: LR_DEFAULT_MAX */
+	unsigned jobs;		/* 0: number of CPUs */
+	bool progress;		/* draw progress on stderr */
+	int year;		/* for syslog without a year; 0: the file's mtime */
+	struct filter filter;
+	aud_event_fn on_event;	/* may be NULL */
+	void *on_event_arg;
+};
+
+/*
+ * Run the audit.  Returns 0 (the result may still be incomplete: see
+ * res->incomplete) or -1 with err on a setup failure (nothing scanned).
+ * Per-input problems never fail the run; they are in res->inputs[i].
+ */
+int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct eng *eng,
+	    const char *const *paths, size_t npaths, const struct aud_options *opts,
+	    struct aud_result *res, struct diag *err);
+void aud_result_release(struct aud_result *res);
+
+/* Number of CPUs online (>= 1). */
+unsigned aud_cpus(void);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: analyzer/checks.c (to be written) */
+typedef int dpf_placeholder_t;

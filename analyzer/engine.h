@@ -1,0 +1,59 @@
+/*
+ * engine.h - stage 4: the rules engine.  An event in, findings out.
+ *
+ * eng_classify() decides what an event touches (categories, subject) and
+ * whether it is a personal-data read; eng_judge() applies every per-event
+ * check of SPEC §4 "Semantics" (1-7, 9 and custom checks) and records what
+ * the windowed checks (excessive-access, failed-access-burst) need into a
+ * struct win_log (windows.h), judged later over time-sorted records.
+ *
+ * A struct eng is built from the policy once and shared read-only by all
+ * threads; each thread has a struct eng_thread (regex match data, scratch).
+ * Neither function allocates per event except to store findings.
+ */
+#ifndef DPF_ENGINE_H
+#define DPF_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "event.h"
+#include "findings.h"
+#include "policy.h"
+
+struct eng;
+struct eng_thread;
+struct win_log;
+
+struct eng *eng_new(const struct policy *pol, struct diag *err);
+void eng_free(struct eng *e);
+struct eng_thread *eng_thread_new(const struct eng *e);
+void eng_thread_free(struct eng_thread *t);
+
+/*
+ * Set ev->categories (every category one of whose matchers matches),
+ * ev->f[EVF_SUBJECT] when the format gave none (the first `subject` group
+ * of a matching pattern, categories in file order), and ev->pd_read.
+ */
+void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t);
+
+/* What the engine concluded about one event (for trace and tests). */
+struct eng_verdict {
+	int role;		/* role index judged under, or -1 */
+	uint32_t fired;		/* bit per built-in check that fired (1u << CHK_...) */
+	unsigned custom_fired;	/* custom checks that fired */
+	int purpose;		/* purpose named by the reason, or -1 */
+	bool justified;		/* a read with a verified or inferred reason */
+	bool inferred;		/* justified by inference from evidence */
+	sv justified_by;	/* evidence key (ticket id), valid until next event */
+};
+
+/*
+ * Judge one classified event: append findings to out, record window data
+ * into wl (may be NULL: windowed checks off), fill *v (may be NULL).
+ */
+void eng_judge(const struct eng *e, const struct event *ev, struct eng_thread *t,
+	       struct fnd_list *out, struct win_log *wl, struct eng_verdict *v);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * escape.h - one escaper per output language.
+ *
+ * Log bytes are hostile: every escaper takes arbitrary bytes (NUL, control
+ * characters, invalid UTF-8) and writes valid output.  Invalid UTF-8
+ * sequences are replaced with U+FFFD, never copied raw.
+ */
+#ifndef DPF_ESCAPE_H
+#define DPF_ESCAPE_H
+
+#include <stdio.h>
+
+#include "buf.h"
+#include "sv.h"
+
+/* JSON string contents (no quotes): \" \\ \n \u00XX for controls. */
+void esc_json(FILE *out, sv s);
+/* A quoted JSON string, "null" handling left to the caller. */
+void esc_json_str(FILE *out, sv s);
+/* XML text and attribute values (&amp; &lt; &gt; &quot; &apos;); characters not allowed in XML 1.0 become U+FFFD. */
+void esc_xml(FILE *out, sv s);
+/* HTML text and attribute values. */
+void esc_html(FILE *out, sv s);
+/* One CSV field (RFC 4180): quoted when needed, "" for quotes; a leading = + - @ is prefixed with ' (formula injection). */
+void esc_csv(FILE *out, sv s);
+/* Markdown table cell: | and backslash escaped, newlines as spaces. */
+void esc_markdown(FILE *out, sv s);
+/* Terminal text: control characters shown as \xNN, invalid UTF-8 as U+FFFD. */
+void esc_text(FILE *out, sv s);
+
+/* Replace invalid UTF-8 with U+FFFD into b (for buffers built before escaping). */
+void esc_utf8_fix(struct buf *b, sv s);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: analyzer/expect.c (to be written) */
+typedef int dpf_placeholder_t;

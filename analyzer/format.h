@@ -1,0 +1,86 @@
+/*
+ * format.h - stage 3: log line formats, built-in and rule-defined.
+ *
+ * A format turns one line (or one multi-line record) into a struct event
+ * (event.h) without allocating: views into the line, numbers and times
+ * converted in place.  Built-in formats: "common", "combined",
+ * "vhost_combined" (Apache/nginx, extra trailing fields accepted), "json",
+ * "logfmt", "pgaudit", "syslog" (RFC 3164/5424 wrapping any other format:
+ * named "syslog+INNER" once detected).  Rule-defined formats ([format NAME]
+ * sections, type regex/json/logfmt) are added after the built-ins and take
+ * precedence in detection when they parse as many lines.
+ *
+ * A struct fmt_set is built once from the policy and shared read-only by all
+ * threads; per-thread scratch (regex match data, URL-decoding buffer, JSON
+ * parser state) lives in a struct fmt_thread.
+ */
+#ifndef DPF_FORMAT_H
+#define DPF_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "event.h"
+#include "policy.h"
+#include "sv.h"
+
+struct fmt_thread;
+struct fmt_set;
+
+struct fmt {
+	const char *name;
+	/*
+	 * Records continue on following lines that start with a tab (pgAudit
+	 * statements): the caller joins them (with '\n') before parse(), and
+	 * the event's line is the first line's number.
+	 */
+	bool multiline;
+	/*
+	 * Parse a line into ev (already ev_reset by the caller; ev->raw, file
+	 * and line set).  Sets fields, time, status, raw action and the mapped
+	 * ev->action.  Returns false if the line is not in this format.
+	 */
+	bool (*parse)(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+	const struct pol_format *pf;	/* rule-defined formats; NULL for built-ins */
+	const struct fmt *inner;	/* syslog+INNER: the wrapped format */
+	void *impl;			/* format-private, read-only after build */
+};
+
+/* Build the set: built-ins plus the policy's formats.  NULL + err on failure. */
+struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err);
+void fmt_set_free(struct fmt_set *s);
+
+/* A format by name (built-in or rule-defined, "syslog+combined" too), or NULL. */
+const struct fmt *fmt_by_name(const struct fmt_set *s, const char *name);
+/* Names of every selectable format, for --help and errors. */
+size_t fmt_names(const struct fmt_set *s, const char **names, size_t max);
+
+/*
+ * Detect the format of an input from its first lines: the format that
+ * parses the most of them (ties: rule-defined before built-in, then the
+ * more specific built-in: vhost_combined > combined > common).  NULL if
+ * none parses any line.
+ */
+const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
+			     struct fmt_thread *t);
+
+/* Parse with f: resets ev (keeping raw/file/line) and calls f->parse. */
+bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+
+struct fmt_thread *fmt_thread_new(void);
+void fmt_thread_free(struct fmt_thread *t);
+/* Year for timestamps that have none (syslog RFC 3164), per input. */
+void fmt_thread_set_year(struct fmt_thread *t, int year);
+
+/*
+ * The value of query parameter `name` in a resource ("/a?x=1&reason=T-1"),
+ * percent- and plus-decoded into the thread's scratch (valid until the next
+ * line).  Empty view if absent.
+ */
+sv fmt_query_param(sv resource, sv name, struct fmt_thread *t);
+
+/* Map a raw method/class to an action with the default web/SQL table. */
+enum ev_action fmt_default_action(sv raw);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: analyzer/format_clf.c (to be written) */
+typedef int dpf_placeholder_t;

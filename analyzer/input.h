@@ -1,0 +1,70 @@
+/*
+ * input.h - stage 1: a byte stream from one file or stdin, decompressed.
+ *
+ * Compression is detected from the content (gzip magic 1f 8b), never the
+ * name.  Gzip is streamed with fixed buffers; every member of a multi-member
+ * file is read.  Damage never stops the stream silently: a truncated stream,
+ * a bad CRC or ISIZE, a corrupt deflate block, or trailing bytes that are
+ * neither another member nor all-zero padding end the stream and are
+ * recorded in inp_damage() with the compressed byte offset.  Everything
+ * decoded before the damage has been returned to the caller.
+ *
+ * Memory is fixed per open input (about 2 x INP_BUFSZ); nothing grows with
+ * the size of the file.
+ */
+#ifndef DPF_INPUT_H
+#define DPF_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+#define INP_BUFSZ (256 * 1024)
+
+enum inp_kind {
+	INP_PLAIN,
+	INP_GZIP,
+};
+
+struct inp;
+
+/*
+ * Open path ("-" is standard input).  On failure returns NULL and fills err
+ * with "PATH: strerror".  The caller owns the result (inp_close).
+ */
+struct inp *inp_open(const char *path, struct diag *err);
+
+/*
+ * Read up to n decompressed bytes into dst.  Returns the number of bytes
+ * (> 0), or 0 at the end of the stream - clean or damaged, see inp_damaged().
+ * Never returns a negative value: read errors are damage too.
+ */
+size_t inp_read(struct inp *in, char *dst, size_t n);
+
+enum inp_kind inp_kind(const struct inp *in);
+/* Size on disk (0 for a pipe). */
+uint64_t inp_size(const struct inp *in);
+/* Compressed (on-disk) bytes consumed so far: progress and damage offsets. */
+uint64_t inp_consumed(const struct inp *in);
+/* Decompressed bytes returned so far. */
+uint64_t inp_produced(const struct inp *in);
+/* Number of gzip members read completely (0 for plain text). */
+unsigned inp_members(const struct inp *in);
+
+/*
+ * True once damage was found.  *offset is the compressed byte offset where
+ * it was detected; the message is like "unexpected end of gzip stream",
+ * "crc mismatch in member 2", "trailing garbage after last member",
+ * "invalid deflate data: invalid block type", "read error: Input/output error".
+ */
+bool inp_damaged(const struct inp *in, uint64_t *offset, const char **msg);
+
+/* SHA-256 of the raw bytes read from disk, lowercase hex, once at EOF (else ""). */
+const char *inp_sha256(const struct inp *in);
+
+void inp_close(struct inp *in);
+
+#endif

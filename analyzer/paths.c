@@ -1,0 +1,2 @@
+/* placeholder: analyzer/paths.c (to be written) */
+typedef int dpf_placeholder_t;

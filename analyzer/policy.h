@@ -1,0 +1,212 @@
+/*
+ * policy.h - the effective policy: what the rule files say, compiled.
+ *
+ * Built once by rules_load() (rules.h) before anything is scanned, then
+ * read-only and shared by every thread.  The policy owns everything it
+ * points to (strings in its arena, compiled regexes, evidence indexes,
+ * zones); policy_free() releases it all.
+ *
+ * Indexes, not pointers, link the parts (a role's purposes are bits over
+ * policy->purposes), so tables stay compact and order is file order, which
+ * the semantics depend on ("first purpose in file order whose reason
+ * matches").  At most POL_MAX_CATEGORIES categories and POL_MAX_PURPOSES
+ * purposes (bitmasks); the loader reports more as an error.
+ */
+#ifndef DPF_POLICY_H
+#define DPF_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "checks.h"
+#include "event.h"
+#include "rx.h"
+#include "strmap.h"
+#include "tz.h"
+
+#define POL_MAX_CATEGORIES 64
+#define POL_MAX_PURPOSES 64
+
+struct evd_index;	/* evidence.h */
+struct tu_fmt;		/* timeutil.h */
+
+/* Where something was defined, for messages: "rules/dpf.rules:12". */
+struct pol_loc {
+	const char *file;	/* points into policy->files */
+	int line;
+};
+
+/* `resource = REGEX` (field = EVF_RESOURCE) or `field.NAME = REGEX`. */
+struct pol_matcher {
+	sv field;		/* canonical or extra field name */
+	struct rx *rx;
+	int subject_group;	/* index of (?<subject>...) or -1 */
+	struct pol_loc loc;
+};
+
+struct pol_category {
+	const char *name;
+	const char *description;
+	bool sensitive;
+	struct pol_matcher *matchers;
+	size_t nmatchers;
+	struct pol_loc loc;
+};
+
+struct pol_purpose {
+	const char *name;
+	const char *description;
+	struct rx **reasons;	/* `reason = REGEX`, repeatable: any matches */
+	size_t nreasons;
+	int evidence;		/* index into policy->evidence, or -1 */
+	bool infer;
+	bool honours_optout;
+	struct pol_loc loc;
+};
+
+/* A member entry: an exact name, or a glob with '*'. */
+struct pol_role {
+	const char *name;
+	const char *description;
+	uint64_t may_read;	/* category bits */
+	bool may_read_all;	/* may-read = * */
+	uint64_t purposes;	/* purpose bits */
+	bool purposes_all;	/* purposes = * */
+	bool reason_required;	/* default true */
+	bool has_hours;
+	struct tz_hours hours;
+	unsigned max_subjects;	/* 0: no limit */
+	int64_t max_window;	/* seconds */
+	const char **member_globs;	/* members with '*' */
+	size_t nmember_globs;
+	size_t nmembers;	/* exact members (in policy->members) */
+	struct pol_loc loc;
+};
+
+struct pol_evidence {
+	const char *name;
+	const char *path;	/* resolved relative to its rule file */
+	const char *key;	/* column matched against the reason (default "id") */
+	struct evd_index *index;
+	struct pol_loc loc;
+};
+
+/* A custom check's matcher: all of a check's matchers must hold. */
+enum pol_cmatch_kind {
+	PCM_FIELD,	/* field.NAME = REGEX */
+	PCM_CATEGORY,	/* category = C (bit set) */
+	PCM_ACTION,	/* action = A */
+};
+
+struct pol_cmatch {
+	enum pol_cmatch_kind kind;
+	sv field;
+	struct rx *rx;
+	uint64_t categories;
+	enum ev_action action;
+};
+
+struct pol_check {
+	const char *id;
+	unsigned principles;
+	enum sev severity;
+	bool enabled;
+	bool builtin;
+	const char *title;	/* custom: `description`; built-in: chk_info title */
+	const char *message;	/* custom: with {field} placeholders */
+	struct pol_cmatch *matchers;
+	size_t nmatchers;
+	unsigned threshold_n;	/* failed-access-burst: default 20 */
+	int64_t threshold_window;	/* seconds, default 600 */
+	struct pol_loc loc;
+};
+
+enum pol_format_type {
+	PF_REGEX = 0,
+	PF_JSON,
+	PF_LOGFMT,
+};
+
+/* Where one canonical field comes from: up to POL_MAX_SOURCES, first non-empty wins. */
+#define POL_MAX_SOURCES 4
+enum pol_source_kind {
+	PS_NAME,	/* named group (regex) or key / dotted path (json, logfmt) */
+	PS_QUERY,	/* query:PARAM of the resource's query string */
+};
+struct pol_source {
+	enum pol_source_kind kind;
+	const char *name;
+	int group;	/* regex: group index of name, resolved at load; -1 otherwise */
+};
+struct pol_fieldmap {
+	struct pol_source src[POL_MAX_SOURCES];
+	unsigned n;	/* 0: default (regex: group of the same name; json/logfmt: key of that name) */
+};
+
+struct pol_format {
+	const char *name;
+	enum pol_format_type type;
+	struct rx *pattern;	/* regex */
+	struct rx *prefix;	/* pgAudit-style custom log line prefix, or NULL */
+	const char *time_format;	/* NULL: ISO 8601 / epoch / CLF auto */
+	struct tu_fmt *time_fmt;	/* compiled time_format */
+	struct pol_fieldmap fields[EVF_COUNT];
+	struct pol_fieldmap time_field;	/* field.time */
+	struct pol_fieldmap status_field, bytes_field, records_field;
+	/* action value lists: raw action values meaning each action */
+	const char **actions[EV_ACTION_COUNT];
+	size_t nactions[EV_ACTION_COUNT];
+	struct pol_loc loc;
+};
+
+struct policy {
+	struct pol_category *categories;
+	size_t ncategories;
+	struct pol_purpose *purposes;
+	size_t npurposes;
+	struct pol_role *roles;
+	size_t nroles;
+	struct pol_evidence *evidence;
+	size_t nevidence;
+	struct pol_check *checks;	/* [0, CHK_BUILTIN_COUNT) built-in, then custom */
+	size_t nchecks;
+	struct pol_format *formats;
+	size_t nformats;
+
+	/* exact member name -> bitmask of role indexes (at most 64 roles) */
+	struct strmap members;
+	/* opted-out subject ids (value unused) */
+	struct strmap optout;
+	struct rx **approved;	/* [recipients] approved = REGEX */
+	size_t napproved;
+	struct rx **redact;	/* [redact] pattern = REGEX */
+	size_t nredact;
+
+	/* Every rule file read, in load order (includes too), and the digest. */
+	const char **files;
+	size_t nfiles;
+	char digest[65];	/* SHA-256 hex over the files' bytes, in order */
+
+	struct arena arena;	/* strings and arrays above */
+};
+
+#define POL_MAX_ROLES 64
+
+/* Bitmask of the roles the user is a member of (exact names and globs). */
+uint64_t policy_roles_of(const struct policy *p, sv user);
+/*
+ * The role an event is judged under: the role named by the event's `role`
+ * field if the user is a member of it, else the user's first role in file
+ * order; -1 if the user is no role's member.
+ */
+int policy_role_of(const struct policy *p, sv user, sv claimed_role);
+/* Index of a category / purpose / role / check by name, or -1. */
+int policy_category(const struct policy *p, sv name);
+int policy_purpose(const struct policy *p, sv name);
+int policy_role(const struct policy *p, sv name);
+int policy_check(const struct policy *p, sv id);
+void policy_free(struct policy *p);
+
+#endif

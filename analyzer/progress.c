@@ -1,0 +1,2 @@
+/* placeholder: analyzer/progress.c (to be written) */
+typedef int dpf_placeholder_t;

@@ -1,0 +1,48 @@
+/*
+ * rules.h - loading the INI rule language (SPEC §4) into a policy.
+ *
+ * rules_load() reads every path (a *.rules file, or a directory whose
+ * *.rules files are read in sorted order), follows `include = PATH`
+ * (relative to the including file; loops are errors), compiles every regex
+ * (JIT), loads members, evidence and opt-out files (relative to their rule
+ * file), resolves names, and computes the rules digest.
+ *
+ * Every error is returned, never printed, as one message that names
+ * "file:line" (and ":column" where it helps) and what was expected:
+ *   "rules/a.rules:7: unknown key 'may-reed' in [role support] (did you mean 'may-read'?)"
+ *   "rules/a.rules:12: regex error at offset 7: missing closing parenthesis"
+ *   "rules/a.rules:3: undefined category 'emial'"
+ * Nothing is scanned when rules fail to load (exit 2).
+ */
+#ifndef DPF_RULES_H
+#define DPF_RULES_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "policy.h"
+
+/*
+ * Load the policy from paths (npaths >= 1).  Returns a new policy (caller
+ * frees with policy_free) or NULL with err filled.  Warnings that do not
+ * stop loading (a role with no members) are not errors; see rules_lint().
+ */
+struct policy *rules_load(const char *const *paths, size_t npaths, struct diag *err);
+
+/*
+ * The default rules path: $DPFAUDIT_RULES if set; else "rules/" next to the
+ * binary's directory's parent when running from a build tree (argv0's
+ * directory contains "dpfaudit" and ../rules/dpf.rules exists); else
+ * DPF_DATADIR "/rules".  Returns a malloc'd string.
+ */
+char *rules_default_path(const char *argv0);
+
+/*
+ * Lint warnings, one "file:line: message" per entry (malloc'd strings in a
+ * malloc'd array, *n entries): categories no role may read, roles with no
+ * members, patterns that can never match a path, greedy catch-alls, users
+ * in several roles.
+ */
+char **rules_lint(const struct policy *p, size_t *n);
+
+#endif

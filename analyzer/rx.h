@@ -1,0 +1,65 @@
+/*
+ * rx.h - PCRE2 patterns from the rules: compiled once, matched many times.
+ *
+ * A struct rx is immutable after rx_compile() and shared by all threads.
+ * Matching needs a struct rx_thread (match data, match context with limits,
+ * JIT stack), one per thread, reused for every match: no allocation per
+ * match.  Subjects are passed as (ptr, len), never NUL-terminated copies.
+ *
+ * Match and depth limits keep a hostile pattern (^(a+)+$ on a long line)
+ * from hanging a scan: a match that hits a limit counts as no match, and
+ * the per-pattern counter lets the audit report it once.
+ */
+#ifndef DPF_RX_H
+#define DPF_RX_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "sv.h"
+
+#define RX_MAX_GROUPS 64
+#define RX_MATCH_LIMIT 1000000u
+#define RX_DEPTH_LIMIT 10000u
+
+/* Compile flags. */
+#define RX_CASELESS 1u
+
+struct rx {
+	void *code;		/* pcre2_code_8 * */
+	char *pattern;		/* owned copy of the source text */
+	char *where;		/* owned "file:line" of the pattern, for messages */
+	unsigned ngroups;	/* capture groups */
+	bool jit;
+	atomic_ulong limit_hits;	/* matches abandoned at a limit */
+};
+
+struct rx_thread;
+
+/*
+ * Compile a pattern.  where is "file:line" (copied).  On error returns NULL
+ * with err = "WHERE: regex error at offset N: MESSAGE".
+ */
+struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
+		      const char *where, struct diag *err);
+void rx_free(struct rx *r);
+
+struct rx_thread *rx_thread_new(void);
+void rx_thread_free(struct rx_thread *t);
+
+/* 1: match, 0: no match (or limit hit: r->limit_hits is incremented). */
+int rx_match(const struct rx *r, sv subject, struct rx_thread *t);
+
+/*
+ * After a successful rx_match() with the same thread and subject: the view
+ * of group idx (0 = whole match); empty if unset.
+ */
+sv rx_group(const struct rx_thread *t, sv subject, unsigned idx);
+/* Number of a named group, or -1. */
+int rx_group_index(const struct rx *r, const char *name);
+/* Name of group idx, or NULL if it has no name. */
+const char *rx_group_name(const struct rx *r, unsigned idx);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * sv.h - borrowed string views: (pointer, length) pairs.
+ *
+ * A view never owns its bytes and is never NUL-terminated by contract; it is
+ * valid only as long as whatever it points into (usually the current line
+ * buffer, see lines.h).  Everything on the hot path passes views, not copies.
+ */
+#ifndef DPF_SV_H
+#define DPF_SV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef struct sv {
+	const char *p;
+	size_t n;
+} sv;
+
+#define SV_NULL ((sv){ NULL, 0 })
+#define SV_LIT(s) ((sv){ (s), sizeof(s) - 1 })
+
+static inline sv sv_make(const char *p, size_t n) { return (sv){ p, n }; }
+static inline sv sv_cstr(const char *s) { return (sv){ s, s ? strlen(s) : 0 }; }
+static inline bool sv_empty(sv s) { return s.n == 0; }
+
+static inline bool sv_eq(sv a, sv b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+static inline bool sv_eq_cstr(sv a, const char *s) { return sv_eq(a, sv_cstr(s)); }
+
+/* Case-insensitive ASCII comparison. */
+bool sv_eq_nocase(sv a, sv b);
+
+/* Remove ASCII white space at both ends. */
+sv sv_trim(sv s);
+
+/* "-" and "" both mean "no value" in access logs. */
+static inline bool sv_is_dash_or_empty(sv s)
+{
+	return s.n == 0 || (s.n == 1 && s.p[0] == '-');
+}
+
+/*
+ * Parse a non-negative decimal integer that fills the whole view.
+ * Returns false (and leaves *out alone) on empty input, junk or overflow.
+ */
+bool sv_to_u64(sv s, unsigned long long *out);
+
+/* Stable 64-bit FNV-1a hash of the bytes. */
+unsigned long long sv_hash(sv s);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * timeutil.h - timestamps to UTC seconds, without strptime on the hot path.
+ *
+ * Log times come as Apache "%d/%b/%Y:%H:%M:%S %z", ISO 8601 (with fraction
+ * and offset, or "Z", or none = UTC), epoch seconds or milliseconds, syslog
+ * "Mmm dd HH:MM:SS" (no year), or a rule's strptime-style time-format.
+ * Each parser works in place on a view and allocates nothing; a
+ * time-format is compiled once (tu_fmt_compile) into a small program.
+ *
+ * Civil-time arithmetic is done with days-from-civil, not mktime/timegm,
+ * so it is thread-safe and independent of the process TZ.
+ */
+#ifndef DPF_TIMEUTIL_H
+#define DPF_TIMEUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "sv.h"
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (month 1-12). */
+int64_t tu_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* The inverse: date of a day number. */
+void tu_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
+/* "27/Nov/2026:03:14:07 +0000" (the brackets already removed). */
+bool tu_parse_clf(sv s, int64_t *out);
+/*
+ * ISO 8601 / RFC 3339: "2026-11-27", "2026-11-27T03:14:07", "... 03:14:07",
+ * fraction ".123456", offset "Z", "+01:00", "+0100", "+01"; none = UTC.
+ */
+bool tu_parse_iso8601(sv s, int64_t *out);
+/* All digits: seconds; 13+ digits: milliseconds; optional ".fraction". */
+bool tu_parse_epoch(sv s, int64_t *out);
+/* Try ISO 8601, then epoch, then CLF. */
+bool tu_parse_any(sv s, int64_t *out);
+
+/*
+ * Syslog RFC 3164 "Nov 27 03:14:07" (day may be space-padded): the year
+ * is supplied by the caller (file mtime or --year); the time is UTC unless
+ * the caller adds an offset.
+ */
+bool tu_parse_syslog3164(sv s, int year, int64_t *out);
+
+/* strptime-style format, compiled once. */
+struct tu_fmt;
+/*
+ * Supported: %Y %m %d %e %H %M %S %y %b %h %B (English), %j, %z (+hhmm,
+ * +hh:mm, Z), %Z (ignored word), %s (epoch), %f (fraction digits), %T (=
+ * %H:%M:%S), %F (= %Y-%m-%d), %p (AM/PM with %I), %I, %a %A (ignored day
+ * names), %% and literal characters; a space matches any run of spaces.
+ * Error: "unsupported conversion %X at offset N".
+ */
+struct tu_fmt *tu_fmt_compile(const char *fmt, struct diag *err);
+bool tu_fmt_parse(const struct tu_fmt *f, sv s, int64_t *out);
+void tu_fmt_free(struct tu_fmt *f);
+
+/* Format UTC seconds as "2026-11-27T03:14:07Z" into buf (>= 21 bytes). */
+void tu_format_iso(int64_t t, char *buf);
+
+/*
+ * Parse a duration "10m", "1h", "90s", "7d", "2w", or a bare number of
+ * seconds.  Returns false on junk or zero.
+ */
+bool tu_parse_duration(sv s, int64_t *secs);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * tz.h - IANA time zones, for role hours (SPEC §4 semantics 7).
+ *
+ * A zone is loaded once from the system's tzdata (TZif files under
+ * /usr/share/zoneinfo, or $TZDIR) into a table of transitions, so that
+ * converting a UTC instant to local time is a binary search: thread-safe, no
+ * setenv("TZ"), daylight saving included.  Instants past the last
+ * transition use the TZif footer's POSIX TZ rule.
+ *
+ * Hours: "Mon-Fri 07:00-20:00 Europe/Rome"; days are a list or ranges of
+ * Mon Tue Wed Thu Fri Sat Sun (also "Mon-Sun", "Sat,Sun", "*"); the from
+ * time is inside, the until time outside; "22:00-06:00" wraps midnight (the
+ * day is the day the shift starts).
+ */
+#ifndef DPF_TZ_H
+#define DPF_TZ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "sv.h"
+
+struct tz_zone;
+
+/* Load "Europe/Rome" or "UTC".  Error: "unknown time zone 'X'". */
+struct tz_zone *tz_load(const char *name, struct diag *err);
+void tz_free(struct tz_zone *z);
+/* UTC offset in seconds at instant t (UTC seconds). */
+int32_t tz_offset(const struct tz_zone *z, int64_t t);
+
+struct tz_hours {
+	uint8_t days;		/* bit d set: weekday d allowed, 0 = Sunday */
+	int from_sec;		/* seconds after local midnight, inclusive */
+	int until_sec;		/* exclusive; may be <= from_sec: wraps midnight */
+	struct tz_zone *zone;	/* owned */
+};
+
+/* Parse an hours spec; error names the bad part: "bad day 'Mox'". */
+int tz_hours_parse(sv spec, struct tz_hours *out, struct diag *err);
+/* Whether instant t falls inside the hours. */
+bool tz_hours_contains(const struct tz_hours *h, int64_t t);
+void tz_hours_release(struct tz_hours *h);
+
+#endif
