@@ -38,9 +38,17 @@ struct aud_input {
 	const char *compression;	/* "gzip", "plain" */
 	const char *format;		/* format name, or NULL if none detected */
 	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
-	bool complete;			/* read to the end without damage */
-	const char *error;		/* why not complete (NULL if complete) */
-	uint64_t error_offset;		/* compressed byte offset of the damage */
+	uint64_t skipped;		/* blank lines and '#' comment lines: not log records */
+	/*
+	 * Audited whole: read to the end without damage, no overlong line
+	 * skipped, and in a format that could be detected.  Otherwise error
+	 * says what is missing, with its location: "byte 5123 (after line
+	 * 88): unexpected end of gzip stream", "line 12: 1 line(s) longer than
+	 * 1048576 bytes skipped", "PATH: No such file or directory", ...
+	 */
+	bool complete;
+	const char *error;		/* NULL if complete */
+	uint64_t error_offset;		/* compressed byte offset of stream damage */
 	bool has_time;
 	int64_t tmin, tmax;		/* time range of its events */
 	char sha256[65];		/* of the bytes on disk; "" if unreadable */
@@ -63,7 +71,7 @@ struct aud_result {
 	size_t findings_filtered_out;	/* judged but not selected by the filters */
 
 	/* Coverage (all inputs). */
-	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
+	uint64_t lines, parsed, unparsed, overlong, events, pd_reads, skipped;
 	uint64_t failed_requests;	/* status >= 400 */
 	uint64_t transfers;		/* export/transfer events */
 	/* Events that could test each principle (SPEC §5 "events assessed"). */

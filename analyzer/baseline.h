@@ -1,1 +1,33 @@
-/* placeholder */
+/*
+ * baseline.h - known findings, suppressed by stable fingerprint (CI gate).
+ *
+ * A baseline is a text file, one fingerprint a line (fnd_fingerprint():
+ * check, user, subject, categories, reason, tab-separated), sorted and
+ * de-duplicated so it diffs well in a merge request; '#' lines are comments.
+ * Fingerprints carry no file name or line number, so a rotated log or a
+ * re-run gives the same ones.
+ */
+#ifndef DPF_BASELINE_H
+#define DPF_BASELINE_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "findings.h"
+#include "policy.h"
+
+struct baseline;
+
+/* Load a baseline; -1 with "PATH: ..." on error. */
+struct baseline *bl_load(const char *path, struct diag *err);
+/* Mark the findings whose fingerprint is in the baseline as suppressed. */
+void bl_apply(struct baseline *b, const struct policy *p, struct fnd_list *l);
+/* Entries that matched no finding in bl_apply (valid until bl_free). */
+const char *const *bl_stale(const struct baseline *b, size_t *n);
+void bl_free(struct baseline *b);
+
+/* Write the fingerprints of every finding (sorted, unique), mode 0600. */
+int bl_write(const char *path, const struct policy *p, const struct fnd_list *l,
+	     struct diag *err);
+
+#endif

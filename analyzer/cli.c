@@ -1,2 +1,124 @@
-/* placeholder: analyzer/cli.c (to be written) */
-typedef int dpf_placeholder_t;
+/* cli.c - option tables to getopt_long, and --help from the same table. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+#define CLI_MAX_OPTS 64
+#define CLI_HELP_ID (-100)
+
+void cli_help(FILE *out, const char *cmd, const char *usage, const struct cli_opt *opts)
+{
+	fprintf(out, "usage: dpfaudit %s %s\n\noptions:\n", cmd, usage);
+	for (const struct cli_opt *o = opts; o->id; o++) {
+		char left[80];
+		int n = 0;
+		if (o->short_name)
+			n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->long_name);
+		else
+			n = snprintf(left, sizeof(left), "      --%s", o->long_name);
+		if (o->arg && n > 0 && (size_t)n < sizeof(left))
+			snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg);
+		if (strlen(left) > 28)
+			fprintf(out, "%s\n%30s%s\n", left, "", o->help);
+		else
+			fprintf(out, "%-30s%s\n", left, o->help);
+	}
+	fprintf(out, "%-30s%s\n", "  -h, --help", "show this help");
+}
+
+int cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts, int argc,
+	      char **argv, cli_fn fn, void *ctx, int *first_operand)
+{
+	struct option lo[CLI_MAX_OPTS + 2];
+	char so[CLI_MAX_OPTS * 2 + 4];
+	size_t nl = 0, ns = 0;
+
+	so[ns++] = ':';	/* report a missing argument as ':' */
+	for (const struct cli_opt *o = opts; o->id && nl < CLI_MAX_OPTS; o++) {
+		lo[nl].name = o->long_name;
+		lo[nl].has_arg = o->arg ? required_argument : no_argument;
+		lo[nl].flag = NULL;
+		lo[nl].val = o->short_name ? o->short_name : 1000 + o->id;
+		nl++;
+		if (o->short_name) {
+			so[ns++] = o->short_name;
+			if (o->arg)
+				so[ns++] = ':';
+		}
+	}
+	lo[nl++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[nl] = (struct option){ NULL, 0, NULL, 0 };
+	so[ns++] = 'h';
+	so[ns] = '\0';
+
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int longidx = -1;
+		int c = getopt_long(argc, argv, so, lo, &longidx);
+		if (c == -1)
+			break;
+		if (c == 'h') {
+			cli_help(stdout, cmd, usage, opts);
+			return -2;
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			if (c == '?')
+				fprintf(stderr, "dpfaudit %s: unknown option '%s'\n", cmd, bad);
+			else
+				fprintf(stderr, "dpfaudit %s: option '%s' needs an argument\n", cmd, bad);
+			fprintf(stderr, "try 'dpfaudit %s --help'\n", cmd);
+			return -1;
+		}
+		int id = 0;
+		for (const struct cli_opt *o = opts; o->id; o++) {
+			if ((o->short_name && c == o->short_name) ||
+			    (!o->short_name && c == 1000 + o->id)) {
+				id = o->id;
+				break;
+			}
+		}
+		int r = fn(ctx, id, optarg);
+		if (r)
+			return r;
+	}
+	*first_operand = optind;
+	return 0;
+}
+
+static bool needs_quote(const char *s)
+{
+	if (!*s)
+		return true;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@+%", *s))
+			return true;
+	return false;
+}
+
+char *cli_command_line(int argc, char **argv)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "dpfaudit");
+	for (int i = 1; i < argc; i++) {
+		buf_addc(&b, ' ');
+		if (!needs_quote(argv[i])) {
+			buf_adds(&b, argv[i]);
+			continue;
+		}
+		buf_addc(&b, '\'');
+		for (const char *s = argv[i]; *s; s++) {
+			if (*s == '\'')
+				buf_adds(&b, "'\\''");
+			else
+				buf_addc(&b, *s);
+		}
+		buf_addc(&b, '\'');
+	}
+	return buf_detach(&b, NULL);
+}

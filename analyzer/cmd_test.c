@@ -1,2 +1,487 @@
-/* placeholder: analyzer/cmd_test.c (to be written) */
-typedef int dpf_placeholder_t;
+/*
+ * cmd_test.c - `dpfaudit test`: check annotated samples against the rules
+ * (SPEC §6, the CI gate on rule changes).
+ *
+ * The samples are audited by the very engine `scan` uses (aud_run, same
+ * threads, windows judged the same way), so an expectation holds exactly
+ * where a scan would report the finding.  Every annotated line is compared
+ * as a set: a check expected but not found, or found but not expected, is
+ * a mismatch; lines without an annotation are not compared.  --coverage
+ * also fails when an enabled check that the rules can make fire lacks a
+ * positive sample (a line that expects it) or a negative one (a line of
+ * the kind it judges that must not fire it), so a rule change cannot go
+ * untested.
+ *
+ * Exit: 0 all pass; 1 a mismatch or a coverage gap; 2 usage, rule or
+ * annotation error (nothing compared); 3 a sample could not be read whole
+ * (3 wins over 1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "cmd.h"
+#include "expect.h"
+#include "paths.h"
+#include "setup.h"
+
+#include "banned.h"
+
+enum { O_RULES = 1, O_FORMAT, O_COVERAGE, O_JOBS };
+
+static const struct cli_opt test_opts[] = {
+	{ O_RULES, 'r', "rules", "PATH", "rule file or directory (repeatable; default: the installed rules)" },
+	{ O_FORMAT, 'F', "log-format", "NAME", "force a log format (default: detect per file)" },
+	{ O_COVERAGE, 0, "coverage", NULL, "also fail when an enabled check has no positive or no negative sample" },
+	{ O_JOBS, 'j', "jobs", "N", "worker threads (default: the number of CPUs)" },
+	CLI_END
+};
+
+static const char test_usage[] = "[OPTIONS] SAMPLE...";
+
+#define MAX_RULES 256
+
+struct test {
+	const char *rules[MAX_RULES];
+	size_t nrules;
+	bool coverage;
+	struct aud_options ao;
+};
+
+static int on_opt(void *ctx, int id, const char *val)
+{
+	struct test *t = ctx;
+	char *end;
+	unsigned long n;
+
+	switch (id) {
+	case O_RULES:
+		if (t->nrules >= MAX_RULES) {
+			fprintf(stderr, "dpfaudit test: too many --rules (at most %d)\n", MAX_RULES);
+			return DPF_EXIT_USAGE;
+		}
+		t->rules[t->nrules++] = val;
+		break;
+	case O_FORMAT: t->ao.format = val; break;
+	case O_COVERAGE: t->coverage = true; break;
+	case O_JOBS:
+		n = strtoul(val, &end, 10);
+		if (!*val || *end || val[0] == '-' || n > 1024) {
+			fprintf(stderr, "dpfaudit test: --jobs: '%s' is not a number (0..1024)\n", val);
+			return DPF_EXIT_USAGE;
+		}
+		t->ao.jobs = (unsigned)n;
+		break;
+	}
+	return 0;
+}
+
+/* What the engine made of an annotated line (for --coverage and unparsed lines). */
+enum {
+	SEEN_EVENT = 1,		/* parsed into an event */
+	SEEN_PD_READ = 2,	/* a personal-data read */
+	SEEN_DENIED = 4,	/* status 401 or 403 */
+	SEEN_TRANSFER = 8,	/* an export or transfer */
+};
+
+struct seen {
+	unsigned char flags;
+	uint64_t categories;
+};
+
+struct observer {
+	const struct exp_set *set;
+	struct seen *seen;	/* parallel to set->v */
+};
+
+/*
+ * Called from the worker threads.  No lock: a worker reads whole inputs,
+ * so the entries of one sample are written by one thread only, each entry
+ * is its own memory location, and pthread_join orders the writes before
+ * the main thread reads them.
+ */
+static void observe(void *arg, unsigned worker, const struct event *ev, const struct eng_verdict *v)
+{
+	struct observer *o = arg;
+	const struct exp_entry *e = exp_find(o->set, ev->file, ev->line);
+	(void)worker;
+	(void)v;
+	if (!e)
+		return;
+	struct seen *s = &o->seen[e - o->set->v];
+	s->flags |= SEEN_EVENT;
+	if (ev->pd_read)
+		s->flags |= SEEN_PD_READ;
+	if (ev->status == 401 || ev->status == 403)
+		s->flags |= SEEN_DENIED;
+	if (ev->action == EV_EXPORT || ev->action == EV_TRANSFER)
+		s->flags |= SEEN_TRANSFER;
+	s->categories |= ev->categories;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The distinct checks found at file:line, sorted, into out (at most cap). */
+static size_t found_at(const struct fnd_list *l, uint32_t file, uint64_t line, uint32_t *out,
+		       size_t cap)
+{
+	size_t lo = 0, hi = l->n, n = 0;
+
+	/* The list is sorted by file, then line. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct finding *f = &l->v[mid];
+		if (f->file < file || (f->file == file && f->line < line))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < l->n && l->v[i].file == file && l->v[i].line == line; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < n; k++)
+			dup |= out[k] == l->v[i].check;
+		if (!dup && n < cap)
+			out[n++] = l->v[i].check;
+	}
+	qsort(out, n, sizeof(*out), cmp_u32);
+	return n;
+}
+
+static void print_ids(const struct policy *pol, const uint32_t *ids, size_t n)
+{
+	if (n == 0)
+		fputs("none", stdout);
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "", pol->checks[ids[i]].id);
+}
+
+/* Compare every annotated line; returns the number that failed. */
+static size_t compare(const struct exp_set *set, const struct seen *seen, const struct policy *pol,
+		      const struct fnd_list *found, size_t *passed)
+{
+	uint32_t got[256];
+	size_t failed = 0;
+
+	*passed = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct exp_entry *e = &set->v[i];
+		const uint32_t *want = set->ids + e->first;
+		size_t ngot = found_at(found, e->file, e->line, got, sizeof(got) / sizeof(got[0]));
+		bool same = ngot == e->n && (ngot == 0 || !memcmp(got, want, ngot * sizeof(*got)));
+		bool parsed = seen[i].flags & SEEN_EVENT;
+
+		if (same && parsed) {
+			(*passed)++;
+			continue;
+		}
+		failed++;
+		printf("%s:%llu: expected ", set->files[e->file], (unsigned long long)e->line);
+		print_ids(pol, want, e->n);
+		fputs(", got ", stdout);
+		if (!parsed && ngot == 0)
+			fputs("an unparsed line (no log format matched it)", stdout);
+		else
+			print_ids(pol, got, ngot);
+		fputc('\n', stdout);
+	}
+	return failed;
+}
+
+static uint64_t sensitive_mask(const struct policy *pol)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < pol->ncategories; i++)
+		if (pol->categories[i].sensitive)
+			m |= UINT64_C(1) << i;
+	return m;
+}
+
+/*
+ * Whether an annotated line is a negative sample for check c: a line of
+ * the kind the check judges, whose expectation leaves the check out.
+ */
+static bool negative_for(const struct policy *pol, size_t c, const struct seen *s, uint64_t sens)
+{
+	const struct pol_check *pc = &pol->checks[c];
+
+	if (!(s->flags & SEEN_EVENT))
+		return false;
+	if (!pc->builtin) {
+		/* Custom: a line touching one of its categories, or any line if it names none. */
+		uint64_t cats = 0;
+		for (size_t k = 0; k < pc->nmatchers; k++)
+			if (pc->matchers[k].kind == PCM_CATEGORY)
+				cats |= pc->matchers[k].categories;
+		return cats ? (s->categories & cats) != 0 : true;
+	}
+	switch (c) {
+	case CHK_FAILED_ACCESS_BURST:
+		return s->flags & SEEN_DENIED;
+	case CHK_UNAPPROVED_TRANSFER:
+		return s->flags & SEEN_TRANSFER;
+	case CHK_SENSITIVE_DATA_ACCESS:
+		if (sens)
+			return (s->flags & SEEN_PD_READ) && (s->categories & sens);
+		return s->flags & SEEN_PD_READ;
+	default:
+		return s->flags & SEEN_PD_READ;
+	}
+}
+
+static const char *negative_kind(const struct policy *pol, size_t c)
+{
+	if (!pol->checks[c].builtin)
+		return "annotated event in its categories";
+	switch (c) {
+	case CHK_FAILED_ACCESS_BURST: return "annotated 401/403 request";
+	case CHK_UNAPPROVED_TRANSFER: return "annotated export or transfer";
+	case CHK_SENSITIVE_DATA_ACCESS: return "annotated read of a sensitive category";
+	default: return "annotated personal-data read";
+	}
+}
+
+/*
+ * Whether these rules can make check c fire at all: a check that needs
+ * configuration nobody wrote (no role has hours, no purpose has evidence)
+ * cannot have a positive sample, so it is as good as disabled.
+ */
+static bool applicable(const struct policy *pol, size_t c)
+{
+	uint64_t all_cats = pol->ncategories >= 64 ? ~UINT64_C(0) :
+		(UINT64_C(1) << pol->ncategories) - 1;
+	uint64_t all_purposes = pol->npurposes >= 64 ? ~UINT64_C(0) :
+		(UINT64_C(1) << pol->npurposes) - 1;
+	bool any = false;
+
+	if (!pol->checks[c].builtin)
+		return true;
+	switch (c) {
+	case CHK_NO_BUSINESS_REASON:
+		for (size_t r = 0; r < pol->nroles; r++)
+			any |= pol->roles[r].reason_required;
+		return any;
+	case CHK_ROLE_NOT_PERMITTED:
+		for (size_t r = 0; r < pol->nroles; r++)
+			any |= !pol->roles[r].may_read_all &&
+			       (pol->roles[r].may_read & all_cats & ~sensitive_mask(pol)) !=
+				       (all_cats & ~sensitive_mask(pol));
+		return any;
+	case CHK_SENSITIVE_DATA_ACCESS:
+		return sensitive_mask(pol) != 0;
+	case CHK_REASON_NOT_FOR_ROLE:
+		for (size_t r = 0; r < pol->nroles; r++)
+			any |= pol->roles[r].reason_required && !pol->roles[r].purposes_all &&
+			       (pol->roles[r].purposes & all_purposes) != all_purposes;
+		return any;
+	case CHK_REASON_UNVERIFIED:
+		for (size_t p = 0; p < pol->npurposes; p++)
+			any |= pol->purposes[p].evidence >= 0;
+		return any;
+	case CHK_EXCESSIVE_ACCESS:
+		for (size_t r = 0; r < pol->nroles; r++)
+			any |= pol->roles[r].max_subjects > 0;
+		return any;
+	case CHK_OFF_HOURS_ACCESS:
+		for (size_t r = 0; r < pol->nroles; r++)
+			any |= pol->roles[r].has_hours;
+		return any;
+	case CHK_OPTOUT_VIOLATION:
+		for (size_t p = 0; p < pol->npurposes; p++)
+			any |= pol->purposes[p].honours_optout;
+		return any && pol->optout.count > 0;
+	default:
+		return true;
+	}
+}
+
+/*
+ * Report enabled checks without a positive or a negative sample; returns
+ * how many gaps.  Checks these rules cannot fire are listed, not required.
+ */
+static size_t coverage(const struct exp_set *set, const struct seen *seen, const struct policy *pol)
+{
+	uint64_t sens = sensitive_mask(pol);
+	size_t gaps = 0, enabled = 0, na = 0;
+
+	for (size_t c = 0; c < pol->nchecks; c++) {
+		if (!pol->checks[c].enabled)
+			continue;
+		if (!applicable(pol, c)) {
+			printf("coverage: %s not required (these rules cannot make it fire)\n",
+			       pol->checks[c].id);
+			na++;
+			continue;
+		}
+		enabled++;
+		bool pos = false, neg = false;
+		for (size_t i = 0; i < set->n && !(pos && neg); i++) {
+			if (exp_expects(set, &set->v[i], (uint32_t)c))
+				pos = true;
+			else if (negative_for(pol, c, &seen[i], sens))
+				neg = true;
+		}
+		if (!pos) {
+			printf("coverage: %s has no positive sample (no annotated line expects it)\n",
+			       pol->checks[c].id);
+			gaps++;
+		}
+		if (!neg) {
+			printf("coverage: %s has no negative sample (no %s that must not fire it)\n",
+			       pol->checks[c].id, negative_kind(pol, c));
+			gaps++;
+		}
+	}
+	printf("coverage: %zu check%s required, %zu not applicable, %zu gap%s\n", enabled,
+	       enabled == 1 ? "" : "s", na, gaps, gaps == 1 ? "" : "s");
+	return gaps;
+}
+
+static void print_input_problems(const struct aud_result *res)
+{
+	for (size_t i = 0; i < res->ninputs; i++) {
+		const struct aud_input *in = &res->inputs[i];
+		if (in->complete)
+			continue;
+		if (in->lines || in->size)
+			fprintf(stderr, "dpfaudit: %s: byte %llu (after line %llu): %s\n", in->path,
+				(unsigned long long)in->error_offset, (unsigned long long)in->lines,
+				in->error ? in->error : "damaged");
+		else
+			fprintf(stderr, "dpfaudit: %s\n", in->error ? in->error : "could not be read");
+	}
+}
+
+/* Load every sample's annotations; returns an exit status or 0. */
+static int load_expectations(struct exp_set *set, const struct paths *paths,
+			     const struct policy *pol, bool *unreadable)
+{
+	const char **ids = malloc((pol->nchecks ? pol->nchecks : 1) * sizeof(*ids));
+	struct diag err;
+	bool invalid = false;
+
+	if (!ids) {
+		fprintf(stderr, "dpfaudit: out of memory\n");
+		return DPF_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < pol->nchecks; i++)
+		ids[i] = pol->checks[i].id;
+	*unreadable = false;
+	for (size_t i = 0; i < paths->n; i++) {
+		size_t before = set->n;
+		enum exp_status st = exp_load(set, paths->v[i], ids, pol->nchecks, &err);
+		if (st == EXP_UNREADABLE)
+			*unreadable = true;	/* the audit reports it (exit 3) */
+		else if (st == EXP_INVALID)
+			invalid = true;
+		else if (set->n == before)
+			fprintf(stderr, "dpfaudit: warning: %s: no expectations (nothing compared)\n",
+				paths->v[i]);
+		if (st == EXP_INVALID && !set->nerrors)	/* out of memory */
+			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+	}
+	free(ids);
+	for (size_t i = 0; i < set->nerrors; i++)
+		fprintf(stderr, "dpfaudit: %s\n", set->errors[i]);
+	if (invalid || set->nerrors)
+		return DPF_EXIT_USAGE;
+	return 0;
+}
+
+int cmd_test(int argc, char **argv)
+{
+	struct test t;
+	struct setup st;
+	struct paths paths = PATHS_INIT;
+	struct exp_set set = EXP_SET_INIT;
+	struct aud_result res;
+	struct diag err;
+	struct seen *seen = NULL;
+	bool unreadable;
+	int first, r;
+
+	memset(&t, 0, sizeof(t));
+	r = cli_parse("test", test_usage, test_opts, argc, argv, on_opt, &t, &first);
+	if (r == -2)
+		return DPF_EXIT_OK;
+	if (r)
+		return DPF_EXIT_USAGE;
+	if (first >= argc) {
+		fprintf(stderr, "dpfaudit test: no SAMPLE given\ntry 'dpfaudit test --help'\n");
+		return DPF_EXIT_USAGE;
+	}
+	for (int i = first; i < argc; i++) {
+		/* A sample is read twice (annotations, then the audit): a pipe cannot be. */
+		if (!strcmp(argv[i], "-")) {
+			fprintf(stderr, "dpfaudit test: a SAMPLE cannot be standard input; "
+				"write it to a file\n");
+			paths_release(&paths);
+			return DPF_EXIT_USAGE;
+		}
+		if (paths_add(&paths, argv[i])) {
+			fprintf(stderr, "dpfaudit: out of memory\n");
+			paths_release(&paths);
+			return DPF_EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < paths.nwarnings; i++)
+		fprintf(stderr, "dpfaudit: warning: %s\n", paths.warnings[i]);
+	if (paths.n == 0) {
+		fprintf(stderr, "dpfaudit test: no sample files found\n");
+		paths_release(&paths);
+		return DPF_EXIT_USAGE;
+	}
+
+	if (setup_load(&st, t.rules, t.nrules, &err)) {
+		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		paths_release(&paths);
+		return DPF_EXIT_USAGE;
+	}
+	if ((r = load_expectations(&set, &paths, st.pol, &unreadable)))
+		goto out;
+	if (set.n == 0 && !unreadable) {
+		fprintf(stderr, "dpfaudit test: no '# expect:' annotations in the samples (nothing tested)\n");
+		r = DPF_EXIT_USAGE;
+		goto out;
+	}
+
+	seen = calloc(set.n ? set.n : 1, sizeof(*seen));
+	if (!seen) {
+		fprintf(stderr, "dpfaudit: out of memory\n");
+		r = DPF_EXIT_USAGE;
+		goto out;
+	}
+	struct observer obs = { &set, seen };
+	t.ao.on_event = observe;
+	t.ao.on_event_arg = &obs;
+	if (aud_run(st.pol, st.fmts, st.eng, (const char *const *)paths.v, paths.n, &t.ao, &res,
+		    &err)) {
+		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		r = DPF_EXIT_USAGE;
+		goto out;
+	}
+	print_input_problems(&res);
+
+	size_t passed, failed = compare(&set, seen, st.pol, &res.findings, &passed);
+	size_t gaps = t.coverage ? coverage(&set, seen, st.pol) : 0;
+	printf("%zu passed, %zu failed\n", passed, failed);
+
+	if (res.incomplete || unreadable)
+		r = DPF_EXIT_INCOMPLETE;
+	else if (failed || gaps)
+		r = DPF_EXIT_FINDINGS;
+	else
+		r = DPF_EXIT_OK;
+	aud_result_release(&res);
+out:
+	free(seen);
+	exp_release(&set);
+	setup_release(&st);
+	paths_release(&paths);
+	return r;
+}

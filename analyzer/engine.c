@@ -1,2 +1,700 @@
-/* placeholder: analyzer/engine.c (to be written) */
-typedef int dpf_placeholder_t;
+/*
+ * engine.c - stage 4: classify an event, then judge it by SPEC §4 "Semantics".
+ *
+ * The struct eng is a read-only digest of the policy (which field each
+ * category matcher reads), shared by all threads; the struct eng_thread has
+ * the regex match data and the scratch text for details and messages, so
+ * judging allocates nothing except inside fnd_add() when a finding fires.
+ *
+ * Decisions the spec leaves open (also in engine.h):
+ * - one role-not-permitted / sensitive-data-access finding per category the
+ *   role may not read, its categories set to that category alone;
+ * - a personal-data read by an anonymous or unknown user gets that one
+ *   finding and nothing else: no transfer, transport or custom check either;
+ * - custom checks are judged on every other event, failed or not: their
+ *   matchers say what they need;
+ * - insecure-transport: scheme "http", or port 80 when the scheme is unknown.
+ */
+#include "engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence.h"
+#include "timeutil.h"
+#include "windows.h"
+#include "banned.h"
+
+/* A matcher's field, resolved once: canonical index, or -1 for an extra. */
+struct eng_matcher {
+	int field;
+	sv name;
+};
+
+struct eng {
+	const struct policy *pol;
+	struct eng_matcher **cat;	/* [category][matcher] */
+	struct eng_matcher **custom;	/* [check][matcher], PCM_FIELD only */
+};
+
+#define ENG_TEXT 2048
+
+struct eng_thread {
+	struct rx_thread *rx;
+	char detail[ENG_TEXT];
+	char scratch[ENG_TEXT];
+};
+
+static void *eng_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p) {
+		fputs("dpfaudit: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+static struct eng_matcher resolve(sv field)
+{
+	struct eng_matcher m = { EVF_RESOURCE, field };
+	if (field.n) {
+		enum ev_field f = ev_field_parse(field);
+		m.field = f == EVF_COUNT ? -1 : (int)f;
+	}
+	return m;
+}
+
+struct eng *eng_new(const struct policy *pol, struct diag *err)
+{
+	if (pol->ncategories > POL_MAX_CATEGORIES)
+		return diag_set(err, "policy: %zu categories, at most %d supported",
+				pol->ncategories, POL_MAX_CATEGORIES), NULL;
+	if (pol->npurposes > POL_MAX_PURPOSES)
+		return diag_set(err, "policy: %zu purposes, at most %d supported",
+				pol->npurposes, POL_MAX_PURPOSES), NULL;
+	if (pol->nroles > POL_MAX_ROLES)
+		return diag_set(err, "policy: %zu roles, at most %d supported",
+				pol->nroles, POL_MAX_ROLES), NULL;
+	struct eng *e = eng_xcalloc(1, sizeof(*e));
+	e->pol = pol;
+	e->cat = eng_xcalloc(pol->ncategories, sizeof(*e->cat));
+	for (size_t c = 0; c < pol->ncategories; c++) {
+		const struct pol_category *pc = &pol->categories[c];
+		e->cat[c] = eng_xcalloc(pc->nmatchers, sizeof(**e->cat));
+		for (size_t k = 0; k < pc->nmatchers; k++)
+			e->cat[c][k] = resolve(pc->matchers[k].field);
+	}
+	e->custom = eng_xcalloc(pol->nchecks, sizeof(*e->custom));
+	for (size_t i = 0; i < pol->nchecks; i++) {
+		const struct pol_check *pc = &pol->checks[i];
+		e->custom[i] = eng_xcalloc(pc->nmatchers, sizeof(**e->custom));
+		for (size_t k = 0; k < pc->nmatchers; k++)
+			e->custom[i][k] = resolve(pc->matchers[k].field);
+	}
+	return e;
+}
+
+void eng_free(struct eng *e)
+{
+	if (!e)
+		return;
+	for (size_t c = 0; c < e->pol->ncategories; c++)
+		free(e->cat[c]);
+	free(e->cat);
+	for (size_t i = 0; i < e->pol->nchecks; i++)
+		free(e->custom[i]);
+	free(e->custom);
+	free(e);
+}
+
+struct eng_thread *eng_thread_new(const struct eng *e)
+{
+	(void)e;
+	struct eng_thread *t = eng_xcalloc(1, sizeof(*t));
+	t->rx = rx_thread_new();
+	if (!t->rx) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void eng_thread_free(struct eng_thread *t)
+{
+	if (!t)
+		return;
+	rx_thread_free(t->rx);
+	free(t);
+}
+
+/* The value a matcher reads; false if the event has none. */
+static bool field_value(const struct event *ev, const struct eng_matcher *m, sv *out)
+{
+	if (m->field >= 0) {
+		*out = ev->f[m->field];
+		return out->n > 0;
+	}
+	return ev_get(ev, m->name, out);
+}
+
+void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
+{
+	const struct policy *p = e->pol;
+	uint64_t cats = 0;
+	bool have_subject = ev->f[EVF_SUBJECT].n > 0;
+
+	for (size_t c = 0; c < p->ncategories; c++) {
+		const struct pol_category *pc = &p->categories[c];
+		for (size_t k = 0; k < pc->nmatchers; k++) {
+			const struct pol_matcher *pm = &pc->matchers[k];
+			/* Once the category matched, later patterns matter only for a subject. */
+			if ((cats & (1ull << c)) && (have_subject || pm->subject_group < 0))
+				continue;
+			sv val;
+			if (!field_value(ev, &e->cat[c][k], &val))
+				continue;
+			if (!rx_match(pm->rx, val, t->rx))
+				continue;
+			cats |= 1ull << c;
+			if (!have_subject && pm->subject_group >= 0) {
+				sv s = rx_group(t->rx, val, (unsigned)pm->subject_group);
+				if (s.n) {
+					ev->f[EVF_SUBJECT] = s;
+					have_subject = true;
+				}
+			}
+		}
+	}
+	ev->categories = cats;
+	ev->pd_read = (ev->action == EV_READ || ev->action == EV_EXPORT) && cats && !ev_failed(ev);
+}
+
+/* ---- findings ---------------------------------------------------------- */
+
+struct judge {
+	const struct eng *e;
+	const struct policy *p;
+	const struct event *ev;
+	struct eng_thread *t;
+	struct fnd_list *out;
+	struct eng_verdict *v;
+	int role;
+};
+
+static bool chk_enabled(const struct policy *p, size_t id)
+{
+	if (id < p->nchecks)
+		return p->checks[id].enabled;
+	return id < CHK_BUILTIN_COUNT;	/* a hand-made policy without a table */
+}
+
+static enum sev chk_severity(const struct policy *p, size_t id)
+{
+	if (id < p->nchecks)
+		return p->checks[id].severity;
+	return chk_info((enum chk_id)id)->severity;
+}
+
+static sv role_sv(const struct judge *j)
+{
+	if (j->role >= 0)
+		return sv_cstr(j->p->roles[j->role].name);
+	return j->ev->f[EVF_ROLE];
+}
+
+static void emit(struct judge *j, size_t check, uint64_t categories, const char *detail)
+{
+	if (!chk_enabled(j->p, check))
+		return;
+	const struct event *ev = j->ev;
+	struct finding f;
+	memset(&f, 0, sizeof(f));
+	f.check = (uint32_t)check;
+	f.severity = chk_severity(j->p, check);
+	f.time = ev->time;
+	f.has_time = ev->has_time;
+	f.user = ev->f[EVF_USER];
+	f.role = role_sv(j);
+	f.subject = ev->f[EVF_SUBJECT];
+	f.reason = ev->f[EVF_REASON];
+	f.resource = ev->f[EVF_RESOURCE];
+	f.categories = categories;
+	f.file = ev->file;
+	f.line = ev->line;
+	f.evidence = ev->raw;
+	f.detail = sv_cstr(detail);
+	fnd_add(j->out, &f);
+	if (check < CHK_BUILTIN_COUNT)
+		j->v->fired |= 1u << check;
+	else if (check - CHK_BUILTIN_COUNT < 32)
+		j->v->custom_fired |= 1u << (check - CHK_BUILTIN_COUNT);
+}
+
+/* Bounded appends into a fixed buffer: text past the end is dropped. */
+struct txt {
+	char *p;
+	size_t n, cap;
+};
+
+static void txt_add(struct txt *b, const char *s, size_t n)
+{
+	if (n == 0 || b->n + 1 >= b->cap)
+		return;
+	size_t room = b->cap - 1 - b->n;
+	if (n > room)
+		n = room;
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void txt_sv(struct txt *b, sv s) { txt_add(b, s.p, s.n); }
+static void txt_s(struct txt *b, const char *s) { txt_add(b, s, strlen(s)); }
+
+static void txt_f(struct txt *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void txt_f(struct txt *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		txt_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static struct txt txt_on(char *buf)
+{
+	buf[0] = '\0';
+	return (struct txt){ buf, 0, ENG_TEXT };
+}
+
+static void txt_categories(struct txt *b, const struct policy *p, uint64_t cats)
+{
+	bool first = true;
+	for (size_t c = 0; c < p->ncategories; c++) {
+		if (!(cats & (1ull << c)))
+			continue;
+		if (!first)
+			txt_s(b, ", ");
+		txt_s(b, p->categories[c].name);
+		first = false;
+	}
+}
+
+static void txt_time(struct txt *b, const struct event *ev)
+{
+	if (!ev->has_time) {
+		txt_s(b, "an unknown time");
+		return;
+	}
+	char iso[32];
+	tu_format_iso(ev->time, iso);
+	txt_s(b, iso);
+}
+
+static void txt_instant(struct txt *b, int64_t t)
+{
+	char iso[32];
+	tu_format_iso(t, iso);
+	txt_s(b, iso);
+}
+
+/* ---- semantics 4-8: a personal-data read by a member of a role ----------- */
+
+static bool role_serves(const struct pol_role *r, int purpose)
+{
+	return r->purposes_all || (r->purposes & (1ull << purpose));
+}
+
+static int purpose_of(const struct judge *j, sv reason)
+{
+	const struct policy *p = j->p;
+	for (size_t k = 0; k < p->npurposes; k++) {
+		const struct pol_purpose *pp = &p->purposes[k];
+		for (size_t i = 0; i < pp->nreasons; i++)
+			if (rx_match(pp->reasons[i], reason, j->t->rx))
+				return (int)k;
+	}
+	return -1;
+}
+
+static const struct pol_evidence *evidence_of(const struct policy *p, const struct pol_purpose *pp)
+{
+	if (pp->evidence < 0 || (size_t)pp->evidence >= p->nevidence)
+		return NULL;
+	return &p->evidence[pp->evidence];
+}
+
+/* An open record for (subject, user) under one of the role's infer purposes. */
+static bool infer(struct judge *j, const struct pol_role *r, const struct evd_record **rec)
+{
+	const struct event *ev = j->ev;
+	if (!ev->f[EVF_SUBJECT].n)
+		return false;
+	for (size_t k = 0; k < j->p->npurposes; k++) {
+		const struct pol_purpose *pp = &j->p->purposes[k];
+		if (!pp->infer || !role_serves(r, (int)k))
+			continue;
+		const struct pol_evidence *pe = evidence_of(j->p, pp);
+		if (pe && pe->index && evd_infer(pe->index, ev->f[EVF_SUBJECT], ev->f[EVF_USER], ev->time, rec))
+			return true;
+	}
+	return false;
+}
+
+static void judge_reason(struct judge *j, const struct pol_role *r, int purpose)
+{
+	const struct event *ev = j->ev;
+	const struct policy *p = j->p;
+	sv reason = ev->f[EVF_REASON];
+	sv user = ev->f[EVF_USER], subject = ev->f[EVF_SUBJECT];
+	struct txt d = txt_on(j->t->detail);
+
+	if (!reason.n) {
+		const struct evd_record *rec = NULL;
+		if (infer(j, r, &rec)) {
+			j->v->justified = j->v->inferred = true;
+			j->v->justified_by = rec->key;
+			return;
+		}
+		if (!subject.n) {
+			txt_s(&d, "no reason given, and the read names no subject to infer one from");
+		} else {
+			txt_s(&d, "no reason given, and no evidence record for subject '");
+			txt_sv(&d, subject);
+			txt_s(&d, "' assigned to ");
+			txt_sv(&d, user);
+			txt_s(&d, " is open at ");
+			txt_time(&d, ev);
+		}
+		emit(j, CHK_NO_BUSINESS_REASON, j->ev->categories, d.p);
+		return;
+	}
+	if (purpose < 0) {
+		txt_s(&d, "reason '");
+		txt_sv(&d, reason);
+		txt_s(&d, "' names no purpose");
+		emit(j, CHK_NO_BUSINESS_REASON, ev->categories, d.p);
+		return;
+	}
+	const struct pol_purpose *pp = &p->purposes[purpose];
+	if (!role_serves(r, purpose)) {
+		txt_s(&d, "reason '");
+		txt_sv(&d, reason);
+		txt_f(&d, "' claims purpose %s, which role %s does not serve", pp->name, r->name);
+		emit(j, CHK_REASON_NOT_FOR_ROLE, ev->categories, d.p);
+		return;
+	}
+	if (pp->evidence < 0) {
+		j->v->justified = true;
+		return;
+	}
+	const struct pol_evidence *pe = evidence_of(p, pp);
+	const struct evd_record *rec = NULL;
+	enum evd_verdict vd = pe && pe->index ?
+		evd_verify(pe->index, reason, subject, user, ev->time, &rec) : EVD_MISSING;
+	if (vd == EVD_OK) {
+		j->v->justified = true;
+		j->v->justified_by = rec->key;
+		return;
+	}
+	const char *ename = pe ? pe->name : "?";
+	txt_f(&d, "purpose %s: %s ", pp->name, ename);
+	txt_sv(&d, reason);
+	switch (vd) {
+	case EVD_MISSING:
+		txt_s(&d, pe && pe->index ? " does not exist" : " cannot be checked (evidence not loaded)");
+		break;
+	case EVD_OTHER_SUBJECT:
+		txt_s(&d, " is for subject '");
+		txt_sv(&d, rec->subject);
+		txt_s(&d, "', not '");
+		txt_sv(&d, subject);
+		txt_s(&d, "'");
+		break;
+	case EVD_OTHER_ASSIGNEE:
+		txt_s(&d, " is assigned to ");
+		txt_sv(&d, rec->assignee);
+		txt_s(&d, ", not ");
+		txt_sv(&d, user);
+		break;
+	case EVD_NOT_OPEN:
+		txt_s(&d, " is not open at ");
+		txt_time(&d, ev);
+		txt_s(&d, " (opened ");
+		if (rec->opened == INT64_MIN)
+			txt_s(&d, "-");
+		else
+			txt_instant(&d, rec->opened);
+		txt_s(&d, ", closed ");
+		if (rec->closed == INT64_MAX)
+			txt_s(&d, "-");
+		else
+			txt_instant(&d, rec->closed);
+		txt_s(&d, ")");
+		break;
+	case EVD_OK:
+		break;
+	}
+	txt_s(&d, ": ");
+	txt_s(&d, evd_verdict_text(vd));
+	emit(j, CHK_REASON_UNVERIFIED, ev->categories, d.p);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static void txt_hours(struct txt *b, const struct tz_hours *h)
+{
+	static const char *const dn[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	/* Days Monday first, runs of three or more as ranges. */
+	bool first = true;
+	for (int i = 0; i < 7;) {
+		int d = (i + 1) % 7;
+		if (!(h->days & (1u << d))) {
+			i++;
+			continue;
+		}
+		int k = i;
+		while (k + 1 < 7 && (h->days & (1u << ((k + 2) % 7))))
+			k++;
+		if (!first)
+			txt_s(b, ",");
+		first = false;
+		txt_s(b, dn[d]);
+		if (k - i >= 2) {
+			txt_s(b, "-");
+			txt_s(b, dn[(k + 1) % 7]);
+		} else if (k > i) {
+			txt_s(b, ",");
+			txt_s(b, dn[(k + 1) % 7]);
+		}
+		i = k + 1;
+	}
+	txt_f(b, " %02d:%02d-%02d:%02d", h->from_sec / 3600, h->from_sec / 60 % 60,
+	      h->until_sec / 3600, h->until_sec / 60 % 60);
+}
+
+static void judge_hours(struct judge *j, const struct pol_role *r)
+{
+	const struct event *ev = j->ev;
+	if (!r->has_hours || !ev->has_time || tz_hours_contains(&r->hours, ev->time))
+		return;
+	struct txt d = txt_on(j->t->detail);
+	static const char *const dn[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	int64_t local = ev->time + (r->hours.zone ? tz_offset(r->hours.zone, ev->time) : 0);
+	int64_t days = floor_div(local, 86400);
+	int64_t sec = local - days * 86400;
+	int wd = (int)((days % 7 + 7 + 4) % 7);	/* 1970-01-01 was a Thursday */
+	txt_s(&d, "read at ");
+	txt_time(&d, ev);
+	txt_f(&d, " (%s %02d:%02d:%02d local), outside role %s's hours ", dn[wd],
+	      (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60), r->name);
+	txt_hours(&d, &r->hours);
+	emit(j, CHK_OFF_HOURS_ACCESS, ev->categories, d.p);
+}
+
+static void judge_read(struct judge *j, struct win_log *wl)
+{
+	const struct event *ev = j->ev;
+	const struct policy *p = j->p;
+	const struct pol_role *r = &p->roles[j->role];
+
+	/* 4: categories the role may not read, one finding each. */
+	uint64_t denied = r->may_read_all ? 0 : ev->categories & ~r->may_read;
+	for (size_t c = 0; c < p->ncategories && denied; c++) {
+		uint64_t bit = 1ull << c;
+		if (!(denied & bit))
+			continue;
+		denied &= ~bit;
+		const struct pol_category *pc = &p->categories[c];
+		struct txt d = txt_on(j->t->detail);
+		txt_f(&d, "role %s may not read %s%s", r->name, pc->sensitive ? "sensitive category " : "",
+		      pc->name);
+		emit(j, pc->sensitive ? CHK_SENSITIVE_DATA_ACCESS : CHK_ROLE_NOT_PERMITTED, bit, d.p);
+	}
+
+	/* The purpose the reason names matters to 5 and 6. */
+	sv reason = ev->f[EVF_REASON];
+	int purpose = reason.n ? purpose_of(j, reason) : -1;
+	j->v->purpose = purpose;
+
+	/* 5 */
+	if (r->reason_required)
+		judge_reason(j, r, purpose);
+
+	/* 6 */
+	if (purpose >= 0 && p->purposes[purpose].honours_optout && ev->f[EVF_SUBJECT].n &&
+	    strmap_has(&p->optout, ev->f[EVF_SUBJECT])) {
+		struct txt d = txt_on(j->t->detail);
+		txt_f(&d, "purpose %s honours opt-outs, and subject '", p->purposes[purpose].name);
+		txt_sv(&d, ev->f[EVF_SUBJECT]);
+		txt_s(&d, "' opted out");
+		emit(j, CHK_OPTOUT_VIOLATION, ev->categories, d.p);
+	}
+
+	/* 7 */
+	judge_hours(j, r);
+
+	/* 8: judged later over the whole time line. */
+	if (r->max_subjects && wl && chk_enabled(p, CHK_EXCESSIVE_ACCESS))
+		win_add_read(wl, ev, j->role);
+
+	/* Personal data over plain http. */
+	sv scheme = ev->f[EVF_SCHEME];
+	if (sv_eq_nocase(scheme, SV_LIT("http")) || (!scheme.n && ev->port == 80)) {
+		struct txt d = txt_on(j->t->detail);
+		txt_s(&d, "personal data (");
+		txt_categories(&d, p, ev->categories);
+		txt_s(&d, scheme.n ? ") served over plain http" : ") served on port 80 (plain http)");
+		emit(j, CHK_INSECURE_TRANSPORT, ev->categories, d.p);
+	}
+}
+
+/* ---- semantics 9 and custom checks --------------------------------------- */
+
+static void judge_transfer(struct judge *j)
+{
+	const struct event *ev = j->ev;
+	const struct policy *p = j->p;
+	if ((ev->action != EV_EXPORT && ev->action != EV_TRANSFER) || ev_failed(ev))
+		return;
+	sv dst = ev->f[EVF_DST];
+	if (sv_is_dash_or_empty(dst))
+		return;
+	for (size_t i = 0; i < p->napproved; i++)
+		if (rx_match(p->approved[i], dst, j->t->rx))
+			return;
+	struct txt d = txt_on(j->t->detail);
+	txt_f(&d, "%s to '", ev_action_name(ev->action));
+	txt_sv(&d, dst);
+	txt_s(&d, "', which matches no approved recipient");
+	emit(j, CHK_UNAPPROVED_TRANSFER, ev->categories, d.p);
+}
+
+static bool custom_holds(const struct judge *j, size_t i)
+{
+	const struct pol_check *c = &j->p->checks[i];
+	const struct event *ev = j->ev;
+	for (size_t k = 0; k < c->nmatchers; k++) {
+		const struct pol_cmatch *m = &c->matchers[k];
+		switch (m->kind) {
+		case PCM_FIELD: {
+			sv val;
+			if (!field_value(ev, &j->e->custom[i][k], &val) || !rx_match(m->rx, val, j->t->rx))
+				return false;
+			break;
+		}
+		case PCM_CATEGORY:
+			if (!(ev->categories & m->categories))
+				return false;
+			break;
+		case PCM_ACTION:
+			if (ev->action != m->action)
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+/* {user}, {role}, {categories}, {time}, ..., any event field; unknown: empty. */
+static void expand_message(struct judge *j, const char *msg, struct txt *d)
+{
+	const struct event *ev = j->ev;
+	for (const char *s = msg; *s;) {
+		const char *open = strchr(s, '{');
+		const char *close = open ? strchr(open, '}') : NULL;
+		if (!open || !close) {
+			txt_s(d, s);
+			break;
+		}
+		txt_add(d, s, (size_t)(open - s));
+		sv name = sv_make(open + 1, (size_t)(close - open - 1));
+		sv val;
+		if (sv_eq_cstr(name, "role"))
+			txt_sv(d, role_sv(j));
+		else if (sv_eq_cstr(name, "action"))
+			txt_s(d, ev_action_name(ev->action));
+		else if (sv_eq_cstr(name, "category") || sv_eq_cstr(name, "categories"))
+			txt_categories(d, j->p, ev->categories);
+		else if (sv_eq_cstr(name, "time"))
+			txt_time(d, ev);
+		else if (sv_eq_cstr(name, "status"))
+			txt_f(d, "%d", ev->status);
+		else if (sv_eq_cstr(name, "line"))
+			txt_f(d, "%llu", (unsigned long long)ev->line);
+		else if (ev_get(ev, name, &val))
+			txt_sv(d, val);
+		s = close + 1;
+	}
+}
+
+static void judge_custom(struct judge *j)
+{
+	const struct policy *p = j->p;
+	for (size_t i = CHK_BUILTIN_COUNT; i < p->nchecks; i++) {
+		const struct pol_check *c = &p->checks[i];
+		/* No matchers would fire on every event: a rules error, not a finding. */
+		if (!c->enabled || c->builtin || !c->nmatchers || !custom_holds(j, i))
+			continue;
+		struct txt d = txt_on(j->t->scratch);
+		if (c->message && *c->message)
+			expand_message(j, c->message, &d);
+		else
+			txt_s(&d, c->title ? c->title : c->id);
+		emit(j, i, j->ev->categories, d.p);
+	}
+}
+
+void eng_judge(const struct eng *e, const struct event *ev, struct eng_thread *t,
+	       struct fnd_list *out, struct win_log *wl, struct eng_verdict *v)
+{
+	struct eng_verdict local;
+	if (!v)
+		v = &local;
+	memset(v, 0, sizeof(*v));
+	v->role = -1;
+	v->purpose = -1;
+
+	struct judge j = { e, e->pol, ev, t, out, v, -1 };
+	sv user = ev->f[EVF_USER];
+	bool anonymous = sv_is_dash_or_empty(user);
+	if (!anonymous)
+		j.role = policy_role_of(e->pol, user, ev->f[EVF_ROLE]);
+	v->role = j.role;
+
+	/* 1: a failed request read nothing; 401/403 feed the burst window. */
+	if ((ev->status == 401 || ev->status == 403) && wl && chk_enabled(e->pol, CHK_FAILED_ACCESS_BURST))
+		win_add_denied(wl, ev, j.role);
+
+	if (ev->pd_read && !ev_failed(ev)) {
+		/* 3: an anonymous or unknown reader gets that one finding, nothing else. */
+		if (anonymous || j.role < 0) {
+			struct txt d = txt_on(t->detail);
+			if (anonymous) {
+				txt_s(&d, "personal data (");
+				txt_categories(&d, e->pol, ev->categories);
+				txt_s(&d, ") served to an anonymous request");
+				emit(&j, CHK_UNAUTHENTICATED_ACCESS, ev->categories, d.p);
+			} else {
+				txt_s(&d, "user ");
+				txt_sv(&d, user);
+				txt_s(&d, " is no role's member and read ");
+				txt_categories(&d, e->pol, ev->categories);
+				emit(&j, CHK_UNKNOWN_IDENTITY, ev->categories, d.p);
+			}
+			return;
+		}
+		judge_read(&j, wl);
+	}
+	judge_transfer(&j);
+	judge_custom(&j);
+}

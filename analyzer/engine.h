@@ -10,6 +10,20 @@
  * A struct eng is built from the policy once and shared read-only by all
  * threads; each thread has a struct eng_thread (regex match data, scratch).
  * Neither function allocates per event except to store findings.
+ *
+ * Where SPEC §4 leaves a choice, the engine decides (tests pin each one):
+ * - role-not-permitted / sensitive-data-access: one finding per category
+ *   the role may not read, with categories = that category alone;
+ * - a personal-data read by an anonymous ("" or "-") or unknown user gives
+ *   that one finding and nothing else (no transfer, transport, custom check);
+ * - reason-required = no skips semantics 5 only: opt-outs, hours, windows
+ *   and transport are still judged; the reason still names a purpose;
+ * - a failed request (status >= 400) is no read, but 401/403 feed the burst
+ *   window and custom checks are judged on every other event;
+ * - insecure-transport: a personal-data read with scheme "http", or on
+ *   port 80 when the format knows no scheme;
+ * - finding.detail says why (role, category, purpose, the evidence that
+ *   failed: "tickets TICKET-88 is assigned to jdoe, not mrossi", hours).
  */
 #ifndef DPF_ENGINE_H
 #define DPF_ENGINE_H
@@ -42,7 +56,7 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t);
 struct eng_verdict {
 	int role;		/* role index judged under, or -1 */
 	uint32_t fired;		/* bit per built-in check that fired (1u << CHK_...) */
-	unsigned custom_fired;	/* custom checks that fired */
+	unsigned custom_fired;	/* bit i: custom check CHK_BUILTIN_COUNT + i fired (first 32) */
 	int purpose;		/* purpose named by the reason, or -1 */
 	bool justified;		/* a read with a verified or inferred reason */
 	bool inferred;		/* justified by inference from evidence */

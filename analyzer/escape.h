@@ -8,6 +8,7 @@
 #ifndef DPF_ESCAPE_H
 #define DPF_ESCAPE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "buf.h"
@@ -23,12 +24,25 @@ void esc_xml(FILE *out, sv s);
 void esc_html(FILE *out, sv s);
 /* One CSV field (RFC 4180): quoted when needed, "" for quotes; a leading = + - @ is prefixed with ' (formula injection). */
 void esc_csv(FILE *out, sv s);
-/* Markdown table cell: | and backslash escaped, newlines as spaces. */
+/*
+ * Markdown table cell: | and backslash escaped, newlines as spaces; also the
+ * characters that start emphasis, code, links or inline HTML (* _ ` [ ] < > &),
+ * so a log line cannot inject markup or a remote image into a CI comment.
+ */
 void esc_markdown(FILE *out, sv s);
 /* Terminal text: control characters shown as \xNN, invalid UTF-8 as U+FFFD. */
 void esc_text(FILE *out, sv s);
 
 /* Replace invalid UTF-8 with U+FFFD into b (for buffers built before escaping). */
 void esc_utf8_fix(struct buf *b, sv s);
+
+/*
+ * Decode one UTF-8 sequence at p (n > 0 bytes).  Returns its length and sets
+ * *cp; for an invalid sequence (overlong, surrogate, > U+10FFFF, truncated,
+ * stray continuation) sets *cp = -1 and returns the length of its maximal
+ * invalid prefix (>= 1), so each one becomes exactly one U+FFFD (Unicode's
+ * "maximal subpart" practice).
+ */
+size_t esc_utf8_next(const char *p, size_t n, int32_t *cp);
 
 #endif

@@ -47,7 +47,13 @@ struct fmt {
 	void *impl;			/* format-private, read-only after build */
 };
 
-/* Build the set: built-ins plus the policy's formats.  NULL + err on failure. */
+/*
+ * Build the set: built-ins plus the policy's formats (pol may be NULL:
+ * built-ins only), and "syslog+X" for every one of them.  A rule format of
+ * type regex with a `prefix` and no `pattern` is a pgAudit log with that
+ * log_line_prefix.  NULL + err on failure (e.g. a field map naming a group
+ * the pattern lacks).
+ */
 struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err);
 void fmt_set_free(struct fmt_set *s);
 
@@ -65,12 +71,18 @@ size_t fmt_names(const struct fmt_set *s, const char **names, size_t max);
 const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 			     struct fmt_thread *t);
 
-/* Parse with f: resets ev (keeping raw/file/line) and calls f->parse. */
+/*
+ * Parse with f: resets ev (keeping raw/file/line) and the thread's scratch
+ * (views from the previous line die here), drops a trailing CR and a UTF-8
+ * BOM, and calls f->parse.  Allocates nothing.  A line whose timestamp is
+ * present but unreadable is not parsed (it is reported, not audited at a
+ * wrong time).
+ */
 bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 
 struct fmt_thread *fmt_thread_new(void);
 void fmt_thread_free(struct fmt_thread *t);
-/* Year for timestamps that have none (syslog RFC 3164), per input. */
+/* Year for timestamps that have none (syslog RFC 3164), per input; default 1970. */
 void fmt_thread_set_year(struct fmt_thread *t, int year);
 
 /*

@@ -1,1 +1,120 @@
-/* placeholder */
+/*
+ * format_impl.h - private to the format_*.c files: the per-thread state,
+ * the scratch buffer, and the key-to-field mapping that json and logfmt
+ * share.  Not part of the format API (format.h is).
+ */
+#ifndef DPF_FORMAT_IMPL_H
+#define DPF_FORMAT_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "format.h"
+#include "rx.h"
+
+/*
+ * Per-thread scratch for decoded values (URL decoding, JSON and CSV
+ * unescaping).  Allocated once per thread, reset per line by fmt_parse(),
+ * never reallocated (views into it stay valid for the whole line).  A value
+ * that does not fit is left undecoded rather than growing the buffer.
+ */
+#define FMT_SCRATCH_SIZE (1u << 20)
+#define FMT_JSON_MAX_DEPTH 64
+#define FMT_PATH_MAX 512
+
+struct fmt_thread {
+	struct rx_thread *rx;
+	int year;		/* for RFC 3164 timestamps */
+	/* Set by syslog while parsing the message: the wrapped line may omit its own time. */
+	bool outer_time;
+	char *scratch;
+	size_t used;
+	char path[FMT_PATH_MAX];	/* json: the dotted path of the current value */
+};
+
+/* n bytes of scratch valid until the next line, or NULL when it is full. */
+char *fmt_scratch(struct fmt_thread *t, size_t n);
+
+/* Built-in parse functions (format_*.c). */
+bool fmt_clf_common_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+bool fmt_clf_combined_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+bool fmt_clf_vhost_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+bool fmt_json_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+bool fmt_logfmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+bool fmt_pgaudit_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+bool fmt_regex_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+/* syslog+INNER (f->inner set) or syslog with the inner format chosen per line (f->impl: the set). */
+bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+
+/* For the per-line syslog: try the set's non-syslog formats in detection order. */
+bool fmt_set_parse_any(const struct fmt_set *s, sv line, struct event *ev, struct fmt_thread *t);
+
+/* Raw action -> action: the format's `read = ...` lists first, then the default table. */
+enum ev_action fmt_map_action(const struct pol_format *pf, sv raw);
+
+/* "200" -> 200; "-", empty or junk -> -1. */
+int64_t fmt_num(sv s);
+
+/* Time of a field value: pf's time-format if any, else ISO 8601 / epoch / CLF. */
+bool fmt_parse_time(const struct pol_format *pf, sv s, int64_t *out);
+
+/*
+ * The mapping from keys (json dotted paths, logfmt keys) to event fields,
+ * built once per format.  Targets are the canonical fields plus the
+ * numeric/time pseudo-fields below.  A target's sources are tried in
+ * priority order (lower first); the first non-empty value wins.
+ */
+enum {
+	FMT_T_TIME = EVF_COUNT,
+	FMT_T_STATUS,
+	FMT_T_BYTES,
+	FMT_T_RECORDS,
+	FMT_T_COUNT
+};
+
+struct fmt_key {
+	sv name;		/* key, dotted path, or query parameter */
+	bool query;		/* query:PARAM of the resource */
+	unsigned char target;
+	unsigned char prio;
+};
+
+struct fmt_keymap {
+	const struct pol_format *pf;
+	struct fmt_key *keys;
+	size_t nkeys;
+};
+
+/* Per line: the best value seen so far for each target. */
+struct fmt_collect {
+	sv val[FMT_T_COUNT];
+	unsigned char prio[FMT_T_COUNT];
+};
+
+/* Canonical values (indexed by target) into ev, then time, numbers, mapped action; false on a bad time. */
+bool fmt_values_apply(const struct pol_format *pf, const sv *val, struct event *ev);
+/* pf's field map of a target (NULL if pf is NULL). */
+const struct pol_fieldmap *fmt_fieldmap(const struct pol_format *pf, unsigned target);
+/* A query source's parameter name, with any "query:" marker removed. */
+sv fmt_query_name(sv name);
+/* Target names: "user", ..., "time", "status", "bytes", "records". */
+const char *fmt_target_name(unsigned target);
+
+/* format_regex.c: the compiled field map of a regex format. */
+void *fmt_regex_build(const struct pol_format *pf, struct diag *err);
+void fmt_regex_free(void *impl);
+
+/* Build from pf's field maps (NULL: the built-in defaults).  -1 + err on failure. */
+int fmt_keymap_build(struct fmt_keymap *m, const struct pol_format *pf, struct diag *err);
+void fmt_keymap_release(struct fmt_keymap *m);
+void fmt_collect_init(struct fmt_collect *c);
+/* Offer one key/value; returns true if some target uses the key. */
+bool fmt_keymap_offer(const struct fmt_keymap *m, struct fmt_collect *c, sv key, sv value);
+/*
+ * Move the collected values into ev: query sources, time, numbers, the
+ * mapped action.  false if a time was given but cannot be read.
+ */
+bool fmt_keymap_apply(const struct fmt_keymap *m, struct fmt_collect *c, struct event *ev,
+		      struct fmt_thread *t);
+
+#endif

@@ -7,7 +7,11 @@
  * a bad CRC or ISIZE, a corrupt deflate block, or trailing bytes that are
  * neither another member nor all-zero padding end the stream and are
  * recorded in inp_damage() with the compressed byte offset.  Everything
- * decoded before the damage has been returned to the caller.
+ * decoded before the damage has been returned to the caller.  Zero padding
+ * must run to the end of the file: a non-zero byte (even another member)
+ * after it is trailing garbage, reported at that byte's offset.  A zstd
+ * frame is reported as damage at offset 0 (no zstd support in this build)
+ * rather than audited as text.
  *
  * Memory is fixed per open input (about 2 x INP_BUFSZ); nothing grows with
  * the size of the file.
@@ -62,7 +66,11 @@ unsigned inp_members(const struct inp *in);
  */
 bool inp_damaged(const struct inp *in, uint64_t *offset, const char **msg);
 
-/* SHA-256 of the raw bytes read from disk, lowercase hex, once at EOF (else ""). */
+/*
+ * SHA-256 of the raw bytes on disk, lowercase hex, once inp_read() returned 0
+ * (else "").  After damage the rest of the file is still read for it, so it
+ * is the digest of the whole file; after a read error it stays "".
+ */
 const char *inp_sha256(const struct inp *in);
 
 void inp_close(struct inp *in);

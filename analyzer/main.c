@@ -1,1 +1,61 @@
-int main(void){return 0;}
+/*
+ * main.c - dpfaudit: git-style subcommands from a {name, fn} table.
+ *
+ * The only file outside libdpfaudit.a; everything it dispatches to is in
+ * the library, so tests link the same code the binary runs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "diag.h"
+
+const char *dpf_argv0 = "dpfaudit";
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "scan", cmd_scan, "audit logs, write the compliance report" },
+	{ "trace", cmd_trace, "every access to one data subject" },
+	{ "test", cmd_test, "check annotated samples against the rules" },
+	{ "rules", cmd_rules, "show the effective policy, or validate it (--lint)" },
+	{ "merge", cmd_merge, "combine partial results into one report" },
+	{ "explain", cmd_explain, "what a check means, its principle, how to fix" },
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: dpfaudit COMMAND [OPTIONS] [ARGS]\n\n"
+	      "Audit access logs for EU-U.S. Data Privacy Framework compliance.\n\n"
+	      "commands:\n", out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'dpfaudit COMMAND --help' shows a command's options; 'man dpfaudit' has the rest.\n"
+	      "exit status: 0 complete, 1 findings at/above --fail-on, 2 usage or rule error,\n"
+	      "3 audit incomplete (an input or a report could not be read or written whole).\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 0)
+		dpf_argv0 = argv[0];
+	if (argc < 2) {
+		usage(stderr);
+		return DPF_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return DPF_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("dpfaudit %s\n", PACKAGE_VERSION);
+		return DPF_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "dpfaudit: '%s' is not a command; see 'dpfaudit --help'\n", argv[1]);
+	return DPF_EXIT_USAGE;
+}

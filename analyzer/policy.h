@@ -77,6 +77,7 @@ struct pol_role {
 	bool reason_required;	/* default true */
 	bool has_hours;
 	struct tz_hours hours;
+	const char *hours_spec;	/* the `hours` value as written, for display; NULL if none */
 	unsigned max_subjects;	/* 0: no limit */
 	int64_t max_window;	/* seconds */
 	const char **member_globs;	/* members with '*' */

@@ -1,2 +1,432 @@
-/* placeholder: analyzer/report.c (to be written) */
-typedef int dpf_placeholder_t;
+/*
+ * report.c - stage 6: the summary every report format shares, the writer
+ * table, and writing a report file safely (see report.h).
+ *
+ * A report is written to a temporary file (mode 0600, whatever the umask:
+ * it is a record of personal data) in the target's directory and renamed
+ * into place only after every byte was written and flushed, so a failed
+ * run never leaves half a report that looks whole.  Character devices and
+ * FIFOs (/dev/stdout, a pipe given by name) cannot be renamed over; they are
+ * written directly and their errors reported the same way.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "escape.h"
+
+#define REP_TOP 10
+
+const char *rep_status_name(enum rep_status s)
+{
+	switch (s) {
+	case REP_PASS: return "pass";
+	case REP_FAIL: return "fail";
+	default: return "not assessed";
+	}
+}
+
+/* ---- ranking ------------------------------------------------------------ */
+
+static int sv_cmp(sv a, sv b)
+{
+	size_t n = a.n < b.n ? a.n : b.n;
+	int r = n ? memcmp(a.p, b.p, n) : 0;
+
+	if (r)
+		return r;
+	return a.n < b.n ? -1 : a.n > b.n;
+}
+
+static int cmp_sv(const void *a, const void *b)
+{
+	return sv_cmp(*(const sv *)a, *(const sv *)b);
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct rep_rank *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return sv_cmp(x->name, y->name);
+}
+
+/* Top REP_TOP names by occurrence; ties by name.  Empty names are skipped. */
+static struct rep_rank *rank(sv *names, size_t n, size_t *nout)
+{
+	struct rep_rank *r;
+	size_t i, k = 0;
+
+	*nout = 0;
+	if (!n)
+		return NULL;
+	qsort(names, n, sizeof(*names), cmp_sv);
+	r = calloc(n, sizeof(*r));
+	if (!r)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (sv_empty(names[i]))
+			continue;
+		if (k && sv_eq(r[k - 1].name, names[i])) {
+			r[k - 1].count++;
+		} else {
+			r[k].name = names[i];
+			r[k].count = 1;
+			k++;
+		}
+	}
+	qsort(r, k, sizeof(*r), cmp_rank);
+	*nout = k < REP_TOP ? k : REP_TOP;
+	return r;
+}
+
+/* ---- summary ------------------------------------------------------------ */
+
+unsigned rep_check_principles(const struct rep_ctx *c, uint32_t check)
+{
+	if (c->pol && check < c->pol->nchecks)
+		return c->pol->checks[check].principles;
+	if (check < CHK_BUILTIN_COUNT)
+		return chk_info((enum chk_id)check)->principles;
+	return 0;
+}
+
+const char *rep_check_id(const struct rep_ctx *c, uint32_t check)
+{
+	if (c->pol && check < c->pol->nchecks && c->pol->checks[check].id)
+		return c->pol->checks[check].id;
+	if (check < CHK_BUILTIN_COUNT)
+		return chk_info((enum chk_id)check)->id;
+	return "unknown-check";
+}
+
+const char *rep_check_title(const struct rep_ctx *c, uint32_t check)
+{
+	if (c->pol && check < c->pol->nchecks && c->pol->checks[check].title)
+		return c->pol->checks[check].title;
+	if (check < CHK_BUILTIN_COUNT)
+		return chk_info((enum chk_id)check)->title;
+	return "";
+}
+
+struct rep_summary *rep_summarize(const struct rep_ctx *c)
+{
+	const struct fnd_list *l = &c->res->findings;
+	struct rep_summary *s = calloc(1, sizeof(*s));
+	sv *users = NULL, *roles = NULL, *subjects = NULL;
+	size_t i, n = 0;
+	int p;
+
+	if (!s)
+		return NULL;
+	if (l->n) {
+		users = malloc(l->n * sizeof(*users));
+		roles = malloc(l->n * sizeof(*roles));
+		subjects = malloc(l->n * sizeof(*subjects));
+		if (!users || !roles || !subjects)
+			goto fail;
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct finding *f = &l->v[i];
+		unsigned pr = rep_check_principles(c, f->check);
+		enum sev sv_ = f->severity < SEV_COUNT ? f->severity : SEV_CRITICAL;
+
+		if (f->suppressed) {
+			s->suppressed++;
+			continue;
+		}
+		s->findings++;
+		s->total_by_sev[sv_]++;
+		if (c->fail_on != SEV_NONE && sv_ >= c->fail_on)
+			s->failing++;
+		if (f->check < 64)
+			s->by_check[f->check]++;
+		for (p = 0; p < PR_COUNT; p++)
+			if (pr & PR_BIT(p))
+				s->by_sev[p][sv_]++;
+		users[n] = f->user;
+		roles[n] = f->role;
+		subjects[n] = f->subject;
+		n++;
+	}
+	for (p = 0; p < PR_COUNT; p++) {
+		size_t k, any = 0;
+
+		for (k = SEV_LOW; k < SEV_COUNT; k++)
+			any += s->by_sev[p][k];
+		if (any)
+			s->status[p] = REP_FAIL;
+		else if (c->res->assessed[p] > 0)
+			s->status[p] = REP_PASS;
+		else
+			s->status[p] = REP_NOT_ASSESSED;
+	}
+	s->ngroups = fnd_group(l, c->pol, &s->groups);
+	s->top_users = rank(users, n, &s->ntop_users);
+	s->top_roles = rank(roles, n, &s->ntop_roles);
+	s->top_subjects = rank(subjects, n, &s->ntop_subjects);
+	free(users);
+	free(roles);
+	free(subjects);
+	return s;
+fail:
+	free(users);
+	free(roles);
+	free(subjects);
+	free(s);
+	return NULL;
+}
+
+void rep_summary_free(struct rep_summary *s)
+{
+	if (!s)
+		return;
+	fnd_groups_free(s->groups, s->ngroups);
+	free(s->top_users);
+	free(s->top_roles);
+	free(s->top_subjects);
+	free(s);
+}
+
+bool rep_failed(const struct rep_ctx *c)
+{
+	if (!c->sum)
+		return false;
+	if (c->fail_on != SEV_NONE)
+		return c->sum->failing > 0;
+	return c->sum->findings > 0;
+}
+
+/* ---- helpers for the writers -------------------------------------------- */
+
+struct red *rep_red_new(const struct rep_ctx *c)
+{
+	return c->redact ? red_new(c->pol) : NULL;
+}
+
+sv rep_clean(const struct rep_ctx *c, struct red *r, sv s, struct buf *scratch)
+{
+	buf_reset(scratch);
+	if (r)
+		red_apply(r, s, scratch);
+	else if (c->redact)
+		return SV_LIT("[redacted]");
+	else
+		esc_utf8_fix(scratch, s);
+	if (scratch->err)
+		return SV_LIT("[redacted]");
+	return buf_sv(scratch);
+}
+
+void rep_time_iso(int64_t t, char *out)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm)) {
+		strcpy(out, "invalid-time");
+		return;
+	}
+	if (!strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		strcpy(out, "invalid-time");
+}
+
+void rep_categories(const struct policy *p, uint64_t bits, const char *sep, struct buf *out)
+{
+	size_t i;
+	int first = 1;
+
+	for (i = 0; i < 64; i++) {
+		if (!(bits & ((uint64_t)1 << i)))
+			continue;
+		if (!first)
+			buf_adds(out, sep);
+		first = 0;
+		if (p && i < p->ncategories && p->categories[i].name)
+			buf_adds(out, p->categories[i].name);
+		else
+			buf_addf(out, "category-%zu", i);
+	}
+}
+
+void rep_principles(unsigned bits, const char *sep, struct buf *out)
+{
+	int p, first = 1;
+
+	for (p = 0; p < PR_COUNT; p++) {
+		if (!(bits & PR_BIT(p)))
+			continue;
+		if (!first)
+			buf_adds(out, sep);
+		first = 0;
+		buf_adds(out, pr_name((enum principle)p));
+	}
+}
+
+const char *rep_input_path(const struct rep_ctx *c, uint32_t file)
+{
+	if (file < c->res->ninputs && c->res->inputs[file].path)
+		return c->res->inputs[file].path;
+	return "?";
+}
+
+/* ---- writer table ------------------------------------------------------- */
+
+static const struct rep_writer *const writers[] = {
+	&rep_text, &rep_json, &rep_html, &rep_sarif, &rep_junit, &rep_csv, &rep_markdown,
+};
+
+const struct rep_writer *rep_find(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return NULL;
+	for (i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
+		if (!strcmp(writers[i]->name, name))
+			return writers[i];
+	if (!strcmp(name, "md"))
+		return &rep_markdown;
+	return NULL;
+}
+
+const char *rep_names(void)
+{
+	return "text, json, html, sarif, junit, csv, markdown";
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Run the writer on out; returns 0 or an errno value. */
+static int run_writer(const struct rep_writer *w, const struct rep_ctx *c, FILE *out)
+{
+	int e;
+
+	errno = 0;
+	w->write(c, out);
+	e = errno;
+	/* The failing flush's errno is the real cause; the writer's is a guess. */
+	if (fflush(out) != 0)
+		return errno ? errno : EIO;
+	if (ferror(out))
+		return e ? e : EIO;
+	return 0;
+}
+
+int rep_write(const struct rep_writer *w, const struct rep_ctx *c0, const char *path,
+	      struct diag *err)
+{
+	struct rep_ctx c = *c0;
+	struct rep_summary *own = NULL;
+	struct stat st;
+	char *tmp = NULL;
+	FILE *out = NULL;
+	int fd = -1, e = 0, ret = -1;
+	const char *shown = path && strcmp(path, "-") ? path : "standard output";
+
+	if (!c.sum) {
+		own = rep_summarize(&c);
+		if (!own) {
+			diag_set(err, "%s: write error: %s", shown, strerror(ENOMEM));
+			return -1;
+		}
+		c.sum = own;
+	}
+
+	if (!path || !strcmp(path, "-")) {
+		clearerr(stdout);
+		e = run_writer(w, &c, stdout);
+		if (e)
+			goto fail;
+		ret = 0;
+		goto out;
+	}
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			e = EISDIR;
+			goto fail;
+		}
+		/* A device or FIFO: no rename possible, write straight to it. */
+		out = fopen(path, "w");
+		if (!out) {
+			e = errno;
+			goto fail;
+		}
+		e = run_writer(w, &c, out);
+		if (fclose(out) != 0 && !e)
+			e = errno ? errno : EIO;
+		out = NULL;
+		if (e)
+			goto fail;
+		ret = 0;
+		goto out;
+	}
+
+	{
+		size_t n = strlen(path);
+
+		tmp = malloc(n + sizeof(".tmpXXXXXX"));
+		if (!tmp) {
+			e = ENOMEM;
+			goto fail;
+		}
+		memcpy(tmp, path, n);
+		memcpy(tmp + n, ".tmpXXXXXX", sizeof(".tmpXXXXXX"));
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		tmp = NULL;
+		goto fail;
+	}
+	/* mkstemp gives 0600 on glibc, but say it: a report is personal data. */
+	if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+		e = errno;
+		goto fail;
+	}
+	out = fdopen(fd, "w");
+	if (!out) {
+		e = errno;
+		goto fail;
+	}
+	fd = -1;
+	e = run_writer(w, &c, out);
+	if (!e && fsync(fileno(out)) != 0 && errno != EINVAL && errno != EROFS)
+		e = errno;
+	if (fclose(out) != 0 && !e)
+		e = errno ? errno : EIO;
+	out = NULL;
+	if (e)
+		goto fail;
+	if (rename(tmp, path) != 0) {
+		e = errno;
+		goto fail;
+	}
+	free(tmp);
+	tmp = NULL;
+	ret = 0;
+	goto out;
+
+fail:
+	if (out)
+		fclose(out);
+	if (fd >= 0)
+		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	diag_set(err, "%s: write error: %s", shown, strerror(e ? e : EIO));
+out:
+	rep_summary_free(own);
+	return ret;
+}

@@ -16,6 +16,7 @@
 #define DPF_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "audit.h"
@@ -23,6 +24,7 @@
 #include "diag.h"
 #include "findings.h"
 #include "policy.h"
+#include "redact.h"
 
 struct rep_summary;
 
@@ -72,7 +74,10 @@ void rep_summary_free(struct rep_summary *s);
 struct rep_writer {
 	const char *name;	/* "text", "json", ... */
 	const char *ext;	/* default file extension */
-	/* Write the whole report to out; errors are checked by the caller. */
+	/*
+	 * Write the whole report to out; errors are checked by the caller.
+	 * Needs c->sum: call through rep_write(), which computes it.
+	 */
 	void (*write)(const struct rep_ctx *c, FILE *out);
 };
 
@@ -88,6 +93,37 @@ const char *rep_names(void);
  */
 int rep_write(const struct rep_writer *w, const struct rep_ctx *c, const char *path,
 	      struct diag *err);
+
+/*
+ * Helpers shared by the writers (report.c).
+ *
+ * What is redacted: evidence lines, messages (details), resources, reasons,
+ * subjects and unparsed-line examples go through rep_clean(); user and role
+ * names are shown as they are (an audit names who accessed data).
+ */
+/* The writer's redactor: NULL when c->redact is false (free with red_free). */
+struct red *rep_red_new(const struct rep_ctx *c);
+/*
+ * s made safe for a report: redacted with r, or with redaction off only made
+ * valid UTF-8.  Resets scratch and returns a view into it (valid until the
+ * next call with the same scratch).  If redaction is on but r is NULL (out of
+ * memory), returns "[redacted]" rather than leak.
+ */
+sv rep_clean(const struct rep_ctx *c, struct red *r, sv s, struct buf *scratch);
+/* "2026-11-27T03:14:07Z" (UTC, out has >= 32 bytes). */
+void rep_time_iso(int64_t t, char *out);
+/* Category names of bits, in policy order, joined by sep. */
+void rep_categories(const struct policy *p, uint64_t bits, const char *sep, struct buf *out);
+/* Principle names of bits (PR_BIT), in report order, joined by sep. */
+void rep_principles(unsigned bits, const char *sep, struct buf *out);
+/* The path of input i ("?" if out of range). */
+const char *rep_input_path(const struct rep_ctx *c, uint32_t file);
+/* The check's id, title and principles (built-in or custom; never NULL). */
+const char *rep_check_id(const struct rep_ctx *c, uint32_t check);
+const char *rep_check_title(const struct rep_ctx *c, uint32_t check);
+unsigned rep_check_principles(const struct rep_ctx *c, uint32_t check);
+/* The overall verdict: true if it fails (see rep_verdict_failed in report.c). */
+bool rep_failed(const struct rep_ctx *c);
 
 /* Writers, one per file (report_*.c). */
 extern const struct rep_writer rep_text, rep_json, rep_html, rep_sarif, rep_junit,

@@ -1,2 +1,64 @@
-/* placeholder: analyzer/report_csv.c (to be written) */
-typedef int dpf_placeholder_t;
+/*
+ * report_csv.c - one row per finding occurrence, for spreadsheets.
+ *
+ * RFC 4180 with CRLF line ends; every field through esc_csv(), which also
+ * defuses formula injection (a log line starting with "=" stays text).
+ * Suppressed findings are included with suppressed=yes so the sheet adds
+ * up with the JSON report.
+ */
+#include "report.h"
+
+#include "escape.h"
+
+static void field(FILE *out, sv s, int last)
+{
+	esc_csv(out, s);
+	fputs(last ? "\r\n" : ",", out);
+}
+
+static void write_csv(const struct rep_ctx *c, FILE *out)
+{
+	const struct fnd_list *l = &c->res->findings;
+	struct red *red = rep_red_new(c);
+	struct buf scratch = BUF_INIT, tmp = BUF_INIT;
+	char t[32], num[32];
+	size_t i;
+
+	fputs("check,severity,principle,user,role,subject,categories,time,file,line,message,"
+	      "evidence,suppressed\r\n", out);
+	for (i = 0; i < l->n; i++) {
+		const struct finding *f = &l->v[i];
+
+		field(out, sv_cstr(rep_check_id(c, f->check)), 0);
+		field(out, sv_cstr(sev_name(f->severity)), 0);
+		buf_reset(&tmp);
+		rep_principles(rep_check_principles(c, f->check), "; ", &tmp);
+		field(out, buf_sv(&tmp), 0);
+		field(out, f->user, 0);
+		field(out, f->role, 0);
+		field(out, rep_clean(c, red, f->subject, &scratch), 0);
+		buf_reset(&tmp);
+		rep_categories(c->pol, f->categories, ";", &tmp);
+		field(out, buf_sv(&tmp), 0);
+		if (f->has_time)
+			rep_time_iso(f->time, t);
+		else
+			t[0] = '\0';
+		field(out, sv_cstr(t), 0);
+		field(out, sv_cstr(rep_input_path(c, f->file)), 0);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)f->line);
+		field(out, sv_cstr(num), 0);
+		field(out, rep_clean(c, red, f->detail, &scratch), 0);
+		field(out, rep_clean(c, red, f->evidence, &scratch), 0);
+		field(out, f->suppressed ? SV_LIT("yes") : SV_LIT("no"), 1);
+	}
+	buf_release(&scratch);
+	buf_release(&tmp);
+	red_free(red);
+}
+
+const struct rep_writer rep_csv = {
+	.name = "csv",
+	.ext = "csv",
+	.write = write_csv,
+};

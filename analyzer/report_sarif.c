@@ -1,2 +1,227 @@
-/* placeholder: analyzer/report_sarif.c (to be written) */
-typedef int dpf_placeholder_t;
+/*
+ * report_sarif.c - SARIF 2.1.0, so code-scanning UIs show each finding at
+ * its log file and line.
+ *
+ * One run; one rule per check (built-in explanations from chk_info(), custom
+ * checks their title); one result per finding occurrence.  An incomplete
+ * audit sets invocations[0].executionSuccessful = false and carries one
+ * error notification per damaged input.  No network: no informationUri.
+ */
+#include "report.h"
+
+#include <string.h>
+
+#include "escape.h"
+
+static const char *level(enum sev s)
+{
+	switch (s) {
+	case SEV_CRITICAL:
+	case SEV_HIGH: return "error";
+	case SEV_MEDIUM: return "warning";
+	default: return "note";
+	}
+}
+
+static void str(FILE *out, const char *s)
+{
+	esc_json_str(out, sv_cstr(s ? s : ""));
+}
+
+/* A path as a URI reference: absolute paths as file:// URIs, unreserved bytes kept. */
+static void uri(FILE *out, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)path;
+
+	putc('"', out);
+	if (!strcmp(path, "-")) {
+		fputs("stdin", out);
+		putc('"', out);
+		return;
+	}
+	if (p[0] == '/')
+		fputs("file://", out);
+	for (; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
+			putc(*p, out);
+		else
+			fprintf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	}
+	putc('"', out);
+}
+
+static void principles(FILE *out, unsigned bits)
+{
+	int p, first = 1;
+
+	fputc('[', out);
+	for (p = 0; p < PR_COUNT; p++)
+		if (bits & PR_BIT(p)) {
+			fprintf(out, "%s\"%s\"", first ? "" : ", ", pr_slug((enum principle)p));
+			first = 0;
+		}
+	fputc(']', out);
+}
+
+static void rules(const struct rep_ctx *c, FILE *out)
+{
+	size_t i, n = c->pol ? c->pol->nchecks : CHK_BUILTIN_COUNT;
+	struct buf b = BUF_INIT;
+
+	for (i = 0; i < n; i++) {
+		const struct pol_check *pc = c->pol ? &c->pol->checks[i] : NULL;
+		const struct chk_info *ci = (!pc || pc->builtin) && i < CHK_BUILTIN_COUNT ?
+						    chk_info((enum chk_id)i) : NULL;
+		enum sev sv_ = pc ? pc->severity : ci->severity;
+
+		fprintf(out, "%s\n            {\"id\": ", i ? "," : "");
+		str(out, rep_check_id(c, (uint32_t)i));
+		fputs(", \"shortDescription\": {\"text\": ", out);
+		str(out, rep_check_title(c, (uint32_t)i));
+		buf_reset(&b);
+		if (ci) {
+			buf_addf(&b, "Promise: %s Fires when: %s", ci->promise, ci->fires);
+		} else {
+			buf_adds(&b, "Custom check: ");
+			buf_adds(&b, pc && pc->message ? pc->message : rep_check_title(c, (uint32_t)i));
+		}
+		fputs("}, \"fullDescription\": {\"text\": ", out);
+		esc_json_str(out, buf_sv(&b));
+		fputs("}, \"help\": {\"text\": ", out);
+		str(out, ci ? ci->fix : "See the rule that defines this check.");
+		fprintf(out, "}, \"defaultConfiguration\": {\"level\": \"%s\", \"enabled\": %s}",
+			level(sv_), !pc || pc->enabled ? "true" : "false");
+		fputs(", \"properties\": {\"principles\": ", out);
+		principles(out, rep_check_principles(c, (uint32_t)i));
+		fprintf(out, ", \"severity\": \"%s\"}}", sev_name(sv_));
+	}
+	buf_release(&b);
+}
+
+static void invocation(const struct rep_ctx *c, FILE *out)
+{
+	const struct aud_result *r = c->res;
+	size_t i, first = 1;
+
+	fprintf(out, "      \"invocations\": [{\"executionSuccessful\": %s",
+		r->incomplete ? "false" : "true");
+	if (c->command_line) {
+		fputs(", \"commandLine\": ", out);
+		str(out, c->command_line);
+	}
+	fputs(", \"toolExecutionNotifications\": [", out);
+	for (i = 0; i < r->ninputs; i++) {
+		const struct aud_input *in = &r->inputs[i];
+		struct buf b = BUF_INIT;
+
+		if (in->complete)
+			continue;
+		buf_addf(&b, "%s: damaged at byte %llu after line %llu: %s", in->path,
+			 (unsigned long long)in->error_offset, (unsigned long long)in->lines,
+			 in->error ? in->error : "not read whole");
+		fprintf(out, "%s{\"level\": \"error\", \"message\": {\"text\": ", first ? "" : ", ");
+		esc_json_str(out, buf_sv(&b));
+		fputs("}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ", out);
+		uri(out, in->path);
+		fputs("}}}]}", out);
+		buf_release(&b);
+		first = 0;
+	}
+	fputs("]}],\n", out);
+}
+
+static void results(const struct rep_ctx *c, FILE *out)
+{
+	const struct fnd_list *l = &c->res->findings;
+	struct red *red = rep_red_new(c);
+	struct buf scratch = BUF_INIT, cats = BUF_INIT;
+	char t[32];
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct finding *f = &l->v[i];
+
+		fprintf(out, "%s\n        {\"ruleId\": ", i ? "," : "");
+		str(out, rep_check_id(c, f->check));
+		fprintf(out, ", \"ruleIndex\": %u, \"level\": \"%s\", \"message\": {\"text\": ",
+			(unsigned)f->check, level(f->severity));
+		if (sv_empty(f->detail))
+			str(out, rep_check_title(c, f->check));
+		else
+			esc_json_str(out, rep_clean(c, red, f->detail, &scratch));
+		fputs("}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ", out);
+		uri(out, rep_input_path(c, f->file));
+		if (f->file < c->res->ninputs)
+			fprintf(out, ", \"index\": %u", (unsigned)f->file);
+		fputc('}', out);
+		if (f->line > 0) {
+			fprintf(out, ", \"region\": {\"startLine\": %llu, \"snippet\": {\"text\": ",
+				(unsigned long long)f->line);
+			esc_json_str(out, rep_clean(c, red, f->evidence, &scratch));
+			fputs("}}", out);
+		}
+		fputs("}}]", out);
+		if (f->suppressed)
+			fputs(", \"suppressions\": [{\"kind\": \"external\", "
+			      "\"justification\": \"in the baseline\"}]", out);
+		fprintf(out, ", \"properties\": {\"severity\": \"%s\", \"user\": ",
+			sev_name(f->severity));
+		esc_json_str(out, f->user);
+		fputs(", \"role\": ", out);
+		esc_json_str(out, f->role);
+		fputs(", \"subject\": ", out);
+		esc_json_str(out, sv_empty(f->subject) ? f->subject :
+				  rep_clean(c, red, f->subject, &scratch));
+		buf_reset(&cats);
+		rep_categories(c->pol, f->categories, ",", &cats);
+		fputs(", \"categories\": ", out);
+		esc_json_str(out, buf_sv(&cats));
+		if (f->has_time) {
+			rep_time_iso(f->time, t);
+			fprintf(out, ", \"time\": \"%s\"", t);
+		}
+		fputs("}}", out);
+	}
+	buf_release(&scratch);
+	buf_release(&cats);
+	red_free(red);
+}
+
+static void write_sarif(const struct rep_ctx *c, FILE *out)
+{
+	size_t i;
+
+	fputs("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+	      "  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n"
+	      "      \"tool\": {\n        \"driver\": {\n"
+	      "          \"name\": \"dpfaudit\",\n          \"version\": ", out);
+	str(out, c->version);
+	fputs(",\n          \"rules\": [", out);
+	rules(c, out);
+	fputs("\n          ]\n        }\n      },\n", out);
+	invocation(c, out);
+	fputs("      \"artifacts\": [", out);
+	for (i = 0; i < c->res->ninputs; i++) {
+		const struct aud_input *in = &c->res->inputs[i];
+
+		fprintf(out, "%s\n        {\"location\": {\"uri\": ", i ? "," : "");
+		uri(out, in->path);
+		fputc('}', out);
+		if (in->size)
+			fprintf(out, ", \"length\": %llu", (unsigned long long)in->size);
+		if (in->sha256[0])
+			fprintf(out, ", \"hashes\": {\"sha-256\": \"%s\"}", in->sha256);
+		fputc('}', out);
+	}
+	fputs("\n      ],\n      \"results\": [", out);
+	results(c, out);
+	fputs("\n      ]\n    }\n  ]\n}\n", out);
+}
+
+const struct rep_writer rep_sarif = {
+	.name = "sarif",
+	.ext = "sarif",
+	.write = write_sarif,
+};

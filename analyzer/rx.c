@@ -1,2 +1,206 @@
-/* placeholder: analyzer/rx.c (to be written) */
-typedef int dpf_placeholder_t;
+/*
+ * rx.c - PCRE2 patterns from the rules (see rx.h).
+ *
+ * Patterns are compiled once at load time and then shared read-only by all
+ * threads; every thread brings its own struct rx_thread (match data, match
+ * context with limits, JIT stack) so matching allocates nothing.
+ *
+ * Byte semantics, not UTF: access logs routinely carry invalid UTF-8 (raw
+ * bytes in URLs, user agents, truncated lines).  A UTF-mode pattern would
+ * either reject such subjects with an error (a silent non-match for an
+ * audit) or need PCRE2_MATCH_INVALID_UTF, which is slower and changes what
+ * `.` and `\w` mean.  Rule patterns describe ASCII structure (paths, ids,
+ * ticket numbers), so plain bytes are both correct and fastest.
+ * PCRE2_NEVER_UTF also makes a `(*UTF)` in a rule a compile error instead of
+ * a pattern that fails at match time.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "rx.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* JIT stack: the default 32K is too small for some real patterns; cap at 512K. */
+#define RX_JIT_STACK_MIN (32 * 1024)
+#define RX_JIT_STACK_MAX (512 * 1024)
+
+struct rx_thread {
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	pcre2_jit_stack *js;	/* NULL if JIT is unavailable */
+	int last_rc;		/* pairs set by the last successful match */
+};
+
+static char *xstrndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (!p) {
+		fputs("dpfaudit: out of memory\n", stderr);
+		abort();
+	}
+	if (n)
+		memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
+		      const char *where, struct diag *err)
+{
+	uint32_t opts = PCRE2_NEVER_UTF;
+	int ec;
+	PCRE2_SIZE eoff;
+	pcre2_code *code;
+	uint32_t ngroups = 0;
+	struct rx *r;
+
+	if (!where)
+		where = "?";
+	if (flags & RX_CASELESS)
+		opts |= PCRE2_CASELESS;
+	code = pcre2_compile((PCRE2_SPTR)pattern, len, opts, &ec, &eoff, NULL);
+	if (!code) {
+		PCRE2_UCHAR msg[256];
+		if (pcre2_get_error_message(ec, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", ec);
+		diag_set(err, "%s: regex error at offset %zu: %s", where,
+			 (size_t)eoff, (const char *)msg);
+		return NULL;
+	}
+	pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &ngroups);
+	if (ngroups > RX_MAX_GROUPS - 1) {
+		pcre2_code_free(code);
+		diag_set(err, "%s: regex has %u capture groups, at most %d allowed",
+			 where, (unsigned)ngroups, RX_MAX_GROUPS - 1);
+		return NULL;
+	}
+
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		fputs("dpfaudit: out of memory\n", stderr);
+		abort();
+	}
+	r->code = code;
+	r->pattern = xstrndup(pattern, len);
+	r->where = xstrndup(where, strlen(where));
+	r->ngroups = ngroups;
+	/* JIT is an optimisation: a platform without it still matches, with the interpreter. */
+	r->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+	atomic_init(&r->limit_hits, 0);
+	return r;
+}
+
+void rx_free(struct rx *r)
+{
+	if (!r)
+		return;
+	pcre2_code_free(r->code);
+	free(r->pattern);
+	free(r->where);
+	free(r);
+}
+
+struct rx_thread *rx_thread_new(void)
+{
+	struct rx_thread *t = calloc(1, sizeof(*t));
+	if (!t)
+		goto oom;
+	t->md = pcre2_match_data_create(RX_MAX_GROUPS, NULL);
+	t->mc = pcre2_match_context_create(NULL);
+	if (!t->md || !t->mc)
+		goto oom;
+	pcre2_set_match_limit(t->mc, RX_MATCH_LIMIT);
+	pcre2_set_depth_limit(t->mc, RX_DEPTH_LIMIT);
+	t->js = pcre2_jit_stack_create(RX_JIT_STACK_MIN, RX_JIT_STACK_MAX, NULL);
+	if (t->js)
+		pcre2_jit_stack_assign(t->mc, NULL, t->js);
+	return t;
+oom:
+	fputs("dpfaudit: out of memory\n", stderr);
+	abort();
+}
+
+void rx_thread_free(struct rx_thread *t)
+{
+	if (!t)
+		return;
+	pcre2_match_data_free(t->md);
+	pcre2_match_context_free(t->mc);
+	if (t->js)
+		pcre2_jit_stack_free(t->js);
+	free(t);
+}
+
+int rx_match(const struct rx *r, sv subject, struct rx_thread *t)
+{
+	int rc;
+
+	t->last_rc = 0;
+	/* pcre2_match() uses the JIT code (and the assigned stack) when there is one. */
+	rc = pcre2_match(r->code, (PCRE2_SPTR)(subject.p ? subject.p : ""),
+			 subject.n, 0, 0, t->md, t->mc);
+	if (rc > 0) {
+		t->last_rc = rc;
+		return 1;
+	}
+	if (rc == 0) {
+		/* Cannot happen: groups are capped below the match data's size. */
+		t->last_rc = RX_MAX_GROUPS;
+		return 1;
+	}
+	if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_PARTIAL)
+		return 0;
+	/*
+	 * Match limit, depth limit, JIT stack limit, heap limit, or anything
+	 * else: counted so the audit can report the pattern, never a hang.
+	 */
+	atomic_fetch_add_explicit((atomic_ulong *)&r->limit_hits, 1, memory_order_relaxed);
+	return 0;
+}
+
+sv rx_group(const struct rx_thread *t, sv subject, unsigned idx)
+{
+	PCRE2_SIZE *ov;
+
+	if ((int)idx >= t->last_rc)
+		return SV_NULL;
+	ov = pcre2_get_ovector_pointer(t->md);
+	if (ov[2 * idx] == PCRE2_UNSET || ov[2 * idx + 1] < ov[2 * idx] ||
+	    ov[2 * idx + 1] > subject.n)
+		return SV_NULL;
+	return sv_make(subject.p + ov[2 * idx], ov[2 * idx + 1] - ov[2 * idx]);
+}
+
+int rx_group_index(const struct rx *r, const char *name)
+{
+	int n = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)name);
+	if (n == PCRE2_ERROR_NOUNIQUESUBSTRING) {
+		/* (?J) duplicate names: the first group of that name. */
+		PCRE2_SPTR first, last;
+		int es = pcre2_substring_nametable_scan(r->code, (PCRE2_SPTR)name, &first, &last);
+		if (es > 0)
+			return (first[0] << 8) | first[1];
+		return -1;
+	}
+	return n > 0 ? n : -1;
+}
+
+const char *rx_group_name(const struct rx *r, unsigned idx)
+{
+	uint32_t count = 0, esize = 0;
+	PCRE2_SPTR table = NULL;
+
+	pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count);
+	if (!count)
+		return NULL;
+	pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
+	pcre2_pattern_info(r->code, PCRE2_INFO_NAMETABLE, &table);
+	for (uint32_t i = 0; i < count; i++) {
+		PCRE2_SPTR e = table + (size_t)i * esize;
+		if ((unsigned)((e[0] << 8) | e[1]) == idx)
+			return (const char *)(e + 2);
+	}
+	return NULL;
+}

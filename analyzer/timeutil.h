@@ -31,7 +31,11 @@ bool tu_parse_clf(sv s, int64_t *out);
  * fraction ".123456", offset "Z", "+01:00", "+0100", "+01"; none = UTC.
  */
 bool tu_parse_iso8601(sv s, int64_t *out);
-/* All digits: seconds; 13+ digits: milliseconds; optional ".fraction". */
+/*
+ * All digits: seconds; 13-15 digits: milliseconds; 16-18: microseconds;
+ * 19: nanoseconds; optional ".fraction" (dropped: results are whole seconds,
+ * rounded down).
+ */
 bool tu_parse_epoch(sv s, int64_t *out);
 /* Try ISO 8601, then epoch, then CLF. */
 bool tu_parse_any(sv s, int64_t *out);
@@ -50,18 +54,24 @@ struct tu_fmt;
  * +hh:mm, Z), %Z (ignored word), %s (epoch), %f (fraction digits), %T (=
  * %H:%M:%S), %F (= %Y-%m-%d), %p (AM/PM with %I), %I, %a %A (ignored day
  * names), %% and literal characters; a space matches any run of spaces.
- * Error: "unsupported conversion %X at offset N".
+ * Fields absent from the format default to January 1st, 00:00:00, UTC.
+ * Errors: "unsupported conversion %X at offset N", "incomplete conversion
+ * '%' at offset N", a format with no year ("... has no year (%Y, %y, %F or
+ * %s)": it would silently land in 1970), %p without %I.  The returned
+ * program is immutable: one may be shared by any number of threads.
  */
 struct tu_fmt *tu_fmt_compile(const char *fmt, struct diag *err);
 bool tu_fmt_parse(const struct tu_fmt *f, sv s, int64_t *out);
 void tu_fmt_free(struct tu_fmt *f);
 
-/* Format UTC seconds as "2026-11-27T03:14:07Z" into buf (>= 21 bytes). */
+/* Format UTC seconds as "2026-11-27T03:14:07Z" into buf (>= 21 bytes);
+ * years outside 0000-9999 are clamped to the ends of that range. */
 void tu_format_iso(int64_t t, char *buf);
 
 /*
  * Parse a duration "10m", "1h", "90s", "7d", "2w", or a bare number of
- * seconds.  Returns false on junk or zero.
+ * seconds; units may be combined ("1h30m").  Returns false on junk, zero
+ * or overflow.
  */
 bool tu_parse_duration(sv s, int64_t *secs);
 

@@ -23,7 +23,12 @@
 
 struct tz_zone;
 
-/* Load "Europe/Rome" or "UTC".  Error: "unknown time zone 'X'". */
+/*
+ * Load "Europe/Rome" or "UTC" ("UTC", "Etc/UTC", "GMT", "Etc/GMT" need no
+ * tzdata).  Names with ".." or a leading '/' are refused.  Errors: "unknown
+ * time zone 'X'"; "time zone 'X': PATH: not a valid TZif file".
+ * A loaded zone is immutable: share it between threads freely.
+ */
 struct tz_zone *tz_load(const char *name, struct diag *err);
 void tz_free(struct tz_zone *z);
 /* UTC offset in seconds at instant t (UTC seconds). */
@@ -36,7 +41,13 @@ struct tz_hours {
 	struct tz_zone *zone;	/* owned */
 };
 
-/* Parse an hours spec; error names the bad part: "bad day 'Mox'". */
+/*
+ * Parse an hours spec "[DAYS] FROM-UNTIL [ZONE]": DAYS left out = every
+ * day, ZONE left out = UTC; times HH:MM or HH:MM:SS, "24:00" only as the
+ * until time.  On success fills *out (release with tz_hours_release) and
+ * returns 0; else -1 and an error that names the bad part: "bad day 'Mox'",
+ * "bad time '25:00'", "unknown time zone 'Europe/Rom'".
+ */
 int tz_hours_parse(sv spec, struct tz_hours *out, struct diag *err);
 /* Whether instant t falls inside the hours. */
 bool tz_hours_contains(const struct tz_hours *h, int64_t t);

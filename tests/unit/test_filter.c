@@ -1,2 +1,117 @@
-/* placeholder */
-int main(void) { return 77; }
+/* test_filter.c - investigation filters: times at their boundaries, lists, principles. */
+#include "testutil.h"
+
+#include "filter.h"
+#include "timeutil.h"
+
+/* 2026-11-27T12:00:00Z */
+#define NOW 1795780800LL
+
+static const struct {
+	const char *in;
+	bool until;
+	int64_t want;
+} time_rows[] = {
+	{ "-24h", false, NOW - 86400 },
+	{ "-7d", false, NOW - 7 * 86400 },
+	{ "-90m", false, NOW - 5400 },
+	{ "today", false, NOW - 12 * 3600 },
+	{ "today", true, NOW + 12 * 3600 - 1 },
+	{ "yesterday", false, NOW - 36 * 3600 },
+	{ "yesterday", true, NOW - 12 * 3600 - 1 },
+	{ "2026-11-27", false, NOW - 12 * 3600 },
+	{ "2026-11-27", true, NOW + 12 * 3600 - 1 },	/* a bare --until date: the whole day */
+	{ "2026-11-27T13:00:00+01:00", false, NOW },
+	{ "2026-11-27T12:00:00Z", true, NOW },
+	{ "now", false, NOW },
+};
+
+START_TEST(test_parse_time)
+{
+	int64_t t = 0;
+	struct diag err;
+	int r = filter_parse_time(time_rows[_i].in, NOW, time_rows[_i].until, &t, &err);
+	ck_assert_msg(r == 0, "%s: %s", time_rows[_i].in, err.msg);
+	ck_assert_int_eq(t, time_rows[_i].want);
+}
+END_TEST
+
+START_TEST(test_parse_time_errors)
+{
+	int64_t t;
+	struct diag err;
+	ck_assert_int_eq(filter_parse_time("last tuesday", NOW, false, &t, &err), -1);
+	ck_assert(strstr(err.msg, "bad time 'last tuesday'"));
+	ck_assert_int_eq(filter_parse_time("-0h", NOW, false, &t, &err), -1);
+	ck_assert_int_eq(filter_parse_time("2026-13-01", NOW, false, &t, &err), -1);
+}
+END_TEST
+
+START_TEST(test_time_window_is_inclusive)
+{
+	struct filter f = FILTER_INIT;
+	struct finding fd = { 0 };
+	struct policy p = { 0 };
+	struct pol_check chk = { .id = "x", .principles = PR_BIT(PR_SECURITY) };
+	p.checks = &chk;
+	p.nchecks = 1;
+	f.has_since = f.has_until = true;
+	f.since = 100;
+	f.until = 200;
+	fd.has_time = true;
+	fd.time = 100;
+	ck_assert(filter_finding(&f, &p, &fd));
+	fd.time = 200;
+	ck_assert(filter_finding(&f, &p, &fd));
+	fd.time = 99;
+	ck_assert(!filter_finding(&f, &p, &fd));
+	fd.time = 201;
+	ck_assert(!filter_finding(&f, &p, &fd));
+	fd.has_time = false;	/* no time: cannot be shown to be inside the window */
+	ck_assert(!filter_finding(&f, &p, &fd));
+}
+END_TEST
+
+START_TEST(test_lists_and_principles)
+{
+	struct filter f = FILTER_INIT;
+	struct policy p = { 0 };
+	struct pol_check chk[2] = {
+		{ .id = "a", .principles = PR_BIT(PR_SECURITY) | PR_BIT(PR_PURPOSE_LIMITATION) },
+		{ .id = "b", .principles = PR_BIT(PR_CHOICE) },
+	};
+	struct diag err;
+	const char *users[] = { "mrossi", "jdoe" };
+	p.checks = chk;
+	p.nchecks = 2;
+	ck_assert(!filter_active(&f));
+	f.users = users;
+	f.nusers = 2;
+	ck_assert(filter_active(&f));
+	struct finding fd = { .check = 0, .user = SV_LIT("jdoe") };
+	ck_assert(filter_finding(&f, &p, &fd));
+	fd.user = SV_LIT("jdo");
+	ck_assert(!filter_finding(&f, &p, &fd));
+	fd.user = SV_LIT("mrossi");
+	ck_assert_int_eq(filter_add_principle(&f, "purpose", &err), 0);
+	ck_assert(filter_finding(&f, &p, &fd));
+	fd.check = 1;
+	ck_assert(!filter_finding(&f, &p, &fd));
+	ck_assert_int_eq(filter_add_principle(&f, "nonsense", &err), -1);
+	ck_assert(strstr(err.msg, "unknown principle 'nonsense'"));
+}
+END_TEST
+
+static Suite *filter_suite(void)
+{
+	Suite *s = suite_create("filter");
+	TCase *tc = tcase_create("core");
+	tcase_add_loop_test(tc, test_parse_time, 0, sizeof(time_rows) / sizeof(time_rows[0]));
+	tcase_add_test(tc, test_parse_time_errors);
+	tcase_add_test(tc, test_time_window_is_inclusive);
+	tcase_add_test(tc, test_lists_and_principles);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(filter_suite)

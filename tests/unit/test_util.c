@@ -1,2 +1,153 @@
-/* placeholder */
-int main(void) { return 77; }
+/* test_util.c - sv, buf, arena and strmap: the containers everything uses. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "strmap.h"
+#include "sv.h"
+
+static const struct {
+	const char *in;
+	bool ok;
+	unsigned long long v;
+} u64_rows[] = {
+	{ "0", true, 0 },
+	{ "42", true, 42 },
+	{ "18446744073709551615", true, 18446744073709551615ULL },
+	{ "18446744073709551616", false, 0 },	/* overflow */
+	{ "", false, 0 },
+	{ "-1", false, 0 },
+	{ "12a", false, 0 },
+	{ " 1", false, 0 },
+};
+
+START_TEST(test_sv_to_u64)
+{
+	unsigned long long v = 7;
+	bool ok = sv_to_u64(sv_cstr(u64_rows[_i].in), &v);
+	ck_assert_int_eq(ok, u64_rows[_i].ok);
+	if (ok)
+		ck_assert_uint_eq(v, u64_rows[_i].v);
+	else
+		ck_assert_uint_eq(v, 7);	/* untouched on failure */
+}
+END_TEST
+
+START_TEST(test_sv_basics)
+{
+	ck_assert(sv_eq(SV_LIT("abc"), sv_cstr("abc")));
+	ck_assert(!sv_eq(SV_LIT("abc"), SV_LIT("abd")));
+	ck_assert(!sv_eq(SV_LIT("ab"), SV_LIT("abc")));
+	ck_assert(sv_eq(SV_NULL, SV_LIT("")));
+	ck_assert(sv_eq_nocase(SV_LIT("GET"), SV_LIT("get")));
+	sv t = sv_trim(SV_LIT(" \t x y \r\n"));
+	ck_assert_uint_eq(t.n, 3);
+	ck_assert(memcmp(t.p, "x y", 3) == 0);
+	ck_assert(sv_is_dash_or_empty(SV_LIT("-")));
+	ck_assert(sv_is_dash_or_empty(SV_LIT("")));
+	ck_assert(!sv_is_dash_or_empty(SV_LIT("--")));
+	ck_assert(sv_hash(SV_LIT("a")) != sv_hash(SV_LIT("b")));
+	ck_assert(sv_hash(SV_LIT("abc")) == sv_hash(sv_cstr("abc")));
+}
+END_TEST
+
+START_TEST(test_buf_cap_is_sticky)
+{
+	struct buf b;
+	buf_init(&b, 8);
+	buf_adds(&b, "12345");
+	ck_assert_int_eq(b.err, 0);
+	buf_adds(&b, "6789");	/* would be 9 > 8: dropped, error set */
+	ck_assert_int_eq(b.err, E2BIG);
+	ck_assert_uint_eq(b.len, 5);
+	buf_adds(&b, "x");	/* sticky: still dropped */
+	ck_assert_uint_eq(b.len, 5);
+	ck_assert_str_eq(b.p, "12345");
+	buf_reset(&b);
+	ck_assert_int_eq(b.err, 0);
+	buf_addf(&b, "%d-%s", 12, "ab");
+	ck_assert_str_eq(b.p, "12-ab");
+	buf_release(&b);
+	ck_assert_ptr_null(b.p);
+}
+END_TEST
+
+START_TEST(test_buf_grows_unbounded)
+{
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 10000; i++)
+		buf_addc(&b, (char)('a' + i % 26));
+	ck_assert_uint_eq(b.len, 10000);
+	ck_assert_int_eq(b.p[10000], '\0');
+	ck_assert_int_eq(b.p[27], 'b');
+	size_t len;
+	char *s = buf_detach(&b, &len);
+	ck_assert_uint_eq(len, 10000);
+	ck_assert_ptr_null(b.p);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_arena)
+{
+	struct arena a = ARENA_INIT;
+	char *big = arena_alloc(&a, 200000);	/* bigger than a block */
+	memset(big, 'x', 200000);
+	sv s = arena_sv(&a, SV_LIT("hello"));
+	ck_assert_str_eq(s.p, "hello");
+	void *small = arena_alloc(&a, 3);
+	ck_assert_uint_eq((uintptr_t)small % 16, 0);
+	struct arena b = ARENA_INIT;
+	sv t = arena_sv(&b, SV_LIT("moved"));
+	arena_take(&a, &b);
+	ck_assert_ptr_null(b.head);
+	ck_assert_str_eq(t.p, "moved");	/* still valid after the move */
+	ck_assert_int_eq(big[199999], 'x');
+	arena_release(&a);
+	ck_assert_ptr_null(a.head);
+}
+END_TEST
+
+START_TEST(test_strmap)
+{
+	struct strmap m = STRMAP_INIT;
+	char key[32];
+	bool created;
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(key, sizeof(key), "user%d", i);
+		uintptr_t *v = strmap_put(&m, sv_make(key, (size_t)n), (uintptr_t)i, &created);
+		ck_assert(created);
+		ck_assert_uint_eq(*v, (uintptr_t)i);
+	}
+	ck_assert_uint_eq(m.count, 5000);
+	uintptr_t *v = strmap_put(&m, SV_LIT("user77"), 9, &created);
+	ck_assert(!created);
+	ck_assert_uint_eq(*v, 77);
+	ck_assert_ptr_nonnull(strmap_get(&m, SV_LIT("user4999")));
+	ck_assert_ptr_null(strmap_get(&m, SV_LIT("user5000")));
+	ck_assert_ptr_null(strmap_get(&m, SV_LIT("")));
+	strmap_put(&m, SV_LIT(""), 1, &created);	/* the empty key is a key too */
+	ck_assert(strmap_has(&m, SV_LIT("")));
+	strmap_release(&m);
+	ck_assert_ptr_null(strmap_get(&m, SV_LIT("user1")));
+}
+END_TEST
+
+static Suite *util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+	tcase_add_loop_test(tc, test_sv_to_u64, 0, sizeof(u64_rows) / sizeof(u64_rows[0]));
+	tcase_add_test(tc, test_sv_basics);
+	tcase_add_test(tc, test_buf_cap_is_sticky);
+	tcase_add_test(tc, test_buf_grows_unbounded);
+	tcase_add_test(tc, test_arena);
+	tcase_add_test(tc, test_strmap);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(util_suite)

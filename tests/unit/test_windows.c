@@ -1,2 +1,346 @@
-/* placeholder */
-int main(void) { return 77; }
+/*
+ * test_windows.c - excessive-access and failed-access-burst windows.
+ *
+ * Policies are built by hand: one role with max-subjects 3/1h (N small so
+ * the rows stay readable), and the failed-access-burst threshold.
+ */
+#include <stdint.h>
+
+#include "findings.h"
+#include "policy.h"
+#include "testutil.h"
+#include "windows.h"
+
+static struct pol_role roles[2];
+static struct pol_check checks[CHK_BUILTIN_COUNT];
+static struct policy pol;
+
+static void setup(void)
+{
+	memset(&pol, 0, sizeof(pol));
+	memset(roles, 0, sizeof(roles));
+	roles[0].name = "support-agent";
+	roles[0].max_subjects = 3;
+	roles[0].max_window = 3600;
+	roles[1].name = "marketing";	/* no max-subjects */
+	for (int i = 0; i < CHK_BUILTIN_COUNT; i++) {
+		const struct chk_info *ci = chk_info((enum chk_id)i);
+		checks[i] = (struct pol_check){ .id = ci->id, .severity = ci->severity,
+						.enabled = true, .builtin = true };
+	}
+	checks[CHK_FAILED_ACCESS_BURST].threshold_n = 20;
+	checks[CHK_FAILED_ACCESS_BURST].threshold_window = 600;
+	pol.roles = roles;
+	pol.nroles = 2;
+	pol.checks = checks;
+	pol.nchecks = CHK_BUILTIN_COUNT;
+}
+
+/* One record: "t:user:subject" for reads, "t:user:src" for denials. */
+struct rec {
+	int64_t t;
+	const char *user, *subject_or_src;
+	int role;
+};
+
+static void add(struct win_log *wl, const struct rec *r, bool denied, uint64_t line)
+{
+	struct event ev;
+	ev_reset(&ev);
+	ev.time = 1795000000 + r->t;
+	ev.has_time = true;
+	ev.f[EVF_USER] = sv_cstr(r->user);
+	ev.f[EVF_RESOURCE] = SV_LIT("/api/v1/customers/x/email");
+	ev.raw = SV_LIT("10.0.0.7 - mrossi [...] \"GET ...\" 200 71");
+	ev.line = line;
+	ev.status = denied ? 403 : 200;
+	if (denied)
+		ev.f[EVF_SRC] = sv_cstr(r->subject_or_src);
+	else
+		ev.f[EVF_SUBJECT] = sv_cstr(r->subject_or_src);
+	if (denied)
+		win_add_denied(wl, &ev, r->role);
+	else
+		win_add_read(wl, &ev, r->role);
+}
+
+static size_t count_check(const struct fnd_list *l, enum chk_id id)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)
+		n += l->v[i].check == (uint32_t)id;
+	return n;
+}
+
+/* ---- excessive-access -------------------------------------------------- */
+
+#define MAXREC 48
+static const struct {
+	const char *name;
+	struct rec r[MAXREC];
+	size_t nfind;
+	uint64_t at_line;	/* line (1-based index in r) of the first finding */
+} read_rows[] = {
+	{ "exactly N distinct: none",
+	  { { 0, "mrossi", "1", 0 }, { 10, "mrossi", "2", 0 }, { 20, "mrossi", "3", 0 } }, 0, 0 },
+	{ "N+1 distinct: one, at the crossing read",
+	  { { 0, "mrossi", "1", 0 }, { 10, "mrossi", "2", 0 }, { 20, "mrossi", "3", 0 }, { 30, "mrossi", "4", 0 } },
+	  1, 4 },
+	{ "repeats are not distinct",
+	  { { 0, "mrossi", "1", 0 }, { 1, "mrossi", "1", 0 }, { 2, "mrossi", "2", 0 }, { 3, "mrossi", "2", 0 },
+	    { 4, "mrossi", "3", 0 }, { 5, "mrossi", "3", 0 }, { 6, "mrossi", "1", 0 } }, 0, 0 },
+	{ "first and last exactly WINDOW apart: inside",
+	  { { 0, "mrossi", "1", 0 }, { 1000, "mrossi", "2", 0 }, { 2000, "mrossi", "3", 0 }, { 3600, "mrossi", "4", 0 } },
+	  1, 4 },
+	{ "WINDOW + 1 s apart: outside",
+	  { { 0, "mrossi", "1", 0 }, { 1000, "mrossi", "2", 0 }, { 2000, "mrossi", "3", 0 }, { 3601, "mrossi", "4", 0 } },
+	  0, 0 },
+	{ "one finding per burst",
+	  { { 0, "mrossi", "1", 0 }, { 1, "mrossi", "2", 0 }, { 2, "mrossi", "3", 0 }, { 3, "mrossi", "4", 0 },
+	    { 4, "mrossi", "5", 0 }, { 5, "mrossi", "6", 0 } }, 1, 4 },
+	{ "a burst ends, a new one fires",
+	  { { 0, "mrossi", "1", 0 }, { 1, "mrossi", "2", 0 }, { 2, "mrossi", "3", 0 }, { 3, "mrossi", "4", 0 },
+	    { 9000, "mrossi", "5", 0 }, { 9001, "mrossi", "6", 0 }, { 9002, "mrossi", "7", 0 }, { 9003, "mrossi", "8", 0 } },
+	  2, 4 },
+	{ "a burst that stays above N as the window slides: one",
+	  { { 0, "mrossi", "1", 0 }, { 1000, "mrossi", "2", 0 }, { 2000, "mrossi", "3", 0 }, { 3000, "mrossi", "4", 0 },
+	    { 4000, "mrossi", "5", 0 }, { 5000, "mrossi", "6", 0 } }, 1, 4 },
+	{ "users are counted apart",
+	  { { 0, "mrossi", "1", 0 }, { 1, "mrossi", "2", 0 }, { 2, "jdoe", "3", 0 }, { 3, "jdoe", "4", 0 },
+	    { 4, "jdoe", "5", 0 }, { 5, "mrossi", "3", 0 } }, 0, 0 },
+	{ "reads without a subject do not count",
+	  { { 0, "mrossi", "1", 0 }, { 1, "mrossi", "", 0 }, { 2, "mrossi", "2", 0 }, { 3, "mrossi", "", 0 },
+	    { 4, "mrossi", "3", 0 } }, 0, 0 },
+	{ "a role without max-subjects",
+	  { { 0, "cmartin", "1", 1 }, { 1, "cmartin", "2", 1 }, { 2, "cmartin", "3", 1 }, { 3, "cmartin", "4", 1 } },
+	  0, 0 },
+	{ "same instant: the later line crosses",
+	  { { 5, "mrossi", "1", 0 }, { 5, "mrossi", "2", 0 }, { 5, "mrossi", "3", 0 }, { 5, "mrossi", "4", 0 } }, 1, 4 },
+};
+
+static size_t nrec(const struct rec *r)
+{
+	size_t n = 0;
+	while (n < MAXREC && r[n].user)
+		n++;
+	return n;
+}
+
+START_TEST(test_reads)
+{
+	setup();
+	const struct rec *r = read_rows[_i].r;
+	size_t n = nrec(r);
+	/* Forwards and backwards: the result may not depend on the order added. */
+	for (int pass = 0; pass < 2; pass++) {
+		struct win_log *wl = win_log_new();
+		for (size_t k = 0; k < n; k++) {
+			size_t idx = pass ? n - 1 - k : k;
+			add(wl, &r[idx], false, idx + 1);
+		}
+		struct fnd_list out = FND_LIST_INIT;
+		win_evaluate(wl, &pol, &out);
+		ck_assert_msg(out.n == read_rows[_i].nfind, "%s (pass %d): %zu findings, want %zu",
+			      read_rows[_i].name, pass, out.n, read_rows[_i].nfind);
+		ck_assert_uint_eq(count_check(&out, CHK_EXCESSIVE_ACCESS), out.n);
+		if (out.n) {
+			fnd_sort(&out);
+			ck_assert_uint_eq(out.v[0].line, read_rows[_i].at_line);
+			ck_assert(sv_eq_cstr(out.v[0].role, "support-agent"));
+			ck_assert(sv_eq_cstr(out.v[0].detail, "read 4 distinct subjects within 1h; role support-agent allows 3"));
+			ck_assert(out.v[0].evidence.n > 0);
+			ck_assert_int_eq(out.v[0].severity, chk_info(CHK_EXCESSIVE_ACCESS)->severity);
+		}
+		fnd_release(&out);
+		win_log_free(wl);
+	}
+}
+END_TEST
+
+START_TEST(test_reads_disabled)
+{
+	setup();
+	checks[CHK_EXCESSIVE_ACCESS].enabled = false;
+	struct win_log *wl = win_log_new();
+	for (int k = 0; k < 10; k++) {
+		char s[8];
+		snprintf(s, sizeof(s), "%d", k);
+		struct rec r = { k, "mrossi", s, 0 };
+		add(wl, &r, false, (uint64_t)k + 1);
+	}
+	struct fnd_list out = FND_LIST_INIT;
+	win_evaluate(wl, &pol, &out);
+	ck_assert_uint_eq(out.n, 0);
+	win_log_free(wl);
+}
+END_TEST
+
+/* ---- failed-access-burst --------------------------------------------- */
+
+static const struct {
+	const char *name;
+	unsigned n;		/* denied events */
+	int64_t step;		/* seconds between them */
+	const char *user;	/* "-": keyed by src */
+	unsigned nsrc;		/* sources, round robin (user "-") */
+	size_t nfind;
+	uint64_t at_line;
+} deny_rows[] = {
+	{ "19 in 10m: none", 19, 10, "mrossi", 1, 0, 0 },
+	{ "20 in 10m: one, at the 20th", 20, 10, "mrossi", 1, 1, 20 },
+	{ "20 spread over 608 s: none", 20, 32, "mrossi", 1, 0, 0 },
+	{ "40 in a row: one burst", 40, 1, "mrossi", 1, 1, 20 },
+	{ "no user: keyed by src", 20, 1, "-", 1, 1, 20 },
+	{ "no user, two sources: none", 20, 1, "-", 2, 0, 0 },
+	{ "empty user: keyed by src", 20, 1, "", 1, 1, 20 },
+};
+
+START_TEST(test_denied)
+{
+	setup();
+	struct win_log *wl = win_log_new();
+	for (unsigned k = 0; k < deny_rows[_i].n; k++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.0.0.%u", k % deny_rows[_i].nsrc);
+		struct rec r = { (int64_t)k * deny_rows[_i].step, deny_rows[_i].user, src, 0 };
+		add(wl, &r, true, k + 1);
+	}
+	struct fnd_list out = FND_LIST_INIT;
+	win_evaluate(wl, &pol, &out);
+	ck_assert_msg(out.n == deny_rows[_i].nfind, "%s: %zu findings", deny_rows[_i].name, out.n);
+	ck_assert_uint_eq(count_check(&out, CHK_FAILED_ACCESS_BURST), out.n);
+	if (out.n) {
+		ck_assert_uint_eq(out.v[0].line, deny_rows[_i].at_line);
+		ck_assert(sv_eq_cstr(out.v[0].user, deny_rows[_i].user));
+		const char *who = sv_is_dash_or_empty(sv_cstr(deny_rows[_i].user)) ? "by address 10.0.0.0" : "by user mrossi";
+		ck_assert_msg(strstr(out.v[0].detail.p, who), "%s", out.v[0].detail.p);
+	}
+	fnd_release(&out);
+	win_log_free(wl);
+}
+END_TEST
+
+/* Exactly WINDOW between the first and the N-th: inside; one more second: outside. */
+START_TEST(test_denied_window_edge)
+{
+	for (int extra = 0; extra < 2; extra++) {
+		setup();
+		struct win_log *wl = win_log_new();
+		for (unsigned k = 0; k < 20; k++) {
+			struct rec r = { k == 19 ? 600 + extra : (int64_t)k, "jdoe", "10.0.0.1", -1 };
+			add(wl, &r, true, k + 1);
+		}
+		struct fnd_list out = FND_LIST_INIT;
+		win_evaluate(wl, &pol, &out);
+		ck_assert_uint_eq(out.n, extra ? 0 : 1);
+		fnd_release(&out);
+		win_log_free(wl);
+	}
+}
+END_TEST
+
+START_TEST(test_denied_rearm)
+{
+	setup();
+	checks[CHK_FAILED_ACCESS_BURST].threshold_n = 3;
+	checks[CHK_FAILED_ACCESS_BURST].threshold_window = 60;
+	struct win_log *wl = win_log_new();
+	/* 0 1 2 (fire) 3 | 100 101 (2 < 3: burst over) 102 (fire) */
+	static const int64_t t[] = { 0, 1, 2, 3, 100, 101, 102 };
+	for (unsigned k = 0; k < 7; k++) {
+		struct rec r = { t[k], "jdoe", "10.0.0.1", -1 };
+		add(wl, &r, true, k + 1);
+	}
+	struct fnd_list out = FND_LIST_INIT;
+	win_evaluate(wl, &pol, &out);
+	fnd_sort(&out);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_uint_eq(out.v[0].line, 3);
+	ck_assert_uint_eq(out.v[1].line, 7);
+	ck_assert(strstr(out.v[0].detail.p, "within 1m"));
+	fnd_release(&out);
+	win_log_free(wl);
+
+	checks[CHK_FAILED_ACCESS_BURST].enabled = false;
+	wl = win_log_new();
+	for (unsigned k = 0; k < 7; k++) {
+		struct rec r = { t[k], "jdoe", "10.0.0.1", -1 };
+		add(wl, &r, true, k + 1);
+	}
+	win_evaluate(wl, &pol, &out);
+	ck_assert_uint_eq(out.n, 0);
+	win_log_free(wl);
+}
+END_TEST
+
+/* Two threads' logs joined: the window spans both. */
+START_TEST(test_take)
+{
+	setup();
+	struct win_log *a = win_log_new(), *b = win_log_new();
+	for (unsigned k = 0; k < 20; k++) {
+		struct rec r = { k, "mrossi", "10.0.0.1", 0 };
+		add(k % 2 ? a : b, &r, true, k + 1);
+	}
+	struct rec r4[] = { { 0, "jdoe", "1", 0 }, { 1, "jdoe", "2", 0 }, { 2, "jdoe", "3", 0 }, { 3, "jdoe", "4", 0 } };
+	for (unsigned k = 0; k < 4; k++)
+		add(k % 2 ? a : b, &r4[k], false, 100 + k);
+	ck_assert_uint_eq(win_count(a), 12);
+	win_take(a, b);
+	ck_assert_uint_eq(win_count(a), 24);
+	ck_assert_uint_eq(win_count(b), 0);
+	win_log_free(b);	/* a's records still point at b's strings */
+	struct fnd_list out = FND_LIST_INIT;
+	win_evaluate(a, &pol, &out);
+	ck_assert_uint_eq(count_check(&out, CHK_FAILED_ACCESS_BURST), 1);
+	ck_assert_uint_eq(count_check(&out, CHK_EXCESSIVE_ACCESS), 1);
+	for (size_t i = 0; i < out.n; i++)
+		ck_assert(sv_eq_cstr(out.v[i].user, out.v[i].check == CHK_EXCESSIVE_ACCESS ? "jdoe" : "mrossi"));
+	fnd_release(&out);
+	win_log_free(a);
+}
+END_TEST
+
+/* A long evidence line is kept long enough for findings to mark it cut. */
+START_TEST(test_long_evidence)
+{
+	setup();
+	static char line[4000];
+	memset(line, 'x', sizeof(line) - 1);
+	struct win_log *wl = win_log_new();
+	for (unsigned k = 0; k < 20; k++) {
+		struct event ev;
+		ev_reset(&ev);
+		ev.time = k;
+		ev.has_time = true;
+		ev.f[EVF_USER] = SV_LIT("jdoe");
+		ev.raw = sv_cstr(line);
+		ev.line = k + 1;
+		win_add_denied(wl, &ev, -1);
+	}
+	struct fnd_list out = FND_LIST_INIT;
+	win_evaluate(wl, &pol, &out);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_uint_eq(out.v[0].evidence.n, FND_EVIDENCE_MAX + 3);
+	ck_assert(memcmp(out.v[0].evidence.p + FND_EVIDENCE_MAX, "...", 3) == 0);
+	fnd_release(&out);
+	win_log_free(wl);
+}
+END_TEST
+
+static Suite *windows_suite(void)
+{
+	Suite *s = suite_create("windows");
+	TCase *tc = tcase_create("core");
+	tcase_add_loop_test(tc, test_reads, 0, sizeof(read_rows) / sizeof(read_rows[0]));
+	tcase_add_test(tc, test_reads_disabled);
+	tcase_add_loop_test(tc, test_denied, 0, sizeof(deny_rows) / sizeof(deny_rows[0]));
+	tcase_add_test(tc, test_denied_window_edge);
+	tcase_add_test(tc, test_denied_rearm);
+	tcase_add_test(tc, test_take);
+	tcase_add_test(tc, test_long_evidence);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(windows_suite)

@@ -1,0 +1,97 @@
+/*
+ * events.h - the normalised events as JSON lines (`scan --events FILE`,
+ * `trace --events FILE`, and the events of `trace --report json`).
+ *
+ * One JSON object per event, with the canonical field names of SPEC §3:
+ *
+ *   {"time":"2026-11-27T03:14:07Z","user":"mrossi","role":"support-agent",
+ *    "action":"read","raw_action":"GET","resource":"/api/v1/...",
+ *    "subject":"4711","categories":["email"],"reason":null,"src":"10.0.0.7",
+ *    "dst":null,"status":200,"bytes":71,"records":null,"pd_read":true,
+ *    "file":"access.log.gz","line":3,"justified_by":null,"inferred":false,
+ *    "verdict":["no-business-reason","off-hours-access"]}
+ *
+ * Absent values are null; "role" is the role the event was judged under
+ * (not the log's claim); "verdict" lists the ids of the checks that fired
+ * for the event, windowed ones (excessive-access, failed-access-burst)
+ * included; "justified_by" is the evidence key (ticket) that verified or,
+ * with "inferred":true, was inferred for the read.  resource, reason,
+ * subject and dst are redacted (redact.h) unless redaction is off; all
+ * strings are valid UTF-8 (invalid bytes become U+FFFD).
+ *
+ * The writer (struct evw) is an aud_event_fn (audit.h): it is called from
+ * the worker threads, each of which reads whole inputs one after another.
+ * Each worker spools its events to its own unlinked temporary file (mode
+ * 0600), one input after the other, remembering where each input's events
+ * are; evw_finish() copies them out in input order, so the file is in
+ * (file, line) order and identical for any -j, and memory stays bounded
+ * (a few buffers per worker) however many events there are.
+ */
+#ifndef DPF_EVENTS_H
+#define DPF_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "engine.h"
+#include "event.h"
+#include "findings.h"
+#include "policy.h"
+#include "redact.h"
+
+struct evw;
+
+/*
+ * A writer for an audit of npaths inputs.  paths (the input names written
+ * as "file") and pol are borrowed and must outlive the writer.  redact:
+ * mask personal data in the fields listed above.  NULL with err when out
+ * of memory.
+ */
+struct evw *evw_new(const struct policy *pol, const char *const *paths, size_t npaths,
+		    bool redact, struct diag *err);
+
+/*
+ * The aud_event_fn: arg is the struct evw.  Copies what it keeps; a
+ * failure (temporary file, disk full) is remembered and reported by
+ * evw_finish().
+ */
+void evw_on_event(void *arg, unsigned worker, const struct event *ev,
+		  const struct eng_verdict *v);
+
+/*
+ * After aud_run(): write every spooled event to path ("-" or NULL: standard
+ * output; otherwise a temporary file in its directory, mode 0600, renamed
+ * into place), in (file, line) order.  found is the audit's sorted findings
+ * list (may be NULL); its windowed findings are added to the "verdict" of
+ * the event at their file and line.  Returns 0, or -1 with
+ * err = "PATH: write error: ..." (nothing is left at path then).
+ */
+int evw_finish(struct evw *w, const struct fnd_list *found, const char *path, struct diag *err);
+void evw_free(struct evw *w);
+
+/*
+ * One event as a JSON object (no newline), for writers that keep events
+ * themselves (trace).  path: the input's name; red: NULL for no redaction;
+ * scratch is reused; extra_fired: more built-in check bits (1u << CHK_...)
+ * to list in "verdict", e.g. windowed findings.
+ */
+void evw_json(FILE *out, const struct policy *pol, struct red *red, struct buf *scratch,
+	      const char *path, const struct event *ev, const struct eng_verdict *v,
+	      uint32_t extra_fired);
+
+/*
+ * Write a file the way reports are written: path "-" or NULL is standard
+ * output; a regular file is written to a temporary file in its directory
+ * (mode 0600) and renamed into place only if every write succeeded; a
+ * device or FIFO is written directly.  fn writes the content and returns 0
+ * or an errno value (the file is then not put in place).  Returns 0,
+ * or -1 with err = "PATH: write error: ...".
+ */
+int evw_write_file(const char *path, int (*fn)(void *arg, FILE *out), void *arg,
+		   struct diag *err);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * setup.h - what every auditing subcommand loads before it reads a line:
+ * the policy (rules.h), the format set (format.h) and the engine
+ * (engine.h), from the --rules paths or the default rules.
+ */
+#ifndef DPF_SETUP_H
+#define DPF_SETUP_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "engine.h"
+#include "format.h"
+#include "policy.h"
+
+struct setup {
+	struct policy *pol;
+	struct fmt_set *fmts;
+	struct eng *eng;
+	const char **rule_paths;	/* as used (the default path if none given) */
+	size_t nrule_paths;
+	char *default_path;		/* owned, if the default was used */
+};
+
+/* Load from rules (n may be 0: default rules).  -1 with err on failure. */
+int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag *err);
+void setup_release(struct setup *s);
+
+#endif

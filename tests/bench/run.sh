@@ -1,0 +1,170 @@
+#!/bin/sh
+# run.sh - how close is `dpfaudit scan` to the speed of decompression itself?
+#
+# Generates a large combined log deterministically (tests/bench/gen_log.py,
+# cached under ${TMPDIR:-/tmp}/dpfaudit-bench), then times reading it with
+# gzip, zcat | wc -l, igzip and rg -z (where installed) and with dpfaudit at
+# -j1 and at the default number of jobs.  Prints mean time, ratio to
+# `gzip -dc`, lines/s and peak RSS.  Run from a build directory:
+#
+#   cd /tmp/b-me && /work/main/tests/bench/run.sh [--lines N] [--seed S] [--runs R]
+#
+# DPFAUDIT (default ./analyzer/dpfaudit) and RULES (default the source tree's
+# rules/dpf.rules) may be set in the environment.  See tests/bench/README.md.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=$(cd "$here/../.." && pwd)
+lines=4000000
+seed=20261123
+runs=5
+keep_going=0
+
+usage() {
+	cat <<EOF
+usage: $0 [--lines N] [--seed S] [--runs R] [--only-ref]
+  --lines N    lines in the generated corpus (default 4000000)
+  --seed S     generator seed (default 20261123)
+  --runs R     timed runs per command (default 5; hyperfine adds a warm-up)
+  --only-ref   time only the reference decompressors, not dpfaudit
+environment: DPFAUDIT (default ./analyzer/dpfaudit), RULES (default $srcdir/rules/dpf.rules),
+             TMPDIR (cache in \$TMPDIR/dpfaudit-bench), PYTHON (default python3)
+EOF
+}
+
+only_ref=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--lines) lines=$2; shift 2 ;;
+	--lines=*) lines=${1#*=}; shift ;;
+	--seed) seed=$2; shift 2 ;;
+	--seed=*) seed=${1#*=}; shift ;;
+	--runs) runs=$2; shift 2 ;;
+	--runs=*) runs=${1#*=}; shift ;;
+	--only-ref) only_ref=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+case $lines in ''|*[!0-9]*) echo "run.sh: --lines needs a number" >&2; exit 2 ;; esac
+case $runs in ''|*[!0-9]*|0) echo "run.sh: --runs needs a positive number" >&2; exit 2 ;; esac
+
+DPFAUDIT=${DPFAUDIT:-./analyzer/dpfaudit}
+RULES=${RULES:-$srcdir/rules/dpf.rules}
+PYTHON=${PYTHON:-python3}
+rulesdir=$(dirname "$RULES")
+cache=${TMPDIR:-/tmp}/dpfaudit-bench
+mkdir -p "$cache"
+
+# The corpus depends on the generator and on the tickets and opt-outs it
+# reads; a change to any of them makes a new file, never a stale one.
+key=$(cat "$here/gen_log.py" "$RULES" "$rulesdir/tickets.csv" "$rulesdir/optout.txt" 2>/dev/null |
+	cksum | cut -d' ' -f1)
+corpus=$cache/support-api-$lines-s$seed-$key.log.gz
+if [ ! -s "$corpus" ]; then
+	echo "generating $corpus ($lines lines) ..." >&2
+	"$PYTHON" "$here/gen_log.py" --lines "$lines" --seed "$seed" --gzip \
+		--rules "$RULES" -o "$corpus.tmp"
+	mv "$corpus.tmp" "$corpus"
+fi
+nlines=$(gzip -dc "$corpus" | wc -l | tr -d ' ')
+csize=$(wc -c <"$corpus" | tr -d ' ')
+echo "corpus: $corpus" >&2
+echo "        $nlines lines, $csize bytes compressed, $(gzip -dc "$corpus" | wc -c | tr -d ' ') bytes plain" >&2
+
+out=$cache/results.$$
+mkdir -p "$out"
+trap 'rm -rf "$out"' EXIT INT TERM
+
+# name<TAB>shell command, one a line
+cmds=$out/cmds
+: >"$cmds"
+add() { printf '%s\t%s\n' "$1" "$2" >>"$cmds"; }
+add "gzip -dc" "gzip -dc '$corpus' >/dev/null"
+add "zcat | wc -l" "zcat '$corpus' | wc -l >/dev/null"
+command -v igzip >/dev/null 2>&1 && add "igzip -dc" "igzip -dc '$corpus' >/dev/null"
+command -v rg >/dev/null 2>&1 && add "rg -z -c ." "rg -z -c . '$corpus' >/dev/null"
+command -v pigz >/dev/null 2>&1 && add "pigz -dc" "pigz -dc '$corpus' >/dev/null"
+
+if [ "$only_ref" = 0 ]; then
+	if [ ! -x "$DPFAUDIT" ]; then
+		echo "run.sh: $DPFAUDIT not found or not executable (set DPFAUDIT, or run from the build directory); timing the references only" >&2
+	else
+		# One untimed run first: a scan that fails is not a benchmark.
+		set +e
+		"$DPFAUDIT" scan --no-progress --rules "$RULES" "$corpus" >"$out/scan.out" 2>"$out/scan.err"
+		rc=$?
+		set -e
+		case $rc in
+		0|1)
+			add "dpfaudit -j1" "'$DPFAUDIT' scan --no-progress --rules '$RULES' -j1 '$corpus' >/dev/null"
+			add "dpfaudit -j$(nproc 2>/dev/null || echo '?')" "'$DPFAUDIT' scan --no-progress --rules '$RULES' '$corpus' >/dev/null"
+			;;
+		*)
+			echo "run.sh: dpfaudit scan exited $rc; not timing it. stderr:" >&2
+			head -20 "$out/scan.err" >&2
+			;;
+		esac
+	fi
+fi
+
+# Peak RSS (and a time where hyperfine is missing) from GNU time -v.
+have_time=0
+[ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1 && have_time=1
+
+i=0
+while IFS='	' read -r name cmd; do
+	i=$((i + 1))
+	if [ "$have_time" = 1 ]; then
+		/usr/bin/time -v sh -c "$cmd" 2>"$out/time.$i" || true
+	fi
+	if command -v hyperfine >/dev/null 2>&1; then
+		hyperfine --style none --warmup 1 --runs "$runs" --export-json "$out/hf.$i.json" \
+			"$cmd" >/dev/null 2>"$out/hf.$i.err" || { echo "run.sh: hyperfine failed for $name:" >&2; cat "$out/hf.$i.err" >&2; }
+	elif [ "$have_time" = 1 ]; then
+		r=0
+		: >"$out/times.$i"
+		while [ $r -lt "$runs" ]; do
+			/usr/bin/time -f '%e' -o "$out/t" sh -c "$cmd" || true
+			cat "$out/t" >>"$out/times.$i"
+			r=$((r + 1))
+		done
+	fi
+	printf '%s\n' "$name" >"$out/name.$i"
+done <"$cmds"
+
+"$PYTHON" - "$out" "$i" "$nlines" <<'EOF'
+import json, os, re, statistics, sys
+out, n, nlines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rows = []
+for i in range(1, n + 1):
+    name = open(os.path.join(out, "name.%d" % i)).read().strip()
+    mean = sd = None
+    hf = os.path.join(out, "hf.%d.json" % i)
+    tt = os.path.join(out, "times.%d" % i)
+    if os.path.exists(hf) and os.path.getsize(hf):
+        r = json.load(open(hf))["results"][0]
+        mean, sd = r["mean"], r.get("stddev") or 0.0
+    elif os.path.exists(tt):
+        ts = [float(x) for x in open(tt).read().split()]
+        if ts:
+            mean = statistics.mean(ts)
+            sd = statistics.stdev(ts) if len(ts) > 1 else 0.0
+    rss = None
+    tv = os.path.join(out, "time.%d" % i)
+    if os.path.exists(tv):
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(tv).read())
+        if m:
+            rss = int(m.group(1)) / 1024
+    rows.append((name, mean, sd, rss))
+base = next((m for nm, m, _, _ in rows if nm == "gzip -dc"), None)
+print("%-16s %10s %8s %9s %14s %10s" % ("command", "mean s", "+/- s", "x gzip", "lines/s", "peak MiB"))
+for name, mean, sd, rss in rows:
+    print("%-16s %10s %8s %9s %14s %10s" % (
+        name,
+        "%.3f" % mean if mean is not None else "-",
+        "%.3f" % sd if sd is not None else "-",
+        "%.2f" % (mean / base) if mean and base else "-",
+        "{:,.0f}".format(nlines / mean) if mean else "-",
+        "%.1f" % rss if rss is not None else "-"))
+EOF

@@ -1,0 +1,54 @@
+# lib.sh - helpers for the end-to-end tests of the dpfaudit binary.
+#
+# Sourced by tests/e2e/*.sh, which `make check` runs with DPFAUDIT (the
+# binary), SRCDIR (the source tree) and SHARED_TESTDATA set.  Each test
+# prints "ok - NAME" / "not ok - NAME: why", and exits 1 if any failed.
+
+set -u
+: "${DPFAUDIT:?DPFAUDIT must point at the dpfaudit binary}"
+: "${SRCDIR:?SRCDIR must point at the source tree}"
+: "${SHARED_TESTDATA:=$SRCDIR/../shared/testdata}"
+RULES="$SRCDIR/rules/dpf.rules"
+T=$(mktemp -d "${TMPDIR:-/tmp}/dpfe2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+FAILED=0
+PASSED=0
+
+# run ARGS...: run the binary; sets $OUT, $ERR (files) and $RC.
+run() {
+	OUT="$T/out.$$"
+	ERR="$T/err.$$"
+	"$DPFAUDIT" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+ok() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
+bad() {
+	FAILED=$((FAILED + 1))
+	echo "not ok - $1"
+	shift
+	for m in "$@"; do echo "#   $m"; done
+	if [ -n "${OUT:-}" ] && [ -f "$OUT" ]; then echo "#   stdout:"; head -n 40 "$OUT" | sed 's/^/#     /'; fi
+	if [ -n "${ERR:-}" ] && [ -f "$ERR" ]; then echo "#   stderr:"; head -n 20 "$ERR" | sed 's/^/#     /'; fi
+}
+
+# expect_rc NAME WANT: the last run's exit status.
+expect_rc() {
+	if [ "$RC" = "$2" ]; then ok "$1 (exit $2)"; else bad "$1" "exit $RC, expected $2"; fi
+}
+
+# expect_in NAME FILE TEXT: FILE contains TEXT (fixed string).
+expect_in() {
+	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not found in $(basename "$2")"; fi
+}
+
+# expect_not_in NAME FILE TEXT
+expect_not_in() {
+	if grep -qF -- "$3" "$2"; then bad "$1" "'$3' unexpectedly found in $(basename "$2")"; else ok "$1"; fi
+}
+
+# finish: the plain closing line, and the exit status.
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
