@@ -509,33 +509,32 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	}
 	free(ws);
 	free(tids);
-	win_evaluate(all, pol, &found);
-	win_log_free(all);
-	fnd_sort(&found);
-
-	/* Filters select what is reported; every event was judged above. */
-	if (filter_active(&opts->filter)) {
-		size_t k = 0;
-		for (size_t i = 0; i < found.n; i++) {
-			if (filter_finding(&opts->filter, pol, &found.v[i]))
-				found.v[k++] = found.v[i];
-			else
-				res->findings_filtered_out++;
-		}
-		found.n = k;
-	}
-	res->findings = found;
-	for (size_t i = 0; i < found.n; i++) {
-		if (found.v[i].has_time) {
-			int64_t h = (found.v[i].time % 86400 + 86400) % 86400 / 3600;
-			res->findings_by_hour[h]++;
-		}
-	}
-
 	for (size_t i = 0; i < npaths; i++) {
 		struct aud_input *in = &res->inputs[i];
 		if (in->format)
 			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
+	}
+	res->findings = found;
+	collect_limits(pol, res);
+	if (opts->defer_windows) {
+		/* A partial result: the windows are judged where all shards meet. */
+		res->windows = all;
+		aud_totals(res);
+		return 0;
+	}
+	aud_finish(pol, &opts->filter, all, res);
+	win_log_free(all);
+	return 0;
+}
+
+void aud_totals(struct aud_result *res)
+{
+	res->lines = res->parsed = res->unparsed = res->overlong = 0;
+	res->events = res->pd_reads = res->skipped = 0;
+	res->incomplete = false;
+	res->has_time = false;
+	for (size_t i = 0; i < res->ninputs; i++) {
+		struct aud_input *in = &res->inputs[i];
 		res->lines += in->lines;
 		res->parsed += in->parsed;
 		res->unparsed += in->unparsed;
@@ -553,12 +552,42 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 			res->has_time = true;
 		}
 	}
-	collect_limits(pol, res);
-	return 0;
+}
+
+void aud_finish(const struct policy *pol, const struct filter *filter, struct win_log *wl,
+		struct aud_result *res)
+{
+	struct fnd_list *found = &res->findings;
+
+	if (wl)
+		win_evaluate(wl, pol, found);
+	fnd_sort(found);
+
+	/* Filters select what is reported; every event was judged above. */
+	if (filter && filter_active(filter)) {
+		size_t k = 0;
+		for (size_t i = 0; i < found->n; i++) {
+			if (filter_finding(filter, pol, &found->v[i]))
+				found->v[k++] = found->v[i];
+			else
+				res->findings_filtered_out++;
+		}
+		found->n = k;
+	}
+	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
+	for (size_t i = 0; i < found->n; i++) {
+		if (found->v[i].has_time) {
+			int64_t h = (found->v[i].time % 86400 + 86400) % 86400 / 3600;
+			res->findings_by_hour[h]++;
+		}
+	}
+	aud_totals(res);
 }
 
 void aud_result_release(struct aud_result *res)
 {
+	if (res->windows)
+		win_log_free(res->windows);
 	fnd_release(&res->findings);
 	free(res->inputs);
 	free(res->limits);

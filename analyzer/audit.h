@@ -86,6 +86,9 @@ struct aud_result {
 	size_t nlimits;
 	bool incomplete;		/* some input not read whole */
 
+	/* With aud_options.defer_windows: the window records, not yet judged (owned). */
+	struct win_log *windows;
+
 	struct arena arena;
 };
 
@@ -102,6 +105,12 @@ struct aud_options {
 	struct filter filter;
 	aud_event_fn on_event;	/* may be NULL */
 	void *on_event_arg;
+	/*
+	 * Leave the windowed checks unjudged (res->windows keeps their records)
+	 * and the findings unsorted and unfiltered: a partial result for
+	 * `scan --partial`, finished by aud_finish() after merging shards.
+	 */
+	bool defer_windows;
 };
 
 /*
@@ -113,6 +122,18 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	    const char *const *paths, size_t npaths, const struct aud_options *opts,
 	    struct aud_result *res, struct diag *err);
 void aud_result_release(struct aud_result *res);
+
+/*
+ * Finish a result: judge the windows over wl's records (may be NULL), sort
+ * the findings, apply the filter (may be NULL), count findings per hour and
+ * the totals over res->inputs.  aud_run() calls it; `merge` calls it on the
+ * joined partial results, so both give the same report.
+ */
+struct win_log;
+void aud_finish(const struct policy *pol, const struct filter *filter, struct win_log *wl,
+		struct aud_result *res);
+/* Recompute the coverage totals from res->inputs. */
+void aud_totals(struct aud_result *res);
 
 /* Number of CPUs online (>= 1). */
 unsigned aud_cpus(void);
