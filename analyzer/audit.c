@@ -1,14 +1,25 @@
 /*
  * audit.c - one audit run: inputs -> lines -> events -> findings.
  *
- * The driver of the pipeline (see audit.h).  Each worker thread takes whole
- * inputs from a shared counter and owns everything it touches while it
- * reads one: its format and engine scratch, its findings list, its window
- * records and the per-input statistics slot.  Nothing is shared mutable but
- * the input counter and the progress counters, so there are no locks on
- * the hot path.  After the workers join, their results are merged in
- * worker-independent order (findings sorted, windows judged over
- * time-sorted records), so any -j gives the same result.
+ * The driver of the pipeline (see audit.h), in two kinds of threads:
+ *
+ *   readers  take whole inputs from a shared counter; each decompresses
+ *            and splits its input into lines (input.h, lines.h), detects
+ *            the format from the first lines, joins multi-line records,
+ *            and packs the records into chunks (~1 MiB of whole records);
+ *   parsers  take chunks from a bounded queue and parse, classify and judge
+ *            every record (format.h, engine.h) into their own findings list
+ *            and window records.
+ *
+ * So one large file keeps every core busy (inflate on one, parsing on the
+ * others) and many files do too.  Memory is bounded by the chunk pool, not
+ * by the input.  Per-input counters touched by parsers are merged once per
+ * chunk under one lock; everything else a thread owns alone.  After the
+ * threads join, results are merged in an order that does not depend on the
+ * scheduling (findings sorted, windows judged over time-sorted records,
+ * examples kept by line number), so any -j gives the same result.
+ *
+ * With -j 1 there are no threads: the reader parses each chunk itself.
  */
 #include "audit.h"
 
@@ -30,8 +41,25 @@
 #define DETECT_LINES 64
 #define DETECT_BYTES (256 * 1024)
 #define EXAMPLE_MAX 200
-/* How often (in lines) a worker reports progress. */
+/* How often (in lines) a reader reports progress. */
 #define PROGRESS_EVERY 8192
+/* A chunk: this many bytes of records, or this many records. */
+#define CHUNK_BYTES (1024 * 1024)
+#define CHUNK_RECS 8192
+
+struct rec {
+	uint64_t line;
+	size_t off, len;
+};
+
+struct chunk {
+	struct chunk *next;
+	struct aud_input *in;
+	const struct fmt *f;
+	struct buf data;	/* the records' bytes, back to back */
+	struct rec recs[CHUNK_RECS];
+	size_t nrec;
+};
 
 struct run {
 	const struct policy *pol;
@@ -44,27 +72,54 @@ struct run {
 	const struct fmt *forced;
 	atomic_size_t next;
 	struct progress *progress;
+	bool choice_assessable;
+	bool inline_parse;	/* -j 1: readers parse their own chunks */
+
+	/* The chunk queue and pool (threaded mode). */
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty, freed;
+	struct chunk *qhead, *qtail;
+	struct chunk *free;
+	size_t nchunks, maxchunks;
+	bool readers_done;
+
+	/* Per-input counters written by parsers are merged under this lock. */
+	pthread_mutex_t stats_lock;
 };
 
-struct worker {
+/* What a parser learns from one chunk, merged into its input under stats_lock. */
+struct cstats {
+	uint64_t parsed, unparsed, pd_reads;
+	bool has_time;
+	int64_t tmin, tmax;
+	struct aud_example ex[AUD_EXAMPLES];
+	size_t nex;
+};
+
+struct parser {
 	unsigned id;
 	struct run *run;
 	struct fmt_thread *ft;
 	struct eng_thread *et;
 	struct fnd_list findings;
 	struct win_log *wl;
-	struct arena arena;	/* examples and names that outlive the input */
-	struct buf record;	/* a multi-line record being joined */
-	uint64_t record_line;
+	struct arena arena;	/* examples that outlive the chunk */
 	struct event ev;
-	/* totals over this worker's inputs */
+	struct cstats cs;
 	uint64_t failed_requests, transfers;
 	uint64_t assessed[PR_COUNT];
 	uint64_t reads_by_hour[24];
-	uint64_t pending_bytes, pending_lines;
-	uint64_t last_consumed;
-	bool choice_assessable;
-	int err;		/* setup failure in the thread */
+};
+
+struct reader {
+	struct run *run;
+	struct fmt_thread *ft;	/* detection */
+	struct arena arena;	/* overlong examples, error texts */
+	struct buf record;	/* a multi-line record being joined */
+	uint64_t record_line;
+	struct chunk *cur;
+	struct parser *self;	/* inline mode: the parser this reader runs */
+	uint64_t pending_bytes, pending_lines, last_consumed;
 };
 
 unsigned aud_cpus(void)
@@ -73,75 +128,235 @@ unsigned aud_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-static void add_example(struct worker *w, struct aud_example *ex, size_t *n, uint64_t line, sv text)
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p) {
+		fputs("dpfaudit: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+static void add_example(struct arena *a, struct aud_example *ex, size_t *n, uint64_t line, sv text)
 {
 	if (*n >= AUD_EXAMPLES)
 		return;
 	if (text.n > EXAMPLE_MAX)
 		text.n = EXAMPLE_MAX;
 	ex[*n].line = line;
-	ex[*n].text = arena_sv(&w->arena, text);
+	ex[*n].text = arena_sv(a, text);
 	(*n)++;
 }
 
-/* Which principles an event can test (SPEC §5 "events assessed"). */
-static void count_assessed(struct worker *w, const struct event *ev)
+/*
+ * Keep the AUD_EXAMPLES examples with the lowest line numbers, whichever
+ * order chunks arrive in: the report shows the first ones of the file.
+ */
+static void merge_examples(struct aud_example *dst, size_t *n, const struct aud_example *src,
+			   size_t ns)
 {
-	if (ev->pd_read) {
-		w->assessed[PR_SECURITY]++;
-		w->assessed[PR_PURPOSE_LIMITATION]++;
-		if (w->choice_assessable)
-			w->assessed[PR_CHOICE]++;
-	} else if (ev->status == 401 || ev->status == 403) {
-		w->assessed[PR_SECURITY]++;
-	}
-	if ((ev->action == EV_EXPORT || ev->action == EV_TRANSFER) && !ev_failed(ev)) {
-		w->transfers++;
-		w->assessed[PR_ONWARD_TRANSFER]++;
+	for (size_t i = 0; i < ns; i++) {
+		size_t pos = *n;
+		while (pos > 0 && dst[pos - 1].line > src[i].line)
+			pos--;
+		if (pos >= AUD_EXAMPLES)
+			continue;
+		size_t last = *n < AUD_EXAMPLES ? *n : AUD_EXAMPLES - 1;
+		memmove(&dst[pos + 1], &dst[pos], (last - pos) * sizeof(*dst));
+		dst[pos] = src[i];
+		if (*n < AUD_EXAMPLES)
+			(*n)++;
 	}
 }
 
-static void judge(struct worker *w, struct aud_input *in, sv line, uint64_t lineno,
+/* Which principles an event can test (SPEC §5 "events assessed"). */
+static void count_assessed(struct parser *p, const struct event *ev)
+{
+	if (ev->pd_read) {
+		p->assessed[PR_SECURITY]++;
+		p->assessed[PR_PURPOSE_LIMITATION]++;
+		if (p->run->choice_assessable)
+			p->assessed[PR_CHOICE]++;
+	} else if (ev->status == 401 || ev->status == 403) {
+		p->assessed[PR_SECURITY]++;
+	}
+	if ((ev->action == EV_EXPORT || ev->action == EV_TRANSFER) && !ev_failed(ev)) {
+		p->transfers++;
+		p->assessed[PR_ONWARD_TRANSFER]++;
+	}
+}
+
+static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t lineno,
 		  const struct fmt *f)
 {
-	struct run *r = w->run;
-	struct event *ev = &w->ev;
+	struct run *r = p->run;
+	struct event *ev = &p->ev;
+	struct cstats *cs = &p->cs;
 
 	ev->raw = line;
 	ev->file = (uint32_t)(in - r->res->inputs);
 	ev->line = lineno;
-	if (!f || !fmt_parse(f, line, ev, w->ft)) {
-		in->unparsed++;
-		add_example(w, in->unparsed_ex, &in->nunparsed_ex, lineno, line);
+	if (!fmt_parse(f, line, ev, p->ft)) {
+		cs->unparsed++;
+		add_example(&p->arena, cs->ex, &cs->nex, lineno, line);
 		return;
 	}
 	/* fmt_parse resets the event but keeps raw, file and line. */
-	in->parsed++;
-	in->events++;
+	cs->parsed++;
 	if (ev->has_time) {
-		if (!in->has_time || ev->time < in->tmin)
-			in->tmin = ev->time;
-		if (!in->has_time || ev->time > in->tmax)
-			in->tmax = ev->time;
-		in->has_time = true;
+		if (!cs->has_time || ev->time < cs->tmin)
+			cs->tmin = ev->time;
+		if (!cs->has_time || ev->time > cs->tmax)
+			cs->tmax = ev->time;
+		cs->has_time = true;
 	}
 	if (ev_failed(ev))
-		w->failed_requests++;
-	eng_classify(r->eng, ev, w->et);
+		p->failed_requests++;
+	eng_classify(r->eng, ev, p->et);
 	if (ev->pd_read) {
-		in->pd_reads++;
+		cs->pd_reads++;
 		if (ev->has_time) {
 			int64_t h = (ev->time % 86400 + 86400) % 86400 / 3600;
-			w->reads_by_hour[h]++;
+			p->reads_by_hour[h]++;
 		}
 	}
-	count_assessed(w, ev);
+	count_assessed(p, ev);
 
 	struct eng_verdict v;
-	eng_judge(r->eng, ev, w->et, &w->findings, w->wl, &v);
+	eng_judge(r->eng, ev, p->et, &p->findings, p->wl, &v);
 	if (r->opts->on_event && filter_event(&r->opts->filter, r->pol, ev, v.role))
-		r->opts->on_event(r->opts->on_event_arg, w->id, ev, &v);
+		r->opts->on_event(r->opts->on_event_arg, p->id, ev, &v);
 }
+
+static void parse_chunk(struct parser *p, struct chunk *c)
+{
+	struct run *r = p->run;
+	struct aud_input *in = c->in;
+
+	memset(&p->cs, 0, sizeof(p->cs));
+	for (size_t i = 0; i < c->nrec; i++) {
+		const struct rec *rc = &c->recs[i];
+		judge(p, in, sv_make(c->data.p + rc->off, rc->len), rc->line, c->f);
+	}
+	if (!r->inline_parse)
+		pthread_mutex_lock(&r->stats_lock);
+	in->parsed += p->cs.parsed;
+	in->events += p->cs.parsed;
+	in->unparsed += p->cs.unparsed;
+	in->pd_reads += p->cs.pd_reads;
+	if (p->cs.has_time) {
+		if (!in->has_time || p->cs.tmin < in->tmin)
+			in->tmin = p->cs.tmin;
+		if (!in->has_time || p->cs.tmax > in->tmax)
+			in->tmax = p->cs.tmax;
+		in->has_time = true;
+	}
+	merge_examples(in->unparsed_ex, &in->nunparsed_ex, p->cs.ex, p->cs.nex);
+	if (!r->inline_parse)
+		pthread_mutex_unlock(&r->stats_lock);
+}
+
+/* ---- the chunk queue --------------------------------------------------- */
+
+static struct chunk *chunk_get(struct run *r)
+{
+	struct chunk *c;
+	if (r->inline_parse) {
+		c = r->free;
+		if (c) {
+			r->free = c->next;
+		} else {
+			c = xcalloc(1, sizeof(*c));
+			buf_init(&c->data, 0);
+		}
+	} else {
+		pthread_mutex_lock(&r->lock);
+		while (!r->free && r->nchunks >= r->maxchunks)
+			pthread_cond_wait(&r->freed, &r->lock);
+		c = r->free;
+		if (c) {
+			r->free = c->next;
+		} else {
+			r->nchunks++;
+			c = NULL;
+		}
+		pthread_mutex_unlock(&r->lock);
+		if (!c) {
+			c = xcalloc(1, sizeof(*c));
+			buf_init(&c->data, 0);
+		}
+	}
+	c->next = NULL;
+	c->nrec = 0;
+	buf_reset(&c->data);
+	return c;
+}
+
+static void chunk_put(struct run *r, struct chunk *c)
+{
+	if (r->inline_parse) {
+		c->next = r->free;
+		r->free = c;
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	c->next = r->free;
+	r->free = c;
+	pthread_cond_signal(&r->freed);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void chunk_send(struct reader *rd)
+{
+	struct run *r = rd->run;
+	struct chunk *c = rd->cur;
+
+	rd->cur = NULL;
+	if (!c)
+		return;
+	if (c->nrec == 0) {
+		chunk_put(r, c);
+		return;
+	}
+	if (r->inline_parse) {
+		parse_chunk(rd->self, c);
+		chunk_put(r, c);
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	if (r->qtail)
+		r->qtail->next = c;
+	else
+		r->qhead = c;
+	r->qtail = c;
+	pthread_cond_signal(&r->nonempty);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *parser_main(void *arg)
+{
+	struct parser *p = arg;
+	struct run *r = p->run;
+	for (;;) {
+		pthread_mutex_lock(&r->lock);
+		while (!r->qhead && !r->readers_done)
+			pthread_cond_wait(&r->nonempty, &r->lock);
+		struct chunk *c = r->qhead;
+		if (!c) {
+			pthread_mutex_unlock(&r->lock);
+			return NULL;
+		}
+		r->qhead = c->next;
+		if (!r->qhead)
+			r->qtail = NULL;
+		pthread_mutex_unlock(&r->lock);
+		parse_chunk(p, c);
+		chunk_put(r, c);
+	}
+}
+
+/* ---- readers ----------------------------------------------------------- */
 
 /* Lines that are no log record: blank, or '#' comments (sample annotations, W3C headers). */
 static bool skippable(sv line)
@@ -150,56 +365,67 @@ static bool skippable(sv line)
 	return t.n == 0 || t.p[0] == '#';
 }
 
-/* Feed one line through record joining (multi-line formats) to judge(). */
-static void feed(struct worker *w, struct aud_input *in, sv line, uint64_t lineno,
+/* Append one whole record to the reader's chunk, sending the chunk when full. */
+static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, sv rec,
+		 uint64_t lineno)
+{
+	struct chunk *c = rd->cur;
+	if (c && (c->nrec == CHUNK_RECS ||
+		  (c->data.len && c->data.len + rec.n > CHUNK_BYTES))) {
+		chunk_send(rd);
+		c = NULL;
+	}
+	if (!c) {
+		c = rd->cur = chunk_get(rd->run);
+		c->in = in;
+		c->f = f;
+	}
+	c->recs[c->nrec].line = lineno;
+	c->recs[c->nrec].off = c->data.len;
+	c->recs[c->nrec].len = rec.n;
+	buf_addsv(&c->data, rec);
+	c->nrec++;
+}
+
+/* Feed one line through record joining (multi-line formats) to emit(). */
+static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t lineno,
 		 const struct fmt *f)
 {
-	if (f && f->multiline) {
-		if (line.n && line.p[0] == '\t' && w->record.len) {
-			buf_addc(&w->record, '\n');
-			buf_addsv(&w->record, line);
-			if (w->record.err) {
-				/* A record past the line limit: judge what fits, count it. */
-				w->record.err = 0;
-			}
+	if (f->multiline) {
+		if (line.n && line.p[0] == '\t' && rd->record.len) {
+			/* Past the line limit the record keeps what fits (buf's cap). */
+			buf_addc(&rd->record, '\n');
+			buf_addsv(&rd->record, line);
+			rd->record.err = 0;
 			return;
 		}
-		if (w->record.len) {
-			struct buf tmp = w->record;
-			judge(w, in, buf_sv(&tmp), w->record_line, f);
-			buf_reset(&w->record);
+		if (rd->record.len) {
+			emit(rd, in, f, buf_sv(&rd->record), rd->record_line);
+			buf_reset(&rd->record);
 		}
 		if (skippable(line)) {
 			in->skipped++;
 			return;
 		}
-		buf_addsv(&w->record, line);
-		w->record_line = lineno;
+		buf_addsv(&rd->record, line);
+		rd->record_line = lineno;
 		return;
 	}
 	if (skippable(line)) {
 		in->skipped++;
 		return;
 	}
-	judge(w, in, line, lineno, f);
+	emit(rd, in, f, line, lineno);
 }
 
-static void flush_record(struct worker *w, struct aud_input *in, const struct fmt *f)
-{
-	if (w->record.len) {
-		judge(w, in, buf_sv(&w->record), w->record_line, f);
-		buf_reset(&w->record);
-	}
-}
-
-static void report_progress(struct worker *w, struct inp *ip, bool final)
+static void report_progress(struct reader *rd, struct inp *ip, bool final)
 {
 	uint64_t c = inp_consumed(ip);
-	w->pending_bytes += c - w->last_consumed;
-	w->last_consumed = c;
-	if (final || w->pending_lines >= PROGRESS_EVERY) {
-		progress_add(w->run->progress, w->pending_bytes, w->pending_lines);
-		w->pending_bytes = w->pending_lines = 0;
+	rd->pending_bytes += c - rd->last_consumed;
+	rd->last_consumed = c;
+	if (final || rd->pending_lines >= PROGRESS_EVERY) {
+		progress_add(rd->run->progress, rd->pending_bytes, rd->pending_lines);
+		rd->pending_bytes = rd->pending_lines = 0;
 	}
 }
 
@@ -219,9 +445,20 @@ static int year_of(const char *path, int forced)
 	return tm.tm_year + 1900;
 }
 
-static void read_input(struct worker *w, size_t idx)
+/* An input no format could read: every record is unparsed (reader-owned then). */
+static void count_unparsed(struct reader *rd, struct aud_input *in, sv line, uint64_t lineno)
 {
-	struct run *r = w->run;
+	if (skippable(line)) {
+		in->skipped++;
+		return;
+	}
+	in->unparsed++;
+	add_example(&rd->arena, in->unparsed_ex, &in->nunparsed_ex, lineno, line);
+}
+
+static void read_input(struct reader *rd, size_t idx)
+{
+	struct run *r = rd->run;
 	struct aud_input *in = &r->res->inputs[idx];
 	struct diag err;
 	struct inp *ip;
@@ -234,83 +471,84 @@ static void read_input(struct worker *w, size_t idx)
 	ip = inp_open(in->path, &err);
 	if (!ip) {
 		in->complete = false;
-		in->error = arena_strndup(&w->arena, err.msg, strlen(err.msg));
+		in->error = arena_strndup(&rd->arena, err.msg, strlen(err.msg));
 		in->compression = "none";
 		return;
 	}
 	in->size = inp_size(ip);
-	w->last_consumed = 0;
-	fmt_thread_set_year(w->ft, year_of(in->path, r->opts->year));
+	rd->last_consumed = 0;
+	fmt_thread_set_year(rd->ft, year_of(in->path, r->opts->year));
+	if (rd->self)
+		fmt_thread_set_year(rd->self->ft, year_of(in->path, r->opts->year));
 	lr = lr_new(ip, r->opts->max_line);
 	if (!lr) {
 		inp_close(ip);
 		in->error = "out of memory";
 		return;
 	}
-	buf_reset(&w->record);
+	buf_reset(&rd->record);
 
+	/*
+	 * Detect from the first records: copy them (the reader's views die at
+	 * the next call), detect, then feed them in order.
+	 */
+	struct arena tmp = ARENA_INIT;
+	sv lines[DETECT_LINES];
+	uint64_t nos[DETECT_LINES];
+	bool longs[DETECT_LINES];
+	size_t n = 0, bytes = 0;
+	while (n < DETECT_LINES && bytes < DETECT_BYTES && (st = lr_next(lr, &line)) != LR_EOF) {
+		in->lines++;
+		rd->pending_lines++;
+		nos[n] = lr_lineno(lr);
+		longs[n] = st == LR_OVERLONG;
+		lines[n] = arena_sv(&tmp, line);
+		bytes += line.n;
+		n++;
+	}
 	if (!f) {
-		/*
-		 * Detect from the first records: copy them (the reader's views
-		 * die at the next call), detect, then judge them in order.
-		 */
-		struct arena tmp = ARENA_INIT;
-		sv lines[DETECT_LINES];
-		uint64_t nos[DETECT_LINES];
-		bool longs[DETECT_LINES];
-		size_t n = 0, bytes = 0;
-		while (n < DETECT_LINES && bytes < DETECT_BYTES &&
-		       (st = lr_next(lr, &line)) != LR_EOF) {
-			in->lines++;
-			w->pending_lines++;
-			nos[n] = lr_lineno(lr);
-			longs[n] = st == LR_OVERLONG;
-			lines[n] = arena_sv(&tmp, line);
-			bytes += line.n;
-			n++;
-		}
 		sv cand[DETECT_LINES];
 		size_t nc = 0;
 		for (size_t i = 0; i < n; i++)
 			if (!longs[i] && !skippable(lines[i]) && lines[i].p[0] != '\t')
 				cand[nc++] = lines[i];
-		f = nc ? fmt_detect(r->fmts, cand, nc, w->ft) : NULL;
-		for (size_t i = 0; i < n; i++) {
-			if (longs[i]) {
-				in->overlong++;
-				add_example(w, in->overlong_ex, &in->noverlong_ex, nos[i], lines[i]);
-				continue;
-			}
-			feed(w, in, lines[i], nos[i], f);
-		}
-		arena_release(&tmp);
+		f = nc ? fmt_detect(r->fmts, cand, nc, rd->ft) : NULL;
 	}
 	if (f)
 		in->format = f->name;
+	for (size_t i = 0; i < n; i++) {
+		if (longs[i]) {
+			in->overlong++;
+			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, nos[i], lines[i]);
+		} else if (f) {
+			feed(rd, in, lines[i], nos[i], f);
+		} else {
+			count_unparsed(rd, in, lines[i], nos[i]);
+		}
+	}
+	/* feed() copied what it kept (chunk data, record buffer). */
+	arena_release(&tmp);
 
 	while ((st = lr_next(lr, &line)) != LR_EOF) {
 		in->lines++;
-		if (++w->pending_lines >= PROGRESS_EVERY)
-			report_progress(w, ip, false);
+		if (++rd->pending_lines >= PROGRESS_EVERY)
+			report_progress(rd, ip, false);
 		if (st == LR_OVERLONG) {
 			in->overlong++;
-			add_example(w, in->overlong_ex, &in->noverlong_ex, lr_lineno(lr), line);
+			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, lr_lineno(lr), line);
 			continue;
 		}
-		if (!f) {
-			/* Nothing detected in the first lines: every later line is unparsed too. */
-			if (skippable(line)) {
-				in->skipped++;
-				continue;
-			}
-			in->unparsed++;
-			add_example(w, in->unparsed_ex, &in->nunparsed_ex, lr_lineno(lr), line);
-			continue;
-		}
-		feed(w, in, line, lr_lineno(lr), f);
+		if (!f)
+			count_unparsed(rd, in, line, lr_lineno(lr));
+		else
+			feed(rd, in, line, lr_lineno(lr), f);
 	}
-	flush_record(w, in, f);
-	report_progress(w, ip, true);
+	if (f && rd->record.len) {
+		emit(rd, in, f, buf_sv(&rd->record), rd->record_line);
+		buf_reset(&rd->record);
+	}
+	chunk_send(rd);
+	report_progress(rd, ip, true);
 
 	uint64_t off;
 	const char *msg;
@@ -323,7 +561,7 @@ static void read_input(struct worker *w, size_t idx)
 		in->error_offset = off;
 		snprintf(text, sizeof(text), "byte %llu (after line %llu): %s",
 			 (unsigned long long)off, (unsigned long long)in->lines, msg);
-		in->error = arena_strndup(&w->arena, text, strlen(text));
+		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	} else if (in->overlong) {
 		/* Lines were lost: the audit of this input is not whole. */
 		in->complete = false;
@@ -331,13 +569,13 @@ static void read_input(struct worker *w, size_t idx)
 			 (unsigned long long)in->overlong_ex[0].line,
 			 (unsigned long long)in->overlong,
 			 r->opts->max_line ? r->opts->max_line : (size_t)LR_DEFAULT_MAX);
-		in->error = arena_strndup(&w->arena, text, strlen(text));
+		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	} else if (!f && in->lines > in->skipped) {
 		/* Nothing in it could be read as a log: it was not audited at all. */
 		in->complete = false;
 		snprintf(text, sizeof(text), "no known log format: none of its %llu line(s) could be parsed",
 			 (unsigned long long)(in->lines - in->skipped));
-		in->error = arena_strndup(&w->arena, text, strlen(text));
+		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	}
 	const char *h = inp_sha256(ip);
 	snprintf(in->sha256, sizeof(in->sha256), "%s", h ? h : "");
@@ -345,15 +583,15 @@ static void read_input(struct worker *w, size_t idx)
 	inp_close(ip);
 }
 
-static void *worker_main(void *arg)
+static void *reader_main(void *arg)
 {
-	struct worker *w = arg;
-	struct run *r = w->run;
+	struct reader *rd = arg;
+	struct run *r = rd->run;
 	for (;;) {
 		size_t i = atomic_fetch_add(&r->next, 1);
 		if (i >= r->npaths)
 			break;
-		read_input(w, i);
+		read_input(rd, i);
 	}
 	return NULL;
 }
@@ -414,14 +652,39 @@ static uint64_t total_size(const char *const *paths, size_t n)
 	return t;
 }
 
+static void parser_init(struct parser *p, struct run *r, unsigned id)
+{
+	p->id = id;
+	p->run = r;
+	p->ft = fmt_thread_new();
+	p->et = eng_thread_new(r->eng);
+	p->wl = win_log_new();
+	if (!p->ft || !p->et || !p->wl) {
+		fputs("dpfaudit: out of memory\n", stderr);
+		abort();
+	}
+}
+
+static void reader_init(struct reader *rd, struct run *r)
+{
+	rd->run = r;
+	rd->ft = fmt_thread_new();
+	if (!rd->ft) {
+		fputs("dpfaudit: out of memory\n", stderr);
+		abort();
+	}
+	/* A joined multi-line record is capped like a line. */
+	buf_init(&rd->record, r->opts->max_line ? r->opts->max_line : LR_DEFAULT_MAX);
+}
+
 int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct eng *eng,
 	    const char *const *paths, size_t npaths, const struct aud_options *opts,
 	    struct aud_result *res, struct diag *err)
 {
 	struct run r = { 0 };
-	unsigned jobs;
-	struct worker *ws;
-	pthread_t *tids;
+	unsigned jobs, nreaders;
+	struct parser *ps;
+	struct reader *rds;
 
 	memset(res, 0, sizeof(*res));
 	r.pol = pol;
@@ -437,78 +700,94 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 			return diag_set(err, "unknown log format '%s'", opts->format);
 	}
 	res->ninputs = npaths;
-	res->inputs = calloc(npaths ? npaths : 1, sizeof(*res->inputs));
-	if (!res->inputs)
-		return diag_set(err, "out of memory");
+	res->inputs = xcalloc(npaths, sizeof(*res->inputs));
+	r.choice_assessable = any_optout_purpose(pol) && pol->optout.count > 0;
 
+	/*
+	 * jobs parsers; one reader per input being read, at most jobs of them
+	 * (a reader mostly waits on inflate, a parser on the CPU).
+	 */
 	jobs = opts->jobs ? opts->jobs : aud_cpus();
-	if (jobs > npaths)
-		jobs = npaths ? (unsigned)npaths : 1;
-	ws = calloc(jobs, sizeof(*ws));
-	tids = calloc(jobs, sizeof(*tids));
-	if (!ws || !tids) {
-		free(ws);
-		free(tids);
-		return diag_set(err, "out of memory");
-	}
-	bool choice = any_optout_purpose(pol) && pol->optout.count > 0;
-	for (unsigned i = 0; i < jobs; i++) {
-		ws[i].id = i;
-		ws[i].run = &r;
-		ws[i].ft = fmt_thread_new();
-		ws[i].et = eng_thread_new(eng);
-		ws[i].wl = win_log_new();
-		ws[i].choice_assessable = choice;
-		buf_init(&ws[i].record, opts->max_line ? opts->max_line : LR_DEFAULT_MAX);
-		if (!ws[i].ft || !ws[i].et || !ws[i].wl) {
-			for (unsigned k = 0; k <= i; k++) {
-				fmt_thread_free(ws[k].ft);
-				eng_thread_free(ws[k].et);
-				win_log_free(ws[k].wl);
-				buf_release(&ws[k].record);
-			}
-			free(ws);
-			free(tids);
-			return diag_set(err, "out of memory");
-		}
-	}
+	nreaders = jobs < npaths ? jobs : (unsigned)(npaths ? npaths : 1);
+	r.inline_parse = jobs == 1;
+	r.maxchunks = 2 * (size_t)jobs + 2 * nreaders;
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_mutex_init(&r.stats_lock, NULL);
+	pthread_cond_init(&r.nonempty, NULL);
+	pthread_cond_init(&r.freed, NULL);
+	ps = xcalloc(jobs, sizeof(*ps));
+	rds = xcalloc(nreaders, sizeof(*rds));
+	for (unsigned i = 0; i < jobs; i++)
+		parser_init(&ps[i], &r, i);
+	for (unsigned i = 0; i < nreaders; i++)
+		reader_init(&rds[i], &r);
 
 	r.progress = progress_start(opts->progress, total_size(paths, npaths));
-	if (jobs == 1) {
-		worker_main(&ws[0]);
+	if (r.inline_parse) {
+		rds[0].self = &ps[0];
+		reader_main(&rds[0]);
 	} else {
-		unsigned started = 0;
-		for (; started < jobs; started++)
-			if (pthread_create(&tids[started], NULL, worker_main, &ws[started]))
+		pthread_t *pt = xcalloc(jobs, sizeof(*pt));
+		pthread_t *rt = xcalloc(nreaders, sizeof(*rt));
+		unsigned np = 0, nr = 0;
+		for (; np < jobs; np++)
+			if (pthread_create(&pt[np], NULL, parser_main, &ps[np]))
 				break;
-		if (started == 0)
-			worker_main(&ws[0]);
-		for (unsigned i = 0; i < started; i++)
-			pthread_join(tids[i], NULL);
+		for (; nr < nreaders; nr++)
+			if (pthread_create(&rt[nr], NULL, reader_main, &rds[nr]))
+				break;
+		if (nr == 0)
+			reader_main(&rds[0]);	/* no thread could start: read here */
+		for (unsigned i = 0; i < nr; i++)
+			pthread_join(rt[i], NULL);
+		pthread_mutex_lock(&r.lock);
+		r.readers_done = true;
+		pthread_cond_broadcast(&r.nonempty);
+		pthread_mutex_unlock(&r.lock);
+		if (np == 0)
+			parser_main(&ps[0]);	/* drain here */
+		for (unsigned i = 0; i < np; i++)
+			pthread_join(pt[i], NULL);
+		free(pt);
+		free(rt);
 	}
 	progress_stop(r.progress);
 
-	/* Merge in worker order; order inside is fixed by the sorts below. */
+	/* Merge in a fixed order; order inside is fixed by the sorts in aud_finish. */
 	struct win_log *all = win_log_new();
 	struct fnd_list found = FND_LIST_INIT;
 	for (unsigned i = 0; i < jobs; i++) {
-		struct worker *w = &ws[i];
-		fnd_take(&found, &w->findings);
-		win_take(all, w->wl);
-		arena_take(&res->arena, &w->arena);
-		res->failed_requests += w->failed_requests;
-		res->transfers += w->transfers;
-		for (int p = 0; p < PR_COUNT; p++)
-			res->assessed[p] += w->assessed[p];
+		struct parser *p = &ps[i];
+		fnd_take(&found, &p->findings);
+		win_take(all, p->wl);
+		arena_take(&res->arena, &p->arena);
+		res->failed_requests += p->failed_requests;
+		res->transfers += p->transfers;
+		for (int k = 0; k < PR_COUNT; k++)
+			res->assessed[k] += p->assessed[k];
 		for (int h = 0; h < 24; h++)
-			res->reads_by_hour[h] += w->reads_by_hour[h];
-		fmt_thread_free(w->ft);
-		eng_thread_free(w->et);
-		win_log_free(w->wl);
-		buf_release(&w->record);
+			res->reads_by_hour[h] += p->reads_by_hour[h];
+		fmt_thread_free(p->ft);
+		eng_thread_free(p->et);
+		win_log_free(p->wl);
 	}
-	free(ws);
-	free(tids);
+	for (unsigned i = 0; i < nreaders; i++) {
+		arena_take(&res->arena, &rds[i].arena);
+		fmt_thread_free(rds[i].ft);
+		buf_release(&rds[i].record);
+	}
+	while (r.free) {
+		struct chunk *c = r.free;
+		r.free = c->next;
+		buf_release(&c->data);
+		free(c);
+	}
+	pthread_mutex_destroy(&r.lock);
+	pthread_mutex_destroy(&r.stats_lock);
+	pthread_cond_destroy(&r.nonempty);
+	pthread_cond_destroy(&r.freed);
+	free(ps);
+	free(rds);
 	for (size_t i = 0; i < npaths; i++) {
 		struct aud_input *in = &res->inputs[i];
 		if (in->format)

@@ -97,10 +97,10 @@ struct observer {
 };
 
 /*
- * Called from the worker threads.  No lock: a worker reads whole inputs,
- * so the entries of one sample are written by one thread only, each entry
- * is its own memory location, and pthread_join orders the writes before
- * the main thread reads them.
+ * Called from the parser threads.  No lock: every record (file, line) is
+ * judged exactly once, by one thread, so each entry is written by one
+ * thread only, each entry is its own memory location, and pthread_join
+ * orders the writes before the main thread reads them.
  */
 static void observe(void *arg, unsigned worker, const struct event *ev, const struct eng_verdict *v)
 {

@@ -46,16 +46,25 @@ static bool take_quoted(sv *s, sv *out)
 {
 	if (s->n == 0 || s->p[0] != '"')
 		return false;
-	for (size_t i = 1; i < s->n; i++) {
-		if (s->p[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (s->p[i] == '"') {
+	/*
+	 * memchr to each candidate quote (the hot path: user agents are long);
+	 * a quote is escaped when an odd number of backslashes precede it.
+	 */
+	const char *p = s->p + 1, *end = s->p + s->n;
+	while (p < end) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q)
+			return false;
+		size_t bs = 0;
+		while (q - bs > s->p + 1 && q[-1 - (ptrdiff_t)bs] == '\\')
+			bs++;
+		if (bs % 2 == 0) {
+			size_t i = (size_t)(q - s->p);
 			*out = sv_make(s->p + 1, i - 1);
 			adv(s, i + 1);
 			return true;
 		}
+		p = q + 1;
 	}
 	return false;
 }

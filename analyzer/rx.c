@@ -46,6 +46,70 @@ static char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/*
+ * The literal prefix of an anchored pattern, read conservatively from its
+ * source: any construct we do not fully understand ends the prefix, so the
+ * prefilter can only skip subjects PCRE2 would not match either.
+ */
+static size_t literal_prefix(const char *p, size_t n, char *out, size_t max)
+{
+	size_t i = 0, k = 0;
+	int depth = 0;
+	bool in_class = false;
+
+	/* Any top-level alternation makes the anchor apply to one branch only. */
+	for (size_t j = 0; j < n; j++) {
+		char c = p[j];
+		if (c == '\\') {
+			j++;
+			continue;
+		}
+		if (in_class) {
+			if (c == ']')
+				in_class = false;
+			continue;
+		}
+		if (c == '[') {
+			in_class = true;
+			if (j + 1 < n && p[j + 1] == ']')
+				j++;
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			depth--;
+		} else if (c == '|' && depth <= 0) {
+			return 0;
+		}
+	}
+	if (n == 0 || p[0] != '^')
+		return 0;
+	i = 1;
+	while (i < n && k < max) {
+		char c = p[i], lit;
+		size_t adv = 1;
+		if (c == '\\') {
+			if (i + 1 >= n)
+				break;
+			unsigned char e = (unsigned char)p[i + 1];
+			/* \d, \w, \Q, \x.. and friends are not literals we can use. */
+			if ((e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z'))
+				break;
+			lit = (char)e;
+			adv = 2;
+		} else if (strchr("^$.[]|()?*+{}", c)) {
+			break;
+		} else {
+			lit = c;
+		}
+		/* A quantifier after it makes this character optional or repeated. */
+		if (i + adv < n && strchr("?*+{", p[i + adv]))
+			break;
+		out[k++] = lit;
+		i += adv;
+	}
+	return k;
+}
+
 struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
 		      const char *where, struct diag *err)
 {
@@ -89,6 +153,8 @@ struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
 	/* JIT is an optimisation: a platform without it still matches, with the interpreter. */
 	r->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 	atomic_init(&r->limit_hits, 0);
+	if (!(flags & RX_CASELESS))
+		r->nprefix = literal_prefix(pattern, len, r->prefix, sizeof(r->prefix));
 	return r;
 }
 
@@ -138,9 +204,15 @@ int rx_match(const struct rx *r, sv subject, struct rx_thread *t)
 	int rc;
 
 	t->last_rc = 0;
-	/* pcre2_match() uses the JIT code (and the assigned stack) when there is one. */
-	rc = pcre2_match(r->code, (PCRE2_SPTR)(subject.p ? subject.p : ""),
-			 subject.n, 0, 0, t->md, t->mc);
+	if (r->nprefix && (subject.n < r->nprefix || memcmp(subject.p, r->prefix, r->nprefix)))
+		return 0;
+	/* The JIT entry point skips pcre2_match()'s option checks: it is the hot path. */
+	if (r->jit)
+		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)(subject.p ? subject.p : ""),
+				     subject.n, 0, 0, t->md, t->mc);
+	else
+		rc = pcre2_match(r->code, (PCRE2_SPTR)(subject.p ? subject.p : ""),
+				 subject.n, 0, 0, t->md, t->mc);
 	if (rc > 0) {
 		t->last_rc = rc;
 		return 1;

@@ -34,6 +34,13 @@ struct rx {
 	unsigned ngroups;	/* capture groups */
 	bool jit;
 	atomic_ulong limit_hits;	/* matches abandoned at a limit */
+	/*
+	 * A prefilter: the literal text every match must start with, when the
+	 * pattern is anchored (^abc...) and has no top-level alternation.  Most
+	 * log lines touch no personal data; a memcmp rejects them before PCRE2.
+	 */
+	char prefix[32];
+	size_t nprefix;
 };
 
 struct rx_thread;

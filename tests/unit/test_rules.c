@@ -979,6 +979,52 @@ START_TEST(test_rx_limits)
 }
 END_TEST
 
+/*
+ * The literal-prefix prefilter must never change an answer: each row is
+ * matched with the prefilter and with it turned off, and both must agree
+ * with the expected result.
+ */
+static const struct {
+	const char *pattern, *subject;
+	const char *prefix;	/* what the prefilter should find */
+	int match;
+} prefix_rows[] = {
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/email", "/api/v1/customers/4711/email", "/api/v", 1 },
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/email", "/static/app.js", "/api/v", 0 },
+	{ "^/api/v\\d+/customers", "/api/", "/api/v", 0 },	/* shorter than the prefix */
+	{ "^/a|^/b", "/b", "", 1 },		/* top-level alternation: no prefix */
+	{ "^(?:/a|/b)x", "/bx", "", 1 },
+	{ "^abc?d", "abd", "ab", 1 },		/* the quantified c is not in the prefix */
+	{ "^ab*c", "ac", "a", 1 },
+	{ "^a{2}b", "aab", "", 1 },
+	{ "^\\/x\\.y", "/x.y", "/x.y", 1 },
+	{ "^\\/x\\.y", "/xzy", "/x.y", 0 },
+	{ "^\\#tag", "#tag", "#tag", 1 },
+	{ "[?&]fields=[^&]*\\bemail", "/c?fields=email", "", 1 },	/* not anchored */
+	{ "^x[|]y", "x|y", "x", 1 },		/* a | inside a class is no alternation */
+	{ "^x\\|y|z", "z", "", 1 },
+	{ "^(?i)ABC", "abc", "", 1 },
+	{ "^\\d+", "123", "", 1 },
+};
+
+START_TEST(test_rx_prefix_prefilter)
+{
+	struct diag err;
+	struct rx *r = rx_compile(prefix_rows[_i].pattern, strlen(prefix_rows[_i].pattern), 0,
+				  "t.rules:1", &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_uint_eq(r->nprefix, strlen(prefix_rows[_i].prefix));
+	ck_assert(memcmp(r->prefix, prefix_rows[_i].prefix, r->nprefix) == 0);
+	struct rx_thread *t = rx_thread_new();
+	sv subj = sv_cstr(prefix_rows[_i].subject);
+	ck_assert_int_eq(rx_match(r, subj, t), prefix_rows[_i].match);
+	r->nprefix = 0;	/* the same question without the prefilter */
+	ck_assert_int_eq(rx_match(r, subj, t), prefix_rows[_i].match);
+	rx_thread_free(t);
+	rx_free(r);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -999,6 +1045,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_default_path);
 	tcase_add_test(tc, test_rx_basics);
 	tcase_add_test(tc, test_rx_limits);
+	tcase_add_loop_test(tc, test_rx_prefix_prefilter, 0, (int)(sizeof(prefix_rows) / sizeof(prefix_rows[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
