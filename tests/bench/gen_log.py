@@ -3,7 +3,8 @@
 for the support API of the default policy scenario (Tonwerk Audio Inc.).
 
     gen_log.py --lines N --seed S --start 2026-11-23T00:00:00Z [--days D]
-               [--gzip] [--annotate] [--stats] -o FILE|-
+               [--gzip] [--annotate] [--stats] [--rules FILE] -o FILE|-
+    gen_log.py --verify SAMPLE...
 
 The same arguments always give the same bytes (the gzip header carries no
 name and no time).  Python 3 standard library only.
@@ -25,9 +26,14 @@ personal-data resource (failed ones too) and every 401/403.  Windowed checks
 are expected on the line where they fire.  Where the model cannot know (a
 window that a user overruns for longer than one line), it writes nothing.
 
-Tickets come from RULES_DIR/tickets.csv (default: the repository's rules/)
-when it has rows; otherwise the generator invents a consistent ticket table
-(--write-tickets FILE writes the one it used, either way).
+The policy (categories, purposes, roles, members, hours, limits) and the
+tickets and opt-outs come from --rules (default: the repository's
+rules/dpf.rules and the files it names); with an empty rule file the
+built-in copy of the scenario is used and a ticket table is invented
+(--write-tickets FILE writes the one used, either way).
+
+--verify SAMPLE... re-judges annotated combined / vhost_combined samples with
+the model and prints every disagreement (for hand-written samples).
 """
 
 import argparse
@@ -1036,7 +1042,7 @@ INJECTIONS = ["no-business-reason", "unknown-identity", "unauthenticated-access"
 # ---------------------------------------------------------------------------
 # --verify: judge annotated samples with the model and compare.
 
-LINE_RX = re.compile(r'^(\S+) \S+ (\S+) \[([^\]]+)\] "(\S+) (\S+)[^"]*" (\d{3}) (\S+)')
+LINE_RX = re.compile(r'^(?:\S+:(\d+) )?(\S+) \S+ (\S+) \[([^\]]+)\] "(\S+) (\S+)[^"]*" (\d{3}) (\S+)')
 EXPECT_RX = re.compile(r'^#\s*expect\s*:(.*)$')
 
 
@@ -1059,6 +1065,7 @@ def verify(paths, evd, optout):
 	exc, fail = ExcessiveTracker(), FailedTracker()
 	bad = 0
 	nann = 0
+	skipped = 0
 	per_check = collections.defaultdict(lambda: [0, 0])	# check -> [positive, negative]
 	for path in paths:
 		pending = None
@@ -1076,13 +1083,20 @@ def verify(paths, evd, optout):
 					continue
 				m = LINE_RX.match(line)
 				if not m:
-					print("%s:%d: not a combined line" % (path, no))
-					bad += 1
+					if line.lstrip().startswith("{"):
+						skipped += pending is not None	# JSON lines: not modelled
+					else:
+						print("%s:%d: not a combined or vhost_combined line" % (path, no))
+						bad += 1
 					pending = None
 					continue
-				ev = Ev(parse_clf_time(m.group(3)), m.group(1), m.group(2), m.group(4), m.group(5),
-					int(m.group(6)), None, "-", "-")
+				ev = Ev(parse_clf_time(m.group(4)), m.group(2), m.group(3), m.group(5), m.group(6),
+					int(m.group(7)), None, "-", "-")
 				found = judge(ev, evd, optout)
+				# insecure-transport: port 80 (vhost_combined), judged with the role checks
+				if m.group(1) == "80" and ev.status < 400 and action_of(ev.method) == "read" and \
+						classify(ev.target)[0] and ev.user not in ("", "-") and role_of(ev.user):
+					found.add("insecure-transport")
 				cats, subject = classify(ev.target)
 				certain = True
 				if ev.status < 400 and action_of(ev.method) == "read" and cats and \
@@ -1113,7 +1127,8 @@ def verify(paths, evd, optout):
 							path, no, ",".join(sorted(want)) or "none", ",".join(sorted(found)) or "none"))
 						bad += 1
 				pending = None
-	print("%d annotated lines, %d mismatches" % (nann, bad), file=sys.stderr)
+	print("%d annotated lines, %d mismatches%s" % (
+		nann, bad, ", %d annotated JSON lines not checked" % skipped if skipped else ""), file=sys.stderr)
 	for c in CHECK_ORDER:
 		if per_check[c][0]:
 			print("  %-24s expected on %d lines" % (c, per_check[c][0]), file=sys.stderr)

@@ -28,7 +28,8 @@ usage: $0 [--lines N] [--seed S] [--runs R] [--only-ref]
   --runs R     timed runs per command (default 5; hyperfine adds a warm-up)
   --only-ref   time only the reference decompressors, not dpfaudit
 environment: DPFAUDIT (default ./analyzer/dpfaudit), RULES (default $srcdir/rules/dpf.rules),
-             TMPDIR (cache in \$TMPDIR/dpfaudit-bench), PYTHON (default python3)
+             TMPDIR (cache in \$TMPDIR/dpfaudit-bench), PYTHON (default python3),
+             NO_HYPERFINE=1 (time with /usr/bin/time even where hyperfine is installed)
 EOF
 }
 
@@ -118,7 +119,7 @@ while IFS='	' read -r name cmd; do
 	if [ "$have_time" = 1 ]; then
 		/usr/bin/time -v sh -c "$cmd" 2>"$out/time.$i" || true
 	fi
-	if command -v hyperfine >/dev/null 2>&1; then
+	if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null 2>&1; then
 		hyperfine --style none --warmup 1 --runs "$runs" --export-json "$out/hf.$i.json" \
 			"$cmd" >/dev/null 2>"$out/hf.$i.err" || { echo "run.sh: hyperfine failed for $name:" >&2; cat "$out/hf.$i.err" >&2; }
 	elif [ "$have_time" = 1 ]; then
