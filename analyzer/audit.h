@@ -92,7 +92,13 @@ struct aud_result {
 	struct arena arena;
 };
 
-/* Called for every event that passes the filters (from worker threads). */
+/*
+ * Called for every event that passes the filters, from the parser threads:
+ * worker is the parser's index, below opts->jobs (aud_cpus() when jobs is
+ * 0).  Each record is judged exactly once, by one parser, and a parser
+ * judges the records of a chunk in line order; chunks of one input may go
+ * to different parsers.  The event's views die when the callback returns.
+ */
 typedef void (*aud_event_fn)(void *arg, unsigned worker, const struct event *ev,
 			     const struct eng_verdict *v);
 

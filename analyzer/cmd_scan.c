@@ -17,6 +17,8 @@
 #include "cli.h"
 #include "cmd.h"
 #include "events.h"
+#include "outcome.h"
+#include "partial.h"
 #include "paths.h"
 #include "report.h"
 #include "setup.h"
@@ -25,6 +27,7 @@ enum {
 	O_RULES = 1, O_FORMAT, O_REPORT, O_SINCE, O_UNTIL, O_USER, O_ROLE, O_SUBJECT,
 	O_CATEGORY, O_PRINCIPLE, O_FAIL_ON, O_BASELINE, O_WRITE_BASELINE, O_JOBS,
 	O_PROGRESS, O_NO_PROGRESS, O_NO_REDACT, O_MAX_LINE, O_YEAR, O_NOW, O_EVENTS,
+	O_PARTIAL, O_SHARD, O_SHARD_COUNT,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -49,6 +52,9 @@ static const struct cli_opt scan_opts[] = {
 	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
 	{ O_NOW, 0, "now", "T", "the current time for relative --since/--until (for reproducible runs)" },
 	{ O_EVENTS, 0, "events", "FILE", "write the events that pass the filters as JSON lines" },
+	{ O_PARTIAL, 0, "partial", "FILE", "write a partial result for `dpfaudit merge` (no report unless --report)" },
+	{ O_SHARD, 0, "shard", "I/N", "audit only shard I of N (from 0) of the inputs, balanced by size" },
+	{ O_SHARD_COUNT, 0, "shard-count", "N", "N for an array index from the environment (JOB_COMPLETION_INDEX)" },
 	CLI_END
 };
 
@@ -56,15 +62,10 @@ static const char scan_usage[] = "[OPTIONS] [PATH|-]...";
 
 #define MAX_LIST 256
 
-struct report_req {
-	const struct rep_writer *w;
-	const char *path;	/* NULL: stdout */
-};
-
 struct scan {
 	const char *rules[MAX_LIST];
 	size_t nrules;
-	struct report_req reports[MAX_LIST];
+	struct out_report reports[MAX_LIST];
 	size_t nreports;
 	const char *since, *until, *now;
 	const char *users[MAX_LIST], *roles[MAX_LIST], *subjects[MAX_LIST];
@@ -74,6 +75,9 @@ struct scan {
 	enum sev fail_on;
 	const char *baseline, *write_baseline;
 	const char *events;	/* --events FILE */
+	const char *partial;	/* --partial FILE */
+	const char *shard;	/* --shard I/N */
+	unsigned shard_count;	/* --shard-count N */
 	struct aud_options ao;
 	int progress;	/* -1 auto */
 	bool redact;
@@ -109,23 +113,13 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_RULES: PUSH(s->rules, s->nrules, val, "--rules"); break;
 	case O_FORMAT: s->ao.format = val; break;
 	case O_REPORT: {
-		const char *colon = strchr(val, ':');
-		char name[32];
-		size_t len = colon ? (size_t)(colon - val) : strlen(val);
-		if (len >= sizeof(name))
-			len = sizeof(name) - 1;
-		memcpy(name, val, len);
-		name[len] = '\0';
-		const struct rep_writer *w = rep_find(name);
-		if (!w) {
-			fprintf(stderr, "dpfaudit scan: unknown report format '%s' (expected %s)\n",
-				name, rep_names());
-			return DPF_EXIT_USAGE;
-		}
+		struct diag err;
 		if (s->nreports >= MAX_LIST)
 			return too_many("--report");
-		s->reports[s->nreports].w = w;
-		s->reports[s->nreports].path = colon && colon[1] ? colon + 1 : NULL;
+		if (out_parse_report(val, &s->reports[s->nreports], &err)) {
+			fprintf(stderr, "dpfaudit scan: %s\n", err.msg);
+			return DPF_EXIT_USAGE;
+		}
 		s->nreports++;
 		break;
 	}
@@ -147,6 +141,13 @@ static int on_opt(void *ctx, int id, const char *val)
 		break;
 	case O_BASELINE: s->baseline = val; break;
 	case O_EVENTS: s->events = val; break;
+	case O_PARTIAL: s->partial = val; break;
+	case O_SHARD: s->shard = val; break;
+	case O_SHARD_COUNT:
+		if ((r = parse_uint("--shard-count", val, 100000, &n)))
+			return r;
+		s->shard_count = (unsigned)n;
+		break;
 	case O_WRITE_BASELINE: s->write_baseline = val; break;
 	case O_JOBS:
 		if ((r = parse_uint("--jobs", val, 1024, &n)))
@@ -174,93 +175,116 @@ static int on_opt(void *ctx, int id, const char *val)
 	return 0;
 }
 
+/* The filter options, shared with `merge` (outcome.h). */
+static struct out_filter_args filter_args(struct scan *s)
+{
+	return (struct out_filter_args){
+		.since = s->since, .until = s->until, .now = s->now,
+		.users = s->users, .nusers = s->nusers,
+		.roles = s->roles, .nroles = s->nroles,
+		.subjects = s->subjects, .nsubjects = s->nsubjects,
+		.categories = s->categories, .ncategories = s->ncategories,
+		.principles = s->principles, .nprinciples = s->nprinciples,
+	};
+}
+
 /* Filters need the policy (category names), so they are built after loading it. */
 static int build_filter(struct scan *s, const struct policy *pol)
 {
-	struct filter *f = &s->ao.filter;
+	struct out_filter_args a = filter_args(s);
 	struct diag err;
-	int64_t now = time(NULL);
 
-	if (s->now && filter_parse_time(s->now, 0, false, &now, &err)) {
-		fprintf(stderr, "dpfaudit scan: --now: %s\n", err.msg);
+	if (out_build_filter(&a, pol, &s->ao.filter, &err)) {
+		fprintf(stderr, "dpfaudit scan: %s\n", err.msg);
 		return DPF_EXIT_USAGE;
-	}
-	if (s->since) {
-		if (filter_parse_time(s->since, now, false, &f->since, &err)) {
-			fprintf(stderr, "dpfaudit scan: --since: %s\n", err.msg);
-			return DPF_EXIT_USAGE;
-		}
-		f->has_since = true;
-	}
-	if (s->until) {
-		if (filter_parse_time(s->until, now, true, &f->until, &err)) {
-			fprintf(stderr, "dpfaudit scan: --until: %s\n", err.msg);
-			return DPF_EXIT_USAGE;
-		}
-		f->has_until = true;
-	}
-	f->users = s->users;
-	f->nusers = s->nusers;
-	f->roles = s->roles;
-	f->nroles = s->nroles;
-	f->subjects = s->subjects;
-	f->nsubjects = s->nsubjects;
-	for (size_t i = 0; i < s->nroles; i++) {
-		if (policy_role(pol, sv_cstr(s->roles[i])) < 0) {
-			fprintf(stderr, "dpfaudit scan: --role: unknown role '%s'\n", s->roles[i]);
-			return DPF_EXIT_USAGE;
-		}
-	}
-	for (size_t i = 0; i < s->ncategories; i++) {
-		if (filter_add_category(f, pol, s->categories[i], &err)) {
-			fprintf(stderr, "dpfaudit scan: --category: %s\n", err.msg);
-			return DPF_EXIT_USAGE;
-		}
-	}
-	for (size_t i = 0; i < s->nprinciples; i++) {
-		if (filter_add_principle(f, s->principles[i], &err)) {
-			fprintf(stderr, "dpfaudit scan: --principle: %s\n", err.msg);
-			return DPF_EXIT_USAGE;
-		}
 	}
 	return 0;
 }
 
-/* The filters as the report's scope states them. */
-static void describe_filter(struct scan *s, const char **desc, size_t *n, char *store, size_t cap)
+/*
+ * --shard I/N, or (with --partial only, so a plain scan is never silently
+ * sharded) the array index a batch scheduler gives each task.  *n stays 0
+ * when the run is not sharded.
+ */
+static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 {
-	size_t used = 0;
-	*n = 0;
-#define DESC(opt, val) do { \
-		int k = snprintf(store + used, cap - used, "%s %s", opt, val); \
-		if (k > 0 && used + (size_t)k < cap && *n < MAX_LIST) { \
-			desc[(*n)++] = store + used; used += (size_t)k + 1; } \
-	} while (0)
-	if (s->since) DESC("--since", s->since);
-	if (s->until) DESC("--until", s->until);
-	for (size_t i = 0; i < s->nusers; i++) DESC("--user", s->users[i]);
-	for (size_t i = 0; i < s->nroles; i++) DESC("--role", s->roles[i]);
-	for (size_t i = 0; i < s->nsubjects; i++) DESC("--subject", s->subjects[i]);
-	for (size_t i = 0; i < s->ncategories; i++) DESC("--category", s->categories[i]);
-	for (size_t i = 0; i < s->nprinciples; i++) DESC("--principle", s->principles[i]);
-#undef DESC
+	struct diag err;
+	char spec[64], cnt[32];
+	const char *id, *count = NULL, *from = NULL;
+
+	*i = *n = 0;
+	if (s->shard) {
+		if (part_parse_shard(s->shard, i, n, &err)) {
+			fprintf(stderr, "dpfaudit scan: --shard: %s\n", err.msg);
+			return DPF_EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (!s->partial)
+		return 0;
+	if ((id = getenv("SLURM_ARRAY_TASK_ID")) && *id) {
+		/* --array=1-8 or 0-15:4: the shard is the task's place in the array. */
+		const char *min = getenv("SLURM_ARRAY_TASK_MIN");
+		const char *step = getenv("SLURM_ARRAY_TASK_STEP");
+		long v = strtol(id, NULL, 10) - (min && *min ? strtol(min, NULL, 10) : 0);
+		long st = step && *step ? strtol(step, NULL, 10) : 1;
+		snprintf(spec, sizeof(spec), "%ld", st > 0 ? v / st : v);
+		from = "SLURM_ARRAY_TASK_ID";
+		count = getenv("SLURM_ARRAY_TASK_COUNT");
+	} else if ((id = getenv("JOB_COMPLETION_INDEX")) && *id) {
+		snprintf(spec, sizeof(spec), "%.20s", id);
+		from = "JOB_COMPLETION_INDEX";
+		count = getenv("DPFAUDIT_SHARDS");
+	} else if ((id = getenv("AWS_BATCH_JOB_ARRAY_INDEX")) && *id) {
+		snprintf(spec, sizeof(spec), "%.20s", id);
+		from = "AWS_BATCH_JOB_ARRAY_INDEX";
+		count = getenv("AWS_BATCH_JOB_ARRAY_SIZE");
+	} else {
+		return 0;
+	}
+	if (s->shard_count) {
+		snprintf(cnt, sizeof(cnt), "%u", s->shard_count);
+	} else if (count && *count) {
+		snprintf(cnt, sizeof(cnt), "%.20s", count);
+	} else {
+		fprintf(stderr, "dpfaudit scan: %s is set but not the number of shards "
+			"(give --shard-count N, or set DPFAUDIT_SHARDS)\n", from);
+		return DPF_EXIT_USAGE;
+	}
+	size_t k = strlen(spec);
+	snprintf(spec + k, sizeof(spec) - k, "/%s", cnt);
+	if (part_parse_shard(spec, i, n, &err)) {
+		fprintf(stderr, "dpfaudit scan: shard from %s: %s\n", from, err.msg);
+		return DPF_EXIT_USAGE;
+	}
+	fprintf(stderr, "dpfaudit: shard %u/%u (from %s)\n", *i, *n, from);
+	return 0;
 }
 
-static void print_input_problems(const struct aud_result *res)
+/*
+ * Write the partial result of a deferred audit, then finish the audit as a
+ * plain scan would (for --report and --events).  all: the run's expanded
+ * PATHs; sel: the inputs this shard audited (NULL: all).
+ */
+static int write_partial(struct scan *s, const struct policy *pol, struct aud_result *res,
+			 const struct paths *all, const size_t *sel, size_t nsel, unsigned shards)
 {
-	for (size_t i = 0; i < res->ninputs; i++) {
-		const struct aud_input *in = &res->inputs[i];
-		if (in->complete)
-			continue;
-		/* An unreadable file's error already starts with its path. */
-		if (in->error && !strncmp(in->error, in->path, strlen(in->path)))
-			fprintf(stderr, "dpfaudit: %s\n", in->error);
-		else
-			fprintf(stderr, "dpfaudit: %s: %s\n", in->path, in->error ? in->error : "not read whole");
+	struct part_set ps;
+	struct diag err;
+	int status = DPF_EXIT_OK;
+
+	if (part_from_audit(&ps, res, pol, (const char *const *)all->v, all->n, sel, nsel,
+			    shards, &err) ||
+	    part_write(&ps, pol, s->partial, &err)) {
+		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		status = DPF_EXIT_INCOMPLETE;
 	}
-	for (size_t i = 0; i < res->nlimits; i++)
-		fprintf(stderr, "dpfaudit: warning: %s: regex hit its match limit %lu times "
-			"(those matches counted as no match)\n", res->limits[i].where, res->limits[i].hits);
+	/* Take the result back (its paths now live in its own arena) and finish it. */
+	*res = ps.res;
+	memset(&ps.res, 0, sizeof(ps.res));
+	part_set_release(&ps);
+	aud_finish(pol, &s->ao.filter, res->windows, res);
+	return status;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -273,6 +297,9 @@ int cmd_scan(int argc, char **argv)
 	struct baseline *bl = NULL;
 	struct evw *evw = NULL;
 	int first, r, status = DPF_EXIT_OK;
+	const char **inputs = NULL;
+	size_t *sel = NULL, ninputs = 0;
+	unsigned shard = 0, nshards = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.progress = -1;
@@ -322,8 +349,35 @@ int cmd_scan(int argc, char **argv)
 	for (size_t i = 0; i < paths.nwarnings; i++)
 		fprintf(stderr, "dpfaudit: warning: %s\n", paths.warnings[i]);
 
+	/* The inputs of this shard (all of them when not sharded), in the paths' order. */
+	if ((r = shard_of(&s, &shard, &nshards)))
+		goto out_bl;
+	inputs = calloc(paths.n ? paths.n : 1, sizeof(*inputs));
+	sel = calloc(paths.n ? paths.n : 1, sizeof(*sel));
+	if (!inputs || !sel) {
+		fprintf(stderr, "dpfaudit: out of memory\n");
+		r = DPF_EXIT_USAGE;
+		goto out_bl;
+	}
+	if (nshards) {
+		if (part_shard_select((const char *const *)paths.v, paths.n, shard, nshards, sel,
+				      &ninputs, &err)) {
+			fprintf(stderr, "dpfaudit scan: --shard: %s\n", err.msg);
+			r = DPF_EXIT_USAGE;
+			goto out_bl;
+		}
+	} else {
+		for (size_t i = 0; i < paths.n; i++)
+			sel[i] = i;
+		ninputs = paths.n;
+	}
+	for (size_t i = 0; i < ninputs; i++)
+		inputs[i] = paths.v[sel[i]];
+	s.ao.defer_windows = s.partial != NULL;
+
 	if (s.events) {
-		evw = evw_new(st.pol, (const char *const *)paths.v, paths.n, s.redact, &err);
+		evw = evw_new(st.pol, inputs, ninputs, s.ao.jobs, s.redact,
+			      &err);
 		if (!evw) {
 			fprintf(stderr, "dpfaudit: %s\n", err.msg);
 			r = DPF_EXIT_USAGE;
@@ -333,79 +387,66 @@ int cmd_scan(int argc, char **argv)
 		s.ao.on_event_arg = evw;
 	}
 	s.ao.progress = s.progress < 0 ? isatty(STDERR_FILENO) : s.progress;
-	if (aud_run(st.pol, st.fmts, st.eng, (const char *const *)paths.v, paths.n, &s.ao,
-		    &res, &err)) {
+	if (aud_run(st.pol, st.fmts, st.eng, inputs, ninputs, &s.ao, &res, &err)) {
 		fprintf(stderr, "dpfaudit: %s\n", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out_bl;
 	}
-	print_input_problems(&res);
+	out_print_problems(&res);
+	if (s.partial)
+		status = write_partial(&s, st.pol, &res, &paths, nshards ? sel : NULL, ninputs,
+				       nshards);
 
-	if (bl)
-		bl_apply(bl, st.pol, &res.findings);
-	if (s.write_baseline && bl_write(s.write_baseline, st.pol, &res.findings, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
-		status = DPF_EXIT_INCOMPLETE;
-	}
-
+	struct out_filter_args fa = filter_args(&s);
 	const char *desc[MAX_LIST];
 	char desc_store[8192];
-	describe_filter(&s, desc, &s.ao.filter.ndescribed, desc_store, sizeof(desc_store));
-	s.ao.filter.described = NULL;
+	out_describe_filter(&fa, desc, MAX_LIST, &s.ao.filter.ndescribed, desc_store,
+			    sizeof(desc_store));
 	struct filter shown = s.ao.filter;
 	shown.described = desc;
 
 	char *cmdline = cli_command_line(argc + 1, argv - 1);
-	struct rep_ctx ctx = {
+	struct out_job job = {
 		.pol = st.pol,
 		.res = &res,
 		.filter = &shown,
 		.rule_paths = st.rule_paths,
 		.nrule_paths = st.nrule_paths,
 		.command_line = cmdline,
-		.version = PACKAGE_VERSION,
+		.reports = s.reports,
+		.nreports = s.nreports,
 		.redact = s.redact,
 		.fail_on = s.fail_on,
+		.bl = bl,
 		.baseline_path = s.baseline,
+		.write_baseline = s.write_baseline,
 	};
-	if (bl)
-		ctx.stale = bl_stale(bl, &ctx.nstale);
-	struct rep_summary *sum = rep_summarize(&ctx);
-	ctx.sum = sum;
+	/* A shard's partial is its output; reports of the shard alone only when asked. */
+	bool reports = !s.partial || s.nreports || s.write_baseline;
+	if (reports && out_write(&job) != DPF_EXIT_OK)
+		status = DPF_EXIT_INCOMPLETE;
 
-	if (s.nreports == 0) {
-		s.reports[0].w = &rep_text;
-		s.reports[0].path = NULL;
-		s.nreports = 1;
-	}
-	for (size_t i = 0; i < s.nreports; i++) {
-		if (rep_write(s.reports[i].w, &ctx, s.reports[i].path, &err)) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
-			status = DPF_EXIT_INCOMPLETE;
-		}
-	}
-
-	/* After the reports: evw_finish needs the findings (windowed ones), unsuppressed or not. */
+	/* The verdicts of the events include the windowed findings, judged only now. */
 	if (evw && evw_finish(evw, &res.findings, s.events, &err)) {
 		fprintf(stderr, "dpfaudit: %s\n", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
 
-	size_t failing = 0;
-	if (s.fail_on != SEV_NONE)
-		for (size_t i = 0; i < res.findings.n; i++)
-			if (!res.findings.v[i].suppressed && res.findings.v[i].severity >= s.fail_on)
-				failing++;
-	if (res.incomplete)
-		status = DPF_EXIT_INCOMPLETE;
-	if (status == DPF_EXIT_OK && failing)
-		status = DPF_EXIT_FINDINGS;
-	r = status;
+	/*
+	 * A shard without reports exits 0 once its partial is written: damage
+	 * is in the partial and makes `merge` exit 3, and a scheduler must not
+	 * hold the merge back (afterok) for it.
+	 */
+	if (reports)
+		r = out_status(&res, s.fail_on, status);
+	else
+		r = status;
 
-	rep_summary_free(sum);
 	free(cmdline);
 	aud_result_release(&res);
 out_bl:
+	free(inputs);
+	free(sel);
 	evw_free(evw);
 	if (bl)
 		bl_free(bl);

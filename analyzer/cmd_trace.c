@@ -12,7 +12,6 @@
  * text (a summary, then one line per event), csv or json.  --events also
  * writes them as JSON lines (events.h), in (file, line) order.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,7 +260,7 @@ static void on_event(void *arg, unsigned worker, const struct event *ev,
 	if (t->evw)
 		evw_on_event(t->evw, worker, ev, v);
 	if (worker >= t->nw)
-		return;	/* cannot happen: aud_run starts at most one worker per input */
+		return;	/* cannot happen: parser threads are numbered 0 .. jobs-1 */
 	struct tr_worker *w = &t->w[worker];
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 64;
@@ -832,7 +831,7 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "dpfaudit: warning: %s\n", paths.warnings[i]);
 
 	t.pol = st.pol;
-	t.nw = paths.n ? paths.n : 1;	/* aud_run never starts more workers than inputs */
+	t.nw = t.ao.jobs ? t.ao.jobs : aud_cpus();	/* the audit's parser threads */
 	t.w = calloc(t.nw, sizeof(*t.w));
 	if (!t.w) {
 		fprintf(stderr, "dpfaudit: out of memory\n");
@@ -840,7 +839,8 @@ int cmd_trace(int argc, char **argv)
 		goto out;
 	}
 	if (t.events) {
-		t.evw = evw_new(st.pol, (const char *const *)paths.v, paths.n, t.redact, &err);
+		t.evw = evw_new(st.pol, (const char *const *)paths.v, paths.n, t.ao.jobs, t.redact,
+				 &err);
 		if (!t.evw) {
 			fprintf(stderr, "dpfaudit: %s\n", err.msg);
 			r = DPF_EXIT_USAGE;

@@ -205,7 +205,7 @@ static sv role_sv(const struct judge *j)
 	return j->ev->f[EVF_ROLE];
 }
 
-static void emit(struct judge *j, size_t check, uint64_t categories, const char *detail)
+static void emit(struct judge *j, size_t check, uint64_t categories, sv detail)
 {
 	if (!chk_enabled(j->p, check))
 		return;
@@ -225,7 +225,8 @@ static void emit(struct judge *j, size_t check, uint64_t categories, const char 
 	f.file = ev->file;
 	f.line = ev->line;
 	f.evidence = ev->raw;
-	f.detail = sv_cstr(detail);
+	/* By length: log bytes quoted in it may contain NUL. */
+	f.detail = detail;
 	fnd_add(j->out, &f);
 	if (check < CHK_BUILTIN_COUNT)
 		j->v->fired |= 1u << check;
@@ -371,14 +372,14 @@ static void judge_reason(struct judge *j, const struct pol_role *r, int purpose)
 			txt_s(&d, " is open at ");
 			txt_time(&d, ev);
 		}
-		emit(j, CHK_NO_BUSINESS_REASON, j->ev->categories, d.p);
+		emit(j, CHK_NO_BUSINESS_REASON, j->ev->categories, sv_make(d.p, d.n));
 		return;
 	}
 	if (purpose < 0) {
 		txt_s(&d, "reason '");
 		txt_sv(&d, reason);
 		txt_s(&d, "' names no purpose");
-		emit(j, CHK_NO_BUSINESS_REASON, ev->categories, d.p);
+		emit(j, CHK_NO_BUSINESS_REASON, ev->categories, sv_make(d.p, d.n));
 		return;
 	}
 	const struct pol_purpose *pp = &p->purposes[purpose];
@@ -386,7 +387,7 @@ static void judge_reason(struct judge *j, const struct pol_role *r, int purpose)
 		txt_s(&d, "reason '");
 		txt_sv(&d, reason);
 		txt_f(&d, "' claims purpose %s, which role %s does not serve", pp->name, r->name);
-		emit(j, CHK_REASON_NOT_FOR_ROLE, ev->categories, d.p);
+		emit(j, CHK_REASON_NOT_FOR_ROLE, ev->categories, sv_make(d.p, d.n));
 		return;
 	}
 	if (pp->evidence < 0) {
@@ -442,7 +443,7 @@ static void judge_reason(struct judge *j, const struct pol_role *r, int purpose)
 	}
 	txt_s(&d, ": ");
 	txt_s(&d, evd_verdict_text(vd));
-	emit(j, CHK_REASON_UNVERIFIED, ev->categories, d.p);
+	emit(j, CHK_REASON_UNVERIFIED, ev->categories, sv_make(d.p, d.n));
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -498,7 +499,7 @@ static void judge_hours(struct judge *j, const struct pol_role *r)
 	txt_f(&d, " (%s %02d:%02d:%02d local), outside role %s's hours ", dn[wd],
 	      (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60), r->name);
 	txt_hours(&d, &r->hours);
-	emit(j, CHK_OFF_HOURS_ACCESS, ev->categories, d.p);
+	emit(j, CHK_OFF_HOURS_ACCESS, ev->categories, sv_make(d.p, d.n));
 }
 
 static void judge_read(struct judge *j, struct win_log *wl)
@@ -518,7 +519,7 @@ static void judge_read(struct judge *j, struct win_log *wl)
 		struct txt d = txt_on(j->t->detail);
 		txt_f(&d, "role %s may not read %s%s", r->name, pc->sensitive ? "sensitive category " : "",
 		      pc->name);
-		emit(j, pc->sensitive ? CHK_SENSITIVE_DATA_ACCESS : CHK_ROLE_NOT_PERMITTED, bit, d.p);
+		emit(j, pc->sensitive ? CHK_SENSITIVE_DATA_ACCESS : CHK_ROLE_NOT_PERMITTED, bit, sv_make(d.p, d.n));
 	}
 
 	/* The purpose the reason names matters to 5 and 6. */
@@ -537,7 +538,7 @@ static void judge_read(struct judge *j, struct win_log *wl)
 		txt_f(&d, "purpose %s honours opt-outs, and subject '", p->purposes[purpose].name);
 		txt_sv(&d, ev->f[EVF_SUBJECT]);
 		txt_s(&d, "' opted out");
-		emit(j, CHK_OPTOUT_VIOLATION, ev->categories, d.p);
+		emit(j, CHK_OPTOUT_VIOLATION, ev->categories, sv_make(d.p, d.n));
 	}
 
 	/* 7 */
@@ -554,7 +555,7 @@ static void judge_read(struct judge *j, struct win_log *wl)
 		txt_s(&d, "personal data (");
 		txt_categories(&d, p, ev->categories);
 		txt_s(&d, scheme.n ? ") served over plain http" : ") served on port 80 (plain http)");
-		emit(j, CHK_INSECURE_TRANSPORT, ev->categories, d.p);
+		emit(j, CHK_INSECURE_TRANSPORT, ev->categories, sv_make(d.p, d.n));
 	}
 }
 
@@ -576,7 +577,7 @@ static void judge_transfer(struct judge *j)
 	txt_f(&d, "%s to '", ev_action_name(ev->action));
 	txt_sv(&d, dst);
 	txt_s(&d, "', which matches no approved recipient");
-	emit(j, CHK_UNAPPROVED_TRANSFER, ev->categories, d.p);
+	emit(j, CHK_UNAPPROVED_TRANSFER, ev->categories, sv_make(d.p, d.n));
 }
 
 static bool custom_holds(const struct judge *j, size_t i)
@@ -650,7 +651,7 @@ static void judge_custom(struct judge *j)
 			expand_message(j, c->message, &d);
 		else
 			txt_s(&d, c->title ? c->title : c->id);
-		emit(j, i, j->ev->categories, d.p);
+		emit(j, i, j->ev->categories, sv_make(d.p, d.n));
 	}
 }
 
@@ -683,13 +684,13 @@ void eng_judge(const struct eng *e, const struct event *ev, struct eng_thread *t
 				txt_s(&d, "personal data (");
 				txt_categories(&d, e->pol, ev->categories);
 				txt_s(&d, ") served to an anonymous request");
-				emit(&j, CHK_UNAUTHENTICATED_ACCESS, ev->categories, d.p);
+				emit(&j, CHK_UNAUTHENTICATED_ACCESS, ev->categories, sv_make(d.p, d.n));
 			} else {
 				txt_s(&d, "user ");
 				txt_sv(&d, user);
 				txt_s(&d, " is no role's member and read ");
 				txt_categories(&d, e->pol, ev->categories);
-				emit(&j, CHK_UNKNOWN_IDENTITY, ev->categories, d.p);
+				emit(&j, CHK_UNKNOWN_IDENTITY, ev->categories, sv_make(d.p, d.n));
 			}
 			return;
 		}

@@ -1,25 +1,31 @@
 /*
  * events.c - normalised events as JSON lines (see events.h).
  *
- * Workers call evw_on_event() concurrently, each for the inputs it reads
- * one after another.  A worker serialises an event at once (the event's
- * views die after the callback) into its own spool file, as one text line:
+ * The audit's parser threads call evw_on_event() concurrently.  Each takes
+ * chunks of consecutive records of one input and judges a chunk's records
+ * in line order, so what one thread sees is a sequence of runs: records of
+ * one input with increasing line numbers.  A thread serialises each event at
+ * once (the event's views die after the callback) into its own spool file,
+ * as one text line:
  *
  *     LINE FIRED ANY \t {"time":...,"verdict":["id",...
  *
- * that is, the JSON object up to the open "verdict" array.  The escaped JSON
- * holds no raw newline, so a spooled record is one line.  An input's records
- * are contiguous in one spool file (one worker reads it whole), so a segment
- * per input - which spool, where it starts, how many records - is all the
- * index there is.  evw_finish() walks the inputs in order, copies each
- * segment out, and closes each verdict with the windowed findings (judged
- * only after the scan) of that file and line.  Memory: per worker a stdio
- * buffer and a scratch buffer; per input one segment.
+ * that is, the JSON object up to the open "verdict" array; escaped JSON holds
+ * no raw newline, so a record is one line.  The thread notes each run as a
+ * segment (input, where it starts, how many records).
+ *
+ * evw_finish() walks the inputs in order; for each, every thread's segments
+ * of that input form one cursor in increasing line order (a thread takes an
+ * input's chunks in queue order), and a merge of at most jobs cursors by line
+ * number gives the input's events in line order.  Each record's verdict is
+ * closed with the windowed findings (judged only after the scan) of its file
+ * and line.  So the file is in (file, line) order and byte-identical for any
+ * -j, and memory is bounded: per thread a record buffer and a segment list
+ * (one entry per chunk), never per event.
  */
 #include "events.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,22 +33,30 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "escape.h"
 #include "timeutil.h"
 
-struct evw_worker {
-	FILE *spool;		/* unlinked temporary file, or NULL until needed */
-	uint32_t cur;		/* input being spooled, UINT32_MAX: none yet */
-	struct red *red;	/* this thread's redactor (red is not thread-safe) */
-	struct buf scratch;
-};
-
+/* A run of one input's records, lines increasing, contiguous in a spool. */
 struct evw_seg {
-	bool used;
-	unsigned worker;
-	off_t start;
+	uint32_t file;
+	uint64_t first, last;	/* line numbers */
+	off_t start;		/* spool offset of the first record */
 	uint64_t count;
 };
+
+struct evw_worker {
+	FILE *spool;		/* unlinked temporary file, or NULL until needed */
+	struct evw_seg *segs;
+	size_t nsegs, capsegs;
+	struct red *red;	/* this thread's redactor (red is not thread-safe) */
+	struct buf scratch;	/* redaction output */
+	struct buf rec;		/* the record being built */
+	char *iobuf;		/* the spool's stdio buffer */
+};
+
+/* Spools and the output are written in large blocks: fewer system calls. */
+#define EVW_IOBUF (1024 * 1024)
 
 struct evw {
 	const struct policy *pol;
@@ -51,12 +65,11 @@ struct evw {
 	bool redact;
 	struct evw_worker *w;
 	size_t nw;
-	struct evw_seg *segs;
 	atomic_int err;		/* first errno seen by a worker, 0 if none */
 };
 
 struct evw *evw_new(const struct policy *pol, const char *const *paths, size_t npaths,
-		    bool redact, struct diag *err)
+		    unsigned jobs, bool redact, struct diag *err)
 {
 	struct evw *w = calloc(1, sizeof(*w));
 
@@ -66,24 +79,19 @@ struct evw *evw_new(const struct policy *pol, const char *const *paths, size_t n
 	w->paths = paths;
 	w->npaths = npaths;
 	w->redact = redact;
-	/* aud_run() never starts more workers than inputs. */
-	w->nw = npaths ? npaths : 1;
+	/* The audit's parser threads are numbered 0 .. jobs-1. */
+	w->nw = jobs ? jobs : aud_cpus();
 	w->w = calloc(w->nw, sizeof(*w->w));
-	w->segs = calloc(npaths ? npaths : 1, sizeof(*w->segs));
-	if (!w->w || !w->segs)
+	if (!w->w)
 		goto oom;
 	for (size_t i = 0; i < w->nw; i++) {
-		w->w[i].cur = UINT32_MAX;
 		buf_init(&w->w[i].scratch, 0);
+		buf_init(&w->w[i].rec, 0);
 	}
 	atomic_init(&w->err, 0);
 	return w;
 oom:
-	if (w) {
-		free(w->w);
-		free(w->segs);
-		free(w);
-	}
+	free(w);
 	diag_set(err, "out of memory");
 	return NULL;
 }
@@ -95,29 +103,75 @@ void evw_free(struct evw *w)
 	for (size_t i = 0; i < w->nw; i++) {
 		if (w->w[i].spool)
 			fclose(w->w[i].spool);
+		free(w->w[i].segs);
+		free(w->w[i].iobuf);
 		red_free(w->w[i].red);
 		buf_release(&w->w[i].scratch);
+		buf_release(&w->w[i].rec);
 	}
 	free(w->w);
-	free(w->segs);
 	free(w);
 }
 
 /* ---- one event as JSON ---------------------------------------------------- */
 
+/*
+ * An object is built in a buffer and written with one fwrite: per-field
+ * stdio calls (each taking the stream's lock) cost more than the audit
+ * itself.  Strings that need no escaping (printable ASCII without quote or
+ * backslash: nearly all of them) are copied; any other goes through the one
+ * JSON escaper, esc_json_str(), after what is buffered so far is written.
+ */
 struct jctx {
 	FILE *out;
-	struct red *red;
-	struct buf *scratch;
+	struct buf *rec;	/* the object being built */
+	struct red *red;	/* NULL: no redaction */
+	struct buf *scratch;	/* redaction output */
 };
+
+static void j_flush(struct jctx *j)
+{
+	if (j->rec->len)
+		fwrite(j->rec->p, 1, j->rec->len, j->out);
+	buf_reset(j->rec);
+}
+
+static bool plain_ascii(sv s)
+{
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static void j_strval(struct jctx *j, sv s)
+{
+	if (plain_ascii(s)) {
+		buf_addc(j->rec, '"');
+		buf_addsv(j->rec, s);
+		buf_addc(j->rec, '"');
+		return;
+	}
+	j_flush(j);
+	esc_json_str(j->out, s);
+}
+
+static void j_key(struct jctx *j, const char *key)
+{
+	buf_adds(j->rec, ",\"");
+	buf_adds(j->rec, key);
+	buf_adds(j->rec, "\":");
+}
 
 static void j_plain(struct jctx *j, const char *key, sv s)
 {
-	fprintf(j->out, ",\"%s\":", key);
+	j_key(j, key);
 	if (!s.n)
-		fputs("null", j->out);
+		buf_adds(j->rec, "null");
 	else
-		esc_json_str(j->out, s);
+		j_strval(j, s);
 }
 
 /* Personal data: masked when redaction is on. */
@@ -129,19 +183,43 @@ static void j_masked(struct jctx *j, const char *key, sv s)
 	}
 	buf_reset(j->scratch);
 	red_apply(j->red, s, j->scratch);
-	fprintf(j->out, ",\"%s\":", key);
+	j_key(j, key);
 	if (j->scratch->err)
-		fputs("\"[redacted]\"", j->out);	/* never leak on out-of-memory */
+		buf_adds(j->rec, "\"[redacted]\"");	/* never leak on out-of-memory */
 	else
-		esc_json_str(j->out, buf_sv(j->scratch));
+		j_strval(j, buf_sv(j->scratch));
+}
+
+static void j_u64(struct buf *b, uint64_t v)
+{
+	char d[24];
+	size_t n = sizeof(d);
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_add(b, d + n, sizeof(d) - n);
 }
 
 static void j_num(struct jctx *j, const char *key, int64_t v, bool known)
 {
-	if (known)
-		fprintf(j->out, ",\"%s\":%" PRId64, key, v);
-	else
-		fprintf(j->out, ",\"%s\":null", key);
+	j_key(j, key);
+	if (!known) {
+		buf_adds(j->rec, "null");
+		return;
+	}
+	if (v < 0) {
+		buf_addc(j->rec, '-');
+		j_u64(j->rec, (uint64_t)0 - (uint64_t)v);
+	} else {
+		j_u64(j->rec, (uint64_t)v);
+	}
+}
+
+static void j_bool(struct jctx *j, const char *key, bool v)
+{
+	j_key(j, key);
+	buf_adds(j->rec, v ? "true" : "false");
 }
 
 static const char *check_id(const struct policy *pol, size_t i)
@@ -153,73 +231,77 @@ static const char *check_id(const struct policy *pol, size_t i)
 	return "?";
 }
 
-/* Write ids of built-in bits, each preceded by a comma unless first. */
-static bool j_ids(FILE *out, const struct policy *pol, uint32_t bits, bool any)
+/* Append ids of built-in bits, each preceded by a comma unless first. */
+static bool j_ids(struct jctx *j, const struct policy *pol, uint32_t bits, bool any)
 {
 	for (size_t i = 0; i < CHK_BUILTIN_COUNT; i++) {
 		if (!(bits & (1u << i)))
 			continue;
 		if (any)
-			fputc(',', out);
-		esc_json_str(out, sv_cstr(check_id(pol, i)));
+			buf_addc(j->rec, ',');
+		j_strval(j, sv_cstr(check_id(pol, i)));
 		any = true;
 	}
 	return any;
 }
 
 /*
- * Everything up to and including the fired ids of v, the "verdict" array
- * left open.  Returns whether any id was written.
+ * Build everything up to and including the fired ids of v, the "verdict"
+ * array left open, into j->rec (parts needing escaping already written to
+ * j->out).  Returns whether any id was written.
  */
-static bool json_prefix(FILE *out, const struct policy *pol, struct red *red, struct buf *scratch,
-			const char *path, const struct event *ev, const struct eng_verdict *v)
+static bool json_prefix(struct jctx *j, const struct policy *pol, const char *path,
+			const struct event *ev, const struct eng_verdict *v)
 {
-	struct jctx j = { out, red, scratch };
 	char t[32];
 
 	if (ev->has_time) {
 		tu_format_iso(ev->time, t);
-		fprintf(out, "{\"time\":\"%s\"", t);
+		buf_adds(j->rec, "{\"time\":\"");
+		buf_adds(j->rec, t);
+		buf_addc(j->rec, '"');
 	} else {
-		fputs("{\"time\":null", out);
+		buf_adds(j->rec, "{\"time\":null");
 	}
-	j_plain(&j, "user", ev->f[EVF_USER]);
-	j_plain(&j, "role", v->role >= 0 && (size_t)v->role < pol->nroles ?
+	j_plain(j, "user", ev->f[EVF_USER]);
+	j_plain(j, "role", v->role >= 0 && (size_t)v->role < pol->nroles ?
 		sv_cstr(pol->roles[v->role].name) : SV_NULL);
-	j_plain(&j, "action", sv_cstr(ev_action_name(ev->action)));
-	j_plain(&j, "raw_action", ev->f[EVF_ACTION]);
-	j_masked(&j, "resource", ev->f[EVF_RESOURCE]);
-	j_masked(&j, "subject", ev->f[EVF_SUBJECT]);
-	fputs(",\"categories\":[", out);
+	j_plain(j, "action", sv_cstr(ev_action_name(ev->action)));
+	j_plain(j, "raw_action", ev->f[EVF_ACTION]);
+	j_masked(j, "resource", ev->f[EVF_RESOURCE]);
+	j_masked(j, "subject", ev->f[EVF_SUBJECT]);
+	j_key(j, "categories");
+	buf_addc(j->rec, '[');
 	bool first = true;
 	for (size_t i = 0; i < pol->ncategories && i < 64; i++) {
 		if (!(ev->categories & (1ULL << i)))
 			continue;
 		if (!first)
-			fputc(',', out);
-		esc_json_str(out, sv_cstr(pol->categories[i].name));
+			buf_addc(j->rec, ',');
+		j_strval(j, sv_cstr(pol->categories[i].name));
 		first = false;
 	}
-	fputc(']', out);
-	j_masked(&j, "reason", ev->f[EVF_REASON]);
-	j_plain(&j, "src", ev->f[EVF_SRC]);
-	j_masked(&j, "dst", ev->f[EVF_DST]);
-	j_num(&j, "status", ev->status, ev->status >= 0);
-	j_num(&j, "bytes", ev->bytes, ev->bytes >= 0);
-	j_num(&j, "records", ev->records, ev->records >= 0);
-	fprintf(out, ",\"pd_read\":%s", ev->pd_read ? "true" : "false");
-	j_plain(&j, "file", sv_cstr(path ? path : "?"));
-	fprintf(out, ",\"line\":%" PRIu64, ev->line);
-	j_plain(&j, "justified_by", v->justified ? v->justified_by : SV_NULL);
-	fprintf(out, ",\"inferred\":%s", v->justified && v->inferred ? "true" : "false");
-	fputs(",\"verdict\":[", out);
-	bool any = j_ids(out, pol, v->fired, false);
+	buf_addc(j->rec, ']');
+	j_masked(j, "reason", ev->f[EVF_REASON]);
+	j_plain(j, "src", ev->f[EVF_SRC]);
+	j_masked(j, "dst", ev->f[EVF_DST]);
+	j_num(j, "status", ev->status, ev->status >= 0);
+	j_num(j, "bytes", ev->bytes, ev->bytes >= 0);
+	j_num(j, "records", ev->records, ev->records >= 0);
+	j_bool(j, "pd_read", ev->pd_read);
+	j_plain(j, "file", sv_cstr(path ? path : "?"));
+	j_num(j, "line", (int64_t)ev->line, true);
+	j_plain(j, "justified_by", v->justified ? v->justified_by : SV_NULL);
+	j_bool(j, "inferred", v->justified && v->inferred);
+	j_key(j, "verdict");
+	buf_addc(j->rec, '[');
+	bool any = j_ids(j, pol, v->fired, false);
 	for (size_t k = 0; k < 32; k++) {
 		if (!(v->custom_fired & (1u << k)))
 			continue;
 		if (any)
-			fputc(',', out);
-		esc_json_str(out, sv_cstr(check_id(pol, CHK_BUILTIN_COUNT + k)));
+			buf_addc(j->rec, ',');
+		j_strval(j, sv_cstr(check_id(pol, CHK_BUILTIN_COUNT + k)));
 		any = true;
 	}
 	return any;
@@ -229,9 +311,13 @@ void evw_json(FILE *out, const struct policy *pol, struct red *red, struct buf *
 	      const char *path, const struct event *ev, const struct eng_verdict *v,
 	      uint32_t extra_fired)
 {
-	bool any = json_prefix(out, pol, red, scratch, path, ev, v);
-	j_ids(out, pol, extra_fired & ~v->fired, any);
-	fputs("]}", out);
+	struct buf rec = BUF_INIT;
+	struct jctx j = { out, &rec, red, scratch };
+	bool any = json_prefix(&j, pol, path, ev, v);
+	j_ids(&j, pol, extra_fired & ~v->fired, any);
+	buf_adds(&rec, "]}");
+	j_flush(&j);
+	buf_release(&rec);
 }
 
 /* ---- spooling (worker threads) ------------------------------------------- */
@@ -284,6 +370,9 @@ void evw_on_event(void *arg, unsigned worker, const struct event *ev,
 			set_err(w, errno);
 			return;
 		}
+		me->iobuf = malloc(EVW_IOBUF);
+		if (me->iobuf)
+			setvbuf(me->spool, me->iobuf, _IOFBF, EVW_IOBUF);
 	}
 	if (w->redact && !me->red) {
 		me->red = red_new(w->pol);
@@ -292,24 +381,43 @@ void evw_on_event(void *arg, unsigned worker, const struct event *ev,
 			return;
 		}
 	}
-	struct evw_seg *seg = &w->segs[ev->file];
-	if (me->cur != ev->file) {
+	struct evw_seg *seg = me->nsegs ? &me->segs[me->nsegs - 1] : NULL;
+	if (!seg || seg->file != ev->file || ev->line <= seg->last) {
+		/* A new run: a new chunk, of this or another input. */
+		if (me->nsegs == me->capsegs) {
+			size_t cap = me->capsegs ? 2 * me->capsegs : 64;
+			struct evw_seg *ns = realloc(me->segs, cap * sizeof(*ns));
+			if (!ns) {
+				set_err(w, ENOMEM);
+				return;
+			}
+			me->segs = ns;
+			me->capsegs = cap;
+		}
 		off_t at = ftello(me->spool);
 		if (at < 0) {
 			set_err(w, errno);
 			return;
 		}
-		me->cur = ev->file;
-		seg->used = true;
-		seg->worker = worker;
+		seg = &me->segs[me->nsegs++];
+		seg->file = ev->file;
+		seg->first = ev->line;
 		seg->start = at;
 		seg->count = 0;
 	}
-	/* ANY: the prefix lists at least one id (built-in or custom). */
-	fprintf(me->spool, "%" PRIu64 " %" PRIu32 " %d\t", ev->line, v->fired,
-		(v->fired || v->custom_fired) ? 1 : 0);
-	json_prefix(me->spool, w->pol, me->red, &me->scratch, w->paths[ev->file], ev, v);
-	fputc('\n', me->spool);
+	seg->last = ev->line;
+	/* LINE FIRED ANY: ANY says the prefix lists an id (built-in or custom). */
+	struct jctx j = { me->spool, &me->rec, me->red, &me->scratch };
+	buf_reset(&me->rec);
+	j_u64(&me->rec, ev->line);
+	buf_addc(&me->rec, ' ');
+	j_u64(&me->rec, v->fired);
+	buf_adds(&me->rec, (v->fired || v->custom_fired) ? " 1\t" : " 0\t");
+	json_prefix(&j, w->pol, w->paths[ev->file], ev, v);
+	buf_addc(&me->rec, '\n');
+	j_flush(&j);
+	if (me->rec.err)
+		set_err(w, ENOMEM);
 	seg->count++;
 }
 
@@ -336,41 +444,114 @@ static uint32_t findings_at(const struct fnd_list *l, size_t *k, uint32_t file, 
 	return bits;
 }
 
+/*
+ * One thread's records of the input being written, in line order.  The
+ * thread's segments are sorted by (file, first line) before the copy, so an
+ * input's segments are adjacent and the cursor only moves forward.
+ */
+struct cursor {
+	struct evw_worker *wk;
+	size_t next;		/* next segment to load (index into wk->segs) */
+	uint64_t left;		/* records left in the loaded one */
+	bool have;		/* a record is loaded */
+	uint64_t line;
+	uint32_t fired;
+	bool any;
+	char *text;		/* the loaded record (getline buffer) */
+	size_t cap;
+	char *json;		/* its JSON prefix, inside text */
+	size_t jlen;
+};
+
+/* Load the cursor's next record of input file; 0, or an errno value. */
+static int cur_next(struct cursor *c, uint32_t file)
+{
+	c->have = false;
+	while (!c->left) {
+		if (c->next >= c->wk->nsegs || c->wk->segs[c->next].file != file)
+			return 0;
+		const struct evw_seg *sg = &c->wk->segs[c->next++];
+		c->left = sg->count;
+		if (fseeko(c->wk->spool, sg->start, SEEK_SET) != 0)
+			return errno ? errno : EIO;
+	}
+	errno = 0;
+	ssize_t n = getline(&c->text, &c->cap, c->wk->spool);
+	char *end, *tab;
+	if (n <= 0 || c->text[n - 1] != '\n' || !(tab = memchr(c->text, '\t', (size_t)n)))
+		return ferror(c->wk->spool) && errno ? errno : EIO;
+	c->line = strtoull(c->text, &end, 10);
+	c->fired = (uint32_t)strtoul(end, &end, 10);
+	c->any = strtol(end, &end, 10) != 0;
+	c->json = tab + 1;
+	c->jlen = (size_t)(c->text + n - 1 - c->json);
+	c->left--;
+	c->have = true;
+	return 0;
+}
+
+static int by_place(const void *a, const void *b)
+{
+	const struct evw_seg *x = a, *y = b;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return 0;
+}
+
 static int copy_out(void *arg, FILE *out)
 {
 	struct copy *c = arg;
 	struct evw *w = c->w;
-	char *line = NULL;
-	size_t cap = 0, k = 0;
+	struct buf rec = BUF_INIT;
+	struct cursor *cs = calloc(w->nw, sizeof(*cs));
+	size_t k = 0;
 	int e = 0;
 
+	if (!cs)
+		return ENOMEM;
+	for (size_t t = 0; t < w->nw; t++) {
+		cs[t].wk = &w->w[t];
+		if (cs[t].wk->nsegs > 1)
+			qsort(cs[t].wk->segs, cs[t].wk->nsegs, sizeof(*cs[t].wk->segs), by_place);
+	}
 	for (size_t i = 0; i < w->npaths && !e; i++) {
-		struct evw_seg *seg = &w->segs[i];
-		if (!seg->used || !seg->count)
-			continue;
-		FILE *sp = w->w[seg->worker].spool;
-		if (!sp || fseeko(sp, seg->start, SEEK_SET) != 0) {
-			e = sp ? errno : EIO;
-			break;
-		}
-		for (uint64_t r = 0; r < seg->count; r++) {
-			ssize_t n = getline(&line, &cap, sp);
-			char *end, *tab;
-			if (n <= 0 || line[n - 1] != '\n' || !(tab = memchr(line, '\t', (size_t)n))) {
-				e = ferror(sp) ? (errno ? errno : EIO) : EIO;
+		for (size_t t = 0; t < w->nw && !e; t++)
+			e = cur_next(&cs[t], (uint32_t)i);
+		while (!e) {
+			struct cursor *m = NULL;
+			for (size_t t = 0; t < w->nw; t++)
+				if (cs[t].have && (!m || cs[t].line < m->line))
+					m = &cs[t];
+			if (!m)
 				break;
+			uint32_t extra = findings_at(c->found, &k, (uint32_t)i, m->line) & ~m->fired;
+			fwrite(m->json, 1, m->jlen, out);
+			if (extra) {
+				struct jctx j = { out, &rec, NULL, NULL };
+				j_ids(&j, w->pol, extra, m->any);
+				j_flush(&j);
 			}
-			uint64_t lineno = strtoull(line, &end, 10);
-			uint32_t fired = (uint32_t)strtoul(end, &end, 10);
-			bool any = strtol(end, &end, 10) != 0;
-			uint32_t extra = findings_at(c->found, &k, (uint32_t)i, lineno);
-			fwrite(tab + 1, 1, (size_t)(line + n - 1 - (tab + 1)), out);
-			j_ids(out, w->pol, extra & ~fired, any);
 			fputs("]}\n", out);
+			e = cur_next(m, (uint32_t)i);
 		}
 	}
-	free(line);
+	for (size_t t = 0; t < w->nw; t++)
+		free(cs[t].text);
+	free(cs);
+	buf_release(&rec);
 	return e;
+}
+
+/* Whether l is in (file, line) order, as findings_at() needs. */
+static bool sorted_by_place(const struct fnd_list *l)
+{
+	for (size_t i = 1; i < l->n; i++)
+		if (l->v[i].file < l->v[i - 1].file ||
+		    (l->v[i].file == l->v[i - 1].file && l->v[i].line < l->v[i - 1].line))
+			return false;
+	return true;
 }
 
 int evw_finish(struct evw *w, const struct fnd_list *found, const char *path, struct diag *err)
@@ -386,7 +567,11 @@ int evw_finish(struct evw *w, const struct fnd_list *found, const char *path, st
 	if (e)
 		return diag_set(err, "%s: write error: events could not be spooled: %s", shown,
 				strerror(e));
-	struct copy c = { w, found };
+	/*
+	 * A partial result (scan --partial) has its findings unsorted and its
+	 * windows unjudged: the engine's own verdicts are all there is then.
+	 */
+	struct copy c = { w, found && sorted_by_place(found) ? found : NULL };
 	return evw_write_file(path, copy_out, &c, err);
 }
 
@@ -414,6 +599,7 @@ int evw_write_file(const char *path, int (*fn)(void *arg, FILE *out), void *arg,
 	struct stat st;
 	struct buf tmp = BUF_INIT;
 	FILE *out = NULL;
+	char *iobuf = NULL;	/* freed only after out is closed */
 	int fd = -1, e = 0;
 
 	if (!path || !strcmp(path, "-")) {
@@ -464,6 +650,9 @@ int evw_write_file(const char *path, int (*fn)(void *arg, FILE *out), void *arg,
 		goto fail;
 	}
 	fd = -1;
+	iobuf = malloc(EVW_IOBUF);
+	if (iobuf)
+		setvbuf(out, iobuf, _IOFBF, EVW_IOBUF);
 	e = run_fn(fn, arg, out);
 	if (!e && fsync(fileno(out)) != 0 && errno != EINVAL && errno != EROFS)
 		e = errno;
@@ -477,10 +666,12 @@ int evw_write_file(const char *path, int (*fn)(void *arg, FILE *out), void *arg,
 		goto fail;
 	}
 	buf_release(&tmp);
+	free(iobuf);
 	return 0;
 fail:
 	if (out)
 		fclose(out);
+	free(iobuf);
 	if (fd >= 0)
 		close(fd);
 	if (tmp.p) {

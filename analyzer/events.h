@@ -19,13 +19,14 @@
  * subject and dst are redacted (redact.h) unless redaction is off; all
  * strings are valid UTF-8 (invalid bytes become U+FFFD).
  *
- * The writer (struct evw) is an aud_event_fn (audit.h): it is called from
- * the worker threads, each of which reads whole inputs one after another.
- * Each worker spools its events to its own unlinked temporary file (mode
- * 0600), one input after the other, remembering where each input's events
- * are; evw_finish() copies them out in input order, so the file is in
+ * The writer (struct evw) is an aud_event_fn (audit.h), called from the
+ * audit's parser threads, each of which judges chunks of consecutive
+ * records.  Each thread spools its events to its own unlinked temporary
+ * file (mode 0600) and notes where each chunk's run of records is;
+ * evw_finish() merges the runs by input, then line, so the file is in
  * (file, line) order and identical for any -j, and memory stays bounded
- * (a few buffers per worker) however many events there are.
+ * (a few buffers per thread, one small entry per chunk) however many
+ * events there are.
  */
 #ifndef DPF_EVENTS_H
 #define DPF_EVENTS_H
@@ -46,13 +47,14 @@
 struct evw;
 
 /*
- * A writer for an audit of npaths inputs.  paths (the input names written
- * as "file") and pol are borrowed and must outlive the writer.  redact:
- * mask personal data in the fields listed above.  NULL with err when out
- * of memory.
+ * A writer for an audit of npaths inputs with the given aud_options.jobs
+ * (0: aud_cpus()), which bounds the worker index of the callback.  paths
+ * (the input names written as "file") and pol are borrowed and must
+ * outlive the writer.  redact: mask personal data in the fields listed
+ * above.  NULL with err when out of memory.
  */
 struct evw *evw_new(const struct policy *pol, const char *const *paths, size_t npaths,
-		    bool redact, struct diag *err);
+		    unsigned jobs, bool redact, struct diag *err);
 
 /*
  * The aud_event_fn: arg is the struct evw.  Copies what it keeps; a
@@ -65,9 +67,10 @@ void evw_on_event(void *arg, unsigned worker, const struct event *ev,
 /*
  * After aud_run(): write every spooled event to path ("-" or NULL: standard
  * output; otherwise a temporary file in its directory, mode 0600, renamed
- * into place), in (file, line) order.  found is the audit's sorted findings
- * list (may be NULL); its windowed findings are added to the "verdict" of
- * the event at their file and line.  Returns 0, or -1 with
+ * into place), in (file, line) order.  found is the audit's findings list
+ * (may be NULL); its windowed findings are added to the "verdict" of the
+ * event at their file and line (only if it is sorted, as aud_finish()
+ * leaves it: a partial result's windows are not judged yet).  Returns 0, or -1 with
  * err = "PATH: write error: ..." (nothing is left at path then).
  */
 int evw_finish(struct evw *w, const struct fnd_list *found, const char *path, struct diag *err);

@@ -221,9 +221,10 @@ static bool finish(struct exp_set *set, struct pending *pd, uint64_t lineno)
 		set->v = n;
 		set->cap = cap;
 	}
-	uint32_t *s = set->ids + pd->first;
 	size_t n = set->nids - pd->first, u = 0;
 	if (n) {
+		/* Only here: with `none` and no ids yet, set->ids is NULL (NULL + 0 is UB). */
+		uint32_t *s = set->ids + pd->first;
 		qsort(s, n, sizeof(*s), cmp_u32);
 		for (size_t i = 0; i < n; i++)
 			if (u == 0 || s[u - 1] != s[i])

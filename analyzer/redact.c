@@ -187,8 +187,20 @@ static void mask_pattern(struct red *r, const struct rx *rx, sv s, struct buf *o
 		int rc = pcre2_match(code, (PCRE2_SPTR)s.p, s.n, off, 0, r->md, r->mctx);
 		PCRE2_SIZE ms, me;
 
-		if (rc < 0)
-			break;	/* no match, or a limit: nothing more to mask */
+		if (rc < 0) {
+			/*
+			 * A match or depth limit: the rest was never searched, and
+			 * showing it unmasked could leak what the pattern is for
+			 * (SPEC §8).  Fail closed: mask from here to the end.
+			 */
+			if (rc != PCRE2_ERROR_NOMATCH && off < s.n) {
+				PCRE2_SIZE from = off > copied ? off : copied;
+				buf_add(out, s.p + copied, from - copied);
+				buf_adds(out, "***");
+				copied = s.n;
+			}
+			break;
+		}
 		ov = pcre2_get_ovector_pointer(r->md);
 		ms = ov[0];
 		me = ov[1];

@@ -185,6 +185,56 @@ void win_take(struct win_log *dst, struct win_log *src)
 	src->n = src->cap = 0;
 }
 
+/* ---- records across machines (partial results) ------------------------- */
+
+_Static_assert((int)WIN_READ == WK_READ && (int)WIN_DENIED_USER == WK_DENIED_USER &&
+	       (int)WIN_DENIED_SRC == WK_DENIED_SRC, "public and private record kinds agree");
+
+static int rec_cmp(const void *pa, const void *pb);
+
+void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_record *r),
+		 void *arg)
+{
+	if (!wl || !wl->n)
+		return;
+	/* The evaluation order is total for one event's record, so it is deterministic. */
+	qsort(wl->v, wl->n, sizeof(*wl->v), rec_cmp);
+	for (size_t i = 0; i < wl->n; i++) {
+		const struct win_rec *r = &wl->v[i];
+		struct win_record o = {
+			.kind = (enum win_record_kind)r->kind,
+			.time = r->time,
+			.line = r->line,
+			.categories = r->categories,
+			.file = r->file,
+			.role = r->role,
+			.key = r->key,
+			.user = r->user,
+			.subject = r->subject,
+			.resource = r->resource,
+			.evidence = r->evidence,
+		};
+		fn(arg, &o);
+	}
+}
+
+void win_add_record(struct win_log *wl, const struct win_record *in)
+{
+	struct win_rec *r = win_push(wl);
+	r->kind = (uint8_t)in->kind;
+	r->time = in->time;
+	r->line = in->line;
+	r->categories = in->categories;
+	r->file = in->file;
+	r->role = in->role;
+	r->key = intern(wl, in->key);
+	r->user = intern(wl, in->user);
+	r->subject = intern(wl, in->subject);
+	r->resource = intern(wl, in->resource);
+	/* Already bounded by the log that made it; keep it byte for byte. */
+	r->evidence = in->evidence.n ? arena_sv(&wl->arena, in->evidence) : SV_LIT("");
+}
+
 /* ---- evaluation -------------------------------------------------------- */
 
 static int sv_cmp(sv a, sv b)

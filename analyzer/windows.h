@@ -14,6 +14,7 @@
 #define DPF_WINDOWS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "event.h"
 #include "findings.h"
@@ -31,6 +32,38 @@ void win_add_denied(struct win_log *wl, const struct event *ev, int role);
 /* Move src's records into dst; src is emptied. */
 void win_take(struct win_log *dst, struct win_log *src);
 size_t win_count(const struct win_log *wl);
+
+/*
+ * A record as a partial result carries it between machines (partial.h):
+ * win_foreach() shows every record, win_add_record() adds one back, so a
+ * merge judges the windows over every shard's records as one run would.
+ */
+enum win_record_kind {
+	WIN_READ = 0,		/* a personal-data read, keyed by user */
+	WIN_DENIED_USER,	/* a 401/403, keyed by user */
+	WIN_DENIED_SRC,		/* a 401/403 with no user, keyed by address */
+};
+
+struct win_record {
+	enum win_record_kind kind;
+	int64_t time;
+	uint64_t line;
+	uint64_t categories;
+	uint32_t file;		/* input index */
+	int32_t role;		/* reads: the role with max-subjects; denied: the user's role or -1 */
+	sv key;			/* user, or src */
+	sv user, subject, resource, evidence;
+};
+
+/*
+ * Call fn for every record in a deterministic order (whatever the order
+ * they were added in); the views are valid until the log changes.  Sorts
+ * the log in place.
+ */
+void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_record *r),
+		 void *arg);
+/* Add a copy of r (its views are copied into the log). */
+void win_add_record(struct win_log *wl, const struct win_record *r);
 
 /*
  * Judge every window; append findings to out.  Deterministic whatever the

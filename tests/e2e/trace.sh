@@ -230,6 +230,37 @@ assert nv == len(fs), (nv, len(fs))
 EOF
 then ok "events' verdicts are exactly the report's findings"; else bad "events' verdicts vs findings"; fi
 
+# One input large enough to be split into several chunks, judged by several
+# threads at once: the events still come out in line order, the same for any -j.
+python3 - "$T/big.log" <<'EOF'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(30000):
+        m, s = divmod(i, 60)
+        h, m = divmod(m, 60)
+        f.write('10.0.0.%d - %s [25/Nov/2026:%02d:%02d:%02d +0000] "GET /api/v1/customers/%d/%s HTTP/1.1" %d 71\n'
+                % (i % 7, ("mrossi", "jdoe", "bsmith")[i % 3], h, m, s, 1000 + i % 997,
+                   ("email", "profile", "devices")[i % 3], (200, 200, 403)[i % 3]))
+EOF
+run scan -r "$R" --events "$T/big1.jsonl" -j 1 "$T/big.log" "$T/a.log.gz"
+run scan -r "$R" --events "$T/big3.jsonl" -j 3 "$T/big.log" "$T/a.log.gz"
+if cmp -s "$T/big1.jsonl" "$T/big3.jsonl" && python3 - "$T/big3.jsonl" "$(zcat "$T/a.log.gz" | wc -l)" <<'EOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert len(ev) == 30000 + int(sys.argv[2]), len(ev)
+assert [e["line"] for e in ev[:30000]] == list(range(1, 30001))
+assert all(e["file"].endswith("big.log") for e in ev[:30000])
+EOF
+then ok "a chunked input's events are in line order and identical for -j1 and -j3"; else bad "chunked input events -j1 vs -j3"; fi
+run trace --subject 1500 -r "$R" -j 1 "$T/big.log"
+cp "$OUT" "$T/tb1.txt"
+run trace --subject 1500 -r "$R" -j 3 "$T/big.log"
+if cmp -s "$OUT" "$T/tb1.txt" && [ "$(grep -c 'big\.log:' "$OUT")" -eq "$(grep -c '/customers/1500/' "$T/big.log")" ]; then
+	ok "trace of a chunked input is complete and identical for -j1 and -j3"
+else
+	bad "trace of a chunked input"
+fi
+
 run scan -r "$R" --no-redact --events "$T/ev-nr.jsonl" "$@"
 expect_in "--no-redact leaves resources unmasked" "$T/ev-nr.jsonl" "alice%40example.com"
 

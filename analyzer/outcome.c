@@ -1,0 +1,156 @@
+/*
+ * outcome.c - filters, baseline, reports and exit status for `scan` and
+ * `merge` (see outcome.h).
+ */
+#include "outcome.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int out_build_filter(const struct out_filter_args *a, const struct policy *pol,
+		     struct filter *f, struct diag *err)
+{
+	struct diag e;
+	int64_t now = time(NULL);
+
+	if (a->now && filter_parse_time(a->now, 0, false, &now, &e))
+		return diag_set(err, "--now: %s", e.msg);
+	if (a->since) {
+		if (filter_parse_time(a->since, now, false, &f->since, &e))
+			return diag_set(err, "--since: %s", e.msg);
+		f->has_since = true;
+	}
+	if (a->until) {
+		if (filter_parse_time(a->until, now, true, &f->until, &e))
+			return diag_set(err, "--until: %s", e.msg);
+		f->has_until = true;
+	}
+	f->users = a->users;
+	f->nusers = a->nusers;
+	f->roles = a->roles;
+	f->nroles = a->nroles;
+	f->subjects = a->subjects;
+	f->nsubjects = a->nsubjects;
+	for (size_t i = 0; i < a->nroles; i++)
+		if (policy_role(pol, sv_cstr(a->roles[i])) < 0)
+			return diag_set(err, "--role: unknown role '%s'", a->roles[i]);
+	for (size_t i = 0; i < a->ncategories; i++)
+		if (filter_add_category(f, pol, a->categories[i], &e))
+			return diag_set(err, "--category: %s", e.msg);
+	for (size_t i = 0; i < a->nprinciples; i++)
+		if (filter_add_principle(f, a->principles[i], &e))
+			return diag_set(err, "--principle: %s", e.msg);
+	return 0;
+}
+
+void out_describe_filter(const struct out_filter_args *a, const char **desc, size_t max,
+			 size_t *n, char *store, size_t cap)
+{
+	size_t used = 0;
+	*n = 0;
+#define DESC(opt, val) do { \
+		int k = snprintf(store + used, cap - used, "%s %s", opt, val); \
+		if (k > 0 && used + (size_t)k < cap && *n < max) { \
+			desc[(*n)++] = store + used; used += (size_t)k + 1; } \
+	} while (0)
+	if (a->since) DESC("--since", a->since);
+	if (a->until) DESC("--until", a->until);
+	for (size_t i = 0; i < a->nusers; i++) DESC("--user", a->users[i]);
+	for (size_t i = 0; i < a->nroles; i++) DESC("--role", a->roles[i]);
+	for (size_t i = 0; i < a->nsubjects; i++) DESC("--subject", a->subjects[i]);
+	for (size_t i = 0; i < a->ncategories; i++) DESC("--category", a->categories[i]);
+	for (size_t i = 0; i < a->nprinciples; i++) DESC("--principle", a->principles[i]);
+#undef DESC
+}
+
+int out_parse_report(const char *val, struct out_report *r, struct diag *err)
+{
+	const char *colon = strchr(val, ':');
+	char name[32];
+	size_t len = colon ? (size_t)(colon - val) : strlen(val);
+
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1;
+	memcpy(name, val, len);
+	name[len] = '\0';
+	r->w = rep_find(name);
+	if (!r->w)
+		return diag_set(err, "unknown report format '%s' (expected %s)", name, rep_names());
+	r->path = colon && colon[1] ? colon + 1 : NULL;
+	return 0;
+}
+
+void out_print_problems(const struct aud_result *res)
+{
+	for (size_t i = 0; i < res->ninputs; i++) {
+		const struct aud_input *in = &res->inputs[i];
+		if (in->complete)
+			continue;
+		/* An unreadable file's error already starts with its path. */
+		if (in->error && !strncmp(in->error, in->path, strlen(in->path)))
+			fprintf(stderr, "dpfaudit: %s\n", in->error);
+		else
+			fprintf(stderr, "dpfaudit: %s: %s\n", in->path, in->error ? in->error : "not read whole");
+	}
+	for (size_t i = 0; i < res->nlimits; i++)
+		fprintf(stderr, "dpfaudit: warning: %s: regex hit its match limit %lu times "
+			"(those matches counted as no match)\n", res->limits[i].where, res->limits[i].hits);
+}
+
+int out_write(const struct out_job *job)
+{
+	struct diag err;
+	int status = DPF_EXIT_OK;
+
+	if (job->bl)
+		bl_apply(job->bl, job->pol, &job->res->findings);
+	if (job->write_baseline &&
+	    bl_write(job->write_baseline, job->pol, &job->res->findings, &err)) {
+		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		status = DPF_EXIT_INCOMPLETE;
+	}
+
+	struct rep_ctx ctx = {
+		.pol = job->pol,
+		.res = job->res,
+		.filter = job->filter,
+		.rule_paths = job->rule_paths,
+		.nrule_paths = job->nrule_paths,
+		.command_line = job->command_line,
+		.version = PACKAGE_VERSION,
+		.redact = job->redact,
+		.fail_on = job->fail_on,
+		.baseline_path = job->baseline_path,
+	};
+	if (job->bl)
+		ctx.stale = bl_stale(job->bl, &ctx.nstale);
+	struct rep_summary *sum = rep_summarize(&ctx);
+	ctx.sum = sum;
+
+	static const struct out_report text_stdout = { &rep_text, NULL };
+	const struct out_report *reps = job->nreports ? job->reports : &text_stdout;
+	size_t nreps = job->nreports ? job->nreports : 1;
+	for (size_t i = 0; i < nreps; i++) {
+		if (rep_write(reps[i].w, &ctx, reps[i].path, &err)) {
+			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			status = DPF_EXIT_INCOMPLETE;
+		}
+	}
+	rep_summary_free(sum);
+	return status;
+}
+
+int out_status(const struct aud_result *res, enum sev fail_on, int written)
+{
+	size_t failing = 0;
+
+	if (fail_on != SEV_NONE)
+		for (size_t i = 0; i < res->findings.n; i++)
+			if (!res->findings.v[i].suppressed && res->findings.v[i].severity >= fail_on)
+				failing++;
+	if (written != DPF_EXIT_OK || res->incomplete)
+		return DPF_EXIT_INCOMPLETE;
+	return failing ? DPF_EXIT_FINDINGS : DPF_EXIT_OK;
+}

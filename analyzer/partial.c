@@ -1,0 +1,1447 @@
+/*
+ * partial.c - partial results: write, read, join, and the shard split
+ * (see partial.h; the file format is doc/partial.md).
+ *
+ * The format is one record a line, fields separated by tabs, every string
+ * escaped (\\ \t \n \r \xHH, and \N for "none") so that evidence lines
+ * travel byte for byte, invalid UTF-8 included.  The last line holds the
+ * number of lines before it and the SHA-256 of their bytes: a truncated or
+ * damaged partial is refused, never merged silently short.
+ */
+#include "partial.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "digest.h"
+#include "findings.h"
+#include "strmap.h"
+#include "windows.h"
+
+/* ---- the policy's regexes, in the order audit.c reports limit hits ---- */
+
+/* Mirrors collect_limits() in audit.c: limits are listed in this order. */
+static size_t pol_regexes(const struct policy *p, const struct rx **v)
+{
+	size_t n = 0;
+#define RX(x) do { if (x) { if (v) v[n] = (x); n++; } } while (0)
+	for (size_t i = 0; i < p->ncategories; i++)
+		for (size_t j = 0; j < p->categories[i].nmatchers; j++)
+			RX(p->categories[i].matchers[j].rx);
+	for (size_t i = 0; i < p->npurposes; i++)
+		for (size_t j = 0; j < p->purposes[i].nreasons; j++)
+			RX(p->purposes[i].reasons[j]);
+	for (size_t i = 0; i < p->nchecks; i++)
+		for (size_t j = 0; j < p->checks[i].nmatchers; j++)
+			RX(p->checks[i].matchers[j].rx);
+	for (size_t i = 0; i < p->nformats; i++) {
+		RX(p->formats[i].pattern);
+		RX(p->formats[i].prefix);
+	}
+	for (size_t i = 0; i < p->napproved; i++)
+		RX(p->approved[i]);
+	for (size_t i = 0; i < p->nredact; i++)
+		RX(p->redact[i]);
+#undef RX
+	return n;
+}
+
+static const struct rx **regex_table(const struct policy *p, size_t *n)
+{
+	*n = pol_regexes(p, NULL);
+	const struct rx **v = calloc(*n ? *n : 1, sizeof(*v));
+	if (v)
+		pol_regexes(p, v);
+	return v;
+}
+
+/* ---- making a set from an audit ---------------------------------------- */
+
+static uint64_t size_of(const char *path)
+{
+	struct stat st;
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return (uint64_t)st.st_size;
+	return 0;
+}
+
+/*
+ * All shards of one run expand the same PATHs to the same files: the run
+ * id is a digest of that list.  An unsharded run adds the host name, so
+ * the same paths scanned on two machines are two runs, not one input twice.
+ */
+static void run_id(const char *const *all, size_t nall, unsigned shards, char out[17])
+{
+	struct dg_sha256 c;
+	char hex[65], num[64];
+
+	dg_sha256_init(&c);
+	snprintf(num, sizeof(num), "dpfaudit-run 1\n%u\n", shards);
+	dg_sha256_update(&c, num, strlen(num));
+	if (!shards) {
+		char host[256] = "";
+		gethostname(host, sizeof(host) - 1);
+		dg_sha256_update(&c, host, strlen(host));
+		dg_sha256_update(&c, "\n", 1);
+	}
+	for (size_t i = 0; i < nall; i++) {
+		dg_sha256_update(&c, all[i], strlen(all[i]) + 1);
+		snprintf(num, sizeof(num), "%" PRIu64 "\n", size_of(all[i]));
+		dg_sha256_update(&c, num, strlen(num));
+	}
+	dg_sha256_hex(&c, hex);
+	memcpy(out, hex, 16);
+	out[16] = '\0';
+}
+
+int part_from_audit(struct part_set *ps, struct aud_result *res, const struct policy *pol,
+		    const char *const *all, size_t nall, const size_t *sel, size_t nsel,
+		    unsigned shards, struct diag *err)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->res = *res;
+	memset(res, 0, sizeof(*res));
+	snprintf(ps->digest, sizeof(ps->digest), "%s", pol->digest);
+	if (!ps->res.windows)
+		ps->res.windows = win_log_new();
+
+	struct arena *a = &ps->res.arena;
+	ps->runs = calloc(1, sizeof(*ps->runs));
+	ps->origin = calloc(ps->res.ninputs ? ps->res.ninputs : 1, sizeof(*ps->origin));
+	ps->limit_ord = calloc(ps->res.nlimits ? ps->res.nlimits : 1, sizeof(*ps->limit_ord));
+	if (!ps->runs || !ps->origin || !ps->limit_ord)
+		goto oom;
+	ps->nruns = 1;
+	struct part_run *run = &ps->runs[0];
+	run_id(all, nall, shards, run->id);
+	run->shards = shards;
+	run->ninputs = nall;
+	run->paths = arena_alloc(a, (nall ? nall : 1) * sizeof(char *));
+	for (size_t i = 0; i < nall; i++)
+		run->paths[i] = arena_strndup(a, all[i], strlen(all[i]));
+
+	size_t n = sel ? nsel : nall;
+	if (n != ps->res.ninputs)
+		return diag_set(err, "partial: %zu inputs audited, %zu selected", ps->res.ninputs, n);
+	for (size_t i = 0; i < n; i++) {
+		size_t g = sel ? sel[i] : i;
+		memcpy(ps->origin[i].run, run->id, sizeof(run->id));
+		ps->origin[i].index = g;
+		/* The audit borrowed the path from the caller's list: the set owns its copy. */
+		ps->res.inputs[i].path = run->paths[g];
+	}
+
+	/* Limits are a subsequence of the policy's regexes, in order. */
+	size_t nrx;
+	const struct rx **rx = regex_table(pol, &nrx);
+	if (!rx)
+		goto oom;
+	size_t k = 0;
+	for (size_t i = 0; i < ps->res.nlimits; i++) {
+		while (k < nrx && strcmp(rx[k]->where, ps->res.limits[i].where) != 0)
+			k++;
+		ps->limit_ord[i] = (uint32_t)(k < nrx ? k++ : nrx);
+	}
+	free(rx);
+	return 0;
+oom:
+	return diag_set(err, "out of memory");
+}
+
+void part_set_release(struct part_set *ps)
+{
+	aud_result_release(&ps->res);
+	free(ps->origin);
+	free(ps->limit_ord);
+	free(ps->runs);	/* the runs' paths are in res.arena */
+	memset(ps, 0, sizeof(*ps));
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+struct writer {
+	FILE *out;
+	struct buf line;
+	struct dg_sha256 sum;
+	uint64_t nlines;
+	const struct policy *pol;
+};
+
+static void put_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '\\': buf_add(b, "\\\\", 2); break;
+		case '\t': buf_add(b, "\\t", 2); break;
+		case '\n': buf_add(b, "\\n", 2); break;
+		case '\r': buf_add(b, "\\r", 2); break;
+		default:
+			if (c < 0x20 || c == 0x7f) {
+				char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+				buf_add(b, e, 4);
+			} else {
+				buf_addc(b, (char)c);
+			}
+		}
+	}
+}
+
+static void f_sv(struct writer *w, sv s)
+{
+	buf_addc(&w->line, '\t');
+	put_str(&w->line, s.p ? s.p : "", s.n);
+}
+
+static void f_str(struct writer *w, const char *s)
+{
+	buf_addc(&w->line, '\t');
+	if (!s)
+		buf_add(&w->line, "\\N", 2);
+	else
+		put_str(&w->line, s, strlen(s));
+}
+
+static void f_u64(struct writer *w, uint64_t v)
+{
+	buf_addf(&w->line, "\t%" PRIu64, v);
+}
+
+static void f_i64(struct writer *w, int64_t v)
+{
+	buf_addf(&w->line, "\t%" PRId64, v);
+}
+
+static void begin(struct writer *w, const char *tag)
+{
+	buf_reset(&w->line);
+	buf_adds(&w->line, tag);
+}
+
+static void end_line(struct writer *w)
+{
+	buf_addc(&w->line, '\n');
+	dg_sha256_update(&w->sum, w->line.p, w->line.len);
+	fwrite(w->line.p, 1, w->line.len, w->out);
+	w->nlines++;
+}
+
+static void write_finding(struct writer *w, const struct finding *f)
+{
+	begin(w, "finding");
+	f_u64(w, f->file);
+	f_u64(w, f->line);
+	f_str(w, w->pol->checks[f->check].id);
+	f_str(w, sev_name(f->severity));
+	f_u64(w, f->has_time);
+	f_i64(w, f->time);
+	buf_addf(&w->line, "\t%" PRIx64, f->categories);
+	f_sv(w, f->user);
+	f_sv(w, f->role);
+	f_sv(w, f->subject);
+	f_sv(w, f->reason);
+	f_sv(w, f->resource);
+	f_sv(w, f->detail);
+	f_sv(w, f->evidence);
+	end_line(w);
+}
+
+static void write_window(void *arg, const struct win_record *r)
+{
+	struct writer *w = arg;
+	begin(w, "window");
+	f_u64(w, r->file);
+	f_u64(w, r->line);
+	f_u64(w, (uint64_t)r->kind);
+	f_i64(w, r->time);
+	f_str(w, r->role >= 0 && (size_t)r->role < w->pol->nroles ?
+		  w->pol->roles[r->role].name : "");
+	buf_addf(&w->line, "\t%" PRIx64, r->categories);
+	f_sv(w, r->key);
+	f_sv(w, r->user);
+	f_sv(w, r->subject);
+	f_sv(w, r->resource);
+	f_sv(w, r->evidence);
+	end_line(w);
+}
+
+static void write_example(struct writer *w, size_t input, const char *kind,
+			  const struct aud_example *ex)
+{
+	begin(w, "example");
+	f_u64(w, input);
+	f_str(w, kind);
+	f_u64(w, ex->line);
+	f_sv(w, ex->text);
+	end_line(w);
+}
+
+static void write_all(struct writer *w, struct part_set *ps)
+{
+	const struct aud_result *r = &ps->res;
+
+	begin(w, PART_MAGIC);
+	buf_addf(&w->line, " %d", PART_VERSION);
+	end_line(w);
+	begin(w, "tool");
+	f_str(w, "dpfaudit");
+	f_str(w, PACKAGE_VERSION);
+	end_line(w);
+	begin(w, "rules");
+	f_str(w, ps->digest);
+	end_line(w);
+	for (size_t i = 0; i < ps->nruns; i++) {
+		const struct part_run *run = &ps->runs[i];
+		begin(w, "run");
+		f_str(w, run->id);
+		f_u64(w, run->shards);
+		f_u64(w, run->ninputs);
+		end_line(w);
+		for (size_t k = 0; k < run->ninputs; k++) {
+			begin(w, "path");
+			f_str(w, run->id);
+			f_u64(w, k);
+			f_str(w, run->paths[k]);
+			end_line(w);
+		}
+	}
+	for (size_t i = 0; i < r->ninputs; i++) {
+		const struct aud_input *in = &r->inputs[i];
+		begin(w, "input");
+		f_str(w, ps->origin[i].run);
+		f_u64(w, ps->origin[i].index);
+		f_str(w, in->path);
+		f_u64(w, in->size);
+		f_str(w, in->sha256);
+		f_str(w, in->compression);
+		f_str(w, in->format);
+		f_u64(w, in->lines);
+		f_u64(w, in->parsed);
+		f_u64(w, in->unparsed);
+		f_u64(w, in->overlong);
+		f_u64(w, in->skipped);
+		f_u64(w, in->events);
+		f_u64(w, in->pd_reads);
+		f_u64(w, in->complete);
+		f_str(w, in->error);
+		f_u64(w, in->error_offset);
+		f_u64(w, in->has_time);
+		f_i64(w, in->tmin);
+		f_i64(w, in->tmax);
+		end_line(w);
+		for (size_t k = 0; k < in->nunparsed_ex; k++)
+			write_example(w, i, "unparsed", &in->unparsed_ex[k]);
+		for (size_t k = 0; k < in->noverlong_ex; k++)
+			write_example(w, i, "overlong", &in->overlong_ex[k]);
+	}
+	begin(w, "counts");
+	f_u64(w, r->failed_requests);
+	f_u64(w, r->transfers);
+	end_line(w);
+	begin(w, "assessed");
+	for (int p = 0; p < PR_COUNT; p++)
+		f_u64(w, r->assessed[p]);
+	end_line(w);
+	begin(w, "reads-by-hour");
+	for (int h = 0; h < 24; h++)
+		f_u64(w, r->reads_by_hour[h]);
+	end_line(w);
+	for (size_t i = 0; i < r->nlimits; i++) {
+		begin(w, "limit");
+		f_u64(w, ps->limit_ord[i]);
+		f_u64(w, r->limits[i].hits);
+		f_str(w, r->limits[i].where);
+		end_line(w);
+	}
+	fnd_sort(&ps->res.findings);
+	for (size_t i = 0; i < r->findings.n; i++)
+		write_finding(w, &r->findings.v[i]);
+	win_foreach(ps->res.windows, write_window, w);
+
+	char hex[65];
+	dg_sha256_hex(&w->sum, hex);
+	buf_reset(&w->line);
+	buf_addf(&w->line, "end\t%" PRIu64 "\t%s\n", w->nlines, hex);
+	fwrite(w->line.p, 1, w->line.len, w->out);
+}
+
+int part_write(struct part_set *ps, const struct policy *pol, const char *path,
+	       struct diag *err)
+{
+	struct writer w = { .pol = pol };
+	struct stat st;
+	char *tmp = NULL;
+	int fd = -1, e = 0;
+	bool to_stdout = !strcmp(path, "-"), direct = false;
+
+	buf_init(&w.line, 0);
+	dg_sha256_init(&w.sum);
+	if (!to_stdout && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device or FIFO cannot be renamed over: write straight to it. */
+		if (S_ISDIR(st.st_mode)) {
+			e = EISDIR;
+			goto fail;
+		}
+		direct = true;
+	}
+	if (to_stdout) {
+		w.out = stdout;
+	} else if (direct) {
+		w.out = fopen(path, "w");
+		if (!w.out) {
+			e = errno;
+			goto fail;
+		}
+	} else {
+		size_t n = strlen(path);
+		tmp = malloc(n + sizeof(".tmpXXXXXX"));
+		if (!tmp) {
+			e = ENOMEM;
+			goto fail;
+		}
+		memcpy(tmp, path, n);
+		memcpy(tmp + n, ".tmpXXXXXX", sizeof(".tmpXXXXXX"));
+		fd = mkstemp(tmp);
+		if (fd < 0) {
+			e = errno;
+			free(tmp);
+			tmp = NULL;
+			goto fail;
+		}
+		/* A partial holds evidence lines: personal data, owner-only. */
+		if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+			e = errno;
+			goto fail;
+		}
+		w.out = fdopen(fd, "w");
+		if (!w.out) {
+			e = errno;
+			goto fail;
+		}
+		fd = -1;
+	}
+	write_all(&w, ps);
+	if (w.line.err) {
+		e = ENOMEM;
+		goto fail;
+	}
+	if (to_stdout) {
+		if (fflush(stdout) != 0 || ferror(stdout))
+			e = errno ? errno : EIO;
+		w.out = NULL;
+		if (e)
+			goto fail;
+	} else {
+		if (ferror(w.out))
+			e = errno ? errno : EIO;
+		if (!e && fflush(w.out) != 0)
+			e = errno ? errno : EIO;
+		if (!e && !direct && fsync(fileno(w.out)) != 0 && errno != EINVAL && errno != EROFS)
+			e = errno;
+		if (fclose(w.out) != 0 && !e)
+			e = errno ? errno : EIO;
+		w.out = NULL;
+		if (e)
+			goto fail;
+		if (!direct && rename(tmp, path) != 0) {
+			e = errno;
+			goto fail;
+		}
+	}
+	free(tmp);
+	buf_release(&w.line);
+	return 0;
+fail:
+	if (w.out && !to_stdout)
+		fclose(w.out);
+	if (fd >= 0)
+		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	buf_release(&w.line);
+	return diag_set(err, "%s: write error: %s", to_stdout ? "standard output" : path,
+			strerror(e ? e : EIO));
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+#define MAX_FIELDS 32
+
+struct reader {
+	const char *path;
+	uint64_t lineno;
+	const struct policy *pol;
+	struct part_set *ps;
+	struct arena *a;
+	struct diag *err;
+	char *f[MAX_FIELDS];	/* fields of the current line (in place, escaped) */
+	size_t nf;
+	size_t cap_inputs;
+	size_t cap_limits;
+};
+
+static int bad(struct reader *r, const char *fmt, const char *what)
+{
+	char msg[512];
+	snprintf(msg, sizeof(msg), fmt, what);
+	return diag_set(r->err, "%s:%" PRIu64 ": %s", r->path, r->lineno, msg);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Unescape field i into the set's arena; *null says it was \N. */
+static int get_str(struct reader *r, size_t i, sv *out, bool *null)
+{
+	const char *s = r->f[i];
+	size_t n = strlen(s);
+	if (null)
+		*null = false;
+	if (n == 2 && s[0] == '\\' && s[1] == 'N') {
+		if (!null)
+			return bad(r, "bad field %s: \\N where a value is required", "");
+		*null = true;
+		*out = sv_make(NULL, 0);
+		return 0;
+	}
+	char *d = arena_alloc(r->a, n + 1);
+	size_t k = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (s[j] != '\\') {
+			d[k++] = s[j];
+			continue;
+		}
+		if (++j >= n)
+			return bad(r, "bad escape at the end of a field%s", "");
+		switch (s[j]) {
+		case '\\': d[k++] = '\\'; break;
+		case 't': d[k++] = '\t'; break;
+		case 'n': d[k++] = '\n'; break;
+		case 'r': d[k++] = '\r'; break;
+		case 'x': {
+			/* The field is NUL-terminated: a short escape fails on the NUL. */
+			if (hexval(s[j + 1]) < 0 || hexval(s[j + 2]) < 0)
+				return bad(r, "bad \\x escape%s", "");
+			d[k++] = (char)(hexval(s[j + 1]) * 16 + hexval(s[j + 2]));
+			j += 2;
+			break;
+		}
+		default:
+			return bad(r, "bad escape%s", "");
+		}
+	}
+	d[k] = '\0';
+	*out = sv_make(d, k);
+	return 0;
+}
+
+static int get_cstr(struct reader *r, size_t i, const char **out, bool nullable)
+{
+	sv s;
+	bool null;
+	if (get_str(r, i, &s, nullable ? &null : NULL))
+		return -1;
+	*out = nullable && null ? NULL : (s.p ? s.p : "");
+	return 0;
+}
+
+static int get_u64(struct reader *r, size_t i, uint64_t *out)
+{
+	const char *s = r->f[i];
+	char *end;
+	if (!*s || *s == '-' || *s == '+')
+		return bad(r, "bad number '%s'", s);
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || errno)
+		return bad(r, "bad number '%s'", s);
+	*out = v;
+	return 0;
+}
+
+static int get_hex(struct reader *r, size_t i, uint64_t *out)
+{
+	const char *s = r->f[i];
+	char *end;
+	if (!*s || *s == '-' || *s == '+')
+		return bad(r, "bad hex number '%s'", s);
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 16);
+	if (*end || errno)
+		return bad(r, "bad hex number '%s'", s);
+	*out = v;
+	return 0;
+}
+
+static int get_i64(struct reader *r, size_t i, int64_t *out)
+{
+	const char *s = r->f[i];
+	char *end;
+	if (!*s || *s == '+')
+		return bad(r, "bad number '%s'", s);
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*end || errno)
+		return bad(r, "bad number '%s'", s);
+	*out = v;
+	return 0;
+}
+
+static int get_bool(struct reader *r, size_t i, bool *out)
+{
+	if (strcmp(r->f[i], "0") && strcmp(r->f[i], "1"))
+		return bad(r, "bad flag '%s' (expected 0 or 1)", r->f[i]);
+	*out = r->f[i][0] == '1';
+	return 0;
+}
+
+static int want(struct reader *r, size_t n)
+{
+	if (r->nf != n) {
+		char what[96];
+		snprintf(what, sizeof(what), "'%s' record with %zu fields, expected %zu",
+			 r->f[0], r->nf, n);
+		return bad(r, "bad %s", what);
+	}
+	return 0;
+}
+
+static struct part_run *find_run(struct part_set *ps, const char *id)
+{
+	for (size_t i = 0; i < ps->nruns; i++)
+		if (!strcmp(ps->runs[i].id, id))
+			return &ps->runs[i];
+	return NULL;
+}
+
+static int is_run_id(const char *s)
+{
+	if (strlen(s) != 16)
+		return 0;
+	for (; *s; s++)
+		if (hexval(*s) < 0 || (*s >= 'A' && *s <= 'F'))
+			return 0;
+	return 1;
+}
+
+static int rd_run(struct reader *r)
+{
+	struct part_set *ps = r->ps;
+	uint64_t shards, n;
+	if (want(r, 4) || get_u64(r, 2, &shards) || get_u64(r, 3, &n))
+		return -1;
+	if (!is_run_id(r->f[1]))
+		return bad(r, "bad run id '%s'", r->f[1]);
+	if (find_run(ps, r->f[1]))
+		return bad(r, "run %s listed twice", r->f[1]);
+	if (shards > 100000 || n > (uint64_t)SIZE_MAX / sizeof(char *))
+		return bad(r, "bad 'run' record%s", "");
+	struct part_run *nv = realloc(ps->runs, (ps->nruns + 1) * sizeof(*nv));
+	if (!nv)
+		return diag_set(r->err, "out of memory");
+	ps->runs = nv;
+	struct part_run *run = &ps->runs[ps->nruns++];
+	memset(run, 0, sizeof(*run));
+	memcpy(run->id, r->f[1], 17);
+	run->shards = (unsigned)shards;
+	run->ninputs = (size_t)n;
+	/* Filled by the 'path' records that follow; checked at the end. */
+	run->paths = arena_alloc(r->a, (run->ninputs ? run->ninputs : 1) * sizeof(char *));
+	return 0;
+}
+
+static int rd_path(struct reader *r)
+{
+	uint64_t k;
+	if (want(r, 4) || get_u64(r, 2, &k))
+		return -1;
+	struct part_run *run = find_run(r->ps, r->f[1]);
+	if (!run)
+		return bad(r, "path of an unknown run '%s'", r->f[1]);
+	if (k >= run->ninputs || run->paths[k])
+		return bad(r, "bad 'path' record: index %s out of order", r->f[2]);
+	return get_cstr(r, 3, &run->paths[k], false);
+}
+
+static int rd_input(struct reader *r)
+{
+	struct part_set *ps = r->ps;
+	struct aud_result *res = &ps->res;
+	if (want(r, 21))
+		return -1;
+	if (res->ninputs == r->cap_inputs) {
+		size_t nc = r->cap_inputs ? r->cap_inputs * 2 : 16;
+		struct aud_input *ni = realloc(res->inputs, nc * sizeof(*ni));
+		struct part_origin *no = ni ? realloc(ps->origin, nc * sizeof(*no)) : NULL;
+		if (ni)
+			res->inputs = ni;
+		if (!ni || !no)
+			return diag_set(r->err, "out of memory");
+		ps->origin = no;
+		r->cap_inputs = nc;
+	}
+	struct aud_input *in = &res->inputs[res->ninputs];
+	struct part_origin *o = &ps->origin[res->ninputs];
+	memset(in, 0, sizeof(*in));
+	memset(o, 0, sizeof(*o));
+	struct part_run *run = find_run(ps, r->f[1]);
+	if (!run)
+		return bad(r, "input of an unknown run '%s'", r->f[1]);
+	memcpy(o->run, run->id, 17);
+	const char *sha;
+	if (get_u64(r, 2, &o->index) || get_cstr(r, 3, &in->path, false) ||
+	    get_u64(r, 4, &in->size) || get_cstr(r, 5, &sha, false) ||
+	    get_cstr(r, 6, &in->compression, true) || get_cstr(r, 7, &in->format, true) ||
+	    get_u64(r, 8, &in->lines) || get_u64(r, 9, &in->parsed) ||
+	    get_u64(r, 10, &in->unparsed) || get_u64(r, 11, &in->overlong) ||
+	    get_u64(r, 12, &in->skipped) || get_u64(r, 13, &in->events) ||
+	    get_u64(r, 14, &in->pd_reads) || get_bool(r, 15, &in->complete) ||
+	    get_cstr(r, 16, &in->error, true) || get_u64(r, 17, &in->error_offset) ||
+	    get_bool(r, 18, &in->has_time) || get_i64(r, 19, &in->tmin) ||
+	    get_i64(r, 20, &in->tmax))
+		return -1;
+	if (o->index >= run->ninputs)
+		return bad(r, "input index %s beyond its run", r->f[2]);
+	if (strlen(sha) >= sizeof(in->sha256))
+		return bad(r, "bad sha256 '%s'", sha);
+	memcpy(in->sha256, sha, strlen(sha) + 1);
+	res->ninputs++;
+	return 0;
+}
+
+static int rd_example(struct reader *r)
+{
+	uint64_t i, line;
+	if (want(r, 5) || get_u64(r, 1, &i) || get_u64(r, 3, &line))
+		return -1;
+	if (i >= r->ps->res.ninputs)
+		return bad(r, "example of an unknown input %s", r->f[1]);
+	struct aud_input *in = &r->ps->res.inputs[i];
+	struct aud_example *ex;
+	size_t *n;
+	if (!strcmp(r->f[2], "unparsed")) {
+		ex = in->unparsed_ex;
+		n = &in->nunparsed_ex;
+	} else if (!strcmp(r->f[2], "overlong")) {
+		ex = in->overlong_ex;
+		n = &in->noverlong_ex;
+	} else {
+		return bad(r, "bad example kind '%s'", r->f[2]);
+	}
+	if (*n >= AUD_EXAMPLES)
+		return bad(r, "too many examples for one input%s", "");
+	ex[*n].line = line;
+	if (get_str(r, 4, &ex[*n].text, NULL))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static int rd_numbers(struct reader *r, uint64_t *v, size_t n)
+{
+	if (want(r, n + 1))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (get_u64(r, i + 1, &v[i]))
+			return -1;
+	return 0;
+}
+
+static int rd_limit(struct reader *r)
+{
+	struct part_set *ps = r->ps;
+	struct aud_result *res = &ps->res;
+	uint64_t ord, hits;
+	const char *where;
+	if (want(r, 4) || get_u64(r, 1, &ord) || get_u64(r, 2, &hits) ||
+	    get_cstr(r, 3, &where, false))
+		return -1;
+	if (res->nlimits == r->cap_limits) {
+		size_t nc = r->cap_limits ? r->cap_limits * 2 : 8;
+		struct aud_limit *nl = realloc(res->limits, nc * sizeof(*nl));
+		uint32_t *no = nl ? realloc(ps->limit_ord, nc * sizeof(*no)) : NULL;
+		if (nl)
+			res->limits = nl;
+		if (!nl || !no)
+			return diag_set(r->err, "out of memory");
+		ps->limit_ord = no;
+		r->cap_limits = nc;
+	}
+	res->limits[res->nlimits].where = where;
+	res->limits[res->nlimits].hits = (unsigned long)hits;
+	ps->limit_ord[res->nlimits] = ord > UINT32_MAX ? UINT32_MAX : (uint32_t)ord;
+	res->nlimits++;
+	return 0;
+}
+
+/* Append a finding without fnd_add()'s truncation: it was bounded when found. */
+static void push_finding(struct fnd_list *l, const struct finding *f)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 64;
+		struct finding *nv = realloc(l->v, nc * sizeof(*nv));
+		if (!nv) {
+			fputs("dpfaudit: out of memory\n", stderr);
+			abort();
+		}
+		l->v = nv;
+		l->cap = nc;
+	}
+	l->v[l->n++] = *f;
+}
+
+static int rd_finding(struct reader *r)
+{
+	struct finding f;
+	uint64_t file, cats;
+	const char *check, *sev;
+	bool has_time;
+
+	memset(&f, 0, sizeof(f));
+	if (want(r, 15) || get_u64(r, 1, &file) || get_u64(r, 2, &f.line) ||
+	    get_cstr(r, 3, &check, false) || get_cstr(r, 4, &sev, false) ||
+	    get_bool(r, 5, &has_time) || get_i64(r, 6, &f.time) || get_hex(r, 7, &cats) ||
+	    get_str(r, 8, &f.user, NULL) || get_str(r, 9, &f.role, NULL) ||
+	    get_str(r, 10, &f.subject, NULL) || get_str(r, 11, &f.reason, NULL) ||
+	    get_str(r, 12, &f.resource, NULL) || get_str(r, 13, &f.detail, NULL) ||
+	    get_str(r, 14, &f.evidence, NULL))
+		return -1;
+	if (file >= r->ps->res.ninputs)
+		return bad(r, "finding in an unknown input %s", r->f[1]);
+	int c = policy_check(r->pol, sv_cstr(check));
+	if (c < 0)
+		return bad(r, "unknown check '%s'", check);
+	f.severity = sev_parse(sv_cstr(sev));
+	if (f.severity == SEV_NONE)
+		return bad(r, "unknown severity '%s'", sev);
+	f.check = (uint32_t)c;
+	f.file = (uint32_t)file;
+	f.has_time = has_time;
+	f.categories = cats;
+	push_finding(&r->ps->res.findings, &f);
+	return 0;
+}
+
+static int rd_window(struct reader *r)
+{
+	struct win_record w;
+	uint64_t file, kind;
+	const char *role;
+
+	memset(&w, 0, sizeof(w));
+	if (want(r, 12) || get_u64(r, 1, &file) || get_u64(r, 2, &w.line) ||
+	    get_u64(r, 3, &kind) || get_i64(r, 4, &w.time) || get_cstr(r, 5, &role, false) ||
+	    get_hex(r, 6, &w.categories) || get_str(r, 7, &w.key, NULL) ||
+	    get_str(r, 8, &w.user, NULL) || get_str(r, 9, &w.subject, NULL) ||
+	    get_str(r, 10, &w.resource, NULL) || get_str(r, 11, &w.evidence, NULL))
+		return -1;
+	if (file >= r->ps->res.ninputs)
+		return bad(r, "window record in an unknown input %s", r->f[1]);
+	if (kind > WIN_DENIED_SRC)
+		return bad(r, "bad window record kind %s", r->f[3]);
+	w.kind = (enum win_record_kind)kind;
+	w.file = (uint32_t)file;
+	w.role = -1;
+	if (*role) {
+		int k = policy_role(r->pol, sv_cstr(role));
+		if (k < 0)
+			return bad(r, "unknown role '%s'", role);
+		w.role = k;
+	}
+	win_add_record(r->ps->res.windows, &w);
+	return 0;
+}
+
+static void split(struct reader *r, char *s)
+{
+	r->nf = 0;
+	for (;;) {
+		char *t = strchr(s, '\t');
+		if (r->nf < MAX_FIELDS)
+			r->f[r->nf] = s;
+		r->nf++;
+		if (!t)
+			break;
+		*t = '\0';
+		s = t + 1;
+	}
+	if (r->nf > MAX_FIELDS)
+		r->nf = MAX_FIELDS + 1;	/* reported by want() as a wrong count */
+}
+
+static int read_stream(struct reader *r, FILE *in)
+{
+	struct part_set *ps = r->ps;
+	struct dg_sha256 sum;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	bool ended = false;
+	int ret = -1;
+
+	dg_sha256_init(&sum);
+	while ((len = getline(&line, &cap, in)) > 0) {
+		r->lineno++;
+		if (ended) {
+			bad(r, "data after the end record: the partial is corrupt%s", "");
+			goto out;
+		}
+		if (line[len - 1] != '\n') {
+			bad(r, "truncated partial: the last line is cut short%s", "");
+			goto out;
+		}
+		if (memchr(line, '\0', (size_t)len)) {
+			bad(r, "NUL byte: the partial is corrupt%s", "");
+			goto out;
+		}
+		if (r->lineno > 1 && !strncmp(line, "end\t", 4)) {
+			char hex[65];
+			uint64_t n;
+			line[len - 1] = '\0';
+			split(r, line);
+			if (want(r, 3) || get_u64(r, 1, &n))
+				goto out;
+			dg_sha256_hex(&sum, hex);
+			if (n != r->lineno - 1 || strcmp(hex, r->f[2]) != 0) {
+				bad(r, "checksum mismatch: the partial is corrupt or was edited%s", "");
+				goto out;
+			}
+			ended = true;
+			continue;
+		}
+		dg_sha256_update(&sum, line, (size_t)len);
+		line[len - 1] = '\0';
+		if (r->lineno == 1) {
+			char rest[32];
+			size_t ml = strlen(PART_MAGIC);
+			if (strncmp(line, PART_MAGIC " ", ml + 1) != 0) {
+				bad(r, "not a dpfaudit partial result (no '" PART_MAGIC " %s' header)",
+				    "N");
+				goto out;
+			}
+			snprintf(rest, sizeof(rest), "%d", PART_VERSION);
+			if (strcmp(line + ml + 1, rest) != 0) {
+				char what[128];
+				snprintf(what, sizeof(what), "partial format version %.16s; this dpfaudit "
+					 "reads version %d", line + ml + 1, PART_VERSION);
+				bad(r, "%s", what);
+				goto out;
+			}
+			continue;
+		}
+		split(r, line);
+		const char *tag = r->f[0];
+		int rc;
+		if (r->lineno == 2) {
+			if (strcmp(tag, "tool") || want(r, 3))
+				goto expected_tool;
+			if (strcmp(r->f[2], PACKAGE_VERSION)) {
+				char what[160];
+				snprintf(what, sizeof(what), "written by dpfaudit %.32s; this is dpfaudit %s "
+					 "(merge partials with the version that wrote them)", r->f[2],
+					 PACKAGE_VERSION);
+				bad(r, "%s", what);
+				goto out;
+			}
+			continue;
+		}
+		if (r->lineno == 3) {
+			if (strcmp(tag, "rules") || want(r, 2))
+				goto expected_rules;
+			if (strlen(r->f[1]) >= sizeof(ps->digest)) {
+				bad(r, "bad rules digest%s", "");
+				goto out;
+			}
+			snprintf(ps->digest, sizeof(ps->digest), "%s", r->f[1]);
+			if (strcmp(ps->digest, r->pol->digest)) {
+				diag_set(r->err, "%s: rules digest differs: the partial was made with rules "
+					 "%.12s..., these rules are %.12s... (merge with the rules the scan used)",
+					 r->path, ps->digest, r->pol->digest);
+				goto out;
+			}
+			continue;
+		}
+		if (!strcmp(tag, "run"))
+			rc = rd_run(r);
+		else if (!strcmp(tag, "path"))
+			rc = rd_path(r);
+		else if (!strcmp(tag, "input"))
+			rc = rd_input(r);
+		else if (!strcmp(tag, "example"))
+			rc = rd_example(r);
+		else if (!strcmp(tag, "counts")) {
+			uint64_t v[2];
+			rc = rd_numbers(r, v, 2);
+			ps->res.failed_requests = v[0];
+			ps->res.transfers = v[1];
+		} else if (!strcmp(tag, "assessed"))
+			rc = rd_numbers(r, ps->res.assessed, PR_COUNT);
+		else if (!strcmp(tag, "reads-by-hour"))
+			rc = rd_numbers(r, ps->res.reads_by_hour, 24);
+		else if (!strcmp(tag, "limit"))
+			rc = rd_limit(r);
+		else if (!strcmp(tag, "finding"))
+			rc = rd_finding(r);
+		else if (!strcmp(tag, "window"))
+			rc = rd_window(r);
+		else
+			rc = bad(r, "unknown record '%s'", tag);
+		if (rc)
+			goto out;
+	}
+	if (ferror(in)) {
+		diag_set(r->err, "%s: read error: %s", r->path, strerror(errno));
+		goto out;
+	}
+	if (r->lineno == 0) {
+		r->lineno = 1;
+		bad(r, "empty file: not a dpfaudit partial result%s", "");
+		goto out;
+	}
+	if (!ended) {
+		r->lineno++;
+		bad(r, "truncated partial: no end record%s", "");
+		goto out;
+	}
+	for (size_t i = 0; i < ps->nruns; i++)
+		for (size_t k = 0; k < ps->runs[i].ninputs; k++)
+			if (!ps->runs[i].paths[k]) {
+				diag_set(r->err, "%s: run %s lacks the path of input %zu: the partial is corrupt",
+					 r->path, ps->runs[i].id, k);
+				goto out;
+			}
+	ret = 0;
+	goto out;
+expected_tool:
+	bad(r, "expected the 'tool' record%s", "");
+	goto out;
+expected_rules:
+	bad(r, "expected the 'rules' record%s", "");
+out:
+	free(line);
+	return ret;
+}
+
+int part_read(const char *path, const struct policy *pol, struct part_set *ps,
+	      struct diag *err)
+{
+	struct reader r = { .path = path, .pol = pol, .ps = ps, .err = err };
+	FILE *in;
+	int ret;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->res.windows = win_log_new();
+	r.a = &ps->res.arena;
+	in = !strcmp(path, "-") ? stdin : fopen(path, "r");
+	if (!in) {
+		diag_set(err, "%s: %s", path, strerror(errno));
+		part_set_release(ps);
+		return -1;
+	}
+	ret = read_stream(&r, in);
+	if (in != stdin)
+		fclose(in);
+	if (ret) {
+		part_set_release(ps);
+		return -1;
+	}
+	aud_totals(&ps->res);
+	return 0;
+}
+
+/* ---- joining ------------------------------------------------------------ */
+
+struct slot {
+	size_t set, input;		/* set == SIZE_MAX: an input that no set holds */
+	const struct part_origin *o;	/* NULL for those: see missing */
+	const char *path;
+	struct part_origin missing;
+};
+
+static const struct part_origin *origin_of(const struct slot *s)
+{
+	return s->set == SIZE_MAX ? &s->missing : s->o;
+}
+
+static int slot_cmp(const void *pa, const void *pb)
+{
+	const struct slot *a = pa, *b = pb;
+	const struct part_origin *ao = origin_of(a), *bo = origin_of(b);
+	if (ao->index != bo->index)
+		return ao->index < bo->index ? -1 : 1;
+	int c = strcmp(a->path, b->path);
+	if (c)
+		return c;
+	c = strcmp(ao->run, bo->run);
+	if (c)
+		return c;
+	/* Equal origins are a duplicate, reported by the caller; keep the order total. */
+	if (a->set != b->set)
+		return a->set < b->set ? -1 : 1;
+	return (a->input > b->input) - (a->input < b->input);
+}
+
+struct remap_ctx {
+	struct win_log *dst;
+	const size_t *map;
+};
+
+static void remap_window(void *arg, const struct win_record *r)
+{
+	struct remap_ctx *c = arg;
+	struct win_record w = *r;
+	w.file = (uint32_t)c->map[r->file];
+	win_add_record(c->dst, &w);
+}
+
+static int run_cmp(const void *pa, const void *pb)
+{
+	return strcmp(((const struct part_run *)pa)->id, ((const struct part_run *)pb)->id);
+}
+
+int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_missing,
+	      const struct policy *pol, struct diag *err)
+{
+	struct aud_result *res = &out->res;
+	struct slot *slots = NULL;
+	size_t **maps = NULL;
+	size_t nslots = 0, cap = 0;
+	uint64_t *hits = NULL;
+	const struct rx **rx = NULL;
+	size_t nrx = 0;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->digest, sizeof(out->digest), "%s", pol->digest);
+	res->windows = win_log_new();
+
+	/* The runs: every run any set knows, once. */
+	for (size_t s = 0; s < n; s++) {
+		for (size_t i = 0; i < sets[s].nruns; i++) {
+			const struct part_run *run = &sets[s].runs[i];
+			struct part_run *have = find_run(out, run->id);
+			if (have) {
+				if (have->ninputs != run->ninputs) {
+					diag_set(err, "run %s has %zu inputs in one partial, %zu in another",
+						 run->id, have->ninputs, run->ninputs);
+					goto out;
+				}
+				continue;
+			}
+			struct part_run *nv = realloc(out->runs, (out->nruns + 1) * sizeof(*nv));
+			if (!nv)
+				goto oom;
+			out->runs = nv;
+			out->runs[out->nruns++] = *run;	/* paths: in sets[s]'s arena, moved below */
+		}
+	}
+	if (out->nruns > 1)
+		qsort(out->runs, out->nruns, sizeof(*out->runs), run_cmp);
+
+	/* Every input, and (for a report) every input of a run that no set holds. */
+	maps = calloc(n ? n : 1, sizeof(*maps));
+	if (!maps)
+		goto oom;
+	for (size_t s = 0; s < n; s++) {
+		maps[s] = calloc(sets[s].res.ninputs ? sets[s].res.ninputs : 1, sizeof(size_t));
+		if (!maps[s])
+			goto oom;
+		for (size_t i = 0; i < sets[s].res.ninputs; i++) {
+			if (nslots == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct slot *nv = realloc(slots, cap * sizeof(*nv));
+				if (!nv)
+					goto oom;
+				slots = nv;
+			}
+			slots[nslots++] = (struct slot){ s, i, &sets[s].origin[i],
+							 sets[s].res.inputs[i].path, { "", 0 } };
+		}
+	}
+	if (fill_missing) {
+		for (size_t k = 0; k < out->nruns; k++) {
+			const struct part_run *run = &out->runs[k];
+			bool *seen = calloc(run->ninputs ? run->ninputs : 1, sizeof(bool));
+			if (!seen)
+				goto oom;
+			for (size_t i = 0; i < nslots; i++)
+				if (slots[i].set != SIZE_MAX && !strcmp(slots[i].o->run, run->id))
+					seen[slots[i].o->index] = true;
+			for (size_t g = 0; g < run->ninputs; g++) {
+				if (seen[g])
+					continue;
+				if (nslots == cap) {
+					cap = cap ? cap * 2 : 64;
+					struct slot *nv = realloc(slots, cap * sizeof(*nv));
+					if (!nv) {
+						free(seen);
+						goto oom;
+					}
+					slots = nv;
+				}
+				struct slot *sl = &slots[nslots++];
+				*sl = (struct slot){ SIZE_MAX, SIZE_MAX, NULL, run->paths[g], { "", g } };
+				memcpy(sl->missing.run, run->id, 17);
+			}
+			free(seen);
+		}
+	}
+	if (nslots > 1)
+		qsort(slots, nslots, sizeof(*slots), slot_cmp);
+
+	for (size_t i = 1; i < nslots; i++) {
+		const struct slot *a = &slots[i - 1], *b = &slots[i];
+		if (a->set != SIZE_MAX && b->set != SIZE_MAX && a->o->index == b->o->index &&
+		    !strcmp(a->o->run, b->o->run)) {
+			diag_set(err, "%s: the same input (run %s, input %" PRIu64 ") is in two "
+				 "partials: %s and %s", b->path, b->o->run, b->o->index,
+				 sets[a->set].name ? sets[a->set].name : "?",
+				 sets[b->set].name ? sets[b->set].name : "?");
+			goto out;
+		}
+	}
+
+	/*
+	 * The same file (path, size and content) in two runs is one input
+	 * audited twice (a re-run with another N, a partial kept from last
+	 * night): its findings would count twice.  Empty files prove nothing.
+	 */
+	struct strmap files = STRMAP_INIT;
+	struct buf key = BUF_INIT;
+	for (size_t i = 0; i < nslots; i++) {
+		const struct slot *sl = &slots[i];
+		if (sl->set == SIZE_MAX)
+			continue;
+		const struct aud_input *in = &sets[sl->set].res.inputs[sl->input];
+		if (!in->size || !in->sha256[0])
+			continue;
+		buf_reset(&key);
+		buf_addf(&key, "%s%c%" PRIu64 "%c%s", in->path, 0, in->size, 0, in->sha256);
+		bool created;
+		uintptr_t *v = strmap_put(&files, buf_sv(&key), i, &created);
+		if (!created) {
+			const struct slot *first = &slots[*v];
+			diag_set(err, "%s: the same file is in two partials of different runs: %s and %s "
+				 "(merge the partials of one run of each file)", in->path,
+				 sets[first->set].name ? sets[first->set].name : "?",
+				 sets[sl->set].name ? sets[sl->set].name : "?");
+			strmap_release(&files);
+			buf_release(&key);
+			goto out;
+		}
+	}
+	strmap_release(&files);
+	buf_release(&key);
+
+	res->ninputs = nslots;
+	res->inputs = calloc(nslots ? nslots : 1, sizeof(*res->inputs));
+	out->origin = calloc(nslots ? nslots : 1, sizeof(*out->origin));
+	if (!res->inputs || !out->origin)
+		goto oom;
+	for (size_t i = 0; i < nslots; i++) {
+		const struct slot *sl = &slots[i];
+		out->origin[i] = *origin_of(sl);
+		if (sl->set == SIZE_MAX) {
+			struct aud_input *in = &res->inputs[i];
+			char msg[256];
+			const struct part_run *run = find_run(out, origin_of(sl)->run);
+			snprintf(msg, sizeof(msg), "not in any partial given to merge (input %" PRIu64
+				 " of %zu of run %s%s)", origin_of(sl)->index, run ? run->ninputs : (size_t)0,
+				 origin_of(sl)->run, run && run->shards ? ": a shard's partial is missing" : "");
+			in->path = sl->path;
+			in->compression = "none";
+			in->error = arena_strndup(&res->arena, msg, strlen(msg));
+			continue;
+		}
+		res->inputs[i] = sets[sl->set].res.inputs[sl->input];
+		maps[sl->set][sl->input] = i;
+	}
+
+	/* Findings and window records, their input indexes remapped. */
+	size_t total = 0;
+	for (size_t s = 0; s < n; s++)
+		total += sets[s].res.findings.n;
+	if (total) {
+		res->findings.v = malloc(total * sizeof(*res->findings.v));
+		if (!res->findings.v)
+			goto oom;
+		res->findings.cap = total;
+	}
+	for (size_t s = 0; s < n; s++) {
+		struct aud_result *sr = &sets[s].res;
+		for (size_t i = 0; i < sr->findings.n; i++) {
+			struct finding f = sr->findings.v[i];
+			f.file = (uint32_t)maps[s][f.file];
+			res->findings.v[res->findings.n++] = f;
+		}
+		struct remap_ctx rc = { res->windows, maps[s] };
+		win_foreach(sr->windows, remap_window, &rc);
+		res->failed_requests += sr->failed_requests;
+		res->transfers += sr->transfers;
+		for (int p = 0; p < PR_COUNT; p++)
+			res->assessed[p] += sr->assessed[p];
+		for (int h = 0; h < 24; h++)
+			res->reads_by_hour[h] += sr->reads_by_hour[h];
+	}
+
+	/* Limit hits summed per regex, listed in the policy's order as one run lists them. */
+	rx = regex_table(pol, &nrx);
+	hits = calloc(nrx + 1, sizeof(*hits));
+	if (!rx || !hits)
+		goto oom;
+	for (size_t s = 0; s < n; s++)
+		for (size_t i = 0; i < sets[s].res.nlimits; i++)
+			if (sets[s].limit_ord[i] < nrx)
+				hits[sets[s].limit_ord[i]] += sets[s].res.limits[i].hits;
+	size_t nl = 0;
+	for (size_t k = 0; k < nrx; k++)
+		nl += hits[k] != 0;
+	if (nl) {
+		res->limits = calloc(nl, sizeof(*res->limits));
+		out->limit_ord = calloc(nl, sizeof(*out->limit_ord));
+		if (!res->limits || !out->limit_ord)
+			goto oom;
+		for (size_t k = 0; k < nrx; k++) {
+			if (!hits[k])
+				continue;
+			res->limits[res->nlimits].where =
+				arena_strndup(&res->arena, rx[k]->where, strlen(rx[k]->where));
+			res->limits[res->nlimits].hits = (unsigned long)hits[k];
+			out->limit_ord[res->nlimits] = (uint32_t)k;
+			res->nlimits++;
+		}
+	}
+
+	/* Everything the joined set points to moves into its arenas; the sets are released. */
+	for (size_t s = 0; s < n; s++) {
+		arena_take(&res->arena, &sets[s].res.arena);
+		arena_take(&res->findings.arena, &sets[s].res.findings.arena);
+		part_set_release(&sets[s]);
+	}
+	aud_totals(res);
+	ret = 0;
+	goto out;
+oom:
+	diag_set(err, "out of memory");
+out:
+	if (maps)
+		for (size_t s = 0; s < n; s++)
+			free(maps[s]);
+	free(maps);
+	free(slots);
+	free(hits);
+	free(rx);
+	if (ret) {
+		part_set_release(out);
+		for (size_t s = 0; s < n; s++)
+			part_set_release(&sets[s]);
+	}
+	return ret;
+}
+
+/* ---- shards ------------------------------------------------------------- */
+
+int part_parse_shard(const char *s, unsigned *i, unsigned *n, struct diag *err)
+{
+	char *end;
+	unsigned long a, b;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		goto bad;
+	a = strtoul(s, &end, 10);
+	if (*end != '/' || end[1] < '0' || end[1] > '9')
+		goto bad;
+	b = strtoul(end + 1, &end, 10);
+	if (*end || errno || b == 0 || b > 100000 || a >= b)
+		goto bad;
+	*i = (unsigned)a;
+	*n = (unsigned)b;
+	return 0;
+bad:
+	return diag_set(err, "'%s' is not I/N with 0 <= I < N (shards are numbered from 0)", s);
+}
+
+struct sized {
+	size_t idx;
+	uint64_t size;
+	const char *path;
+};
+
+static int sized_cmp(const void *pa, const void *pb)
+{
+	const struct sized *a = pa, *b = pb;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	int c = strcmp(a->path, b->path);
+	if (c)
+		return c;
+	return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+static int idx_cmp(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	return (a > b) - (a < b);
+}
+
+int part_shard_select(const char *const *paths, size_t n, unsigned i, unsigned nshards,
+		      size_t *sel, size_t *nsel, struct diag *err)
+{
+	struct sized *v = calloc(n ? n : 1, sizeof(*v));
+	uint64_t *load = calloc(nshards ? nshards : 1, sizeof(*load));
+	struct stat st;
+
+	*nsel = 0;
+	if (!v || !load) {
+		free(v);
+		free(load);
+		return diag_set(err, "out of memory");
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (!strcmp(paths[k], "-")) {
+			free(v);
+			free(load);
+			return diag_set(err, "standard input cannot be split into shards");
+		}
+		v[k].idx = k;
+		v[k].path = paths[k];
+		/* An unreadable input still goes to one shard, which reports it. */
+		v[k].size = stat(paths[k], &st) == 0 ? (uint64_t)st.st_size : 0;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), sized_cmp);
+	for (size_t k = 0; k < n; k++) {
+		unsigned best = 0;
+		for (unsigned s = 1; s < nshards; s++)
+			if (load[s] < load[best])
+				best = s;
+		/* Empty files weigh one byte, so they spread out too. */
+		load[best] += v[k].size ? v[k].size : 1;
+		if (best == i)
+			sel[(*nsel)++] = v[k].idx;
+	}
+	if (*nsel > 1)
+		qsort(sel, *nsel, sizeof(*sel), idx_cmp);
+	free(v);
+	free(load);
+	return 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * partial.h - partial results: one shard's audit, carried to where all meet.
+ *
+ * `scan --partial FILE` writes what the final report needs from its inputs
+ * (the evidence record, coverage, per-principle and per-hour counts, regex
+ * limit hits, the findings before filters and baseline) and the raw window
+ * records, so that `merge` can judge the windowed checks over every shard
+ * at once and give byte for byte the report of one run over all inputs.
+ * The file format is line-oriented text, versioned, with the rules digest
+ * and a checksum; doc/partial.md describes it.
+ *
+ * Each input keeps its place in the whole audit (struct part_origin): the
+ * run it belongs to (all shards of one `scan --shard I/N` share a run id)
+ * and its index in that run's expanded PATHs, so a merge restores the
+ * order of a single run, refuses an input given twice, and names every
+ * input of a run that no partial holds.
+ */
+#ifndef DPF_PARTIAL_H
+#define DPF_PARTIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "diag.h"
+#include "policy.h"
+
+#define PART_VERSION 1
+#define PART_MAGIC "dpfaudit-partial"
+
+struct part_origin {
+	char run[17];		/* 16 hex digits */
+	uint64_t index;		/* in the run's expanded PATHs, from 0 */
+};
+
+/* Every input of one run, to name those that no partial holds. */
+struct part_run {
+	char id[17];
+	unsigned shards;	/* N of --shard I/N; 0: not sharded */
+	size_t ninputs;
+	const char **paths;	/* by index, strings in the set's arena */
+};
+
+struct part_set {
+	/*
+	 * Unfinished: findings unsorted, unfiltered and not window-judged;
+	 * res.windows holds the window records (never NULL once filled).
+	 */
+	struct aud_result res;
+	struct part_origin *origin;	/* per res.inputs[i] (owned) */
+	uint32_t *limit_ord;		/* per res.limits[i]: its regex's place in the policy (owned) */
+	struct part_run *runs;		/* sorted by id (owned) */
+	size_t nruns;
+	char digest[65];		/* rules digest */
+	const char *name;		/* the partial's path, for messages (borrowed; may be NULL) */
+};
+
+/*
+ * Make a set from a deferred audit (aud_options.defer_windows) of inputs
+ * sel[0..nsel) of the run's expanded paths all[0..nall) (sel NULL: all of
+ * them), sharded into shards (0: not sharded).  res is moved into ps,
+ * which the caller releases with part_set_release() even on failure.
+ */
+int part_from_audit(struct part_set *ps, struct aud_result *res, const struct policy *pol,
+		    const char *const *all, size_t nall, const size_t *sel, size_t nsel,
+		    unsigned shards, struct diag *err);
+
+/*
+ * Write ps to path (temporary file, mode 0600, renamed into place).  Sorts
+ * the findings and window records for a deterministic file.  -1 with
+ * "PATH: write error: ..." on failure.
+ */
+int part_write(struct part_set *ps, const struct policy *pol, const char *path,
+	       struct diag *err);
+
+/*
+ * Read a partial written for pol (the digests must be equal).  -1 with
+ * err = "PATH: rules digest differs ...", "PATH:LINE: ..." (a version
+ * mismatch, a truncated or corrupt file).
+ */
+int part_read(const char *path, const struct policy *pol, struct part_set *ps,
+	      struct diag *err);
+
+/*
+ * Join sets[0..n) into out, in the order of one run (by index, then path,
+ * then run); the sets are released, whatever it returns.  fill_missing: add each
+ * input of a run that no set holds, as unread, so the report says what is
+ * missing (for a report; not for a partial that is merged on).  -1 with
+ * err when one input is in two sets.
+ */
+int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_missing,
+	      const struct policy *pol, struct diag *err);
+
+void part_set_release(struct part_set *ps);
+
+/*
+ * --shard I/N: choose inputs of paths[0..n) for shard i of nshards,
+ * balanced by size: largest first (then by path), each to the lightest
+ * shard so far (the lowest-numbered on a tie).  Every machine computes the
+ * same split from the same files.  sel gets the chosen indexes, ascending;
+ * -1 with err for standard input or an unreadable size.
+ */
+int part_shard_select(const char *const *paths, size_t n, unsigned i, unsigned nshards,
+		      size_t *sel, size_t *nsel, struct diag *err);
+
+/*
+ * Parse "I/N" (0 <= I < N <= 100000).  -1 with err otherwise.
+ */
+int part_parse_shard(const char *s, unsigned *i, unsigned *n, struct diag *err);
+
+#endif
