@@ -17,13 +17,14 @@
 #include "cli.h"
 #include "cmd.h"
 #include "outcome.h"
+#include "pseudo.h"
 #include "partial.h"
 #include "report.h"
 #include "setup.h"
 
 enum {
 	O_RULES = 1, O_REPORT, O_SINCE, O_UNTIL, O_USER, O_ROLE, O_SUBJECT, O_CATEGORY,
-	O_PRINCIPLE, O_NOW, O_FAIL_ON, O_BASELINE, O_WRITE_BASELINE, O_NO_REDACT, O_PARTIAL,
+	O_PRINCIPLE, O_NOW, O_FAIL_ON, O_BASELINE, O_WRITE_BASELINE, O_NO_REDACT, O_PSEUDONYMIZE, O_PARTIAL,
 };
 
 static const struct cli_opt merge_opts[] = {
@@ -41,6 +42,7 @@ static const struct cli_opt merge_opts[] = {
 	{ O_BASELINE, 0, "baseline", "FILE", "suppress the known findings listed in FILE" },
 	{ O_WRITE_BASELINE, 0, "write-baseline", "FILE", "record the merged findings as a baseline" },
 	{ O_NO_REDACT, 0, "no-redact", NULL, "show evidence unmasked (default: masked)" },
+	{ O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" },
 	{ O_PARTIAL, 0, "partial", "FILE", "write the merged partial result (no report unless --report)" },
 	CLI_END
 };
@@ -63,6 +65,7 @@ struct merge {
 	const char *baseline, *write_baseline;
 	const char *partial;
 	bool redact;
+	const char *pseudonymize;
 };
 
 static int too_many(const char *what)
@@ -108,6 +111,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_BASELINE: m->baseline = val; break;
 	case O_WRITE_BASELINE: m->write_baseline = val; break;
 	case O_NO_REDACT: m->redact = false; break;
+	case O_PSEUDONYMIZE: m->pseudonymize = val; break;
 	case O_PARTIAL: m->partial = val; break;
 	}
 	return 0;
@@ -158,6 +162,16 @@ int cmd_merge(int argc, char **argv)
 		fprintf(stderr, "dpfaudit merge: %s\n", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
+	}
+	if (m.pseudonymize) {
+		/* A bad key is a usage error, found before anything is read. */
+		struct psd *ps = psd_load(m.pseudonymize, &err);
+		if (!ps) {
+			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			r = DPF_EXIT_USAGE;
+			goto out;
+		}
+		psd_free(ps);
 	}
 	if (m.baseline) {
 		bl = bl_load(m.baseline, &err);
@@ -231,6 +245,7 @@ int cmd_merge(int argc, char **argv)
 		.reports = m.reports,
 		.nreports = m.nreports,
 		.redact = m.redact,
+		.pseudonymize = m.pseudonymize,
 		.fail_on = m.fail_on,
 		.bl = bl,
 		.baseline_path = m.baseline,

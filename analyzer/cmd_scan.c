@@ -20,13 +20,14 @@
 #include "outcome.h"
 #include "partial.h"
 #include "paths.h"
+#include "pseudo.h"
 #include "report.h"
 #include "setup.h"
 
 enum {
 	O_RULES = 1, O_FORMAT, O_REPORT, O_SINCE, O_UNTIL, O_USER, O_ROLE, O_SUBJECT,
 	O_CATEGORY, O_PRINCIPLE, O_FAIL_ON, O_BASELINE, O_WRITE_BASELINE, O_JOBS,
-	O_PROGRESS, O_NO_PROGRESS, O_NO_REDACT, O_MAX_LINE, O_YEAR, O_NOW, O_EVENTS,
+	O_PROGRESS, O_NO_PROGRESS, O_NO_REDACT, O_PSEUDONYMIZE, O_MAX_LINE, O_YEAR, O_NOW, O_EVENTS,
 	O_PARTIAL, O_SHARD, O_SHARD_COUNT,
 };
 
@@ -48,6 +49,7 @@ static const struct cli_opt scan_opts[] = {
 	{ O_PROGRESS, 0, "progress", NULL, "show progress on stderr (default when it is a terminal)" },
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
 	{ O_NO_REDACT, 0, "no-redact", NULL, "show evidence unmasked (default: masked)" },
+	{ O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" },
 	{ O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" },
 	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
 	{ O_NOW, 0, "now", "T", "the current time for relative --since/--until (for reproducible runs)" },
@@ -81,6 +83,7 @@ struct scan {
 	struct aud_options ao;
 	int progress;	/* -1 auto */
 	bool redact;
+	const char *pseudonymize;
 };
 
 static int too_many(const char *what)
@@ -157,6 +160,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_PROGRESS: s->progress = 1; break;
 	case O_NO_PROGRESS: s->progress = 0; break;
 	case O_NO_REDACT: s->redact = false; break;
+	case O_PSEUDONYMIZE: s->pseudonymize = val; break;
 	case O_MAX_LINE:
 		if ((r = parse_uint("--max-line", val, 1UL << 30, &n)))
 			return r;
@@ -338,6 +342,16 @@ int cmd_scan(int argc, char **argv)
 		r = DPF_EXIT_USAGE;
 		goto out_setup;
 	}
+	if (s.pseudonymize) {
+		/* A bad key is a usage error, found before anything is read. */
+		struct psd *ps = psd_load(s.pseudonymize, &err);
+		if (!ps) {
+			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			r = DPF_EXIT_USAGE;
+			goto out_setup;
+		}
+		psd_free(ps);
+	}
 	if (s.baseline) {
 		bl = bl_load(s.baseline, &err);
 		if (!bl) {
@@ -416,6 +430,7 @@ int cmd_scan(int argc, char **argv)
 		.reports = s.reports,
 		.nreports = s.nreports,
 		.redact = s.redact,
+		.pseudonymize = s.pseudonymize,
 		.fail_on = s.fail_on,
 		.bl = bl,
 		.baseline_path = s.baseline,

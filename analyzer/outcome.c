@@ -3,6 +3,7 @@
  * `merge` (see outcome.h).
  */
 #include "outcome.h"
+#include "pseudo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,18 @@ int out_write(const struct out_job *job)
 	    bl_write(job->write_baseline, job->pol, &job->res->findings, &err)) {
 		fprintf(stderr, "dpfaudit: %s\n", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
+	}
+
+	/* After the baseline (whose fingerprints name the real identifiers). */
+	if (job->pseudonymize) {
+		struct psd *ps = psd_load(job->pseudonymize, &err);
+		if (!ps) {
+			/* Never fall back to a report with the real names. */
+			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			return DPF_EXIT_INCOMPLETE;
+		}
+		psd_apply(ps, job->res);
+		psd_free(ps);
 	}
 
 	struct rep_ctx ctx = {

@@ -64,6 +64,7 @@ struct out_job {
 	const struct out_report *reports;
 	size_t nreports;		/* 0: the text report on standard output */
 	bool redact;
+	const char *pseudonymize;	/* key file for --pseudonymize, or NULL */
 	enum sev fail_on;		/* SEV_NONE: not set */
 	struct baseline *bl;		/* may be NULL */
 	const char *baseline_path;

@@ -54,6 +54,26 @@ RC=$?
 expect_rc "scan - (standard input)" 0
 expect_in "stdin findings are located as -:LINE" "$OUT" " -:"
 
+# --pseudonymize: users and subjects become keyed pseudonyms, stable for a key.
+head -c 32 /dev/zero | tr '\0' 'k' >"$T/key1"
+head -c 32 /dev/zero | tr '\0' 'q' >"$T/key2"
+G="$S/support-api.log.gz"
+run scan --no-progress --pseudonymize "$T/key1" "$G"
+expect_rc "--pseudonymize" 0
+strip "$OUT" >"$T/ps1"
+expect_in "users are pseudonyms" "$T/ps1" "user user-"
+expect_not_in "no real user name is left in the findings" "$T/ps1" " jdoe "
+expect_not_in "no real subject id is left in the evidence" "$T/ps1" "/customers/4711/"
+run scan --no-progress --pseudonymize "$T/key1" "$G"
+strip "$OUT" >"$T/ps2"
+if cmp -s "$T/ps1" "$T/ps2"; then ok "pseudonyms are stable for one key"; else bad "pseudonyms are stable for one key"; fi
+run scan --no-progress --pseudonymize "$T/key2" "$G"
+strip "$OUT" >"$T/ps3"
+if cmp -s "$T/ps1" "$T/ps3"; then bad "another key gives other pseudonyms"; else ok "another key gives other pseudonyms"; fi
+printf short >"$T/shortkey"
+run scan --no-progress --pseudonymize "$T/shortkey" "$G"
+expect_rc "a key that is too short is a usage error" 2
+
 # Progress never leaks into reports or files.
 run scan --progress --report text:"$T/p.txt" "$S"
 expect_not_in "progress is not in the report" "$T/p.txt" "scanning:"
