@@ -605,5 +605,12 @@ const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 			best_n = ok;
 		}
 	}
+	/*
+	 * A format must read at least half of the sample: binary junk or prose
+	 * in which a few lines happen to look like key=value is no log, and
+	 * reporting it as "not read" (exit 3) beats auditing noise.
+	 */
+	if (best_n * 2 < n)
+		return NULL;
 	return best;
 }

@@ -64,7 +64,7 @@ size_t fmt_names(const struct fmt_set *s, const char **names, size_t max);
 
 /*
  * Detect the format of an input from its first lines: the format that
- * parses the most of them (ties: rule-defined before built-in, then the
+ * parses the most of them, if it parses at least half of them (ties: rule-defined before built-in, then the
  * more specific built-in: vhost_combined > combined > common).  NULL if
  * none parses any line.
  */
