@@ -15,6 +15,24 @@
  *
  * Memory is fixed per open input (about 2 x INP_BUFSZ); nothing grows with
  * the size of the file.
+ *
+ * Deflate backends: zlib always; ISA-L's igzip (about 3x faster inflate)
+ * where the build found libisal (HAVE_ISAL).  Both give the same output,
+ * damage messages and offsets: gzip headers are parsed by zlib in both,
+ * trailers are checked the way zlib checks them, and when a member of a
+ * seekable input (a file, or stdin redirected from one) is damaged after its
+ * header, it is decoded again with zlib for zlib's exact message, offset
+ * and output (a second decode of that one member, on damage only).  The
+ * differences left: ISA-L accepts some corrupt Huffman tables that zlib
+ * rejects, so it may return garbage past the point where zlib stops before
+ * the CRC fails (same damage, message and offset; zlib's output is a prefix
+ * of ISA-L's); and from a pipe, which cannot be read twice, ISA-L's deflate
+ * errors are in its own words ("invalid deflate data in member N: invalid
+ * block") at the byte where ISA-L stopped, and a cut stream may end one or
+ * two decoded bytes earlier than with zlib.  The environment variable
+ * DPFAUDIT_INFLATE=zlib, read by every inp_open(), forces zlib at run time
+ * (a fallback for users, and how the tests run both backends in one build);
+ * unset or any other value means the default, ISA-L where built with it.
  */
 #ifndef DPF_INPUT_H
 #define DPF_INPUT_H
@@ -74,5 +92,11 @@ bool inp_damaged(const struct inp *in, uint64_t *offset, const char **msg);
 const char *inp_sha256(const struct inp *in);
 
 void inp_close(struct inp *in);
+
+/*
+ * The deflate backend the next inp_open() will use: "isa-l" or "zlib"
+ * (static string; for --version and the report).
+ */
+const char *inp_backend(void);
 
 #endif

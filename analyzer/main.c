@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "input.h"
 
 const char *dpf_argv0 = "dpfaudit";
 
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 		return DPF_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("dpfaudit %s\n", PACKAGE_VERSION);
+		printf("dpfaudit %s\ninflate: %s\n", PACKAGE_VERSION, inp_backend());
 		return DPF_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
