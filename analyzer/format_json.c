@@ -1,156 +1,196 @@
 /*
- * format_json.c - JSON lines, one object per line.
+ * format_json.c - JSON lines, one object per line, read with yajl's
+ * callback parser (libyajl2; see the README for why yajl).
  *
- * A validating recursive-descent scanner over the line: no tree, no
- * allocation.  Each scalar is offered to the format's key map under its
- * dotted path ("actor.id", "arr.0"); strings without escapes are views into
- * the line, escaped ones are decoded into the thread's scratch; numbers,
- * true and false keep their source text.  Nesting deeper than
- * FMT_JSON_MAX_DEPTH, or anything that is not valid JSON, makes the line
- * unparsed (it is counted and reported, never half-read).
+ * yajl builds no tree: it calls back with each scalar, and we offer it to
+ * the format's key map under its dotted path ("actor.id", "arr.0").
+ * Strings without escapes and numbers arrive as pointers into the line and
+ * stay views (numbers keep their source text, "4711", "1.50"); strings that
+ * yajl had to unescape are copied into the thread's scratch; true and false
+ * are the literals.  Anything that is not one valid JSON object, or that
+ * nests deeper than FMT_JSON_MAX_DEPTH, makes the line unparsed (counted
+ * and reported, never half-read).
+ *
+ * Memory: yajl takes allocation functions per handle, with a context, so
+ * there is no process-wide hook and threads share nothing.  Its handle,
+ * lexer, state stack and unescaping buffer come from a small arena on our
+ * stack that dies with the parse: no malloc for ordinary lines.  Only a
+ * string with escapes longer than the arena (some KiB) spills to malloc,
+ * freed again by yajl_free(); the line length cap bounds it.  The parser
+ * keeps its nesting in that heap stack, not in recursion, and our depth
+ * callback stops it at FMT_JSON_MAX_DEPTH, so "[[[[..." cannot exhaust the
+ * C stack nor the heap.
+ *
+ * Invalid UTF-8 inside strings is accepted as it stands (yajl's validation
+ * is off), as the hand-written scanner before did and the other formats do:
+ * a stray Latin-1 byte in a user agent must not take an access out of the
+ * audit.  Reports escape such bytes (escape.h).  Escaped lone surrogates
+ * come out as yajl decodes them ("\ud800" as '?', "\udc00" as the invalid
+ * bytes ED B0 80, which reports print as U+FFFD); the scanner before wrote
+ * U+FFFD.  Keys are matched decoded: "us\u0065r" is "user".
  */
 #include "format_impl.h"
 
+#include <stdalign.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-struct jscan {
-	const char *p, *e;
+#include <yajl/yajl_parse.h>
+
+/* ---- a per-parse arena for yajl's own memory ----------------------------- */
+
+/*
+ * Big enough for yajl's handle, lexer and state stack (under 1 KiB) and an
+ * unescaping buffer that grows in place to 8 KiB.
+ */
+#define JARENA_SIZE (16u * 1024)
+#define JALIGN (alignof(max_align_t))
+#define JROUND(n) (((n) + JALIGN - 1) & ~(JALIGN - 1))
+
+struct jarena {
+	char *base;
+	size_t cap, off;
+	size_t last;		/* offset of the newest block, or SIZE_MAX */
+};
+
+/* Each block starts with its size, so realloc knows what to copy. */
+struct jhdr {
+	size_t size;
+	bool heap;		/* the arena was full: malloc'd */
+};
+#define JHDR JROUND(sizeof(struct jhdr))
+
+static struct jhdr *jhdr(void *p)
+{
+	return (struct jhdr *)(void *)((char *)p - JHDR);
+}
+
+static void *ja_malloc(void *ctx, size_t n)
+{
+	struct jarena *a = ctx;
+	struct jhdr *h;
+	if (n <= a->cap - a->off && JHDR + JROUND(n) <= a->cap - a->off) {
+		h = (struct jhdr *)(void *)(a->base + a->off);
+		a->last = a->off;
+		a->off += JHDR + JROUND(n);
+		h->heap = false;
+	} else {
+		/* Only strings with escapes longer than the arena get here. */
+		if (n > SIZE_MAX - JHDR)
+			abort();
+		h = malloc(JHDR + n);
+		if (!h)
+			abort();
+		h->heap = true;
+	}
+	h->size = n;
+	return (char *)h + JHDR;
+}
+
+static void ja_free(void *ctx, void *p)
+{
+	(void)ctx;
+	if (p && jhdr(p)->heap)
+		free(jhdr(p));
+	/* Arena blocks go with the arena at the end of the parse. */
+}
+
+static void *ja_realloc(void *ctx, void *p, size_t n)
+{
+	struct jarena *a = ctx;
+	if (!p)
+		return ja_malloc(ctx, n);
+	struct jhdr *h = jhdr(p);
+	if (h->heap) {
+		if (n > SIZE_MAX - JHDR)
+			abort();
+		h = realloc(h, JHDR + n);
+		if (!h)
+			abort();
+		h->size = n;
+		return (char *)h + JHDR;
+	}
+	if (n <= h->size)
+		return p;
+	/* The newest block grows in place while the arena has room. */
+	if ((char *)h == a->base + a->last && n <= a->cap - a->last - JHDR &&
+	    JROUND(n) <= a->cap - a->last - JHDR) {
+		a->off = a->last + JHDR + JROUND(n);
+		h->size = n;
+		return p;
+	}
+	void *q = ja_malloc(ctx, n);
+	memcpy(q, p, h->size);
+	return q;
+}
+
+/* ---- the callbacks: dotted paths and values -------------------------------- */
+
+struct jframe {
+	size_t base;		/* path length of the container itself */
+	unsigned idx;		/* arrays: index of the next element */
+	bool array;
+	bool over;		/* the container's own path did not fit */
+};
+
+struct jctx {
 	struct fmt_thread *t;
 	const struct fmt_keymap *m;
 	struct fmt_collect *c;
 	struct event *ev;
+	sv line;
 	size_t plen;		/* length of t->path in use */
-	unsigned overflow;	/* > 0: the path did not fit; values below it are ignored */
+	bool over;		/* the current value's path did not fit: ignore it */
+	int depth;		/* open containers */
+	struct jframe st[FMT_JSON_MAX_DEPTH];
 };
 
-static void ws(struct jscan *j)
+/* Path of the current value: the container's path, '.', seg. */
+static void path_set(struct jctx *j, const struct jframe *f, const char *seg, size_t n)
 {
-	while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-		j->p++;
+	size_t b = f->base;
+	j->over = f->over || n + (b ? 1 : 0) > FMT_PATH_MAX - b;
+	if (j->over)
+		return;
+	if (b)
+		j->t->path[b++] = '.';
+	memcpy(j->t->path + b, seg, n);
+	j->plen = b + n;
 }
 
-static int hex4(const char *p)
+/*
+ * Every value: an array element gets its index as the last path segment.
+ * The line's top-level value must be an object; false stops the parse.
+ */
+static bool begin(struct jctx *j, bool is_map)
 {
-	int v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-		if (d < 0)
-			return -1;
-		v = v * 16 + d;
+	if (j->depth == 0)
+		return is_map;
+	struct jframe *f = &j->st[j->depth - 1];
+	if (f->array) {
+		char num[16];
+		int n = snprintf(num, sizeof(num), "%u", f->idx++);
+		path_set(j, f, num, (size_t)n);
 	}
-	return v;
-}
-
-/* At '"': validate the string; *raw is its content, *esc whether it has escapes. */
-static bool jstring(struct jscan *j, sv *raw, bool *esc)
-{
-	const char *s = ++j->p;
-	*esc = false;
-	while (j->p < j->e) {
-		unsigned char c = (unsigned char)*j->p;
-		if (c == '"') {
-			*raw = sv_make(s, (size_t)(j->p - s));
-			j->p++;
-			return true;
-		}
-		if (c < 0x20)
-			return false;
-		if (c == '\\') {
-			*esc = true;
-			if (j->e - j->p < 2)
-				return false;
-			char n = j->p[1];
-			if (n == 'u') {
-				if (j->e - j->p < 6 || hex4(j->p + 2) < 0)
-					return false;
-				j->p += 6;
-				continue;
-			}
-			if (!strchr("\"\\/bfnrt", n) || n == '\0')
-				return false;
-			j->p += 2;
-			continue;
-		}
-		j->p++;
-	}
-	return false;
-}
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xC0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* Decode a validated string into scratch (no longer than the source); raw if no room. */
-static sv junescape(struct fmt_thread *t, sv raw)
-{
-	char *o = fmt_scratch(t, raw.n);
-	if (!o)
-		return raw;
-	size_t k = 0;
-	for (size_t i = 0; i < raw.n; i++) {
-		char c = raw.p[i];
-		if (c != '\\') {
-			o[k++] = c;
-			continue;
-		}
-		c = raw.p[++i];
-		switch (c) {
-		case 'b': o[k++] = '\b'; break;
-		case 'f': o[k++] = '\f'; break;
-		case 'n': o[k++] = '\n'; break;
-		case 'r': o[k++] = '\r'; break;
-		case 't': o[k++] = '\t'; break;
-		case 'u': {
-			unsigned cp = (unsigned)hex4(raw.p + i + 1);
-			i += 4;
-			if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < raw.n && raw.p[i + 1] == '\\' &&
-			    raw.p[i + 2] == 'u') {
-				int lo = hex4(raw.p + i + 3);
-				if (lo >= 0xDC00 && lo < 0xE000) {
-					cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
-					i += 6;
-				}
-			}
-			if (cp >= 0xD800 && cp < 0xE000)
-				cp = 0xFFFD;	/* a lone surrogate */
-			/* "\uXXXX" is 6 bytes, its UTF-8 at most 4 (a pair: 12 -> 4). */
-			k += put_utf8(o + k, cp);
-			break;
-		}
-		default: o[k++] = c; break;
-		}
-	}
-	t->used -= raw.n - k;
-	return sv_make(o, k);
+	return true;
 }
 
 /* A scalar at the current path. */
-static void leaf(struct jscan *j, sv value)
+static void leaf(struct jctx *j, const char *p, size_t n)
 {
-	if (j->overflow)
+	if (j->over)
 		return;
+	sv value = sv_make(p, n);
+	/* Unescaped strings live in yajl's buffer, which the next string overwrites. */
+	uintptr_t at = (uintptr_t)p, lp = (uintptr_t)j->line.p;
+	if (n && !(at >= lp && at - lp < j->line.n)) {
+		char *o = fmt_scratch(j->t, n);
+		if (!o)
+			return;	/* a near-1-MiB line of escapes: this value is dropped */
+		memcpy(o, p, n);
+		value.p = o;
+	}
 	sv key = sv_make(j->t->path, j->plen);
 	if (fmt_keymap_offer(j->m, j->c, key, value) || value.n == 0 ||
 	    j->ev->nextra >= EV_MAX_EXTRA)
@@ -163,196 +203,113 @@ static void leaf(struct jscan *j, sv value)
 	ev_add_extra(j->ev, sv_make(name, key.n), value);
 }
 
-/* Append ".seg" to the path; returns what path_pop() needs to undo it. */
-#define PATH_OVERFLOW ((size_t)-1)
-static size_t path_push(struct jscan *j, sv seg)
+static int j_null(void *ctx)
 {
-	size_t old = j->plen;
-	size_t need = (old ? 1 : 0) + seg.n;
-	if (j->overflow || need > FMT_PATH_MAX - old) {
-		j->overflow++;
-		return PATH_OVERFLOW;
-	}
-	if (old)
-		j->t->path[j->plen++] = '.';
-	memcpy(j->t->path + j->plen, seg.p, seg.n);
-	j->plen += seg.n;
-	return old;
+	if (!begin(ctx, false))
+		return 0;
+	leaf(ctx, NULL, 0);
+	return 1;
 }
 
-static void path_pop(struct jscan *j, size_t old)
+static int j_bool(void *ctx, int b)
 {
-	if (old == PATH_OVERFLOW)
-		j->overflow--;
-	else
-		j->plen = old;
+	if (!begin(ctx, false))
+		return 0;
+	leaf(ctx, b ? "true" : "false", b ? 4 : 5);
+	return 1;
 }
 
-static bool jnumber(struct jscan *j, sv *out)
+static int j_number(void *ctx, const char *s, size_t n)
 {
-	const char *s = j->p;
-	if (j->p < j->e && *j->p == '-')
-		j->p++;
-	if (j->p >= j->e)
-		return false;
-	if (*j->p == '0') {
-		j->p++;
-	} else if (*j->p >= '1' && *j->p <= '9') {
-		while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	} else {
-		return false;
-	}
-	if (j->p < j->e && *j->p == '.') {
-		j->p++;
-		if (j->p >= j->e || *j->p < '0' || *j->p > '9')
-			return false;
-		while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	}
-	if (j->p < j->e && (*j->p == 'e' || *j->p == 'E')) {
-		j->p++;
-		if (j->p < j->e && (*j->p == '+' || *j->p == '-'))
-			j->p++;
-		if (j->p >= j->e || *j->p < '0' || *j->p > '9')
-			return false;
-		while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	}
-	*out = sv_make(s, (size_t)(j->p - s));
-	return true;
+	if (!begin(ctx, false))
+		return 0;
+	leaf(ctx, s, n);
+	return 1;
 }
 
-static bool jliteral(struct jscan *j, const char *lit, sv *out)
+static int j_string(void *ctx, const unsigned char *s, size_t n)
 {
-	size_t n = strlen(lit);
-	if ((size_t)(j->e - j->p) < n || memcmp(j->p, lit, n) != 0)
-		return false;
-	*out = sv_make(j->p, n);
-	j->p += n;
-	return true;
+	if (!begin(ctx, false))
+		return 0;
+	leaf(ctx, (const char *)s, n);
+	return 1;
 }
 
-static bool jvalue(struct jscan *j, int depth);
-
-static bool jobject(struct jscan *j, int depth)
+static int j_open(struct jctx *j, bool array)
 {
-	j->p++;
-	ws(j);
-	if (j->p < j->e && *j->p == '}') {
-		j->p++;
-		return true;
-	}
-	for (;;) {
-		sv key;
-		bool esc;
-		if (j->p >= j->e || *j->p != '"' || !jstring(j, &key, &esc))
-			return false;
-		ws(j);
-		if (j->p >= j->e || *j->p != ':')
-			return false;
-		j->p++;
-		ws(j);
-		size_t old = path_push(j, key);
-		if (!jvalue(j, depth))
-			return false;
-		path_pop(j, old);
-		ws(j);
-		if (j->p >= j->e)
-			return false;
-		if (*j->p == '}') {
-			j->p++;
-			return true;
-		}
-		if (*j->p != ',')
-			return false;
-		j->p++;
-		ws(j);
-	}
+	if (!begin(j, !array) || j->depth >= FMT_JSON_MAX_DEPTH)
+		return 0;
+	struct jframe *f = &j->st[j->depth];
+	f->base = j->depth ? j->plen : 0;
+	f->over = j->depth ? j->over : false;
+	f->array = array;
+	f->idx = 0;
+	j->depth++;
+	return 1;
 }
 
-static bool jarray(struct jscan *j, int depth)
+static int j_start_map(void *ctx)
 {
-	j->p++;
-	ws(j);
-	if (j->p < j->e && *j->p == ']') {
-		j->p++;
-		return true;
-	}
-	for (unsigned idx = 0;; idx++) {
-		char num[16];
-		int n = snprintf(num, sizeof(num), "%u", idx);
-		size_t old = path_push(j, sv_make(num, (size_t)n));
-		if (!jvalue(j, depth))
-			return false;
-		path_pop(j, old);
-		ws(j);
-		if (j->p >= j->e)
-			return false;
-		if (*j->p == ']') {
-			j->p++;
-			return true;
-		}
-		if (*j->p != ',')
-			return false;
-		j->p++;
-		ws(j);
-	}
+	return j_open(ctx, false);
 }
 
-static bool jvalue(struct jscan *j, int depth)
+static int j_start_array(void *ctx)
 {
-	sv v;
-	bool esc;
-	if (j->p >= j->e)
-		return false;
-	switch (*j->p) {
-	case '{':
-		return depth < FMT_JSON_MAX_DEPTH && jobject(j, depth + 1);
-	case '[':
-		return depth < FMT_JSON_MAX_DEPTH && jarray(j, depth + 1);
-	case '"':
-		if (!jstring(j, &v, &esc))
-			return false;
-		leaf(j, esc ? junescape(j->t, v) : v);
-		return true;
-	case 't':
-		if (!jliteral(j, "true", &v))
-			return false;
-		leaf(j, v);
-		return true;
-	case 'f':
-		if (!jliteral(j, "false", &v))
-			return false;
-		leaf(j, v);
-		return true;
-	case 'n':
-		if (!jliteral(j, "null", &v))
-			return false;
-		leaf(j, SV_NULL);
-		return true;
-	default:
-		if (!jnumber(j, &v))
-			return false;
-		leaf(j, v);
-		return true;
-	}
+	return j_open(ctx, true);
 }
+
+static int j_key(void *ctx, const unsigned char *k, size_t n)
+{
+	struct jctx *j = ctx;
+	path_set(j, &j->st[j->depth - 1], (const char *)k, n);
+	return 1;
+}
+
+static int j_close(void *ctx)
+{
+	struct jctx *j = ctx;
+	j->depth--;
+	j->plen = j->st[j->depth].base;
+	return 1;
+}
+
+static const yajl_callbacks jcallbacks = {
+	.yajl_null = j_null,
+	.yajl_boolean = j_bool,
+	.yajl_number = j_number,	/* the source text: no integer/double conversion */
+	.yajl_string = j_string,
+	.yajl_start_map = j_start_map,
+	.yajl_map_key = j_key,
+	.yajl_end_map = j_close,
+	.yajl_start_array = j_start_array,
+	.yajl_end_array = j_close,
+};
 
 bool fmt_json_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t)
 {
+	const struct fmt_keymap *m = f->impl;
+	if (!m || line.n > FMT_SCRATCH_SIZE)
+		return false;
+	/* Most lines of other formats end here, before yajl is set up. */
+	size_t i = 0;
+	while (i < line.n && (line.p[i] == ' ' || line.p[i] == '\t' || line.p[i] == '\n' ||
+			     line.p[i] == '\r'))
+		i++;
+	if (i == line.n || line.p[i] != '{')
+		return false;
+
 	struct fmt_collect c;
-	struct jscan j = {
-		.p = line.p, .e = line.p + line.n, .t = t, .m = f->impl, .c = &c, .ev = ev,
-	};
-	if (!j.m || line.n > FMT_SCRATCH_SIZE)
-		return false;
+	struct jctx j = { .t = t, .m = m, .c = &c, .ev = ev, .line = line };
+	alignas(max_align_t) char mem[JARENA_SIZE];
+	struct jarena a = { .base = mem, .cap = sizeof(mem), .last = SIZE_MAX };
+	yajl_alloc_funcs af = { ja_malloc, ja_realloc, ja_free, &a };
 	fmt_collect_init(&c);
-	ws(&j);
-	if (j.p >= j.e || *j.p != '{' || !jvalue(&j, 0))
+	yajl_handle h = yajl_alloc(&jcallbacks, &af, &j);
+	if (!h)
 		return false;
-	ws(&j);
-	if (j.p != j.e)
-		return false;
-	return fmt_keymap_apply(j.m, &c, ev, t);
+	yajl_config(h, yajl_dont_validate_strings, 1);
+	bool ok = yajl_parse(h, (const unsigned char *)line.p, line.n) == yajl_status_ok &&
+		  yajl_complete_parse(h) == yajl_status_ok;
+	yajl_free(h);
+	return ok && fmt_keymap_apply(m, &c, ev, t);
 }

@@ -8,6 +8,7 @@
 #endif
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "format.h"
@@ -411,6 +412,48 @@ static const struct row kv_rows[] = {
 	{ "json", "{\"a\":\"\\x\"}", false, UNK },
 	{ "json", "{\"a\" 1}", false, UNK },
 	{ "json", "{}", true, NULL, EV_OTHER, UNK },
+	/* JSON syntax yajl must refuse, like the scanner before it */
+	{ "json", "{\"a\":1,}", false, UNK },
+	{ "json", "{\"a\":1}{\"b\":2}", false, UNK },
+	{ "json", "{\"a\":tru}", false, UNK },
+	{ "json", "{\"a\":-}", false, UNK },
+	{ "json", "{\"a\":1.}", false, UNK },
+	{ "json", "{\"a\":NaN}", false, UNK },
+	{ "json", "{'a':1}", false, UNK },
+	{ "json", "{\"a\":1 /* c */}", false, UNK },
+	{ "json", "{\"a\":\"\\u12\"}", false, UNK },
+	{ "json", "{\"a\":\"tab\there\"}", false, UNK },
+	{ "json", "\"user\"", false, UNK },
+	{ "json", "  {\"x\":[1,{\"y\":2]}", false, UNK },
+	/* white space around the object; numbers as fields keep their source text */
+	{ "json", " \t{\"user\":\"jdoe\",\"status\":404,\"bytes\":0,\"id\":123456789012345678901234567890} ",
+	  true, NULL, EV_OTHER, .status = 404, .bytes = 0, .records = -1, .port = -1,
+	  .f = { [EVF_USER] = "jdoe" }, .xname = "id", .xvalue = "123456789012345678901234567890" },
+	{ "json", "{\"user\":\"jdoe\",\"latency\":1.50e-3}", true, NULL, EV_OTHER, UNK,
+	  .f = { [EVF_USER] = "jdoe" }, .xname = "latency", .xvalue = "1.50e-3" },
+	{ "json", "{\"user\":\"jdoe\",\"ok\":false}", true, NULL, EV_OTHER, UNK,
+	  .f = { [EVF_USER] = "jdoe" }, .xname = "ok", .xvalue = "false" },
+	/* a number, not a string, as the user and the subject */
+	{ "json", "{\"user\":42,\"customer_id\":-0}", true, NULL, EV_OTHER, UNK,
+	  .f = { [EVF_USER] = "42", [EVF_SUBJECT] = "-0" } },
+	/* array indexes in paths, arrays in arrays */
+	{ "json", "{\"arr\":[{\"a\":1},[10,20,{\"b\":\"x\"}]],\"user\":\"jdoe\"}", true, NULL, EV_OTHER, UNK,
+	  .f = { [EVF_USER] = "jdoe" }, .xname = "arr.1.2.b", .xvalue = "x" },
+	{ "json", "{\"arr\":[[],{},[null,\"\"],7]}", true, NULL, EV_OTHER, UNK,
+	  .xname = "arr.3", .xvalue = "7" },
+	/* two unescaped strings in one line: the first must survive the second */
+	{ "json", "{\"user\":\"j\\u0064oe\",\"reason\":\"T\\u002d1\",\"msg\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}",
+	  true, NULL, EV_OTHER, UNK, .f = { [EVF_USER] = "jdoe", [EVF_REASON] = "T-1" },
+	  .xname = "msg", .xvalue = "a\"b\\c/d\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80" },
+	/* changed with yajl: an escaped key is matched decoded ("us\u0065r" is "user") */
+	{ "json", "{\"us\\u0065r\":\"jdoe\"}", true, NULL, EV_OTHER, UNK, .f = { [EVF_USER] = "jdoe" } },
+	/*
+	 * Invalid UTF-8 inside a string is kept as it is (the line is audited;
+	 * reports escape it), as before; a raw control character is not JSON.
+	 */
+	{ "json", "{\"user\":\"m\xffrossi\",\"agent\":\"\xc3\x28\xed\xa0\x80\"}", true, NULL, EV_OTHER, UNK,
+	  .f = { [EVF_USER] = "m\xffrossi", [EVF_AGENT] = "\xc3\x28\xed\xa0\x80" } },
+	{ "json", "{\"user\":\"m\x01rossi\"}", false, UNK },
 	/* lnav logfmt sample (an empty value: reason=) */
 	{ "logfmt",
 	  "time=\"2021-09-15T21:17:10.220731Z\" level=error msg=\"error retrieving pod status: pod inc-1-enh-domain-c14-ns-2/hello-inc-1-enh-domain-c14-ns-2-3-d8f465685-k75gp is not found: PodNotFound\" namespace=inc-1-enh-domain-c14-ns-2 pod=hello-inc-1-enh-domain-c14-ns-2-3-d8f465685-k75gp reason= status=Pending",
@@ -872,6 +915,145 @@ static void src_query(struct pol_fieldmap *m, const char *name)
 	m->n++;
 }
 
+/* ---- json: limits and threads ------------------------------------------- */
+
+/* "{"user":"jdoe","x":" + open + close + "}" */
+static char *json_nest(size_t n, char open, char close)
+{
+	static const char head[] = "{\"user\":\"jdoe\",\"x\":";
+	char *p = malloc(sizeof(head) + 2 * n + 2);
+	memcpy(p, head, sizeof(head) - 1);
+	memset(p + sizeof(head) - 1, open, n);
+	memset(p + sizeof(head) - 1 + n, close, n);
+	strcpy(p + sizeof(head) - 1 + 2 * n, "}");
+	return p;
+}
+
+/* {"user":"jdoe","msg":"<fill repeated>"} of exactly len bytes (fill divides the room). */
+static char *json_long(size_t len, const char *fill)
+{
+	static const char head[] = "{\"user\":\"jdoe\",\"msg\":\"";
+	char *p = malloc(len + 1);
+	size_t k = strlen(fill), room = len - (sizeof(head) - 1) - 2;
+	ck_assert_uint_eq(room % k, 0);
+	memcpy(p, head, sizeof(head) - 1);
+	for (size_t i = 0; i < room; i += k)
+		memcpy(p + sizeof(head) - 1 + i, fill, k);
+	strcpy(p + len - 2, "\"}");
+	return p;
+}
+
+START_TEST(test_json_limits)
+{
+	struct event ev;
+	sv v;
+	/* FMT_JSON_MAX_DEPTH: 64 open containers (the line's object included) parse, 65 do not */
+	char *d64 = json_nest(63, '[', ']'), *d65 = json_nest(64, '[', ']');
+	char *deep = json_nest(100000, '[', ']'), *deepo = json_nest(100000, '{', '}');
+	ck_assert(parse_with("json", d64, &ev));
+	expect_sv(ev.f[EVF_USER], "jdoe", "user", "d64");
+	ck_assert(!parse_with("json", d65, &ev));
+	ck_assert(!parse_with("json", deep, &ev));
+	ck_assert(!parse_with("json", deepo, &ev));	/* '{' '}' is not even JSON */
+
+	/* a line of 1 MiB, the cap: one long string, then one of escapes (decoded, half as long) */
+	size_t mib = 1u << 20;
+	char *plain = json_long(mib, "ab"), *esc = json_long(mib, "\\n"), *over = json_long(mib + 2, "ab");
+	ck_assert(parse_with("json", plain, &ev));
+	ck_assert(extra(&ev, "msg", &v));
+	ck_assert_uint_eq(v.n, mib - 24);
+	ck_assert(v.p > plain && v.p < plain + mib);	/* a view, not a copy */
+	ck_assert(parse_with("json", esc, &ev));
+	ck_assert(extra(&ev, "msg", &v));
+	ck_assert_uint_eq(v.n, (mib - 24) / 2);
+	ck_assert(v.p[0] == '\n' && v.p[v.n - 1] == '\n' && memchr(v.p, '\\', v.n) == NULL);
+	expect_sv(ev.f[EVF_USER], "jdoe", "user", "esc");
+	ck_assert(!parse_with("json", over, &ev));
+
+	/* 1 MiB of small values: 16 extras kept, the rest dropped, the line parsed */
+	char *many = malloc(mib + 1);
+	strcpy(many, "{\"user\":\"jdoe\",\"a\":[1");
+	size_t n = strlen(many);
+	while (n + 4 < mib) {
+		memcpy(many + n, ",1", 2);
+		n += 2;
+	}
+	strcpy(many + n, "]}");
+	ck_assert(parse_with("json", many, &ev));
+	ck_assert(extra(&ev, "a.0", &v));
+	expect_sv(v, "1", "a.0", "many");
+	ck_assert_uint_eq(ev.nextra, 16);
+
+	/* a key longer than a path may be: the values below it are ignored, the line is read */
+	char lk[2048];
+	snprintf(lk, sizeof(lk), "{\"%0600d\":{\"user\":\"evil\",\"b\":\"x\"},\"user\":\"jdoe\",\"c\":\"y\"}", 0);
+	ck_assert(parse_with("json", lk, &ev));
+	expect_sv(ev.f[EVF_USER], "jdoe", "user", "long key");
+	ck_assert_uint_eq(ev.nextra, 1);
+	ck_assert(extra(&ev, "c", &v));
+
+
+	free(d64);
+	free(d65);
+	free(deep);
+	free(deepo);
+	free(plain);
+	free(esc);
+	free(over);
+	free(many);
+}
+END_TEST
+
+/* Parsers on several threads at once, each with its own fmt_thread, one shared set. */
+struct json_worker {
+	int id;		/* 41..44: "\u0041" is 'A', ..., "\u0044" is 'D' */
+	int bad;
+};
+
+static void *json_worker_main(void *arg)
+{
+	struct json_worker *w = arg;
+	struct fmt_thread *t = fmt_thread_new();
+	const struct fmt *f = fmt_by_name(set, "json");
+	char line[256], user[32], res[32], tag[32];
+	for (int i = 0; i < 5000; i++) {
+		struct event ev;
+		sv v;
+		/* escaped and plain strings, numbers and nesting, different per thread and line */
+		snprintf(line, sizeof(line),
+			 "{\"actor\":{\"id\":\"u\\u00%d-%d\",\"tags\":[%d,\"t\\n%d\"]},\"status\":%d,\"path\":\"/c/%d\"}",
+			 w->id, i, i, w->id, 200 + w->id, i);
+		int nu = snprintf(user, sizeof(user), "u%c-%d", 'A' + (w->id - 41), i);
+		int nr = snprintf(res, sizeof(res), "/c/%d", i);
+		int nt = snprintf(tag, sizeof(tag), "t\n%d", w->id);
+		ev_reset(&ev);
+		ev.raw = S(line);
+		if (!fmt_parse(f, S(line), &ev, t) || ev.status != 200 + w->id ||
+		    !sv_eq(ev.f[EVF_USER], sv_make(user, (size_t)nu)) ||
+		    !sv_eq(ev.f[EVF_RESOURCE], sv_make(res, (size_t)nr)) ||
+		    !ev_get(&ev, S("actor.tags.1"), &v) || !sv_eq(v, sv_make(tag, (size_t)nt)))
+			w->bad++;
+	}
+	fmt_thread_free(t);
+	return NULL;
+}
+
+START_TEST(test_json_threads)
+{
+	enum { NT = 4 };
+	pthread_t th[NT];
+	struct json_worker w[NT];
+	for (int i = 0; i < NT; i++) {
+		w[i] = (struct json_worker){ .id = 41 + i };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, json_worker_main, &w[i]), 0);
+	}
+	for (int i = 0; i < NT; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_msg(w[i].bad == 0, "thread %d: %d lines wrong", i, w[i].bad);
+	}
+}
+END_TEST
+
 /* The SPEC's example [format support-api], a json and a logfmt format. */
 static void hand_policy_init(struct hand_policy *h)
 {
@@ -900,6 +1082,7 @@ static void hand_policy_init(struct hand_policy *h)
 	src_name(&js->fields[EVF_REASON], "why", -1);
 	src_query(&js->fields[EVF_REASON], "case");
 	src_name(&js->fields[EVF_ACTION], "op", -1);
+	src_name(&js->fields[EVF_ROLE], "who.roles.1", -1);
 	src_name(&js->time_field, "when", -1);
 	js->actions[EV_EXPORT] = (const char **)export_list;
 	js->nactions[EV_EXPORT] = 1;
@@ -945,6 +1128,11 @@ static const struct row rule_rows[] = {
 	  true, NULL, EV_READ, UNK,
 	  .f = { [EVF_USER] = "jdoe", [EVF_ACTION] = "GET", [EVF_REASON] = "T-1" }, .xname = "username",
 	  .xvalue = "other" },
+	/* an array index in a mapped path; a number as the time */
+	{ "audit-json",
+	  "{\"who\":{\"login\":\"jdoe\",\"roles\":[\"x\",\"support-agent\"]},\"op\":\"GET\",\"when\":1795773720}",
+	  true, "2026-11-27T10:02:00Z", EV_READ, UNK,
+	  .f = { [EVF_USER] = "jdoe", [EVF_ROLE] = "support-agent", [EVF_ACTION] = "GET" } },
 	{ "audit-logfmt", "uid=alice obj=public.customers n=12 action=read",
 	  true, NULL, EV_READ, .status = -1, .bytes = -1, .records = 12, .port = -1,
 	  .f = { [EVF_USER] = "alice", [EVF_RESOURCE] = "public.customers", [EVF_ACTION] = "read" } },
@@ -1044,6 +1232,8 @@ static Suite *formats_suite(void)
 	tcase_add_test(tc, test_detect_pgaudit_out);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_hostile);
+	tcase_add_test(tc, test_json_limits);
+	tcase_add_test(tc, test_json_threads);
 	tcase_add_test(tc, test_rule_formats);
 	tcase_add_test(tc, test_rule_bad_group);
 	tcase_add_test(tc, test_rule_pg_prefix);
