@@ -782,6 +782,16 @@ START_TEST(test_detect_specific)
 			      f ? f->name : "(none)", cases[c].want);
 	}
 	ck_assert_ptr_null(fmt_detect(set, NULL, 0, thr));
+
+	/*
+	 * A format must read at least half of the sample: two access lines
+	 * among two junk lines are a log, one among three is not.
+	 */
+	sv half[4] = { S(common[0]), S("\x01\x02 junk"), S(common[1]), S("more junk") };
+	const struct fmt *h = fmt_detect(set, half, 4, thr);
+	ck_assert_msg(h && strcmp(h->name, "common") == 0, "detected %s", h ? h->name : "(none)");
+	sv less[4] = { S(common[0]), S("\x01\x02 junk"), S("even more"), S("more junk") };
+	ck_assert_ptr_null(fmt_detect(set, less, 4, thr));
 }
 END_TEST
 
