@@ -314,34 +314,11 @@ int cmd_scan(int argc, char **argv)
 	if (r)
 		return DPF_EXIT_USAGE;
 
-	if (first >= argc) {
-		if (isatty(STDIN_FILENO)) {
-			fprintf(stderr, "dpfaudit scan: no PATH given (use - for standard input)\n"
-				"try 'dpfaudit scan --help'\n");
-			return DPF_EXIT_USAGE;
-		}
-		paths_add(&paths, "-");
-	}
-	for (int i = first; i < argc; i++)
-		paths_add(&paths, argv[i]);
-
-	if (setup_load(&st, s.rules, s.nrules, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
-		paths_release(&paths);
-		return DPF_EXIT_USAGE;
-	}
+	if ((r = setup_command("scan", argc, argv, first, s.rules, s.nrules, s.ao.format,
+			       &paths, &st)))
+		return r;
 	if ((r = build_filter(&s, st.pol)))
 		goto out_setup;
-	if (s.ao.format && !fmt_by_name(st.fmts, s.ao.format)) {
-		const char *names[64];
-		size_t n = fmt_names(st.fmts, names, 64);
-		fprintf(stderr, "dpfaudit scan: unknown log format '%s' (expected one of:", s.ao.format);
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, " %s", names[i]);
-		fprintf(stderr, ")\n");
-		r = DPF_EXIT_USAGE;
-		goto out_setup;
-	}
 	if (s.pseudonymize) {
 		/* A bad key is a usage error, found before anything is read. */
 		struct psd *ps = psd_load(s.pseudonymize, &err);

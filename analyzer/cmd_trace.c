@@ -799,34 +799,11 @@ int cmd_trace(int argc, char **argv)
 			"try 'dpfaudit trace --help'\n");
 		return DPF_EXIT_USAGE;
 	}
-	if (first >= argc) {
-		if (isatty(STDIN_FILENO)) {
-			fprintf(stderr, "dpfaudit trace: no PATH given (use - for standard input)\n"
-				"try 'dpfaudit trace --help'\n");
-			return DPF_EXIT_USAGE;
-		}
-		paths_add(&paths, "-");
-	}
-	for (int i = first; i < argc; i++)
-		paths_add(&paths, argv[i]);
-
-	if (setup_load(&st, t.rules, t.nrules, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
-		paths_release(&paths);
-		return DPF_EXIT_USAGE;
-	}
+	if ((r = setup_command("trace", argc, argv, first, t.rules, t.nrules, t.ao.format,
+			       &paths, &st)))
+		return r;
 	if ((r = build_filter(&t, st.pol)))
 		goto out;
-	if (t.ao.format && !fmt_by_name(st.fmts, t.ao.format)) {
-		const char *names[64];
-		size_t n = fmt_names(st.fmts, names, 64);
-		fprintf(stderr, "dpfaudit trace: unknown log format '%s' (expected one of:", t.ao.format);
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, " %s", names[i]);
-		fprintf(stderr, ")\n");
-		r = DPF_EXIT_USAGE;
-		goto out;
-	}
 	for (size_t i = 0; i < paths.nwarnings; i++)
 		fprintf(stderr, "dpfaudit: warning: %s\n", paths.warnings[i]);
 

@@ -1,10 +1,13 @@
 /* setup.c - policy, formats and engine for a subcommand (see setup.h). */
 #include "setup.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "paths.h"
 #include "rules.h"
 
 int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag *err)
@@ -39,6 +42,43 @@ int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag 
 fail:
 	setup_release(s);
 	return -1;
+}
+
+int setup_command(const char *cmd, int argc, char **argv, int first,
+		  const char *const *rules, size_t nrules, const char *format,
+		  struct paths *paths, struct setup *s)
+{
+	struct diag err;
+
+	memset(s, 0, sizeof(*s));
+	if (first >= argc) {
+		if (isatty(STDIN_FILENO)) {
+			fprintf(stderr, "dpfaudit %s: no PATH given (use - for standard input)\n"
+				"try 'dpfaudit %s --help'\n", cmd, cmd);
+			return DPF_EXIT_USAGE;
+		}
+		paths_add(paths, "-");
+	}
+	for (int i = first; i < argc; i++)
+		paths_add(paths, argv[i]);
+
+	if (setup_load(s, rules, nrules, &err)) {
+		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		paths_release(paths);
+		return DPF_EXIT_USAGE;
+	}
+	if (format && !fmt_by_name(s->fmts, format)) {
+		const char *names[64];
+		size_t n = fmt_names(s->fmts, names, 64);
+		fprintf(stderr, "dpfaudit %s: unknown log format '%s' (expected one of:", cmd, format);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, " %s", names[i]);
+		fprintf(stderr, ")\n");
+		setup_release(s);
+		paths_release(paths);
+		return DPF_EXIT_USAGE;
+	}
+	return 0;
 }
 
 void setup_release(struct setup *s)

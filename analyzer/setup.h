@@ -24,6 +24,19 @@ struct setup {
 
 /* Load from rules (n may be 0: default rules).  -1 with err on failure. */
 int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag *err);
+
+struct paths;
+
+/*
+ * The start every auditing command shares (edge code: prints its errors as
+ * "dpfaudit CMD: ..."): the operands argv[first..argc) become *paths
+ * (standard input when there are none and it is not a terminal), the rules
+ * are loaded into *s, and a forced log format (may be NULL) must exist.
+ * Returns 0, or DPF_EXIT_USAGE with nothing left to release.
+ */
+int setup_command(const char *cmd, int argc, char **argv, int first,
+		  const char *const *rules, size_t nrules, const char *format,
+		  struct paths *paths, struct setup *s);
 void setup_release(struct setup *s);
 
 #endif

@@ -86,6 +86,8 @@ add "zcat | wc -l" "zcat '$corpus' | wc -l >/dev/null"
 command -v igzip >/dev/null 2>&1 && add "igzip -dc" "igzip -dc '$corpus' >/dev/null"
 command -v rg >/dev/null 2>&1 && add "rg -z -c ." "rg -z -c . '$corpus' >/dev/null"
 command -v pigz >/dev/null 2>&1 && add "pigz -dc" "pigz -dc '$corpus' >/dev/null"
+command -v goaccess >/dev/null 2>&1 &&
+	add "zcat | goaccess" "zcat '$corpus' | goaccess --log-format=COMBINED -o '$cache/goaccess.json' - >/dev/null 2>&1"
 
 if [ "$only_ref" = 0 ]; then
 	if [ ! -x "$DPFAUDIT" ]; then
@@ -100,6 +102,11 @@ if [ "$only_ref" = 0 ]; then
 		0|1)
 			add "dpfaudit -j1" "'$DPFAUDIT' scan --no-progress --rules '$RULES' -j1 '$corpus' >/dev/null"
 			add "dpfaudit -j$(nproc 2>/dev/null || echo '?')" "'$DPFAUDIT' scan --no-progress --rules '$RULES' '$corpus' >/dev/null"
+			# The same binary on zlib's inflate, where it was built with ISA-L.
+			if "$DPFAUDIT" --version 2>/dev/null | grep -q 'inflate: isa-l'; then
+				add "dpfaudit -j1 (zlib)" "DPFAUDIT_INFLATE=zlib '$DPFAUDIT' scan --no-progress --rules '$RULES' -j1 '$corpus' >/dev/null"
+				add "dpfaudit -j$(nproc 2>/dev/null || echo '?') (zlib)" "DPFAUDIT_INFLATE=zlib '$DPFAUDIT' scan --no-progress --rules '$RULES' '$corpus' >/dev/null"
+			fi
 			;;
 		*)
 			echo "run.sh: dpfaudit scan exited $rc; not timing it. stderr:" >&2
