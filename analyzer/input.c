@@ -478,6 +478,13 @@ static size_t isal_member_step(struct inp *in, char *dst, size_t n)
 		is->avail_out = room;
 		ret = isal_inflate(is);
 		got = room - is->avail_out;
+		/*
+		 * Output of a failing call is not trusted: an invalid lookback
+		 * leaves bytes copied from before dst (memory that is not the
+		 * stream).  The zlib replay re-decodes this call's good part.
+		 */
+		if (ret < 0)
+			got = 0;
 		in->zs.next_in = is->next_in;
 		in->zs.avail_in = is->avail_in;
 		in->mout += got;

@@ -16,12 +16,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A per-process path with the given suffix (".rules" matters to the loader). */
+static char fz_tmp[256];
+
+static inline void fz_cleanup(void)
+{
+	if (fz_tmp[0])
+		unlink(fz_tmp);
+}
+
+/*
+ * A per-process path with the given suffix (".rules" matters to the
+ * loader); the last one asked for is removed at exit.
+ */
 static inline const char *fz_path(char *buf, size_t n, const char *suffix)
 {
 	struct stat st;
 	const char *dir = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
 	snprintf(buf, n, "%s/dpffuzz.%ld%s", dir, (long)getpid(), suffix);
+	if (!fz_tmp[0])
+		atexit(fz_cleanup);
+	snprintf(fz_tmp, sizeof(fz_tmp), "%s", buf);
 	return buf;
 }
 
