@@ -393,10 +393,18 @@ static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t line
 {
 	if (f->multiline) {
 		if (line.n && line.p[0] == '\t' && rd->record.len) {
-			/* Past the line limit the record keeps what fits (buf's cap). */
 			buf_addc(&rd->record, '\n');
 			buf_addsv(&rd->record, line);
-			rd->record.err = 0;
+			if (rd->record.err) {
+				/*
+				 * Past the line limit the record keeps what fits, and
+				 * the lost continuation counts as an overlong line: the
+				 * audit of this input is not whole (exit 3).
+				 */
+				rd->record.err = 0;
+				in->overlong++;
+				add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, lineno, line);
+			}
 			return;
 		}
 		if (rd->record.len) {
@@ -565,7 +573,7 @@ static void read_input(struct reader *rd, size_t idx)
 	} else if (in->overlong) {
 		/* Lines were lost: the audit of this input is not whole. */
 		in->complete = false;
-		snprintf(text, sizeof(text), "line %llu: %llu line(s) longer than %zu bytes skipped",
+		snprintf(text, sizeof(text), "line %llu: %llu line(s) longer than %zu bytes (alone or in a multi-line record) skipped",
 			 (unsigned long long)in->overlong_ex[0].line,
 			 (unsigned long long)in->overlong,
 			 r->opts->max_line ? r->opts->max_line : (size_t)LR_DEFAULT_MAX);

@@ -111,8 +111,7 @@ static void head(const struct rep_ctx *c, FILE *out)
 				continue;
 			fputs("<li><code>", out);
 			h(out, in->path);
-			fprintf(out, "</code>: damaged at byte %llu after line %llu: ",
-				(unsigned long long)in->error_offset, (unsigned long long)in->lines);
+			fputs("</code>: not read whole: ", out);
 			h(out, in->error ? in->error : "not read whole");
 			fputs("</li>", out);
 		}
@@ -355,8 +354,7 @@ static void scope(const struct rep_ctx *c, FILE *out, struct red *red, struct bu
 		if (in->complete) {
 			fputs("complete", out);
 		} else {
-			fprintf(out, "<strong>DAMAGED</strong> at byte %llu after line %llu: ",
-				(unsigned long long)in->error_offset, (unsigned long long)in->lines);
+			fputs("<strong>INCOMPLETE</strong>: ", out);
 			h(out, in->error ? in->error : "not read whole");
 		}
 		fputs("</td></tr>\n", out);

@@ -70,8 +70,7 @@ static void write_markdown(const struct rep_ctx *c, FILE *out)
 				continue;
 			fputs(">\n> - ", out);
 			esc_markdown(out, sv_cstr(in->path));
-			fprintf(out, ": damaged at byte %llu after line %llu: ",
-				(unsigned long long)in->error_offset, (unsigned long long)in->lines);
+			fputs(": not read whole: ", out);
 			esc_markdown(out, sv_cstr(in->error ? in->error : "not read whole"));
 			fputc('\n', out);
 		}

@@ -118,8 +118,7 @@ static void invocation(const struct rep_ctx *c, FILE *out)
 
 		if (in->complete)
 			continue;
-		buf_addf(&b, "%s: damaged at byte %llu after line %llu: %s", in->path,
-			 (unsigned long long)in->error_offset, (unsigned long long)in->lines,
+		buf_addf(&b, "%s: not read whole: %s", in->path,
 			 in->error ? in->error : "not read whole");
 		fprintf(out, "%s{\"level\": \"error\", \"message\": {\"text\": ", first ? "" : ", ");
 		esc_json_str(out, buf_sv(&b));

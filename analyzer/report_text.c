@@ -77,8 +77,7 @@ static void incomplete(const struct rep_ctx *c, FILE *out)
 			continue;
 		fputs("  ", out);
 		put_s(out, in->path);
-		fprintf(out, ": DAMAGED at byte %llu after line %llu: ",
-			(unsigned long long)in->error_offset, (unsigned long long)in->lines);
+		fputs(": INCOMPLETE: ", out);
 		put_s(out, in->error ? in->error : "not read whole");
 		fputc('\n', out);
 	}
@@ -110,9 +109,8 @@ static void scope(const struct rep_ctx *c, FILE *out)
 		if (in->complete) {
 			fputs("complete\n", out);
 		} else {
-			fprintf(out, "DAMAGED at byte %llu after line %llu: ",
-				(unsigned long long)in->error_offset,
-				(unsigned long long)in->lines);
+			/* The error names its own place (byte offset, line). */
+			fputs("INCOMPLETE: ", out);
 			put_s(out, in->error ? in->error : "not read whole");
 			fputc('\n', out);
 		}
