@@ -110,6 +110,24 @@ expect_rc "an overlong line makes the audit incomplete" 3
 expect_in "the overlong line is located" "$ERR" "long.log: line 4:"
 expect_in "lines after it are audited (line 5 of the source is line 6 here)" "$OUT" "long.log:6"
 
+# A multi-line (pgAudit) record whose continuation lines run past --max-line:
+# what fits is judged, the rest is counted as lost (exit 3), the next record read.
+{
+	printf '2026-11-27 10:02:00.123 UTC [1234] alice@shop LOG:  AUDIT: SESSION,1,1,READ,SELECT,TABLE,public.customers,"select *\n'
+	i=0
+	while [ $i -lt 30 ]; do printf '\t%0100d,\n' 0; i=$((i + 1)); done
+	printf '\tfrom x",<not logged>\n'
+	printf '2026-11-27 10:02:01.123 UTC [1234] alice@shop LOG:  AUDIT: SESSION,2,1,READ,SELECT,TABLE,public.customers,"select 1",<not logged>\n'
+} >"$T/pg.log"
+run scan --no-progress --max-line 1000 --report json:"$T/pg.json" "$T/pg.log"
+expect_rc "a multi-line record past the line limit is incomplete" 3
+expect_in "the lost continuation is located" "$ERR" "pg.log: line 10:"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); i=d["scope"]["inputs"][0]; sys.exit(0 if i["parsed"] >= 1 and i["format"] == "pgaudit" else 1)' "$T/pg.json"; then
+	ok "the record after the long one is still audited"
+else
+	bad "the record after the long one is still audited"
+fi
+
 # Binary data (deflate output without its header: deterministic junk):
 # no format, reported, never a crash.
 gzip -9 -c "$T/a.log" | tail -c +11 >"$T/random.bin"
