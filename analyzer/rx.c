@@ -151,7 +151,12 @@ struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
 	r->where = xstrndup(where, strlen(where));
 	r->ngroups = ngroups;
 	/* JIT is an optimisation: a platform without it still matches, with the interpreter. */
-	r->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+	/*
+	 * DPFAUDIT_NO_JIT=1 runs the interpreter: valgrind cannot follow JIT
+	 * code (false "uninitialised value" reports), and a JIT bug can be told
+	 * from ours.  Read here, at load, never on the hot path.
+	 */
+	r->jit = !getenv("DPFAUDIT_NO_JIT") && pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 	atomic_init(&r->limit_hits, 0);
 	if (!(flags & RX_CASELESS))
 		r->nprefix = literal_prefix(pattern, len, r->prefix, sizeof(r->prefix));

@@ -362,7 +362,7 @@ START_TEST(test_write_failure_keeps_old_report)
 	char path[64], buf[16] = "";
 	struct diag d = { "" };
 	struct rep_ctx c = ctx(SEV_NONE, true);
-	struct rlimit rl = { 512, 512 };
+	struct rlimit rl;
 	char dir[] = "/tmp/dpfrepXXXXXX";
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -371,9 +371,22 @@ START_TEST(test_write_failure_keeps_old_report)
 	ck_assert_int_eq(write(fd, "old", 3), 3);
 	close(fd);
 	/* The HTML report is far larger than 512 bytes: the write fails midway. */
+	struct rlimit old_rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old_rl), 0);
+	/* Only the soft limit: it can be raised back without privileges. */
+	rl.rlim_cur = 512;
+	rl.rlim_max = old_rl.rlim_max;
 	signal(SIGXFSZ, SIG_IGN);
-	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
-	ck_assert_int_eq(rep_write(&rep_html, &c, path, &d), -1);
+	/*
+	 * No assertion until the limit is restored: with CK_FORK=no the runner
+	 * shares it, and every ck_assert writes to the runner's own file.
+	 */
+	int set = setrlimit(RLIMIT_FSIZE, &rl);
+	int wr = rep_write(&rep_html, &c, path, &d);
+	int restored = setrlimit(RLIMIT_FSIZE, &old_rl);
+	ck_assert_int_eq(set, 0);
+	ck_assert_int_eq(restored, 0);
+	ck_assert_int_eq(wr, -1);
 	ck_assert_msg(strstr(d.msg, ": write error: File too large") != NULL, "%s", d.msg);
 	ck_assert_int_eq(count_entries(dir), 1);	/* temp removed */
 	fd = open(path, O_RDONLY);
@@ -395,11 +408,23 @@ START_TEST(test_write_dev_full)
 	/* Standard output on a full device fails the same way. */
 	int fd = open("/dev/full", O_WRONLY);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_ge(dup2(fd, STDOUT_FILENO), 0);
+	fflush(stdout);
+	int saved = dup(STDOUT_FILENO);	/* with CK_FORK=no the runner needs it back */
+	ck_assert_int_ge(saved, 0);
+	int duped = dup2(fd, STDOUT_FILENO);
 	d.msg[0] = '\0';
-	ck_assert_int_eq(rep_write(&rep_json, &c, "-", &d), -1);
-	ck_assert_str_eq(d.msg, "standard output: write error: No space left on device");
-	ck_assert_int_eq(rep_write(&rep_csv, &c, NULL, &d), -1);
+	int r1 = rep_write(&rep_json, &c, "-", &d);
+	char msg1[sizeof(d.msg)];
+	memcpy(msg1, d.msg, sizeof(msg1));
+	int r2 = rep_write(&rep_csv, &c, NULL, &d);
+	clearerr(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(fd);
+	ck_assert_int_ge(duped, 0);
+	ck_assert_int_eq(r1, -1);
+	ck_assert_str_eq(msg1, "standard output: write error: No space left on device");
+	ck_assert_int_eq(r2, -1);
 }
 END_TEST
 
