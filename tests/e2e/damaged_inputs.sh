@@ -143,6 +143,21 @@ scan "$T/d"
 if [ "$RC" = 0 ] || [ "$RC" = 3 ]; then ok "a symlink loop does not hang or crash (exit $RC)"; else bad "symlink loop" "exit $RC"; fi
 expect_in "the file in the looped directory is audited" "$OUT" "x.log.gz:5"
 
+# Threads never change the answer, damaged inputs included: -j1 and -j4 give
+# the same report (apart from the command line) and the same exit status.
+big="$T/big.log.gz"
+for k in 1 2 3 4 5 6 7 8; do cat "$T/a.log"; done | gzip -c >"$big"
+run scan --no-progress --rules "$T/r.rules" -j 1 "$T/cut.log.gz" "$big" "$T/junk.log.gz" "$T/multi.log.gz" "$T/missing.log.gz"
+rc1=$RC
+grep -v "Command:" "$OUT" >"$T/j1.txt"
+run scan --no-progress --rules "$T/r.rules" -j 4 "$T/cut.log.gz" "$big" "$T/junk.log.gz" "$T/multi.log.gz" "$T/missing.log.gz"
+grep -v "Command:" "$OUT" >"$T/j4.txt"
+if [ "$rc1" = 3 ] && [ "$RC" = 3 ] && cmp -s "$T/j1.txt" "$T/j4.txt"; then
+	ok "-j1 and -j4 agree on damaged inputs, byte for byte"
+else
+	bad "-j1 and -j4 agree on damaged inputs" "exit $rc1 and $RC" "$(diff "$T/j1.txt" "$T/j4.txt" | head -5)"
+fi
+
 # Go's gzip test vectors: the ones that must fail are damaged (exit 3).
 V="$SHARED_TESTDATA/gzip/go-gunzip-vectors"
 if [ -d "$V" ]; then
