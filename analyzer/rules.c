@@ -693,8 +693,10 @@ static int section_end(struct loader *L, struct section *s)
 	switch (s->kind) {
 	case SK_FORMAT: {
 		struct pol_format *f = &p->formats[s->idx];
-		if (f->type == PF_REGEX && !f->pattern)
-			return lerr(L, s->file, s->line, "[format %s] needs 'pattern = REGEX' (type regex)",
+		/* A regex format without a pattern but with a prefix is a pgAudit log. */
+		if (f->type == PF_REGEX && !f->pattern && !f->prefix)
+			return lerr(L, s->file, s->line, "[format %s] needs 'pattern = REGEX' (type regex), "
+				    "or 'prefix = REGEX' for a PostgreSQL server log with pgAudit records",
 				    f->name);
 		if (f->type != PF_REGEX && f->pattern)
 			return lerr(L, s->file, s->seen[key_index(SK_FORMAT, SV_LIT("pattern"))],

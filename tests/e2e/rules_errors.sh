@@ -87,6 +87,28 @@ run scan --no-progress --rules "$T/none.rules" "$T/a.log"
 expect_rc "missing rule file" 2
 expect_in "missing rule file is named" "$ERR" "none.rules"
 
+# A pgAudit log with its own log_line_prefix: a [format] with prefix and no pattern.
+cat >"$T/pg.rules" <<'R'
+[format pg-custom]
+prefix = ^(?<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \w+) \[\d+\] user=(?<user>\S*) db=\S* 
+[category customers]
+resource = ^public\.customers$
+[role analyst]
+members = carol
+may-read = *
+purposes = *
+R
+{
+	printf '2026-11-27 10:02:00 UTC [4242] user=carol db=shop LOG:  AUDIT: SESSION,1,1,READ,SELECT,TABLE,public.customers,"select *\n'
+	printf '\tfrom public.customers",<not logged>\n'
+	printf '2026-11-27 10:03:00 UTC [4242] user=mallory db=shop LOG:  AUDIT: SESSION,2,1,READ,SELECT,TABLE,public.customers,"select 1",<not logged>\n'
+} >"$T/pg.log"
+run scan --no-progress --rules "$T/pg.rules" "$T/pg.log"
+expect_rc "a pgAudit format with its own prefix" 0
+expect_in "the custom prefix is detected" "$OUT" "format pg-custom"
+expect_in "its user is read from the prefix" "$OUT" "user mallory"
+expect_in "the multi-line record is read whole" "$OUT" "3 lines (2 parsed, 0 unparsed)"
+
 # The default rules are valid.
 run rules --lint --rules "$RULES"
 expect_rc "the default rules pass --lint" 0
