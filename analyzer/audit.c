@@ -89,7 +89,7 @@ struct run {
 
 /* What a parser learns from one chunk, merged into its input under stats_lock. */
 struct cstats {
-	uint64_t parsed, unparsed, pd_reads;
+	uint64_t parsed, unparsed, pd_reads, window_dropped;
 	bool has_time;
 	int64_t tmin, tmax;
 	struct aud_example ex[AUD_EXAMPLES];
@@ -224,7 +224,9 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	count_assessed(p, ev);
 
 	struct eng_verdict v;
+	size_t dropped = win_dropped(p->wl);
 	eng_judge(r->eng, ev, p->et, &p->findings, p->wl, &v);
+	cs->window_dropped += win_dropped(p->wl) - dropped;
 	if (r->opts->on_event && filter_event(&r->opts->filter, r->pol, ev, v.role))
 		r->opts->on_event(r->opts->on_event_arg, p->id, ev, &v);
 }
@@ -245,6 +247,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	in->events += p->cs.parsed;
 	in->unparsed += p->cs.unparsed;
 	in->pd_reads += p->cs.pd_reads;
+	in->window_dropped += p->cs.window_dropped;
 	if (p->cs.has_time) {
 		if (!in->has_time || p->cs.tmin < in->tmin)
 			in->tmin = p->cs.tmin;
@@ -725,8 +728,12 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	pthread_cond_init(&r.freed, NULL);
 	ps = xcalloc(jobs, sizeof(*ps));
 	rds = xcalloc(nreaders, sizeof(*rds));
-	for (unsigned i = 0; i < jobs; i++)
+	size_t wmax = opts->max_window_records ? opts->max_window_records : AUD_WINDOW_RECORDS;
+	for (unsigned i = 0; i < jobs; i++) {
 		parser_init(&ps[i], &r, i);
+		/* Each parser gets its share, so the bound holds whatever the schedule. */
+		win_log_set_limit(ps[i].wl, wmax / jobs ? wmax / jobs : 1);
+	}
 	for (unsigned i = 0; i < nreaders; i++)
 		reader_init(&rds[i], &r);
 
@@ -800,6 +807,15 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		struct aud_input *in = &res->inputs[i];
 		if (in->format)
 			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
+		if (in->window_dropped && in->complete) {
+			/* Decided after the threads joined: parsers may end after the reader. */
+			char text[256];
+			snprintf(text, sizeof(text), "%llu personal-data read(s) or denial(s) not kept "
+				 "for the windowed checks: the window limit (%zu records) was reached",
+				 (unsigned long long)in->window_dropped, wmax);
+			in->complete = false;
+			in->error = arena_strndup(&res->arena, text, strlen(text));
+		}
 	}
 	res->findings = found;
 	collect_limits(pol, res);

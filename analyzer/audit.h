@@ -39,6 +39,7 @@ struct aud_input {
 	const char *format;		/* format name, or NULL if none detected */
 	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
 	uint64_t skipped;		/* blank lines and '#' comment lines: not log records */
+	uint64_t window_dropped;	/* reads/denials past aud_options.max_window_records */
 	/*
 	 * Audited whole: read to the end without damage, no overlong line
 	 * skipped, and in a format that could be detected.  Otherwise error
@@ -117,7 +118,15 @@ struct aud_options {
 	 * `scan --partial`, finished by aud_finish() after merging shards.
 	 */
 	bool defer_windows;
+	/*
+	 * Window records kept at most (all threads together; 0: the default,
+	 * AUD_WINDOW_RECORDS).  Past it the windowed checks do not see every
+	 * event, and the inputs concerned are reported incomplete (exit 3).
+	 */
+	size_t max_window_records;
 };
+
+#define AUD_WINDOW_RECORDS 10000000
 
 /*
  * Run the audit.  Returns 0 (the result may still be incomplete: see

@@ -27,7 +27,7 @@
 enum {
 	O_RULES = 1, O_FORMAT, O_REPORT, O_SINCE, O_UNTIL, O_USER, O_ROLE, O_SUBJECT,
 	O_CATEGORY, O_PRINCIPLE, O_FAIL_ON, O_BASELINE, O_WRITE_BASELINE, O_JOBS,
-	O_PROGRESS, O_NO_PROGRESS, O_NO_REDACT, O_PSEUDONYMIZE, O_MAX_LINE, O_YEAR, O_NOW, O_EVENTS,
+	O_PROGRESS, O_NO_PROGRESS, O_NO_REDACT, O_PSEUDONYMIZE, O_MAX_WINDOW, O_MAX_LINE, O_YEAR, O_NOW, O_EVENTS,
 	O_PARTIAL, O_SHARD, O_SHARD_COUNT,
 };
 
@@ -50,6 +50,7 @@ static const struct cli_opt scan_opts[] = {
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
 	{ O_NO_REDACT, 0, "no-redact", NULL, "show evidence unmasked (default: masked)" },
 	{ O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" },
+	{ O_MAX_WINDOW, 0, "max-window-records", "N", "window records kept for excessive-access and failed-access-burst (default 10000000); past it the audit is incomplete" },
 	{ O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" },
 	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
 	{ O_NOW, 0, "now", "T", "the current time for relative --since/--until (for reproducible runs)" },
@@ -161,6 +162,15 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_NO_PROGRESS: s->progress = 0; break;
 	case O_NO_REDACT: s->redact = false; break;
 	case O_PSEUDONYMIZE: s->pseudonymize = val; break;
+	case O_MAX_WINDOW:
+		if ((r = parse_uint("--max-window-records", val, 1UL << 40, &n)))
+			return r;
+		if (n == 0) {
+			fprintf(stderr, "dpfaudit scan: --max-window-records: at least 1\n");
+			return DPF_EXIT_USAGE;
+		}
+		s->ao.max_window_records = n;
+		break;
 	case O_MAX_LINE:
 		if ((r = parse_uint("--max-line", val, 1UL << 30, &n)))
 			return r;

@@ -45,7 +45,29 @@ struct win_log {
 	size_t n, cap;
 	struct strmap interned;	/* its arena owns the interned strings */
 	struct arena arena;	/* evidence lines, and interned strings taken from other logs */
+	size_t limit;		/* 0: none */
+	size_t dropped;		/* records not kept past the limit */
 };
+
+void win_log_set_limit(struct win_log *wl, size_t max)
+{
+	wl->limit = max;
+}
+
+size_t win_dropped(const struct win_log *wl)
+{
+	return wl ? wl->dropped : 0;
+}
+
+/* Whether the log is full: then the record is counted, not kept. */
+static bool win_full(struct win_log *wl)
+{
+	if (wl->limit && wl->n >= wl->limit) {
+		wl->dropped++;
+		return true;
+	}
+	return false;
+}
 
 /* Resources are only for the report: keep them bounded. */
 #define WIN_RESOURCE_MAX 512
@@ -128,7 +150,7 @@ static void fill_common(struct win_log *wl, struct win_rec *r, const struct even
 void win_add_read(struct win_log *wl, const struct event *ev, int role)
 {
 	/* No time: no place in a window.  No subject: nothing to count. */
-	if (!wl || !ev->has_time || ev->f[EVF_SUBJECT].n == 0)
+	if (!wl || !ev->has_time || ev->f[EVF_SUBJECT].n == 0 || win_full(wl))
 		return;
 	struct win_rec *r = win_push(wl);
 	r->kind = WK_READ;
@@ -139,7 +161,7 @@ void win_add_read(struct win_log *wl, const struct event *ev, int role)
 
 void win_add_denied(struct win_log *wl, const struct event *ev, int role)
 {
-	if (!wl || !ev->has_time)
+	if (!wl || !ev->has_time || win_full(wl))
 		return;
 	struct win_rec *r = win_push(wl);
 	sv user = ev->f[EVF_USER];
@@ -157,6 +179,10 @@ void win_add_denied(struct win_log *wl, const struct event *ev, int role)
 
 void win_take(struct win_log *dst, struct win_log *src)
 {
+	if (src) {
+		dst->dropped += src->dropped;
+		src->dropped = 0;
+	}
 	if (!src || !src->n) {
 		return;
 	}

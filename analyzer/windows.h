@@ -29,6 +29,14 @@ void win_log_free(struct win_log *wl);
 void win_add_read(struct win_log *wl, const struct event *ev, int role);
 /* A 401/403: keyed by user, or by src where there is no user. */
 void win_add_denied(struct win_log *wl, const struct event *ev, int role);
+/*
+ * Keep at most max records in this log (0: no limit).  Past it, records are
+ * not kept but counted (win_dropped): the audit reports that the windowed
+ * checks did not see everything, never a silent drop.
+ */
+void win_log_set_limit(struct win_log *wl, size_t max);
+size_t win_dropped(const struct win_log *wl);
+
 /* Move src's records into dst; src is emptied. */
 void win_take(struct win_log *dst, struct win_log *src);
 size_t win_count(const struct win_log *wl);

@@ -143,6 +143,14 @@ scan "$T/d"
 if [ "$RC" = 0 ] || [ "$RC" = 3 ]; then ok "a symlink loop does not hang or crash (exit $RC)"; else bad "symlink loop" "exit $RC"; fi
 expect_in "the file in the looped directory is audited" "$OUT" "x.log.gz:5"
 
+# Window state is bounded: past --max-window-records the windowed checks do
+# not see everything, and the audit says so (exit 3) instead of dropping silently.
+run scan --no-progress --max-window-records 10 "$SRCDIR/samples/annotated/04-excessive-access.log"
+expect_rc "a full window store makes the audit incomplete" 3
+expect_in "the window limit is named" "$ERR" "window limit (10 records) was reached"
+run scan --no-progress "$SRCDIR/samples/annotated/04-excessive-access.log"
+expect_rc "the same log within the default limit" 0
+
 # Threads never change the answer, damaged inputs included: -j1 and -j4 give
 # the same report (apart from the command line) and the same exit status.
 big="$T/big.log.gz"

@@ -328,12 +328,43 @@ START_TEST(test_long_evidence)
 }
 END_TEST
 
+/* Past its limit a log counts records instead of keeping them; take() adds the counts. */
+START_TEST(test_limit_counts_dropped)
+{
+	setup();
+	struct win_log *a = win_log_new(), *b = win_log_new();
+	win_log_set_limit(a, 3);
+	win_log_set_limit(b, 1);
+	for (unsigned k = 0; k < 5; k++) {
+		struct event ev;
+		ev_reset(&ev);
+		ev.time = k;
+		ev.has_time = true;
+		ev.f[EVF_USER] = SV_LIT("jdoe");
+		ev.line = k + 1;
+		win_add_denied(a, &ev, -1);
+		win_add_denied(b, &ev, -1);
+	}
+	ck_assert_uint_eq(win_count(a), 3);
+	ck_assert_uint_eq(win_dropped(a), 2);
+	ck_assert_uint_eq(win_count(b), 1);
+	ck_assert_uint_eq(win_dropped(b), 4);
+	win_take(a, b);
+	ck_assert_uint_eq(win_count(a), 4);
+	ck_assert_uint_eq(win_dropped(a), 6);
+	ck_assert_uint_eq(win_dropped(b), 0);
+	win_log_free(a);
+	win_log_free(b);
+}
+END_TEST
+
 static Suite *windows_suite(void)
 {
 	Suite *s = suite_create("windows");
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, test_reads, 0, sizeof(read_rows) / sizeof(read_rows[0]));
 	tcase_add_test(tc, test_reads_disabled);
+	tcase_add_test(tc, test_limit_counts_dropped);
 	tcase_add_loop_test(tc, test_denied, 0, sizeof(deny_rows) / sizeof(deny_rows[0]));
 	tcase_add_test(tc, test_denied_window_edge);
 	tcase_add_test(tc, test_denied_rearm);
