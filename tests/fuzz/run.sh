@@ -14,7 +14,8 @@
 # crashed, 1 if something did (inputs kept in the work directory, printed),
 # 77 (automake's "skipped") when clang or libFuzzer is not available.
 #
-# Environment: FUZZ_CC (clang), FUZZ_JOBS (2 targets at a time), FUZZ_WORK
+# Environment: FUZZ_CC (clang), FUZZ_JOBS (2 targets at a time), FUZZ_SEED
+# (libFuzzer's -seed, for a reproducible CI run; default random), FUZZ_WORK
 # (work directory; default a new one under $TMPDIR, kept for inspection),
 # SHARED_TESTDATA.
 set -u
@@ -176,7 +177,7 @@ fuzz() {
 	rm -f "$W/artifacts/$t"-*
 	start=$(date +%s)
 	# shellcheck disable=SC2046
-	"$W/bin/$t" $(opts "$t") -max_total_time="$SECS" -timeout=30 -rss_limit_mb=2048 \
+	"$W/bin/$t" $(opts "$t") ${FUZZ_SEED:+-seed=$FUZZ_SEED} -max_total_time="$SECS" -timeout=30 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$W/artifacts/$t-" \
 		"$W/corpus/$t" >"$W/log/$t" 2>&1
 	st=$?
