@@ -1,11 +1,13 @@
 /* cli.c - option tables to getopt_long, and --help from the same table. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "diag.h"
 
 #define CLI_MAX_OPTS 64
 #define CLI_HELP_ID (-100)
@@ -88,6 +90,20 @@ int cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts, in
 			return r;
 	}
 	*first_operand = optind;
+	return 0;
+}
+
+int cli_uint(const char *cmd, const char *opt, const char *val, unsigned long max,
+	     unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(val, &end, 10);
+	if (!*val || *end || errno || v > max || val[0] == '-') {
+		fprintf(stderr, "dpfaudit %s: %s: '%s' is not a number (0..%lu)\n", cmd, opt, val, max);
+		return DPF_EXIT_USAGE;
+	}
+	*out = v;
 	return 0;
 }
 

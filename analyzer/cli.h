@@ -37,6 +37,13 @@ int cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts, in
 /* "usage: dpfaudit CMD ..." and the option table, aligned. */
 void cli_help(FILE *out, const char *cmd, const char *usage, const struct cli_opt *opts);
 
+/*
+ * A decimal option value in 0..max: 0 with *out set, or DPF_EXIT_USAGE
+ * after printing "dpfaudit CMD: OPT: 'VAL' is not a number (0..MAX)".
+ */
+int cli_uint(const char *cmd, const char *opt, const char *val, unsigned long max,
+	     unsigned long *out);
+
 /* The whole command line, shell-quoted where needed (malloc'd). */
 char *cli_command_line(int argc, char **argv);
 

@@ -23,26 +23,12 @@
 #include "setup.h"
 
 enum {
-	O_RULES = 1, O_REPORT, O_SINCE, O_UNTIL, O_USER, O_ROLE, O_SUBJECT, O_CATEGORY,
-	O_PRINCIPLE, O_NOW, O_FAIL_ON, O_BASELINE, O_WRITE_BASELINE, O_NO_REDACT, O_PSEUDONYMIZE, O_PARTIAL,
+	O_RULES = 1, O_PARTIAL,
 };
 
 static const struct cli_opt merge_opts[] = {
 	{ O_RULES, 'r', "rules", "PATH", "the rules the partials were made with (repeatable; default: the installed rules)" },
-	{ O_REPORT, 0, "report", "FMT[:FILE]", "text (default, stdout), json, html, sarif, junit, csv, markdown; repeatable" },
-	{ O_SINCE, 0, "since", "T", "only report from T on (ISO 8601, or -24h, -7d, today, yesterday)" },
-	{ O_UNTIL, 0, "until", "T", "only report up to T (a bare date includes that whole day)" },
-	{ O_USER, 0, "user", "U", "only report this user (repeatable)" },
-	{ O_ROLE, 0, "role", "R", "only report this role (repeatable)" },
-	{ O_SUBJECT, 0, "subject", "S", "only report this data subject (repeatable)" },
-	{ O_CATEGORY, 0, "category", "C", "only report this data category (repeatable)" },
-	{ O_PRINCIPLE, 0, "principle", "P", "only report this DPF principle (repeatable)" },
-	{ O_NOW, 0, "now", "T", "the current time for relative --since/--until (for reproducible runs)" },
-	{ O_FAIL_ON, 0, "fail-on", "SEV", "exit 1 when a finding at or above SEV (low..critical) remains" },
-	{ O_BASELINE, 0, "baseline", "FILE", "suppress the known findings listed in FILE" },
-	{ O_WRITE_BASELINE, 0, "write-baseline", "FILE", "record the merged findings as a baseline" },
-	{ O_NO_REDACT, 0, "no-redact", NULL, "show evidence unmasked (default: masked)" },
-	{ O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" },
+	OUT_OPT_ROWS,
 	{ O_PARTIAL, 0, "partial", "FILE", "write the merged partial result (no report unless --report)" },
 	CLI_END
 };
@@ -54,18 +40,8 @@ static const char merge_usage[] = "[OPTIONS] PARTIAL...";
 struct merge {
 	const char *rules[MAX_LIST];
 	size_t nrules;
-	struct out_report reports[MAX_LIST];
-	size_t nreports;
-	const char *since, *until, *now;
-	const char *users[MAX_LIST], *roles[MAX_LIST], *subjects[MAX_LIST];
-	size_t nusers, nroles, nsubjects;
-	const char *categories[MAX_LIST], *principles[MAX_LIST];
-	size_t ncategories, nprinciples;
-	enum sev fail_on;
-	const char *baseline, *write_baseline;
+	struct out_opts o;	/* reports, filters, gate, redaction: shared with scan */
 	const char *partial;
-	bool redact;
-	const char *pseudonymize;
 };
 
 static int too_many(const char *what)
@@ -79,54 +55,21 @@ static int too_many(const char *what)
 static int on_opt(void *ctx, int id, const char *val)
 {
 	struct merge *m = ctx;
-	struct diag err;
+	int r;
 
+	if ((r = out_opt(&m->o, "merge", id, val)) != 1)
+		return r;
 	switch (id) {
 	case O_RULES: PUSH(m->rules, m->nrules, val, "--rules"); break;
-	case O_REPORT:
-		if (m->nreports >= MAX_LIST)
-			return too_many("--report");
-		if (out_parse_report(val, &m->reports[m->nreports], &err)) {
-			fprintf(stderr, "dpfaudit merge: %s\n", err.msg);
-			return DPF_EXIT_USAGE;
-		}
-		m->nreports++;
-		break;
-	case O_SINCE: m->since = val; break;
-	case O_UNTIL: m->until = val; break;
-	case O_NOW: m->now = val; break;
-	case O_USER: PUSH(m->users, m->nusers, val, "--user"); break;
-	case O_ROLE: PUSH(m->roles, m->nroles, val, "--role"); break;
-	case O_SUBJECT: PUSH(m->subjects, m->nsubjects, val, "--subject"); break;
-	case O_CATEGORY: PUSH(m->categories, m->ncategories, val, "--category"); break;
-	case O_PRINCIPLE: PUSH(m->principles, m->nprinciples, val, "--principle"); break;
-	case O_FAIL_ON:
-		m->fail_on = sev_parse(sv_cstr(val));
-		if (m->fail_on == SEV_NONE) {
-			fprintf(stderr, "dpfaudit merge: --fail-on: unknown severity '%s' "
-				"(expected low, medium, high or critical)\n", val);
-			return DPF_EXIT_USAGE;
-		}
-		break;
-	case O_BASELINE: m->baseline = val; break;
-	case O_WRITE_BASELINE: m->write_baseline = val; break;
-	case O_NO_REDACT: m->redact = false; break;
-	case O_PSEUDONYMIZE: m->pseudonymize = val; break;
 	case O_PARTIAL: m->partial = val; break;
 	}
 	return 0;
 }
 
+/* The filter options, shared with `scan` (outcome.h). */
 static struct out_filter_args filter_args(struct merge *m)
 {
-	return (struct out_filter_args){
-		.since = m->since, .until = m->until, .now = m->now,
-		.users = m->users, .nusers = m->nusers,
-		.roles = m->roles, .nroles = m->nroles,
-		.subjects = m->subjects, .nsubjects = m->nsubjects,
-		.categories = m->categories, .ncategories = m->ncategories,
-		.principles = m->principles, .nprinciples = m->nprinciples,
-	};
+	return out_filter_args_of(&m->o);
 }
 
 int cmd_merge(int argc, char **argv)
@@ -142,7 +85,6 @@ int cmd_merge(int argc, char **argv)
 	bool have_joined = false, have_whole = false;
 
 	memset(&m, 0, sizeof(m));
-	m.redact = true;
 	r = cli_parse("merge", merge_usage, merge_opts, argc, argv, on_opt, &m, &first);
 	if (r == -2)
 		return DPF_EXIT_OK;
@@ -163,9 +105,9 @@ int cmd_merge(int argc, char **argv)
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}
-	if (m.pseudonymize) {
+	if (m.o.pseudonymize) {
 		/* A bad key is a usage error, found before anything is read. */
-		struct psd *ps = psd_load(m.pseudonymize, &err);
+		struct psd *ps = psd_load(m.o.pseudonymize, &err);
 		if (!ps) {
 			fprintf(stderr, "dpfaudit: %s\n", err.msg);
 			r = DPF_EXIT_USAGE;
@@ -173,8 +115,8 @@ int cmd_merge(int argc, char **argv)
 		}
 		psd_free(ps);
 	}
-	if (m.baseline) {
-		bl = bl_load(m.baseline, &err);
+	if (m.o.baseline) {
+		bl = bl_load(m.o.baseline, &err);
 		if (!bl) {
 			fprintf(stderr, "dpfaudit: %s\n", err.msg);
 			r = DPF_EXIT_USAGE;
@@ -212,7 +154,7 @@ int cmd_merge(int argc, char **argv)
 		fprintf(stderr, "dpfaudit: %s\n", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
-	if (m.partial && !m.nreports && !m.write_baseline) {
+	if (m.partial && !m.o.nreports && !m.o.write_baseline) {
 		/* Like a shard: the merged partial is the output; `merge` of it reports. */
 		r = status;
 		goto out;
@@ -242,18 +184,18 @@ int cmd_merge(int argc, char **argv)
 		.rule_paths = st.rule_paths,
 		.nrule_paths = st.nrule_paths,
 		.command_line = cmdline,
-		.reports = m.reports,
-		.nreports = m.nreports,
-		.redact = m.redact,
-		.pseudonymize = m.pseudonymize,
-		.fail_on = m.fail_on,
+		.reports = m.o.reports,
+		.nreports = m.o.nreports,
+		.redact = !m.o.no_redact,
+		.pseudonymize = m.o.pseudonymize,
+		.fail_on = m.o.fail_on,
 		.bl = bl,
-		.baseline_path = m.baseline,
-		.write_baseline = m.write_baseline,
+		.baseline_path = m.o.baseline,
+		.write_baseline = m.o.write_baseline,
 	};
 	if (out_write(&job) != DPF_EXIT_OK)
 		status = DPF_EXIT_INCOMPLETE;
-	r = out_status(res, m.fail_on, status);
+	r = out_status(res, m.o.fail_on, status);
 	free(cmdline);
 out:
 	if (have_whole)

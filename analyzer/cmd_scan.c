@@ -25,35 +25,20 @@
 #include "setup.h"
 
 enum {
-	O_RULES = 1, O_FORMAT, O_REPORT, O_SINCE, O_UNTIL, O_USER, O_ROLE, O_SUBJECT,
-	O_CATEGORY, O_PRINCIPLE, O_FAIL_ON, O_BASELINE, O_WRITE_BASELINE, O_JOBS,
-	O_PROGRESS, O_NO_PROGRESS, O_NO_REDACT, O_PSEUDONYMIZE, O_MAX_WINDOW, O_MAX_LINE, O_YEAR, O_NOW, O_EVENTS,
-	O_PARTIAL, O_SHARD, O_SHARD_COUNT,
+	O_RULES = 1, O_FORMAT, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_WINDOW, O_MAX_LINE,
+	O_YEAR, O_EVENTS, O_PARTIAL, O_SHARD, O_SHARD_COUNT,
 };
 
 static const struct cli_opt scan_opts[] = {
 	{ O_RULES, 'r', "rules", "PATH", "rule file or directory (repeatable; default: the installed rules)" },
 	{ O_FORMAT, 'F', "log-format", "NAME", "force a log format (default: detect per file)" },
-	{ O_REPORT, 0, "report", "FMT[:FILE]", "text (default, stdout), json, html, sarif, junit, csv, markdown; repeatable" },
-	{ O_SINCE, 0, "since", "T", "only report from T on (ISO 8601, or -24h, -7d, today, yesterday)" },
-	{ O_UNTIL, 0, "until", "T", "only report up to T (a bare date includes that whole day)" },
-	{ O_USER, 0, "user", "U", "only report this user (repeatable)" },
-	{ O_ROLE, 0, "role", "R", "only report this role (repeatable)" },
-	{ O_SUBJECT, 0, "subject", "S", "only report this data subject (repeatable)" },
-	{ O_CATEGORY, 0, "category", "C", "only report this data category (repeatable)" },
-	{ O_PRINCIPLE, 0, "principle", "P", "only report this DPF principle (repeatable)" },
-	{ O_FAIL_ON, 0, "fail-on", "SEV", "exit 1 when a finding at or above SEV (low..critical) remains" },
-	{ O_BASELINE, 0, "baseline", "FILE", "suppress the known findings listed in FILE" },
-	{ O_WRITE_BASELINE, 0, "write-baseline", "FILE", "record this run's findings as a baseline" },
+	OUT_OPT_ROWS,
 	{ O_JOBS, 'j', "jobs", "N", "worker threads (default: the number of CPUs)" },
 	{ O_PROGRESS, 0, "progress", NULL, "show progress on stderr (default when it is a terminal)" },
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
-	{ O_NO_REDACT, 0, "no-redact", NULL, "show evidence unmasked (default: masked)" },
-	{ O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" },
 	{ O_MAX_WINDOW, 0, "max-window-records", "N", "window records kept for excessive-access and failed-access-burst (default 10000000); past it the audit is incomplete" },
 	{ O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" },
 	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
-	{ O_NOW, 0, "now", "T", "the current time for relative --since/--until (for reproducible runs)" },
 	{ O_EVENTS, 0, "events", "FILE", "write the events that pass the filters as JSON lines" },
 	{ O_PARTIAL, 0, "partial", "FILE", "write a partial result for `dpfaudit merge` (no report unless --report)" },
 	{ O_SHARD, 0, "shard", "I/N", "audit only shard I of N (from 0) of the inputs, balanced by size" },
@@ -68,23 +53,13 @@ static const char scan_usage[] = "[OPTIONS] [PATH|-]...";
 struct scan {
 	const char *rules[MAX_LIST];
 	size_t nrules;
-	struct out_report reports[MAX_LIST];
-	size_t nreports;
-	const char *since, *until, *now;
-	const char *users[MAX_LIST], *roles[MAX_LIST], *subjects[MAX_LIST];
-	size_t nusers, nroles, nsubjects;
-	const char *categories[MAX_LIST], *principles[MAX_LIST];
-	size_t ncategories, nprinciples;
-	enum sev fail_on;
-	const char *baseline, *write_baseline;
+	struct out_opts o;	/* reports, filters, gate, redaction: shared with merge */
 	const char *events;	/* --events FILE */
 	const char *partial;	/* --partial FILE */
 	const char *shard;	/* --shard I/N */
 	unsigned shard_count;	/* --shard-count N */
 	struct aud_options ao;
 	int progress;	/* -1 auto */
-	bool redact;
-	const char *pseudonymize;
 };
 
 static int too_many(const char *what)
@@ -95,17 +70,6 @@ static int too_many(const char *what)
 
 #define PUSH(arr, n, v, what) do { if ((n) >= MAX_LIST) return too_many(what); (arr)[(n)++] = (v); } while (0)
 
-static int parse_uint(const char *opt, const char *val, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v = strtoul(val, &end, 10);
-	if (!*val || *end || v > max || val[0] == '-') {
-		fprintf(stderr, "dpfaudit scan: %s: '%s' is not a number (0..%lu)\n", opt, val, max);
-		return DPF_EXIT_USAGE;
-	}
-	*out = v;
-	return 0;
-}
 
 static int on_opt(void *ctx, int id, const char *val)
 {
@@ -113,57 +77,28 @@ static int on_opt(void *ctx, int id, const char *val)
 	unsigned long n;
 	int r;
 
+	if ((r = out_opt(&s->o, "scan", id, val)) != 1)
+		return r;
 	switch (id) {
 	case O_RULES: PUSH(s->rules, s->nrules, val, "--rules"); break;
 	case O_FORMAT: s->ao.format = val; break;
-	case O_REPORT: {
-		struct diag err;
-		if (s->nreports >= MAX_LIST)
-			return too_many("--report");
-		if (out_parse_report(val, &s->reports[s->nreports], &err)) {
-			fprintf(stderr, "dpfaudit scan: %s\n", err.msg);
-			return DPF_EXIT_USAGE;
-		}
-		s->nreports++;
-		break;
-	}
-	case O_SINCE: s->since = val; break;
-	case O_UNTIL: s->until = val; break;
-	case O_NOW: s->now = val; break;
-	case O_USER: PUSH(s->users, s->nusers, val, "--user"); break;
-	case O_ROLE: PUSH(s->roles, s->nroles, val, "--role"); break;
-	case O_SUBJECT: PUSH(s->subjects, s->nsubjects, val, "--subject"); break;
-	case O_CATEGORY: PUSH(s->categories, s->ncategories, val, "--category"); break;
-	case O_PRINCIPLE: PUSH(s->principles, s->nprinciples, val, "--principle"); break;
-	case O_FAIL_ON:
-		s->fail_on = sev_parse(sv_cstr(val));
-		if (s->fail_on == SEV_NONE) {
-			fprintf(stderr, "dpfaudit scan: --fail-on: unknown severity '%s' "
-				"(expected low, medium, high or critical)\n", val);
-			return DPF_EXIT_USAGE;
-		}
-		break;
-	case O_BASELINE: s->baseline = val; break;
 	case O_EVENTS: s->events = val; break;
 	case O_PARTIAL: s->partial = val; break;
 	case O_SHARD: s->shard = val; break;
 	case O_SHARD_COUNT:
-		if ((r = parse_uint("--shard-count", val, 100000, &n)))
+		if ((r = cli_uint("scan", "--shard-count", val, 100000, &n)))
 			return r;
 		s->shard_count = (unsigned)n;
 		break;
-	case O_WRITE_BASELINE: s->write_baseline = val; break;
 	case O_JOBS:
-		if ((r = parse_uint("--jobs", val, 1024, &n)))
+		if ((r = cli_uint("scan", "--jobs", val, 1024, &n)))
 			return r;
 		s->ao.jobs = (unsigned)n;
 		break;
 	case O_PROGRESS: s->progress = 1; break;
 	case O_NO_PROGRESS: s->progress = 0; break;
-	case O_NO_REDACT: s->redact = false; break;
-	case O_PSEUDONYMIZE: s->pseudonymize = val; break;
 	case O_MAX_WINDOW:
-		if ((r = parse_uint("--max-window-records", val, 1UL << 40, &n)))
+		if ((r = cli_uint("scan", "--max-window-records", val, 1UL << 40, &n)))
 			return r;
 		if (n == 0) {
 			fprintf(stderr, "dpfaudit scan: --max-window-records: at least 1\n");
@@ -172,7 +107,7 @@ static int on_opt(void *ctx, int id, const char *val)
 		s->ao.max_window_records = n;
 		break;
 	case O_MAX_LINE:
-		if ((r = parse_uint("--max-line", val, 1UL << 30, &n)))
+		if ((r = cli_uint("scan", "--max-line", val, 1UL << 30, &n)))
 			return r;
 		if (n < 64) {
 			fprintf(stderr, "dpfaudit scan: --max-line: at least 64 bytes\n");
@@ -181,7 +116,7 @@ static int on_opt(void *ctx, int id, const char *val)
 		s->ao.max_line = n;
 		break;
 	case O_YEAR:
-		if ((r = parse_uint("--year", val, 9999, &n)))
+		if ((r = cli_uint("scan", "--year", val, 9999, &n)))
 			return r;
 		s->ao.year = (int)n;
 		break;
@@ -192,14 +127,7 @@ static int on_opt(void *ctx, int id, const char *val)
 /* The filter options, shared with `merge` (outcome.h). */
 static struct out_filter_args filter_args(struct scan *s)
 {
-	return (struct out_filter_args){
-		.since = s->since, .until = s->until, .now = s->now,
-		.users = s->users, .nusers = s->nusers,
-		.roles = s->roles, .nroles = s->nroles,
-		.subjects = s->subjects, .nsubjects = s->nsubjects,
-		.categories = s->categories, .ncategories = s->ncategories,
-		.principles = s->principles, .nprinciples = s->nprinciples,
-	};
+	return out_filter_args_of(&s->o);
 }
 
 /* Filters need the policy (category names), so they are built after loading it. */
@@ -317,7 +245,6 @@ int cmd_scan(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.progress = -1;
-	s.redact = true;
 	r = cli_parse("scan", scan_usage, scan_opts, argc, argv, on_opt, &s, &first);
 	if (r == -2)
 		return DPF_EXIT_OK;
@@ -329,9 +256,9 @@ int cmd_scan(int argc, char **argv)
 		return r;
 	if ((r = build_filter(&s, st.pol)))
 		goto out_setup;
-	if (s.pseudonymize) {
+	if (s.o.pseudonymize) {
 		/* A bad key is a usage error, found before anything is read. */
-		struct psd *ps = psd_load(s.pseudonymize, &err);
+		struct psd *ps = psd_load(s.o.pseudonymize, &err);
 		if (!ps) {
 			fprintf(stderr, "dpfaudit: %s\n", err.msg);
 			r = DPF_EXIT_USAGE;
@@ -339,8 +266,8 @@ int cmd_scan(int argc, char **argv)
 		}
 		psd_free(ps);
 	}
-	if (s.baseline) {
-		bl = bl_load(s.baseline, &err);
+	if (s.o.baseline) {
+		bl = bl_load(s.o.baseline, &err);
 		if (!bl) {
 			fprintf(stderr, "dpfaudit: %s\n", err.msg);
 			r = DPF_EXIT_USAGE;
@@ -377,7 +304,7 @@ int cmd_scan(int argc, char **argv)
 	s.ao.defer_windows = s.partial != NULL;
 
 	if (s.events) {
-		evw = evw_new(st.pol, inputs, ninputs, s.ao.jobs, s.redact,
+		evw = evw_new(st.pol, inputs, ninputs, s.ao.jobs, !s.o.no_redact,
 			      &err);
 		if (!evw) {
 			fprintf(stderr, "dpfaudit: %s\n", err.msg);
@@ -414,17 +341,17 @@ int cmd_scan(int argc, char **argv)
 		.rule_paths = st.rule_paths,
 		.nrule_paths = st.nrule_paths,
 		.command_line = cmdline,
-		.reports = s.reports,
-		.nreports = s.nreports,
-		.redact = s.redact,
-		.pseudonymize = s.pseudonymize,
-		.fail_on = s.fail_on,
+		.reports = s.o.reports,
+		.nreports = s.o.nreports,
+		.redact = !s.o.no_redact,
+		.pseudonymize = s.o.pseudonymize,
+		.fail_on = s.o.fail_on,
 		.bl = bl,
-		.baseline_path = s.baseline,
-		.write_baseline = s.write_baseline,
+		.baseline_path = s.o.baseline,
+		.write_baseline = s.o.write_baseline,
 	};
 	/* A shard's partial is its output; reports of the shard alone only when asked. */
-	bool reports = !s.partial || s.nreports || s.write_baseline;
+	bool reports = !s.partial || s.o.nreports || s.o.write_baseline;
 	if (reports && out_write(&job) != DPF_EXIT_OK)
 		status = DPF_EXIT_INCOMPLETE;
 
@@ -440,7 +367,7 @@ int cmd_scan(int argc, char **argv)
 	 * hold the merge back (afterok) for it.
 	 */
 	if (reports)
-		r = out_status(&res, s.fail_on, status);
+		r = out_status(&res, s.o.fail_on, status);
 	else
 		r = status;
 

@@ -123,17 +123,6 @@ static int too_many(const char *what)
 
 #define PUSH(arr, n, v, what) do { if ((n) >= MAX_LIST) return too_many(what); (arr)[(n)++] = (v); } while (0)
 
-static int parse_uint(const char *opt, const char *val, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v = strtoul(val, &end, 10);
-	if (!*val || *end || v > max || val[0] == '-') {
-		fprintf(stderr, "dpfaudit trace: %s: '%s' is not a number (0..%lu)\n", opt, val, max);
-		return DPF_EXIT_USAGE;
-	}
-	*out = v;
-	return 0;
-}
 
 static int on_opt(void *ctx, int id, const char *val)
 {
@@ -181,14 +170,14 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_EVENTS: t->events = val; break;
 	case O_NO_REDACT: t->redact = false; break;
 	case O_JOBS:
-		if ((r = parse_uint("--jobs", val, 1024, &n)))
+		if ((r = cli_uint("trace", "--jobs", val, 1024, &n)))
 			return r;
 		t->ao.jobs = (unsigned)n;
 		break;
 	case O_PROGRESS: t->progress = 1; break;
 	case O_NO_PROGRESS: t->progress = 0; break;
 	case O_MAX_LINE:
-		if ((r = parse_uint("--max-line", val, 1UL << 30, &n)))
+		if ((r = cli_uint("trace", "--max-line", val, 1UL << 30, &n)))
 			return r;
 		if (n < 64) {
 			fprintf(stderr, "dpfaudit trace: --max-line: at least 64 bytes\n");
@@ -197,7 +186,7 @@ static int on_opt(void *ctx, int id, const char *val)
 		t->ao.max_line = n;
 		break;
 	case O_YEAR:
-		if ((r = parse_uint("--year", val, 9999, &n)))
+		if ((r = cli_uint("trace", "--year", val, 9999, &n)))
 			return r;
 		t->ao.year = (int)n;
 		break;

@@ -100,6 +100,65 @@ void out_print_problems(const struct aud_result *res)
 			"(those matches counted as no match)\n", res->limits[i].where, res->limits[i].hits);
 }
 
+static int too_many(const char *cmd, const char *what)
+{
+	fprintf(stderr, "dpfaudit %s: too many %s (at most %d)\n", cmd, what, OUT_MAX_LIST);
+	return DPF_EXIT_USAGE;
+}
+
+#define PUSH(arr, n, v, what) \
+	do { if ((n) >= OUT_MAX_LIST) return too_many(cmd, what); (arr)[(n)++] = (v); } while (0)
+
+int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
+{
+	struct diag err;
+
+	switch (id) {
+	case OUT_O_REPORT:
+		if (o->nreports >= OUT_MAX_LIST)
+			return too_many(cmd, "--report");
+		if (out_parse_report(val, &o->reports[o->nreports], &err)) {
+			fprintf(stderr, "dpfaudit %s: %s\n", cmd, err.msg);
+			return DPF_EXIT_USAGE;
+		}
+		o->nreports++;
+		return 0;
+	case OUT_O_SINCE: o->since = val; return 0;
+	case OUT_O_UNTIL: o->until = val; return 0;
+	case OUT_O_NOW: o->now = val; return 0;
+	case OUT_O_USER: PUSH(o->users, o->nusers, val, "--user"); return 0;
+	case OUT_O_ROLE: PUSH(o->roles, o->nroles, val, "--role"); return 0;
+	case OUT_O_SUBJECT: PUSH(o->subjects, o->nsubjects, val, "--subject"); return 0;
+	case OUT_O_CATEGORY: PUSH(o->categories, o->ncategories, val, "--category"); return 0;
+	case OUT_O_PRINCIPLE: PUSH(o->principles, o->nprinciples, val, "--principle"); return 0;
+	case OUT_O_FAIL_ON:
+		o->fail_on = sev_parse(sv_cstr(val));
+		if (o->fail_on == SEV_NONE) {
+			fprintf(stderr, "dpfaudit %s: --fail-on: unknown severity '%s' "
+				"(expected low, medium, high or critical)\n", cmd, val);
+			return DPF_EXIT_USAGE;
+		}
+		return 0;
+	case OUT_O_BASELINE: o->baseline = val; return 0;
+	case OUT_O_WRITE_BASELINE: o->write_baseline = val; return 0;
+	case OUT_O_NO_REDACT: o->no_redact = true; return 0;
+	case OUT_O_PSEUDONYMIZE: o->pseudonymize = val; return 0;
+	}
+	return 1;
+}
+
+struct out_filter_args out_filter_args_of(const struct out_opts *o)
+{
+	return (struct out_filter_args){
+		.since = o->since, .until = o->until, .now = o->now,
+		.users = (const char **)o->users, .nusers = o->nusers,
+		.roles = (const char **)o->roles, .nroles = o->nroles,
+		.subjects = (const char **)o->subjects, .nsubjects = o->nsubjects,
+		.categories = (const char **)o->categories, .ncategories = o->ncategories,
+		.principles = (const char **)o->principles, .nprinciples = o->nprinciples,
+	};
+}
+
 int out_write(const struct out_job *job)
 {
 	struct diag err;

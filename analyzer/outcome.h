@@ -48,6 +48,57 @@ struct out_report {
 	const char *path;	/* NULL: standard output */
 };
 
+/*
+ * The options scan and merge share (reports, filters, gate, redaction):
+ * a command puts OUT_OPT_ROWS in its option table and hands every option
+ * id to out_opt() first.
+ */
+enum {
+	OUT_O_REPORT = 200, OUT_O_SINCE, OUT_O_UNTIL, OUT_O_NOW, OUT_O_USER, OUT_O_ROLE,
+	OUT_O_SUBJECT, OUT_O_CATEGORY, OUT_O_PRINCIPLE, OUT_O_FAIL_ON, OUT_O_BASELINE,
+	OUT_O_WRITE_BASELINE, OUT_O_NO_REDACT, OUT_O_PSEUDONYMIZE,
+};
+
+#define OUT_OPT_ROWS \
+	{ OUT_O_REPORT, 0, "report", "FMT[:FILE]", "text (default, stdout), json, html, sarif, junit, csv, markdown; repeatable" }, \
+	{ OUT_O_SINCE, 0, "since", "T", "only report from T on (ISO 8601, or -24h, -7d, today, yesterday)" }, \
+	{ OUT_O_UNTIL, 0, "until", "T", "only report up to T (a bare date includes that whole day)" }, \
+	{ OUT_O_USER, 0, "user", "U", "only report this user (repeatable)" }, \
+	{ OUT_O_ROLE, 0, "role", "R", "only report this role (repeatable)" }, \
+	{ OUT_O_SUBJECT, 0, "subject", "S", "only report this data subject (repeatable)" }, \
+	{ OUT_O_CATEGORY, 0, "category", "C", "only report this data category (repeatable)" }, \
+	{ OUT_O_PRINCIPLE, 0, "principle", "P", "only report this DPF principle (repeatable)" }, \
+	{ OUT_O_NOW, 0, "now", "T", "the current time for relative --since/--until (for reproducible runs)" }, \
+	{ OUT_O_FAIL_ON, 0, "fail-on", "SEV", "exit 1 when a finding at or above SEV (low..critical) remains" }, \
+	{ OUT_O_BASELINE, 0, "baseline", "FILE", "suppress the known findings listed in FILE" }, \
+	{ OUT_O_WRITE_BASELINE, 0, "write-baseline", "FILE", "record the findings as a baseline" }, \
+	{ OUT_O_NO_REDACT, 0, "no-redact", NULL, "show evidence unmasked (default: masked)" }, \
+	{ OUT_O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" }
+
+#define OUT_MAX_LIST 256
+
+struct out_opts {
+	struct out_report reports[OUT_MAX_LIST];
+	size_t nreports;
+	const char *since, *until, *now;
+	const char *users[OUT_MAX_LIST], *roles[OUT_MAX_LIST], *subjects[OUT_MAX_LIST];
+	size_t nusers, nroles, nsubjects;
+	const char *categories[OUT_MAX_LIST], *principles[OUT_MAX_LIST];
+	size_t ncategories, nprinciples;
+	enum sev fail_on;
+	const char *baseline, *write_baseline;
+	bool no_redact;
+	const char *pseudonymize;
+};
+
+/*
+ * Take one option of OUT_OPT_ROWS.  Returns 0 when handled, 1 when id is
+ * not one of them, or an exit status after printing "dpfaudit CMD: ...".
+ */
+int out_opt(struct out_opts *o, const char *cmd, int id, const char *val);
+/* The filter options of o, for out_build_filter() and out_describe_filter(). */
+struct out_filter_args out_filter_args_of(const struct out_opts *o);
+
 /* Parse a --report value; -1 with err = "unknown report format 'x' (expected ...)". */
 int out_parse_report(const char *val, struct out_report *r, struct diag *err);
 
