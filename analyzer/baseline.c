@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "safefile.h"
 #include "strmap.h"
 
 struct baseline {
@@ -138,6 +139,23 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct sorted {
+	char **v;
+	size_t n;
+};
+
+/* sf_fn: the header and the sorted fingerprints, each once. */
+static int write_sorted(void *arg, FILE *f)
+{
+	const struct sorted *s = arg;
+	fputs("# dpfaudit baseline: known findings, one fingerprint a line\n"
+	      "# check<TAB>user<TAB>subject<TAB>categories<TAB>reason\n", f);
+	for (size_t i = 0; i < s->n; i++)
+		if (i == 0 || strcmp(s->v[i], s->v[i - 1]))
+			fprintf(f, "%s\n", s->v[i]);
+	return 0;
+}
+
 int bl_write(const char *path, const struct policy *p, const struct fnd_list *l,
 	     struct diag *err)
 {
@@ -156,36 +174,8 @@ int bl_write(const char *path, const struct policy *p, const struct fnd_list *l,
 	buf_release(&fp);
 	qsort(v, n, sizeof(*v), str_cmp);
 
-	struct buf tmp = BUF_INIT;
-	buf_addf(&tmp, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp.p);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		rc = diag_set(err, "%s: cannot write baseline: %s", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp.p);
-		}
-		goto out;
-	}
-	fchmod(fd, 0600);
-	fputs("# dpfaudit baseline: known findings, one fingerprint a line\n"
-	      "# check<TAB>user<TAB>subject<TAB>categories<TAB>reason\n", f);
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || strcmp(v[i], v[i - 1]))
-			fprintf(f, "%s\n", v[i]);
-	if (fflush(f) || ferror(f)) {
-		rc = diag_set(err, "%s: write error: %s", path, strerror(errno));
-		fclose(f);
-		unlink(tmp.p);
-		goto out;
-	}
-	if (fclose(f) || rename(tmp.p, path)) {
-		rc = diag_set(err, "%s: write error: %s", path, strerror(errno));
-		unlink(tmp.p);
-	}
-out:
-	buf_release(&tmp);
+	struct sorted out = { v, n };
+	rc = sf_write(path, write_sorted, &out, err);
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);

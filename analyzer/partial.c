@@ -9,6 +9,7 @@
  * damaged partial is refused, never merged silently short.
  */
 #include "partial.h"
+#include "safefile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -373,104 +374,37 @@ static void write_all(struct writer *w, struct part_set *ps)
 	fwrite(w->line.p, 1, w->line.len, w->out);
 }
 
+struct part_job {
+	struct writer *w;
+	struct part_set *ps;
+};
+
+/* sf_fn: the whole partial into out. */
+static int write_part(void *arg, FILE *out)
+{
+	struct part_job *j = arg;
+	j->w->out = out;
+	errno = 0;
+	write_all(j->w, j->ps);
+	if (j->w->line.err)
+		return ENOMEM;
+	if (ferror(out))
+		return errno ? errno : EIO;
+	return 0;
+}
+
 int part_write(struct part_set *ps, const struct policy *pol, const char *path,
 	       struct diag *err)
 {
 	struct writer w = { .pol = pol };
-	struct stat st;
-	char *tmp = NULL;
-	int fd = -1, e = 0;
-	bool to_stdout = !strcmp(path, "-"), direct = false;
+	struct part_job j = { &w, ps };
 
 	buf_init(&w.line, 0);
 	dg_sha256_init(&w.sum);
-	if (!to_stdout && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* A device or FIFO cannot be renamed over: write straight to it. */
-		if (S_ISDIR(st.st_mode)) {
-			e = EISDIR;
-			goto fail;
-		}
-		direct = true;
-	}
-	if (to_stdout) {
-		w.out = stdout;
-	} else if (direct) {
-		w.out = fopen(path, "w");
-		if (!w.out) {
-			e = errno;
-			goto fail;
-		}
-	} else {
-		size_t n = strlen(path);
-		tmp = malloc(n + sizeof(".tmpXXXXXX"));
-		if (!tmp) {
-			e = ENOMEM;
-			goto fail;
-		}
-		memcpy(tmp, path, n);
-		memcpy(tmp + n, ".tmpXXXXXX", sizeof(".tmpXXXXXX"));
-		fd = mkstemp(tmp);
-		if (fd < 0) {
-			e = errno;
-			free(tmp);
-			tmp = NULL;
-			goto fail;
-		}
-		/* A partial holds evidence lines: personal data, owner-only. */
-		if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
-			e = errno;
-			goto fail;
-		}
-		w.out = fdopen(fd, "w");
-		if (!w.out) {
-			e = errno;
-			goto fail;
-		}
-		fd = -1;
-	}
-	write_all(&w, ps);
-	if (w.line.err) {
-		e = ENOMEM;
-		goto fail;
-	}
-	if (to_stdout) {
-		if (fflush(stdout) != 0 || ferror(stdout))
-			e = errno ? errno : EIO;
-		w.out = NULL;
-		if (e)
-			goto fail;
-	} else {
-		if (ferror(w.out))
-			e = errno ? errno : EIO;
-		if (!e && fflush(w.out) != 0)
-			e = errno ? errno : EIO;
-		if (!e && !direct && fsync(fileno(w.out)) != 0 && errno != EINVAL && errno != EROFS)
-			e = errno;
-		if (fclose(w.out) != 0 && !e)
-			e = errno ? errno : EIO;
-		w.out = NULL;
-		if (e)
-			goto fail;
-		if (!direct && rename(tmp, path) != 0) {
-			e = errno;
-			goto fail;
-		}
-	}
-	free(tmp);
+	/* A partial holds evidence lines: personal data, written whole or not at all. */
+	int ret = sf_write(path, write_part, &j, err);
 	buf_release(&w.line);
-	return 0;
-fail:
-	if (w.out && !to_stdout)
-		fclose(w.out);
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	buf_release(&w.line);
-	return diag_set(err, "%s: write error: %s", to_stdout ? "standard output" : path,
-			strerror(e ? e : EIO));
+	return ret;
 }
 
 /* ---- reading ------------------------------------------------------------ */

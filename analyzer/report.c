@@ -10,6 +10,7 @@
  * written directly and their errors reported the same way.
  */
 #include "report.h"
+#include "safefile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -305,18 +306,19 @@ const char *rep_names(void)
 /* ---- writing ------------------------------------------------------------ */
 
 /* Run the writer on out; returns 0 or an errno value. */
-static int run_writer(const struct rep_writer *w, const struct rep_ctx *c, FILE *out)
-{
-	int e;
+struct write_job {
+	const struct rep_writer *w;
+	const struct rep_ctx *c;
+};
 
+/* sf_fn: one writer; its errno (at the failing write) is the cause to report. */
+static int run_writer(void *arg, FILE *out)
+{
+	const struct write_job *j = arg;
 	errno = 0;
-	w->write(c, out);
-	e = errno;
-	/* The failing flush's errno is the real cause; the writer's is a guess. */
-	if (fflush(out) != 0)
-		return errno ? errno : EIO;
+	j->w->write(j->c, out);
 	if (ferror(out))
-		return e ? e : EIO;
+		return errno ? errno : EIO;
 	return 0;
 }
 
@@ -325,108 +327,16 @@ int rep_write(const struct rep_writer *w, const struct rep_ctx *c0, const char *
 {
 	struct rep_ctx c = *c0;
 	struct rep_summary *own = NULL;
-	struct stat st;
-	char *tmp = NULL;
-	FILE *out = NULL;
-	int fd = -1, e = 0, ret = -1;
 	const char *shown = path && strcmp(path, "-") ? path : "standard output";
 
 	if (!c.sum) {
 		own = rep_summarize(&c);
-		if (!own) {
-			diag_set(err, "%s: write error: %s", shown, strerror(ENOMEM));
-			return -1;
-		}
+		if (!own)
+			return diag_set(err, "%s: write error: %s", shown, strerror(ENOMEM));
 		c.sum = own;
 	}
-
-	if (!path || !strcmp(path, "-")) {
-		clearerr(stdout);
-		e = run_writer(w, &c, stdout);
-		if (e)
-			goto fail;
-		ret = 0;
-		goto out;
-	}
-
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (S_ISDIR(st.st_mode)) {
-			e = EISDIR;
-			goto fail;
-		}
-		/* A device or FIFO: no rename possible, write straight to it. */
-		out = fopen(path, "w");
-		if (!out) {
-			e = errno;
-			goto fail;
-		}
-		e = run_writer(w, &c, out);
-		if (fclose(out) != 0 && !e)
-			e = errno ? errno : EIO;
-		out = NULL;
-		if (e)
-			goto fail;
-		ret = 0;
-		goto out;
-	}
-
-	{
-		size_t n = strlen(path);
-
-		tmp = malloc(n + sizeof(".tmpXXXXXX"));
-		if (!tmp) {
-			e = ENOMEM;
-			goto fail;
-		}
-		memcpy(tmp, path, n);
-		memcpy(tmp + n, ".tmpXXXXXX", sizeof(".tmpXXXXXX"));
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		tmp = NULL;
-		goto fail;
-	}
-	/* mkstemp gives 0600 on glibc, but say it: a report is personal data. */
-	if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
-		e = errno;
-		goto fail;
-	}
-	out = fdopen(fd, "w");
-	if (!out) {
-		e = errno;
-		goto fail;
-	}
-	fd = -1;
-	e = run_writer(w, &c, out);
-	if (!e && fsync(fileno(out)) != 0 && errno != EINVAL && errno != EROFS)
-		e = errno;
-	if (fclose(out) != 0 && !e)
-		e = errno ? errno : EIO;
-	out = NULL;
-	if (e)
-		goto fail;
-	if (rename(tmp, path) != 0) {
-		e = errno;
-		goto fail;
-	}
-	free(tmp);
-	tmp = NULL;
-	ret = 0;
-	goto out;
-
-fail:
-	if (out)
-		fclose(out);
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	diag_set(err, "%s: write error: %s", shown, strerror(e ? e : EIO));
-out:
+	struct write_job j = { w, &c };
+	int ret = sf_write(path, run_writer, &j, err);
 	rep_summary_free(own);
 	return ret;
 }
