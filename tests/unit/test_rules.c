@@ -962,13 +962,14 @@ START_TEST(test_rx_limits)
 	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
 		struct rx *r = rx_compile(pats[i].pat, strlen(pats[i].pat), 0, "x:1", &err);
 		ck_assert_msg(r != NULL, "%s", err.msg);
-		struct timespec a, b;
-		clock_gettime(CLOCK_MONOTONIC, &a);
+		/*
+		 * No timing here (speed belongs in tests/bench/): a pattern without
+		 * its limit would run for years, and the test case's timeout
+		 * (tcase_set_timeout) is the hang guard.  What must hold is that the
+		 * match stopped at the limit and was counted.
+		 */
 		int m = rx_match(r, sv_make(line, n + 1), t);
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 		ck_assert_int_eq(m, 0);
-		ck_assert_msg(secs < 0.5, "%s took %.3f s", pats[i].pat, secs);
 		ck_assert_msg(r->limit_hits == 1, "%s: limit_hits %lu", pats[i].pat, (unsigned long)r->limit_hits);
 		/* the thread is still usable afterwards */
 		ck_assert_int_eq(rx_match(r, SV_LIT("aaaa"), t), pats[i].short_match);
