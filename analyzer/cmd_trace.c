@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "escape.h"
 #include "events.h"
+#include "outcome.h"
 #include "paths.h"
 #include "redact.h"
 #include "setup.h"
@@ -729,22 +730,6 @@ static int write_json(void *arg, FILE *out)
 	return 0;
 }
 
-static void print_input_problems(const struct aud_result *res)
-{
-	for (size_t i = 0; i < res->ninputs; i++) {
-		const struct aud_input *in = &res->inputs[i];
-		if (in->complete)
-			continue;
-		if (in->error && !strncmp(in->error, in->path, strlen(in->path)))
-			fprintf(stderr, "dpfaudit: %s\n", in->error);
-		else
-			fprintf(stderr, "dpfaudit: %s: %s\n", in->path, in->error ? in->error : "not read whole");
-	}
-	for (size_t i = 0; i < res->nlimits; i++)
-		fprintf(stderr, "dpfaudit: warning: %s: regex hit its match limit %lu times "
-			"(those matches counted as no match)\n", res->limits[i].where, res->limits[i].hits);
-}
-
 /* Join the workers' events into one array. */
 static int gather(struct trace *t)
 {
@@ -824,7 +809,7 @@ int cmd_trace(int argc, char **argv)
 	}
 	have_res = true;
 	t.res = &res;
-	print_input_problems(&res);
+	out_print_problems(&res);
 	if (res.incomplete)
 		status = DPF_EXIT_INCOMPLETE;
 

@@ -11,25 +11,6 @@
 
 #include "timeutil.h"
 
-/* Advance over n bytes. */
-static void adv(sv *s, size_t n)
-{
-	s->p += n;
-	s->n -= n;
-}
-
-/* A run of non-space bytes. */
-static bool take_token(sv *s, sv *out)
-{
-	size_t i = 0;
-	while (i < s->n && s->p[i] != ' ')
-		i++;
-	if (i == 0)
-		return false;
-	*out = sv_make(s->p, i);
-	adv(s, i);
-	return true;
-}
 
 /* One or more spaces (servers write one; hand-edited samples may have more). */
 static bool take_space(sv *s)
@@ -37,7 +18,7 @@ static bool take_space(sv *s)
 	if (s->n == 0 || s->p[0] != ' ')
 		return false;
 	while (s->n && s->p[0] == ' ')
-		adv(s, 1);
+		fmt_adv(s, 1);
 	return true;
 }
 
@@ -61,7 +42,7 @@ static bool take_quoted(sv *s, sv *out)
 		if (bs % 2 == 0) {
 			size_t i = (size_t)(q - s->p);
 			*out = sv_make(s->p + 1, i - 1);
-			adv(s, i + 1);
+			fmt_adv(s, i + 1);
 			return true;
 		}
 		p = q + 1;
@@ -77,7 +58,7 @@ static bool take_bracketed(sv *s, sv *out)
 	if (!e)
 		return false;
 	*out = sv_make(s->p + 1, (size_t)(e - s->p) - 1);
-	adv(s, (size_t)(e - s->p) + 1);
+	fmt_adv(s, (size_t)(e - s->p) + 1);
 	return true;
 }
 
@@ -111,7 +92,7 @@ static void clf_request(sv req, struct event *ev)
 	ev->f[EVF_ACTION] = sv_make(req.p, i);
 	sv rest = sv_make(req.p + i, req.n - i);
 	while (rest.n && rest.p[0] == ' ')
-		adv(&rest, 1);
+		fmt_adv(&rest, 1);
 	while (rest.n && rest.p[rest.n - 1] == ' ')
 		rest.n--;
 	sv url = rest;
@@ -164,11 +145,11 @@ static bool clf_numbers(sv status, sv bytes, struct event *ev)
 static bool clf_core(sv *s, struct event *ev, struct fmt_thread *t)
 {
 	sv host, ident, user, when, req, status, bytes;
-	if (!take_token(s, &host) || !take_space(s) || !take_token(s, &ident) || !take_space(s))
+	if (!fmt_take_token(s, &host) || !take_space(s) || !fmt_take_token(s, &ident) || !take_space(s))
 		return false;
 	if (s->n && s->p[0] == '"')
 		return false;	/* the user is missing (lnav's "bad" access log) */
-	if (!take_token(s, &user) || !take_space(s))
+	if (!fmt_take_token(s, &user) || !take_space(s))
 		return false;
 	if (s->n && s->p[0] == '[') {
 		if (!take_bracketed(s, &when) || !take_space(s))
@@ -179,9 +160,9 @@ static bool clf_core(sv *s, struct event *ev, struct fmt_thread *t)
 	} else if (!t->outer_time) {
 		return false;
 	}
-	if (!take_quoted(s, &req) || !take_space(s) || !take_token(s, &status))
+	if (!take_quoted(s, &req) || !take_space(s) || !fmt_take_token(s, &status))
 		return false;
-	if (!take_space(s) || !take_token(s, &bytes) || !at_field_end(*s))
+	if (!take_space(s) || !fmt_take_token(s, &bytes) || !at_field_end(*s))
 		return false;
 	if (!clf_numbers(status, bytes, ev))
 		return false;
@@ -207,7 +188,7 @@ static bool clf_tail(sv *s, struct event *ev)
 		if (!s->n || s->p[0] != '"')
 			return false;
 		agent = sv_make(s->p + 1, s->n - 1);
-		adv(s, s->n);
+		fmt_adv(s, s->n);
 		ev_add_extra(ev, SV_LIT("truncated"), SV_LIT("agent"));
 	}
 	if (!at_field_end(*s))
@@ -266,7 +247,7 @@ bool fmt_clf_vhost_parse(const struct fmt *f, sv line, struct event *ev, struct 
 	(void)f;
 	sv vp;
 	unsigned long long port;
-	if (!take_token(&line, &vp) || !take_space(&line))
+	if (!fmt_take_token(&line, &vp) || !take_space(&line))
 		return false;
 	const char *colon = NULL;
 	for (size_t i = vp.n; i > 0; i--) {

@@ -35,6 +35,26 @@ struct fmt_thread {
 /* n bytes of scratch valid until the next line, or NULL when it is full. */
 char *fmt_scratch(struct fmt_thread *t, size_t n);
 
+/* Cursor helpers shared by the hand-written parsers: advance over views. */
+static inline void fmt_adv(sv *s, size_t n)
+{
+	s->p += n;
+	s->n -= n;
+}
+
+/* A run of non-space bytes (at least one) into *out. */
+static inline bool fmt_take_token(sv *s, sv *out)
+{
+	size_t i = 0;
+	while (i < s->n && s->p[i] != ' ')
+		i++;
+	if (i == 0)
+		return false;
+	*out = sv_make(s->p, i);
+	fmt_adv(s, i);
+	return true;
+}
+
 /* Built-in parse functions (format_*.c). */
 bool fmt_clf_common_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 bool fmt_clf_combined_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);

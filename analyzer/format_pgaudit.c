@@ -19,11 +19,6 @@
 
 #include "timeutil.h"
 
-static void adv(sv *s, size_t n)
-{
-	s->p += n;
-	s->n -= n;
-}
 
 static bool is_digit(char c)
 {
@@ -72,13 +67,13 @@ static bool pg_time(sv *s, int64_t *out)
 	}
 	if (!tu_parse_iso8601(sv_make(s->p, n), out))
 		return false;
-	adv(s, n);
+	fmt_adv(s, n);
 	if (s->n > 1 && s->p[0] == ' ' && s->p[1] != '[') {
 		size_t z = 1;
 		while (z < s->n && s->p[z] != ' ')
 			z++;
 		*out -= zone_offset(sv_make(s->p + 1, z - 1));
-		adv(s, z);
+		fmt_adv(s, z);
 	}
 	return true;
 }
@@ -88,14 +83,14 @@ static void pg_pid(sv *s)
 {
 	sv r = *s;
 	while (r.n && r.p[0] == ' ')
-		adv(&r, 1);
+		fmt_adv(&r, 1);
 	if (!r.n || r.p[0] != '[')
 		return;
 	size_t i = 1;
 	while (i < r.n && (is_digit(r.p[i]) || r.p[i] == '-'))
 		i++;
 	if (i < r.n && r.p[i] == ']' && i > 1) {
-		adv(&r, i + 1);
+		fmt_adv(&r, i + 1);
 		*s = r;
 	}
 }
@@ -108,9 +103,9 @@ static bool pg_level(sv *s)
 		i++;
 	if (i == 0 || i >= s->n || s->p[i] != ':')
 		return false;
-	adv(s, i + 1);
+	fmt_adv(s, i + 1);
 	while (s->n && s->p[0] == ' ')
-		adv(s, 1);
+		fmt_adv(s, 1);
 	return true;
 }
 
@@ -154,18 +149,18 @@ static int csv_field(sv *s, sv *out, struct fmt_thread *t)
 			i++;
 		}
 		*out = csv_decode(sv_make(s->p + 1, i - 1), t);
-		adv(s, i + 1);
+		fmt_adv(s, i + 1);
 		if (s->n && s->p[0] != ',')
 			return -1;
 	} else {
 		const char *c = memchr(s->p, ',', s->n);
 		size_t n = c ? (size_t)(c - s->p) : s->n;
 		*out = sv_make(s->p, n);
-		adv(s, n);
+		fmt_adv(s, n);
 	}
 	if (!s->n)
 		return 0;
-	adv(s, 1);
+	fmt_adv(s, 1);
 	return 1;
 }
 
@@ -240,9 +235,9 @@ static bool custom_prefix(const struct pol_format *pf, sv *s, struct event *ev, 
 		}
 		ev->has_time = true;
 	}
-	adv(s, whole.n);
+	fmt_adv(s, whole.n);
 	while (s->n && s->p[0] == ' ')
-		adv(s, 1);
+		fmt_adv(s, 1);
 	return true;
 }
 
@@ -256,7 +251,7 @@ static bool builtin_prefix(sv *s, struct event *ev)
 	}
 	pg_pid(s);
 	while (s->n && s->p[0] == ' ')
-		adv(s, 1);
+		fmt_adv(s, 1);
 	/* "user@db " before the level; "@db" has no user (%u empty). */
 	size_t i = 0;
 	while (i < s->n && s->p[i] != ' ' && s->p[i] != ':')
@@ -270,7 +265,7 @@ static bool builtin_prefix(sv *s, struct event *ev)
 				ev->f[EVF_USER] = user;
 			if (db.n && !sv_eq_cstr(db, "[unknown]"))
 				ev_add_extra(ev, SV_LIT("database"), db);
-			adv(s, i + 1);
+			fmt_adv(s, i + 1);
 			known = true;
 		}
 	}

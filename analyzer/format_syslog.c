@@ -16,34 +16,17 @@
 
 #include "timeutil.h"
 
-static void adv(sv *s, size_t n)
-{
-	s->p += n;
-	s->n -= n;
-}
 
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static bool token(sv *s, sv *out)
-{
-	size_t i = 0;
-	while (i < s->n && s->p[i] != ' ')
-		i++;
-	if (i == 0)
-		return false;
-	*out = sv_make(s->p, i);
-	adv(s, i);
-	return true;
-}
-
 static bool space(sv *s)
 {
 	if (!s->n || s->p[0] != ' ')
 		return false;
-	adv(s, 1);
+	fmt_adv(s, 1);
 	return true;
 }
 
@@ -64,7 +47,7 @@ static bool pri(sv *s, bool *present)
 		i++;
 	if (i == 1 || i >= s->n || s->p[i] != '>')
 		return false;
-	adv(s, i + 1);
+	fmt_adv(s, i + 1);
 	*present = true;
 	return true;
 }
@@ -73,7 +56,7 @@ static bool pri(sv *s, bool *present)
 static bool sd(sv *s)
 {
 	if (s->n && s->p[0] == '-') {
-		adv(s, 1);
+		fmt_adv(s, 1);
 		return true;
 	}
 	if (!s->n || s->p[0] != '[')
@@ -94,7 +77,7 @@ static bool sd(sv *s)
 			else if (c == ']' && !quoted)
 				break;
 		}
-		adv(s, i + 1);
+		fmt_adv(s, i + 1);
 	}
 	return true;
 }
@@ -102,8 +85,8 @@ static bool sd(sv *s)
 static bool rfc5424(sv *s, struct sl_head *h)
 {
 	sv ts, procid, msgid;
-	if (!token(s, &ts) || !space(s) || !token(s, &h->host) || !space(s) || !token(s, &h->app) ||
-	    !space(s) || !token(s, &procid) || !space(s) || !token(s, &msgid) || !space(s) || !sd(s))
+	if (!fmt_take_token(s, &ts) || !space(s) || !fmt_take_token(s, &h->host) || !space(s) || !fmt_take_token(s, &h->app) ||
+	    !space(s) || !fmt_take_token(s, &procid) || !space(s) || !fmt_take_token(s, &msgid) || !space(s) || !sd(s))
 		return false;
 	if (!sv_eq_cstr(ts, "-")) {
 		if (!tu_parse_iso8601(ts, &h->time))
@@ -118,7 +101,7 @@ static bool rfc5424(sv *s, struct sl_head *h)
 		return false;
 	/* A UTF-8 message starts with a BOM. */
 	if (s->n >= 3 && memcmp(s->p, "\xEF\xBB\xBF", 3) == 0)
-		adv(s, 3);
+		fmt_adv(s, 3);
 	return true;
 }
 
@@ -127,7 +110,7 @@ static bool rfc3164(sv *s, struct sl_head *h, int year)
 	if (s->n && is_digit(s->p[0])) {
 		sv ts;
 		/* A full RFC 3339 date-time: a bare date is some other log's first column. */
-		if (!token(s, &ts) || !memchr(ts.p, 'T', ts.n) || !tu_parse_iso8601(ts, &h->time))
+		if (!fmt_take_token(s, &ts) || !memchr(ts.p, 'T', ts.n) || !tu_parse_iso8601(ts, &h->time))
 			return false;
 	} else {
 		/* "Nov  3 09:23:38" or "Nov 3 09:23:38". */
@@ -141,10 +124,10 @@ static bool rfc3164(sv *s, struct sl_head *h, int year)
 		i += 9;		/* " hh:mm:ss" */
 		if (i > s->n || !tu_parse_syslog3164(sv_make(s->p, i), year, &h->time))
 			return false;
-		adv(s, i);
+		fmt_adv(s, i);
 	}
 	h->has_time = true;
-	if (!space(s) || !token(s, &h->host) || !space(s))
+	if (!space(s) || !fmt_take_token(s, &h->host) || !space(s))
 		return false;
 	/* TAG[PID]: -- a line without a tag ("--- last message repeated") keeps it all as MSG. */
 	size_t i = 0;
@@ -158,9 +141,9 @@ static bool rfc3164(sv *s, struct sl_head *h, int year)
 	}
 	if (tag > 0 && i < s->n && s->p[i] == ':') {
 		h->app = sv_make(s->p, tag);
-		adv(s, i + 1);
+		fmt_adv(s, i + 1);
 		if (s->n && s->p[0] == ' ')
-			adv(s, 1);
+			fmt_adv(s, 1);
 	}
 	return true;
 }
@@ -173,7 +156,7 @@ bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt
 	if (!pri(&s, &has_pri))
 		return false;
 	if (has_pri && s.n >= 2 && is_digit(s.p[0]) && s.p[1] == ' ') {
-		adv(&s, 2);
+		fmt_adv(&s, 2);
 		if (!rfc5424(&s, &h))
 			return false;
 	} else if (!rfc3164(&s, &h, t->year)) {
@@ -185,7 +168,7 @@ bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt
 		while (i < s.n && (is_digit(s.p[i]) || s.p[i] == '-'))
 			i++;
 		if (i + 1 < s.n && s.p[i] == ']' && s.p[i + 1] == ' ')
-			adv(&s, i + 2);
+			fmt_adv(&s, i + 2);
 	}
 	bool ok;
 	t->outer_time = true;
