@@ -556,7 +556,7 @@ static void read_input(struct reader *rd, size_t idx)
 	uint64_t off;
 	const char *msg;
 	char text[512];
-	in->compression = inp_kind(ip) == INP_GZIP ? "gzip" : "plain";
+	in->compression = inp_compression(ip);
 	in->complete = true;
 	if (inp_damaged(ip, &off, &msg)) {
 		/* The stream itself is damaged: where, and the last line read. */
