@@ -1,9 +1,9 @@
 #!/bin/sh
 # run.sh - how close is `dpfaudit scan` to the speed of decompression itself?
 #
-# Generates large combined logs deterministically (profiles public and crm, (tests/bench/gen_log.py,
-# gen_log.py --profile),
-# cached under ${TMPDIR:-/tmp}/dpfaudit-bench), then times reading it with
+# Generates large combined logs deterministically (tests/bench/gen_log.py,
+# profiles public and crm, cached under ${TMPDIR:-/tmp}/dpfaudit-bench),
+# then times reading each with
 # gzip, zcat | wc -l, igzip and rg -z (where installed) and with dpfaudit at
 # -j1 and at the default number of jobs.  Prints median time, ratio to
 # `gzip -dc`, lines/s and peak RSS.  Run from a build directory:
