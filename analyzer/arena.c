@@ -15,16 +15,24 @@ struct arena_block {
 
 void *arena_alloc(struct arena *a, size_t n)
 {
+	void *p = arena_try_alloc(a, n);
+	if (!p) {
+		fputs("dpfaudit: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+void *arena_try_alloc(struct arena *a, size_t n)
+{
 	struct arena_block *b = a->head;
 	size_t need = (n + 15) & ~(size_t)15;
 
 	if (!b || b->size - b->off < need) {
 		size_t size = need > ARENA_BLOCK / 4 ? need : ARENA_BLOCK;
 		b = malloc(sizeof(*b) + size);
-		if (!b) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
+		if (!b)
+			return NULL;
 		b->size = size;
 		b->off = 0;
 		/* Big one-off blocks go behind the head so the head keeps filling. */
