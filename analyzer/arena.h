@@ -21,7 +21,7 @@ struct arena {
 
 #define ARENA_INIT { NULL, 0 }
 
-/* Returns zeroed memory aligned for any type; aborts on out-of-memory. */
+/* Returns zeroed memory aligned for any type; out of memory ends the run (xalloc_oom). */
 void *arena_alloc(struct arena *a, size_t n);
 /*
  * The same, but NULL on out-of-memory (the arena is unchanged): for the data
