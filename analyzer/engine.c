@@ -43,6 +43,8 @@ struct eng {
 
 struct eng_thread {
 	struct rx_thread *rx;
+	char *norm;		/* ev->resource_norm: grows to the longest resource seen */
+	size_t norm_cap;
 	char detail[ENG_TEXT];
 	char scratch[ENG_TEXT];
 };
@@ -127,12 +129,20 @@ void eng_thread_free(struct eng_thread *t)
 	if (!t)
 		return;
 	rx_thread_free(t->rx);
+	free(t->norm);
 	free(t);
 }
 
-/* The value a matcher reads; false if the event has none. */
+/*
+ * The value a matcher reads; false if the event has none.  The resource is
+ * read normalised (SPEC §4 semantics 2) once eng_classify() has set it.
+ */
 static bool field_value(const struct event *ev, const struct eng_matcher *m, sv *out)
 {
+	if (m->field == EVF_RESOURCE && ev->resource_norm.p) {
+		*out = ev->resource_norm;
+		return out->n > 0;
+	}
 	if (m->field >= 0) {
 		*out = ev->f[m->field];
 		return out->n > 0;
@@ -145,6 +155,15 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	const struct policy *p = e->pol;
 	uint64_t cats = 0;
 	bool have_subject = ev->f[EVF_SUBJECT].n > 0;
+
+	/* Amortised: the buffer grows to the longest resource, then stays. */
+	sv res = ev->f[EVF_RESOURCE];
+	if (res.n > t->norm_cap) {
+		free(t->norm);
+		t->norm_cap = res.n < 256 ? 256 : res.n * 2;
+		t->norm = eng_xcalloc(t->norm_cap, 1);
+	}
+	ev->resource_norm = res.n ? ev_normalize_path(res, t->norm) : SV_LIT("");
 
 	for (size_t c = 0; c < p->ncategories; c++) {
 		const struct pol_category *pc = &p->categories[c];
