@@ -521,6 +521,24 @@ static void judge_hours(struct judge *j, const struct pol_role *r)
 	emit(j, CHK_OFF_HOURS_ACCESS, ev->categories, sv_make(d.p, d.n));
 }
 
+/*
+ * 6: a purpose that honours opt-outs used on an opted-out subject, by any
+ * request that did not fail (the caller sees to that), read or not.
+ */
+static void judge_optout(struct judge *j, int purpose)
+{
+	const struct event *ev = j->ev;
+	const struct policy *p = j->p;
+	if (purpose < 0 || !p->purposes[purpose].honours_optout || !ev->f[EVF_SUBJECT].n ||
+	    !strmap_has(&p->optout, ev->f[EVF_SUBJECT]))
+		return;
+	struct txt d = txt_on(j->t->detail);
+	txt_f(&d, "purpose %s honours opt-outs, and subject '", p->purposes[purpose].name);
+	txt_sv(&d, ev->f[EVF_SUBJECT]);
+	txt_f(&d, "' opted out (%s)", ev_action_name(ev->action));
+	emit(j, CHK_OPTOUT_VIOLATION, ev->categories, sv_make(d.p, d.n));
+}
+
 static void judge_read(struct judge *j, struct win_log *wl)
 {
 	const struct event *ev = j->ev;
@@ -551,14 +569,7 @@ static void judge_read(struct judge *j, struct win_log *wl)
 		judge_reason(j, r, purpose);
 
 	/* 6 */
-	if (purpose >= 0 && p->purposes[purpose].honours_optout && ev->f[EVF_SUBJECT].n &&
-	    strmap_has(&p->optout, ev->f[EVF_SUBJECT])) {
-		struct txt d = txt_on(j->t->detail);
-		txt_f(&d, "purpose %s honours opt-outs, and subject '", p->purposes[purpose].name);
-		txt_sv(&d, ev->f[EVF_SUBJECT]);
-		txt_s(&d, "' opted out");
-		emit(j, CHK_OPTOUT_VIOLATION, ev->categories, sv_make(d.p, d.n));
-	}
+	judge_optout(j, purpose);
 
 	/* 7 */
 	judge_hours(j, r);
@@ -714,6 +725,11 @@ void eng_judge(const struct eng *e, const struct event *ev, struct eng_thread *t
 			return;
 		}
 		judge_read(&j, wl);
+	} else if (!ev_failed(ev) && ev->f[EVF_REASON].n && e->pol->optout.count) {
+		/* 6 holds for any successful use, a write such as a campaign send too. */
+		int purpose = purpose_of(&j, ev->f[EVF_REASON]);
+		v->purpose = purpose;
+		judge_optout(&j, purpose);
 	}
 	judge_transfer(&j);
 	judge_custom(&j);

@@ -59,4 +59,59 @@ expect_count "a custom check on field.resource sees the normalised path" "$T/adm
 run trace --no-progress --rules "$T/r.rules" --subject 5012 "$T/evasion.log"
 expect_count "trace finds every spelling of the subject's reads" "$OUT" "evasion.log:" "$N"
 
+# --- case 12: opt-out on any successful use (semantics 6) -------------------
+printf '\357\273\2774711\r\n# comment\r\n4712\r\n' >"$T/optout.txt"
+cat >"$T/o.rules" <<'R'
+[category email]
+resource = ^/api/v\d+/customers/(?<subject>\d+)/email\b
+[purpose marketing]
+reason = ^CAMPAIGN-\d+$
+honours-optout = yes
+[role marketing]
+members = lbianchi
+may-read = email
+purposes = marketing
+[optout]
+file = optout.txt
+R
+{
+	clf lbianchi 24/Nov/2026:10:00:00 '/api/v1/customers/4711/email?reason=CAMPAIGN-7' 201 POST
+	clf lbianchi 24/Nov/2026:10:00:01 '/api/v1/customers/4712/email?reason=CAMPAIGN-7' 204 PUT
+	clf lbianchi 24/Nov/2026:10:00:02 '/api/v1/customers/4712/email?reason=CAMPAIGN-7' 200 GET
+	clf lbianchi 24/Nov/2026:10:00:03 '/api/v1/customers/4711/email?reason=CAMPAIGN-7' 403 POST
+	clf lbianchi 24/Nov/2026:10:00:04 '/api/v1/customers/4713/email?reason=CAMPAIGN-7' 201 POST
+	clf nobody 24/Nov/2026:10:00:05 '/api/v1/customers/4711/email?reason=CAMPAIGN-8' 201 POST
+} >"$T/campaign.log"
+run scan --no-progress --rules "$T/o.rules" --report csv:"$T/campaign.csv" "$T/campaign.log"
+expect_count "writes, reads and any user's use of an opted-out subject (not a failed one)" \
+	"$T/campaign.csv" optout-violation 4
+for l in 1 2 3 6; do
+	expect_in "optout-violation at line $l" "$T/campaign.csv" "campaign.log,$l"
+done
+
+# --- case 7: a byte-order mark and CRLF in every rules input file ----------
+mkdir -p "$T/bom"
+printf '\357\273\277mrossi,support\r\njdoe,support\r\n' >"$T/bom/agents.csv"
+printf '\357\273\277id,subject,assignee,opened,closed\r\nTICKET-1,4711,mrossi,2026-11-24T09:00:00Z,\r\n' >"$T/bom/tickets.csv"
+printf '\357\273\2774712\r\n' >"$T/bom/optout.txt"
+printf '\357\273\277[category email]\r\nresource = ^/api/v\\d+/customers/(?<subject>\\d+)/email\\b\r\n' >"$T/bom/a.rules"
+printf '[purpose support]\r\nreason = ^TICKET-\\d+$\r\nevidence = tickets\r\nhonours-optout = yes\r\n' >>"$T/bom/a.rules"
+printf '[role support-agent]\r\nmembers = @agents.csv\r\nmay-read = email\r\npurposes = support\r\n' >>"$T/bom/a.rules"
+printf '[evidence tickets]\r\nfile = tickets.csv\r\n[optout]\r\nfile = optout.txt\r\n' >>"$T/bom/a.rules"
+{
+	clf mrossi 24/Nov/2026:10:00:00 '/api/v1/customers/4711/email?reason=TICKET-1'
+	clf jdoe 24/Nov/2026:10:00:01 '/api/v1/customers/4712/email?reason=TICKET-1'
+} >"$T/bom.log"
+run rules --lint --rules "$T/bom/a.rules"
+expect_rc "rules --lint accepts BOM and CRLF in rule, members, evidence and opt-out files" 0
+run scan --no-progress --rules "$T/bom/a.rules" --report csv:"$T/bom.csv" "$T/bom.log"
+expect_count "the first member of a BOM members file is a member" "$T/bom.csv" unknown-identity 0
+expect_count "the first record of a BOM evidence CSV verifies a reason" "$T/bom.csv" "bom.log,1," 0
+expect_count "the first subject of a BOM opt-out list is opted out" "$T/bom.csv" optout-violation 1
+# A mark inside a list (two files joined) can never match a name: an error, not ok.
+printf 'jdoe\n\357\273\277mrossi\n' >"$T/bom/agents.csv"
+run rules --lint --rules "$T/bom/a.rules"
+expect_rc "rules --lint rejects a byte-order mark inside a members file" 2
+expect_in "the error names the file and line" "$ERR" "agents.csv:2:"
+
 finish
