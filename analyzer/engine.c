@@ -37,6 +37,7 @@ struct eng {
 	const struct policy *pol;
 	struct eng_matcher **cat;	/* [category][matcher] */
 	struct eng_matcher **custom;	/* [check][matcher], PCM_FIELD only */
+	uint64_t limited_roles;		/* roles with max-subjects */
 };
 
 #define ENG_TEXT 2048
@@ -89,6 +90,9 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 		for (size_t k = 0; k < pc->nmatchers; k++)
 			e->cat[c][k] = resolve(pc->matchers[k].field);
 	}
+	for (size_t r = 0; r < pol->nroles; r++)
+		if (pol->roles[r].max_subjects)
+			e->limited_roles |= 1ull << r;
 	e->custom = eng_xcalloc(pol->nchecks, sizeof(*e->custom));
 	for (size_t i = 0; i < pol->nchecks; i++) {
 		const struct pol_check *pc = &pol->checks[i];
@@ -574,8 +578,13 @@ static void judge_read(struct judge *j, struct win_log *wl)
 	/* 7 */
 	judge_hours(j, r);
 
-	/* 8: judged later over the whole time line. */
-	if (r->max_subjects && wl && chk_enabled(p, CHK_EXCESSIVE_ACCESS))
+	/*
+	 * 8: judged later over the whole time line, per user across all of the
+	 * user's roles: every read counts where any of them sets a limit.
+	 */
+	if (wl && j->e->limited_roles && chk_enabled(p, CHK_EXCESSIVE_ACCESS) &&
+	    ((r->max_subjects ? 1ull << j->role : 0) |
+	     (policy_roles_of(p, ev->f[EVF_USER]) & j->e->limited_roles)))
 		win_add_read(wl, ev, j->role);
 
 	/* Personal data over plain http. */

@@ -114,4 +114,41 @@ run rules --lint --rules "$T/bom/a.rules"
 expect_rc "rules --lint rejects a byte-order mark inside a members file" 2
 expect_in "the error names the file and line" "$ERR" "agents.csv:2:"
 
+# --- case 11: max-subjects per user across the user's roles (semantics 8) --
+cat >"$T/m.rules" <<'R'
+[format rl]
+pattern = ^(?<time>\S+) (?<user>\S+) (?<role>\S+) (?<method>\S+) (?<resource>\S+) (?<status>\d+)$
+field.action = method
+read = GET
+[category email]
+resource = ^/api/v\d+/customers/(?<subject>\d+)/email\b
+[role support-agent]
+members = mrossi
+may-read = email
+reason-required = no
+max-subjects = 3/1h
+[role escalation]
+members = mrossi
+may-read = email
+reason-required = no
+max-subjects = 4/1h
+R
+# alt N: N reads of distinct subjects, alternating the role named on the line.
+alt() {
+	i=1
+	while [ $i -le "$1" ]; do
+		r=support-agent
+		[ $((i % 2)) = 0 ] && r=escalation
+		echo "2026-11-24T10:00:0${i}Z mrossi $r GET /api/v1/customers/$((4700 + i))/email 200"
+		i=$((i + 1))
+	done
+}
+alt 5 >"$T/roles5.log"
+run scan --no-progress --rules "$T/m.rules" --report csv:"$T/roles5.csv" "$T/roles5.log"
+expect_count "switching roles does not reset the count (5 subjects > 4)" "$T/roles5.csv" excessive-access 1
+expect_in "the finding is at the read that crossed every limit" "$T/roles5.csv" "roles5.log,5"
+alt 4 >"$T/roles4.log"
+run scan --no-progress --rules "$T/m.rules" --report csv:"$T/roles4.csv" "$T/roles4.log"
+expect_count "the most permissive limit wins (4 subjects, limits 3 and 4)" "$T/roles4.csv" excessive-access 0
+
 finish
