@@ -35,7 +35,7 @@ struct aud_example {
 struct aud_input {
 	const char *path;		/* as given / found ("-" for stdin) */
 	uint64_t size;			/* bytes on disk (compressed), 0 for a pipe */
-	const char *compression;	/* "gzip", "plain" */
+	const char *compression;	/* "plain", "gzip", "zstd", "xz", "bzip2" */
 	const char *format;		/* format name, or NULL if none detected */
 	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
 	uint64_t skipped;		/* blank lines and '#' comment lines: not log records */

@@ -2,6 +2,7 @@
  * outcome.c - filters, baseline, reports and exit status for `scan` and
  * `merge` (see outcome.h).
  */
+#include "diag.h"
 #include "outcome.h"
 #include "pseudo.h"
 #include "tz.h"
@@ -129,18 +130,18 @@ void out_print_problems(const struct aud_result *res)
 			continue;
 		/* An unreadable file's error already starts with its path. */
 		if (in->error && !strncmp(in->error, in->path, strlen(in->path)))
-			fprintf(stderr, "dpfaudit: %s\n", in->error);
+			error("%s", in->error);
 		else
-			fprintf(stderr, "dpfaudit: %s: %s\n", in->path, in->error ? in->error : "not read whole");
+			error("%s: %s", in->path, in->error ? in->error : "not read whole");
 	}
 	for (size_t i = 0; i < res->nlimits; i++)
-		fprintf(stderr, "dpfaudit: warning: %s: regex hit its match limit %lu times "
-			"(those matches counted as no match)\n", res->limits[i].where, res->limits[i].hits);
+		warning("%s: regex hit its match limit %lu times "
+			"(those matches counted as no match)", res->limits[i].where, res->limits[i].hits);
 }
 
 static int too_many(const char *cmd, const char *what)
 {
-	fprintf(stderr, "dpfaudit %s: too many %s (at most %d)\n", cmd, what, OUT_MAX_LIST);
+	error("%s: too many %s (at most %d)", cmd, what, OUT_MAX_LIST);
 	return DPF_EXIT_USAGE;
 }
 
@@ -156,7 +157,7 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 		if (o->nreports >= OUT_MAX_LIST)
 			return too_many(cmd, "--report");
 		if (out_parse_report(val, &o->reports[o->nreports], &err)) {
-			fprintf(stderr, "dpfaudit %s: %s\n", cmd, err.msg);
+			error("%s: %s", cmd, err.msg);
 			return DPF_EXIT_USAGE;
 		}
 		o->nreports++;
@@ -173,8 +174,8 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 	case OUT_O_FAIL_ON:
 		o->fail_on = sev_parse(sv_cstr(val));
 		if (o->fail_on == SEV_NONE) {
-			fprintf(stderr, "dpfaudit %s: --fail-on: unknown severity '%s' "
-				"(expected low, medium, high or critical)\n", cmd, val);
+			error("%s: --fail-on: unknown severity '%s' "
+				"(expected low, medium, high or critical)", cmd, val);
 			return DPF_EXIT_USAGE;
 		}
 		return 0;
@@ -207,7 +208,7 @@ int out_write(const struct out_job *job)
 		bl_apply(job->bl, job->pol, &job->res->findings);
 	if (job->write_baseline &&
 	    bl_write(job->write_baseline, job->pol, &job->res->findings, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
 
@@ -216,7 +217,7 @@ int out_write(const struct out_job *job)
 		struct psd *ps = psd_load(job->pseudonymize, &err);
 		if (!ps) {
 			/* Never fall back to a report with the real names. */
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			return DPF_EXIT_INCOMPLETE;
 		}
 		psd_apply(ps, job->res);
@@ -245,7 +246,7 @@ int out_write(const struct out_job *job)
 	size_t nreps = job->nreports ? job->nreports : 1;
 	for (size_t i = 0; i < nreps; i++) {
 		if (rep_write(reps[i].w, &ctx, reps[i].path, &err)) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			status = DPF_EXIT_INCOMPLETE;
 		}
 	}
