@@ -38,8 +38,12 @@ static bool magic_prefix(const unsigned char *p, size_t n)
 
 static bool xz_magic(const unsigned char *p, size_t n)
 {
-	/* Shorter than the magic: a whole file cut inside it. */
-	return n >= 2 && magic_prefix(p, n);
+	/*
+	 * fd '7' 'z' 'X' is no text (0xfd never starts UTF-8): with a wrong
+	 * byte after it, it is a damaged xz header, which liblzma reports.  A
+	 * whole file shorter than the magic is one cut inside it.
+	 */
+	return magic_prefix(p, n < 4 ? n : 4);
 }
 
 #ifdef HAVE_LZMA

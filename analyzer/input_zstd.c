@@ -59,9 +59,10 @@ static bool zs_magic(const unsigned char *p, size_t n)
 		return is_frame(p) || is_skippable(p);
 	/*
 	 * A whole file shorter than a magic number: a cut zstd file (the frame
-	 * magic only: "P*" is a text file of two characters).
+	 * magic only: "P*" is a text file of two characters; a lone "(" is
+	 * not a log, as a lone 0x1f is not one for gzip).
 	 */
-	return n >= 2 && p[0] == 0x28 && p[1] == 0xb5 && (n < 3 || p[2] == 0x2f);
+	return p[0] == 0x28 && (n < 2 || p[1] == 0xb5) && (n < 3 || p[2] == 0x2f);
 }
 
 #ifdef HAVE_ZSTD
