@@ -29,6 +29,7 @@
 #include "digest.h"
 #include "evidence.h"
 #include "timeutil.h"
+#include "xalloc.h"
 
 #ifndef DPF_DATADIR
 #define DPF_DATADIR "/usr/local/share/dpfaudit"
@@ -57,24 +58,6 @@ static void *agrow(struct arena *a, void *arr, size_t n, size_t elsz)
 	return na;
 }
 #define APUSH(a, arr, n) ((arr) = agrow((a), (arr), (n), sizeof(*(arr))), &(arr)[(n)++])
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s);
-	char *p = xmalloc(n + 1);
-	memcpy(p, s, n + 1);
-	return p;
-}
 
 /* Optimal string alignment distance (a transposition costs 1), for hints. */
 static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
@@ -233,6 +216,17 @@ static bool next_line(const char **pos, const char *end, sv *line)
 		le--;
 	*line = sv_make(p, (size_t)(le - p));
 	return true;
+}
+
+/*
+ * Step over a UTF-8 byte-order mark at the start of a text file, as some
+ * editors (and Windows tools) write one: rule files and every data file
+ * they name accept it (SPEC §4, after the semantics).
+ */
+static void skip_bom(const char **pos, const char *end)
+{
+	if (end - *pos >= 3 && memcmp(*pos, "\xEF\xBB\xBF", 3) == 0)
+		*pos += 3;
 }
 
 /* Cut a comment: '#' at the start of the line or after white space. */
@@ -516,6 +510,7 @@ static int read_list_file(struct loader *L, const char *rulefile, int line, cons
 	const char *pos = buf, *end = buf + n;
 	sv l;
 	int ln = 0;
+	skip_bom(&pos, end);
 	while (next_line(&pos, end, &l)) {
 		ln++;
 		l = sv_trim(strip_comment(l));
@@ -529,6 +524,12 @@ static int read_list_file(struct loader *L, const char *rulefile, int line, cons
 			continue;
 		if (ln == 1 && csv && is_header_word(l))
 			continue;
+		if (memmem(l.p, l.n, "\xEF\xBB\xBF", 3)) {
+			/* Two files joined, or an editor's mark mid-file: the name would never match. */
+			lerr(L, path, ln, "bad entry: a byte-order mark inside '%.*s'", (int)l.n, l.p);
+			free(buf);
+			return -1;
+		}
 		for (size_t i = 0; i < l.n; i++) {
 			if (isspace((unsigned char)l.p[i])) {
 				lerr(L, path, ln, "bad entry '%.*s': one name a line, no spaces",
@@ -1277,8 +1278,7 @@ static int parse_buffer(struct loader *L, const char *file, const char *buf, siz
 
 	memset(&cur, 0, sizeof(cur));
 	cur.kind = SK_NONE;
-	if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-		pos += 3;	/* a UTF-8 byte order mark, as some editors write */
+	skip_bom(&pos, end);
 	while (next_line(&pos, end, &raw)) {
 		ln++;
 		sv t = sv_trim(strip_comment(raw));
@@ -1411,12 +1411,7 @@ static int load_path(struct loader *L, const char *path, const char *from, int f
 			continue;
 		if (nn == cap) {
 			cap = cap ? 2 * cap : 16;
-			char **nv = realloc(names, cap * sizeof(*names));
-			if (!nv) {
-				fputs("dpfaudit: out of memory\n", stderr);
-				abort();
-			}
-			names = nv;
+			names = xreallocarray(names, cap, sizeof(*names));
 		}
 		names[nn++] = xstrdup(de->d_name);
 	}
@@ -1433,8 +1428,9 @@ static int load_path(struct loader *L, const char *path, const char *from, int f
 	size_t pl = strlen(path);
 	bool slash = pl && path[pl - 1] == '/';
 	for (size_t i = 0; i < nn && rc == 0; i++) {
-		char *full = xmalloc(pl + 1 + strlen(names[i]) + 1);
-		sprintf(full, "%s%s%s", path, slash ? "" : "/", names[i]);
+		size_t fl = pl + 1 + strlen(names[i]) + 1;
+		char *full = xmalloc(fl);
+		snprintf(full, fl, "%s%s%s", path, slash ? "" : "/", names[i]);
 		rc = load_file(L, full, from, fromline);
 		free(full);
 	}
@@ -1603,7 +1599,7 @@ char *rules_default_path(const char *argv0)
 		snprintf(probe, sizeof(probe), "%s/rules/dpf.rules", top);
 		if (file_exists(probe)) {
 			char *r = xmalloc(strlen(top) + 8);
-			sprintf(r, "%s/rules", top);
+			snprintf(r, strlen(top) + 8, "%s/rules", top);
 			return r;
 		}
 		char *src = srcdir_from_makefile(top);
@@ -1636,12 +1632,7 @@ static void warn(struct warnings *w, struct pol_loc loc, const char *fmt, ...)
 		snprintf(full, sizeof(full), "%s", msg);
 	if (w->n == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 16;
-		char **nv = realloc(w->v, w->cap * sizeof(*w->v));
-		if (!nv) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
-		w->v = nv;
+		w->v = xreallocarray(w->v, w->cap, sizeof(*w->v));
 	}
 	w->v[w->n++] = xstrdup(full);
 }
