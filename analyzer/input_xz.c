@@ -19,6 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "input_impl.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,7 +181,7 @@ static size_t xz_step(struct inp *in, char *dst, size_t n)
 
 static int xz_start(struct inp *in)
 {
-	struct xz *x = calloc(1, sizeof(*x));
+	struct xz *x = try_calloc(1, sizeof(*x));
 	lzma_stream init = LZMA_STREAM_INIT;
 
 	if (!x)

@@ -18,6 +18,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "input_impl.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,7 +170,7 @@ static size_t zs_step(struct inp *in, char *dst, size_t n)
 
 static int zs_start(struct inp *in)
 {
-	struct zs *z = calloc(1, sizeof(*z));
+	struct zs *z = try_calloc(1, sizeof(*z));
 
 	if (!z)
 		return -1;
