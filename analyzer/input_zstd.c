@@ -39,20 +39,6 @@ static bool is_skippable(const unsigned char *p)
 	return (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18;
 }
 
-/* The first n < 4 bytes could start a frame (a file cut in a magic number). */
-static bool magic_prefix(const unsigned char *p, size_t n)
-{
-	static const unsigned char zm[4] = { 0x28, 0xb5, 0x2f, 0xfd };
-	static const unsigned char sm[4] = { 0x50, 0x2a, 0x4d, 0x18 };
-	size_t i;
-	bool z = true, s = true;
-
-	for (i = 0; i < n && i < 4; i++) {
-		z = z && p[i] == zm[i];
-		s = s && (i == 0 ? (p[0] & 0xf0) == 0x50 : p[i] == sm[i]);
-	}
-	return z || s;
-}
 
 static bool zs_magic(const unsigned char *p, size_t n)
 {
@@ -67,6 +53,21 @@ static bool zs_magic(const unsigned char *p, size_t n)
 }
 
 #ifdef HAVE_ZSTD
+
+/* The first n < 4 bytes could start a frame (a file cut in a magic number). */
+static bool magic_prefix(const unsigned char *p, size_t n)
+{
+	static const unsigned char zm[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	static const unsigned char sm[4] = { 0x50, 0x2a, 0x4d, 0x18 };
+	size_t i;
+	bool z = true, s = true;
+
+	for (i = 0; i < n && i < 4; i++) {
+		z = z && p[i] == zm[i];
+		s = s && (i == 0 ? (p[0] & 0xf0) == 0x50 : p[i] == sm[i]);
+	}
+	return z || s;
+}
 
 struct zs {
 	ZSTD_DCtx *dctx;

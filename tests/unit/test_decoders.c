@@ -478,7 +478,6 @@ static void bz2_stream(struct bytes *out, const void *data, size_t n)
 
 START_TEST(test_bzip2)
 {
-	struct bytes f = { 0 }, plain = { 0 }, t = { 0 };
 	struct result r;
 
 	read_bytes(bz_hello, sizeof(bz_hello), 4096, &r);
@@ -492,6 +491,8 @@ START_TEST(test_bzip2)
 	ck_assert_str_eq((char *)r.out.p, "hello\n");
 	result_free(&r);
 #ifdef HAVE_BZIP2
+	struct bytes f = { 0 }, plain = { 0 }, t = { 0 };
+
 	/* Three streams (lines 1-70, 71-140, 141-200), as pbzip2 or cat make. */
 	slurp(CDIR "/xz/made-access-200.log", &plain);
 	{
