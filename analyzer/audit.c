@@ -21,6 +21,8 @@
  *
  * With -j 1 there are no threads: the reader parses each chunk itself.
  */
+#include "common.h"
+
 #include "audit.h"
 
 #include <pthread.h>
@@ -128,7 +130,6 @@ unsigned aud_cpus(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (unsigned)n : 1;
 }
-
 
 static void add_example(struct arena *a, struct aud_example *ex, size_t *n, uint64_t line, sv text)
 {

@@ -12,6 +12,8 @@
  * text (a summary, then one line per event), csv or json.  --events also
  * writes them as JSON lines (events.h), in (file, line) order.
  */
+#include "common.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +127,6 @@ static int too_many(const char *what)
 }
 
 #define PUSH(arr, n, v, what) do { if ((n) >= MAX_LIST) return too_many(what); (arr)[(n)++] = (v); } while (0)
-
 
 static int on_opt(void *ctx, int id, const char *val)
 {

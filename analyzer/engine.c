@@ -15,6 +15,8 @@
  *   matchers say what they need;
  * - insecure-transport: scheme "http", or port 80 when the scheme is unknown.
  */
+#include "common.h"
+
 #include "engine.h"
 
 #include <stdarg.h>
@@ -26,7 +28,6 @@
 #include "timeutil.h"
 #include "windows.h"
 #include "xalloc.h"
-#include "banned.h"
 
 /* A matcher's field, resolved once: canonical index, or -1 for an extra. */
 struct eng_matcher {

@@ -23,6 +23,8 @@
  * -j, and memory is bounded: per thread a record buffer and a segment list
  * (one entry per chunk), never per event.
  */
+#include "common.h"
+
 #include "events.h"
 #include "safefile.h"
 

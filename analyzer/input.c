@@ -36,6 +36,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "input.h"
 
 #include <errno.h>

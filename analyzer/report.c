@@ -9,6 +9,8 @@
  * FIFOs (/dev/stdout, a pipe given by name) cannot be renamed over; they are
  * written directly and their errors reported the same way.
  */
+#include "common.h"
+
 #include "report.h"
 #include "safefile.h"
 
@@ -231,12 +233,8 @@ void rep_time_iso(int64_t t, char *out)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (!gmtime_r(&tt, &tm)) {
-		strcpy(out, "invalid-time");
-		return;
-	}
-	if (!strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		strcpy(out, "invalid-time");
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		memcpy(out, "invalid-time", sizeof("invalid-time"));
 }
 
 void rep_categories(const struct policy *p, uint64_t bits, const char *sep, struct buf *out)

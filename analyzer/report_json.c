@@ -7,6 +7,8 @@
  * finding occurrence is listed (with file, line, time, redacted evidence),
  * and groups refer to them by index into "findings".
  */
+#include "common.h"
+
 #include "report.h"
 
 #include <string.h>

@@ -8,6 +8,8 @@
  * the failure lists them (redacted).  Valid against the Jenkins xunit
  * junit-10.xsd.  No timestamps: the output is deterministic.
  */
+#include "common.h"
+
 #include "report.h"
 
 #include <string.h>
