@@ -173,7 +173,7 @@ int cmd_merge(int argc, char **argv)
 
 	const char *desc[MAX_LIST];
 	char desc_store[8192];
-	out_describe_filter(&fa, desc, MAX_LIST, &filter.ndescribed, desc_store, sizeof(desc_store));
+	out_describe_filter(&fa, &filter, desc, MAX_LIST, &filter.ndescribed, desc_store, sizeof(desc_store));
 	filter.described = desc;
 	char *cmdline = cli_command_line(argc + 1, argv - 1);
 	struct out_job job = {

@@ -326,7 +326,7 @@ int cmd_scan(int argc, char **argv)
 	struct out_filter_args fa = filter_args(&s);
 	const char *desc[MAX_LIST];
 	char desc_store[8192];
-	out_describe_filter(&fa, desc, MAX_LIST, &s.ao.filter.ndescribed, desc_store,
+	out_describe_filter(&fa, &s.ao.filter, desc, MAX_LIST, &s.ao.filter.ndescribed, desc_store,
 			    sizeof(desc_store));
 	struct filter shown = s.ao.filter;
 	shown.described = desc;
