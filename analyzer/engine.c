@@ -45,6 +45,8 @@ struct eng {
 
 struct eng_thread {
 	struct rx_thread *rx;
+	uint64_t *custom;	/* the verdict's custom_fired, eng_custom_words() words */
+	size_t ncustom;
 	char detail[ENG_TEXT];
 	char scratch[ENG_TEXT];
 };
@@ -102,15 +104,22 @@ void eng_free(struct eng *e)
 	free(e);
 }
 
+size_t eng_custom_words(const struct policy *pol)
+{
+	size_t ncustom = pol->nchecks > CHK_BUILTIN_COUNT ? pol->nchecks - CHK_BUILTIN_COUNT : 0;
+	return (ncustom + 63) / 64;
+}
+
 struct eng_thread *eng_thread_new(const struct eng *e)
 {
-	(void)e;
 	struct eng_thread *t = xcalloc(1, sizeof(*t));
 	t->rx = rx_thread_new();
 	if (!t->rx) {
 		free(t);
 		return NULL;
 	}
+	t->ncustom = eng_custom_words(e->pol);
+	t->custom = t->ncustom ? xcalloc(t->ncustom, sizeof(*t->custom)) : NULL;
 	return t;
 }
 
@@ -119,6 +128,7 @@ void eng_thread_free(struct eng_thread *t)
 	if (!t)
 		return;
 	rx_thread_free(t->rx);
+	free(t->custom);
 	free(t);
 }
 
@@ -222,8 +232,11 @@ static void emit(struct judge *j, size_t check, uint64_t categories, sv detail)
 	fnd_add(j->out, &f);
 	if (check < CHK_BUILTIN_COUNT)
 		j->v->fired |= 1u << check;
-	else if (check - CHK_BUILTIN_COUNT < 32)
-		j->v->custom_fired |= 1u << (check - CHK_BUILTIN_COUNT);
+	else if (j->v->custom_fired) {
+		size_t k = check - CHK_BUILTIN_COUNT;
+		j->t->custom[k / 64] |= UINT64_C(1) << (k % 64);
+		j->v->any_custom = true;
+	}
 }
 
 /* Bounded appends into a fixed buffer: text past the end is dropped. */
@@ -656,6 +669,10 @@ void eng_judge(const struct eng *e, const struct event *ev, struct eng_thread *t
 	memset(v, 0, sizeof(*v));
 	v->role = -1;
 	v->purpose = -1;
+	if (t->ncustom) {
+		memset(t->custom, 0, t->ncustom * sizeof(*t->custom));
+		v->custom_fired = t->custom;
+	}
 
 	struct judge j = { e, e->pol, ev, t, out, v, -1 };
 	sv user = ev->f[EVF_USER];

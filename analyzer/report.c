@@ -129,6 +129,11 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 
 	if (!s)
 		return NULL;
+	s->nby_check = c->pol && c->pol->nchecks > CHK_BUILTIN_COUNT ? c->pol->nchecks
+								      : CHK_BUILTIN_COUNT;
+	s->by_check = calloc(s->nby_check, sizeof(*s->by_check));
+	if (!s->by_check)
+		goto fail;
 	if (l->n) {
 		users = malloc(l->n * sizeof(*users));
 		roles = malloc(l->n * sizeof(*roles));
@@ -149,7 +154,7 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		s->total_by_sev[sv_]++;
 		if (c->fail_on != SEV_NONE && sv_ >= c->fail_on)
 			s->failing++;
-		if (f->check < 64)
+		if (f->check < s->nby_check)
 			s->by_check[f->check]++;
 		for (p = 0; p < PR_COUNT; p++)
 			if (pr & PR_BIT(p))
@@ -183,6 +188,7 @@ fail:
 	free(users);
 	free(roles);
 	free(subjects);
+	free(s->by_check);
 	free(s);
 	return NULL;
 }
@@ -195,7 +201,13 @@ void rep_summary_free(struct rep_summary *s)
 	free(s->top_users);
 	free(s->top_roles);
 	free(s->top_subjects);
+	free(s->by_check);
 	free(s);
+}
+
+size_t rep_check_findings(const struct rep_summary *s, size_t check)
+{
+	return check < s->nby_check ? s->by_check[check] : 0;
 }
 
 bool rep_failed(const struct rep_ctx *c)

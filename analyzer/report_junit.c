@@ -53,7 +53,7 @@ static void failure_body(const struct rep_ctx *c, FILE *out, size_t check, struc
 			 struct buf *scratch)
 {
 	const struct fnd_list *l = &c->res->findings;
-	size_t i, listed = 0, total = check < 64 ? c->sum->by_check[check] : 0;
+	size_t i, listed = 0, total = rep_check_findings(c->sum, check);
 	char t[32];
 
 	for (i = 0; i < l->n; i++) {
@@ -103,7 +103,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				tests++;
-				failures += i < 64 && s->by_check[i] > 0;
+				failures += rep_check_findings(s, i) > 0;
 			}
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
@@ -117,7 +117,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				t++;
-				f += i < 64 && s->by_check[i] > 0;
+				f += rep_check_findings(s, i) > 0;
 				skipped += !enabled(c, i);
 			}
 		fputs("  <testsuite", out);
@@ -155,7 +155,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		fputs("</testcase>\n", out);
 
 		for (i = 0; i < nchecks(c); i++) {
-			size_t n = i < 64 ? s->by_check[i] : 0;
+			size_t n = rep_check_findings(s, i);
 
 			if (!(rep_check_principles(c, (uint32_t)i) & PR_BIT(p)))
 				continue;
