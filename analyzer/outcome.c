@@ -2,6 +2,8 @@
  * outcome.c - filters, baseline, reports and exit status for `scan` and
  * `merge` (see outcome.h).
  */
+#include "common.h"
+
 #include "diag.h"
 #include "outcome.h"
 #include "pseudo.h"

@@ -6,6 +6,8 @@
  * An incomplete audit is announced right under the verdict, before anything
  * else, because findings from a partly read input are not the whole story.
  */
+#include "common.h"
+
 #include "report.h"
 
 #include <string.h>
