@@ -505,6 +505,24 @@ static void read_input(struct reader *rd, size_t idx)
 	enum lr_status st;
 
 	in->path = r->paths[idx];
+	uint64_t skip = r->opts->resume ? r->opts->resume[idx] : 0;
+	if (skip == AUD_RESUME_SKIP) {
+		/* A previous run audited exactly this content (state.h): nothing to judge. */
+		struct stat sb;
+		in->already_audited = true;
+		in->complete = true;
+		in->compression = "none";
+		if (stat(in->path, &sb) == 0)
+			in->size = (uint64_t)sb.st_size;
+		return;
+	}
+	if (r->opts->content_digests && strcmp(in->path, "-") != 0) {
+		struct stat sb;
+		if (stat(in->path, &sb) == 0) {
+			in->dev = (uint64_t)sb.st_dev;
+			in->ino = (uint64_t)sb.st_ino;
+		}
+	}
 	ip = inp_open(in->path, &err);
 	if (!ip) {
 		in->complete = false;
@@ -513,6 +531,8 @@ static void read_input(struct reader *rd, size_t idx)
 		return;
 	}
 	in->size = inp_size(ip);
+	if (r->opts->content_digests)
+		inp_digest_output(ip);
 	rd->last_consumed = 0;
 	fmt_thread_set_year(rd->ft, year_of(in->path, r->opts->year));
 	if (rd->self)
@@ -539,7 +559,8 @@ static void read_input(struct reader *rd, size_t idx)
 		rd->pending_lines++;
 		bool comment = st != LR_OVERLONG && skippable(line);
 		if (comment && n == 0) {
-			in->comments++;	/* no record open yet: nothing to replay */
+			if (lr_lineno(lr) > skip)
+				in->comments++;	/* no record open yet: nothing to replay */
 			continue;
 		}
 		if (n == cap) {
@@ -561,6 +582,8 @@ static void read_input(struct reader *rd, size_t idx)
 	if (f)
 		in->format = f->name;
 	for (size_t i = 0; i < n; i++) {
+		if (held[i].no <= skip)
+			continue;	/* judged by a previous run */
 		if (held[i].overlong) {
 			in->overlong++;
 			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, held[i].no,
@@ -579,6 +602,8 @@ static void read_input(struct reader *rd, size_t idx)
 		in->lines++;
 		if (++rd->pending_lines >= PROGRESS_EVERY)
 			report_progress(rd, ip, false);
+		if (lr_lineno(lr) <= skip)
+			continue;	/* judged by a previous run */
 		if (st == LR_OVERLONG) {
 			in->overlong++;
 			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, lr_lineno(lr), line);
@@ -620,6 +645,11 @@ static void read_input(struct reader *rd, size_t idx)
 	/* An input in no known format: its share unparsed is judged by aud_check_unparsed(). */
 	const char *h = inp_sha256(ip);
 	snprintf(in->sha256, sizeof(in->sha256), "%s", h ? h : "");
+	in->resumed_after = skip < in->lines ? skip : in->lines;
+	if (r->opts->content_digests) {
+		in->content_bytes = inp_produced(ip);
+		in->ends_nl = inp_output_digests(ip, in->content_sha256, in->head_sha256) == '\n';
+	}
 	lr_free(lr);
 	inp_close(ip);
 }
