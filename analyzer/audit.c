@@ -57,6 +57,7 @@ struct chunk {
 	struct chunk *next;
 	struct aud_input *in;
 	const struct fmt *f;
+	int year;		/* the input's year, for syslog times without one */
 	struct buf data;	/* the records' bytes, back to back */
 	struct rec recs[CHUNK_RECS];
 	size_t nrec;
@@ -120,6 +121,7 @@ struct reader {
 	uint64_t record_line;
 	struct chunk *cur;
 	struct parser *self;	/* inline mode: the parser this reader runs */
+	int year;		/* of the input being read (year_of) */
 	uint64_t pending_bytes, pending_lines, last_consumed;
 };
 
@@ -229,6 +231,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	struct aud_input *in = c->in;
 
 	memset(&p->cs, 0, sizeof(p->cs));
+	fmt_thread_set_year(p->ft, c->year);
 	for (size_t i = 0; i < c->nrec; i++) {
 		const struct rec *rc = &c->recs[i];
 		judge(p, in, sv_make(c->data.p + rc->off, rc->len), rc->line, c->f);
@@ -374,6 +377,7 @@ static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, s
 		c = rd->cur = chunk_get(rd->run);
 		c->in = in;
 		c->f = f;
+		c->year = rd->year;
 	}
 	c->recs[c->nrec].line = lineno;
 	c->recs[c->nrec].off = c->data.len;
@@ -480,9 +484,9 @@ static void read_input(struct reader *rd, size_t idx)
 	}
 	in->size = inp_size(ip);
 	rd->last_consumed = 0;
-	fmt_thread_set_year(rd->ft, year_of(in->path, r->opts->year));
-	if (rd->self)
-		fmt_thread_set_year(rd->self->ft, year_of(in->path, r->opts->year));
+	/* Every thread that parses this input's chunks gets its year (parse_chunk). */
+	rd->year = year_of(in->path, r->opts->year);
+	fmt_thread_set_year(rd->ft, rd->year);
 	lr = lr_new(ip, r->opts->max_line);
 	if (!lr) {
 		inp_close(ip);
