@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "inpwatch.h"
 #include "lines.h"
 #include "progress.h"
 #include "windows.h"
@@ -485,6 +486,8 @@ static void read_input(struct reader *rd, size_t idx)
 		return;
 	}
 	in->size = inp_size(ip);
+	struct inw watch;
+	inw_start(&watch, in->path, ip);
 	rd->last_consumed = 0;
 	/* Every thread that parses this input's chunks gets its year (parse_chunk). */
 	rd->year = year_of(in->path, r->opts->year);
@@ -564,7 +567,15 @@ static void read_input(struct reader *rd, size_t idx)
 	char text[512];
 	in->compression = inp_compression(ip);
 	in->complete = true;
-	if (inp_damaged(ip, &off, &msg)) {
+	bool damaged = inp_damaged(ip, &off, &msg);
+	char changed[256];
+	if (inw_check(&watch, in->path, ip, damaged, changed, sizeof(changed))) {
+		/* Truncated or replaced under us: what was read is a part of an unknown whole. */
+		in->complete = false;
+		snprintf(text, sizeof(text), "%s (%llu line(s) read)", changed,
+			 (unsigned long long)in->lines);
+		in->error = arena_strndup(&rd->arena, text, strlen(text));
+	} else if (damaged) {
 		/* The stream itself is damaged: where, and the last line read. */
 		in->complete = false;
 		in->error_offset = off;

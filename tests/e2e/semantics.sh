@@ -151,4 +151,45 @@ alt 4 >"$T/roles4.log"
 run scan --no-progress --rules "$T/m.rules" --report csv:"$T/roles4.csv" "$T/roles4.log"
 expect_count "the most permissive limit wins (4 subjects, limits 3 and 4)" "$T/roles4.csv" excessive-access 0
 
+# --- case 5: an input that changed while it was read (SPEC §2) --------------
+# changed_shim.so changes the file at dpfaudit's first read of it, after
+# dpfaudit measured it: deterministic, no race with a background process.
+if ${CC:-cc} -shared -fPIC -o "$T/shim.so" "$SRCDIR/tests/e2e/changed_shim.c" -ldl 2>"$T/cc.err"; then
+	# shimmed ACTION FILE ARGS...: scan FILE with the shim changing it.
+	shimmed() {
+		act=$1 f=$2
+		shift 2
+		OUT="$T/out.$$" ERR="$T/err.$$"
+		SHIM_ACTION=$act SHIM_PATH=$f ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+			LD_PRELOAD="$T/shim.so" "$DPFAUDIT" scan --no-progress -j1 --rules "$T/r.rules" \
+			--report json:"$T/changed.json" "$@" "$f" >"$OUT" 2>"$ERR"
+		RC=$?
+	}
+	i=0
+	while [ $i -lt 30000 ]; do
+		clf bsmith 24/Nov/2026:10:00:00 /api/v1/customers/$((1000 + i % 50))/email
+		i=$((i + 1))
+	done >"$T/big.log"
+	cp "$T/big.log" "$T/whole.log"
+	shimmed truncate "$T/big.log"
+	expect_rc "a log truncated while read is incomplete" 3
+	expect_in "it says it changed while being read" "$ERR" "changed while being read"
+	expect_in "the JSON report says so too" "$T/changed.json" "changed while being read"
+	gzip -c "$T/whole.log" >"$T/big.log.gz"
+	shimmed truncate "$T/big.log.gz"
+	expect_rc "a gzip log truncated while read is incomplete" 3
+	expect_in "it says it changed, not only that the stream was cut" "$ERR" "shrank from"
+	head -n 100 "$T/whole.log" >"$T/other.log"
+	cp "$T/whole.log" "$T/big.log"
+	SHIM_OTHER="$T/other.log" shimmed replace "$T/big.log"
+	expect_rc "a log replaced while read is incomplete" 3
+	expect_in "it says the path names another file" "$ERR" "another file"
+	# Appending while reading is how live logs are: not a change.
+	cp "$T/whole.log" "$T/big.log"
+	run scan --no-progress -j1 --rules "$T/r.rules" "$T/big.log"
+	expect_rc "an unchanged log is complete (with findings, no --fail-on)" 0
+else
+	bad "compile the test's LD_PRELOAD shim" "$(cat "$T/cc.err")"
+fi
+
 finish
