@@ -9,6 +9,17 @@ L='"-" "curl/8.0"'
 clf() {
 	echo "10.0.0.7 - $1 [$2 +0000] \"${5:-GET} $3 HTTP/1.1\" ${4:-200} 71 $L"
 }
+# agent_rules: the e-mail category and mrossi's role, without limits, to extend.
+agent_rules() {
+	cat <<'R'
+[category email]
+resource = ^/api/v\d+/customers/(?<subject>\d+)/email\b
+[role support-agent]
+members = mrossi
+may-read = email
+reason-required = no
+R
+}
 # count FILE TEXT: lines of FILE containing TEXT.
 count() { grep -cF -- "$2" "$1"; }
 # expect_count NAME FILE TEXT WANT
@@ -115,17 +126,15 @@ expect_rc "rules --lint rejects a byte-order mark inside a members file" 2
 expect_in "the error names the file and line" "$ERR" "agents.csv:2:"
 
 # --- case 11: max-subjects per user across the user's roles (semantics 8) --
-cat >"$T/m.rules" <<'R'
+{
+	cat <<'R'
 [format rl]
 pattern = ^(?<time>\S+) (?<user>\S+) (?<role>\S+) (?<method>\S+) (?<resource>\S+) (?<status>\d+)$
 field.action = method
 read = GET
-[category email]
-resource = ^/api/v\d+/customers/(?<subject>\d+)/email\b
-[role support-agent]
-members = mrossi
-may-read = email
-reason-required = no
+R
+	agent_rules
+	cat <<'R'
 max-subjects = 3/1h
 [role escalation]
 members = mrossi
@@ -133,6 +142,7 @@ may-read = email
 reason-required = no
 max-subjects = 4/1h
 R
+} >"$T/m.rules"
 # alt N: N reads of distinct subjects, alternating the role named on the line.
 alt() {
 	i=1
@@ -191,5 +201,50 @@ if ${CC:-cc} -shared -fPIC -o "$T/shim.so" "$SRCDIR/tests/e2e/changed_shim.c" -l
 else
 	bad "compile the test's LD_PRELOAD shim" "$(cat "$T/cc.err")"
 fi
+
+# --- case 9: %Z zone names, and a format's timezone for local times ---------
+{
+	cat <<'R'
+[format zoned]
+pattern = ^(?<time>\S+ \S+ \S+) (?<user>\S+) (?<method>\S+) (?<resource>\S+) (?<status>\d+)$
+time-format = %Y-%m-%d %H:%M:%S %Z
+field.action = method
+read = GET
+[format local]
+pattern = ^L (?<time>\S+ \S+) (?<user>\S+) (?<method>\S+) (?<resource>\S+) (?<status>\d+)$
+time-format = %Y-%m-%d %H:%M:%S
+timezone = Europe/Rome
+field.action = method
+read = GET
+R
+	agent_rules
+	echo "hours = Mon-Fri 09:00-17:00 UTC"
+} >"$T/z.rules"
+{
+	# 10:30 CEST is 08:30 UTC: before the role's hours.
+	echo "2026-07-21 10:30:00 CEST mrossi GET /api/v1/customers/4711/email 200"
+	# 09:30 CET is 08:30 UTC; 04:30 EST is 09:30 UTC (inside).
+	echo "2026-11-24 09:30:00 CET mrossi GET /api/v1/customers/4712/email 200"
+	echo "2026-11-24 04:30:00 EST mrossi GET /api/v1/customers/4713/email 200"
+	# A name that cannot be placed is no time, never UTC.
+	echo "2026-11-24 12:00:00 XYZT mrossi GET /api/v1/customers/4714/email 200"
+} >"$T/zoned.log"
+run scan --no-progress -F zoned --rules "$T/z.rules" --report csv:"$T/zoned.csv" --report json:"$T/zoned.json" "$T/zoned.log"
+expect_count "%Z: CEST and CET times are placed by their zone (two off-hours reads)" \
+	"$T/zoned.csv" off-hours-access 2
+expect_in "the CEST read is off hours" "$T/zoned.csv" "zoned.log,1,"
+expect_in "an unknown zone name is an unparsed line" "$T/zoned.json" '"unparsed": 1,'
+{
+	# Local times in Europe/Rome: 09:30 in July is 07:30 UTC, in November 08:30 UTC.
+	echo "L 2026-07-21 09:30:00 mrossi GET /api/v1/customers/4711/email 200"
+	echo "L 2026-11-24 09:30:00 mrossi GET /api/v1/customers/4712/email 200"
+	echo "L 2026-11-24 10:30:00 mrossi GET /api/v1/customers/4713/email 200"
+} >"$T/local.log"
+run scan --no-progress -F local --rules "$T/z.rules" --report csv:"$T/local.csv" "$T/local.log"
+expect_count "timezone = Europe/Rome: local times placed with daylight saving" "$T/local.csv" off-hours-access 2
+printf '[format x]\npattern = (?<time>.*)\ntimezone = Europe/Nowhere\n' >"$T/badtz.rules"
+run rules --lint --rules "$T/badtz.rules"
+expect_rc "an unknown timezone is a rule error" 2
+expect_in "the error names the key's line" "$ERR" "badtz.rules:3:"
 
 finish
