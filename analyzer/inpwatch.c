@@ -1,12 +1,12 @@
 /* inpwatch.c - an input that changed while it was read (see inpwatch.h). */
+#include "common.h"
+
 #include "inpwatch.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "banned.h"
 
 static void from_stat(const struct stat *st, struct inw_state *s)
 {
