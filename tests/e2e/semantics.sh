@@ -17,7 +17,6 @@ resource = ^/api/v\d+/customers/(?<subject>\d+)/email\b
 [role support-agent]
 members = mrossi
 may-read = email
-reason-required = no
 R
 }
 # count FILE TEXT: lines of FILE containing TEXT.
@@ -246,5 +245,44 @@ printf '[format x]\npattern = (?<time>.*)\ntimezone = Europe/Nowhere\n' >"$T/bad
 run rules --lint --rules "$T/badtz.rules"
 expect_rc "an unknown timezone is a rule error" 2
 expect_in "the error names the key's line" "$ERR" "badtz.rules:3:"
+
+# --- case 10: times keep their fraction in every comparison -----------------
+{
+	agent_rules
+	cat <<'R'
+max-subjects = 1/1m
+purposes = support
+[purpose support]
+reason = ^TICKET-\d+$
+evidence = tickets
+[evidence tickets]
+file = frac-tickets.csv
+R
+} >"$T/f.rules"
+printf 'id,subject,assignee,opened,closed\nTICKET-1,4711,mrossi,2026-11-24T10:00:00.5Z,2026-11-24T10:05:00.25Z\n' >"$T/frac-tickets.csv"
+# json lines: (time, subject, reason)
+jl() { echo "{\"time\":\"$1\",\"user\":\"mrossi\",\"method\":\"GET\",\"path\":\"/api/v1/customers/$2/email\",\"reason\":\"$3\",\"status\":200}"; }
+{
+	jl 2026-11-24T11:00:00.0Z 4711 ""
+	jl 2026-11-24T11:01:00.0Z 4712 ""	# exactly 1m after: inside, 2 subjects > 1
+	jl 2026-11-24T12:00:00.0Z 4711 ""
+	jl 2026-11-24T12:01:00.5Z 4712 ""	# 60.5 s after: outside
+	jl 2026-11-24T10:00:00.25Z 4711 TICKET-1	# before the ticket opened (10:00:00.5)
+	jl 2026-11-24T10:00:00.75Z 4711 TICKET-1	# open
+	jl 2026-11-24T10:05:00.5Z 4711 TICKET-1	# after it closed (10:05:00.25)
+} >"$T/frac.log"
+run scan --no-progress -F json --rules "$T/f.rules" --report csv:"$T/frac.csv" "$T/frac.log"
+expect_count "60.5 s is not within 1m, 60.0 s is" "$T/frac.csv" excessive-access 1
+expect_in "the burst inside the window is found" "$T/frac.csv" "frac.log,2,"
+expect_count "ticket open/close compared to the fraction" "$T/frac.csv" reason-unverified 2
+expect_in "a read 0.25 s before the ticket opened is unverified" "$T/frac.csv" "frac.log,5,"
+expect_in "a read 0.25 s after it closed is unverified" "$T/frac.csv" "frac.log,7,"
+# A merge of partials judges windows at the same precision as one run.
+head -n 3 "$T/frac.log" >"$T/frac-a.log"
+tail -n +4 "$T/frac.log" >"$T/frac-b.log"
+run scan --no-progress -F json --rules "$T/f.rules" --partial "$T/a.part" "$T/frac-a.log"
+run scan --no-progress -F json --rules "$T/f.rules" --partial "$T/b.part" "$T/frac-b.log"
+run merge --rules "$T/f.rules" --report csv:"$T/merged.csv" "$T/a.part" "$T/b.part"
+expect_count "merged partials: the same windows" "$T/merged.csv" excessive-access 1
 
 finish
