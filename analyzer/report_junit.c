@@ -2,11 +2,17 @@
  * report_junit.c - JUnit XML, so CI systems show the audit as tests.
  *
  * One <testsuite> per DPF principle.  In each, one <testcase> for the
- * principle itself (failed when its status is fail, skipped when not
- * assessed) and one per check that tests that principle (a check with two
- * principles appears under both), failed when it has unsuppressed findings;
- * the failure lists them (redacted).  Valid against the Jenkins xunit
- * junit-10.xsd.  No timestamps: the output is deterministic.
+ * principle itself (skipped when not assessed) and one per check that tests
+ * that principle (a check with two principles appears under both).
+ *
+ * The test cases are the gate, so a CI widget says what the exit status
+ * says: a case fails only for unsuppressed findings at or above --fail-on
+ * (the failure lists them, redacted); findings below it are listed in the
+ * <system-out> of a passing case.  Without --fail-on nothing gates (exit 0),
+ * so no case fails and every finding is listed as output ("no --fail-on
+ * gate").  An incomplete audit (exit 3) adds an <error> to each principle.
+ * Valid against the Jenkins xunit junit-10.xsd.  No timestamps: the output
+ * is deterministic.
  */
 #include "report.h"
 
@@ -34,31 +40,58 @@ static bool enabled(const struct rep_ctx *c, size_t i)
 	return !c->pol || c->pol->checks[i].enabled;
 }
 
-/* Highest severity among the check's unsuppressed findings. */
-static enum sev worst(const struct rep_ctx *c, size_t check)
+/* Whether a finding fails its test case: unsuppressed and at or above --fail-on. */
+static bool gates(const struct rep_ctx *c, const struct finding *f)
 {
-	const struct fnd_list *l = &c->res->findings;
-	enum sev w = SEV_NONE;
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (l->v[i].check == check && !l->v[i].suppressed && l->v[i].severity > w)
-			w = l->v[i].severity;
-	return w;
+	return c->fail_on != SEV_NONE && !f->suppressed && f->severity >= c->fail_on;
 }
 
-static void failure_body(const struct rep_ctx *c, FILE *out, size_t check, struct red *red,
-			 struct buf *scratch)
+/* Whether finding f is of the check, or (check == SIZE_MAX) tests principle p. */
+static bool belongs(const struct rep_ctx *c, const struct finding *f, size_t check, int p)
+{
+	if (check != SIZE_MAX)
+		return f->check == check;
+	return (rep_check_principles(c, f->check) & PR_BIT(p)) != 0;
+}
+
+struct tally {
+	size_t gating, below;	/* unsuppressed findings failing the case / listed as output */
+	enum sev worst;		/* highest severity among the gating ones */
+};
+
+static struct tally tally(const struct rep_ctx *c, size_t check, int p)
 {
 	const struct fnd_list *l = &c->res->findings;
-	size_t i, listed = 0, total = check < 64 ? c->sum->by_check[check] : 0;
+	struct tally t = { 0, 0, SEV_NONE };
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct finding *f = &l->v[i];
+		if (f->suppressed || !belongs(c, f, check, p))
+			continue;
+		if (gates(c, f)) {
+			t.gating++;
+			if (f->severity > t.worst)
+				t.worst = f->severity;
+		} else {
+			t.below++;
+		}
+	}
+	return t;
+}
+
+/* List a check's unsuppressed findings that gate (gating) or do not. */
+static void list_findings(const struct rep_ctx *c, FILE *out, size_t check, bool gating,
+			  size_t total, struct red *red, struct buf *scratch)
+{
+	const struct fnd_list *l = &c->res->findings;
+	size_t i, listed = 0;
 	char t[32];
 
 	for (i = 0; i < l->n; i++) {
 		const struct finding *f = &l->v[i];
 		struct buf line = BUF_INIT;
 
-		if (f->check != check || f->suppressed)
+		if (f->check != check || f->suppressed || gates(c, f) != gating)
 			continue;
 		if (listed == JUNIT_LISTED) {
 			fprintf(out, "... and %zu more\n", total - listed);
@@ -87,6 +120,17 @@ static void failure_body(const struct rep_ctx *c, FILE *out, size_t check, struc
 	}
 }
 
+/* Why findings that are listed did not fail the case. */
+static void below_note(const struct rep_ctx *c, struct buf *msg, size_t n)
+{
+	if (c->fail_on == SEV_NONE)
+		buf_addf(msg, "%zu finding%s (no --fail-on gate: listed, not failed)\n", n,
+			 n == 1 ? "" : "s");
+	else
+		buf_addf(msg, "%zu finding%s below the --fail-on %s gate\n", n, n == 1 ? "" : "s",
+			 sev_name(c->fail_on));
+}
+
 static void write_junit(const struct rep_ctx *c, FILE *out)
 {
 	const struct rep_summary *s = c->sum;
@@ -97,11 +141,11 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 
 	for (p = 0; p < PR_COUNT; p++) {
 		tests++;
-		failures += s->status[p] == REP_FAIL;
+		failures += tally(c, SIZE_MAX, p).gating > 0;
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				tests++;
-				failures += i < 64 && s->by_check[i] > 0;
+				failures += tally(c, i, p).gating > 0;
 			}
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
@@ -109,13 +153,14 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%d\">\n", tests, failures,
 		c->res->incomplete ? PR_COUNT : 0);
 	for (p = 0; p < PR_COUNT; p++) {
-		size_t t = 1, f = s->status[p] == REP_FAIL;
+		struct tally pt = tally(c, SIZE_MAX, p);
+		size_t t = 1, f = pt.gating > 0;
 
 		skipped = s->status[p] == REP_NOT_ASSESSED;
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				t++;
-				f += i < 64 && s->by_check[i] > 0;
+				f += tally(c, i, p).gating > 0;
 				skipped += !enabled(c, i);
 			}
 		fputs("  <testsuite", out);
@@ -130,15 +175,22 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		attr(out, "name", pr_slug((enum principle)p));
 		attr(out, "classname", "dpf.principle");
 		fputs(">", out);
-		if (s->status[p] == REP_FAIL) {
-			buf_reset(&msg);
-			buf_addf(&msg, "%zu critical, %zu high, %zu medium, %zu low",
-				 s->by_sev[p][SEV_CRITICAL], s->by_sev[p][SEV_HIGH],
-				 s->by_sev[p][SEV_MEDIUM], s->by_sev[p][SEV_LOW]);
+		buf_reset(&msg);
+		buf_addf(&msg, "%zu critical, %zu high, %zu medium, %zu low",
+			 s->by_sev[p][SEV_CRITICAL], s->by_sev[p][SEV_HIGH],
+			 s->by_sev[p][SEV_MEDIUM], s->by_sev[p][SEV_LOW]);
+		if (pt.gating) {
+			buf_addf(&msg, "; %zu at or above --fail-on %s", pt.gating, sev_name(c->fail_on));
 			fputs("<failure", out);
 			attr(out, "message", msg.p);
 			attr(out, "type", "fail");
 			fputs("/>", out);
+		} else if (s->status[p] == REP_FAIL) {
+			buf_addc(&msg, '\n');
+			below_note(c, &msg, pt.below);
+			fputs("<system-out>", out);
+			esc_xml(out, buf_sv(&msg));
+			fputs("</system-out>", out);
 		} else if (s->status[p] == REP_NOT_ASSESSED) {
 			fputs("<skipped", out);
 			attr(out, "message", "not assessed: no event could test this principle");
@@ -153,10 +205,9 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		fputs("</testcase>\n", out);
 
 		for (i = 0; i < nchecks(c); i++) {
-			size_t n = i < 64 ? s->by_check[i] : 0;
-
 			if (!(rep_check_principles(c, (uint32_t)i) & PR_BIT(p)))
 				continue;
+			struct tally ct = tally(c, i, p);
 			fputs("    <testcase", out);
 			attr(out, "name", rep_check_id(c, (uint32_t)i));
 			buf_reset(&msg);
@@ -167,16 +218,27 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 				fputs("<skipped", out);
 				attr(out, "message", "check disabled in the rules");
 				fputs("/>", out);
-			} else if (n) {
-				buf_reset(&msg);
-				buf_addf(&msg, "%zu finding%s: %s", n, n == 1 ? "" : "s",
-					 rep_check_title(c, (uint32_t)i));
-				fputs("<failure", out);
-				attr(out, "message", msg.p);
-				attr(out, "type", sev_name(worst(c, i)));
-				fputs(">", out);
-				failure_body(c, out, i, red, &scratch);
-				fputs("</failure>", out);
+			} else {
+				if (ct.gating) {
+					buf_reset(&msg);
+					buf_addf(&msg, "%zu finding%s at or above --fail-on %s: %s",
+						 ct.gating, ct.gating == 1 ? "" : "s",
+						 sev_name(c->fail_on), rep_check_title(c, (uint32_t)i));
+					fputs("<failure", out);
+					attr(out, "message", msg.p);
+					attr(out, "type", sev_name(ct.worst));
+					fputs(">", out);
+					list_findings(c, out, i, true, ct.gating, red, &scratch);
+					fputs("</failure>", out);
+				}
+				if (ct.below) {
+					buf_reset(&msg);
+					below_note(c, &msg, ct.below);
+					fputs("<system-out>", out);
+					esc_xml(out, buf_sv(&msg));
+					list_findings(c, out, i, false, ct.below, red, &scratch);
+					fputs("</system-out>", out);
+				}
 			}
 			fputs("</testcase>\n", out);
 		}

@@ -616,8 +616,14 @@ END_TEST
 
 START_TEST(test_junit)
 {
+	/* Without --fail-on nothing gates: findings are output, no case fails. */
 	char *t = render(&rep_junit, ctx(SEV_NONE, true));
+	ck_assert_ptr_null(strstr(t, "<failure"));
+	ck_assert_ptr_nonnull(strstr(t, "<testcase name=\"no-business-reason\" classname=\"dpf.security\"><system-out>"));
+	ck_assert_ptr_nonnull(strstr(t, "(no --fail-on gate: listed, not failed)"));
+	free(t);
 
+	t = render(&rep_junit, ctx(SEV_LOW, true));
 	ck_assert_ptr_nonnull(strstr(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
 	ck_assert_ptr_nonnull(strstr(t, "<testsuite name=\"Security\""));
 	ck_assert_ptr_nonnull(strstr(t, "<testsuite name=\"Notice\""));
