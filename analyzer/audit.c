@@ -36,6 +36,7 @@
 #include "lines.h"
 #include "progress.h"
 #include "windows.h"
+#include "xalloc.h"
 
 /* Lines buffered (copied) to detect an input's format. */
 #define DETECT_LINES 64
@@ -89,7 +90,7 @@ struct run {
 
 /* What a parser learns from one chunk, merged into its input under stats_lock. */
 struct cstats {
-	uint64_t parsed, unparsed, pd_reads, window_dropped;
+	uint64_t parsed, unparsed, pd_reads, window_dropped, findings_lost;
 	bool has_time;
 	int64_t tmin, tmax;
 	struct aud_example ex[AUD_EXAMPLES];
@@ -128,15 +129,6 @@ unsigned aud_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
 
 static void add_example(struct arena *a, struct aud_example *ex, size_t *n, uint64_t line, sv text)
 {
@@ -224,9 +216,10 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	count_assessed(p, ev);
 
 	struct eng_verdict v;
-	size_t dropped = win_dropped(p->wl);
+	size_t dropped = win_dropped(p->wl), lost = p->findings.lost;
 	eng_judge(r->eng, ev, p->et, &p->findings, p->wl, &v);
 	cs->window_dropped += win_dropped(p->wl) - dropped;
+	cs->findings_lost += p->findings.lost - lost;
 	if (r->opts->on_event && filter_event(&r->opts->filter, r->pol, ev, v.role))
 		r->opts->on_event(r->opts->on_event_arg, p->id, ev, &v);
 }
@@ -248,6 +241,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	in->unparsed += p->cs.unparsed;
 	in->pd_reads += p->cs.pd_reads;
 	in->window_dropped += p->cs.window_dropped;
+	in->findings_lost += p->cs.findings_lost;
 	if (p->cs.has_time) {
 		if (!in->has_time || p->cs.tmin < in->tmin)
 			in->tmin = p->cs.tmin;
@@ -564,7 +558,7 @@ static void read_input(struct reader *rd, size_t idx)
 	uint64_t off;
 	const char *msg;
 	char text[512];
-	in->compression = inp_kind(ip) == INP_GZIP ? "gzip" : "plain";
+	in->compression = inp_compression(ip);
 	in->complete = true;
 	if (inp_damaged(ip, &off, &msg)) {
 		/* The stream itself is damaged: where, and the last line read. */
@@ -670,22 +664,26 @@ static void parser_init(struct parser *p, struct run *r, unsigned id)
 	p->ft = fmt_thread_new();
 	p->et = eng_thread_new(r->eng);
 	p->wl = win_log_new();
-	if (!p->ft || !p->et || !p->wl) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	if (!p->ft || !p->et || !p->wl)
+		xalloc_oom(sizeof(*p));
 }
 
 static void reader_init(struct reader *rd, struct run *r)
 {
 	rd->run = r;
 	rd->ft = fmt_thread_new();
-	if (!rd->ft) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	if (!rd->ft)
+		xalloc_oom(sizeof(*rd));
 	/* A joined multi-line record is capped like a line. */
 	buf_init(&rd->record, r->opts->max_line ? r->opts->max_line : LR_DEFAULT_MAX);
+}
+
+/* win_foreach callback: a record that could not be joined is counted as dropped. */
+static void count_dropped(void *arg, const struct win_record *w)
+{
+	struct aud_result *res = arg;
+	if (w->file < res->ninputs)
+		res->inputs[w->file].window_dropped++;
 }
 
 int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct eng *eng,
@@ -729,10 +727,11 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	ps = xcalloc(jobs, sizeof(*ps));
 	rds = xcalloc(nreaders, sizeof(*rds));
 	size_t wmax = opts->max_window_records ? opts->max_window_records : AUD_WINDOW_RECORDS;
+	/* One budget for every parser: the limit does not depend on -j. */
+	struct win_budget wbudget = { .max = wmax };
 	for (unsigned i = 0; i < jobs; i++) {
 		parser_init(&ps[i], &r, i);
-		/* Each parser gets its share, so the bound holds whatever the schedule. */
-		win_log_set_limit(ps[i].wl, wmax / jobs ? wmax / jobs : 1);
+		win_log_set_budget(ps[i].wl, &wbudget);
 	}
 	for (unsigned i = 0; i < nreaders; i++)
 		reader_init(&rds[i], &r);
@@ -773,8 +772,15 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	struct fnd_list found = FND_LIST_INIT;
 	for (unsigned i = 0; i < jobs; i++) {
 		struct parser *p = &ps[i];
-		fnd_take(&found, &p->findings);
-		win_take(all, p->wl);
+		if (!fnd_take(&found, &p->findings)) {
+			/* Out of memory joining: what is not kept is counted, never dropped silently. */
+			for (size_t k = 0; k < p->findings.n; k++)
+				if (p->findings.v[k].file < npaths)
+					res->inputs[p->findings.v[k].file].findings_lost++;
+			fnd_release(&p->findings);
+		}
+		if (!win_take(all, p->wl))
+			win_foreach(p->wl, count_dropped, res);
 		arena_take(&res->arena, &p->arena);
 		res->failed_requests += p->failed_requests;
 		res->transfers += p->transfers;
@@ -807,11 +813,20 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		struct aud_input *in = &res->inputs[i];
 		if (in->format)
 			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
+		/* Decided after the threads joined: parsers may end after the reader. */
+		if (in->findings_lost && in->complete) {
+			char text[256];
+			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory "
+				 "(the report shows what was judged before)",
+				 (unsigned long long)in->findings_lost);
+			in->complete = false;
+			in->error = arena_strndup(&res->arena, text, strlen(text));
+		}
 		if (in->window_dropped && in->complete) {
-			/* Decided after the threads joined: parsers may end after the reader. */
 			char text[256];
 			snprintf(text, sizeof(text), "%llu personal-data read(s) or denial(s) not kept "
-				 "for the windowed checks: the window limit (%zu records) was reached",
+				 "for the windowed checks: the window limit (%zu records) was reached "
+				 "or memory ran out",
 				 (unsigned long long)in->window_dropped, wmax);
 			in->complete = false;
 			in->error = arena_strndup(&res->arena, text, strlen(text));

@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "cmd.h"
+#include "diag.h"
 #include "events.h"
 #include "outcome.h"
 #include "paths.h"
@@ -27,6 +28,7 @@
 #include "redact.h"
 #include "setup.h"
 #include "trace.h"
+#include "xalloc.h"
 
 enum {
 	O_RULES = 1, O_FORMAT, O_REPORT, O_EVENTS, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_LINE,
@@ -40,6 +42,7 @@ static const struct cli_opt trace_opts[] = {
 	{ O_FORMAT, 'F', "log-format", "NAME", "force a log format (default: detect per file)" },
 	{ OUT_O_SINCE, 0, "since", "T", "only events from T on (ISO 8601, or -24h, -7d, today, yesterday)" },
 	{ OUT_O_UNTIL, 0, "until", "T", "only events up to T (a bare date includes that whole day)" },
+	{ OUT_O_TZ, 0, "tz", "ZONE", "the zone of today, yesterday and bare dates in --since/--until (default: $TZ, else the system's zone)" },
 	{ OUT_O_NOW, 0, "now", "T", "the current time for relative --since/--until (for reproducible runs)" },
 	{ OUT_O_ROLE, 0, "role", "R", "only events judged under this role (repeatable)" },
 	{ OUT_O_CATEGORY, 0, "category", "C", "only events reading this data category (repeatable)" },
@@ -98,7 +101,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	int r;
 
 	if ((id == OUT_O_SUBJECT || id == OUT_O_USER) && !*val) {
-		fprintf(stderr, "dpfaudit trace: --%s: empty value\n",
+		error("trace: --%s: empty value",
 			id == OUT_O_SUBJECT ? "subject" : "user");
 		return DPF_EXIT_USAGE;
 	}
@@ -108,7 +111,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	switch (id) {
 	case O_RULES:
 		if (t->nrules >= MAX_LIST) {
-			fprintf(stderr, "dpfaudit trace: too many --rules (at most %d)\n", MAX_LIST);
+			error("trace: too many --rules (at most %d)", MAX_LIST);
 			return DPF_EXIT_USAGE;
 		}
 		t->rules[t->nrules++] = val;
@@ -119,12 +122,12 @@ static int on_opt(void *ctx, int id, const char *val)
 		size_t len = colon ? (size_t)(colon - val) : strlen(val);
 		enum tr_fmt f;
 		if (tr_parse_format(val, len, &f)) {
-			fprintf(stderr, "dpfaudit trace: unknown report format '%.*s' "
-				"(expected " TR_FORMATS "; scan writes the others)\n", (int)len, val);
+			error("trace: unknown report format '%.*s' "
+				"(expected " TR_FORMATS "; scan writes the others)", (int)len, val);
 			return DPF_EXIT_USAGE;
 		}
 		if (t->nreports >= MAX_LIST) {
-			fprintf(stderr, "dpfaudit trace: too many --report (at most %d)\n", MAX_LIST);
+			error("trace: too many --report (at most %d)", MAX_LIST);
 			return DPF_EXIT_USAGE;
 		}
 		t->reports[t->nreports].fmt = f;
@@ -137,7 +140,7 @@ static int on_opt(void *ctx, int id, const char *val)
 		if ((r = cli_uint("trace", "--jobs", val, 1024, &n)))
 			return r;
 		if (n == 0) {
-			fprintf(stderr, "dpfaudit trace: --jobs: at least 1 (leave it out for one per CPU)\n");
+			error("trace: --jobs: at least 1 (leave it out for one per CPU)");
 			return DPF_EXIT_USAGE;
 		}
 		t->ao.jobs = (unsigned)n;
@@ -148,7 +151,7 @@ static int on_opt(void *ctx, int id, const char *val)
 		if ((r = cli_uint("trace", "--max-line", val, 1UL << 30, &n)))
 			return r;
 		if (n < 64) {
-			fprintf(stderr, "dpfaudit trace: --max-line: at least 64 bytes\n");
+			error("trace: --max-line: at least 64 bytes");
 			return DPF_EXIT_USAGE;
 		}
 		t->ao.max_line = n;
@@ -227,9 +230,9 @@ int cmd_trace(int argc, char **argv)
 	if (r)
 		return DPF_EXIT_USAGE;
 	if (!t.oo.nsubjects && !t.oo.nusers) {
-		fprintf(stderr, "dpfaudit trace: say whom to trace: --subject ID (every access to "
+		error("trace: say whom to trace: --subject ID (every access to "
 			"a data subject) or --user U (every access by a user)\n"
-			"try 'dpfaudit trace --help'\n");
+			"try 'dpfaudit trace --help'");
 		return DPF_EXIT_USAGE;
 	}
 	if ((r = setup_command("trace", argc, argv, first, t.rules, t.nrules, t.ao.format,
@@ -237,17 +240,17 @@ int cmd_trace(int argc, char **argv)
 		return r;
 	struct out_filter_args fa = out_filter_args_of(&t.oo);
 	if (out_build_filter(&fa, st.pol, &t.ao.filter, &err)) {
-		fprintf(stderr, "dpfaudit trace: %s\n", err.msg);
+		error("trace: %s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}
 	for (size_t i = 0; i < paths.nwarnings; i++)
-		fprintf(stderr, "dpfaudit: warning: %s\n", paths.warnings[i]);
+		warning("%s", paths.warnings[i]);
 	if (t.oo.pseudonymize) {
 		/* Before the scan: a bad key must not cost a whole audit. */
 		ps = psd_load(t.oo.pseudonymize, &err);
 		if (!ps) {
-			fprintf(stderr, "dpfaudit trace: %s\n", err.msg);
+			error("trace: %s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out;
 		}
@@ -259,17 +262,12 @@ int cmd_trace(int argc, char **argv)
 	t.set.users = (const char *const *)t.oo.users;
 	t.set.nusers = t.oo.nusers;
 	t.nw = t.ao.jobs ? t.ao.jobs : aud_cpus();	/* the audit's parser threads */
-	t.w = calloc(t.nw, sizeof(*t.w));
-	if (!t.w) {
-		fprintf(stderr, "dpfaudit: out of memory\n");
-		r = DPF_EXIT_USAGE;
-		goto out;
-	}
+	t.w = xcalloc(t.nw, sizeof(*t.w));
 	if (t.events) {
 		t.evw = evw_new(st.pol, (const char *const *)paths.v, paths.n, t.ao.jobs,
 				!t.oo.no_redact, &err);
 		if (!t.evw) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out;
 		}
@@ -279,7 +277,7 @@ int cmd_trace(int argc, char **argv)
 	t.ao.progress = t.progress < 0 ? isatty(STDERR_FILENO) : t.progress;
 	if (aud_run(st.pol, st.fmts, st.eng, (const char *const *)paths.v, paths.n, &t.ao,
 		    &res, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}
@@ -290,7 +288,7 @@ int cmd_trace(int argc, char **argv)
 		status = DPF_EXIT_INCOMPLETE;
 
 	if (gather(&t)) {
-		fprintf(stderr, "dpfaudit: out of memory collecting the traced events\n");
+		error("trace: out of memory collecting the traced events");
 		r = DPF_EXIT_INCOMPLETE;
 		goto out;
 	}
@@ -302,7 +300,7 @@ int cmd_trace(int argc, char **argv)
 	if (!t.oo.no_redact) {
 		t.set.red = red_new(st.pol);
 		if (!t.set.red) {
-			fprintf(stderr, "dpfaudit: out of memory\n");
+			error("trace: out of memory");
 			r = DPF_EXIT_INCOMPLETE;
 			goto out;
 		}
@@ -316,12 +314,12 @@ int cmd_trace(int argc, char **argv)
 	for (size_t i = 0; i < t.nreports; i++) {
 		struct tr_out o = { &t.set, t.reports[i].fmt };
 		if (evw_write_file(t.reports[i].path, write_one, &o, &err)) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			status = DPF_EXIT_INCOMPLETE;
 		}
 	}
 	if (t.evw && evw_finish(t.evw, &res.findings, t.events, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
 	/* SPEC §2: 3 (incomplete) wins over 1 (findings at/above --fail-on). */

@@ -51,12 +51,14 @@ int main(int argc, char **argv)
 		return DPF_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("dpfaudit %s\ninflate: %s\n", PACKAGE_VERSION, inp_backend());
+		char dec[256];
+		inp_decoders(dec, sizeof(dec));
+		printf("dpfaudit %s\ninflate: %s\ndecoders: %s\n", PACKAGE_VERSION, inp_backend(), dec);
 		return DPF_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "dpfaudit: '%s' is not a command; see 'dpfaudit --help'\n", argv[1]);
+	error("'%s' is not a command; see 'dpfaudit --help'", argv[1]);
 	return DPF_EXIT_USAGE;
 }

@@ -11,6 +11,7 @@
  */
 #include "windows.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "arena.h"
 #include "strmap.h"
+#include "xalloc.h"
 #include "banned.h"
 
 enum win_kind {
@@ -45,13 +47,13 @@ struct win_log {
 	size_t n, cap;
 	struct strmap interned;	/* its arena owns the interned strings */
 	struct arena arena;	/* evidence lines, and interned strings taken from other logs */
-	size_t limit;		/* 0: none */
-	size_t dropped;		/* records not kept past the limit */
+	struct win_budget *budget;	/* NULL: none */
+	size_t dropped;		/* records not kept: past the budget, or out of memory */
 };
 
-void win_log_set_limit(struct win_log *wl, size_t max)
+void win_log_set_budget(struct win_log *wl, struct win_budget *b)
 {
-	wl->limit = max;
+	wl->budget = b;
 }
 
 size_t win_dropped(const struct win_log *wl)
@@ -59,10 +61,11 @@ size_t win_dropped(const struct win_log *wl)
 	return wl ? wl->dropped : 0;
 }
 
-/* Whether the log is full: then the record is counted, not kept. */
+/* Whether the budget is spent: then the record is counted, not kept. */
 static bool win_full(struct win_log *wl)
 {
-	if (wl->limit && wl->n >= wl->limit) {
+	struct win_budget *b = wl->budget;
+	if (b && b->max && atomic_fetch_add_explicit(&b->used, 1, memory_order_relaxed) >= b->max) {
 		wl->dropped++;
 		return true;
 	}
@@ -74,12 +77,7 @@ static bool win_full(struct win_log *wl)
 
 struct win_log *win_log_new(void)
 {
-	struct win_log *wl = calloc(1, sizeof(*wl));
-	if (!wl) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
-	return wl;
+	return xcalloc(1, sizeof(struct win_log));
 }
 
 void win_log_free(struct win_log *wl)
@@ -112,14 +110,15 @@ static sv intern(struct win_log *wl, sv s)
 	return sv_make((const char *)*val, s.n);
 }
 
+/* A new zeroed record, or NULL (counted as dropped) when memory ran out. */
 static struct win_rec *win_push(struct win_log *wl)
 {
 	if (wl->n == wl->cap) {
 		size_t ncap = wl->cap ? wl->cap * 2 : 256;
-		struct win_rec *nv = realloc(wl->v, ncap * sizeof(*nv));
+		struct win_rec *nv = try_reallocarray(wl->v, ncap, sizeof(*nv));
 		if (!nv) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
+			wl->dropped++;
+			return NULL;
 		}
 		wl->v = nv;
 		wl->cap = ncap;
@@ -129,7 +128,8 @@ static struct win_rec *win_push(struct win_log *wl)
 	return r;
 }
 
-static void fill_common(struct win_log *wl, struct win_rec *r, const struct event *ev, int role)
+/* False (the record undone and counted as dropped) when memory ran out. */
+static bool fill_common(struct win_log *wl, struct win_rec *r, const struct event *ev, int role)
 {
 	r->time = ev->time;
 	r->file = ev->file;
@@ -144,7 +144,19 @@ static void fill_common(struct win_log *wl, struct win_rec *r, const struct even
 	sv raw = ev->raw;
 	if (raw.n > FND_EVIDENCE_MAX + 1)
 		raw.n = FND_EVIDENCE_MAX + 1;
-	r->evidence = raw.n ? arena_sv(&wl->arena, raw) : SV_LIT("");
+	if (!raw.n) {
+		r->evidence = SV_LIT("");
+		return true;
+	}
+	char *e = arena_try_alloc(&wl->arena, raw.n + 1);
+	if (!e) {
+		wl->n--;
+		wl->dropped++;
+		return false;
+	}
+	memcpy(e, raw.p, raw.n);
+	r->evidence = sv_make(e, raw.n);
+	return true;
 }
 
 void win_add_read(struct win_log *wl, const struct event *ev, int role)
@@ -153,6 +165,8 @@ void win_add_read(struct win_log *wl, const struct event *ev, int role)
 	if (!wl || !ev->has_time || ev->f[EVF_SUBJECT].n == 0 || win_full(wl))
 		return;
 	struct win_rec *r = win_push(wl);
+	if (!r)
+		return;
 	r->kind = WK_READ;
 	r->key = r->user = intern(wl, ev->f[EVF_USER]);
 	r->subject = intern(wl, ev->f[EVF_SUBJECT]);
@@ -164,6 +178,8 @@ void win_add_denied(struct win_log *wl, const struct event *ev, int role)
 	if (!wl || !ev->has_time || win_full(wl))
 		return;
 	struct win_rec *r = win_push(wl);
+	if (!r)
+		return;
 	sv user = ev->f[EVF_USER];
 	r->user = intern(wl, user);
 	if (sv_is_dash_or_empty(user)) {
@@ -177,27 +193,27 @@ void win_add_denied(struct win_log *wl, const struct event *ev, int role)
 	fill_common(wl, r, ev, role);
 }
 
-void win_take(struct win_log *dst, struct win_log *src)
+bool win_take(struct win_log *dst, struct win_log *src)
 {
-	if (src) {
-		dst->dropped += src->dropped;
-		src->dropped = 0;
-	}
 	if (!src || !src->n) {
-		return;
+		if (src) {
+			dst->dropped += src->dropped;
+			src->dropped = 0;
+		}
+		return true;
 	}
 	if (dst->cap - dst->n < src->n) {
 		size_t ncap = dst->cap ? dst->cap : 256;
 		while (ncap - dst->n < src->n)
 			ncap *= 2;
-		struct win_rec *nv = realloc(dst->v, ncap * sizeof(*nv));
-		if (!nv) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
+		struct win_rec *nv = try_reallocarray(dst->v, ncap, sizeof(*nv));
+		if (!nv)
+			return false;
 		dst->v = nv;
 		dst->cap = ncap;
 	}
+	dst->dropped += src->dropped;
+	src->dropped = 0;
 	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
 	dst->n += src->n;
 	/* src's strings stay where they are: move their blocks, drop the map. */
@@ -209,6 +225,7 @@ void win_take(struct win_log *dst, struct win_log *src)
 	free(src->v);
 	src->v = NULL;
 	src->n = src->cap = 0;
+	return true;
 }
 
 /* ---- records across machines (partial results) ------------------------- */
@@ -417,11 +434,7 @@ void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *o
 
 	/* Dense subject numbers for the reads, so counting is an array index. */
 	struct strmap subj = STRMAP_INIT;
-	uint32_t *ids = malloc(wl->n * sizeof(*ids));
-	if (!ids) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	uint32_t *ids = xreallocarray(NULL, wl->n, sizeof(*ids));
 	size_t nsubj = 0;
 	for (size_t i = 0; i < wl->n; i++) {
 		if (wl->v[i].kind != WK_READ) {
@@ -434,11 +447,7 @@ void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *o
 			nsubj++;
 		ids[i] = (uint32_t)*val;
 	}
-	uint32_t *counts = calloc(nsubj ? nsubj : 1, sizeof(*counts));
-	if (!counts) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	uint32_t *counts = xcalloc(nsubj, sizeof(*counts));
 
 	for (size_t i = 0, j; i < wl->n; i = j) {
 		j = i + 1;

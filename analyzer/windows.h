@@ -13,6 +13,7 @@
 #ifndef DPF_WINDOWS_H
 #define DPF_WINDOWS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,15 +31,26 @@ void win_add_read(struct win_log *wl, const struct event *ev, int role);
 /* A 401/403: keyed by user, or by src where there is no user. */
 void win_add_denied(struct win_log *wl, const struct event *ev, int role);
 /*
- * Keep at most max records in this log (0: no limit).  Past it, records are
- * not kept but counted (win_dropped): the audit reports that the windowed
- * checks did not see everything, never a silent drop.
+ * A limit on records kept, shared by several logs (one per thread) so that
+ * it means the same whatever the number of threads.  Owned by the caller;
+ * it must outlive the logs that use it.
  */
-void win_log_set_limit(struct win_log *wl, size_t max);
+struct win_budget {
+	_Atomic size_t used;
+	size_t max;		/* 0: no limit */
+};
+
+/*
+ * Count this log's records against b (NULL: no limit).  Past the budget,
+ * or where memory runs out, records are not kept but counted (win_dropped):
+ * the audit reports that the windowed checks did not see everything, never
+ * a silent drop and never an abort.
+ */
+void win_log_set_budget(struct win_log *wl, struct win_budget *b);
 size_t win_dropped(const struct win_log *wl);
 
-/* Move src's records into dst; src is emptied. */
-void win_take(struct win_log *dst, struct win_log *src);
+/* Move src's records into dst; src is emptied.  Out of memory: false, both unchanged. */
+bool win_take(struct win_log *dst, struct win_log *src);
 size_t win_count(const struct win_log *wl);
 
 /*
