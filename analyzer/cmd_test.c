@@ -45,7 +45,7 @@ static const struct cli_opt test_opts[] = {
 	{ O_RULES, 'r', "rules", "PATH", "rule file or directory (repeatable; default: the installed rules)" },
 	{ O_FORMAT, 'F', "log-format", "NAME", "force a log format (default: detect per file)" },
 	{ O_COVERAGE, 0, "coverage", NULL, "also fail when an enabled check has no positive or no negative sample" },
-	{ O_JOBS, 'j', "jobs", "N", "worker threads (default: the number of CPUs)" },
+	{ O_JOBS, 'j', "jobs", "N", "worker threads, 1..1024 (default: the number of CPUs)" },
 	{ O_REPORT, 0, "report", "junit:FILE", "also write the verdicts as JUnit XML (the text stays on stdout)" },
 	CLI_END
 };
@@ -65,8 +65,6 @@ struct test {
 static int on_opt(void *ctx, int id, const char *val)
 {
 	struct test *t = ctx;
-	char *end;
-	unsigned long n;
 
 	switch (id) {
 	case O_RULES:
@@ -80,20 +78,14 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_COVERAGE: t->coverage = true; break;
 	case O_REPORT:
 		if (strncmp(val, "junit:", 6) || !val[6]) {
-			fprintf(stderr, "dpfaudit test: --report: '%s': test writes junit:FILE "
-				"(the text goes to standard output)\n", val);
+			error("test: --report: '%s': test writes junit:FILE "
+			      "(the text goes to standard output)", val);
 			return DPF_EXIT_USAGE;
 		}
 		t->junit = val + 6;
 		break;
 	case O_JOBS:
-		n = strtoul(val, &end, 10);
-		if (!*val || *end || val[0] == '-' || n > 1024) {
-			error("test: --jobs: '%s' is not a number (0..1024)", val);
-			return DPF_EXIT_USAGE;
-		}
-		t->ao.jobs = (unsigned)n;
-		break;
+		return cli_jobs("test", val, &t->ao.jobs);
 	}
 	return 0;
 }
@@ -624,7 +616,7 @@ int cmd_test(int argc, char **argv)
 	if (t.junit) {
 		struct junit j = { &set, why, st.pol, t.coverage ? gap : NULL, na, &res };
 		if (sf_write(t.junit, write_junit, &j, &err)) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			r = DPF_EXIT_INCOMPLETE;
 		}
 	}

@@ -137,14 +137,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	}
 	case O_EVENTS: t->events = val; break;
 	case O_JOBS:
-		if ((r = cli_uint("trace", "--jobs", val, 1024, &n)))
-			return r;
-		if (n == 0) {
-			error("trace: --jobs: at least 1 (leave it out for one per CPU)");
-			return DPF_EXIT_USAGE;
-		}
-		t->ao.jobs = (unsigned)n;
-		break;
+		return cli_jobs("trace", val, &t->ao.jobs);
 	case O_PROGRESS: t->progress = 1; break;
 	case O_NO_PROGRESS: t->progress = 0; break;
 	case O_MAX_LINE:

@@ -35,7 +35,10 @@ static void verdict(const struct rep_ctx *c, FILE *out)
 	const struct rep_summary *s = c->sum;
 
 	if (rep_failed(c)) {
-		fprintf(out, "FAIL: %zu finding%s (", s->findings, s->findings == 1 ? "" : "s");
+		/* Without --fail-on nothing gates (exit 0): do not call it a failure. */
+		fprintf(out, "%s: %zu finding%s (",
+			c->fail_on == SEV_NONE ? "FINDINGS (no --fail-on gate)" : "FAIL",
+			s->findings, s->findings == 1 ? "" : "s");
 		sev_counts(out, s->total_by_sev);
 		fputs(")", out);
 		if (c->fail_on != SEV_NONE)
@@ -344,9 +347,26 @@ static void coverage(const struct rep_ctx *c, FILE *out, struct red *red, struct
 	}
 	if (c->baseline_path) {
 		fprintf(out, "  Baseline: %zu suppressed, %zu stale\n", c->sum->suppressed, c->nstale);
+		if (c->nstale)
+			fputs("  (each stale entry below is its baseline line after \"stale: \", tabs "
+			      "kept: delete it from the baseline)\n", out);
 		for (i = 0; i < c->nstale; i++) {
+			/*
+			 * The fields as they are in the file, tab-separated (a baseline
+			 * line escapes every other control character), so the entry can
+			 * be found and removed; each field still made safe for a terminal.
+			 */
+			sv line = rep_clean(c, red, sv_cstr(c->stale[i]), scratch);
 			fputs("    stale: ", out);
-			put_sv(out, rep_clean(c, red, sv_cstr(c->stale[i]), scratch));
+			while (line.n) {
+				const char *tab = memchr(line.p, '\t', line.n);
+				size_t k = tab ? (size_t)(tab - line.p) : line.n;
+				put_sv(out, sv_make(line.p, k));
+				if (!tab)
+					break;
+				fputc('\t', out);
+				line = sv_make(tab + 1, line.n - k - 1);
+			}
 			fputc('\n', out);
 		}
 	}
@@ -383,6 +403,15 @@ static void gate(const struct rep_ctx *c, FILE *out)
 	}
 }
 
+/* Whether not one line of any input could be read (every input unreadable). */
+static bool nothing_read(const struct aud_result *r)
+{
+	for (size_t i = 0; i < r->ninputs; i++)
+		if (r->inputs[i].complete || r->inputs[i].lines)
+			return false;
+	return r->ninputs > 0;
+}
+
 static void write_text(const struct rep_ctx *c, FILE *out)
 {
 	struct red *red = rep_red_new(c);
@@ -392,6 +421,12 @@ static void write_text(const struct rep_ctx *c, FILE *out)
 	verdict(c, out);
 	incomplete(c, out);
 	scope(c, out);
+	if (nothing_read(c->res)) {
+		/* A report of empty tables would bury the one thing to say. */
+		fputs("\nNothing could be read: no principle, finding or ranking to report.\n"
+		      "\nAUDIT INCOMPLETE: see the unreadable inputs above.\n", out);
+		goto out;
+	}
 	principles(c, out);
 	findings(c, out, red, &scratch, &tmp);
 	rankings(c, out, red, &scratch);
@@ -400,6 +435,7 @@ static void write_text(const struct rep_ctx *c, FILE *out)
 	gate(c, out);
 	if (c->res->incomplete)
 		fputs("\nAUDIT INCOMPLETE: see the damaged inputs above.\n", out);
+out:
 	buf_release(&scratch);
 	buf_release(&tmp);
 	red_free(red);

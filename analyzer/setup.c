@@ -30,6 +30,15 @@ int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag 
 		memcpy(s->rule_paths, rules, n * sizeof(char *));
 		s->nrule_paths = n;
 	}
+	if (n == 0 && access(s->default_path, F_OK) != 0) {
+		/* Say that these were the default rules, and how to point at others. */
+		const char *env = getenv("DPFAUDIT_RULES");
+		diag_set(err, "no rules: the default rules '%s' (%s) do not exist; give the "
+			 "rules with -r PATH (a .rules file or a directory of them) or "
+			 "DPFAUDIT_RULES=PATH", s->default_path, env && *env ?
+			 "from DPFAUDIT_RULES" : "where dpfaudit installs them");
+		goto fail;
+	}
 	s->pol = rules_load(s->rule_paths, s->nrule_paths, err);
 	if (!s->pol)
 		goto fail;

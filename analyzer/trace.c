@@ -15,6 +15,7 @@
 #include "escape.h"
 #include "events.h"
 #include "timeutil.h"
+#include "xalloc.h"
 
 int tr_parse_format(const char *name, size_t len, enum tr_fmt *out)
 {
@@ -44,7 +45,7 @@ static int grow(struct tr_set *s, size_t more)
 	size_t cap = s->cap ? s->cap : 64;
 	while (cap < s->n + more)
 		cap *= 2;
-	struct tr_ev *nv = realloc(s->ev, cap * sizeof(*nv));
+	struct tr_ev *nv = try_reallocarray(s->ev, cap, sizeof(*nv));
 	if (!nv)
 		return -1;
 	s->ev = nv;
@@ -337,8 +338,8 @@ static void count(struct tr_count *t, size_t *n, sv v)
 static int summarize(const struct tr_set *s, struct tr_sum *sum)
 {
 	memset(sum, 0, sizeof(*sum));
-	sum->users = calloc(s->n ? s->n : 1, sizeof(*sum->users));
-	sum->subjects = calloc(s->n ? s->n : 1, sizeof(*sum->subjects));
+	sum->users = try_calloc(s->n, sizeof(*sum->users));
+	sum->subjects = try_calloc(s->n, sizeof(*sum->subjects));
 	if (!sum->users || !sum->subjects) {
 		free(sum->users);
 		free(sum->subjects);

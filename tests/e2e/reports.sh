@@ -51,7 +51,7 @@ for f in $FORMATS; do
 	expect_not_in "$f report masks e-mail addresses" "$T/a/r.$f" "alice@example.com"
 	expect_not_in "$f report masks unparsed examples" "$T/a/r.$f" "bob@example.org"
 done
-expect_in "text report: verdict" "$OUT" "FAIL: "
+expect_in "text report: verdict (no gate set)" "$OUT" "FINDINGS (no --fail-on gate): "
 expect_in "text report: evidence file:line" "$OUT" "a.log.gz:1: "
 expect_in "text report: masked address" "$OUT" "a***@e***.com"
 expect_in "text report: unparsed example" "$OUT" "a.log.gz:6: "
