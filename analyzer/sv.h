@@ -56,6 +56,18 @@ bool sv_to_u64(sv s, unsigned long long *out);
  */
 const char *sv_closest(sv s, const char *const *cands, size_t n);
 
+/* The value of one hex digit (either case), or -1. */
+static inline int sv_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Stable 64-bit FNV-1a hash of the bytes. */
 unsigned long long sv_hash(sv s);
 

@@ -5,7 +5,7 @@
  * address, subject, resource) are interned in the log's map and the
  * evidence line is copied once into the log's arena, so nothing is
  * malloc'd per record and every view stays valid until win_log_free().
- * win_evaluate() sorts the records by (kind, role, key, time, file, line)
+ * win_evaluate() sorts the records by (kind, key, time, file, line)
  * and slides a two-pointer window over each run of one key: state beyond
  * the records is one counter per distinct subject.
  */
@@ -38,7 +38,7 @@ struct win_rec {
 	sv resource;
 	sv evidence;
 	uint32_t file;
-	int32_t role;		/* reads: the role with max-subjects; denied: the user's role or -1 */
+	int32_t role;		/* the role the event was judged under, or -1 */
 	uint8_t kind;
 };
 
@@ -294,9 +294,7 @@ static int rec_cmp(const void *pa, const void *pb)
 	const struct win_rec *a = pa, *b = pb;
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
-	/* Reads are windowed per (role, user); denials per key whatever the role. */
-	if (a->kind == WK_READ && a->role != b->role)
-		return a->role < b->role ? -1 : 1;
+	/* Reads and denials are windowed per key (user or address), whatever the role. */
 	int c = sv_cmp(a->key, b->key);
 	if (c)
 		return c;
@@ -314,11 +312,7 @@ static int rec_cmp(const void *pa, const void *pb)
 
 static bool same_group(const struct win_rec *a, const struct win_rec *b)
 {
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == WK_READ && a->role != b->role)
-		return false;
-	return sv_eq(a->key, b->key);
+	return a->kind == b->kind && sv_eq(a->key, b->key);
 }
 
 /* "1h", "10m", "90s", "2d": the shortest exact unit. */
@@ -361,18 +355,21 @@ static bool check_on(const struct policy *p, enum chk_id id)
 	return id >= p->nchecks || p->checks[id].enabled;
 }
 
-/*
- * One user's reads under one role, sorted by time.  ids[i] is the dense
- * subject number of v[i]; counts[] is zero on entry and on return.
- */
-static void eval_reads(const struct win_rec *v, const uint32_t *ids, size_t n,
-		       uint32_t *counts, const struct policy *p, struct fnd_list *out)
+static int64_t role_window(const struct pol_role *role)
 {
-	const struct pol_role *role = &p->roles[v[0].role];
-	unsigned limit = role->max_subjects;
-	int64_t w = role->max_window > 0 ? role->max_window : 3600;
+	return role->max_window > 0 ? role->max_window : 3600;
+}
+
+/*
+ * For each read i, whether the distinct subjects of the reads at most the
+ * role's window before it (inclusive) exceed its max-subjects: over[i] is
+ * cleared where they do not.  counts[] is zero on entry and on return.
+ */
+static void mark_over(const struct win_rec *v, const uint32_t *ids, size_t n, uint32_t *counts,
+		      const struct pol_role *role, bool *over)
+{
+	int64_t w = role_window(role);
 	size_t lo = 0, distinct = 0;
-	bool burst = false;
 	for (size_t i = 0; i < n; i++) {
 		while (v[i].time - v[lo].time > w) {
 			if (--counts[ids[lo]] == 0)
@@ -381,20 +378,76 @@ static void eval_reads(const struct win_rec *v, const uint32_t *ids, size_t n,
 		}
 		if (counts[ids[i]]++ == 0)
 			distinct++;
-		if (distinct > limit && !burst) {
-			char dur[32], detail[256];
-			fmt_duration(w, dur, sizeof(dur));
-			snprintf(detail, sizeof(detail),
-				 "read %zu distinct subjects within %s; role %s allows %u",
-				 distinct, dur, role->name, limit);
-			emit(&v[i], p, CHK_EXCESSIVE_ACCESS, detail, out);
-			burst = true;
-		} else if (distinct <= limit) {
-			burst = false;
-		}
+		if (distinct <= role->max_subjects)
+			over[i] = false;
 	}
 	for (size_t i = lo; i < n; i++)
 		counts[ids[i]] = 0;
+}
+
+/* Distinct subjects of the reads at most w before read i (inclusive). */
+static size_t distinct_before(const struct win_rec *v, const uint32_t *ids, size_t i,
+			      uint32_t *counts, int64_t w)
+{
+	size_t distinct = 0, lo = i + 1;
+	while (lo > 0 && v[i].time - v[lo - 1].time <= w)
+		if (counts[ids[--lo]]++ == 0)
+			distinct++;
+	for (size_t k = lo; k <= i; k++)
+		counts[ids[k]] = 0;
+	return distinct;
+}
+
+/*
+ * One user's reads under all of the user's roles, sorted by time (SPEC §4
+ * semantics 8).  The limits are those of every role the user is a member
+ * of, or was judged under, that sets max-subjects; a read is over when it
+ * exceeds every one of them (the most permissive wins).  ids[i] is the
+ * dense subject number of v[i]; counts[] is zero on entry and on return.
+ */
+static void eval_reads(const struct win_rec *v, const uint32_t *ids, size_t n, uint32_t *counts,
+		       bool *over, const struct policy *p, struct fnd_list *out)
+{
+	uint64_t roles = policy_roles_of(p, v[0].key);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].role >= 0 && (size_t)v[i].role < p->nroles)
+			roles |= 1ull << v[i].role;
+	uint64_t limited = 0;
+	for (size_t r = 0; r < p->nroles && r < 64; r++)
+		if ((roles & (1ull << r)) && p->roles[r].max_subjects)
+			limited |= 1ull << r;
+	if (!limited)
+		return;
+	for (size_t i = 0; i < n; i++)
+		over[i] = true;
+	for (size_t r = 0; r < p->nroles && r < 64; r++)
+		if (limited & (1ull << r))
+			mark_over(v, ids, n, counts, &p->roles[r], over);
+
+	bool burst = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!over[i] || burst) {
+			burst = over[i];
+			continue;
+		}
+		burst = true;
+		char detail[512];
+		size_t len = 0;
+		for (size_t r = 0; r < p->nroles && r < 64 && len < sizeof(detail); r++) {
+			if (!(limited & (1ull << r)))
+				continue;
+			const struct pol_role *role = &p->roles[r];
+			char dur[32];
+			fmt_duration(role_window(role), dur, sizeof(dur));
+			int k = snprintf(detail + len, sizeof(detail) - len,
+					 "%s%zu distinct subjects within %s; role %s allows %u",
+					 len ? "; " : "read ",
+					 distinct_before(v, ids, i, counts, role_window(role)), dur,
+					 role->name, role->max_subjects);
+			len += k > 0 ? (size_t)k : 0;
+		}
+		emit(&v[i], p, CHK_EXCESSIVE_ACCESS, detail, out);
+	}
 }
 
 /* One user's (or address's) denied requests, sorted by time. */
@@ -448,6 +501,7 @@ void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *o
 		ids[i] = (uint32_t)*val;
 	}
 	uint32_t *counts = xcalloc(nsubj, sizeof(*counts));
+	bool *over = xmalloc(wl->n * sizeof(*over));
 
 	for (size_t i = 0, j; i < wl->n; i = j) {
 		j = i + 1;
@@ -455,14 +509,13 @@ void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *o
 			j++;
 		const struct win_rec *r = &wl->v[i];
 		if (r->kind == WK_READ) {
-			if (r->role < 0 || (size_t)r->role >= p->nroles ||
-			    !p->roles[r->role].max_subjects || !check_on(p, CHK_EXCESSIVE_ACCESS))
-				continue;
-			eval_reads(r, ids + i, j - i, counts, p, out);
+			if (check_on(p, CHK_EXCESSIVE_ACCESS))
+				eval_reads(r, ids + i, j - i, counts, over, p, out);
 		} else if (check_on(p, CHK_FAILED_ACCESS_BURST)) {
 			eval_denied(r, j - i, p, out);
 		}
 	}
+	free(over);
 	free(counts);
 	free(ids);
 	strmap_release(&subj);
