@@ -20,7 +20,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "scan", cmd_scan, "audit logs, write the compliance report" },
-	{ "trace", cmd_trace, "every access to one data subject" },
+	{ "trace", cmd_trace, "every access to one data subject, or by one user" },
 	{ "test", cmd_test, "check annotated samples against the rules" },
 	{ "rules", cmd_rules, "show the effective policy, or validate it (--lint)" },
 	{ "merge", cmd_merge, "combine partial results into one report" },
