@@ -6,7 +6,8 @@
  * threads, windows judged the same way), so an expectation holds exactly
  * where a scan would report the finding.  Every annotated line is compared
  * as a set: a check expected but not found, or found but not expected, is
- * a mismatch; lines without an annotation are not compared.  --coverage
+ * a mismatch; a line without an annotation expects no finding (SPEC §6),
+ * so any finding on it is a mismatch too.  --coverage
  * also fails when an enabled check that the rules can make fire lacks a
  * positive sample (a line that expects it) or a negative one (a line of
  * the kind it judges that must not fire it), so a rule change cannot go
@@ -21,6 +22,8 @@
  * annotation error (nothing compared); 3 a sample could not be read whole
  * (3 wins over 1).
  */
+#include "common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +39,6 @@
 #include "safefile.h"
 #include "setup.h"
 #include "xalloc.h"
-
-#include "banned.h"
 
 enum { O_RULES = 1, O_FORMAT, O_COVERAGE, O_JOBS, O_REPORT };
 
@@ -206,6 +207,42 @@ static size_t compare(const struct exp_set *set, const struct seen *seen, const 
 			add_ids(b, pol, got, ngot);
 		printf("%s:%llu: %s\n", set->files[e->file], (unsigned long long)e->line, b->p);
 	}
+	return failed;
+}
+
+/*
+ * A line without an annotation expects no finding: every line with a
+ * finding but no annotation is a mismatch.  Returns how many such lines.
+ */
+/*
+ * Lines without an annotation expect no finding (SPEC §6): each one with a
+ * finding is a failure, printed and appended to out as
+ * "PATH:LINE<TAB>expected none (no annotation), got X\n" (for JUnit).
+ */
+static size_t unannotated(const struct exp_set *set, const struct policy *pol,
+			  const struct fnd_list *found, const struct aud_result *res,
+			  struct buf *out)
+{
+	uint32_t got[256];
+	size_t failed = 0;
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < found->n; i++) {
+		const struct finding *f = &found->v[i];
+		if (i && found->v[i - 1].file == f->file && found->v[i - 1].line == f->line)
+			continue;	/* the list is sorted by file, then line */
+		if (exp_find(set, f->file, f->line))
+			continue;
+		size_t ngot = found_at(found, f->file, f->line, got, sizeof(got) / sizeof(got[0]));
+		failed++;
+		buf_reset(&b);
+		buf_adds(&b, "expected none (no annotation), got ");
+		add_ids(&b, pol, got, ngot);
+		const char *path = f->file < res->ninputs ? res->inputs[f->file].path : "?";
+		printf("%s:%llu: %s\n", path, (unsigned long long)f->line, b.p);
+		buf_addf(out, "%s:%llu\t%s\n", path, (unsigned long long)f->line, b.p);
+	}
+	buf_release(&b);
 	return failed;
 }
 
@@ -416,6 +453,13 @@ static int load_expectations(struct exp_set *set, const struct paths *paths,
 	return 0;
 }
 
+static void xattr(FILE *out, const char *name, sv v)
+{
+	fprintf(out, " %s=\"", name);
+	esc_xml(out, v);
+	putc('"', out);
+}
+
 struct junit {
 	const struct exp_set *set;
 	const struct buf *why;		/* per entry: empty when it passed */
@@ -423,13 +467,25 @@ struct junit {
 	const struct buf *gap;		/* per check, or NULL without --coverage */
 	const bool *na;
 	const struct aud_result *res;
+	const struct buf *stray;	/* unannotated lines with findings: "PATH:LINE\tMSG\n" */
 };
 
-static void xattr(FILE *out, const char *name, sv v)
+/* Each line of j->stray as a failed test case (all == false: only count them). */
+static size_t stray_cases(const struct junit *j, FILE *out)
 {
-	fprintf(out, " %s=\"", name);
-	esc_xml(out, v);
-	putc('"', out);
+	size_t n = 0;
+	for (const char *l = j->stray->p; l && *l; n++) {
+		const char *tab = strchr(l, '\t'), *nl = strchr(l, '\n');
+		if (out && tab && nl) {
+			fputs("    <testcase", out);
+			xattr(out, "name", sv_make(l, (size_t)(tab - l)));
+			fputs(" classname=\"unannotated\"><failure", out);
+			xattr(out, "message", sv_make(tab + 1, (size_t)(nl - tab - 1)));
+			fputs(" type=\"mismatch\"/></testcase>\n", out);
+		}
+		l = nl ? nl + 1 : l + strlen(l);
+	}
+	return n;
 }
 
 /* The audit's complaint about a sample, or NULL when it was read whole. */
@@ -461,6 +517,9 @@ static int write_junit(void *arg, FILE *out)
 		tests += j->pol->checks[c].enabled;
 		failures += j->gap[c].len > 0;
 	}
+	size_t nstray = stray_cases(j, NULL);
+	tests += nstray;
+	failures += nstray;
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"dpfaudit test\" "
 		"tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", tests, failures, errors);
 	for (size_t f = 0; f < set->nfiles; f++) {
@@ -498,6 +557,13 @@ static int write_junit(void *arg, FILE *out)
 				fputs("/>\n", out);
 			}
 		}
+		fputs("  </testsuite>\n", out);
+	}
+	if (nstray) {
+		/* SPEC §6: a line without an expectation expects no finding. */
+		fprintf(out, "  <testsuite name=\"unannotated lines\" tests=\"%zu\" failures=\"%zu\" "
+			"errors=\"0\" skipped=\"0\">\n", nstray, nstray);
+		stray_cases(j, out);
 		fputs("  </testsuite>\n", out);
 	}
 	if (j->gap) {
@@ -539,7 +605,7 @@ int cmd_test(int argc, char **argv)
 	struct aud_result res;
 	struct diag err;
 	struct seen *seen = NULL;
-	struct buf *why = NULL, *gap = NULL;
+	struct buf *why = NULL, *gap = NULL, stray = BUF_INIT;
 	bool *na = NULL;
 	bool unreadable;
 	int first, r;
@@ -593,6 +659,13 @@ int cmd_test(int argc, char **argv)
 	gap = xcalloc(st.pol->nchecks, sizeof(*gap));
 	na = xcalloc(st.pol->nchecks, sizeof(*na));
 	struct observer obs = { &set, seen };
+	/*
+	 * An annotated line that does not parse is a mismatch with its
+	 * file:line, and an unannotated one expects no finding and has none:
+	 * a share of unparsed lines does not make the run incomplete.
+	 */
+	t.ao.max_unparsed_set = true;
+	t.ao.max_unparsed = 10000;
 	t.ao.on_event = observe;
 	t.ao.on_event_arg = &obs;
 	if (aud_run(st.pol, st.fmts, st.eng, (const char *const *)paths.v, paths.n, &t.ao, &res,
@@ -604,6 +677,7 @@ int cmd_test(int argc, char **argv)
 	print_input_problems(&res);
 
 	size_t passed, failed = compare(&set, seen, st.pol, &res.findings, &passed, why);
+	failed += unannotated(&set, st.pol, &res.findings, &res, &stray);
 	size_t gaps = t.coverage ? coverage(&set, seen, st.pol, gap, na) : 0;
 	printf("%zu passed, %zu failed\n", passed, failed);
 
@@ -614,7 +688,7 @@ int cmd_test(int argc, char **argv)
 	else
 		r = DPF_EXIT_OK;
 	if (t.junit) {
-		struct junit j = { &set, why, st.pol, t.coverage ? gap : NULL, na, &res };
+		struct junit j = { &set, why, st.pol, t.coverage ? gap : NULL, na, &res, &stray };
 		if (sf_write(t.junit, write_junit, &j, &err)) {
 			error("%s", err.msg);
 			r = DPF_EXIT_INCOMPLETE;
@@ -628,6 +702,7 @@ out:
 		buf_release(&gap[c]);
 	free(why);
 	free(gap);
+	buf_release(&stray);
 	free(na);
 	free(seen);
 	exp_release(&set);

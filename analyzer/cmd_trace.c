@@ -12,6 +12,8 @@
  * writes the timeline.  --events also writes them as JSON lines
  * (events.h), in (file, line) order.
  */
+#include "common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,7 @@ static const struct cli_opt trace_opts[] = {
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
 	{ O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" },
 	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
+	OUT_MAX_UNPARSED_ROW(OUT_O_MAX_UNPARSED),
 	CLI_END
 };
 
@@ -265,6 +268,8 @@ int cmd_trace(int argc, char **argv)
 			goto out;
 		}
 	}
+	t.ao.max_unparsed_set = t.oo.max_unparsed_set;
+	t.ao.max_unparsed = t.oo.max_unparsed;
 	t.ao.on_event = on_event;
 	t.ao.on_event_arg = &t;
 	t.ao.progress = t.progress < 0 ? isatty(STDERR_FILENO) : t.progress;

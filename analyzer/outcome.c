@@ -2,6 +2,8 @@
  * outcome.c - filters, baseline, reports and exit status for `scan` and
  * `merge` (see outcome.h).
  */
+#include "common.h"
+
 #include "diag.h"
 #include "outcome.h"
 #include "pseudo.h"
@@ -134,6 +136,16 @@ void out_print_problems(const struct aud_result *res)
 		else
 			error("%s: %s", in->path, in->error ? in->error : "not read whole");
 	}
+	/* SPEC §5: say on stderr too why there is no PASS (CI logs show stderr). */
+	if (res->records == 0 && res->ninputs == 0)
+		error("nothing audited: no input");
+	else if (res->records == 0)
+		error("nothing audited: no record in %zu input%s", res->ninputs,
+		      res->ninputs == 1 ? "" : "s");
+	else if (res->pd_reads == 0)
+		warning("not assessed: no personal-data read recognised in %llu parsed record%s "
+			"(do the categories match this log?)", (unsigned long long)res->parsed,
+			res->parsed == 1 ? "" : "s");
 	for (size_t i = 0; i < res->nlimits; i++)
 		warning("%s: regex hit its match limit %lu times "
 			"(those matches counted as no match)", res->limits[i].where, res->limits[i].hits);
@@ -183,8 +195,21 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 	case OUT_O_WRITE_BASELINE: o->write_baseline = val; return 0;
 	case OUT_O_NO_REDACT: o->no_redact = true; return 0;
 	case OUT_O_PSEUDONYMIZE: o->pseudonymize = val; return 0;
+	case OUT_O_MAX_UNPARSED:
+		o->max_unparsed_set = true;
+		return out_max_unparsed(cmd, val, &o->max_unparsed);
 	}
 	return 1;
+}
+
+int out_max_unparsed(const char *cmd, const char *val, unsigned *out)
+{
+	if (aud_parse_share(val, out)) {
+		fprintf(stderr, "dpfaudit %s: --max-unparsed: '%s' is not a share from 0%% to 100%% "
+			"(e.g. 1%%, 0.5%%, 100%%)\n", cmd, val);
+		return DPF_EXIT_USAGE;
+	}
+	return 0;
 }
 
 struct out_filter_args out_filter_args_of(const struct out_opts *o)
@@ -256,13 +281,16 @@ int out_write(const struct out_job *job)
 
 int out_status(const struct aud_result *res, enum sev fail_on, int written)
 {
-	size_t failing = 0;
+	size_t failing = 0, findings = 0;
 
-	if (fail_on != SEV_NONE)
-		for (size_t i = 0; i < res->findings.n; i++)
-			if (!res->findings.v[i].suppressed && res->findings.v[i].severity >= fail_on)
-				failing++;
-	if (written != DPF_EXIT_OK || res->incomplete)
+	for (size_t i = 0; i < res->findings.n; i++) {
+		if (res->findings.v[i].suppressed)
+			continue;
+		findings++;
+		if (fail_on != SEV_NONE && res->findings.v[i].severity >= fail_on)
+			failing++;
+	}
+	if (written != DPF_EXIT_OK)
 		return DPF_EXIT_INCOMPLETE;
-	return failing ? DPF_EXIT_FINDINGS : DPF_EXIT_OK;
+	return rep_verdict_exit(rep_verdict_of(res, findings, failing, fail_on), res, fail_on);
 }

@@ -13,7 +13,15 @@
  * gate").  An incomplete audit (exit 3) adds an <error> to each principle.
  * Valid against the Jenkins xunit junit-10.xsd.  No timestamps: the output
  * is deterministic.
+ *
+ * The verdict (SPEC §5) is one more suite and case: failed when the exit
+ * status is 1 (FAIL under --fail-on), an error when it is 3 (incomplete,
+ * nothing audited, not assessed under --fail-on), skipped when not
+ * assessed; a FAIL headline without --fail-on passes, its headline as
+ * output.
  */
+#include "common.h"
+
 #include "report.h"
 
 #include <string.h>
@@ -148,10 +156,45 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 				failures += tally(c, i, p).gating > 0;
 			}
 	}
+	enum rep_verdict v = rep_verdict(c);
+	int v_exit = rep_verdict_exit(v, c->res, c->fail_on);
+	bool v_fail = v_exit == DPF_EXIT_FINDINGS;
+	bool v_error = v_exit == DPF_EXIT_INCOMPLETE;
+	bool v_skip = v == REP_V_NOT_ASSESSED && !v_error;
+	struct buf head = BUF_INIT;
+	rep_headline(c, &head);
+	tests++;
+	failures += v_fail;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
 	attr(out, "name", "dpfaudit");
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%d\">\n", tests, failures,
-		c->res->incomplete ? PR_COUNT : 0);
+		(c->res->incomplete ? PR_COUNT : 0) + (v_error ? 1 : 0));
+	fputs("  <testsuite", out);
+	attr(out, "name", "verdict");
+	fprintf(out, " tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"%d\"", v_fail, v_error,
+		v_skip);
+	attr(out, "package", "dpf");
+	attr(out, "id", "verdict");
+	fputs(">\n    <properties><property", out);
+	attr(out, "name", "verdict");
+	attr(out, "value", rep_verdict_name(v));
+	fputs("/></properties>\n    <testcase", out);
+	attr(out, "name", "verdict");
+	attr(out, "classname", "dpf.verdict");
+	fputs(">", out);
+	if (v_fail || v_error || v_skip) {
+		fputs(v_fail ? "<failure" : v_error ? "<error" : "<skipped", out);
+		attr(out, "message", head.p ? head.p : "");
+		if (!v_skip)
+			attr(out, "type", rep_verdict_key(v));
+		fputs("/>", out);
+	} else if (v != REP_V_PASS) {
+		fputs("<system-out>", out);
+		esc_xml(out, buf_sv(&head));
+		fputs("</system-out>", out);
+	}
+	fputs("</testcase>\n  </testsuite>\n", out);
+	buf_release(&head);
 	for (p = 0; p < PR_COUNT; p++) {
 		struct tally pt = tally(c, SIZE_MAX, p);
 		size_t t = 1, f = pt.gating > 0;

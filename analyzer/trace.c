@@ -6,6 +6,8 @@
  * redactor; users are shown as they are, as in every report (an audit
  * names who accessed data), unless pseudonymised.
  */
+#include "common.h"
+
 #include "trace.h"
 
 #include <inttypes.h>
@@ -67,6 +69,13 @@ int tr_add(struct tr_set *s, const struct tr_ev *e)
 	d->src = keep(&s->arena, e->src);
 	d->dst = keep(&s->arena, e->dst);
 	d->v.justified_by = keep(&s->arena, e->v.justified_by);
+	if (e->v.any_custom && s->pol) {	/* the engine reuses its bitset for the next event */
+		size_t nb = eng_custom_words(s->pol) * sizeof(uint64_t);
+		d->v.custom_fired = memcpy(arena_alloc(&s->arena, nb), e->v.custom_fired, nb);
+	} else {
+		d->v.custom_fired = NULL;
+		d->v.any_custom = false;
+	}
 	return 0;
 }
 
@@ -196,7 +205,7 @@ void tr_release(struct tr_set *s)
 
 static bool has_finding(const struct tr_ev *e)
 {
-	return e->v.fired || e->v.custom_fired || e->windowed;
+	return e->v.fired || e->v.any_custom || e->windowed;
 }
 
 static const char *check_id(const struct policy *p, size_t i)
@@ -237,8 +246,8 @@ void tr_verdict(const struct policy *p, const struct tr_ev *e, struct buf *out)
 				any = true;
 			}
 		}
-		for (size_t k = 0; k < 32; k++) {
-			if (e->v.custom_fired & (1u << k)) {
+		for (size_t k = 0; CHK_BUILTIN_COUNT + k < p->nchecks; k++) {
+			if (eng_custom_fired(&e->v, k)) {
 				buf_adds(out, any ? ", " : "");
 				buf_adds(out, check_id(p, CHK_BUILTIN_COUNT + k));
 				any = true;
