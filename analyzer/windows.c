@@ -41,7 +41,7 @@ struct win_rec {
 	sv resource;
 	sv evidence;
 	uint32_t file;
-	int32_t role;		/* reads: the role with max-subjects; denied: the user's role or -1 */
+	int32_t role;		/* the role the event was judged under, or -1 */
 	uint8_t kind;
 };
 
@@ -49,6 +49,12 @@ struct win_log {
 	struct spill *sp;	/* NULL until the first record */
 	size_t memory;		/* the sorter's memory budget (0: its default) */
 	struct buf enc;		/* encoding scratch */
+	/*
+	 * Per user, the roles reads were judged under (bits): a user's windows
+	 * use every limited role among them before the first read is judged.
+	 * One entry per distinct user, not per record.
+	 */
+	struct strmap roles;
 	struct win_budget *budget;	/* NULL: none */
 	size_t dropped;		/* records not kept: past the budget, or out of memory */
 };
@@ -95,6 +101,7 @@ void win_log_free(struct win_log *wl)
 		return;
 	spill_free(wl->sp);
 	buf_release(&wl->enc);
+	strmap_release(&wl->roles);
 	free(wl);
 }
 
@@ -157,8 +164,14 @@ static void keep(struct win_log *wl, const struct win_rec *r)
 		}
 	}
 	encode(&wl->enc, r);
-	if (wl->enc.err || spill_add(wl->sp, wl->enc.p, wl->enc.len) < 0)
+	if (wl->enc.err || spill_add(wl->sp, wl->enc.p, wl->enc.len) < 0) {
 		wl->dropped++;
+		return;
+	}
+	if (r->kind == WK_READ && r->role >= 0 && r->role < 64) {
+		bool created;
+		*strmap_put(&wl->roles, r->key, 0, &created) |= (uintptr_t)1 << r->role;
+	}
 }
 
 static void fill_common(struct win_rec *r, const struct event *ev, int role)
@@ -225,6 +238,13 @@ bool win_take(struct win_log *dst, struct win_log *src)
 			return false;
 		}
 	}
+	for (size_t i = 0; i < src->roles.cap; i++) {
+		const struct strmap_slot *sl = &src->roles.slots[i];
+		bool created;
+		if (sl->key.p)
+			*strmap_put(&dst->roles, sl->key, 0, &created) |= sl->val;
+	}
+	strmap_release(&src->roles);
 	dst->dropped += src->dropped;
 	src->dropped = 0;
 	return true;
@@ -301,9 +321,7 @@ static int rec_cmp(const void *pa, const void *pb)
 	const struct win_rec *a = pa, *b = pb;
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
-	/* Reads are windowed per (role, user); denials per key whatever the role. */
-	if (a->kind == WK_READ && a->role != b->role)
-		return a->role < b->role ? -1 : 1;
+	/* Reads and denials are windowed per key (user or address), whatever the role. */
 	int c = sv_cmp(a->key, b->key);
 	if (c)
 		return c;
@@ -321,11 +339,7 @@ static int rec_cmp(const void *pa, const void *pb)
 
 static bool same_group(const struct win_rec *a, const struct win_rec *b)
 {
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == WK_READ && a->role != b->role)
-		return false;
-	return sv_eq(a->key, b->key);
+	return a->kind == b->kind && sv_eq(a->key, b->key);
 }
 
 /* "1h", "10m", "90s", "2d": the shortest exact unit. */
@@ -368,53 +382,70 @@ static bool check_on(const struct policy *p, enum chk_id id)
 	return id >= p->nchecks || p->checks[id].enabled;
 }
 
+static int64_t role_window(const struct pol_role *role)
+{
+	return role->max_window > 0 ? role->max_window : 3600;
+}
+
+/* One limited role's window over a user's reads. */
+struct rwin {
+	int role;
+	size_t lo;		/* absolute index of its oldest read still inside */
+	uint32_t *counts;	/* per dense subject number */
+	size_t distinct;
+};
+
 /*
  * The state of one key while its records stream past in time order: the
- * records still inside the window (time and dense subject number; the
- * record being judged is the newest), and for reads one counter per
- * distinct subject.  Records leave it as time advances, so it holds what
- * the window can still use, never the whole key.
+ * records still inside the longest window (time and dense subject number;
+ * the record being judged is the newest), and for reads, per limited role,
+ * one counter per distinct subject.  Records leave it as time advances, so
+ * it holds what the windows can still use, never the whole key.
  */
 struct kstate {
 	int64_t *t;
 	uint32_t *id;
-	size_t lo, hi, cap;
+	size_t base;		/* absolute index of t[0] */
+	size_t lo, hi, cap;	/* live entries t[lo - base .. hi - base) (absolute lo, hi) */
 	struct strmap subj;	/* reads: subject -> dense number, for this key */
-	uint32_t *counts;
-	size_t ncounts, nsubj, distinct;
+	size_t nsubj, ncounts;
+	struct rwin rw[64];
+	size_t nrw;
+	uint64_t limited;	/* roles with max-subjects the key's windows use */
+	bool started;		/* reads: roles looked up */
 	bool burst;
 };
 
 static void kstate_reset(struct kstate *k)
 {
-	k->lo = k->hi = 0;
+	k->base = k->lo = k->hi = 0;
 	strmap_release(&k->subj);
-	if (k->counts)
-		memset(k->counts, 0, k->ncounts * sizeof(*k->counts));
-	k->nsubj = k->distinct = 0;
-	k->burst = false;
+	for (size_t r = 0; r < k->nrw; r++)
+		free(k->rw[r].counts);
+	k->nrw = 0;
+	k->nsubj = k->ncounts = 0;
+	k->limited = 0;
+	k->started = k->burst = false;
 }
 
 static void kstate_free(struct kstate *k)
 {
-	strmap_release(&k->subj);
+	kstate_reset(k);
 	free(k->t);
 	free(k->id);
-	free(k->counts);
 }
 
 /* Append (time, id); false when memory ran out. */
 static bool kstate_push(struct kstate *k, int64_t t, uint32_t id)
 {
-	if (k->hi == k->cap) {
-		if (k->lo > 0) {
-			/* Reuse the room the window left behind. */
-			memmove(k->t, k->t + k->lo, (k->hi - k->lo) * sizeof(*k->t));
-			memmove(k->id, k->id + k->lo, (k->hi - k->lo) * sizeof(*k->id));
-			k->hi -= k->lo;
-			k->lo = 0;
-		}
-		if (k->hi == k->cap) {
+	if (k->hi - k->base == k->cap) {
+		size_t drop = k->lo - k->base;
+		if (drop) {
+			/* Reuse the room the windows left behind. */
+			memmove(k->t, k->t + drop, (k->hi - k->lo) * sizeof(*k->t));
+			memmove(k->id, k->id + drop, (k->hi - k->lo) * sizeof(*k->id));
+			k->base = k->lo;
+		} else {
 			size_t ncap = k->cap ? k->cap * 2 : 64;
 			int64_t *nt = try_reallocarray(k->t, ncap, sizeof(*nt));
 			if (!nt)
@@ -427,29 +458,63 @@ static bool kstate_push(struct kstate *k, int64_t t, uint32_t id)
 			k->cap = ncap;
 		}
 	}
-	k->t[k->hi] = t;
-	k->id[k->hi] = id;
+	k->t[k->hi - k->base] = t;
+	k->id[k->hi - k->base] = id;
 	k->hi++;
 	return true;
 }
 
-/* One read of a user under one role (SPEC §4 semantics 8); false: out of memory. */
-static bool step_read(struct kstate *k, const struct win_rec *r, const struct policy *p,
-		      struct fnd_list *out)
+/* A window for limited role r, from this read on; false: out of memory. */
+static bool add_rwin(struct kstate *k, int r)
 {
-	const struct pol_role *role = &p->roles[r->role];
-	unsigned limit = role->max_subjects;
-	int64_t w = role->max_window > 0 ? role->max_window : 3600;
+	struct rwin *w = &k->rw[k->nrw];
+	memset(w, 0, sizeof(*w));
+	w->role = r;
+	w->lo = k->hi;
+	if (k->ncounts) {
+		w->counts = try_calloc(k->ncounts, sizeof(*w->counts));
+		if (!w->counts)
+			return false;
+	}
+	k->nrw++;
+	k->limited |= 1ull << r;
+	return true;
+}
+
+/*
+ * One read of a user (SPEC §4 semantics 8): counted per user across all of
+ * the user's roles; where several of them set max-subjects, the read is
+ * over only when it exceeds every one (the most permissive wins).  The
+ * limited roles are the user's (policy_roles_of) and every role a read of
+ * the user was judged under (wl->roles).  False: out of memory.
+ */
+static bool step_read(struct kstate *k, const struct win_rec *r, const struct win_log *wl,
+		      const struct policy *p, struct fnd_list *out)
+{
+	if (!k->started) {
+		uint64_t roles = policy_roles_of(p, r->key);
+		const uintptr_t *seen = strmap_get(&wl->roles, r->key);
+		if (seen)
+			roles |= (uint64_t)*seen;
+		k->started = true;
+		for (size_t i = 0; i < p->nroles && i < 64; i++)
+			if ((roles & (1ull << i)) && p->roles[i].max_subjects && !add_rwin(k, (int)i))
+				return false;
+	}
+	if (!k->nrw)
+		return true;
 	bool created;
 	uintptr_t *val = strmap_put(&k->subj, r->subject, k->nsubj, &created);
 	if (created) {
 		if (k->nsubj == k->ncounts) {
 			size_t ncap = k->ncounts ? k->ncounts * 2 : 64;
-			uint32_t *nc = try_reallocarray(k->counts, ncap, sizeof(*nc));
-			if (!nc)
-				return false;
-			memset(nc + k->ncounts, 0, (ncap - k->ncounts) * sizeof(*nc));
-			k->counts = nc;
+			for (size_t i = 0; i < k->nrw; i++) {
+				uint32_t *nc = try_reallocarray(k->rw[i].counts, ncap, sizeof(*nc));
+				if (!nc)
+					return false;
+				memset(nc + k->ncounts, 0, (ncap - k->ncounts) * sizeof(*nc));
+				k->rw[i].counts = nc;
+			}
 			k->ncounts = ncap;
 		}
 		k->nsubj++;
@@ -457,24 +522,49 @@ static bool step_read(struct kstate *k, const struct win_rec *r, const struct po
 	uint32_t id = (uint32_t)*val;
 	if (!kstate_push(k, r->time, id))
 		return false;
-	while (r->time - k->t[k->lo] > w) {
-		if (--k->counts[k->id[k->lo]] == 0)
-			k->distinct--;
-		k->lo++;
+	bool over = true;
+	size_t oldest = k->hi;
+	for (size_t i = 0; i < k->nrw; i++) {
+		struct rwin *w = &k->rw[i];
+		const struct pol_role *role = &p->roles[w->role];
+		int64_t win = role_window(role);
+		while (r->time - k->t[w->lo - k->base] > win) {
+			if (--w->counts[k->id[w->lo - k->base]] == 0)
+				w->distinct--;
+			w->lo++;
+		}
+		if (w->counts[id]++ == 0)
+			w->distinct++;
+		if (w->distinct <= role->max_subjects)
+			over = false;
+		if (w->lo < oldest)
+			oldest = w->lo;
 	}
-	if (k->counts[id]++ == 0)
-		k->distinct++;
-	if (k->distinct > limit && !k->burst) {
-		char dur[32], detail[256];
-		fmt_duration(w, dur, sizeof(dur));
-		snprintf(detail, sizeof(detail),
-			 "read %zu distinct subjects within %s; role %s allows %u",
-			 k->distinct, dur, role->name, limit);
-		emit(r, p, CHK_EXCESSIVE_ACCESS, detail, out);
-		k->burst = true;
-	} else if (k->distinct <= limit) {
-		k->burst = false;
+	k->lo = oldest;
+	if (!over || k->burst) {
+		k->burst = over;
+		return true;
 	}
+	k->burst = true;
+	/* The roles in policy order, as the detail has always listed them. */
+	char detail[512];
+	size_t len = 0;
+	for (size_t ri = 0; ri < p->nroles && ri < 64 && len < sizeof(detail); ri++) {
+		if (!(k->limited & (1ull << ri)))
+			continue;
+		const struct rwin *w = NULL;
+		for (size_t i = 0; i < k->nrw; i++)
+			if (k->rw[i].role == (int)ri)
+				w = &k->rw[i];
+		const struct pol_role *role = &p->roles[ri];
+		char dur[32];
+		fmt_duration(role_window(role), dur, sizeof(dur));
+		int n = snprintf(detail + len, sizeof(detail) - len,
+				 "%s%zu distinct subjects within %s; role %s allows %u",
+				 len ? "; " : "read ", w->distinct, dur, role->name, role->max_subjects);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	emit(r, p, CHK_EXCESSIVE_ACCESS, detail, out);
 	return true;
 }
 
@@ -488,7 +578,7 @@ static bool step_denied(struct kstate *k, const struct win_rec *r, const struct 
 	int64_t w = c && c->threshold_window > 0 ? c->threshold_window : 600;
 	if (!kstate_push(k, r->time, 0))
 		return false;
-	while (r->time - k->t[k->lo] > w)
+	while (r->time - k->t[k->lo - k->base] > w)
 		k->lo++;
 	size_t count = k->hi - k->lo;
 	if (count >= limit && !k->burst) {
@@ -506,13 +596,10 @@ static bool step_denied(struct kstate *k, const struct win_rec *r, const struct 
 	return true;
 }
 
-/* Whether r's key is judged at all. */
+/* Whether r's check is on. */
 static bool judged(const struct win_rec *r, const struct policy *p)
 {
-	if (r->kind == WK_READ)
-		return r->role >= 0 && (size_t)r->role < p->nroles && p->roles[r->role].max_subjects &&
-		       check_on(p, CHK_EXCESSIVE_ACCESS);
-	return check_on(p, CHK_FAILED_ACCESS_BURST);
+	return check_on(p, r->kind == WK_READ ? CHK_EXCESSIVE_ACCESS : CHK_FAILED_ACCESS_BURST);
 }
 
 int win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *out)
@@ -546,7 +633,7 @@ int win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *ou
 		}
 		if (!judged(&cur, p))
 			continue;
-		if (!(cur.kind == WK_READ ? step_read(&k, &cur, p, out) : step_denied(&k, &cur, p, out))) {
+		if (!(cur.kind == WK_READ ? step_read(&k, &cur, wl, p, out) : step_denied(&k, &cur, p, out))) {
 			ret = -1;
 			break;
 		}

@@ -7,13 +7,15 @@
  * to its win_log; the audit joins the logs and win_evaluate() reads them
  * per key in time order and slides a true window over them (SPEC §4
  * semantics 1 and 8: "at most WINDOW apart, inclusive").  One finding per
- * burst, at the record that crossed the threshold.
+ * burst, at the record that crossed the threshold.  Reads are counted per
+ * user across all of the user's roles (semantics 8).
  *
  * Memory is bounded whatever the input (SPEC §7): a log keeps at most its
  * memory budget of records in memory and spills the rest, sorted, to an
- * unlinked owner-only temporary file (spill.h); evaluation holds one key's
- * records at a time.  Disk holds one record per personal-data read by a
- * role with max-subjects and per 401/403 event, with its evidence line.
+ * unlinked owner-only temporary file (spill.h); evaluation keeps, per key,
+ * only the records its longest window can still use.  Disk holds one
+ * record per personal-data read by a user of a role with max-subjects and
+ * per 401/403 event, with its evidence line.
  */
 #ifndef DPF_WINDOWS_H
 #define DPF_WINDOWS_H
@@ -31,7 +33,7 @@ struct win_log;
 struct win_log *win_log_new(void);
 void win_log_free(struct win_log *wl);
 
-/* A personal-data read by a user of role (which has max-subjects). */
+/* A personal-data read judged under role, by a user one of whose roles has max-subjects. */
 void win_add_read(struct win_log *wl, const struct event *ev, int role);
 /* A 401/403: keyed by user, or by src where there is no user. */
 void win_add_denied(struct win_log *wl, const struct event *ev, int role);
@@ -83,7 +85,7 @@ struct win_record {
 	uint64_t line;
 	uint64_t categories;
 	uint32_t file;		/* input index */
-	int32_t role;		/* reads: the role with max-subjects; denied: the user's role or -1 */
+	int32_t role;		/* the role the event was judged under, or -1 */
 	sv key;			/* user, or src */
 	sv user, subject, resource, evidence;
 };
