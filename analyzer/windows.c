@@ -11,6 +11,8 @@
  * key's records at a time and slides a two-pointer window over them: state
  * beyond the records is one counter per distinct subject.
  */
+#include "common.h"
+
 #include "windows.h"
 
 #include <stdatomic.h>
@@ -23,7 +25,6 @@
 #include "spill.h"
 #include "strmap.h"
 #include "xalloc.h"
-#include "banned.h"
 
 enum win_kind {
 	WK_READ = 0,		/* a personal-data read, keyed by user */
