@@ -7,6 +7,8 @@
  * heap over one cursor per run (buffered pread), or over the sorted index
  * alone while nothing was spilled.
  */
+#include "common.h"
+
 #include "spill.h"
 
 #include <errno.h>
@@ -17,8 +19,6 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "xalloc.h"
-#include "banned.h"
 
 #define SPILL_DEFAULT_BUDGET (8u << 20)
 #define SPILL_IO (64u << 10)
