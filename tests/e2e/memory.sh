@@ -87,4 +87,22 @@ for f in 04-excessive-access.log 05-failed-access-burst.log; do
 	done
 done
 
+# The HTML report shows the 50 most severe groups of each check and counts
+# the rest, naming where the full list is; JSON and CSV list every finding.
+i=1
+while [ $i -le 60 ]; do
+	printf '203.0.113.9 - - [01/Dec/2026:10:%02d:00 +0000] "GET /api/v1/customers/%d/email HTTP/1.1" 200 71 "-" "curl/8.5.0"\n' \
+		$((i % 60)) $((5000 + i))
+	i=$((i + 1))
+done >"$T/anon.log"
+run scan --no-progress -r "$RULES" --report html:"$T/anon.html" --report csv:"$T/anon.csv" "$T/anon.log"
+expect_rc "60 anonymous reads of 60 subjects" 0
+n=$(grep -c '<section class="group"' "$T/anon.html")
+if [ "$n" = 50 ]; then ok "the HTML report shows 50 groups of the check"; else bad "HTML groups shown" "$n, expected 50"; fi
+expect_in "the rest is counted, with where the full list is" "$T/anon.html" \
+	'10 more groups of unauthenticated-access (10 findings) not shown here'
+expect_in "... the JSON and CSV reports" "$T/anon.html" "The JSON and CSV reports list every finding"
+n=$(grep -c '^unauthenticated-access,' "$T/anon.csv")
+if [ "$n" = 60 ]; then ok "the CSV report lists all 60 findings"; else bad "CSV findings" "$n, expected 60"; fi
+
 finish
