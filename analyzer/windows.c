@@ -34,6 +34,7 @@ enum win_kind {
 
 struct win_rec {
 	int64_t time;
+	int32_t nsec;		/* the time's fraction: windows compare both */
 	uint64_t line;
 	uint64_t categories;
 	sv key;			/* user, or src */
@@ -178,6 +179,7 @@ static void keep(struct win_log *wl, const struct win_rec *r)
 static void fill_common(struct win_rec *r, const struct event *ev, int role)
 {
 	r->time = ev->time;
+	r->nsec = ev->nsec;
 	r->file = ev->file;
 	r->line = ev->line;
 	r->role = role;
@@ -270,6 +272,7 @@ void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_reco
 		struct win_record o = {
 			.kind = (enum win_record_kind)r.kind,
 			.time = r.time,
+			.nsec = r.nsec,
 			.line = r.line,
 			.categories = r.categories,
 			.file = r.file,
@@ -290,6 +293,7 @@ void win_add_record(struct win_log *wl, const struct win_record *in)
 	memset(&r, 0, sizeof(r));
 	r.kind = (uint8_t)in->kind;
 	r.time = in->time;
+	r.nsec = in->nsec;
 	r.line = in->line;
 	r.categories = in->categories;
 	r.file = in->file;
@@ -328,6 +332,8 @@ static int rec_cmp(const void *pa, const void *pb)
 		return c;
 	if (a->time != b->time)
 		return a->time < b->time ? -1 : 1;
+	if (a->nsec != b->nsec)
+		return a->nsec < b->nsec ? -1 : 1;
 	if (a->file != b->file)
 		return a->file < b->file ? -1 : 1;
 	if (a->line != b->line)
@@ -383,6 +389,16 @@ static bool check_on(const struct policy *p, enum chk_id id)
 	return id >= p->nchecks || p->checks[id].enabled;
 }
 
+/*
+ * Whether (t, ns) is more than w seconds after (t0, ns0), fractions included
+ * (SPEC §4: "at most WINDOW apart, inclusive"; 60.5 s is not within 1m).
+ */
+static bool over_window(int64_t t0, int32_t ns0, int64_t t, int32_t ns, int64_t w)
+{
+	int64_t d = t - t0;
+	return d > w || (d == w && ns > ns0);
+}
+
 static int64_t role_window(const struct pol_role *role)
 {
 	return role->max_window > 0 ? role->max_window : 3600;
@@ -405,6 +421,7 @@ struct rwin {
  */
 struct kstate {
 	int64_t *t;
+	int32_t *ns;
 	uint32_t *id;
 	size_t base;		/* absolute index of t[0] */
 	size_t lo, hi, cap;	/* live entries t[lo - base .. hi - base) (absolute lo, hi) */
@@ -433,17 +450,19 @@ static void kstate_free(struct kstate *k)
 {
 	kstate_reset(k);
 	free(k->t);
+	free(k->ns);
 	free(k->id);
 }
 
 /* Append (time, id); false when memory ran out. */
-static bool kstate_push(struct kstate *k, int64_t t, uint32_t id)
+static bool kstate_push(struct kstate *k, int64_t t, int32_t ns, uint32_t id)
 {
 	if (k->hi - k->base == k->cap) {
 		size_t drop = k->lo - k->base;
 		if (drop) {
 			/* Reuse the room the windows left behind. */
 			memmove(k->t, k->t + drop, (k->hi - k->lo) * sizeof(*k->t));
+			memmove(k->ns, k->ns + drop, (k->hi - k->lo) * sizeof(*k->ns));
 			memmove(k->id, k->id + drop, (k->hi - k->lo) * sizeof(*k->id));
 			k->base = k->lo;
 		} else {
@@ -452,6 +471,10 @@ static bool kstate_push(struct kstate *k, int64_t t, uint32_t id)
 			if (!nt)
 				return false;
 			k->t = nt;
+			int32_t *nn = try_reallocarray(k->ns, ncap, sizeof(*nn));
+			if (!nn)
+				return false;
+			k->ns = nn;
 			uint32_t *ni = try_reallocarray(k->id, ncap, sizeof(*ni));
 			if (!ni)
 				return false;
@@ -460,6 +483,7 @@ static bool kstate_push(struct kstate *k, int64_t t, uint32_t id)
 		}
 	}
 	k->t[k->hi - k->base] = t;
+	k->ns[k->hi - k->base] = ns;
 	k->id[k->hi - k->base] = id;
 	k->hi++;
 	return true;
@@ -521,7 +545,7 @@ static bool step_read(struct kstate *k, const struct win_rec *r, const struct wi
 		k->nsubj++;
 	}
 	uint32_t id = (uint32_t)*val;
-	if (!kstate_push(k, r->time, id))
+	if (!kstate_push(k, r->time, r->nsec, id))
 		return false;
 	bool over = true;
 	size_t oldest = k->hi;
@@ -529,7 +553,8 @@ static bool step_read(struct kstate *k, const struct win_rec *r, const struct wi
 		struct rwin *w = &k->rw[i];
 		const struct pol_role *role = &p->roles[w->role];
 		int64_t win = role_window(role);
-		while (r->time - k->t[w->lo - k->base] > win) {
+		while (over_window(k->t[w->lo - k->base], k->ns[w->lo - k->base], r->time, r->nsec,
+				   win)) {
 			if (--w->counts[k->id[w->lo - k->base]] == 0)
 				w->distinct--;
 			w->lo++;
@@ -577,9 +602,9 @@ static bool step_denied(struct kstate *k, const struct win_rec *r, const struct 
 		&p->checks[CHK_FAILED_ACCESS_BURST] : NULL;
 	size_t limit = c && c->threshold_n ? c->threshold_n : 20;
 	int64_t w = c && c->threshold_window > 0 ? c->threshold_window : 600;
-	if (!kstate_push(k, r->time, 0))
+	if (!kstate_push(k, r->time, r->nsec, 0))
 		return false;
-	while (r->time - k->t[k->lo - k->base] > w)
+	while (over_window(k->t[k->lo - k->base], k->ns[k->lo - k->base], r->time, r->nsec, w))
 		k->lo++;
 	size_t count = k->hi - k->lo;
 	if (count >= limit && !k->burst) {
