@@ -25,6 +25,7 @@
 
 #include "audit.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -134,6 +135,19 @@ struct reader {
 	int year;		/* of the input being read (year_of) */
 	uint64_t pending_bytes, pending_lines, last_consumed;
 };
+
+size_t aud_memory_budget(void)
+{
+	const char *e = getenv("DPFAUDIT_MEMORY_BUDGET");
+	if (e && *e) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(e, &end, 10);
+		if (!errno && *end == '\0' && v >= 4096 && v <= SIZE_MAX)
+			return (size_t)v;
+	}
+	return AUD_MEMORY_BUDGET;
+}
 
 unsigned aud_cpus(void)
 {
@@ -780,9 +794,11 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	size_t wmax = opts->max_window_records ? opts->max_window_records : AUD_WINDOW_RECORDS;
 	/* One budget for every parser: the limit does not depend on -j. */
 	struct win_budget wbudget = { .max = wmax };
+	size_t wmem = aud_memory_budget() / jobs;
 	for (unsigned i = 0; i < jobs; i++) {
 		parser_init(&ps[i], &r, i);
 		win_log_set_budget(ps[i].wl, &wbudget);
+		win_log_set_memory(ps[i].wl, wmem);
 	}
 	for (unsigned i = 0; i < nreaders; i++)
 		reader_init(&rds[i], &r);
@@ -946,8 +962,20 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 {
 	struct fnd_list *found = &res->findings;
 
-	if (wl)
-		win_evaluate(wl, pol, found);
+	if (wl && win_evaluate(wl, pol, found) < 0) {
+		/* The spilled window records could not be read back: say so on every input. */
+		char text[256];
+		snprintf(text, sizeof(text), "the windowed checks could not be judged whole: "
+			 "temporary file: %s", strerror(win_error(wl) ? win_error(wl) : EIO));
+		for (size_t i = 0; i < res->ninputs; i++) {
+			struct aud_input *in = &res->inputs[i];
+			if (in->complete) {
+				in->complete = false;
+				in->error = arena_strndup(&res->arena, text, strlen(text));
+			}
+		}
+		res->incomplete = true;
+	}
 	fnd_sort(found);
 
 	/* Filters select what is reported; every event was judged above. */
