@@ -25,6 +25,7 @@
 
 #include "audit.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "inpwatch.h"
 #include "lines.h"
 #include "progress.h"
 #include "windows.h"
@@ -66,6 +68,7 @@ struct chunk {
 	struct chunk *next;
 	struct aud_input *in;
 	const struct fmt *f;
+	int year;		/* the input's year, for syslog times without one */
 	struct buf data;	/* the records' bytes, back to back */
 	struct rec recs[CHUNK_RECS];
 	size_t nrec;
@@ -129,8 +132,22 @@ struct reader {
 	uint64_t record_line;
 	struct chunk *cur;
 	struct parser *self;	/* inline mode: the parser this reader runs */
+	int year;		/* of the input being read (year_of) */
 	uint64_t pending_bytes, pending_lines, last_consumed;
 };
+
+size_t aud_memory_budget(void)
+{
+	const char *e = getenv("DPFAUDIT_MEMORY_BUDGET");
+	if (e && *e) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(e, &end, 10);
+		if (!errno && *end == '\0' && v >= 4096 && v <= SIZE_MAX)
+			return (size_t)v;
+	}
+	return AUD_MEMORY_BUDGET;
+}
 
 unsigned aud_cpus(void)
 {
@@ -253,6 +270,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	struct aud_input *in = c->in;
 
 	memset(&p->cs, 0, sizeof(p->cs));
+	fmt_thread_set_year(p->ft, c->year);
 	for (size_t i = 0; i < c->nrec; i++) {
 		const struct rec *rc = &c->recs[i];
 		judge(p, in, sv_make(c->data.p + rc->off, rc->len), rc->line, c->f);
@@ -401,6 +419,7 @@ static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, s
 		c = rd->cur = chunk_get(rd->run);
 		c->in = in;
 		c->f = f;
+		c->year = rd->year;
 	}
 	c->recs[c->nrec].line = lineno;
 	c->recs[c->nrec].off = c->data.len;
@@ -533,10 +552,12 @@ static void read_input(struct reader *rd, size_t idx)
 	in->size = inp_size(ip);
 	if (r->opts->content_digests)
 		inp_digest_output(ip);
+	struct inw watch;
+	inw_start(&watch, in->path, ip);
 	rd->last_consumed = 0;
-	fmt_thread_set_year(rd->ft, year_of(in->path, r->opts->year));
-	if (rd->self)
-		fmt_thread_set_year(rd->self->ft, year_of(in->path, r->opts->year));
+	/* Every thread that parses this input's chunks gets its year (parse_chunk). */
+	rd->year = year_of(in->path, r->opts->year);
+	fmt_thread_set_year(rd->ft, rd->year);
 	lr = lr_new(ip, r->opts->max_line);
 	if (!lr) {
 		inp_close(ip);
@@ -626,7 +647,15 @@ static void read_input(struct reader *rd, size_t idx)
 	char text[512];
 	in->compression = inp_compression(ip);
 	in->complete = true;
-	if (inp_damaged(ip, &off, &msg)) {
+	bool damaged = inp_damaged(ip, &off, &msg);
+	char changed[256];
+	if (inw_check(&watch, in->path, ip, damaged, changed, sizeof(changed))) {
+		/* Truncated or replaced under us: what was read is a part of an unknown whole. */
+		in->complete = false;
+		snprintf(text, sizeof(text), "%s (%llu line(s) read)", changed,
+			 (unsigned long long)in->lines);
+		in->error = arena_strndup(&rd->arena, text, strlen(text));
+	} else if (damaged) {
 		/* The stream itself is damaged: where, and the last line read. */
 		in->complete = false;
 		in->error_offset = off;
@@ -795,9 +824,11 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	size_t wmax = opts->max_window_records ? opts->max_window_records : AUD_WINDOW_RECORDS;
 	/* One budget for every parser: the limit does not depend on -j. */
 	struct win_budget wbudget = { .max = wmax };
+	size_t wmem = aud_memory_budget() / jobs;
 	for (unsigned i = 0; i < jobs; i++) {
 		parser_init(&ps[i], &r, i);
 		win_log_set_budget(ps[i].wl, &wbudget);
+		win_log_set_memory(ps[i].wl, wmem);
 	}
 	for (unsigned i = 0; i < nreaders; i++)
 		reader_init(&rds[i], &r);
@@ -961,8 +992,20 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 {
 	struct fnd_list *found = &res->findings;
 
-	if (wl)
-		win_evaluate(wl, pol, found);
+	if (wl && win_evaluate(wl, pol, found) < 0) {
+		/* The spilled window records could not be read back: say so on every input. */
+		char text[256];
+		snprintf(text, sizeof(text), "the windowed checks could not be judged whole: "
+			 "temporary file: %s", strerror(win_error(wl) ? win_error(wl) : EIO));
+		for (size_t i = 0; i < res->ninputs; i++) {
+			struct aud_input *in = &res->inputs[i];
+			if (in->complete) {
+				in->complete = false;
+				in->error = arena_strndup(&res->arena, text, strlen(text));
+			}
+		}
+		res->incomplete = true;
+	}
 	fnd_sort(found);
 
 	/* Filters select what is reported; every event was judged above. */

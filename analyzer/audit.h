@@ -214,6 +214,15 @@ void aud_check_unparsed(struct aud_result *res, unsigned max);
  */
 int aud_parse_share(const char *s, unsigned *out);
 
+/*
+ * Bytes of window records kept in memory, all threads together, before
+ * they spill to a temporary file (windows.h): AUD_MEMORY_BUDGET, or the
+ * environment's DPFAUDIT_MEMORY_BUDGET (bytes, at least 4096; for tests
+ * that force the spill path).  Reports do not depend on it.
+ */
+#define AUD_MEMORY_BUDGET ((size_t)16 << 20)
+size_t aud_memory_budget(void);
+
 /* Number of CPUs online (>= 1). */
 unsigned aud_cpus(void);
 
