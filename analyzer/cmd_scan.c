@@ -333,6 +333,9 @@ int cmd_scan(int argc, char **argv)
 			goto out_bl;
 		}
 		have_state = true;
+		if (filter_active(&s.ao.filter))
+			warning("--state with filters: lines judged now are not judged again, so "
+				"findings the filters leave out are never reported by a later run");
 		plan = xcalloc(ninputs ? ninputs : 1, sizeof(*plan));
 		resume = xcalloc(ninputs ? ninputs : 1, sizeof(*resume));
 		st_plan(&state, inputs, ninputs, plan);
