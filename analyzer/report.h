@@ -159,7 +159,7 @@ int rep_verdict_exit(enum rep_verdict v, const struct aud_result *res, enum sev 
  * "no personal-data read recognised in 120 parsed records: do the
  * categories match this log?"); NULL for the other verdicts.  Written to out.
  */
-const char *rep_verdict_reason(const struct rep_ctx *c, enum rep_verdict v, char *out,
+const char *rep_verdict_reason(const struct aud_result *r, enum rep_verdict v, char *out,
 			       size_t cap);
 /*
  * The headline on one line, as the reports show it: "FAIL: 3 findings",
