@@ -210,15 +210,6 @@ size_t rep_check_findings(const struct rep_summary *s, size_t check)
 	return check < s->nby_check ? s->by_check[check] : 0;
 }
 
-bool rep_failed(const struct rep_ctx *c)
-{
-	if (!c->sum)
-		return false;
-	if (c->fail_on != SEV_NONE)
-		return c->sum->failing > 0;
-	return c->sum->findings > 0;
-}
-
 /* ---- the verdict -------------------------------------------------------- */
 
 const char *rep_verdict_name(enum rep_verdict v)

@@ -126,8 +126,6 @@ const char *rep_input_path(const struct rep_ctx *c, uint32_t file);
 const char *rep_check_id(const struct rep_ctx *c, uint32_t check);
 const char *rep_check_title(const struct rep_ctx *c, uint32_t check);
 unsigned rep_check_principles(const struct rep_ctx *c, uint32_t check);
-/* The overall verdict: true if it fails (see rep_verdict_failed in report.c). */
-bool rep_failed(const struct rep_ctx *c);
 
 /*
  * The audit's verdict, the headline of every report (SPEC §5), first rule
