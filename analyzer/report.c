@@ -408,7 +408,17 @@ const struct rep_writer *rep_find(const char *name)
 
 const char *rep_names(void)
 {
-	return "text, json, html, sarif, junit, csv, markdown";
+	/* Derived from the table, so a new writer needs no second list; built
+	 * once, on the first call (from the command line's thread). */
+	static char names[256];
+
+	if (!names[0]) {
+		size_t n = 0;
+		for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+					      writers[i]->name);
+	}
+	return names;
 }
 
 /* ---- writing ------------------------------------------------------------ */
