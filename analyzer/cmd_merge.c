@@ -19,6 +19,8 @@
 #include "outcome.h"
 #include "pseudo.h"
 #include "partial.h"
+#include "paths.h"
+#include "safefile.h"
 #include "report.h"
 #include "setup.h"
 
@@ -94,6 +96,16 @@ int cmd_merge(int argc, char **argv)
 		fprintf(stderr, "dpfaudit merge: no PARTIAL given\ntry 'dpfaudit merge --help'\n");
 		return DPF_EXIT_USAGE;
 	}
+
+	/* Every output is checked before a partial is read (SPEC §8). */
+	struct paths parts = PATHS_INIT;
+	struct sf_out extra[] = { { m.partial ? "--partial" : NULL, m.partial } };
+	for (int i = first; i < argc; i++)
+		paths_add(&parts, argv[i]);
+	r = out_check(&m.o, "merge", !m.partial, extra, 1, &parts);
+	paths_release(&parts);
+	if (r)
+		return r;
 
 	if (setup_load(&st, m.rules, m.nrules, &err)) {
 		fprintf(stderr, "dpfaudit: %s\n", err.msg);

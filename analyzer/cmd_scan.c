@@ -22,6 +22,7 @@
 #include "paths.h"
 #include "pseudo.h"
 #include "report.h"
+#include "safefile.h"
 #include "setup.h"
 
 enum {
@@ -255,6 +256,13 @@ int cmd_scan(int argc, char **argv)
 			       &paths, &st)))
 		return r;
 	if ((r = build_filter(&s, st.pol)))
+		goto out_setup;
+	/* Every output is checked before a line is read (SPEC §8). */
+	struct sf_out extra[] = {
+		{ s.events ? "--events" : NULL, s.events },
+		{ s.partial ? "--partial" : NULL, s.partial },
+	};
+	if ((r = out_check(&s.o, "scan", !s.partial, extra, 2, &paths)))
 		goto out_setup;
 	if (s.o.pseudonymize) {
 		/* A bad key is a usage error, found before anything is read. */

@@ -27,6 +27,7 @@
 #include "outcome.h"
 #include "paths.h"
 #include "redact.h"
+#include "safefile.h"
 #include "setup.h"
 #include "timeutil.h"
 
@@ -778,6 +779,20 @@ int cmd_trace(int argc, char **argv)
 		return r;
 	if ((r = build_filter(&t, st.pol)))
 		goto out;
+	/* Every output is checked before a line is read (SPEC §8). */
+	struct sf_out outs[MAX_LIST + 1];
+	size_t nouts = 0;
+	for (size_t i = 0; i < t.nreports; i++)
+		outs[nouts++] = (struct sf_out){ "--report", t.reports[i].path };
+	if (!t.nreports)
+		outs[nouts++] = (struct sf_out){ "the trace on", NULL };
+	if (t.events)
+		outs[nouts++] = (struct sf_out){ "--events", t.events };
+	if (sf_check(outs, nouts, out_is_input, &paths, &err)) {
+		fprintf(stderr, "dpfaudit trace: %s\n", err.msg);
+		r = DPF_EXIT_USAGE;
+		goto out;
+	}
 	for (size_t i = 0; i < paths.nwarnings; i++)
 		fprintf(stderr, "dpfaudit: warning: %s\n", paths.warnings[i]);
 

@@ -3,11 +3,14 @@
  * `merge` (see outcome.h).
  */
 #include "outcome.h"
+#include "paths.h"
 #include "pseudo.h"
+#include "safefile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 int out_build_filter(const struct out_filter_args *a, const struct policy *pol,
@@ -157,6 +160,34 @@ struct out_filter_args out_filter_args_of(const struct out_opts *o)
 		.categories = (const char **)o->categories, .ncategories = o->ncategories,
 		.principles = (const char **)o->principles, .nprinciples = o->nprinciples,
 	};
+}
+
+bool out_is_input(void *arg, const struct stat *st)
+{
+	return paths_holds(arg, st);
+}
+
+int out_check(const struct out_opts *o, const char *cmd, bool text_default,
+	      const struct sf_out *extra, size_t n, const struct paths *paths)
+{
+	struct sf_out outs[OUT_MAX_LIST + 8];
+	struct diag err;
+	size_t k = 0;
+
+	for (size_t i = 0; i < o->nreports; i++)
+		outs[k++] = (struct sf_out){ "--report", o->reports[i].path };
+	if (!o->nreports && text_default)
+		outs[k++] = (struct sf_out){ "the text report on", NULL };
+	if (o->write_baseline)
+		outs[k++] = (struct sf_out){ "--write-baseline", o->write_baseline };
+	for (size_t i = 0; i < n && k < sizeof(outs) / sizeof(outs[0]); i++)
+		if (extra[i].opt)
+			outs[k++] = extra[i];
+	if (sf_check(outs, k, out_is_input, (void *)paths, &err)) {
+		fprintf(stderr, "dpfaudit %s: %s\n", cmd, err.msg);
+		return DPF_EXIT_USAGE;
+	}
+	return 0;
 }
 
 int out_write(const struct out_job *job)
