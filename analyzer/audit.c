@@ -22,6 +22,7 @@
  * With -j 1 there are no threads: the reader parses each chunk itself.
  */
 #include "audit.h"
+#include "redact.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -134,8 +135,8 @@ static void add_example(struct arena *a, struct aud_example *ex, size_t *n, uint
 {
 	if (*n >= AUD_EXAMPLES)
 		return;
-	if (text.n > EXAMPLE_MAX)
-		text.n = EXAMPLE_MAX;
+	/* Never half an address: redaction at write time must see it whole. */
+	text.n = red_safe_cut(text, EXAMPLE_MAX);
 	ex[*n].line = line;
 	ex[*n].text = arena_sv(a, text);
 	(*n)++;

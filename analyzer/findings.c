@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "redact.h"
 #include "xalloc.h"
 
 static sv copy_sv(struct arena *a, sv s)
@@ -32,10 +33,12 @@ void fnd_add(struct fnd_list *l, const struct finding *f)
 	d->resource = copy_sv(&l->arena, f->resource);
 	d->detail = copy_sv(&l->arena, f->detail);
 	if (f->evidence.n > FND_EVIDENCE_MAX) {
-		char *p = arena_alloc(&l->arena, FND_EVIDENCE_MAX + 4);
-		memcpy(p, f->evidence.p, FND_EVIDENCE_MAX);
-		memcpy(p + FND_EVIDENCE_MAX, "...", 4);
-		d->evidence = sv_make(p, FND_EVIDENCE_MAX + 3);
+		/* Cut before any address, never through one (redact.h). */
+		size_t keep = red_safe_cut(f->evidence, FND_EVIDENCE_MAX);
+		char *p = arena_alloc(&l->arena, keep + 4);
+		memcpy(p, f->evidence.p, keep);
+		memcpy(p + keep, "...", 4);
+		d->evidence = sv_make(p, keep + 3);
 	} else {
 		d->evidence = copy_sv(&l->arena, f->evidence);
 	}

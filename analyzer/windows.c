@@ -131,7 +131,10 @@ static void fill_common(struct win_log *wl, struct win_rec *r, const struct even
 	if (res.n > WIN_RESOURCE_MAX)
 		res.n = WIN_RESOURCE_MAX;
 	r->resource = intern(wl, res);
-	/* One byte more than findings keep, so fnd_add() still sees it was long. */
+	/*
+	 * One byte more than findings keep, so fnd_add() still sees it was long
+	 * and whether an address runs on past its cut (red_safe_cut).
+	 */
 	sv raw = ev->raw;
 	if (raw.n > FND_EVIDENCE_MAX + 1)
 		raw.n = FND_EVIDENCE_MAX + 1;

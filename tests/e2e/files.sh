@@ -60,13 +60,33 @@ expect_rc "merge: report over a partial it reads" 2
 same_log "merge: input untouched"
 
 # ---- case 2: streams and devices are written straight, never replaced ----
-scan --report json:/dev/stdout "$LOG"
-expect_rc "--report json:/dev/stdout" 0
-expect_in "--report json:/dev/stdout: the report is on stdout" "$OUT" '"schema_version"'
-if [ -L /dev/stdout ] || [ -c /dev/stdout ]; then ok "/dev/stdout not replaced"; else bad "/dev/stdout not replaced" "$(ls -l /dev/stdout)"; fi
-scan --events /dev/stdout --report json:/dev/null "$LOG"
-expect_rc "--events /dev/stdout" 0
-expect_in "--events /dev/stdout: events on stdout" "$OUT" '"user":"mrossi"'
+# As root the old writer renamed a file over /dev/stdout: that part runs in a
+# private /dev (a mount namespace) so a regression cannot break the machine.
+# Exit 99: /dev/stdout was replaced.
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	STDOUT_LINK=/dev/stdout
+	devrun() {
+		OUT="$T/out.$$"
+		ERR="$T/err.$$"
+		unshare -m sh -c 'mount -t tmpfs none /dev && ln -s /proc/self/fd/1 /dev/stdout &&
+			ln -s /proc/self/fd/2 /dev/stderr && "$@"; rc=$?; [ -L /dev/stdout ] || rc=99; exit $rc' \
+			sh "$DPFAUDIT" "$@" >"$OUT" 2>"$ERR"
+		RC=$?
+	}
+elif [ "$(id -u)" = 0 ]; then
+	STDOUT_LINK=/dev/fd/1	# the same alias, and renaming over it cannot succeed
+	devrun() { run "$@"; }
+else
+	STDOUT_LINK=/dev/stdout	# not writable for us: the machine is safe
+	devrun() { run "$@"; }
+fi
+devrun scan --no-progress --rules "$T/r.rules" --report "json:$STDOUT_LINK" "$LOG"
+expect_rc "--report json:$STDOUT_LINK (stdout a file) and $STDOUT_LINK not replaced" 0
+expect_in "--report json:$STDOUT_LINK: the report is on stdout" "$OUT" '"schema_version"'
+devrun scan --no-progress --rules "$T/r.rules" --events "$STDOUT_LINK" --report "json:$T/ev-report.json" "$LOG"
+expect_rc "--events $STDOUT_LINK and $STDOUT_LINK not replaced" 0
+expect_in "--events $STDOUT_LINK: events on stdout" "$OUT" '"user":"mrossi"'
+scan --report json:/dev/null "$LOG"
 if [ -c /dev/null ]; then ok "/dev/null is still a device"; else bad "/dev/null is still a device"; fi
 mkfifo "$T/fifo"
 cat "$T/fifo" >"$T/from-fifo" &
@@ -122,6 +142,19 @@ expect_in "unwritable directory: named" "$ERR" "directory $ro is not writable"
 run trace --subject 5012 --rules "$T/r.rules" --report "json:$T/missing/t.json" "$LOG"
 expect_rc "trace: report in a missing directory" 2
 if ls "$T"/*.tmp* "$T"/o/*.tmp* >/dev/null 2>&1; then bad "no probe file left behind"; else ok "no probe file left behind"; fi
+
+# ---- case 6: redaction before truncation; encoded and international addresses ----
+# john.doe@gmail.com sits at bytes 1015-1033: it straddles the 1 KiB evidence limit.
+pad=$(awk 'BEGIN { while (n++ < 870) printf "x" }')
+printf '10.0.0.3 - jdoe [23/Nov/2026:10:02:00 +0000] "GET /api/v1/customers/5014/email?e=jane%%2Edoe%%40example%%2Ecom HTTP/1.1" 200 15 "anna@m\303\274ller.de" "%s john.doe@gmail.com and more text after it to pass the limit........................................"\n' "$pad" >"$T/cut.log"
+for fmt in json text csv markdown html sarif; do
+	scan --report "$fmt:$T/cut.$fmt" "$T/cut.log"
+	for leak in john.doe gmail jane anna m\303\274ller; do
+		leak=$(printf "$leak")
+		expect_not_in "$fmt: '$leak' masked (cut, encoded or international)" "$T/cut.$fmt" "$leak"
+	done
+done
+expect_in "the evidence is there (redacted)" "$T/cut.json" 'j***%40e***%2Ecom'
 
 # ---- case 5: signals remove temporary files, and the run dies of the signal ----
 # A report large enough to be seen while it is written (tens of megabytes).
