@@ -91,7 +91,7 @@ struct run {
 
 /* What a parser learns from one chunk, merged into its input under stats_lock. */
 struct cstats {
-	uint64_t parsed, unparsed, pd_reads, window_dropped;
+	uint64_t parsed, unparsed, pd_reads, window_dropped, findings_lost;
 	bool has_time;
 	int64_t tmin, tmax;
 	struct aud_example ex[AUD_EXAMPLES];
@@ -217,9 +217,10 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	count_assessed(p, ev);
 
 	struct eng_verdict v;
-	size_t dropped = win_dropped(p->wl);
+	size_t dropped = win_dropped(p->wl), lost = p->findings.lost;
 	eng_judge(r->eng, ev, p->et, &p->findings, p->wl, &v);
 	cs->window_dropped += win_dropped(p->wl) - dropped;
+	cs->findings_lost += p->findings.lost - lost;
 	if (r->opts->on_event && filter_event(&r->opts->filter, r->pol, ev, v.role))
 		r->opts->on_event(r->opts->on_event_arg, p->id, ev, &v);
 }
@@ -241,6 +242,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	in->unparsed += p->cs.unparsed;
 	in->pd_reads += p->cs.pd_reads;
 	in->window_dropped += p->cs.window_dropped;
+	in->findings_lost += p->cs.findings_lost;
 	if (p->cs.has_time) {
 		if (!in->has_time || p->cs.tmin < in->tmin)
 			in->tmin = p->cs.tmin;
@@ -557,7 +559,7 @@ static void read_input(struct reader *rd, size_t idx)
 	uint64_t off;
 	const char *msg;
 	char text[512];
-	in->compression = inp_kind(ip) == INP_GZIP ? "gzip" : "plain";
+	in->compression = inp_compression(ip);
 	in->complete = true;
 	if (inp_damaged(ip, &off, &msg)) {
 		/* The stream itself is damaged: where, and the last line read. */
@@ -677,6 +679,14 @@ static void reader_init(struct reader *rd, struct run *r)
 	buf_init(&rd->record, r->opts->max_line ? r->opts->max_line : LR_DEFAULT_MAX);
 }
 
+/* win_foreach callback: a record that could not be joined is counted as dropped. */
+static void count_dropped(void *arg, const struct win_record *w)
+{
+	struct aud_result *res = arg;
+	if (w->file < res->ninputs)
+		res->inputs[w->file].window_dropped++;
+}
+
 int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct eng *eng,
 	    const char *const *paths, size_t npaths, const struct aud_options *opts,
 	    struct aud_result *res, struct diag *err)
@@ -718,10 +728,11 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	ps = xcalloc(jobs, sizeof(*ps));
 	rds = xcalloc(nreaders, sizeof(*rds));
 	size_t wmax = opts->max_window_records ? opts->max_window_records : AUD_WINDOW_RECORDS;
+	/* One budget for every parser: the limit does not depend on -j. */
+	struct win_budget wbudget = { .max = wmax };
 	for (unsigned i = 0; i < jobs; i++) {
 		parser_init(&ps[i], &r, i);
-		/* Each parser gets its share, so the bound holds whatever the schedule. */
-		win_log_set_limit(ps[i].wl, wmax / jobs ? wmax / jobs : 1);
+		win_log_set_budget(ps[i].wl, &wbudget);
 	}
 	for (unsigned i = 0; i < nreaders; i++)
 		reader_init(&rds[i], &r);
@@ -762,8 +773,15 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	struct fnd_list found = FND_LIST_INIT;
 	for (unsigned i = 0; i < jobs; i++) {
 		struct parser *p = &ps[i];
-		fnd_take(&found, &p->findings);
-		win_take(all, p->wl);
+		if (!fnd_take(&found, &p->findings)) {
+			/* Out of memory joining: what is not kept is counted, never dropped silently. */
+			for (size_t k = 0; k < p->findings.n; k++)
+				if (p->findings.v[k].file < npaths)
+					res->inputs[p->findings.v[k].file].findings_lost++;
+			fnd_release(&p->findings);
+		}
+		if (!win_take(all, p->wl))
+			win_foreach(p->wl, count_dropped, res);
 		arena_take(&res->arena, &p->arena);
 		res->failed_requests += p->failed_requests;
 		res->transfers += p->transfers;
@@ -796,11 +814,20 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		struct aud_input *in = &res->inputs[i];
 		if (in->format)
 			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
+		/* Decided after the threads joined: parsers may end after the reader. */
+		if (in->findings_lost && in->complete) {
+			char text[256];
+			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory "
+				 "(the report shows what was judged before)",
+				 (unsigned long long)in->findings_lost);
+			in->complete = false;
+			in->error = arena_strndup(&res->arena, text, strlen(text));
+		}
 		if (in->window_dropped && in->complete) {
-			/* Decided after the threads joined: parsers may end after the reader. */
 			char text[256];
 			snprintf(text, sizeof(text), "%llu personal-data read(s) or denial(s) not kept "
-				 "for the windowed checks: the window limit (%zu records) was reached",
+				 "for the windowed checks: the window limit (%zu records) was reached "
+				 "or memory ran out",
 				 (unsigned long long)in->window_dropped, wmax);
 			in->complete = false;
 			in->error = arena_strndup(&res->arena, text, strlen(text));

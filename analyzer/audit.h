@@ -35,11 +35,12 @@ struct aud_example {
 struct aud_input {
 	const char *path;		/* as given / found ("-" for stdin) */
 	uint64_t size;			/* bytes on disk (compressed), 0 for a pipe */
-	const char *compression;	/* "gzip", "plain" */
+	const char *compression;	/* "plain", "gzip", "zstd", "xz", "bzip2" */
 	const char *format;		/* format name, or NULL if none detected */
 	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
 	uint64_t skipped;		/* blank lines and '#' comment lines: not log records */
-	uint64_t window_dropped;	/* reads/denials past aud_options.max_window_records */
+	uint64_t window_dropped;	/* reads/denials not kept: past max_window_records, or out of memory */
+	uint64_t findings_lost;		/* findings not kept: out of memory */
 	/*
 	 * Audited whole: read to the end without damage, no overlong line
 	 * skipped, and in a format that could be detected.  Otherwise error
@@ -119,9 +120,10 @@ struct aud_options {
 	 */
 	bool defer_windows;
 	/*
-	 * Window records kept at most (all threads together; 0: the default,
-	 * AUD_WINDOW_RECORDS).  Past it the windowed checks do not see every
-	 * event, and the inputs concerned are reported incomplete (exit 3).
+	 * Window records kept at most, all threads together, so the limit means
+	 * the same for any -j (0: the default, AUD_WINDOW_RECORDS).  Past it, or
+	 * where memory runs out, the windowed checks do not see every event and
+	 * the inputs concerned are reported incomplete (exit 3).
 	 */
 	size_t max_window_records;
 };

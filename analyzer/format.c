@@ -77,17 +77,6 @@ char *fmt_scratch(struct fmt_thread *t, size_t n)
 
 /* ---- helpers shared by the parsers --------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent- and plus-decode v into scratch; v itself if nothing to decode or no room. */
 static sv url_decode(sv v, struct fmt_thread *t)
 {
@@ -102,8 +91,8 @@ static sv url_decode(sv v, struct fmt_thread *t)
 		int h, l;
 		if (c == '+') {
 			c = ' ';
-		} else if (c == '%' && i + 2 < v.n && (h = hexval(v.p[i + 1])) >= 0 &&
-			   (l = hexval(v.p[i + 2])) >= 0) {
+		} else if (c == '%' && i + 2 < v.n && (h = sv_hexval(v.p[i + 1])) >= 0 &&
+			   (l = sv_hexval(v.p[i + 2])) >= 0) {
 			c = (char)(h * 16 + l);
 			i += 2;
 		}

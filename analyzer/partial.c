@@ -432,17 +432,6 @@ static int bad(struct reader *r, const char *fmt, const char *what)
 	return diag_set(r->err, "%s:%" PRIu64 ": %s", r->path, r->lineno, msg);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Unescape field i into the set's arena; *null says it was \N. */
 static int get_str(struct reader *r, size_t i, sv *out, bool *null)
 {
@@ -473,9 +462,9 @@ static int get_str(struct reader *r, size_t i, sv *out, bool *null)
 		case 'r': d[k++] = '\r'; break;
 		case 'x': {
 			/* The field is NUL-terminated: a short escape fails on the NUL. */
-			if (hexval(s[j + 1]) < 0 || hexval(s[j + 2]) < 0)
+			if (sv_hexval(s[j + 1]) < 0 || sv_hexval(s[j + 2]) < 0)
 				return bad(r, "bad \\x escape%s", "");
-			d[k++] = (char)(hexval(s[j + 1]) * 16 + hexval(s[j + 2]));
+			d[k++] = (char)(sv_hexval(s[j + 1]) * 16 + sv_hexval(s[j + 2]));
 			j += 2;
 			break;
 		}
@@ -572,7 +561,7 @@ static int is_run_id(const char *s)
 	if (strlen(s) != 16)
 		return 0;
 	for (; *s; s++)
-		if (hexval(*s) < 0 || (*s >= 'A' && *s <= 'F'))
+		if (sv_hexval(*s) < 0 || (*s >= 'A' && *s <= 'F'))
 			return 0;
 	return 1;
 }

@@ -150,6 +150,14 @@ expect_rc "a full window store makes the audit incomplete" 3
 expect_in "the window limit is named" "$ERR" "window limit (10 records) was reached"
 run scan --no-progress "$SRCDIR/samples/annotated/04-excessive-access.log"
 expect_rc "the same log within the default limit" 0
+# The limit is for the run, not per thread: a limit the log fits in is
+# enough at any -j (it used to be divided by -j), one too few is not.
+for j in 1 4; do
+	run scan --no-progress -j$j --max-window-records 125 "$SRCDIR/samples/annotated/04-excessive-access.log"
+	expect_rc "-j$j: a log of 125 window records fits a limit of 125" 0
+	run scan --no-progress -j$j --max-window-records 124 "$SRCDIR/samples/annotated/04-excessive-access.log"
+	expect_rc "-j$j: one record past the limit makes the audit incomplete" 3
+done
 
 # Threads never change the answer, damaged inputs included: -j1 and -j4 give
 # the same report (apart from the command line) and the same exit status.

@@ -543,7 +543,6 @@ static const struct plain_case {
 	{ "text", "10.0.0.7 - mrossi [27/Nov/2026:03:14:07 +0000] \"GET / HTTP/1.1\" 200 71\n", 71,
 	  INP_PLAIN, false },
 	{ "nul bytes", "a\0b\0\n\0", 6, INP_PLAIN, false },
-	{ "zstd frame", "\x28\xb5\x2f\xfd\x00\x00\x01\x00", 8, INP_PLAIN, true },
 };
 
 START_TEST(test_plain)
