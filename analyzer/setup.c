@@ -2,9 +2,11 @@
 #include "diag.h"
 #include "setup.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -45,6 +47,31 @@ fail:
 	return -1;
 }
 
+/*
+ * Why an operand cannot be a log, or NULL: a device never ends
+ * (/dev/urandom, /dev/zero) or is a disk; a socket is no file.  FIFOs and
+ * process substitutions are read like standard input; a terminal on
+ * standard input is typed-in lines, /dev/null the empty log.
+ */
+static const char *not_a_log(const char *arg)
+{
+	struct stat st, null;
+	bool in = !strcmp(arg, "-");
+
+	if ((in ? fstat(STDIN_FILENO, &st) : stat(arg, &st)) != 0)
+		return NULL;	/* reported as unreadable by the audit */
+	/* /dev/null is the empty log (`cmd </dev/null` in scripts). */
+	if (S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev)
+		return NULL;
+	if (S_ISCHR(st.st_mode) && !(in && isatty(STDIN_FILENO)))
+		return "a character device";
+	if (S_ISBLK(st.st_mode))
+		return "a block device";
+	if (S_ISSOCK(st.st_mode))
+		return "a socket";
+	return NULL;
+}
+
 int setup_command(const char *cmd, int argc, char **argv, int first,
 		  const char *const *rules, size_t nrules, const char *format,
 		  struct paths *paths, struct setup *s)
@@ -58,10 +85,24 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 				"try 'dpfaudit %s --help'", cmd, cmd);
 			return DPF_EXIT_USAGE;
 		}
+		const char *kind = not_a_log("-");
+		if (kind) {
+			fprintf(stderr, "dpfaudit %s: standard input: is %s, not a log\n", cmd, kind);
+			return DPF_EXIT_USAGE;
+		}
 		paths_add(paths, "-");
 	}
-	for (int i = first; i < argc; i++)
+	for (int i = first; i < argc; i++) {
+		const char *kind = not_a_log(argv[i]);
+		if (kind) {
+			fprintf(stderr, "dpfaudit %s: %s: is %s, not a log (give a file, a directory, "
+				"a FIFO or -)\n", cmd, strcmp(argv[i], "-") ? argv[i] :
+				"standard input", kind);
+			paths_release(paths);
+			return DPF_EXIT_USAGE;
+		}
 		paths_add(paths, argv[i]);
+	}
 
 	if (setup_load(s, rules, nrules, &err)) {
 		error("%s", err.msg);

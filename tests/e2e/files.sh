@@ -156,6 +156,35 @@ for fmt in json text csv markdown html sarif; do
 done
 expect_in "the evidence is there (redacted)" "$T/cut.json" 'j***%40e***%2Ecom'
 
+# ---- case 12: devices are not logs; FIFOs are read like standard input ----
+# (timeout: the old code read /dev/urandom for ever)
+for dev in /dev/urandom /dev/zero; do
+	OUT="$T/out.$$"; ERR="$T/err.$$"
+	timeout 20 "$DPFAUDIT" scan --no-progress --rules "$T/r.rules" "$dev" >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc "scan $dev refused" 2
+	expect_in "scan $dev: says why" "$ERR" "$dev: is a character device, not a log"
+done
+OUT="$T/out.$$"; ERR="$T/err.$$"
+timeout 20 "$DPFAUDIT" scan --no-progress --rules "$T/r.rules" </dev/zero >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc "standard input from /dev/zero refused" 2
+run trace --subject 5012 --rules "$T/r.rules" /dev/urandom
+expect_rc "trace /dev/urandom refused" 2
+blk=$(find /dev -maxdepth 1 -type b 2>/dev/null | head -n 1)
+if [ -n "$blk" ]; then
+	scan "$blk"
+	expect_rc "scan $blk (a block device) refused" 2
+fi
+scan /dev/null
+expect_rc "/dev/null is the empty log" 0
+mkfifo "$T/in.fifo"
+cat "$LOG" >"$T/in.fifo" &
+scan --report "json:$T/fifo.json" "$T/in.fifo"
+wait
+expect_rc "a FIFO given explicitly is read" 0
+expect_in "a FIFO given explicitly: its lines audited" "$T/fifo.json" '"lines": 2'
+
 # ---- case 5: signals remove temporary files, and the run dies of the signal ----
 # A report large enough to be seen while it is written (tens of megabytes).
 awk 'BEGIN { for (i = 0; i < 60000; i++)
