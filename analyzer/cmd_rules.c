@@ -6,6 +6,8 @@
  * Exit: 0 the rules load (warnings do not fail), 2 usage or rule error,
  * 3 the output could not be written whole.
  */
+#include "common.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

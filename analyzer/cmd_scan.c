@@ -6,6 +6,8 @@
  * audit, apply the baseline, write every requested report, and turn the
  * result into the exit status of SPEC §2 (3 beats 1).
  */
+#include "common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +74,6 @@ static int too_many(const char *what)
 }
 
 #define PUSH(arr, n, v, what) do { if ((n) >= MAX_LIST) return too_many(what); (arr)[(n)++] = (v); } while (0)
-
 
 static int on_opt(void *ctx, int id, const char *val)
 {
@@ -320,6 +321,8 @@ int cmd_scan(int argc, char **argv)
 		s.ao.on_event_arg = evw;
 	}
 	s.ao.progress = s.progress < 0 ? isatty(STDERR_FILENO) : s.progress;
+	s.ao.max_unparsed_set = s.o.max_unparsed_set;
+	s.ao.max_unparsed = s.o.max_unparsed;
 	if (aud_run(st.pol, st.fmts, st.eng, inputs, ninputs, &s.ao, &res, &err)) {
 		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;

@@ -12,6 +12,8 @@
  * text (a summary, then one line per event), csv or json.  --events also
  * writes them as JSON lines (events.h), in (file, line) order.
  */
+#include "common.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@
 enum {
 	O_SUBJECT = 1, O_RULES, O_FORMAT, O_SINCE, O_UNTIL, O_USER, O_ROLE, O_NOW, O_REPORT,
 	O_EVENTS, O_NO_REDACT, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_LINE, O_YEAR,
+	O_MAX_UNPARSED,
 };
 
 static const struct cli_opt trace_opts[] = {
@@ -55,6 +58,7 @@ static const struct cli_opt trace_opts[] = {
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
 	{ O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" },
 	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
+	OUT_MAX_UNPARSED_ROW(O_MAX_UNPARSED),
 	CLI_END
 };
 
@@ -127,7 +131,6 @@ static int too_many(const char *what)
 
 #define PUSH(arr, n, v, what) do { if ((n) >= MAX_LIST) return too_many(what); (arr)[(n)++] = (v); } while (0)
 
-
 static int on_opt(void *ctx, int id, const char *val)
 {
 	struct trace *t = ctx;
@@ -194,6 +197,9 @@ static int on_opt(void *ctx, int id, const char *val)
 			return r;
 		t->ao.year = (int)n;
 		break;
+	case O_MAX_UNPARSED:
+		t->ao.max_unparsed_set = true;
+		return out_max_unparsed("trace", val, &t->ao.max_unparsed);
 	}
 	return 0;
 }
@@ -286,6 +292,12 @@ static void on_event(void *arg, unsigned worker, const struct event *ev,
 	e->dst = keep(&w->arena, ev->f[EVF_DST]);
 	e->v = *v;
 	e->v.justified_by = keep(&w->arena, v->justified_by);
+	if (v->any_custom) {	/* the engine's bitset is reused for the next event */
+		size_t nb = eng_custom_words(t->pol) * sizeof(uint64_t);
+		e->v.custom_fired = memcpy(arena_alloc(&w->arena, nb), v->custom_fired, nb);
+	} else {
+		e->v.custom_fired = NULL;
+	}
 }
 
 /* ---- after the scan --------------------------------------------------------- */
@@ -331,7 +343,7 @@ static void attach_windowed(struct trace *t, const struct fnd_list *l)
 
 static bool has_finding(const struct tr_ev *e)
 {
-	return e->v.fired || e->v.custom_fired || e->windowed;
+	return e->v.fired || e->v.any_custom || e->windowed;
 }
 
 static const char *check_id(const struct policy *p, size_t i)
@@ -355,8 +367,8 @@ static void verdict_text(const struct trace *t, const struct tr_ev *e, struct bu
 			any = true;
 		}
 	}
-	for (size_t k = 0; k < 32; k++) {
-		if (e->v.custom_fired & (1u << k)) {
+	for (size_t k = 0; CHK_BUILTIN_COUNT + k < p->nchecks; k++) {
+		if (eng_custom_fired(&e->v, k)) {
 			buf_adds(out, any ? ", " : "");
 			buf_adds(out, check_id(p, CHK_BUILTIN_COUNT + k));
 			any = true;

@@ -69,6 +69,12 @@ struct event {
 	sv f[EVF_COUNT];	/* canonical fields; empty view = absent */
 	struct ev_kv extra[EV_MAX_EXTRA];
 	unsigned nextra;
+	/*
+	 * Set by a parser for a record that is no access by design (a syslog
+	 * line of a program that logs no accesses; a format's `skip`): the
+	 * audit counts it as skipped, neither unparsed nor judged (SPEC §5).
+	 */
+	bool skip;
 
 	/* Set by the engine (engine.h), not by parsers. */
 	sv resource_norm;	/* f[EVF_RESOURCE] normalised (ev_normalize_path), in engine scratch */

@@ -12,10 +12,11 @@
  * inner format set them; the syslog time is used when MSG has none.
  * RFC 3164 has no year: fmt_thread_set_year() gives it.
  */
+#include "common.h"
+
 #include "format_impl.h"
 
 #include "timeutil.h"
-
 
 static bool is_digit(char c)
 {
@@ -177,7 +178,9 @@ bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt
 	} else {
 		ok = fmt_set_parse_any(f->impl, s, ev, t);
 		if (!ok) {
+			/* A program that logs no accesses (cron, sshd, ...): skipped. */
 			ev->action = EV_OTHER;
+			ev->skip = true;
 			if (s.n)
 				ev_add_extra(ev, SV_LIT("message"), s);
 			ok = true;

@@ -14,7 +14,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "input_impl.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -218,9 +221,9 @@ struct inp *inp_open(const char *path, struct diag *err)
 		saved = EISDIR;
 		goto fail_errno;
 	}
-	in = calloc(1, sizeof(*in));
+	in = try_calloc(1, sizeof(*in));
 	if (in)
-		in->ib = malloc(INP_BUFSZ);
+		in->ib = try_malloc(INP_BUFSZ);
 	if (!in || !in->ib) {
 		if (in)
 			free(in);

@@ -16,7 +16,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "input_impl.h"
+#include "xalloc.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -145,7 +148,7 @@ static size_t bz_step(struct inp *in, char *dst, size_t n)
 
 static int bz_start(struct inp *in)
 {
-	struct bz *b = calloc(1, sizeof(*b));
+	struct bz *b = try_calloc(1, sizeof(*b));
 
 	if (!b)
 		return -1;

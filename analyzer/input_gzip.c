@@ -32,7 +32,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "input_impl.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -115,7 +118,7 @@ static int start_member(struct inp *in)
 #ifdef HAVE_ISAL
 	if (g->isal) {
 		if (!g->is) {
-			g->is = malloc(sizeof(*g->is));
+			g->is = try_malloc(sizeof(*g->is));
 			if (!g->is)
 				return -1;
 			isal_inflate_init(g->is);
@@ -525,7 +528,7 @@ static bool gz_magic(const unsigned char *p, size_t n)
 
 static int gz_start(struct inp *in)
 {
-	struct gz *g = calloc(1, sizeof(*g));
+	struct gz *g = try_calloc(1, sizeof(*g));
 
 	if (!g)
 		return -1;

@@ -18,7 +18,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "input_impl.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +41,12 @@ static bool magic_prefix(const unsigned char *p, size_t n)
 
 static bool xz_magic(const unsigned char *p, size_t n)
 {
-	/* Shorter than the magic: a whole file cut inside it. */
-	return n >= 2 && magic_prefix(p, n);
+	/*
+	 * fd '7' 'z' 'X' is no text (0xfd never starts UTF-8): with a wrong
+	 * byte after it, it is a damaged xz header, which liblzma reports.  A
+	 * whole file shorter than the magic is one cut inside it.
+	 */
+	return magic_prefix(p, n < 4 ? n : 4);
 }
 
 #ifdef HAVE_LZMA
@@ -176,7 +183,7 @@ static size_t xz_step(struct inp *in, char *dst, size_t n)
 
 static int xz_start(struct inp *in)
 {
-	struct xz *x = calloc(1, sizeof(*x));
+	struct xz *x = try_calloc(1, sizeof(*x));
 	lzma_stream init = LZMA_STREAM_INIT;
 
 	if (!x)

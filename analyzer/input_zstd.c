@@ -17,7 +17,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "input_impl.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,21 @@ static bool is_skippable(const unsigned char *p)
 	return (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18;
 }
 
+
+static bool zs_magic(const unsigned char *p, size_t n)
+{
+	if (n >= 4)
+		return is_frame(p) || is_skippable(p);
+	/*
+	 * A whole file shorter than a magic number: a cut zstd file (the frame
+	 * magic only: "P*" is a text file of two characters; a lone "(" is
+	 * not a log, as a lone 0x1f is not one for gzip).
+	 */
+	return p[0] == 0x28 && (n < 2 || p[1] == 0xb5) && (n < 3 || p[2] == 0x2f);
+}
+
+#ifdef HAVE_ZSTD
+
 /* The first n < 4 bytes could start a frame (a file cut in a magic number). */
 static bool magic_prefix(const unsigned char *p, size_t n)
 {
@@ -52,19 +70,6 @@ static bool magic_prefix(const unsigned char *p, size_t n)
 	}
 	return z || s;
 }
-
-static bool zs_magic(const unsigned char *p, size_t n)
-{
-	if (n >= 4)
-		return is_frame(p) || is_skippable(p);
-	/*
-	 * A whole file shorter than a magic number: a cut zstd file (the frame
-	 * magic only: "P*" is a text file of two characters).
-	 */
-	return n >= 2 && p[0] == 0x28 && p[1] == 0xb5 && (n < 3 || p[2] == 0x2f);
-}
-
-#ifdef HAVE_ZSTD
 
 struct zs {
 	ZSTD_DCtx *dctx;
@@ -168,7 +173,7 @@ static size_t zs_step(struct inp *in, char *dst, size_t n)
 
 static int zs_start(struct inp *in)
 {
-	struct zs *z = calloc(1, sizeof(*z));
+	struct zs *z = try_calloc(1, sizeof(*z));
 
 	if (!z)
 		return -1;

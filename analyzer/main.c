@@ -4,6 +4,8 @@
  * The only file outside libdpfaudit.a; everything it dispatches to is in
  * the library, so tests link the same code the binary runs.
  */
+#include "common.h"
+
 #include <stdio.h>
 #include <string.h>
 

@@ -8,6 +8,8 @@
  * number of lines before it and the SHA-256 of their bytes: a truncated or
  * damaged partial is refused, never merged silently short.
  */
+#include "common.h"
+
 #include "partial.h"
 #include "safefile.h"
 
@@ -329,7 +331,7 @@ static void write_all(struct writer *w, struct part_set *ps)
 		f_u64(w, in->parsed);
 		f_u64(w, in->unparsed);
 		f_u64(w, in->overlong);
-		f_u64(w, in->skipped);
+		f_u64(w, in->comments);
 		f_u64(w, in->events);
 		f_u64(w, in->pd_reads);
 		f_u64(w, in->complete);
@@ -338,6 +340,8 @@ static void write_all(struct writer *w, struct part_set *ps)
 		f_u64(w, in->has_time);
 		f_i64(w, in->tmin);
 		f_i64(w, in->tmax);
+		f_u64(w, in->skipped);
+		f_u64(w, in->unmapped);
 		end_line(w);
 		for (size_t k = 0; k < in->nunparsed_ex; k++)
 			write_example(w, i, "unparsed", &in->unparsed_ex[k]);
@@ -609,7 +613,7 @@ static int rd_input(struct reader *r)
 {
 	struct part_set *ps = r->ps;
 	struct aud_result *res = &ps->res;
-	if (want(r, 21))
+	if (want(r, 23))
 		return -1;
 	if (res->ninputs == r->cap_inputs) {
 		size_t nc = r->cap_inputs ? r->cap_inputs * 2 : 16;
@@ -636,11 +640,12 @@ static int rd_input(struct reader *r)
 	    get_cstr(r, 6, &in->compression, true) || get_cstr(r, 7, &in->format, true) ||
 	    get_u64(r, 8, &in->lines) || get_u64(r, 9, &in->parsed) ||
 	    get_u64(r, 10, &in->unparsed) || get_u64(r, 11, &in->overlong) ||
-	    get_u64(r, 12, &in->skipped) || get_u64(r, 13, &in->events) ||
+	    get_u64(r, 12, &in->comments) || get_u64(r, 13, &in->events) ||
 	    get_u64(r, 14, &in->pd_reads) || get_bool(r, 15, &in->complete) ||
 	    get_cstr(r, 16, &in->error, true) || get_u64(r, 17, &in->error_offset) ||
 	    get_bool(r, 18, &in->has_time) || get_i64(r, 19, &in->tmin) ||
-	    get_i64(r, 20, &in->tmax))
+	    get_i64(r, 20, &in->tmax) || get_u64(r, 21, &in->skipped) ||
+	    get_u64(r, 22, &in->unmapped))
 		return -1;
 	if (o->index >= run->ninputs)
 		return bad(r, "input index %s beyond its run", r->f[2]);

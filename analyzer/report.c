@@ -9,6 +9,8 @@
  * FIFOs (/dev/stdout, a pipe given by name) cannot be renamed over; they are
  * written directly and their errors reported the same way.
  */
+#include "common.h"
+
 #include "report.h"
 #include "safefile.h"
 
@@ -127,6 +129,11 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 
 	if (!s)
 		return NULL;
+	s->nby_check = c->pol && c->pol->nchecks > CHK_BUILTIN_COUNT ? c->pol->nchecks
+								      : CHK_BUILTIN_COUNT;
+	s->by_check = calloc(s->nby_check, sizeof(*s->by_check));
+	if (!s->by_check)
+		goto fail;
 	if (l->n) {
 		users = malloc(l->n * sizeof(*users));
 		roles = malloc(l->n * sizeof(*roles));
@@ -147,7 +154,7 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		s->total_by_sev[sv_]++;
 		if (c->fail_on != SEV_NONE && sv_ >= c->fail_on)
 			s->failing++;
-		if (f->check < 64)
+		if (f->check < s->nby_check)
 			s->by_check[f->check]++;
 		for (p = 0; p < PR_COUNT; p++)
 			if (pr & PR_BIT(p))
@@ -181,6 +188,7 @@ fail:
 	free(users);
 	free(roles);
 	free(subjects);
+	free(s->by_check);
 	free(s);
 	return NULL;
 }
@@ -193,7 +201,13 @@ void rep_summary_free(struct rep_summary *s)
 	free(s->top_users);
 	free(s->top_roles);
 	free(s->top_subjects);
+	free(s->by_check);
 	free(s);
+}
+
+size_t rep_check_findings(const struct rep_summary *s, size_t check)
+{
+	return check < s->nby_check ? s->by_check[check] : 0;
 }
 
 bool rep_failed(const struct rep_ctx *c)
@@ -203,6 +217,113 @@ bool rep_failed(const struct rep_ctx *c)
 	if (c->fail_on != SEV_NONE)
 		return c->sum->failing > 0;
 	return c->sum->findings > 0;
+}
+
+/* ---- the verdict -------------------------------------------------------- */
+
+const char *rep_verdict_name(enum rep_verdict v)
+{
+	switch (v) {
+	case REP_V_PASS: return "PASS";
+	case REP_V_FAIL: return "FAIL";
+	case REP_V_INCOMPLETE: return "INCOMPLETE";
+	case REP_V_NOTHING_AUDITED: return "NOTHING AUDITED";
+	default: return "NOT ASSESSED";
+	}
+}
+
+const char *rep_verdict_key(enum rep_verdict v)
+{
+	switch (v) {
+	case REP_V_PASS: return "pass";
+	case REP_V_FAIL: return "fail";
+	case REP_V_INCOMPLETE: return "incomplete";
+	case REP_V_NOTHING_AUDITED: return "nothing audited";
+	default: return "not assessed";
+	}
+}
+
+enum rep_verdict rep_verdict_of(const struct aud_result *res, size_t findings, size_t failing,
+				enum sev fail_on)
+{
+	if (res->records == 0)
+		return REP_V_NOTHING_AUDITED;
+	if (fail_on != SEV_NONE ? failing > 0 : findings > 0)
+		return REP_V_FAIL;
+	if (res->incomplete)
+		return REP_V_INCOMPLETE;
+	if (res->pd_reads == 0)
+		return REP_V_NOT_ASSESSED;
+	return REP_V_PASS;
+}
+
+enum rep_verdict rep_verdict(const struct rep_ctx *c)
+{
+	size_t findings = c->sum ? c->sum->findings : 0, failing = c->sum ? c->sum->failing : 0;
+	return rep_verdict_of(c->res, findings, failing, c->fail_on);
+}
+
+int rep_verdict_exit(enum rep_verdict v, const struct aud_result *res, enum sev fail_on)
+{
+	if (res->incomplete || v == REP_V_NOTHING_AUDITED || v == REP_V_INCOMPLETE)
+		return DPF_EXIT_INCOMPLETE;
+	if (v == REP_V_FAIL)
+		return fail_on != SEV_NONE ? DPF_EXIT_FINDINGS : DPF_EXIT_OK;
+	if (v == REP_V_NOT_ASSESSED && fail_on != SEV_NONE)
+		return DPF_EXIT_INCOMPLETE;
+	return DPF_EXIT_OK;
+}
+
+const char *rep_verdict_reason(const struct rep_ctx *c, enum rep_verdict v, char *out,
+			       size_t cap)
+{
+	const struct aud_result *r = c->res;
+
+	if (v == REP_V_NOTHING_AUDITED && r->ninputs == 0)
+		snprintf(out, cap, "no input");
+	else if (v == REP_V_NOTHING_AUDITED)
+		snprintf(out, cap, "no record in %zu input%s (%llu line%s, blank or comments only)",
+			 r->ninputs, r->ninputs == 1 ? "" : "s", (unsigned long long)r->lines,
+			 r->lines == 1 ? "" : "s");
+	else if (v == REP_V_NOT_ASSESSED && r->parsed == 0)
+		snprintf(out, cap, "no record parsed (%llu skipped as no access, %llu unparsed): "
+			 "no principle could be tested", (unsigned long long)r->skipped,
+			 (unsigned long long)r->unparsed);
+	else if (v == REP_V_NOT_ASSESSED)
+		snprintf(out, cap, "no personal-data read recognised in %llu parsed record%s: "
+			 "no principle could be tested; do the categories match this log?",
+			 (unsigned long long)r->parsed, r->parsed == 1 ? "" : "s");
+	else
+		return NULL;
+	return out;
+}
+
+void rep_headline(const struct rep_ctx *c, struct buf *out)
+{
+	enum rep_verdict v = rep_verdict(c);
+	size_t n = c->sum ? c->sum->findings : 0;
+	char why[256];
+
+	buf_adds(out, rep_verdict_name(v));
+	buf_adds(out, ": ");
+	switch (v) {
+	case REP_V_FAIL:
+		buf_addf(out, "%zu finding%s", n, n == 1 ? "" : "s");
+		break;
+	case REP_V_INCOMPLETE:
+		buf_addf(out, "%zu finding%s in what could be read", n, n == 1 ? "" : "s");
+		break;
+	case REP_V_PASS:
+		if (n)
+			buf_addf(out, "%zu finding%s below --fail-on %s", n, n == 1 ? "" : "s",
+				 sev_name(c->fail_on));
+		else
+			buf_adds(out, "no findings");
+		break;
+	default:
+		buf_adds(out, rep_verdict_reason(c, v, why, sizeof(why)));
+		break;
+	}
 }
 
 /* ---- helpers for the writers -------------------------------------------- */
@@ -231,12 +352,8 @@ void rep_time_iso(int64_t t, char *out)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (!gmtime_r(&tt, &tm)) {
-		strcpy(out, "invalid-time");
-		return;
-	}
-	if (!strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		strcpy(out, "invalid-time");
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		memcpy(out, "invalid-time", sizeof("invalid-time"));
 }
 
 void rep_categories(const struct policy *p, uint64_t bits, const char *sep, struct buf *out)

@@ -3,6 +3,8 @@
  * input, a device or a link's target; temporary files removed on signals
  * (see safefile.h).
  */
+#include "common.h"
+
 #include "safefile.h"
 
 #include <errno.h>

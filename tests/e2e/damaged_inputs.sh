@@ -97,11 +97,12 @@ if [ ! -r "$T/secret.log" ]; then
 fi
 chmod 600 "$T/secret.log"
 
-# Empty inputs are complete audits of nothing.
+# Empty inputs are read whole, but an audit of nothing earns no PASS (SPEC §5).
 : >"$T/empty.log"
 gzip -c </dev/null >"$T/empty.gz"
 scan "$T/empty.log" "$T/empty.gz"
-expect_rc "empty file and empty gzip" 0
+expect_rc "empty file and empty gzip: nothing audited" 3
+expect_in "empty inputs: the headline says so" "$OUT" "NOTHING AUDITED: no record in 2 inputs"
 
 # A line over --max-line between good lines: skipped, reported, the rest audited.
 { head -n 3 "$T/a.log"; head -c 5000 /dev/zero | tr '\0' 'a'; echo; sed -n '4,10p' "$T/a.log"; } >"$T/long.log"
