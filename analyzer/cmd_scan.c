@@ -152,6 +152,25 @@ static int build_filter(struct scan *s, const struct policy *pol)
  * sharded) the array index a batch scheduler gives each task.  *n stays 0
  * when the run is not sharded.
  */
+/*
+ * An array index from the environment: digits only, at most a billion, or
+ * a usage error (a value strtol() would wrap or clamp ran the wrong shard).
+ */
+static int env_uint(const char *name, const char *val, unsigned long *out)
+{
+	size_t k = 0;
+
+	*out = 0;
+	for (; val[k] >= '0' && val[k] <= '9' && k < 10; k++)
+		*out = *out * 10 + (unsigned long)(val[k] - '0');
+	if (k == 0 || val[k] || *out > 1000000000UL) {
+		fprintf(stderr, "dpfaudit scan: %s='%.40s' is not an array index (0 to 1000000000)\n",
+			name, val);
+		return DPF_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 {
 	struct diag err;
@@ -172,9 +191,19 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 		/* --array=1-8 or 0-15:4: the shard is the task's place in the array. */
 		const char *min = getenv("SLURM_ARRAY_TASK_MIN");
 		const char *step = getenv("SLURM_ARRAY_TASK_STEP");
-		long v = strtol(id, NULL, 10) - (min && *min ? strtol(min, NULL, 10) : 0);
-		long st = step && *step ? strtol(step, NULL, 10) : 1;
-		snprintf(spec, sizeof(spec), "%ld", st > 0 ? v / st : v);
+		unsigned long v, lo = 0, st = 1;
+		int r;
+		if ((r = env_uint("SLURM_ARRAY_TASK_ID", id, &v)) ||
+		    (min && *min && (r = env_uint("SLURM_ARRAY_TASK_MIN", min, &lo))) ||
+		    (step && *step && (r = env_uint("SLURM_ARRAY_TASK_STEP", step, &st))))
+			return r;
+		if (v < lo || st == 0) {
+			fprintf(stderr, "dpfaudit scan: SLURM_ARRAY_TASK_ID %s is not in the array "
+				"(SLURM_ARRAY_TASK_MIN %s, SLURM_ARRAY_TASK_STEP %s)\n", id,
+				min && *min ? min : "unset", step && *step ? step : "unset");
+			return DPF_EXIT_USAGE;
+		}
+		snprintf(spec, sizeof(spec), "%lu", (v - lo) / st);
 		from = "SLURM_ARRAY_TASK_ID";
 		count = getenv("SLURM_ARRAY_TASK_COUNT");
 	} else if ((id = getenv("JOB_COMPLETION_INDEX")) && *id) {

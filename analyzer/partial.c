@@ -11,6 +11,7 @@
 #include "common.h"
 
 #include "partial.h"
+#include "timeutil.h"
 #include "safefile.h"
 
 #include <errno.h>
@@ -533,6 +534,16 @@ static int get_i64(struct reader *r, size_t i, int64_t *out)
 	return 0;
 }
 
+/* A time: in years 0001-9999 like every parsed one (timeutil.h), or refused. */
+static int get_time(struct reader *r, size_t i, int64_t *out)
+{
+	if (get_i64(r, i, out))
+		return -1;
+	if (!tu_time_ok(*out))
+		return bad(r, "time %s out of the years 0001-9999", r->f[i]);
+	return 0;
+}
+
 static int get_bool(struct reader *r, size_t i, bool *out)
 {
 	if (strcmp(r->f[i], "0") && strcmp(r->f[i], "1"))
@@ -742,7 +753,8 @@ static int rd_finding(struct reader *r)
 	memset(&f, 0, sizeof(f));
 	if (want(r, 15) || get_u64(r, 1, &file) || get_u64(r, 2, &f.line) ||
 	    get_cstr(r, 3, &check, false) || get_cstr(r, 4, &sev, false) ||
-	    get_bool(r, 5, &has_time) || get_i64(r, 6, &f.time) || get_hex(r, 7, &cats) ||
+	    get_bool(r, 5, &has_time) || get_i64(r, 6, &f.time) ||
+	    (has_time && get_time(r, 6, &f.time)) || get_hex(r, 7, &cats) ||
 	    get_str(r, 8, &f.user, NULL) || get_str(r, 9, &f.role, NULL) ||
 	    get_str(r, 10, &f.subject, NULL) || get_str(r, 11, &f.reason, NULL) ||
 	    get_str(r, 12, &f.resource, NULL) || get_str(r, 13, &f.detail, NULL) ||
@@ -772,7 +784,7 @@ static int rd_window(struct reader *r)
 
 	memset(&w, 0, sizeof(w));
 	if (want(r, 12) || get_u64(r, 1, &file) || get_u64(r, 2, &w.line) ||
-	    get_u64(r, 3, &kind) || get_i64(r, 4, &w.time) || get_cstr(r, 5, &role, false) ||
+	    get_u64(r, 3, &kind) || get_time(r, 4, &w.time) || get_cstr(r, 5, &role, false) ||
 	    get_hex(r, 6, &w.categories) || get_str(r, 7, &w.key, NULL) ||
 	    get_str(r, 8, &w.user, NULL) || get_str(r, 9, &w.subject, NULL) ||
 	    get_str(r, 10, &w.resource, NULL) || get_str(r, 11, &w.evidence, NULL))

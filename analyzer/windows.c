@@ -359,6 +359,15 @@ static bool check_on(const struct policy *p, enum chk_id id)
 	return id >= p->nchecks || p->checks[id].enabled;
 }
 
+/*
+ * b - a for sorted times (a <= b), without the signed overflow a forged
+ * partial's times could cause (partials are checked too: timeutil.h).
+ */
+static uint64_t span(int64_t a, int64_t b)
+{
+	return (uint64_t)b - (uint64_t)a;
+}
+
 static int64_t role_window(const struct pol_role *role)
 {
 	return role->max_window > 0 ? role->max_window : 3600;
@@ -375,7 +384,7 @@ static void mark_over(const struct win_rec *v, const uint32_t *ids, size_t n, ui
 	int64_t w = role_window(role);
 	size_t lo = 0, distinct = 0;
 	for (size_t i = 0; i < n; i++) {
-		while (v[i].time - v[lo].time > w) {
+		while (span(v[lo].time, v[i].time) > (uint64_t)w) {
 			if (--counts[ids[lo]] == 0)
 				distinct--;
 			lo++;
@@ -394,7 +403,7 @@ static size_t distinct_before(const struct win_rec *v, const uint32_t *ids, size
 			      uint32_t *counts, int64_t w)
 {
 	size_t distinct = 0, lo = i + 1;
-	while (lo > 0 && v[i].time - v[lo - 1].time <= w)
+	while (lo > 0 && span(v[lo - 1].time, v[i].time) <= (uint64_t)w)
 		if (counts[ids[--lo]]++ == 0)
 			distinct++;
 	for (size_t k = lo; k <= i; k++)
@@ -465,7 +474,7 @@ static void eval_denied(const struct win_rec *v, size_t n, const struct policy *
 	size_t lo = 0;
 	bool burst = false;
 	for (size_t i = 0; i < n; i++) {
-		while (v[i].time - v[lo].time > w)
+		while (span(v[lo].time, v[i].time) > (uint64_t)w)
 			lo++;
 		size_t count = i - lo + 1;
 		if (count >= limit && !burst) {
