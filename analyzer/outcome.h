@@ -129,8 +129,9 @@ struct paths;
  * there are none), its --write-baseline, and the command's own outputs
  * (extra[n], e.g. --events, --partial) against each other and against the
  * inputs in paths (text_default: the run writes the text report to
- * standard output when no --report is given).  Prints "dpfaudit CMD: OPT PATH: why" and returns
- * DPF_EXIT_USAGE on a refusal, else 0.
+ * standard output when no --report is given).  Prints
+ * "dpfaudit CMD: OPT PATH: why" and returns DPF_EXIT_USAGE on a refusal,
+ * else 0.
  */
 struct sf_out;
 struct stat;
@@ -140,7 +141,10 @@ int out_check(const struct out_opts *o, const char *cmd, bool text_default,
 /* An sf_is_input_fn (safefile.h) over a struct paths: paths_holds(). */
 bool out_is_input(void *paths, const struct stat *st);
 
-/* Print every input that was not read whole, and regexes that hit their limit. */
+/*
+ * Print every input that was not read whole, an audit of nothing or with no
+ * personal-data read (SPEC §5), and regexes that hit their limit.
+ */
 void out_print_problems(const struct aud_result *res);
 
 struct out_job {
