@@ -164,8 +164,7 @@ static int env_uint(const char *name, const char *val, unsigned long *out)
 	for (; val[k] >= '0' && val[k] <= '9' && k < 10; k++)
 		*out = *out * 10 + (unsigned long)(val[k] - '0');
 	if (k == 0 || val[k] || *out > 1000000000UL) {
-		fprintf(stderr, "dpfaudit scan: %s='%.40s' is not an array index (0 to 1000000000)\n",
-			name, val);
+		error("scan: %s='%.40s' is not an array index (0 to 1000000000)", name, val);
 		return DPF_EXIT_USAGE;
 	}
 	return 0;
@@ -198,9 +197,9 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 		    (step && *step && (r = env_uint("SLURM_ARRAY_TASK_STEP", step, &st))))
 			return r;
 		if (v < lo || st == 0) {
-			fprintf(stderr, "dpfaudit scan: SLURM_ARRAY_TASK_ID %s is not in the array "
-				"(SLURM_ARRAY_TASK_MIN %s, SLURM_ARRAY_TASK_STEP %s)\n", id,
-				min && *min ? min : "unset", step && *step ? step : "unset");
+			error("scan: SLURM_ARRAY_TASK_ID %s is not in the array "
+			      "(SLURM_ARRAY_TASK_MIN %s, SLURM_ARRAY_TASK_STEP %s)", id,
+			      min && *min ? min : "unset", step && *step ? step : "unset");
 			return DPF_EXIT_USAGE;
 		}
 		snprintf(spec, sizeof(spec), "%lu", (v - lo) / st);

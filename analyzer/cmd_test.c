@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "diag.h"
+#include "escape.h"
 #include "expect.h"
 #include "paths.h"
 #include "setup.h"
@@ -184,7 +185,8 @@ static size_t compare(const struct exp_set *set, const struct seen *seen, const 
 			continue;
 		}
 		failed++;
-		printf("%s:%llu: expected ", set->files[e->file], (unsigned long long)e->line);
+		esc_text(stdout, sv_cstr(set->files[e->file]));	/* a hostile file name */
+		printf(":%llu: expected ", (unsigned long long)e->line);
 		print_ids(pol, want, e->n);
 		fputs(", got ", stdout);
 		if (!parsed && ngot == 0)
@@ -214,9 +216,8 @@ static size_t unannotated(const struct exp_set *set, const struct policy *pol,
 			continue;
 		size_t ngot = found_at(found, f->file, f->line, got, sizeof(got) / sizeof(got[0]));
 		failed++;
-		printf("%s:%llu: expected none (no annotation), got ",
-		       f->file < res->ninputs ? res->inputs[f->file].path : "?",
-		       (unsigned long long)f->line);
+		esc_text(stdout, sv_cstr(f->file < res->ninputs ? res->inputs[f->file].path : "?"));
+		printf(":%llu: expected none (no annotation), got ", (unsigned long long)f->line);
 		print_ids(pol, got, ngot);
 		fputc('\n', stdout);
 	}

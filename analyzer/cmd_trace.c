@@ -803,7 +803,7 @@ int cmd_trace(int argc, char **argv)
 	if (t.events)
 		outs[nouts++] = (struct sf_out){ "--events", t.events };
 	if (sf_check(outs, nouts, out_is_input, &paths, &err)) {
-		fprintf(stderr, "dpfaudit trace: %s\n", err.msg);
+		error("trace: %s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}

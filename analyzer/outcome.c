@@ -208,8 +208,8 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 int out_max_unparsed(const char *cmd, const char *val, unsigned *out)
 {
 	if (aud_parse_share(val, out)) {
-		fprintf(stderr, "dpfaudit %s: --max-unparsed: '%s' is not a share from 0%% to 100%% "
-			"(e.g. 1%%, 0.5%%, 100%%)\n", cmd, val);
+		error("%s: --max-unparsed: '%s' is not a share from 0%% to 100%% "
+		      "(e.g. 1%%, 0.5%%, 100%%)", cmd, val);
 		return DPF_EXIT_USAGE;
 	}
 	return 0;
@@ -249,7 +249,7 @@ int out_check(const struct out_opts *o, const char *cmd, bool text_default,
 		if (extra[i].opt)
 			outs[k++] = extra[i];
 	if (sf_check(outs, k, out_is_input, (void *)paths, &err)) {
-		fprintf(stderr, "dpfaudit %s: %s\n", cmd, err.msg);
+		error("%s: %s", cmd, err.msg);
 		return DPF_EXIT_USAGE;
 	}
 	return 0;

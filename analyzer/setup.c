@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "paths.h"
 #include "rules.h"
@@ -89,7 +90,7 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 		}
 		const char *kind = not_a_log("-");
 		if (kind) {
-			fprintf(stderr, "dpfaudit %s: standard input: is %s, not a log\n", cmd, kind);
+			error("%s: standard input: is %s, not a log", cmd, kind);
 			return DPF_EXIT_USAGE;
 		}
 		paths_add(paths, "-");
@@ -97,9 +98,8 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 	for (int i = first; i < argc; i++) {
 		const char *kind = not_a_log(argv[i]);
 		if (kind) {
-			fprintf(stderr, "dpfaudit %s: %s: is %s, not a log (give a file, a directory, "
-				"a FIFO or -)\n", cmd, strcmp(argv[i], "-") ? argv[i] :
-				"standard input", kind);
+			error("%s: %s: is %s, not a log (give a file, a directory, a FIFO or -)",
+			      cmd, strcmp(argv[i], "-") ? argv[i] : "standard input", kind);
 			paths_release(paths);
 			return DPF_EXIT_USAGE;
 		}
@@ -114,10 +114,12 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 	if (format && !fmt_by_name(s->fmts, format)) {
 		const char *names[64];
 		size_t n = fmt_names(s->fmts, names, 64);
-		fprintf(stderr, "dpfaudit: %s: unknown log format '%s' (expected one of:", cmd, format);
+		struct buf known = BUF_INIT;
 		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, " %s", names[i]);
-		fprintf(stderr, ")\n");
+			buf_addf(&known, " %s", names[i]);
+		error("%s: unknown log format '%s' (expected one of:%s)", cmd, format,
+		      known.p ? known.p : "");
+		buf_release(&known);
 		setup_release(s);
 		paths_release(paths);
 		return DPF_EXIT_USAGE;
