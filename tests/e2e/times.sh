@@ -6,12 +6,8 @@
 # under --enable-ubsan too: an overflow is a runtime error there).
 . "$(dirname "$0")/lib.sh"
 
-cat >"$T/r.rules" <<'R'
-[category email]
-resource = ^/api/v1/customers/(?<subject>[^/]+)/email
-[role support-agent]
-members = mrossi
-may-read = email
+email_rules "$T/r.rules"
+cat >>"$T/r.rules" <<'R'
 [format jl]
 type = json
 field.time = ts
