@@ -31,7 +31,7 @@
 
 enum {
 	O_RULES = 1, O_FORMAT, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_WINDOW, O_MAX_LINE,
-	O_YEAR, O_EVENTS, O_PARTIAL, O_SHARD, O_SHARD_COUNT,
+	O_YEAR, O_EVENTS, O_PARTIAL, O_SHARD, O_SHARD_COUNT, O_PARTIAL_KEY,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -46,6 +46,7 @@ static const struct cli_opt scan_opts[] = {
 	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
 	{ O_EVENTS, 0, "events", "FILE", "write the events that pass the filters as JSON lines" },
 	{ O_PARTIAL, 0, "partial", "FILE", "write a partial result for `dpfaudit merge` (no report unless --report)" },
+	{ O_PARTIAL_KEY, 0, "partial-key", "KEYFILE", "sign the partial with an HMAC made with this key (merge --partial-key verifies it)" },
 	{ O_SHARD, 0, "shard", "I/N", "audit only shard I of N (from 0) of the inputs, balanced by size" },
 	{ O_SHARD_COUNT, 0, "shard-count", "N", "N for an array index from the environment (JOB_COMPLETION_INDEX)" },
 	CLI_END
@@ -61,6 +62,8 @@ struct scan {
 	struct out_opts o;	/* reports, filters, gate, redaction: shared with merge */
 	const char *events;	/* --events FILE */
 	const char *partial;	/* --partial FILE */
+	const char *partial_key;	/* --partial-key KEYFILE */
+	struct part_key key;	/* loaded from it before anything is read */
 	const char *shard;	/* --shard I/N */
 	unsigned shard_count;	/* --shard-count N */
 	struct aud_options ao;
@@ -88,6 +91,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_FORMAT: s->ao.format = val; break;
 	case O_EVENTS: s->events = val; break;
 	case O_PARTIAL: s->partial = val; break;
+	case O_PARTIAL_KEY: s->partial_key = val; break;
 	case O_SHARD: s->shard = val; break;
 	case O_SHARD_COUNT:
 		if ((r = cli_uint("scan", "--shard-count", val, 100000, &n)))
@@ -249,7 +253,7 @@ static int write_partial(struct scan *s, const struct policy *pol, struct aud_re
 
 	if (part_from_audit(&ps, res, pol, (const char *const *)all->v, all->n, sel, nsel,
 			    shards, &err) ||
-	    part_write(&ps, pol, s->partial, &err)) {
+	    part_write(&ps, pol, s->partial_key ? &s->key : NULL, s->partial, &err)) {
 		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
@@ -295,6 +299,14 @@ int cmd_scan(int argc, char **argv)
 	};
 	if ((r = out_check(&s.o, "scan", !s.partial, extra, 2, &paths)))
 		goto out_setup;
+	if (s.partial_key && (!s.partial || part_key_load(s.partial_key, &s.key, &err))) {
+		if (!s.partial)
+			error("scan: --partial-key signs a --partial; give one");
+		else
+			error("%s", err.msg);
+		r = DPF_EXIT_USAGE;
+		goto out_setup;
+	}
 	if (s.o.pseudonymize) {
 		/* A bad key is a usage error, found before anything is read. */
 		struct psd *ps = psd_load(s.o.pseudonymize, &err);

@@ -171,12 +171,16 @@ void part_set_release(struct part_set *ps)
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* The trailer's fourth field when the partial is signed (--partial-key). */
+#define PART_HMAC "hmac-sha256"
+
 struct writer {
 	FILE *out;
 	struct buf line;
 	struct dg_sha256 sum;
 	uint64_t nlines;
 	const struct policy *pol;
+	const struct part_key *key;	/* NULL: a checksum trailer */
 };
 
 static void put_str(struct buf *b, const char *s, size_t n)
@@ -373,10 +377,16 @@ static void write_all(struct writer *w, struct part_set *ps)
 		write_finding(w, &r->findings.v[i]);
 	win_foreach(ps->res.windows, write_window, w);
 
-	char hex[65];
+	char hex[65], mac[65];
 	dg_sha256_hex(&w->sum, hex);
 	buf_reset(&w->line);
-	buf_addf(&w->line, "end\t%" PRIu64 "\t%s\n", w->nlines, hex);
+	if (w->key) {
+		/* HMAC of the SHA-256: only a holder of the key can make it. */
+		dg_hmac_hex(w->key->k, w->key->n, hex, 64, mac);
+		buf_addf(&w->line, "end\t%" PRIu64 "\t%s\t" PART_HMAC "\n", w->nlines, mac);
+	} else {
+		buf_addf(&w->line, "end\t%" PRIu64 "\t%s\n", w->nlines, hex);
+	}
 	fwrite(w->line.p, 1, w->line.len, w->out);
 }
 
@@ -399,10 +409,25 @@ static int write_part(void *arg, FILE *out)
 	return 0;
 }
 
-int part_write(struct part_set *ps, const struct policy *pol, const char *path,
-	       struct diag *err)
+int part_key_load(const char *path, struct part_key *key, struct diag *err)
 {
-	struct writer w = { .pol = pol };
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return diag_set(err, "%s: cannot read the partial key: %s", path, strerror(errno));
+	key->n = fread(key->k, 1, sizeof(key->k), f);
+	bool more = fgetc(f) != EOF, bad = ferror(f);
+	fclose(f);
+	if (bad || more || key->n < 16)
+		return diag_set(err, "%s: a partial key is 16 to %zu bytes (e.g. head -c 32 "
+				"/dev/urandom)", path, sizeof(key->k));
+	return 0;
+}
+
+int part_write(struct part_set *ps, const struct policy *pol, const struct part_key *key,
+	       const char *path, struct diag *err)
+{
+	struct writer w = { .pol = pol, .key = key };
 	struct part_job j = { &w, ps };
 
 	buf_init(&w.line, 0);
@@ -428,6 +453,8 @@ struct reader {
 	size_t nf;
 	size_t cap_inputs;
 	size_t cap_limits;
+	const struct part_key *key;	/* NULL: the trailer is a checksum */
+	uint64_t max_records;		/* no count in the file may exceed it */
 };
 
 static int bad(struct reader *r, const char *fmt, const char *what)
@@ -591,8 +618,11 @@ static int rd_run(struct reader *r)
 		return bad(r, "bad run id '%s'", r->f[1]);
 	if (find_run(ps, r->f[1]))
 		return bad(r, "run %s listed twice", r->f[1]);
-	if (shards > 100000 || n > (uint64_t)SIZE_MAX / sizeof(char *))
+	if (shards > 100000)
 		return bad(r, "bad 'run' record%s", "");
+	/* Each input is a 'path' record: a count the file cannot hold is forged. */
+	if (n > r->max_records)
+		return bad(r, "bad 'run' record: %s inputs, more than the file can hold", r->f[3]);
 	struct part_run *nv = realloc(ps->runs, (ps->nruns + 1) * sizeof(*nv));
 	if (!nv)
 		return diag_set(r->err, "out of memory");
@@ -853,11 +883,31 @@ static int read_stream(struct reader *r, FILE *in)
 			uint64_t n;
 			line[len - 1] = '\0';
 			split(r, line);
-			if (want(r, 3) || get_u64(r, 1, &n))
+			bool signed_ = r->nf == 4 && !strcmp(r->f[3], PART_HMAC);
+			if ((signed_ ? want(r, 4) : want(r, 3)) || get_u64(r, 1, &n))
 				goto out;
 			dg_sha256_hex(&sum, hex);
-			if (n != r->lineno - 1 || strcmp(hex, r->f[2]) != 0) {
-				bad(r, "checksum mismatch: the partial is corrupt or was edited%s", "");
+			if (signed_ && !r->key) {
+				bad(r, "signed with a partial key (" PART_HMAC "): give --partial-key "
+				    "KEYFILE to verify it%s", "");
+				goto out;
+			}
+			if (!signed_ && r->key) {
+				bad(r, "not signed: made without --partial-key, so an edit could not "
+				    "be told from the original%s", "");
+				goto out;
+			}
+			if (signed_) {
+				char mac[65];
+				dg_hmac_hex(r->key->k, r->key->n, hex, 64, mac);
+				if (n != r->lineno - 1 || strcmp(mac, r->f[2]) != 0) {
+					bad(r, "HMAC mismatch: the partial was edited or damaged, or "
+					    "signed with another key%s", "");
+					goto out;
+				}
+			} else if (n != r->lineno - 1 || strcmp(hex, r->f[2]) != 0) {
+				bad(r, "checksum mismatch: the partial is damaged (a checksum finds "
+				    "damage, not edits: sign partials with --partial-key)%s", "");
 				goto out;
 			}
 			ended = true;
@@ -976,10 +1026,11 @@ out:
 	return ret;
 }
 
-int part_read(const char *path, const struct policy *pol, struct part_set *ps,
-	      struct diag *err)
+int part_read(const char *path, const struct policy *pol, const struct part_key *key,
+	      struct part_set *ps, struct diag *err)
 {
-	struct reader r = { .path = path, .pol = pol, .ps = ps, .err = err };
+	struct reader r = { .path = path, .pol = pol, .ps = ps, .err = err, .key = key };
+	struct stat st;
 	FILE *in;
 	int ret;
 
@@ -992,6 +1043,9 @@ int part_read(const char *path, const struct policy *pol, struct part_set *ps,
 		part_set_release(ps);
 		return -1;
 	}
+	/* A record is a line of at least 8 bytes; a stream gets a generous cap. */
+	r.max_records = fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) ?
+			(uint64_t)st.st_size / 8 : (uint64_t)1 << 26;
 	ret = read_stream(&r, in);
 	if (in != stdin)
 		fclose(in);

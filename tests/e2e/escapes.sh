@@ -5,7 +5,7 @@
 # every stderr message (file names, `# expect:` text).
 . "$(dirname "$0")/lib.sh"
 
-email_rules "$T/r.rules"
+email_rules >"$T/r.rules"
 # raw_free NAME FILE: FILE holds no ESC, no C1 CSI, no bidi control
 raw_free() {
 	# ESC, U+009B (C2 9B), U+202A-202E (E2 80 AA-AE), U+2066-2069 (E2 81 A6-A9), U+200E/F (E2 80 8E/8F)

@@ -61,15 +61,3 @@ finish() {
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
 }
-
-# email_rules FILE: a small policy (one category with a subject, one role)
-# for tests about files, times and escaping rather than about the rules.
-email_rules() {
-	cat >"$1" <<'R'
-[category email]
-resource = ^/api/v1/customers/(?<subject>[^/]+)/email
-[role support-agent]
-members = mrossi
-may-read = email
-R
-}

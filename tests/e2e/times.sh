@@ -6,7 +6,7 @@
 # under --enable-ubsan too: an overflow is a runtime error there).
 . "$(dirname "$0")/lib.sh"
 
-email_rules "$T/r.rules"
+email_rules >"$T/r.rules"
 cat >>"$T/r.rules" <<'R'
 [format jl]
 type = json
