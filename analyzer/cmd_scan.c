@@ -299,6 +299,13 @@ int cmd_scan(int argc, char **argv)
 	};
 	if ((r = out_check(&s.o, "scan", !s.partial, extra, 2, &paths)))
 		goto out_setup;
+	if (s.events && s.o.pseudonymize) {
+		/* The export is of every event: its ids are not pseudonymised (yet). */
+		error("scan: --events with --pseudonymize would export the real users and "
+		      "subjects; write the export without --pseudonymize, or leave it out");
+		r = DPF_EXIT_USAGE;
+		goto out_setup;
+	}
 	if (s.partial_key && (!s.partial || part_key_load(s.partial_key, &s.key, &err))) {
 		if (!s.partial)
 			error("scan: --partial-key signs a --partial; give one");

@@ -306,6 +306,15 @@ static bool want_color(enum out_color mode)
 	return isatty(STDOUT_FILENO);
 }
 
+/* A NUL-terminated copy of s in a. */
+static const char *cstr_of(struct arena *a, sv s)
+{
+	char *p = arena_alloc(a, s.n + 1);
+	memcpy(p, s.p, s.n);
+	p[s.n] = '\0';
+	return p;
+}
+
 int out_write(const struct out_job *job)
 {
 	struct diag err;
@@ -320,6 +329,10 @@ int out_write(const struct out_job *job)
 	}
 
 	/* After the baseline (whose fingerprints name the real identifiers). */
+	const char *command_line = job->command_line;
+	const struct filter *filter = job->filter;
+	struct filter shown;
+	struct psd_map *map;
 	if (job->pseudonymize) {
 		struct psd *ps = psd_load(job->pseudonymize, &err);
 		if (!ps) {
@@ -327,17 +340,33 @@ int out_write(const struct out_job *job)
 			error("%s", err.msg);
 			return DPF_EXIT_INCOMPLETE;
 		}
-		psd_apply(ps, job->res);
+		map = psd_map_new(ps, job->res, job->filter);
 		psd_free(ps);
+		psd_apply(map, job->res);
+		/* The command line and the filters name users and subjects too. */
+		struct arena *a = &job->res->arena;
+		if (job->command_line)
+			command_line = cstr_of(a, psd_map_text(map, sv_cstr(job->command_line), a));
+		if (job->filter) {
+			shown = *job->filter;
+			if (shown.ndescribed) {
+				const char **d = arena_alloc(a, shown.ndescribed * sizeof(*d));
+				for (size_t i = 0; i < shown.ndescribed; i++)
+					d[i] = cstr_of(a, psd_map_text(map, sv_cstr(job->filter->described[i]), a));
+				shown.described = d;
+			}
+			filter = &shown;
+		}
+		psd_map_free(map);
 	}
 
 	struct rep_ctx ctx = {
 		.pol = job->pol,
 		.res = job->res,
-		.filter = job->filter,
+		.filter = filter,
 		.rule_paths = job->rule_paths,
 		.nrule_paths = job->nrule_paths,
-		.command_line = job->command_line,
+		.command_line = command_line,
 		.version = PACKAGE_VERSION,
 		.redact = job->redact,
 		.fail_on = job->fail_on,
