@@ -173,9 +173,27 @@ int64_t fmt_num(sv s)
 
 bool fmt_parse_time(const struct pol_format *pf, sv s, int64_t *out)
 {
-	if (pf && pf->time_fmt)
-		return tu_fmt_parse(pf->time_fmt, s, out);
-	return tu_parse_any(s, out);
+	struct event ev;
+	if (!fmt_event_time(pf, s, &ev))
+		return false;
+	*out = ev.time;
+	return true;
+}
+
+bool fmt_event_time(const struct pol_format *pf, sv s, struct event *ev)
+{
+	struct tu_stamp t;
+	if (!(pf && pf->time_fmt ? tu_fmt_parse_ts(pf->time_fmt, s, &t) : tu_parse_any_ts(s, &t)))
+		return false;
+	if (!t.zoned && pf && pf->timezone) {
+		/* Local wall time: the zone's offset at that instant (a repeated hour: the first). */
+		int64_t guess = t.sec - tz_offset(pf->timezone, t.sec);
+		t.sec -= tz_offset(pf->timezone, guess);
+	}
+	ev->time = t.sec;
+	ev->nsec = t.nsec;
+	ev->has_time = true;
+	return true;
 }
 
 /* ---- the json/logfmt key map ------------------------------------------- */
@@ -350,11 +368,8 @@ bool fmt_values_apply(const struct pol_format *pf, const sv *val, struct event *
 		else if (res.n > 8 && sv_eq_nocase(sv_make(res.p, 8), SV_LIT("https://")))
 			ev->f[EVF_SCHEME] = sv_make(res.p, 5);
 	}
-	if (val[FMT_T_TIME].n) {
-		if (!fmt_parse_time(pf, val[FMT_T_TIME], &ev->time))
-			return false;
-		ev->has_time = true;
-	}
+	if (val[FMT_T_TIME].n && !fmt_event_time(pf, val[FMT_T_TIME], ev))
+		return false;
 	if (val[FMT_T_STATUS].n) {
 		int64_t st = fmt_num(val[FMT_T_STATUS]);
 		ev->status = st > 9999 ? -1 : (int)st;

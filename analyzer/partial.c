@@ -229,6 +229,15 @@ static void f_i64(struct writer *w, int64_t v)
 	buf_addf(&w->line, "\t%" PRId64, v);
 }
 
+/* A time at full precision: "SEC", or "SEC.NNNNNNNNN" with a fraction. */
+static void f_time(struct writer *w, int64_t sec, int32_t nsec)
+{
+	if (nsec)
+		buf_addf(&w->line, "\t%" PRId64 ".%09d", sec, (int)nsec);
+	else
+		f_i64(w, sec);
+}
+
 static void begin(struct writer *w, const char *tag)
 {
 	buf_reset(&w->line);
@@ -270,7 +279,7 @@ static void write_window(void *arg, const struct win_record *r)
 	f_u64(w, r->file);
 	f_u64(w, r->line);
 	f_u64(w, (uint64_t)r->kind);
-	f_i64(w, r->time);
+	f_time(w, r->time, r->nsec);
 	f_str(w, r->role >= 0 && (size_t)r->role < w->pol->nroles ?
 		  w->pol->roles[r->role].name : "");
 	buf_addf(&w->line, "\t%" PRIx64, r->categories);
@@ -561,14 +570,34 @@ static int get_i64(struct reader *r, size_t i, int64_t *out)
 	return 0;
 }
 
-/* A time: in years 0001-9999 like every parsed one (timeutil.h), or refused. */
-static int get_time(struct reader *r, size_t i, int64_t *out)
+/*
+ * f_time's "SEC" or "SEC.NNNNNNNNN" (exactly nine digits), in the years
+ * 0001-9999 like every parsed time (timeutil.h), or refused.
+ */
+static int get_time(struct reader *r, size_t i, int64_t *sec, int32_t *nsec)
 {
-	if (get_i64(r, i, out))
-		return -1;
-	if (!tu_time_ok(*out))
+	char *s = r->f[i], *dot = strchr(s, '.');
+	*nsec = 0;
+	if (!dot) {
+		if (get_i64(r, i, sec))
+			return -1;
+		if (!tu_time_ok(*sec))
+			return bad(r, "time %s out of the years 0001-9999", r->f[i]);
+		return 0;
+	}
+	int32_t ns = 0;
+	size_t k = 0;
+	for (; dot[1 + k] >= '0' && dot[1 + k] <= '9'; k++)
+		ns = ns * 10 + (dot[1 + k] - '0');
+	if (k != 9 || dot[1 + k])
+		return bad(r, "bad time '%s'", s);
+	*dot = '\0';
+	int rc = get_i64(r, i, sec);
+	*dot = '.';
+	*nsec = ns;
+	if (!rc && !tu_time_ok(*sec))
 		return bad(r, "time %s out of the years 0001-9999", r->f[i]);
-	return 0;
+	return rc;
 }
 
 static int get_bool(struct reader *r, size_t i, bool *out)
@@ -784,7 +813,8 @@ static int rd_finding(struct reader *r)
 	if (want(r, 15) || get_u64(r, 1, &file) || get_u64(r, 2, &f.line) ||
 	    get_cstr(r, 3, &check, false) || get_cstr(r, 4, &sev, false) ||
 	    get_bool(r, 5, &has_time) || get_i64(r, 6, &f.time) ||
-	    (has_time && get_time(r, 6, &f.time)) || get_hex(r, 7, &cats) ||
+	    (has_time && !tu_time_ok(f.time) &&
+	     bad(r, "time %s out of the years 0001-9999", r->f[6])) || get_hex(r, 7, &cats) ||
 	    get_str(r, 8, &f.user, NULL) || get_str(r, 9, &f.role, NULL) ||
 	    get_str(r, 10, &f.subject, NULL) || get_str(r, 11, &f.reason, NULL) ||
 	    get_str(r, 12, &f.resource, NULL) || get_str(r, 13, &f.detail, NULL) ||
@@ -814,7 +844,7 @@ static int rd_window(struct reader *r)
 
 	memset(&w, 0, sizeof(w));
 	if (want(r, 12) || get_u64(r, 1, &file) || get_u64(r, 2, &w.line) ||
-	    get_u64(r, 3, &kind) || get_time(r, 4, &w.time) || get_cstr(r, 5, &role, false) ||
+	    get_u64(r, 3, &kind) || get_time(r, 4, &w.time, &w.nsec) || get_cstr(r, 5, &role, false) ||
 	    get_hex(r, 6, &w.categories) || get_str(r, 7, &w.key, NULL) ||
 	    get_str(r, 8, &w.user, NULL) || get_str(r, 9, &w.subject, NULL) ||
 	    get_str(r, 10, &w.resource, NULL) || get_str(r, 11, &w.evidence, NULL))

@@ -121,6 +121,7 @@ void policy_free(struct policy *p)
 		rx_free(p->formats[i].prefix);
 		if (p->formats[i].time_fmt)
 			tu_fmt_free(p->formats[i].time_fmt);
+		tz_free(p->formats[i].timezone);
 	}
 	for (size_t i = 0; i < p->napproved; i++)
 		rx_free(p->approved[i]);

@@ -153,6 +153,7 @@ struct pol_format {
 	struct rx *prefix;	/* pgAudit-style custom log line prefix, or NULL */
 	const char *time_format;	/* NULL: ISO 8601 / epoch / CLF auto */
 	struct tu_fmt *time_fmt;	/* compiled time_format */
+	struct tz_zone *timezone;	/* `timezone = ZONE`: local times without an offset; NULL: UTC */
 	struct pol_fieldmap fields[EVF_COUNT];
 	struct pol_fieldmap time_field;	/* field.time */
 	struct pol_fieldmap status_field, bytes_field, records_field;

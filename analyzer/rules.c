@@ -274,7 +274,7 @@ struct keydef {
 
 static const struct keydef keys_format[] = {
 	{ "type", false }, { "pattern", false }, { "prefix", false },
-	{ "time-format", false }, { "read", true }, { "write", true },
+	{ "time-format", false }, { "timezone", false }, { "read", true }, { "write", true },
 	{ "delete", true }, { "export", true }, { "transfer", true },
 	{ "login", true }, { NULL, false },
 };
@@ -885,6 +885,14 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 		f->time_fmt = tu_fmt_compile(f->time_format, &e);
 		if (!f->time_fmt)
 			return lerr(L, s->file, line, "bad time-format '%s': %s", f->time_format, e.msg);
+		return 0;
+	}
+	if (sv_eq_cstr(key, "timezone")) {
+		const char *name = astr_unesc(L, v);
+		tz_free(f->timezone);
+		f->timezone = tz_load(name, &e);
+		if (!f->timezone)
+			return lerr(L, s->file, line, "bad timezone '%s': %s", name, e.msg);
 		return 0;
 	}
 	/* read/write/delete/export/transfer/login = values */
