@@ -238,3 +238,30 @@ void psd_apply(const struct psd_map *m, struct aud_result *res)
 			in->overlong_ex[k].text = psd_map_text(m, in->overlong_ex[k].text, a);
 	}
 }
+
+sv psd_rewrite(struct arena *a, sv s, sv from, sv to)
+{
+	struct buf b = BUF_INIT;
+	size_t copied = 0;
+
+	if (!s.n || !from.n || from.n > s.n)
+		return s;
+	/* The boundaries and case rule of psd_map_text(): one id, no map. */
+	for (size_t i = 0; i + from.n <= s.n; i++) {
+		if ((i > 0 && alnum(s.p[i - 1]) && alnum(from.p[0])) ||
+		    strncasecmp(s.p + i, from.p, from.n) != 0)
+			continue;
+		if (i + from.n < s.n && alnum(s.p[i + from.n]) && alnum(from.p[from.n - 1]))
+			continue;
+		buf_add(&b, s.p + copied, i - copied);
+		buf_addsv(&b, to);
+		copied = i + from.n;
+		i = copied - 1;
+	}
+	if (!copied)
+		return s;
+	buf_add(&b, s.p + copied, s.n - copied);
+	sv r = arena_sv(a, buf_sv(&b));
+	buf_release(&b);
+	return r;
+}

@@ -36,6 +36,12 @@ struct filter;
 struct psd_map *psd_map_new(const struct psd *p, const struct aud_result *res,
 			    const struct filter *f);
 void psd_map_free(struct psd_map *m);
+/*
+ * s with every occurrence of from replaced by to (the boundaries and case
+ * rule of psd_map_text), made in a; s itself when from does not occur (for
+ * writers that pseudonymise their own copies, as trace does).
+ */
+sv psd_rewrite(struct arena *a, sv s, sv from, sv to);
 /* s with every id of m replaced (a copy in a), or s itself when none is in it. */
 sv psd_map_text(const struct psd_map *m, sv s, struct arena *a);
 
