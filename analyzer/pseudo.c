@@ -105,7 +105,7 @@ static size_t lower_run(const char *p, size_t n, char *out, size_t cap)
 	return k;
 }
 
-static void map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id)
+void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id)
 {
 	char key[300], run[256];
 	size_t skip = 0, k;
@@ -194,14 +194,14 @@ struct psd_map *psd_map_new(const struct psd *p, const struct aud_result *res,
 	m->by_run = (struct strmap)STRMAP_INIT;
 	m->seen = (struct strmap)STRMAP_INIT;
 	m->a = (struct arena)ARENA_INIT;
-	for (size_t i = 0; i < res->findings.n; i++) {
-		map_add(m, p, "user", res->findings.v[i].user);
-		map_add(m, p, "subject", res->findings.v[i].subject);
+	for (size_t i = 0; res && i < res->findings.n; i++) {
+		psd_map_add(m, p, "user", res->findings.v[i].user);
+		psd_map_add(m, p, "subject", res->findings.v[i].subject);
 	}
 	for (size_t i = 0; f && i < f->nusers; i++)
-		map_add(m, p, "user", sv_cstr(f->users[i]));
+		psd_map_add(m, p, "user", sv_cstr(f->users[i]));
 	for (size_t i = 0; f && i < f->nsubjects; i++)
-		map_add(m, p, "subject", sv_cstr(f->subjects[i]));
+		psd_map_add(m, p, "subject", sv_cstr(f->subjects[i]));
 	return m;
 }
 

@@ -36,6 +36,8 @@ struct filter;
 struct psd_map *psd_map_new(const struct psd *p, const struct aud_result *res,
 			    const struct filter *f);
 void psd_map_free(struct psd_map *m);
+/* Add one id of kind ("user", "subject") to m (res and f of psd_map_new may be NULL). */
+void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id);
 /*
  * s with every occurrence of from replaced by to (the boundaries and case
  * rule of psd_map_text), made in a; s itself when from does not occur (for

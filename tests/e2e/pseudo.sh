@@ -36,6 +36,14 @@ run scan --no-progress --rules "$T/r.rules" --pseudonymize "$T/key" --report "js
 grep -o 'user-[0-9a-f]*' "$T/again.json" | sort -u >"$T/names2"
 if [ -s "$T/names2" ] && comm -13 "$T/names1" "$T/names2" | grep -q . ; then bad "stable pseudonyms with one key"; else ok "stable pseudonyms with one key"; fi
 
+# trace: the traced events' ids, next to '-' or in another case too
+printf '10.0.0.9 - jdoe [23/Nov/2026:11:00:00 +0000] "GET /api/v1/customers/5013/email?note=for-5013-JDOE_x HTTP/1.1" 200 15 "-" "curl"\n' >"$T/t.log"
+for f in text csv json; do
+	run trace --no-progress --subject 5013 --rules "$T/r.rules" --pseudonymize "$T/key" --report "$f:$T/t.$f" "$T/t.log"
+	if grep -qi -e jdoe -e 5013 "$T/t.$f"; then bad "trace $f: no real id" "$(grep -i -m 2 -e jdoe -e 5013 "$T/t.$f")"; else ok "trace $f: no real id"; fi
+done
+expect_in "trace json: the pseudonym stands next to '-'" "$T/t.json" 'for-subject-'
+
 run scan --no-progress --rules "$T/r.rules" --pseudonymize "$T/key" --events "$T/e.jsonl" "$T/p.log"
 expect_rc "--events with --pseudonymize is refused, not exported with real ids" 2
 if [ -e "$T/e.jsonl" ]; then bad "no export written"; else ok "no export written"; fi
