@@ -24,6 +24,7 @@
 #include "common.h"
 
 #include "audit.h"
+#include "redact.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -159,8 +160,8 @@ static void add_example(struct arena *a, struct aud_example *ex, size_t *n, uint
 {
 	if (*n >= AUD_EXAMPLES)
 		return;
-	if (text.n > EXAMPLE_MAX)
-		text.n = EXAMPLE_MAX;
+	/* Never half an address: redaction at write time must see it whole. */
+	text.n = red_safe_cut(text, EXAMPLE_MAX);
 	ex[*n].line = line;
 	ex[*n].text = arena_sv(a, text);
 	(*n)++;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "redact.h"
 #include "xalloc.h"
 
 /* Copy s (NUL-terminated) into the block at *at; advances *at. */
@@ -41,7 +42,7 @@ bool fnd_add(struct fnd_list *l, const struct finding *f)
 	bool cut = f->evidence.n > FND_EVIDENCE_MAX;
 	sv ev = f->evidence;
 	if (cut)
-		ev.n = FND_EVIDENCE_MAX;
+		ev.n = red_safe_cut(ev, FND_EVIDENCE_MAX);	/* never through an address */
 	size_t need = f->user.n + f->role.n + f->subject.n + f->reason.n + f->resource.n +
 		      f->detail.n + ev.n + (cut ? 3 : 0) + 7;
 	char *at = arena_try_alloc(&l->arena, need);
