@@ -285,15 +285,6 @@ void win_add_record(struct win_log *wl, const struct win_record *in)
 
 /* ---- evaluation -------------------------------------------------------- */
 
-static int sv_cmp(sv a, sv b)
-{
-	size_t n = a.n < b.n ? a.n : b.n;
-	int c = n ? memcmp(a.p, b.p, n) : 0;
-	if (c)
-		return c;
-	return a.n < b.n ? -1 : a.n > b.n;
-}
-
 static int rec_cmp(const void *pa, const void *pb)
 {
 	const struct win_rec *a = pa, *b = pb;
