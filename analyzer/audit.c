@@ -25,6 +25,7 @@
 
 #include "audit.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -135,6 +136,19 @@ struct reader {
 	uint64_t pending_bytes, pending_lines, last_consumed;
 };
 
+size_t aud_memory_budget(void)
+{
+	const char *e = getenv("DPFAUDIT_MEMORY_BUDGET");
+	if (e && *e) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(e, &end, 10);
+		if (!errno && *end == '\0' && v >= 4096 && v <= SIZE_MAX)
+			return (size_t)v;
+	}
+	return AUD_MEMORY_BUDGET;
+}
+
 unsigned aud_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -205,12 +219,14 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 		add_example(&p->arena, cs->ex, &cs->nex, lineno, line);
 		return;
 	}
-	/* fmt_parse resets the event but keeps raw, file and line. */
+	/*
+	 * fmt_parse resets the event but keeps raw, file and line.  A record
+	 * that is no access by design is counted as skipped and still judged
+	 * (a custom check may look at it); it is no personal-data read.
+	 */
 	if (ev->skip) {
 		cs->skipped++;
-		return;
-	}
-	if (ev->f[EVF_USER].n == 0 && ev->f[EVF_RESOURCE].n == 0) {
+	} else if (ev->f[EVF_USER].n == 0 && ev->f[EVF_RESOURCE].n == 0) {
 		/*
 		 * Unmapped: the line has the format's shape but none of the
 		 * fields it maps for user and resource (a JSON log with other
@@ -220,8 +236,9 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 		cs->unmapped++;
 		add_example(&p->arena, cs->ex, &cs->nex, lineno, line);
 		return;
+	} else {
+		cs->parsed++;
 	}
-	cs->parsed++;
 	if (ev->has_time) {
 		if (!cs->has_time || ev->time < cs->tmin)
 			cs->tmin = ev->time;
@@ -232,6 +249,8 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	if (ev_failed(ev))
 		p->failed_requests++;
 	eng_classify(r->eng, ev, p->et);
+	if (ev->skip)
+		ev->pd_read = false;	/* no access by design, whatever it names */
 	if (ev->pd_read) {
 		cs->pd_reads++;
 		if (ev->has_time) {
@@ -264,7 +283,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	if (!r->inline_parse)
 		pthread_mutex_lock(&r->stats_lock);
 	in->parsed += p->cs.parsed;
-	in->events += p->cs.parsed;
+	in->events += p->cs.parsed + p->cs.skipped;
 	in->unparsed += p->cs.unparsed;
 	in->unmapped += p->cs.unmapped;
 	in->skipped += p->cs.skipped;
@@ -780,9 +799,11 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	size_t wmax = opts->max_window_records ? opts->max_window_records : AUD_WINDOW_RECORDS;
 	/* One budget for every parser: the limit does not depend on -j. */
 	struct win_budget wbudget = { .max = wmax };
+	size_t wmem = aud_memory_budget() / jobs;
 	for (unsigned i = 0; i < jobs; i++) {
 		parser_init(&ps[i], &r, i);
 		win_log_set_budget(ps[i].wl, &wbudget);
+		win_log_set_memory(ps[i].wl, wmem);
 	}
 	for (unsigned i = 0; i < nreaders; i++)
 		reader_init(&rds[i], &r);
@@ -946,8 +967,20 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 {
 	struct fnd_list *found = &res->findings;
 
-	if (wl)
-		win_evaluate(wl, pol, found);
+	if (wl && win_evaluate(wl, pol, found) < 0) {
+		/* The spilled window records could not be read back: say so on every input. */
+		char text[256];
+		snprintf(text, sizeof(text), "the windowed checks could not be judged whole: "
+			 "temporary file: %s", strerror(win_error(wl) ? win_error(wl) : EIO));
+		for (size_t i = 0; i < res->ninputs; i++) {
+			struct aud_input *in = &res->inputs[i];
+			if (in->complete) {
+				in->complete = false;
+				in->error = arena_strndup(&res->arena, text, strlen(text));
+			}
+		}
+		res->incomplete = true;
+	}
 	fnd_sort(found);
 
 	/* Filters select what is reported; every event was judged above. */

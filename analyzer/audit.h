@@ -44,11 +44,12 @@ struct aud_input {
 	 * neither a user nor a resource (SPEC §5: they lack the fields the
 	 * format maps), so no access could be read from them.  skipped are
 	 * records that are no access by design (ev->skip: a syslog line of a
-	 * program that logs no accesses, a format's `skip`).
+	 * program that logs no accesses, a pgAudit server line, a format's
+	 * `skip`): still events, never personal-data reads.
 	 */
 	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
 	uint64_t unmapped;		/* of unparsed */
-	uint64_t skipped;		/* records no access by design: not judged */
+	uint64_t skipped;		/* records no access by design (events, never reads) */
 	uint64_t comments;		/* blank lines and '#' comment lines: not records */
 	uint64_t window_dropped;	/* reads/denials not kept: past max_window_records, or out of memory */
 	uint64_t findings_lost;		/* findings not kept: out of memory */
@@ -189,6 +190,15 @@ void aud_check_unparsed(struct aud_result *res, unsigned max);
  * two decimals, 0..100) into hundredths of a percent.  -1 if malformed.
  */
 int aud_parse_share(const char *s, unsigned *out);
+
+/*
+ * Bytes of window records kept in memory, all threads together, before
+ * they spill to a temporary file (windows.h): AUD_MEMORY_BUDGET, or the
+ * environment's DPFAUDIT_MEMORY_BUDGET (bytes, at least 4096; for tests
+ * that force the spill path).  Reports do not depend on it.
+ */
+#define AUD_MEMORY_BUDGET ((size_t)16 << 20)
+size_t aud_memory_budget(void);
 
 /* Number of CPUs online (>= 1). */
 unsigned aud_cpus(void);

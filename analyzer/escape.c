@@ -76,14 +76,35 @@ void esc_utf8_fix(struct buf *b, sv s)
 	buf_add(b, s.p + start, s.n - start);
 }
 
+/*
+ * The escapers write runs of characters that need no escape with one
+ * fwrite (a report of millions of findings is mostly such runs): run is
+ * where the pending run starts, flushed before an escape and at the end.
+ */
+static void put_run(FILE *out, sv s, size_t *run, size_t i)
+{
+	if (i > *run)
+		fwrite(s.p + *run, 1, i - *run, out);
+}
+
 void esc_json(FILE *out, sv s)
 {
-	size_t i = 0;
+	size_t i = 0, run = 0;
 
 	while (i < s.n) {
 		int32_t cp;
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
+		/*
+		 * U+2028/2029 are valid JSON but end a line in JavaScript; DEL
+		 * is escaped so a report shown raw in a terminal stays inert.
+		 */
+		if (cp >= 0x20 && cp != '"' && cp != '\\' && cp != 0x7F && cp != 0x2028 &&
+		    cp != 0x2029) {
+			i += k;
+			continue;
+		}
+		put_run(out, s, &run, i);
 		switch (cp) {
 		case -1: fputs(FFFD, out); break;
 		case '"': fputs("\\\"", out); break;
@@ -93,19 +114,12 @@ void esc_json(FILE *out, sv s)
 		case '\n': fputs("\\n", out); break;
 		case '\r': fputs("\\r", out); break;
 		case '\t': fputs("\\t", out); break;
-		default:
-			/*
-			 * U+2028/2029 are valid JSON but end a line in
-			 * JavaScript; DEL is escaped so a report shown raw
-			 * in a terminal stays inert.
-			 */
-			if (cp < 0x20 || cp == 0x7F || cp == 0x2028 || cp == 0x2029)
-				fprintf(out, "\\u%04x", (unsigned)cp);
-			else
-				fwrite(s.p + i, 1, k, out);
+		default: fprintf(out, "\\u%04x", (unsigned)cp);
 		}
 		i += k;
+		run = i;
 	}
+	put_run(out, s, &run, i);
 }
 
 void esc_json_str(FILE *out, sv s)
@@ -125,12 +139,19 @@ static int xml_char_ok(int32_t cp)
 /* Shared by XML and HTML: both use the same entities here. */
 static void esc_markup(FILE *out, sv s, int html)
 {
-	size_t i = 0;
+	size_t i = 0, run = 0;
 
 	while (i < s.n) {
 		int32_t cp;
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
+		if (cp >= 0 && xml_char_ok(cp) && cp != 0x7F && !(cp >= 0x80 && cp <= 0x9F) &&
+		    cp != '&' && cp != '<' && cp != '>' && cp != '"' && cp != '\'' &&
+		    cp != '\t' && cp != '\n' && cp != '\r') {
+			i += k;
+			continue;
+		}
+		put_run(out, s, &run, i);
 		switch (cp) {
 		case '&': fputs("&amp;", out); break;
 		case '<': fputs("&lt;", out); break;
@@ -141,15 +162,12 @@ static void esc_markup(FILE *out, sv s, int html)
 		case '\t': fputs("&#9;", out); break;
 		case '\n': fputs("&#10;", out); break;
 		case '\r': fputs("&#13;", out); break;
-		default:
-			if (cp < 0 || !xml_char_ok(cp) || cp == 0x7F ||
-			    (cp >= 0x80 && cp <= 0x9F))
-				fputs(FFFD, out);
-			else
-				fwrite(s.p + i, 1, k, out);
+		default: fputs(FFFD, out);
 		}
 		i += k;
+		run = i;
 	}
+	put_run(out, s, &run, i);
 }
 
 void esc_xml(FILE *out, sv s) { esc_markup(out, s, 0); }
@@ -175,31 +193,38 @@ void esc_csv(FILE *out, sv s)
 	if (formula)
 		putc('\'', out);
 	i = 0;
+	size_t run = 0;
 	while (i < s.n) {
 		int32_t cp;
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
-		if (cp == '"')
-			fputs("\"\"", out);
-		else if (cp < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
-			 cp == 0x7F)
-			fputs(FFFD, out);
-		else
-			fwrite(s.p + i, 1, k, out);
+		if (cp == '"' || cp < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+		    cp == 0x7F) {
+			put_run(out, s, &run, i);
+			fputs(cp == '"' ? "\"\"" : FFFD, out);
+			run = i + k;
+		}
 		i += k;
 	}
+	put_run(out, s, &run, i);
 	if (quote)
 		putc('"', out);
 }
 
 void esc_markdown(FILE *out, sv s)
 {
-	size_t i = 0;
+	size_t i = 0, run = 0;
 
 	while (i < s.n) {
 		int32_t cp;
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
+		if (cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp <= 0x9F) &&
+		    (cp >= 0x80 || !strchr("|\\*_`[]<>&", cp))) {
+			i += k;
+			continue;
+		}
+		put_run(out, s, &run, i);
 		switch (cp) {
 		case '|': fputs("\\|", out); break;
 		case '\\': fputs("\\\\", out); break;
@@ -212,33 +237,36 @@ void esc_markdown(FILE *out, sv s)
 		case '>': fputs("&gt;", out); break;
 		case '&': fputs("&amp;", out); break;
 		case '\n': case '\r': case '\t': putc(' ', out); break;
-		default:
-			if (cp < 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
-				fputs(FFFD, out);
-			else
-				fwrite(s.p + i, 1, k, out);
+		default: fputs(FFFD, out);
 		}
 		i += k;
+		run = i;
 	}
+	put_run(out, s, &run, i);
 }
 
 void esc_text(FILE *out, sv s)
 {
-	size_t i = 0;
+	size_t i = 0, run = 0;
 
 	while (i < s.n) {
 		int32_t cp;
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
+		if (cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp <= 0x9F)) {
+			i += k;
+			continue;
+		}
+		put_run(out, s, &run, i);
 		if (cp < 0)
 			fputs(FFFD, out);
 		else if (cp < 0x20 || cp == 0x7F)
 			fprintf(out, "\\x%02X", (unsigned)cp);
-		else if (cp >= 0x80 && cp <= 0x9F)
+		else
 			/* C1 controls: 0x9B is a CSI to some terminals. */
 			fprintf(out, "\\u%04X", (unsigned)cp);
-		else
-			fwrite(s.p + i, 1, k, out);
 		i += k;
+		run = i;
 	}
+	put_run(out, s, &run, i);
 }

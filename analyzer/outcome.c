@@ -138,15 +138,13 @@ void out_print_problems(const struct aud_result *res)
 			error("%s: %s", in->path, in->error ? in->error : "not read whole");
 	}
 	/* SPEC §5: say on stderr too why there is no PASS (CI logs show stderr). */
-	if (res->records == 0 && res->ninputs == 0)
-		error("nothing audited: no input");
-	else if (res->records == 0)
-		error("nothing audited: no record in %zu input%s", res->ninputs,
-		      res->ninputs == 1 ? "" : "s");
+	char why[256];
+	if (res->records == 0)
+		error("nothing audited: %s",
+		      rep_verdict_reason(res, REP_V_NOTHING_AUDITED, why, sizeof(why)));
 	else if (res->pd_reads == 0)
-		warning("not assessed: no personal-data read recognised in %llu parsed record%s "
-			"(do the categories match this log?)", (unsigned long long)res->parsed,
-			res->parsed == 1 ? "" : "s");
+		warning("not assessed: %s",
+			rep_verdict_reason(res, REP_V_NOT_ASSESSED, why, sizeof(why)));
 	for (size_t i = 0; i < res->nlimits; i++)
 		warning("%s: regex hit its match limit %lu times "
 			"(those matches counted as no match)", res->limits[i].where, res->limits[i].hits);

@@ -200,15 +200,6 @@ size_t rep_check_findings(const struct rep_summary *s, size_t check)
 	return check < s->nby_check ? s->by_check[check] : 0;
 }
 
-bool rep_failed(const struct rep_ctx *c)
-{
-	if (!c->sum)
-		return false;
-	if (c->fail_on != SEV_NONE)
-		return c->sum->failing > 0;
-	return c->sum->findings > 0;
-}
-
 /* ---- the verdict -------------------------------------------------------- */
 
 const char *rep_verdict_name(enum rep_verdict v)
@@ -264,11 +255,9 @@ int rep_verdict_exit(enum rep_verdict v, const struct aud_result *res, enum sev 
 	return DPF_EXIT_OK;
 }
 
-const char *rep_verdict_reason(const struct rep_ctx *c, enum rep_verdict v, char *out,
+const char *rep_verdict_reason(const struct aud_result *r, enum rep_verdict v, char *out,
 			       size_t cap)
 {
-	const struct aud_result *r = c->res;
-
 	if (v == REP_V_NOTHING_AUDITED && r->ninputs == 0)
 		snprintf(out, cap, "no input");
 	else if (v == REP_V_NOTHING_AUDITED)
@@ -313,7 +302,7 @@ void rep_headline(const struct rep_ctx *c, struct buf *out)
 			buf_adds(out, "no findings");
 		break;
 	default:
-		buf_adds(out, rep_verdict_reason(c, v, why, sizeof(why)));
+		buf_adds(out, rep_verdict_reason(c->res, v, why, sizeof(why)));
 		break;
 	}
 }

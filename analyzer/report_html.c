@@ -18,6 +18,12 @@
 #include "escape.h"
 
 #define HTML_EVIDENCE 5
+/*
+ * Groups shown per check, the most severe first (the order of the groups):
+ * a page of millions of findings is not readable and not small.  The rest
+ * is counted, and the JSON and CSV reports list every finding.
+ */
+#define HTML_GROUPS_PER_CHECK 50
 
 static const char *const sev_color[SEV_COUNT] = {
 	"#888", "#4a90d9", "#e0a000", "#e06000", "#c00020",
@@ -247,11 +253,18 @@ static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct b
 {
 	const struct rep_summary *s = c->sum;
 	const struct fnd_list *l = &c->res->findings;
-	size_t i, k, live = 0;
+	size_t i, k, live = 0, nchecks = 0;
 	char t1[32], t2[32];
 
-	for (i = 0; i < s->ngroups; i++)
+	for (i = 0; i < s->ngroups; i++) {
 		live += s->groups[i].count > s->groups[i].suppressed;
+		if (s->groups[i].check >= nchecks)
+			nchecks = (size_t)s->groups[i].check + 1;
+	}
+	/* Per check: groups shown, and of the rest, groups and findings not shown. */
+	size_t *shown_groups = xcalloc(nchecks ? nchecks : 1, sizeof(*shown_groups));
+	size_t *hidden_groups = xcalloc(nchecks ? nchecks : 1, sizeof(*hidden_groups));
+	size_t *hidden_findings = xcalloc(nchecks ? nchecks : 1, sizeof(*hidden_findings));
 	fprintf(out, "<h2>Findings (%zu in %zu groups)</h2>\n", s->findings, live);
 	if (!live)
 		fputs("<p>No findings.</p>\n", out);
@@ -263,6 +276,12 @@ static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct b
 
 		if (!n)
 			continue;
+		if (shown_groups[g->check] == HTML_GROUPS_PER_CHECK) {
+			hidden_groups[g->check]++;
+			hidden_findings[g->check] += n;
+			continue;
+		}
+		shown_groups[g->check]++;
 		if (g->check < CHK_BUILTIN_COUNT &&
 		    (!c->pol || c->pol->checks[g->check].builtin))
 			ci = chk_info((enum chk_id)g->check);
@@ -322,6 +341,20 @@ static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct b
 		}
 		fputs("</pre>\n</section>\n", out);
 	}
+	for (size_t ck = 0; ck < nchecks; ck++) {
+		if (!hidden_groups[ck])
+			continue;
+		fputs("<p class=\"more\">", out);
+		fprintf(out, "%zu more group%s of ", hidden_groups[ck], hidden_groups[ck] == 1 ? "" : "s");
+		h(out, rep_check_id(c, (uint32_t)ck));
+		fprintf(out, " (%zu finding%s) not shown here: this page shows the %d most severe "
+			"groups of each check. The JSON and CSV reports list every finding "
+			"(<code>--report json:FILE</code>, <code>--report csv:FILE</code>).</p>\n",
+			hidden_findings[ck], hidden_findings[ck] == 1 ? "" : "s", HTML_GROUPS_PER_CHECK);
+	}
+	free(shown_groups);
+	free(hidden_groups);
+	free(hidden_findings);
 }
 
 static void scope(const struct rep_ctx *c, FILE *out, struct red *red, struct buf *scratch)

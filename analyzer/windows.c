@@ -1,13 +1,15 @@
 /*
  * windows.c - excessive-access and failed-access-burst over time-sorted records.
  *
- * Records are compact structs in one growing array; their strings (user or
- * address, subject, resource) are interned in the log's map and the
- * evidence line is copied once into the log's arena, so nothing is
- * malloc'd per record and every view stays valid until win_log_free().
- * win_evaluate() sorts the records by (kind, key, time, file, line)
- * and slides a two-pointer window over each run of one key: state beyond
- * the records is one counter per distinct subject.
+ * Records are encoded (a struct win_rec whose views are only lengths,
+ * then the bytes of key, user, subject, resource and evidence) into an
+ * external sorter (spill.h): memory holds at most the log's budget of
+ * them, the rest is in sorted runs in an unlinked owner-only temporary
+ * file.  win_evaluate() reads them back ordered by (kind, role, key, time,
+ * file, line), so the records of one key come together and in time order
+ * whatever the order of the lines, the files or the threads; it keeps one
+ * key's records at a time and slides a two-pointer window over them: state
+ * beyond the records is one counter per distinct subject.
  */
 #include "common.h"
 
@@ -19,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "buf.h"
+#include "spill.h"
 #include "strmap.h"
 #include "xalloc.h"
 
@@ -45,17 +48,29 @@ struct win_rec {
 };
 
 struct win_log {
-	struct win_rec *v;
-	size_t n, cap;
-	struct strmap interned;	/* its arena owns the interned strings */
-	struct arena arena;	/* evidence lines, and interned strings taken from other logs */
+	struct spill *sp;	/* NULL until the first record */
+	size_t memory;		/* the sorter's memory budget (0: its default) */
+	struct buf enc;		/* encoding scratch */
+	/*
+	 * Per user, the roles reads were judged under (bits): a user's windows
+	 * use every limited role among them before the first read is judged.
+	 * One entry per distinct user, not per record.
+	 */
+	struct strmap roles;
 	struct win_budget *budget;	/* NULL: none */
 	size_t dropped;		/* records not kept: past the budget, or out of memory */
 };
 
+static int rec_cmp(const void *pa, const void *pb);
+
 void win_log_set_budget(struct win_log *wl, struct win_budget *b)
 {
 	wl->budget = b;
+}
+
+void win_log_set_memory(struct win_log *wl, size_t bytes)
+{
+	wl->memory = bytes;
 }
 
 size_t win_dropped(const struct win_log *wl)
@@ -86,52 +101,82 @@ void win_log_free(struct win_log *wl)
 {
 	if (!wl)
 		return;
-	free(wl->v);
-	strmap_release(&wl->interned);
-	arena_release(&wl->arena);
+	spill_free(wl->sp);
+	buf_release(&wl->enc);
+	strmap_release(&wl->roles);
 	free(wl);
 }
 
 size_t win_count(const struct win_log *wl)
 {
-	return wl ? wl->n : 0;
+	return wl ? (size_t)spill_count(wl->sp) : 0;
 }
 
-static sv intern(struct win_log *wl, sv s)
+/* ---- the encoding ------------------------------------------------------ */
+
+/* r's header (views as lengths only) and its strings, in one record. */
+static void encode(struct buf *b, const struct win_rec *r)
 {
-	if (s.n == 0)
-		return SV_LIT("");
-	bool created;
-	uintptr_t *val = strmap_put(&wl->interned, s, 0, &created);
-	if (created) {
-		/* The map's slots move when it grows; the key bytes (its arena) do not. */
-		struct strmap_slot *sl = (struct strmap_slot *)(void *)
-			((char *)val - offsetof(struct strmap_slot, val));
-		*val = (uintptr_t)sl->key.p;
-	}
-	return sv_make((const char *)*val, s.n);
+	struct win_rec h = *r;
+	h.key.p = h.user.p = h.subject.p = h.resource.p = h.evidence.p = NULL;
+	buf_reset(b);
+	buf_add(b, &h, sizeof(h));
+	buf_addsv(b, r->key);
+	buf_addsv(b, r->user);
+	buf_addsv(b, r->subject);
+	buf_addsv(b, r->resource);
+	buf_addsv(b, r->evidence);
 }
 
-/* A new zeroed record, or NULL (counted as dropped) when memory ran out. */
-static struct win_rec *win_push(struct win_log *wl)
+/* The record's views point into p (valid while p is). */
+static void decode(const void *p, struct win_rec *r)
 {
-	if (wl->n == wl->cap) {
-		size_t ncap = wl->cap ? wl->cap * 2 : 256;
-		struct win_rec *nv = try_reallocarray(wl->v, ncap, sizeof(*nv));
-		if (!nv) {
+	const char *c = (const char *)p + sizeof(*r);
+	memcpy(r, p, sizeof(*r));
+	r->key.p = c;
+	c += r->key.n;
+	r->user.p = c;
+	c += r->user.n;
+	r->subject.p = c;
+	c += r->subject.n;
+	r->resource.p = c;
+	c += r->resource.n;
+	r->evidence.p = c;
+}
+
+static int enc_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
+{
+	struct win_rec x, y;
+	(void)an;
+	(void)bn;
+	(void)ctx;
+	decode(a, &x);
+	decode(b, &y);
+	return rec_cmp(&x, &y);
+}
+
+/* Keep r (its views are copied); counted as dropped where memory or the disk runs out. */
+static void keep(struct win_log *wl, const struct win_rec *r)
+{
+	if (!wl->sp) {
+		wl->sp = spill_new(enc_cmp, NULL, wl->memory);
+		if (!wl->sp) {
 			wl->dropped++;
-			return NULL;
+			return;
 		}
-		wl->v = nv;
-		wl->cap = ncap;
 	}
-	struct win_rec *r = &wl->v[wl->n++];
-	memset(r, 0, sizeof(*r));
-	return r;
+	encode(&wl->enc, r);
+	if (wl->enc.err || spill_add(wl->sp, wl->enc.p, wl->enc.len) < 0) {
+		wl->dropped++;
+		return;
+	}
+	if (r->kind == WK_READ && r->role >= 0 && r->role < 64) {
+		bool created;
+		*strmap_put(&wl->roles, r->key, 0, &created) |= (uintptr_t)1 << r->role;
+	}
 }
 
-/* False (the record undone and counted as dropped) when memory ran out. */
-static bool fill_common(struct win_log *wl, struct win_rec *r, const struct event *ev, int role)
+static void fill_common(struct win_rec *r, const struct event *ev, int role)
 {
 	r->time = ev->time;
 	r->nsec = ev->nsec;
@@ -142,24 +187,12 @@ static bool fill_common(struct win_log *wl, struct win_rec *r, const struct even
 	sv res = ev->f[EVF_RESOURCE];
 	if (res.n > WIN_RESOURCE_MAX)
 		res.n = WIN_RESOURCE_MAX;
-	r->resource = intern(wl, res);
+	r->resource = res;
 	/* One byte more than findings keep, so fnd_add() still sees it was long. */
 	sv raw = ev->raw;
 	if (raw.n > FND_EVIDENCE_MAX + 1)
 		raw.n = FND_EVIDENCE_MAX + 1;
-	if (!raw.n) {
-		r->evidence = SV_LIT("");
-		return true;
-	}
-	char *e = arena_try_alloc(&wl->arena, raw.n + 1);
-	if (!e) {
-		wl->n--;
-		wl->dropped++;
-		return false;
-	}
-	memcpy(e, raw.p, raw.n);
-	r->evidence = sv_make(e, raw.n);
-	return true;
+	r->evidence = raw;
 }
 
 void win_add_read(struct win_log *wl, const struct event *ev, int role)
@@ -167,67 +200,56 @@ void win_add_read(struct win_log *wl, const struct event *ev, int role)
 	/* No time: no place in a window.  No subject: nothing to count. */
 	if (!wl || !ev->has_time || ev->f[EVF_SUBJECT].n == 0 || win_full(wl))
 		return;
-	struct win_rec *r = win_push(wl);
-	if (!r)
-		return;
-	r->kind = WK_READ;
-	r->key = r->user = intern(wl, ev->f[EVF_USER]);
-	r->subject = intern(wl, ev->f[EVF_SUBJECT]);
-	fill_common(wl, r, ev, role);
+	struct win_rec r;
+	memset(&r, 0, sizeof(r));
+	r.kind = WK_READ;
+	r.key = r.user = ev->f[EVF_USER];
+	r.subject = ev->f[EVF_SUBJECT];
+	fill_common(&r, ev, role);
+	keep(wl, &r);
 }
 
 void win_add_denied(struct win_log *wl, const struct event *ev, int role)
 {
 	if (!wl || !ev->has_time || win_full(wl))
 		return;
-	struct win_rec *r = win_push(wl);
-	if (!r)
-		return;
+	struct win_rec r;
+	memset(&r, 0, sizeof(r));
 	sv user = ev->f[EVF_USER];
-	r->user = intern(wl, user);
+	r.user = user;
 	if (sv_is_dash_or_empty(user)) {
-		r->kind = WK_DENIED_SRC;
-		r->key = intern(wl, ev->f[EVF_SRC]);
+		r.kind = WK_DENIED_SRC;
+		r.key = ev->f[EVF_SRC];
 	} else {
-		r->kind = WK_DENIED_USER;
-		r->key = r->user;
+		r.kind = WK_DENIED_USER;
+		r.key = r.user;
 	}
-	r->subject = intern(wl, ev->f[EVF_SUBJECT]);
-	fill_common(wl, r, ev, role);
+	r.subject = ev->f[EVF_SUBJECT];
+	fill_common(&r, ev, role);
+	keep(wl, &r);
 }
 
 bool win_take(struct win_log *dst, struct win_log *src)
 {
-	if (!src || !src->n) {
-		if (src) {
-			dst->dropped += src->dropped;
-			src->dropped = 0;
-		}
+	if (!src)
 		return true;
-	}
-	if (dst->cap - dst->n < src->n) {
-		size_t ncap = dst->cap ? dst->cap : 256;
-		while (ncap - dst->n < src->n)
-			ncap *= 2;
-		struct win_rec *nv = try_reallocarray(dst->v, ncap, sizeof(*nv));
-		if (!nv)
+	if (src->sp) {
+		if (!dst->sp) {
+			dst->sp = src->sp;
+			src->sp = NULL;
+		} else if (spill_take(dst->sp, src->sp) < 0) {
 			return false;
-		dst->v = nv;
-		dst->cap = ncap;
+		}
 	}
+	for (size_t i = 0; i < src->roles.cap; i++) {
+		const struct strmap_slot *sl = &src->roles.slots[i];
+		bool created;
+		if (sl->key.p)
+			*strmap_put(&dst->roles, sl->key, 0, &created) |= sl->val;
+	}
+	strmap_release(&src->roles);
 	dst->dropped += src->dropped;
 	src->dropped = 0;
-	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
-	dst->n += src->n;
-	/* src's strings stay where they are: move their blocks, drop the map. */
-	arena_take(&dst->arena, &src->arena);
-	arena_take(&dst->arena, &src->interned.keys);
-	free(src->interned.slots);
-	src->interned.slots = NULL;
-	src->interned.cap = src->interned.count = 0;
-	free(src->v);
-	src->v = NULL;
-	src->n = src->cap = 0;
 	return true;
 }
 
@@ -236,30 +258,30 @@ bool win_take(struct win_log *dst, struct win_log *src)
 _Static_assert((int)WIN_READ == WK_READ && (int)WIN_DENIED_USER == WK_DENIED_USER &&
 	       (int)WIN_DENIED_SRC == WK_DENIED_SRC, "public and private record kinds agree");
 
-static int rec_cmp(const void *pa, const void *pb);
-
 void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_record *r),
 		 void *arg)
 {
-	if (!wl || !wl->n)
+	if (!wl || !wl->sp || spill_rewind(wl->sp) < 0)
 		return;
+	const void *p;
+	size_t n;
 	/* The evaluation order is total for one event's record, so it is deterministic. */
-	qsort(wl->v, wl->n, sizeof(*wl->v), rec_cmp);
-	for (size_t i = 0; i < wl->n; i++) {
-		const struct win_rec *r = &wl->v[i];
+	while (spill_next(wl->sp, &p, &n) > 0) {
+		struct win_rec r;
+		decode(p, &r);
 		struct win_record o = {
-			.kind = (enum win_record_kind)r->kind,
-			.time = r->time,
-			.nsec = r->nsec,
-			.line = r->line,
-			.categories = r->categories,
-			.file = r->file,
-			.role = r->role,
-			.key = r->key,
-			.user = r->user,
-			.subject = r->subject,
-			.resource = r->resource,
-			.evidence = r->evidence,
+			.kind = (enum win_record_kind)r.kind,
+			.time = r.time,
+			.nsec = r.nsec,
+			.line = r.line,
+			.categories = r.categories,
+			.file = r.file,
+			.role = r.role,
+			.key = r.key,
+			.user = r.user,
+			.subject = r.subject,
+			.resource = r.resource,
+			.evidence = r.evidence,
 		};
 		fn(arg, &o);
 	}
@@ -267,23 +289,28 @@ void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_reco
 
 void win_add_record(struct win_log *wl, const struct win_record *in)
 {
-	struct win_rec *r = win_push(wl);
-	r->kind = (uint8_t)in->kind;
-	r->time = in->time;
-	r->nsec = in->nsec;
-	r->line = in->line;
-	r->categories = in->categories;
-	r->file = in->file;
-	r->role = in->role;
-	r->key = intern(wl, in->key);
-	r->user = intern(wl, in->user);
-	r->subject = intern(wl, in->subject);
-	r->resource = intern(wl, in->resource);
+	struct win_rec r;
+	memset(&r, 0, sizeof(r));
+	r.kind = (uint8_t)in->kind;
+	r.time = in->time;
+	r.nsec = in->nsec;
+	r.line = in->line;
+	r.categories = in->categories;
+	r.file = in->file;
+	r.role = in->role;
+	r.key = in->key;
+	r.user = in->user;
+	r.subject = in->subject;
+	r.resource = in->resource;
 	/* Already bounded by the log that made it; keep it byte for byte. */
-	r->evidence = in->evidence.n ? arena_sv(&wl->arena, in->evidence) : SV_LIT("");
+	r.evidence = in->evidence;
+	keep(wl, &r);
 }
 
-/* ---- evaluation -------------------------------------------------------- */
+int win_error(const struct win_log *wl)
+{
+	return wl ? spill_error(wl->sp) : 0;
+}
 
 static int rec_cmp(const void *pa, const void *pb)
 {
@@ -354,13 +381,13 @@ static bool check_on(const struct policy *p, enum chk_id id)
 }
 
 /*
- * Whether b is more than w seconds after a, fractions included (SPEC §4:
- * "at most WINDOW apart, inclusive"; 60.5 s is not within 1m).
+ * Whether (t, ns) is more than w seconds after (t0, ns0), fractions included
+ * (SPEC §4: "at most WINDOW apart, inclusive"; 60.5 s is not within 1m).
  */
-static bool over_window(const struct win_rec *a, const struct win_rec *b, int64_t w)
+static bool over_window(int64_t t0, int32_t ns0, int64_t t, int32_t ns, int64_t w)
 {
-	int64_t d = b->time - a->time;
-	return d > w || (d == w && b->nsec > a->nsec);
+	int64_t d = t - t0;
+	return d > w || (d == w && ns > ns0);
 }
 
 static int64_t role_window(const struct pol_role *role)
@@ -368,163 +395,269 @@ static int64_t role_window(const struct pol_role *role)
 	return role->max_window > 0 ? role->max_window : 3600;
 }
 
+/* One limited role's window over a user's reads. */
+struct rwin {
+	int role;
+	size_t lo;		/* absolute index of its oldest read still inside */
+	uint32_t *counts;	/* per dense subject number */
+	size_t distinct;
+};
+
 /*
- * For each read i, whether the distinct subjects of the reads at most the
- * role's window before it (inclusive) exceed its max-subjects: over[i] is
- * cleared where they do not.  counts[] is zero on entry and on return.
+ * The state of one key while its records stream past in time order: the
+ * records still inside the longest window (time and dense subject number;
+ * the record being judged is the newest), and for reads, per limited role,
+ * one counter per distinct subject.  Records leave it as time advances, so
+ * it holds what the windows can still use, never the whole key.
  */
-static void mark_over(const struct win_rec *v, const uint32_t *ids, size_t n, uint32_t *counts,
-		      const struct pol_role *role, bool *over)
+struct kstate {
+	int64_t *t;
+	int32_t *ns;
+	uint32_t *id;
+	size_t base;		/* absolute index of t[0] */
+	size_t lo, hi, cap;	/* live entries t[lo - base .. hi - base) (absolute lo, hi) */
+	struct strmap subj;	/* reads: subject -> dense number, for this key */
+	size_t nsubj, ncounts;
+	struct rwin rw[64];
+	size_t nrw;
+	uint64_t limited;	/* roles with max-subjects the key's windows use */
+	bool started;		/* reads: roles looked up */
+	bool burst;
+};
+
+static void kstate_reset(struct kstate *k)
 {
-	int64_t w = role_window(role);
-	size_t lo = 0, distinct = 0;
-	for (size_t i = 0; i < n; i++) {
-		while (over_window(&v[lo], &v[i], w)) {
-			if (--counts[ids[lo]] == 0)
-				distinct--;
-			lo++;
+	k->base = k->lo = k->hi = 0;
+	strmap_release(&k->subj);
+	for (size_t r = 0; r < k->nrw; r++)
+		free(k->rw[r].counts);
+	k->nrw = 0;
+	k->nsubj = k->ncounts = 0;
+	k->limited = 0;
+	k->started = k->burst = false;
+}
+
+static void kstate_free(struct kstate *k)
+{
+	kstate_reset(k);
+	free(k->t);
+	free(k->ns);
+	free(k->id);
+}
+
+/* Append (time, id); false when memory ran out. */
+static bool kstate_push(struct kstate *k, int64_t t, int32_t ns, uint32_t id)
+{
+	if (k->hi - k->base == k->cap) {
+		size_t drop = k->lo - k->base;
+		if (drop) {
+			/* Reuse the room the windows left behind. */
+			memmove(k->t, k->t + drop, (k->hi - k->lo) * sizeof(*k->t));
+			memmove(k->ns, k->ns + drop, (k->hi - k->lo) * sizeof(*k->ns));
+			memmove(k->id, k->id + drop, (k->hi - k->lo) * sizeof(*k->id));
+			k->base = k->lo;
+		} else {
+			size_t ncap = k->cap ? k->cap * 2 : 64;
+			int64_t *nt = try_reallocarray(k->t, ncap, sizeof(*nt));
+			if (!nt)
+				return false;
+			k->t = nt;
+			int32_t *nn = try_reallocarray(k->ns, ncap, sizeof(*nn));
+			if (!nn)
+				return false;
+			k->ns = nn;
+			uint32_t *ni = try_reallocarray(k->id, ncap, sizeof(*ni));
+			if (!ni)
+				return false;
+			k->id = ni;
+			k->cap = ncap;
 		}
-		if (counts[ids[i]]++ == 0)
-			distinct++;
-		if (distinct <= role->max_subjects)
-			over[i] = false;
 	}
-	for (size_t i = lo; i < n; i++)
-		counts[ids[i]] = 0;
+	k->t[k->hi - k->base] = t;
+	k->ns[k->hi - k->base] = ns;
+	k->id[k->hi - k->base] = id;
+	k->hi++;
+	return true;
 }
 
-/* Distinct subjects of the reads at most w before read i (inclusive). */
-static size_t distinct_before(const struct win_rec *v, const uint32_t *ids, size_t i,
-			      uint32_t *counts, int64_t w)
+/* A window for limited role r, from this read on; false: out of memory. */
+static bool add_rwin(struct kstate *k, int r)
 {
-	size_t distinct = 0, lo = i + 1;
-	while (lo > 0 && !over_window(&v[lo - 1], &v[i], w))
-		if (counts[ids[--lo]]++ == 0)
-			distinct++;
-	for (size_t k = lo; k <= i; k++)
-		counts[ids[k]] = 0;
-	return distinct;
+	struct rwin *w = &k->rw[k->nrw];
+	memset(w, 0, sizeof(*w));
+	w->role = r;
+	w->lo = k->hi;
+	if (k->ncounts) {
+		w->counts = try_calloc(k->ncounts, sizeof(*w->counts));
+		if (!w->counts)
+			return false;
+	}
+	k->nrw++;
+	k->limited |= 1ull << r;
+	return true;
 }
 
 /*
- * One user's reads under all of the user's roles, sorted by time (SPEC §4
- * semantics 8).  The limits are those of every role the user is a member
- * of, or was judged under, that sets max-subjects; a read is over when it
- * exceeds every one of them (the most permissive wins).  ids[i] is the
- * dense subject number of v[i]; counts[] is zero on entry and on return.
+ * One read of a user (SPEC §4 semantics 8): counted per user across all of
+ * the user's roles; where several of them set max-subjects, the read is
+ * over only when it exceeds every one (the most permissive wins).  The
+ * limited roles are the user's (policy_roles_of) and every role a read of
+ * the user was judged under (wl->roles).  False: out of memory.
  */
-static void eval_reads(const struct win_rec *v, const uint32_t *ids, size_t n, uint32_t *counts,
-		       bool *over, const struct policy *p, struct fnd_list *out)
+static bool step_read(struct kstate *k, const struct win_rec *r, const struct win_log *wl,
+		      const struct policy *p, struct fnd_list *out)
 {
-	uint64_t roles = policy_roles_of(p, v[0].key);
-	for (size_t i = 0; i < n; i++)
-		if (v[i].role >= 0 && (size_t)v[i].role < p->nroles)
-			roles |= 1ull << v[i].role;
-	uint64_t limited = 0;
-	for (size_t r = 0; r < p->nroles && r < 64; r++)
-		if ((roles & (1ull << r)) && p->roles[r].max_subjects)
-			limited |= 1ull << r;
-	if (!limited)
-		return;
-	for (size_t i = 0; i < n; i++)
-		over[i] = true;
-	for (size_t r = 0; r < p->nroles && r < 64; r++)
-		if (limited & (1ull << r))
-			mark_over(v, ids, n, counts, &p->roles[r], over);
-
-	bool burst = false;
-	for (size_t i = 0; i < n; i++) {
-		if (!over[i] || burst) {
-			burst = over[i];
+	if (!k->started) {
+		uint64_t roles = policy_roles_of(p, r->key);
+		const uintptr_t *seen = strmap_get(&wl->roles, r->key);
+		if (seen)
+			roles |= (uint64_t)*seen;
+		k->started = true;
+		for (size_t i = 0; i < p->nroles && i < 64; i++)
+			if ((roles & (1ull << i)) && p->roles[i].max_subjects && !add_rwin(k, (int)i))
+				return false;
+	}
+	if (!k->nrw)
+		return true;
+	bool created;
+	uintptr_t *val = strmap_put(&k->subj, r->subject, k->nsubj, &created);
+	if (created) {
+		if (k->nsubj == k->ncounts) {
+			size_t ncap = k->ncounts ? k->ncounts * 2 : 64;
+			for (size_t i = 0; i < k->nrw; i++) {
+				uint32_t *nc = try_reallocarray(k->rw[i].counts, ncap, sizeof(*nc));
+				if (!nc)
+					return false;
+				memset(nc + k->ncounts, 0, (ncap - k->ncounts) * sizeof(*nc));
+				k->rw[i].counts = nc;
+			}
+			k->ncounts = ncap;
+		}
+		k->nsubj++;
+	}
+	uint32_t id = (uint32_t)*val;
+	if (!kstate_push(k, r->time, r->nsec, id))
+		return false;
+	bool over = true;
+	size_t oldest = k->hi;
+	for (size_t i = 0; i < k->nrw; i++) {
+		struct rwin *w = &k->rw[i];
+		const struct pol_role *role = &p->roles[w->role];
+		int64_t win = role_window(role);
+		while (over_window(k->t[w->lo - k->base], k->ns[w->lo - k->base], r->time, r->nsec,
+				   win)) {
+			if (--w->counts[k->id[w->lo - k->base]] == 0)
+				w->distinct--;
+			w->lo++;
+		}
+		if (w->counts[id]++ == 0)
+			w->distinct++;
+		if (w->distinct <= role->max_subjects)
+			over = false;
+		if (w->lo < oldest)
+			oldest = w->lo;
+	}
+	k->lo = oldest;
+	if (!over || k->burst) {
+		k->burst = over;
+		return true;
+	}
+	k->burst = true;
+	/* The roles in policy order, as the detail has always listed them. */
+	char detail[512];
+	size_t len = 0;
+	for (size_t ri = 0; ri < p->nroles && ri < 64 && len < sizeof(detail); ri++) {
+		if (!(k->limited & (1ull << ri)))
 			continue;
-		}
-		burst = true;
-		char detail[512];
-		size_t len = 0;
-		for (size_t r = 0; r < p->nroles && r < 64 && len < sizeof(detail); r++) {
-			if (!(limited & (1ull << r)))
-				continue;
-			const struct pol_role *role = &p->roles[r];
-			char dur[32];
-			fmt_duration(role_window(role), dur, sizeof(dur));
-			int k = snprintf(detail + len, sizeof(detail) - len,
-					 "%s%zu distinct subjects within %s; role %s allows %u",
-					 len ? "; " : "read ",
-					 distinct_before(v, ids, i, counts, role_window(role)), dur,
-					 role->name, role->max_subjects);
-			len += k > 0 ? (size_t)k : 0;
-		}
-		emit(&v[i], p, CHK_EXCESSIVE_ACCESS, detail, out);
+		const struct rwin *w = NULL;
+		for (size_t i = 0; i < k->nrw; i++)
+			if (k->rw[i].role == (int)ri)
+				w = &k->rw[i];
+		const struct pol_role *role = &p->roles[ri];
+		char dur[32];
+		fmt_duration(role_window(role), dur, sizeof(dur));
+		int n = snprintf(detail + len, sizeof(detail) - len,
+				 "%s%zu distinct subjects within %s; role %s allows %u",
+				 len ? "; " : "read ", w->distinct, dur, role->name, role->max_subjects);
+		len += n > 0 ? (size_t)n : 0;
 	}
+	emit(r, p, CHK_EXCESSIVE_ACCESS, detail, out);
+	return true;
 }
 
-/* One user's (or address's) denied requests, sorted by time. */
-static void eval_denied(const struct win_rec *v, size_t n, const struct policy *p,
+/* One denied request of a user or address (SPEC §4 semantics 1); false: out of memory. */
+static bool step_denied(struct kstate *k, const struct win_rec *r, const struct policy *p,
 			struct fnd_list *out)
 {
 	const struct pol_check *c = CHK_FAILED_ACCESS_BURST < p->nchecks ?
 		&p->checks[CHK_FAILED_ACCESS_BURST] : NULL;
 	size_t limit = c && c->threshold_n ? c->threshold_n : 20;
 	int64_t w = c && c->threshold_window > 0 ? c->threshold_window : 600;
-	size_t lo = 0;
-	bool burst = false;
-	for (size_t i = 0; i < n; i++) {
-		while (over_window(&v[lo], &v[i], w))
-			lo++;
-		size_t count = i - lo + 1;
-		if (count >= limit && !burst) {
-			char dur[32], detail[256];
-			fmt_duration(w, dur, sizeof(dur));
-			snprintf(detail, sizeof(detail),
-				 "%zu denied (401/403) requests within %s by %s %.*s; the threshold is %zu",
-				 count, dur, v[i].kind == WK_DENIED_SRC ? "address" : "user",
-				 (int)v[i].key.n, v[i].key.p, limit);
-			emit(&v[i], p, CHK_FAILED_ACCESS_BURST, detail, out);
-			burst = true;
-		} else if (count < limit) {
-			burst = false;
-		}
+	if (!kstate_push(k, r->time, r->nsec, 0))
+		return false;
+	while (over_window(k->t[k->lo - k->base], k->ns[k->lo - k->base], r->time, r->nsec, w))
+		k->lo++;
+	size_t count = k->hi - k->lo;
+	if (count >= limit && !k->burst) {
+		char dur[32], detail[256];
+		fmt_duration(w, dur, sizeof(dur));
+		snprintf(detail, sizeof(detail),
+			 "%zu denied (401/403) requests within %s by %s %.*s; the threshold is %zu",
+			 count, dur, r->kind == WK_DENIED_SRC ? "address" : "user",
+			 (int)r->key.n, r->key.p, limit);
+		emit(r, p, CHK_FAILED_ACCESS_BURST, detail, out);
+		k->burst = true;
+	} else if (count < limit) {
+		k->burst = false;
 	}
+	return true;
 }
 
-void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *out)
+/* Whether r's check is on. */
+static bool judged(const struct win_rec *r, const struct policy *p)
 {
-	if (!wl || !wl->n)
-		return;
-	qsort(wl->v, wl->n, sizeof(*wl->v), rec_cmp);
+	return check_on(p, r->kind == WK_READ ? CHK_EXCESSIVE_ACCESS : CHK_FAILED_ACCESS_BURST);
+}
 
-	/* Dense subject numbers for the reads, so counting is an array index. */
-	struct strmap subj = STRMAP_INIT;
-	uint32_t *ids = xreallocarray(NULL, wl->n, sizeof(*ids));
-	size_t nsubj = 0;
-	for (size_t i = 0; i < wl->n; i++) {
-		if (wl->v[i].kind != WK_READ) {
-			ids[i] = 0;
+int win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *out)
+{
+	if (!wl || !wl->sp)
+		return 0;
+	if (spill_rewind(wl->sp) < 0)
+		return -1;
+	/* The previous record's key, copied: the sorter's view dies at the next record. */
+	struct buf prev = BUF_INIT;
+	struct win_rec pr, cur;
+	bool have_prev = false;
+	struct kstate k;
+	memset(&k, 0, sizeof(k));
+	const void *rec;
+	size_t n;
+	int rc, ret = 0;
+	while ((rc = spill_next(wl->sp, &rec, &n)) > 0) {
+		decode(rec, &cur);
+		if (have_prev)
+			decode(prev.p, &pr);
+		if (!have_prev || !same_group(&pr, &cur)) {
+			kstate_reset(&k);
+			buf_reset(&prev);
+			buf_add(&prev, rec, n);
+			if (prev.err) {
+				ret = -1;
+				break;
+			}
+			have_prev = true;
+		}
+		if (!judged(&cur, p))
 			continue;
-		}
-		bool created;
-		uintptr_t *val = strmap_put(&subj, wl->v[i].subject, nsubj, &created);
-		if (created)
-			nsubj++;
-		ids[i] = (uint32_t)*val;
-	}
-	uint32_t *counts = xcalloc(nsubj, sizeof(*counts));
-	bool *over = xmalloc(wl->n * sizeof(*over));
-
-	for (size_t i = 0, j; i < wl->n; i = j) {
-		j = i + 1;
-		while (j < wl->n && same_group(&wl->v[i], &wl->v[j]))
-			j++;
-		const struct win_rec *r = &wl->v[i];
-		if (r->kind == WK_READ) {
-			if (check_on(p, CHK_EXCESSIVE_ACCESS))
-				eval_reads(r, ids + i, j - i, counts, over, p, out);
-		} else if (check_on(p, CHK_FAILED_ACCESS_BURST)) {
-			eval_denied(r, j - i, p, out);
+		if (!(cur.kind == WK_READ ? step_read(&k, &cur, wl, p, out) : step_denied(&k, &cur, p, out))) {
+			ret = -1;
+			break;
 		}
 	}
-	free(over);
-	free(counts);
-	free(ids);
-	strmap_release(&subj);
+	if (rc < 0)
+		ret = -1;
+	kstate_free(&k);
+	buf_release(&prev);
+	return ret;
 }

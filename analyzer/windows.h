@@ -1,15 +1,21 @@
 /*
  * windows.h - the windowed checks: excessive-access and failed-access-burst.
  *
- * Events arrive in file order and several inputs' clocks interleave, so the
- * windows are not judged on the fly: each thread appends compact records
- * (time, user or address, subject, where) to its win_log; the audit joins
- * the logs and win_evaluate() sorts them per key by time and slides a true
- * window over them (SPEC §4 semantics 1 and 8: "at most WINDOW apart,
- * inclusive").  One finding per burst, at the record that crossed the
- * threshold.  Reads are counted per user across all of the user's roles
- * (semantics 8).  Memory: one record per personal-data read by a user of a
- * role with max-subjects, and per 401/403 event, plus their evidence lines.
+ * Events arrive in file order, lines may be out of time order and several
+ * inputs' clocks interleave, so the windows are not judged on the fly: each
+ * thread appends records (time, user or address, subject, where, evidence)
+ * to its win_log; the audit joins the logs and win_evaluate() reads them
+ * per key in time order and slides a true window over them (SPEC §4
+ * semantics 1 and 8: "at most WINDOW apart, inclusive").  One finding per
+ * burst, at the record that crossed the threshold.  Reads are counted per
+ * user across all of the user's roles (semantics 8).
+ *
+ * Memory is bounded whatever the input (SPEC §7): a log keeps at most its
+ * memory budget of records in memory and spills the rest, sorted, to an
+ * unlinked owner-only temporary file (spill.h); evaluation keeps, per key,
+ * only the records its longest window can still use.  Disk holds one
+ * record per personal-data read by a user of a role with max-subjects and
+ * per 401/403 event, with its evidence line.
  */
 #ifndef DPF_WINDOWS_H
 #define DPF_WINDOWS_H
@@ -49,6 +55,14 @@ struct win_budget {
  */
 void win_log_set_budget(struct win_log *wl, struct win_budget *b);
 size_t win_dropped(const struct win_log *wl);
+/*
+ * Bytes of records this log keeps in memory before it spills to disk
+ * (0: the default, 8 MiB).  Set before the first record; results do not
+ * depend on it.
+ */
+void win_log_set_memory(struct win_log *wl, size_t bytes);
+/* The first I/O or memory error of the log's spill (an errno value), or 0. */
+int win_error(const struct win_log *wl);
 
 /* Move src's records into dst; src is emptied.  Out of memory: false, both unchanged. */
 bool win_take(struct win_log *dst, struct win_log *src);
@@ -79,8 +93,7 @@ struct win_record {
 
 /*
  * Call fn for every record in a deterministic order (whatever the order
- * they were added in); the views are valid until the log changes.  Sorts
- * the log in place.
+ * they were added in); the views are valid during the call only.
  */
 void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_record *r),
 		 void *arg);
@@ -89,8 +102,10 @@ void win_add_record(struct win_log *wl, const struct win_record *r);
 
 /*
  * Judge every window; append findings to out.  Deterministic whatever the
- * order records were added in (ties broken by file, then line).
+ * order records were added in (ties broken by file, then line).  Returns 0,
+ * or -1 where the spilled records could not be read back (win_error()):
+ * then the windowed findings are incomplete.
  */
-void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *out);
+int win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *out);
 
 #endif

@@ -46,7 +46,8 @@ struct rec {
 	int role;
 };
 
-static void add(struct win_log *wl, const struct rec *r, bool denied, uint64_t line)
+static void add_at(struct win_log *wl, const struct rec *r, bool denied, uint32_t file,
+		   uint64_t line)
 {
 	struct event ev;
 	ev_reset(&ev);
@@ -55,6 +56,7 @@ static void add(struct win_log *wl, const struct rec *r, bool denied, uint64_t l
 	ev.f[EVF_USER] = sv_cstr(r->user);
 	ev.f[EVF_RESOURCE] = SV_LIT("/api/v1/customers/x/email");
 	ev.raw = SV_LIT("10.0.0.7 - mrossi [...] \"GET ...\" 200 71");
+	ev.file = file;
 	ev.line = line;
 	ev.status = denied ? 403 : 200;
 	if (denied)
@@ -65,6 +67,11 @@ static void add(struct win_log *wl, const struct rec *r, bool denied, uint64_t l
 		win_add_denied(wl, &ev, r->role);
 	else
 		win_add_read(wl, &ev, r->role);
+}
+
+static void add(struct win_log *wl, const struct rec *r, bool denied, uint64_t line)
+{
+	add_at(wl, r, denied, 0, line);
 }
 
 static size_t count_check(const struct fnd_list *l, enum chk_id id)
@@ -459,6 +466,106 @@ START_TEST(test_limit_counts_dropped)
 }
 END_TEST
 
+/*
+ * The windows keep exact results however the records arrive: a stream of
+ * reads (3 users, 12 subjects, bursts and quiet spells) and denials (from
+ * users and addresses) is judged (a) in time order, in memory, from one
+ * file; and (b) with the lines out of time order, split across two files
+ * (rotation: the first half of the time line in file 0, the rest in file
+ * 1, bursts spanning both) and two logs (threads) with a 4 KiB memory
+ * budget, so almost everything is spilled to disk and merged back.  Both
+ * give the same findings, record for record.
+ */
+#define NSTREAM 6000
+struct srec {
+	int64_t t;
+	char user[8], key[16];
+	bool denied;
+	uint32_t file;
+	uint64_t line;
+};
+
+static void add_srec(struct win_log *wl, const struct srec *r)
+{
+	struct rec x = { r->t, r->user, r->key, r->denied ? -1 : 0 };
+	add_at(wl, &x, r->denied, r->file, r->line);
+}
+
+START_TEST(test_out_of_order_across_files_spilled)
+{
+	setup();
+	static struct srec s[NSTREAM];
+	uint64_t seed = 42;
+	int64_t t = 0;
+	for (size_t i = 0; i < NSTREAM; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint64_t x = seed >> 20;
+		/*
+		 * Mostly seconds apart, sometimes a quiet hour: bursts start and
+		 * end.  One stretch in four is an attack: mostly denials, fast.
+		 */
+		bool attack = (t / 3000) % 4 == 0;
+		t += x % 97 == 0 ? 3700 : (int64_t)(x % (attack ? 10 : 40));
+		s[i].t = t;
+		s[i].denied = attack ? x % 10 < 7 : x % 5 == 0;
+		snprintf(s[i].user, sizeof(s[i].user), "%s", s[i].denied && (attack || x % 3 == 0) ? "-" :
+			 (const char *[]){ "mrossi", "jdoe", "akim" }[x % 3]);
+		if (s[i].denied)
+			snprintf(s[i].key, sizeof(s[i].key), "198.51.100.%u", (unsigned)(x % 2));
+		else
+			snprintf(s[i].key, sizeof(s[i].key), "%u", (unsigned)(1000 + (x >> 8) % 12));
+		s[i].file = i < NSTREAM / 2 ? 0 : 1;
+		s[i].line = s[i].file ? i - NSTREAM / 2 + 1 : i + 1;
+	}
+
+	struct win_log *ref = win_log_new();
+	for (size_t i = 0; i < NSTREAM; i++)
+		add_srec(ref, &s[i]);
+	struct fnd_list want = FND_LIST_INIT;
+	ck_assert_int_eq(win_evaluate(ref, &pol, &want), 0);
+	win_log_free(ref);
+	ck_assert_uint_gt(count_check(&want, CHK_EXCESSIVE_ACCESS), 3);
+	ck_assert_uint_gt(count_check(&want, CHK_FAILED_ACCESS_BURST), 3);
+
+	/* Out of order: a fixed shuffle; every other record to the second log. */
+	static size_t order[NSTREAM];
+	for (size_t i = 0; i < NSTREAM; i++)
+		order[i] = i;
+	for (size_t i = NSTREAM - 1; i > 0; i--) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t j = (size_t)(seed >> 33) % (i + 1), tmp = order[i];
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+	struct win_log *a = win_log_new(), *b = win_log_new();
+	win_log_set_memory(a, 4096);
+	win_log_set_memory(b, 4096);
+	for (size_t i = 0; i < NSTREAM; i++)
+		add_srec(i & 1 ? b : a, &s[order[i]]);
+	ck_assert(win_take(a, b));
+	ck_assert_uint_eq(win_count(a), NSTREAM);
+	struct fnd_list got = FND_LIST_INIT;
+	ck_assert_int_eq(win_evaluate(a, &pol, &got), 0);
+	ck_assert_int_eq(win_error(a), 0);
+	win_log_free(a);
+	win_log_free(b);
+
+	fnd_sort(&want);
+	fnd_sort(&got);
+	ck_assert_uint_eq(got.n, want.n);
+	for (size_t i = 0; i < want.n; i++) {
+		ck_assert_uint_eq(got.v[i].check, want.v[i].check);
+		ck_assert_uint_eq(got.v[i].file, want.v[i].file);
+		ck_assert_uint_eq(got.v[i].line, want.v[i].line);
+		ck_assert_int_eq(got.v[i].time, want.v[i].time);
+		ck_assert(sv_eq(got.v[i].detail, want.v[i].detail));
+		ck_assert(sv_eq(got.v[i].user, want.v[i].user));
+	}
+	fnd_release(&want);
+	fnd_release(&got);
+}
+END_TEST
+
 static Suite *windows_suite(void)
 {
 	Suite *s = suite_create("windows");
@@ -468,6 +575,7 @@ static Suite *windows_suite(void)
 	tcase_add_test(tc, test_reads_across_roles);
 	tcase_add_test(tc, test_fraction);
 	tcase_add_test(tc, test_limit_counts_dropped);
+	tcase_add_test(tc, test_out_of_order_across_files_spilled);
 	tcase_add_loop_test(tc, test_denied, 0, sizeof(deny_rows) / sizeof(deny_rows[0]));
 	tcase_add_test(tc, test_denied_window_edge);
 	tcase_add_test(tc, test_denied_rearm);

@@ -1,0 +1,573 @@
+/*
+ * spill.c - external merge sort of byte records (see spill.h).
+ *
+ * In memory: the records' bytes in one block (mem) and an index of
+ * (offset, length) entries.  On disk: sorted runs of [u32 length][bytes]
+ * appended to the sorter's unlinked temporary files.  Reading: a binary
+ * heap over one cursor per run (buffered pread), or over the sorted index
+ * alone while nothing was spilled.
+ */
+#include "common.h"
+
+#include "spill.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+#define SPILL_DEFAULT_BUDGET (8u << 20)
+#define SPILL_IO (64u << 10)
+#define SPILL_FANIN 32		/* runs merged at once */
+
+struct ent {
+	size_t off;
+	uint32_t n;
+};
+
+struct run {
+	int fd;
+	uint64_t off, len;
+};
+
+struct cur {
+	int fd;			/* -1: the in-memory index */
+	uint64_t pos, end;	/* file cursor */
+	unsigned char *buf;
+	size_t cap, len, at;
+	size_t idx;		/* in-memory: next entry */
+	const unsigned char *rec;	/* the current record */
+	size_t n;
+	bool consumed;		/* rec was returned: advance before comparing */
+};
+
+struct spill {
+	spill_cmp cmp;
+	void *ctx;
+	size_t budget;
+	unsigned char *mem;
+	size_t used, memcap;
+	struct ent *ents;
+	size_t nents, entcap;
+	bool sorted;
+	int *fds;
+	size_t nfds;
+	uint64_t fd_end;	/* the end of the newest file (fds[nfds - 1]) */
+	struct run *runs;
+	size_t nruns;
+	uint64_t count;
+	int err;
+	/* reading */
+	struct cur *curs;
+	size_t ncurs;
+	size_t *heap;
+	size_t nheap;
+	bool reading;
+};
+
+static int fail(struct spill *s, int e)
+{
+	if (!s->err)
+		s->err = e ? e : EIO;
+	errno = s->err;
+	return -1;
+}
+
+struct spill *spill_new(spill_cmp cmp, void *ctx, size_t budget)
+{
+	struct spill *s = try_calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cmp = cmp;
+	s->ctx = ctx;
+	s->budget = budget ? budget : SPILL_DEFAULT_BUDGET;
+	return s;
+}
+
+static void end_reading(struct spill *s)
+{
+	for (size_t i = 0; i < s->ncurs; i++)
+		free(s->curs[i].buf);
+	free(s->curs);
+	free(s->heap);
+	s->curs = NULL;
+	s->heap = NULL;
+	s->ncurs = s->nheap = 0;
+	s->reading = false;
+}
+
+void spill_free(struct spill *s)
+{
+	if (!s)
+		return;
+	end_reading(s);
+	for (size_t i = 0; i < s->nfds; i++)
+		close(s->fds[i]);
+	free(s->fds);
+	free(s->runs);
+	free(s->mem);
+	free(s->ents);
+	free(s);
+}
+
+uint64_t spill_count(const struct spill *s)
+{
+	return s ? s->count : 0;
+}
+
+size_t spill_runs(const struct spill *s)
+{
+	return s ? s->nruns : 0;
+}
+
+int spill_error(const struct spill *s)
+{
+	return s ? s->err : 0;
+}
+
+/* A new unlinked owner-only file in $TMPDIR; it becomes the newest of s->fds. */
+static int new_file(struct spill *s)
+{
+	const char *dir = getenv("TMPDIR");
+	struct buf name = BUF_INIT;
+	buf_addf(&name, "%s/dpfaudit-spill.XXXXXX", dir && *dir ? dir : "/tmp");
+	if (name.err) {
+		buf_release(&name);
+		return fail(s, ENOMEM);
+	}
+	int fd = mkstemp(name.p);
+	int e = errno;
+	if (fd >= 0) {
+		/* Nameless at once: nothing to clean up after a crash or a signal. */
+		unlink(name.p);
+		if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+			e = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	buf_release(&name);
+	if (fd < 0)
+		return fail(s, e);
+	int *nf = try_reallocarray(s->fds, s->nfds + 1, sizeof(*nf));
+	if (!nf) {
+		close(fd);
+		return fail(s, ENOMEM);
+	}
+	s->fds = nf;
+	s->fds[s->nfds++] = fd;
+	s->fd_end = 0;
+	return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n, uint64_t off)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = pwrite(fd, c, n, (off_t)off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* qsort has no context argument in C11: the sorter being sorted, per thread. */
+static _Thread_local struct spill *sorting;
+
+static int ent_cmp(const void *pa, const void *pb)
+{
+	const struct ent *a = pa, *b = pb;
+	return sorting->cmp(sorting->mem + a->off, a->n, sorting->mem + b->off, b->n, sorting->ctx);
+}
+
+static void sort_mem(struct spill *s)
+{
+	if (s->sorted)
+		return;
+	sorting = s;
+	if (s->nents > 1)
+		qsort(s->ents, s->nents, sizeof(*s->ents), ent_cmp);
+	sorting = NULL;
+	s->sorted = true;
+}
+
+/* Appends records as [u32 length][bytes] at off of fd, through a buffer. */
+struct writer {
+	struct spill *s;
+	int fd;
+	uint64_t start, off;
+	unsigned char *io;
+	size_t fill;
+};
+
+static int writer_start(struct writer *w, struct spill *s)
+{
+	if (!s->nfds && new_file(s) < 0)
+		return -1;
+	w->s = s;
+	w->fd = s->fds[s->nfds - 1];
+	w->start = w->off = s->fd_end;
+	w->fill = 0;
+	w->io = try_malloc(SPILL_IO);
+	return w->io ? 0 : fail(s, ENOMEM);
+}
+
+static int writer_put(struct writer *w, const void *rec, size_t n)
+{
+	uint32_t n32 = (uint32_t)n;
+	if (w->fill + 4 + n > SPILL_IO) {
+		if (write_all(w->fd, w->io, w->fill, w->off) < 0)
+			return fail(w->s, errno);
+		w->off += w->fill;
+		w->fill = 0;
+	}
+	if (4 + n > SPILL_IO) {
+		if (write_all(w->fd, &n32, 4, w->off) < 0 || write_all(w->fd, rec, n, w->off + 4) < 0)
+			return fail(w->s, errno);
+		w->off += 4 + (uint64_t)n;
+		return 0;
+	}
+	memcpy(w->io + w->fill, &n32, 4);
+	memcpy(w->io + w->fill + 4, rec, n);
+	w->fill += 4 + n;
+	return 0;
+}
+
+/* Flush, free the buffer; on success the run is [start, off) and fd_end moves past it. */
+static int writer_end(struct writer *w, bool ok, struct run *out)
+{
+	if (ok && w->fill && write_all(w->fd, w->io, w->fill, w->off) < 0)
+		ok = !fail(w->s, errno);
+	w->off += w->fill;
+	free(w->io);
+	w->io = NULL;
+	if (!ok)
+		return -1;
+	*out = (struct run){ w->fd, w->start, w->off - w->start };
+	w->s->fd_end = w->off;
+	return 0;
+}
+
+/* Write the in-memory records as one sorted run and empty the buffer. */
+static int flush_run(struct spill *s)
+{
+	if (!s->nents)
+		return 0;
+	sort_mem(s);
+	struct run *nr = try_reallocarray(s->runs, s->nruns + 1, sizeof(*nr));
+	if (!nr)
+		return fail(s, ENOMEM);
+	s->runs = nr;
+	struct writer w;
+	if (writer_start(&w, s) < 0)
+		return -1;
+	bool ok = true;
+	for (size_t i = 0; i < s->nents && ok; i++)
+		ok = writer_put(&w, s->mem + s->ents[i].off, s->ents[i].n) == 0;
+	if (writer_end(&w, ok, &s->runs[s->nruns]) < 0)
+		return -1;
+	s->nruns++;
+	s->nents = 0;
+	s->used = 0;
+	s->sorted = true;
+	return 0;
+}
+
+int spill_add(struct spill *s, const void *rec, size_t n)
+{
+	if (s->err) {
+		errno = s->err;
+		return -1;
+	}
+	if (n > SPILL_RECORD_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (s->reading)
+		end_reading(s);
+	size_t cost = n + sizeof(struct ent);
+	if (s->nents && (s->used + s->nents * sizeof(struct ent)) + cost > s->budget &&
+	    flush_run(s) < 0)
+		return -1;
+	if (s->used + n > s->memcap) {
+		size_t ncap = s->memcap ? s->memcap : 4096;
+		while (ncap < s->used + n)
+			ncap *= 2;
+		unsigned char *nm = try_reallocarray(s->mem, ncap, 1);
+		if (!nm)
+			return fail(s, ENOMEM);
+		s->mem = nm;
+		s->memcap = ncap;
+	}
+	if (s->nents == s->entcap) {
+		size_t ncap = s->entcap ? s->entcap * 2 : 256;
+		struct ent *ne = try_reallocarray(s->ents, ncap, sizeof(*ne));
+		if (!ne)
+			return fail(s, ENOMEM);
+		s->ents = ne;
+		s->entcap = ncap;
+	}
+	if (n)
+		memcpy(s->mem + s->used, rec, n);
+	s->ents[s->nents++] = (struct ent){ s->used, (uint32_t)n };
+	s->used += n;
+	s->sorted = false;
+	s->count++;
+	return 0;
+}
+
+int spill_take(struct spill *dst, struct spill *src)
+{
+	if (src->err)
+		return fail(dst, src->err);
+	if (src->reading)
+		end_reading(src);
+	/* The runs and their files move; the in-memory records are copied. */
+	if (src->nruns) {
+		int *nf = try_reallocarray(dst->fds, dst->nfds + src->nfds, sizeof(*nf));
+		if (!nf)
+			return fail(dst, ENOMEM);
+		dst->fds = nf;
+		struct run *nr = try_reallocarray(dst->runs, dst->nruns + src->nruns, sizeof(*nr));
+		if (!nr)
+			return fail(dst, ENOMEM);
+		dst->runs = nr;
+		/* dst's newest file stays the one it appends to: src's go before it. */
+		int newest = dst->nfds ? dst->fds[dst->nfds - 1] : -1;
+		size_t k = dst->nfds ? dst->nfds - 1 : 0;
+		memcpy(dst->fds + k, src->fds, src->nfds * sizeof(int));
+		if (newest >= 0)
+			dst->fds[k + src->nfds] = newest;
+		else
+			dst->fd_end = src->fd_end;
+		dst->nfds += src->nfds;
+		memcpy(dst->runs + dst->nruns, src->runs, src->nruns * sizeof(*nr));
+		dst->nruns += src->nruns;
+		dst->count += src->count - src->nents;
+		free(src->fds);
+		free(src->runs);
+		src->fds = NULL;
+		src->runs = NULL;
+		src->nfds = src->nruns = 0;
+		src->count = src->nents;
+	}
+	while (src->nents) {
+		const struct ent *e = &src->ents[src->nents - 1];
+		if (spill_add(dst, src->mem + e->off, e->n) < 0)
+			return -1;
+		src->nents--;
+		src->count--;
+	}
+	src->used = 0;
+	return 0;
+}
+
+/* Make c->rec the next record of its run; false at its end or on error (s->err). */
+static bool cur_advance(struct spill *s, struct cur *c)
+{
+	if (c->fd < 0) {
+		if (c->idx >= s->nents)
+			return false;
+		const struct ent *e = &s->ents[c->idx++];
+		c->rec = s->mem + e->off;
+		c->n = e->n;
+		return true;
+	}
+	for (;;) {
+		size_t have = c->len - c->at;
+		if (have >= 4) {
+			uint32_t n;
+			memcpy(&n, c->buf + c->at, 4);
+			if (have >= 4 + (size_t)n) {
+				c->rec = c->buf + c->at + 4;
+				c->n = n;
+				c->at += 4 + (size_t)n;
+				return true;
+			}
+			if (4 + (size_t)n > c->cap) {
+				unsigned char *nb = try_reallocarray(c->buf, 4 + (size_t)n, 1);
+				if (!nb) {
+					fail(s, ENOMEM);
+					return false;
+				}
+				c->buf = nb;
+				c->cap = 4 + (size_t)n;
+			}
+		}
+		if (c->pos >= c->end) {
+			if (have)
+				fail(s, EIO);	/* a run cut short: never a silent drop */
+			return false;
+		}
+		memmove(c->buf, c->buf + c->at, have);
+		c->len = have;
+		c->at = 0;
+		size_t want = c->cap - c->len;
+		if (want > c->end - c->pos)
+			want = (size_t)(c->end - c->pos);
+		ssize_t r = pread(c->fd, c->buf + c->len, want, (off_t)c->pos);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			fail(s, r < 0 ? errno : EIO);
+			return false;
+		}
+		c->len += (size_t)r;
+		c->pos += (uint64_t)r;
+	}
+}
+
+static bool heap_less(struct spill *s, size_t a, size_t b)
+{
+	const struct cur *x = &s->curs[a], *y = &s->curs[b];
+	int c = s->cmp(x->rec, x->n, y->rec, y->n, s->ctx);
+	return c < 0 || (c == 0 && a < b);
+}
+
+static void heap_down(struct spill *s, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < s->nheap && heap_less(s, s->heap[l], s->heap[m]))
+			m = l;
+		if (r < s->nheap && heap_less(s, s->heap[r], s->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		size_t t = s->heap[i];
+		s->heap[i] = s->heap[m];
+		s->heap[m] = t;
+		i = m;
+	}
+}
+
+/* Cursors over runs [first, first + nsrc), or over the memory index (nsrc 0). */
+static int open_cursors(struct spill *s, size_t first, size_t nsrc)
+{
+	bool mem = nsrc == 0;
+	if (mem)
+		nsrc = 1;
+	s->curs = try_calloc(nsrc, sizeof(*s->curs));
+	s->heap = try_calloc(nsrc, sizeof(*s->heap));
+	if (!s->curs || !s->heap)
+		return fail(s, ENOMEM);
+	s->ncurs = nsrc;
+	s->reading = true;
+	/* Bounded read buffers: many runs share about one budget. */
+	size_t bufsz = s->budget / nsrc;
+	if (bufsz > SPILL_IO)
+		bufsz = SPILL_IO;
+	if (bufsz < 4096)
+		bufsz = 4096;
+	for (size_t i = 0; i < nsrc; i++) {
+		struct cur *c = &s->curs[i];
+		if (!mem) {
+			c->fd = s->runs[first + i].fd;
+			c->pos = s->runs[first + i].off;
+			c->end = s->runs[first + i].off + s->runs[first + i].len;
+			c->buf = try_malloc(bufsz);
+			if (!c->buf)
+				return fail(s, ENOMEM);
+			c->cap = bufsz;
+		} else {
+			c->fd = -1;
+		}
+		if (cur_advance(s, c))
+			s->heap[s->nheap++] = i;
+		else if (s->err)
+			return -1;
+	}
+	for (size_t i = s->nheap / 2; i-- > 0;)
+		heap_down(s, i);
+	return 0;
+}
+
+/*
+ * Merge runs [0, SPILL_FANIN) into one new run at the end of the newest
+ * file, so reading never needs more than SPILL_FANIN cursors (memory
+ * bounded however many runs a tiny budget made).
+ */
+static int merge_pass(struct spill *s)
+{
+	if (open_cursors(s, 0, SPILL_FANIN) < 0)
+		return -1;
+	struct writer w;
+	if (writer_start(&w, s) < 0)
+		return -1;
+	const void *rec;
+	size_t n;
+	int rc;
+	while ((rc = spill_next(s, &rec, &n)) > 0)
+		if (writer_put(&w, rec, n) < 0) {
+			rc = -1;
+			break;
+		}
+	end_reading(s);
+	struct run merged;
+	if (writer_end(&w, rc == 0, &merged) < 0)
+		return -1;
+	memmove(s->runs, s->runs + SPILL_FANIN, (s->nruns - SPILL_FANIN) * sizeof(*s->runs));
+	s->nruns -= SPILL_FANIN;
+	s->runs[s->nruns++] = merged;
+	return 0;
+}
+
+int spill_rewind(struct spill *s)
+{
+	if (s->err) {
+		errno = s->err;
+		return -1;
+	}
+	end_reading(s);
+	if (s->nruns && flush_run(s) < 0)
+		return -1;
+	sort_mem(s);
+	while (s->nruns > SPILL_FANIN)
+		if (merge_pass(s) < 0)
+			return -1;
+	return open_cursors(s, 0, s->nruns);
+}
+
+int spill_next(struct spill *s, const void **rec, size_t *n)
+{
+	if (s->err) {
+		errno = s->err;
+		return -1;
+	}
+	if (!s->reading || !s->nheap)
+		return 0;
+	/* The previous record stays valid until now: advance its cursor lazily. */
+	size_t top = s->heap[0];
+	struct cur *c = &s->curs[top];
+	if (c->consumed) {
+		c->consumed = false;
+		if (!cur_advance(s, c)) {
+			if (s->err)
+				return -1;
+			s->heap[0] = s->heap[--s->nheap];
+			if (!s->nheap)
+				return 0;
+		}
+		heap_down(s, 0);
+		top = s->heap[0];
+		c = &s->curs[top];
+	}
+	*rec = c->rec;
+	*n = c->n;
+	c->consumed = true;	/* the next call advances this cursor */
+	return 1;
+}

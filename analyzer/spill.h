@@ -1,0 +1,63 @@
+/*
+ * spill.h - an external merge sort of byte records, for memory bounded
+ * whatever the input (SPEC §7).
+ *
+ * Records (opaque bytes, at most SPILL_RECORD_MAX each) are added to an
+ * in-memory buffer of at most `budget` bytes.  When the buffer is full it is
+ * sorted with the caller's comparator and written as one sorted run to a
+ * temporary file: owner-only (0600), in $TMPDIR (else /tmp), unlinked right
+ * after it is created, so it holds personal data for no longer than the
+ * process lives and has no name anyone could open.  Reading merges the runs
+ * (and whatever is still in memory) in comparator order.  Records that
+ * compare equal come back in an unspecified order: callers whose output
+ * must be deterministic give a total order.
+ *
+ * Nothing aborts: an allocation or I/O failure makes the call return -1
+ * with errno set, and the sorter keeps that error (spill_error) from then
+ * on; what was already added is still readable where the failure allows.
+ *
+ * Ownership: a struct spill owns its memory and its temporary files; one
+ * thread at a time.  The comparator context must outlive the sorter.
+ */
+#ifndef DPF_SPILL_H
+#define DPF_SPILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPILL_RECORD_MAX (1u << 20)
+
+/* Compare two records (bytes as added); ctx as given to spill_new. */
+typedef int (*spill_cmp)(const void *a, size_t an, const void *b, size_t bn, void *ctx);
+
+struct spill;
+
+/* budget: bytes of records (plus 16 per record) kept in memory; 0: 8 MiB.  NULL: no memory. */
+struct spill *spill_new(spill_cmp cmp, void *ctx, size_t budget);
+void spill_free(struct spill *s);
+
+/* Add a copy of the record.  0, or -1 (errno: ENOMEM, EIO, E2BIG, ...). */
+int spill_add(struct spill *s, const void *rec, size_t n);
+/*
+ * Move every record of src into dst (the same comparator); src is left
+ * empty.  0 or -1 (then src keeps what was not moved).
+ */
+int spill_take(struct spill *dst, struct spill *src);
+
+/* Records added (and taken) in all. */
+uint64_t spill_count(const struct spill *s);
+/* Sorted runs written to disk so far (0: everything fit in memory). */
+size_t spill_runs(const struct spill *s);
+/* The first error (an errno value), or 0. */
+int spill_error(const struct spill *s);
+
+/*
+ * Read every record in order: spill_rewind() starts (and may be called
+ * again to read everything again), spill_next() returns 1 with *rec / *n
+ * (valid until the next call on s), 0 at the end, -1 on an error.  Adding
+ * records after a rewind is allowed; rewind again to read them.
+ */
+int spill_rewind(struct spill *s);
+int spill_next(struct spill *s, const void **rec, size_t *n);
+
+#endif
