@@ -90,15 +90,6 @@ bool fnd_take(struct fnd_list *dst, struct fnd_list *src)
 	return true;
 }
 
-static int sv_cmp(sv a, sv b)
-{
-	size_t n = a.n < b.n ? a.n : b.n;
-	int c = n ? memcmp(a.p, b.p, n) : 0;
-	if (c)
-		return c;
-	return (a.n > b.n) - (a.n < b.n);
-}
-
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
 
 static int fnd_cmp(const void *pa, const void *pb)

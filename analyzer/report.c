@@ -37,16 +37,6 @@ const char *rep_status_name(enum rep_status s)
 
 /* ---- ranking ------------------------------------------------------------ */
 
-static int sv_cmp(sv a, sv b)
-{
-	size_t n = a.n < b.n ? a.n : b.n;
-	int r = n ? memcmp(a.p, b.p, n) : 0;
-
-	if (r)
-		return r;
-	return a.n < b.n ? -1 : a.n > b.n;
-}
-
 static int cmp_sv(const void *a, const void *b)
 {
 	return sv_cmp(*(const sv *)a, *(const sv *)b);

@@ -315,15 +315,6 @@ int win_error(const struct win_log *wl)
 	return wl ? spill_error(wl->sp) : 0;
 }
 
-static int sv_cmp(sv a, sv b)
-{
-	size_t n = a.n < b.n ? a.n : b.n;
-	int c = n ? memcmp(a.p, b.p, n) : 0;
-	if (c)
-		return c;
-	return a.n < b.n ? -1 : a.n > b.n;
-}
-
 static int rec_cmp(const void *pa, const void *pb)
 {
 	const struct win_rec *a = pa, *b = pb;
