@@ -24,6 +24,7 @@
 #include "common.h"
 
 #include "audit.h"
+#include "redact.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -159,8 +160,8 @@ static void add_example(struct arena *a, struct aud_example *ex, size_t *n, uint
 {
 	if (*n >= AUD_EXAMPLES)
 		return;
-	if (text.n > EXAMPLE_MAX)
-		text.n = EXAMPLE_MAX;
+	/* Never half an address: redaction at write time must see it whole. */
+	text.n = red_safe_cut(text, EXAMPLE_MAX);
 	ex[*n].line = line;
 	ex[*n].text = arena_sv(a, text);
 	(*n)++;
@@ -219,12 +220,14 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 		add_example(&p->arena, cs->ex, &cs->nex, lineno, line);
 		return;
 	}
-	/* fmt_parse resets the event but keeps raw, file and line. */
+	/*
+	 * fmt_parse resets the event but keeps raw, file and line.  A record
+	 * that is no access by design is counted as skipped and still judged
+	 * (a custom check may look at it); it is no personal-data read.
+	 */
 	if (ev->skip) {
 		cs->skipped++;
-		return;
-	}
-	if (ev->f[EVF_USER].n == 0 && ev->f[EVF_RESOURCE].n == 0) {
+	} else if (ev->f[EVF_USER].n == 0 && ev->f[EVF_RESOURCE].n == 0) {
 		/*
 		 * Unmapped: the line has the format's shape but none of the
 		 * fields it maps for user and resource (a JSON log with other
@@ -234,8 +237,9 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 		cs->unmapped++;
 		add_example(&p->arena, cs->ex, &cs->nex, lineno, line);
 		return;
+	} else {
+		cs->parsed++;
 	}
-	cs->parsed++;
 	if (ev->has_time) {
 		if (!cs->has_time || ev->time < cs->tmin)
 			cs->tmin = ev->time;
@@ -246,6 +250,8 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	if (ev_failed(ev))
 		p->failed_requests++;
 	eng_classify(r->eng, ev, p->et);
+	if (ev->skip)
+		ev->pd_read = false;	/* no access by design, whatever it names */
 	if (ev->pd_read) {
 		cs->pd_reads++;
 		if (ev->has_time) {
@@ -278,7 +284,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	if (!r->inline_parse)
 		pthread_mutex_lock(&r->stats_lock);
 	in->parsed += p->cs.parsed;
-	in->events += p->cs.parsed;
+	in->events += p->cs.parsed + p->cs.skipped;
 	in->unparsed += p->cs.unparsed;
 	in->unmapped += p->cs.unmapped;
 	in->skipped += p->cs.skipped;

@@ -44,11 +44,12 @@ struct aud_input {
 	 * neither a user nor a resource (SPEC §5: they lack the fields the
 	 * format maps), so no access could be read from them.  skipped are
 	 * records that are no access by design (ev->skip: a syslog line of a
-	 * program that logs no accesses, a format's `skip`).
+	 * program that logs no accesses, a pgAudit server line, a format's
+	 * `skip`): still events, never personal-data reads.
 	 */
 	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
 	uint64_t unmapped;		/* of unparsed */
-	uint64_t skipped;		/* records no access by design: not judged */
+	uint64_t skipped;		/* records no access by design (events, never reads) */
 	uint64_t comments;		/* blank lines and '#' comment lines: not records */
 	uint64_t window_dropped;	/* reads/denials not kept: past max_window_records, or out of memory */
 	uint64_t findings_lost;		/* findings not kept: out of memory */

@@ -22,18 +22,21 @@
 #include "outcome.h"
 #include "pseudo.h"
 #include "partial.h"
+#include "paths.h"
+#include "safefile.h"
 #include "report.h"
 #include "setup.h"
 #include "xalloc.h"
 
 enum {
-	O_RULES = 1, O_PARTIAL,
+	O_RULES = 1, O_PARTIAL, O_PARTIAL_KEY,
 };
 
 static const struct cli_opt merge_opts[] = {
 	{ O_RULES, 'r', "rules", "PATH", "the rules the partials were made with (repeatable; default: the installed rules)" },
 	OUT_OPT_ROWS,
 	{ O_PARTIAL, 0, "partial", "FILE", "write the merged partial result (no report unless --report)" },
+	{ O_PARTIAL_KEY, 0, "partial-key", "KEYFILE", "verify the partials' HMAC with this key (and sign --partial with it)" },
 	CLI_END
 };
 
@@ -46,6 +49,8 @@ struct merge {
 	size_t nrules;
 	struct out_opts o;	/* reports, filters, gate, redaction: shared with scan */
 	const char *partial;
+	const char *partial_key;	/* --partial-key KEYFILE */
+	struct part_key key;
 };
 
 static int too_many(const char *what)
@@ -66,6 +71,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	switch (id) {
 	case O_RULES: PUSH(m->rules, m->nrules, val, "--rules"); break;
 	case O_PARTIAL: m->partial = val; break;
+	case O_PARTIAL_KEY: m->partial_key = val; break;
 	}
 	return 0;
 }
@@ -98,6 +104,22 @@ int cmd_merge(int argc, char **argv)
 		error("merge: no PARTIAL given\ntry 'dpfaudit merge --help'");
 		return DPF_EXIT_USAGE;
 	}
+
+	/* Every output is checked before a partial is read (SPEC §8). */
+	struct paths parts = PATHS_INIT;
+	struct sf_out extra[] = { { m.partial ? "--partial" : NULL, m.partial } };
+	for (int i = first; i < argc; i++)
+		paths_add(&parts, argv[i]);
+	r = out_check(&m.o, "merge", !m.partial, extra, 1, &parts);
+	paths_release(&parts);
+	if (r)
+		return r;
+
+	if (m.partial_key && part_key_load(m.partial_key, &m.key, &err)) {
+		error("%s", err.msg);
+		return DPF_EXIT_USAGE;
+	}
+	const struct part_key *key = m.partial_key ? &m.key : NULL;
 
 	if (setup_load(&st, m.rules, m.nrules, &err)) {
 		error("%s", err.msg);
@@ -132,7 +154,7 @@ int cmd_merge(int argc, char **argv)
 	n = (size_t)(argc - first);
 	sets = xcalloc(n, sizeof(*sets));
 	for (size_t i = 0; i < n; i++) {
-		if (part_read(argv[first + (int)i], st.pol, &sets[i], &err)) {
+		if (part_read(argv[first + (int)i], st.pol, key, &sets[i], &err)) {
 			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out;
@@ -149,7 +171,7 @@ int cmd_merge(int argc, char **argv)
 		goto out;
 	}
 	have_joined = true;
-	if (m.partial && part_write(&joined, st.pol, m.partial, &err)) {
+	if (m.partial && part_write(&joined, st.pol, key, m.partial, &err)) {
 		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}

@@ -25,13 +25,14 @@
 #include "paths.h"
 #include "pseudo.h"
 #include "report.h"
+#include "safefile.h"
 #include "setup.h"
 #include "state.h"
 #include "xalloc.h"
 
 enum {
 	O_RULES = 1, O_FORMAT, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_WINDOW, O_MAX_LINE,
-	O_YEAR, O_EVENTS, O_PARTIAL, O_SHARD, O_SHARD_COUNT, O_STATE,
+	O_YEAR, O_EVENTS, O_PARTIAL, O_SHARD, O_SHARD_COUNT, O_PARTIAL_KEY, O_STATE,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -46,6 +47,7 @@ static const struct cli_opt scan_opts[] = {
 	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
 	{ O_EVENTS, 0, "events", "FILE", "write the events that pass the filters as JSON lines" },
 	{ O_PARTIAL, 0, "partial", "FILE", "write a partial result for `dpfaudit merge` (no report unless --report)" },
+	{ O_PARTIAL_KEY, 0, "partial-key", "KEYFILE", "sign the partial with an HMAC made with this key (merge --partial-key verifies it)" },
 	{ O_SHARD, 0, "shard", "I/N", "audit only shard I of N (from 0) of the inputs, balanced by size" },
 	{ O_SHARD_COUNT, 0, "shard-count", "N", "N for an array index from the environment (JOB_COMPLETION_INDEX)" },
 	{ O_STATE, 0, "state", "FILE", "incremental runs: skip what FILE says was audited, judge only new lines, update FILE" },
@@ -62,6 +64,8 @@ struct scan {
 	struct out_opts o;	/* reports, filters, gate, redaction: shared with merge */
 	const char *events;	/* --events FILE */
 	const char *partial;	/* --partial FILE */
+	const char *partial_key;	/* --partial-key KEYFILE */
+	struct part_key key;	/* loaded from it before anything is read */
 	const char *shard;	/* --shard I/N */
 	const char *state;	/* --state FILE */
 	unsigned shard_count;	/* --shard-count N */
@@ -90,6 +94,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_FORMAT: s->ao.format = val; break;
 	case O_EVENTS: s->events = val; break;
 	case O_PARTIAL: s->partial = val; break;
+	case O_PARTIAL_KEY: s->partial_key = val; break;
 	case O_SHARD: s->shard = val; break;
 	case O_STATE: s->state = val; break;
 	case O_SHARD_COUNT:
@@ -152,6 +157,24 @@ static int build_filter(struct scan *s, const struct policy *pol)
  * sharded) the array index a batch scheduler gives each task.  *n stays 0
  * when the run is not sharded.
  */
+/*
+ * An array index from the environment: digits only, at most a billion, or
+ * a usage error (a value strtol() would wrap or clamp ran the wrong shard).
+ */
+static int env_uint(const char *name, const char *val, unsigned long *out)
+{
+	size_t k = 0;
+
+	*out = 0;
+	for (; val[k] >= '0' && val[k] <= '9' && k < 10; k++)
+		*out = *out * 10 + (unsigned long)(val[k] - '0');
+	if (k == 0 || val[k] || *out > 1000000000UL) {
+		error("scan: %s='%.40s' is not an array index (0 to 1000000000)", name, val);
+		return DPF_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 {
 	struct diag err;
@@ -172,9 +195,19 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 		/* --array=1-8 or 0-15:4: the shard is the task's place in the array. */
 		const char *min = getenv("SLURM_ARRAY_TASK_MIN");
 		const char *step = getenv("SLURM_ARRAY_TASK_STEP");
-		long v = strtol(id, NULL, 10) - (min && *min ? strtol(min, NULL, 10) : 0);
-		long st = step && *step ? strtol(step, NULL, 10) : 1;
-		snprintf(spec, sizeof(spec), "%ld", st > 0 ? v / st : v);
+		unsigned long v, lo = 0, st = 1;
+		int r;
+		if ((r = env_uint("SLURM_ARRAY_TASK_ID", id, &v)) ||
+		    (min && *min && (r = env_uint("SLURM_ARRAY_TASK_MIN", min, &lo))) ||
+		    (step && *step && (r = env_uint("SLURM_ARRAY_TASK_STEP", step, &st))))
+			return r;
+		if (v < lo || st == 0) {
+			error("scan: SLURM_ARRAY_TASK_ID %s is not in the array "
+			      "(SLURM_ARRAY_TASK_MIN %s, SLURM_ARRAY_TASK_STEP %s)", id,
+			      min && *min ? min : "unset", step && *step ? step : "unset");
+			return DPF_EXIT_USAGE;
+		}
+		snprintf(spec, sizeof(spec), "%lu", (v - lo) / st);
 		from = "SLURM_ARRAY_TASK_ID";
 		count = getenv("SLURM_ARRAY_TASK_COUNT");
 	} else if ((id = getenv("JOB_COMPLETION_INDEX")) && *id) {
@@ -221,7 +254,7 @@ static int write_partial(struct scan *s, const struct policy *pol, struct aud_re
 
 	if (part_from_audit(&ps, res, pol, (const char *const *)all->v, all->n, sel, nsel,
 			    shards, &err) ||
-	    part_write(&ps, pol, s->partial, &err)) {
+	    part_write(&ps, pol, s->partial_key ? &s->key : NULL, s->partial, &err)) {
 		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
@@ -279,6 +312,28 @@ int cmd_scan(int argc, char **argv)
 		return r;
 	if ((r = build_filter(&s, st.pol)))
 		goto out_setup;
+	/* Every output is checked before a line is read (SPEC §8). */
+	struct sf_out extra[] = {
+		{ s.events ? "--events" : NULL, s.events },
+		{ s.partial ? "--partial" : NULL, s.partial },
+	};
+	if ((r = out_check(&s.o, "scan", !s.partial, extra, 2, &paths)))
+		goto out_setup;
+	if (s.events && s.o.pseudonymize) {
+		/* The export is of every event: its ids are not pseudonymised (yet). */
+		error("scan: --events with --pseudonymize would export the real users and "
+		      "subjects; write the export without --pseudonymize, or leave it out");
+		r = DPF_EXIT_USAGE;
+		goto out_setup;
+	}
+	if (s.partial_key && (!s.partial || part_key_load(s.partial_key, &s.key, &err))) {
+		if (!s.partial)
+			error("scan: --partial-key signs a --partial; give one");
+		else
+			error("%s", err.msg);
+		r = DPF_EXIT_USAGE;
+		goto out_setup;
+	}
 	if (s.o.pseudonymize) {
 		/* A bad key is a usage error, found before anything is read. */
 		struct psd *ps = psd_load(s.o.pseudonymize, &err);

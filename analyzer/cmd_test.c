@@ -205,7 +205,8 @@ static size_t compare(const struct exp_set *set, const struct seen *seen, const 
 			buf_adds(b, "an unparsed line (no log format matched it)");
 		else
 			add_ids(b, pol, got, ngot);
-		printf("%s:%llu: %s\n", set->files[e->file], (unsigned long long)e->line, b->p);
+		esc_text(stdout, sv_cstr(set->files[e->file]));	/* a hostile file name */
+		printf(":%llu: %s\n", (unsigned long long)e->line, b->p);
 	}
 	return failed;
 }
@@ -239,7 +240,8 @@ static size_t unannotated(const struct exp_set *set, const struct policy *pol,
 		buf_adds(&b, "expected none (no annotation), got ");
 		add_ids(&b, pol, got, ngot);
 		const char *path = f->file < res->ninputs ? res->inputs[f->file].path : "?";
-		printf("%s:%llu: %s\n", path, (unsigned long long)f->line, b.p);
+		esc_text(stdout, sv_cstr(path));
+		printf(":%llu: %s\n", (unsigned long long)f->line, b.p);
 		buf_addf(out, "%s:%llu\t%s\n", path, (unsigned long long)f->line, b.p);
 	}
 	buf_release(&b);

@@ -28,6 +28,7 @@
 #include "paths.h"
 #include "pseudo.h"
 #include "redact.h"
+#include "safefile.h"
 #include "setup.h"
 #include "trace.h"
 #include "xalloc.h"
@@ -236,6 +237,20 @@ int cmd_trace(int argc, char **argv)
 		return r;
 	struct out_filter_args fa = out_filter_args_of(&t.oo);
 	if (out_build_filter(&fa, st.pol, &t.ao.filter, &err)) {
+		error("trace: %s", err.msg);
+		r = DPF_EXIT_USAGE;
+		goto out;
+	}
+	/* Every output is checked before a line is read (SPEC §8). */
+	struct sf_out outs[MAX_LIST + 1];
+	size_t nouts = 0;
+	for (size_t i = 0; i < t.nreports; i++)
+		outs[nouts++] = (struct sf_out){ "--report", t.reports[i].path };
+	if (!t.nreports)
+		outs[nouts++] = (struct sf_out){ "the trace on", NULL };
+	if (t.events)
+		outs[nouts++] = (struct sf_out){ "--events", t.events };
+	if (sf_check(outs, nouts, out_is_input, &paths, &err)) {
 		error("trace: %s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;

@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include "diag.h"
+#include "escape.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,7 +29,14 @@ static void report(const char *kind, const char *file, int line, const char *fmt
 		fputs(kind, stderr);
 	if (file)
 		fprintf(stderr, "%s:%d: ", file, line);
-	vfprintf(stderr, fmt, ap);
+	/*
+	 * Messages quote file names, log text and `# expect:` annotations:
+	 * escaped, so no terminal sequence or bidi control reaches the terminal.
+	 */
+	char msg[4096];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+	esc_term(stderr, sv_make(msg, len), true);
 	fputc('\n', stderr);
 	funlockfile(stderr);
 }

@@ -245,7 +245,21 @@ void esc_markdown(FILE *out, sv s)
 	put_run(out, s, &run, i);
 }
 
-void esc_text(FILE *out, sv s)
+/*
+ * Characters a terminal acts on or that reorder what is shown: C0 and C1
+ * controls, DEL, and the invisible direction controls (U+200E/F marks,
+ * U+202A-202E embeddings and overrides, U+2066-2069 isolates, U+061C),
+ * with which "\u202Eissorm" displays as "mrossi" (issue 16 case 8).
+ * Line and paragraph separators too: they break a line unseen.
+ */
+bool esc_is_control(int32_t cp)
+{
+	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C ||
+	       cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void esc_term(FILE *out, sv s, bool keep_newlines)
 {
 	size_t i = 0, run = 0;
 
@@ -253,20 +267,27 @@ void esc_text(FILE *out, sv s)
 		int32_t cp;
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
-		if (cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp <= 0x9F)) {
+		if (cp >= 0 && !esc_is_control(cp)) {
 			i += k;
 			continue;
 		}
 		put_run(out, s, &run, i);
 		if (cp < 0)
 			fputs(FFFD, out);
+		else if (keep_newlines && (cp == '\n' || cp == '\t'))
+			fputc(cp, out);
 		else if (cp < 0x20 || cp == 0x7F)
 			fprintf(out, "\\x%02X", (unsigned)cp);
 		else
-			/* C1 controls: 0x9B is a CSI to some terminals. */
+			/* C1 (0x9B is a CSI to some terminals) and direction controls. */
 			fprintf(out, "\\u%04X", (unsigned)cp);
 		i += k;
 		run = i;
 	}
 	put_run(out, s, &run, i);
+}
+
+void esc_text(FILE *out, sv s)
+{
+	esc_term(out, s, false);
 }

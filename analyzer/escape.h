@@ -8,6 +8,7 @@
 #ifndef DPF_ESCAPE_H
 #define DPF_ESCAPE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,8 +31,16 @@ void esc_csv(FILE *out, sv s);
  * so a log line cannot inject markup or a remote image into a CI comment.
  */
 void esc_markdown(FILE *out, sv s);
-/* Terminal text: control characters shown as \xNN, invalid UTF-8 as U+FFFD. */
+/*
+ * Terminal text (the text report, trace, stderr): C0 controls and DEL shown
+ * as \xNN, C1 and direction controls (esc_is_control) as \uNNNN, invalid
+ * UTF-8 as U+FFFD.
+ */
 void esc_text(FILE *out, sv s);
+/* esc_text(), keeping newlines and tabs when keep_newlines (multi-line messages). */
+void esc_term(FILE *out, sv s, bool keep_newlines);
+/* Whether a terminal would act on cp or it reorders the text around it (bidi). */
+bool esc_is_control(int32_t cp);
 
 /* Replace invalid UTF-8 with U+FFFD into b (for buffers built before escaping). */
 void esc_utf8_fix(struct buf *b, sv s);

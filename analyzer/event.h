@@ -73,7 +73,8 @@ struct event {
 	/*
 	 * Set by a parser for a record that is no access by design (a syslog
 	 * line of a program that logs no accesses; a format's `skip`): the
-	 * audit counts it as skipped, neither unparsed nor judged (SPEC §5).
+	 * audit counts it as skipped, neither parsed nor unparsed (SPEC §5), and
+	 * judges it as an event that is never a personal-data read.
 	 */
 	bool skip;
 

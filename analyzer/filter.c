@@ -58,6 +58,9 @@ int filter_parse_time_tz(const char *s, int64_t now, const struct tz_zone *zone,
 	if (s[0] == '-' && n > 1) {
 		int64_t d;
 		if (tu_parse_duration(sv_make(s + 1, n - 1), &d)) {
+			/* now is in range and d > 0: no overflow, only a year before 0001. */
+			if (d > now - TU_TIME_MIN)
+				return diag_set(err, "bad time '%s': before the year 1", s);
 			*out = now - d;
 			return 0;
 		}

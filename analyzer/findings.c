@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "redact.h"
 #include "xalloc.h"
 
 /* Copy s (NUL-terminated) into the block at *at; advances *at. */
@@ -41,7 +42,7 @@ bool fnd_add(struct fnd_list *l, const struct finding *f)
 	bool cut = f->evidence.n > FND_EVIDENCE_MAX;
 	sv ev = f->evidence;
 	if (cut)
-		ev.n = FND_EVIDENCE_MAX;
+		ev.n = red_safe_cut(ev, FND_EVIDENCE_MAX);	/* never through an address */
 	size_t need = f->user.n + f->role.n + f->subject.n + f->reason.n + f->resource.n +
 		      f->detail.n + ev.n + (cut ? 3 : 0) + 7;
 	char *at = arena_try_alloc(&l->arena, need);
@@ -87,15 +88,6 @@ bool fnd_take(struct fnd_list *dst, struct fnd_list *src)
 	src->v = NULL;
 	src->n = src->cap = src->lost = 0;
 	return true;
-}
-
-static int sv_cmp(sv a, sv b)
-{
-	size_t n = a.n < b.n ? a.n : b.n;
-	int c = n ? memcmp(a.p, b.p, n) : 0;
-	if (c)
-		return c;
-	return (a.n > b.n) - (a.n < b.n);
 }
 
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)

@@ -8,7 +8,8 @@
  * shows it also read), or a rule format's `prefix` pattern with named
  * groups user, time, database, src, app.  Other server lines behind a
  * recognised prefix (connections, checkpoints, errors) are events too, with
- * action other, so a server log is not reported as mostly unparsed.
+ * action other and ev->skip set: no access by design, counted as skipped
+ * (SPEC §5), so a server log is not reported as mostly unparsed.
  *
  * The record is CSV as pgAudit writes it: fields with , " or newlines are
  * quoted with "" escapes.  A statement continued on following lines arrives
@@ -293,8 +294,9 @@ bool fmt_pgaudit_parse(const struct fmt *f, sv line, struct event *ev, struct fm
 		return pg_record(pf, sv_make(s.p + sizeof(tag) - 1, s.n - (sizeof(tag) - 1)), ev, t);
 	if (!known)
 		return false;
-	/* Any other server line behind a known prefix. */
+	/* Any other server line behind a known prefix: no access by design (skipped). */
 	ev->action = EV_OTHER;
+	ev->skip = true;
 	if (s.n)
 		ev_add_extra(ev, SV_LIT("message"), s);
 	return true;

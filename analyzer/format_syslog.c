@@ -6,9 +6,12 @@
  *   RFC 5424: <PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG
  *
  * "syslog+INNER" parses MSG with INNER and fails if INNER does; plain
- * "syslog" tries every non-syslog format of the set on MSG, line by line,
- * and keeps the line as an `other` event (MSG in the extra "message") when
- * none reads it.  HOST and APP fill the event's host and app unless the
+ * "syslog" tries every non-syslog format of the set on MSG, line by line.
+ * When none reads it, a MSG that looks like an access record (a JSON
+ * object, an HTTP request line, a SQL statement) is unparsed: a record the
+ * formats miss must not pass for no access.  Any other MSG is a program
+ * that logs no accesses (cron, sshd): an `other` event with ev->skip set
+ * (MSG in the extra "message"), counted as skipped (SPEC §5).  HOST and APP fill the event's host and app unless the
  * inner format set them; the syslog time is used when MSG has none.
  * RFC 3164 has no year: fmt_thread_set_year() gives it.
  */
@@ -149,6 +152,26 @@ static bool rfc3164(sv *s, struct sl_head *h, int year)
 	return true;
 }
 
+/* Whether an unread syslog MSG looks like an access record (see the top). */
+static bool looks_like_access(sv msg)
+{
+	static const char *const marks[] = {
+		"GET /", "HEAD /", "POST /", "PUT /", "PATCH /", "DELETE /", "OPTIONS /",
+		"HTTP/1.", "HTTP/2", "SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", "AUDIT:",
+	};
+	/* A JSON object, alone or after a short wrapper ("F {", "stdout F {"). */
+	for (size_t i = 0; i < msg.n && i < 32; i++)
+		if (msg.p[i] == '{')
+			return true;
+	for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
+		size_t m = strlen(marks[k]);
+		for (size_t i = 0; i + m <= msg.n; i++)
+			if (msg.p[i] == marks[k][0] && !memcmp(msg.p + i, marks[k], m))
+				return true;
+	}
+	return false;
+}
+
 bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t)
 {
 	struct sl_head h = { 0 };
@@ -177,6 +200,10 @@ bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt
 		ok = f->inner->parse(f->inner, s, ev, t);
 	} else {
 		ok = fmt_set_parse_any(f->impl, s, ev, t);
+		if (!ok && looks_like_access(s)) {
+			t->outer_time = false;
+			return false;	/* an access record no format reads: unparsed */
+		}
 		if (!ok) {
 			/* A program that logs no accesses (cron, sshd, ...): skipped. */
 			ev->action = EV_OTHER;

@@ -6,12 +6,15 @@
 
 #include "diag.h"
 #include "outcome.h"
+#include "paths.h"
 #include "pseudo.h"
+#include "safefile.h"
 #include "tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,15 +141,13 @@ void out_print_problems(const struct aud_result *res)
 			error("%s: %s", in->path, in->error ? in->error : "not read whole");
 	}
 	/* SPEC §5: say on stderr too why there is no PASS (CI logs show stderr). */
-	if (res->records == 0 && res->ninputs == 0)
-		error("nothing audited: no input");
-	else if (res->records == 0)
-		error("nothing audited: no record in %zu input%s", res->ninputs,
-		      res->ninputs == 1 ? "" : "s");
+	char why[256];
+	if (res->records == 0)
+		error("nothing audited: %s",
+		      rep_verdict_reason(res, REP_V_NOTHING_AUDITED, why, sizeof(why)));
 	else if (res->pd_reads == 0)
-		warning("not assessed: no personal-data read recognised in %llu parsed record%s "
-			"(do the categories match this log?)", (unsigned long long)res->parsed,
-			res->parsed == 1 ? "" : "s");
+		warning("not assessed: %s",
+			rep_verdict_reason(res, REP_V_NOT_ASSESSED, why, sizeof(why)));
 	for (size_t i = 0; i < res->nlimits; i++)
 		warning("%s: regex hit its match limit %lu times "
 			"(those matches counted as no match)", res->limits[i].where, res->limits[i].hits);
@@ -237,8 +238,8 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 int out_max_unparsed(const char *cmd, const char *val, unsigned *out)
 {
 	if (aud_parse_share(val, out)) {
-		fprintf(stderr, "dpfaudit %s: --max-unparsed: '%s' is not a share from 0%% to 100%% "
-			"(e.g. 1%%, 0.5%%, 100%%)\n", cmd, val);
+		error("%s: --max-unparsed: '%s' is not a share from 0%% to 100%% "
+		      "(e.g. 1%%, 0.5%%, 100%%)", cmd, val);
 		return DPF_EXIT_USAGE;
 	}
 	return 0;
@@ -254,6 +255,34 @@ struct out_filter_args out_filter_args_of(const struct out_opts *o)
 		.categories = (const char **)o->categories, .ncategories = o->ncategories,
 		.principles = (const char **)o->principles, .nprinciples = o->nprinciples,
 	};
+}
+
+bool out_is_input(void *arg, const struct stat *st)
+{
+	return paths_holds(arg, st);
+}
+
+int out_check(const struct out_opts *o, const char *cmd, bool text_default,
+	      const struct sf_out *extra, size_t n, const struct paths *paths)
+{
+	struct sf_out outs[OUT_MAX_LIST + 8];
+	struct diag err;
+	size_t k = 0;
+
+	for (size_t i = 0; i < o->nreports; i++)
+		outs[k++] = (struct sf_out){ "--report", o->reports[i].path };
+	if (!o->nreports && text_default)
+		outs[k++] = (struct sf_out){ "the text report on", NULL };
+	if (o->write_baseline)
+		outs[k++] = (struct sf_out){ "--write-baseline", o->write_baseline };
+	for (size_t i = 0; i < n && k < sizeof(outs) / sizeof(outs[0]); i++)
+		if (extra[i].opt)
+			outs[k++] = extra[i];
+	if (sf_check(outs, k, out_is_input, (void *)paths, &err)) {
+		error("%s: %s", cmd, err.msg);
+		return DPF_EXIT_USAGE;
+	}
+	return 0;
 }
 
 static bool reports_path_is_file(const char *path)
@@ -275,6 +304,15 @@ static bool want_color(enum out_color mode)
 	return isatty(STDOUT_FILENO);
 }
 
+/* A NUL-terminated copy of s in a. */
+static const char *cstr_of(struct arena *a, sv s)
+{
+	char *p = arena_alloc(a, s.n + 1);
+	memcpy(p, s.p, s.n);
+	p[s.n] = '\0';
+	return p;
+}
+
 int out_write(const struct out_job *job)
 {
 	struct diag err;
@@ -289,6 +327,10 @@ int out_write(const struct out_job *job)
 	}
 
 	/* After the baseline (whose fingerprints name the real identifiers). */
+	const char *command_line = job->command_line;
+	const struct filter *filter = job->filter;
+	struct filter shown;
+	struct psd_map *map;
 	if (job->pseudonymize) {
 		struct psd *ps = psd_load(job->pseudonymize, &err);
 		if (!ps) {
@@ -296,17 +338,33 @@ int out_write(const struct out_job *job)
 			error("%s", err.msg);
 			return DPF_EXIT_INCOMPLETE;
 		}
-		psd_apply(ps, job->res);
+		map = psd_map_new(ps, job->res, job->filter);
 		psd_free(ps);
+		psd_apply(map, job->res);
+		/* The command line and the filters name users and subjects too. */
+		struct arena *a = &job->res->arena;
+		if (job->command_line)
+			command_line = cstr_of(a, psd_map_text(map, sv_cstr(job->command_line), a));
+		if (job->filter) {
+			shown = *job->filter;
+			if (shown.ndescribed) {
+				const char **d = arena_alloc(a, shown.ndescribed * sizeof(*d));
+				for (size_t i = 0; i < shown.ndescribed; i++)
+					d[i] = cstr_of(a, psd_map_text(map, sv_cstr(job->filter->described[i]), a));
+				shown.described = d;
+			}
+			filter = &shown;
+		}
+		psd_map_free(map);
 	}
 
 	struct rep_ctx ctx = {
 		.pol = job->pol,
 		.res = job->res,
-		.filter = job->filter,
+		.filter = filter,
 		.rule_paths = job->rule_paths,
 		.nrule_paths = job->nrule_paths,
-		.command_line = job->command_line,
+		.command_line = command_line,
 		.version = PACKAGE_VERSION,
 		.redact = job->redact,
 		.fail_on = job->fail_on,

@@ -128,6 +128,26 @@ struct out_filter_args out_filter_args_of(const struct out_opts *o);
 /* Parse a --report value; -1 with err = "unknown report format 'x' (expected ...)". */
 int out_parse_report(const char *val, struct out_report *r, struct diag *err);
 
+struct paths;
+
+/*
+ * Check every output of a run before any input is read (safefile.h
+ * sf_check): the reports of o (the text report on standard output when
+ * there are none), its --write-baseline, and the command's own outputs
+ * (extra[n], e.g. --events, --partial) against each other and against the
+ * inputs in paths (text_default: the run writes the text report to
+ * standard output when no --report is given).  Prints
+ * "dpfaudit CMD: OPT PATH: why" and returns DPF_EXIT_USAGE on a refusal,
+ * else 0.
+ */
+struct sf_out;
+struct stat;
+int out_check(const struct out_opts *o, const char *cmd, bool text_default,
+	      const struct sf_out *extra, size_t n, const struct paths *paths);
+
+/* An sf_is_input_fn (safefile.h) over a struct paths: paths_holds(). */
+bool out_is_input(void *paths, const struct stat *st);
+
 /*
  * Print every input that was not read whole, an audit of nothing or with no
  * personal-data read (SPEC §5), and regexes that hit their limit.

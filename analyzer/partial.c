@@ -11,6 +11,7 @@
 #include "common.h"
 
 #include "partial.h"
+#include "timeutil.h"
 #include "safefile.h"
 
 #include <errno.h>
@@ -170,12 +171,16 @@ void part_set_release(struct part_set *ps)
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* The trailer's fourth field when the partial is signed (--partial-key). */
+#define PART_HMAC "hmac-sha256"
+
 struct writer {
 	FILE *out;
 	struct buf line;
 	struct dg_sha256 sum;
 	uint64_t nlines;
 	const struct policy *pol;
+	const struct part_key *key;	/* NULL: a checksum trailer */
 };
 
 static void put_str(struct buf *b, const char *s, size_t n)
@@ -381,10 +386,16 @@ static void write_all(struct writer *w, struct part_set *ps)
 		write_finding(w, &r->findings.v[i]);
 	win_foreach(ps->res.windows, write_window, w);
 
-	char hex[65];
+	char hex[65], mac[65];
 	dg_sha256_hex(&w->sum, hex);
 	buf_reset(&w->line);
-	buf_addf(&w->line, "end\t%" PRIu64 "\t%s\n", w->nlines, hex);
+	if (w->key) {
+		/* HMAC of the SHA-256: only a holder of the key can make it. */
+		dg_hmac_hex(w->key->k, w->key->n, hex, 64, mac);
+		buf_addf(&w->line, "end\t%" PRIu64 "\t%s\t" PART_HMAC "\n", w->nlines, mac);
+	} else {
+		buf_addf(&w->line, "end\t%" PRIu64 "\t%s\n", w->nlines, hex);
+	}
 	fwrite(w->line.p, 1, w->line.len, w->out);
 }
 
@@ -407,10 +418,25 @@ static int write_part(void *arg, FILE *out)
 	return 0;
 }
 
-int part_write(struct part_set *ps, const struct policy *pol, const char *path,
-	       struct diag *err)
+int part_key_load(const char *path, struct part_key *key, struct diag *err)
 {
-	struct writer w = { .pol = pol };
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return diag_set(err, "%s: cannot read the partial key: %s", path, strerror(errno));
+	key->n = fread(key->k, 1, sizeof(key->k), f);
+	bool more = fgetc(f) != EOF, bad = ferror(f);
+	fclose(f);
+	if (bad || more || key->n < 16)
+		return diag_set(err, "%s: a partial key is 16 to %zu bytes (e.g. head -c 32 "
+				"/dev/urandom)", path, sizeof(key->k));
+	return 0;
+}
+
+int part_write(struct part_set *ps, const struct policy *pol, const struct part_key *key,
+	       const char *path, struct diag *err)
+{
+	struct writer w = { .pol = pol, .key = key };
 	struct part_job j = { &w, ps };
 
 	buf_init(&w.line, 0);
@@ -436,6 +462,8 @@ struct reader {
 	size_t nf;
 	size_t cap_inputs;
 	size_t cap_limits;
+	const struct part_key *key;	/* NULL: the trailer is a checksum */
+	uint64_t max_records;		/* no count in the file may exceed it */
 };
 
 static int bad(struct reader *r, const char *fmt, const char *what)
@@ -542,13 +570,21 @@ static int get_i64(struct reader *r, size_t i, int64_t *out)
 	return 0;
 }
 
-/* f_time's "SEC" or "SEC.NNNNNNNNN" (exactly nine digits). */
+/*
+ * f_time's "SEC" or "SEC.NNNNNNNNN" (exactly nine digits), in the years
+ * 0001-9999 like every parsed time (timeutil.h), or refused.
+ */
 static int get_time(struct reader *r, size_t i, int64_t *sec, int32_t *nsec)
 {
 	char *s = r->f[i], *dot = strchr(s, '.');
 	*nsec = 0;
-	if (!dot)
-		return get_i64(r, i, sec);
+	if (!dot) {
+		if (get_i64(r, i, sec))
+			return -1;
+		if (!tu_time_ok(*sec))
+			return bad(r, "time %s out of the years 0001-9999", r->f[i]);
+		return 0;
+	}
 	int32_t ns = 0;
 	size_t k = 0;
 	for (; dot[1 + k] >= '0' && dot[1 + k] <= '9'; k++)
@@ -559,6 +595,8 @@ static int get_time(struct reader *r, size_t i, int64_t *sec, int32_t *nsec)
 	int rc = get_i64(r, i, sec);
 	*dot = '.';
 	*nsec = ns;
+	if (!rc && !tu_time_ok(*sec))
+		return bad(r, "time %s out of the years 0001-9999", r->f[i]);
 	return rc;
 }
 
@@ -609,8 +647,11 @@ static int rd_run(struct reader *r)
 		return bad(r, "bad run id '%s'", r->f[1]);
 	if (find_run(ps, r->f[1]))
 		return bad(r, "run %s listed twice", r->f[1]);
-	if (shards > 100000 || n > (uint64_t)SIZE_MAX / sizeof(char *))
+	if (shards > 100000)
 		return bad(r, "bad 'run' record%s", "");
+	/* Each input is a 'path' record: a count the file cannot hold is forged. */
+	if (n > r->max_records)
+		return bad(r, "bad 'run' record: %s inputs, more than the file can hold", r->f[3]);
 	struct part_run *nv = realloc(ps->runs, (ps->nruns + 1) * sizeof(*nv));
 	if (!nv)
 		return diag_set(r->err, "out of memory");
@@ -771,7 +812,9 @@ static int rd_finding(struct reader *r)
 	memset(&f, 0, sizeof(f));
 	if (want(r, 15) || get_u64(r, 1, &file) || get_u64(r, 2, &f.line) ||
 	    get_cstr(r, 3, &check, false) || get_cstr(r, 4, &sev, false) ||
-	    get_bool(r, 5, &has_time) || get_i64(r, 6, &f.time) || get_hex(r, 7, &cats) ||
+	    get_bool(r, 5, &has_time) || get_i64(r, 6, &f.time) ||
+	    (has_time && !tu_time_ok(f.time) &&
+	     bad(r, "time %s out of the years 0001-9999", r->f[6])) || get_hex(r, 7, &cats) ||
 	    get_str(r, 8, &f.user, NULL) || get_str(r, 9, &f.role, NULL) ||
 	    get_str(r, 10, &f.subject, NULL) || get_str(r, 11, &f.reason, NULL) ||
 	    get_str(r, 12, &f.resource, NULL) || get_str(r, 13, &f.detail, NULL) ||
@@ -870,11 +913,31 @@ static int read_stream(struct reader *r, FILE *in)
 			uint64_t n;
 			line[len - 1] = '\0';
 			split(r, line);
-			if (want(r, 3) || get_u64(r, 1, &n))
+			bool signed_ = r->nf == 4 && !strcmp(r->f[3], PART_HMAC);
+			if ((signed_ ? want(r, 4) : want(r, 3)) || get_u64(r, 1, &n))
 				goto out;
 			dg_sha256_hex(&sum, hex);
-			if (n != r->lineno - 1 || strcmp(hex, r->f[2]) != 0) {
-				bad(r, "checksum mismatch: the partial is corrupt or was edited%s", "");
+			if (signed_ && !r->key) {
+				bad(r, "signed with a partial key (" PART_HMAC "): give --partial-key "
+				    "KEYFILE to verify it%s", "");
+				goto out;
+			}
+			if (!signed_ && r->key) {
+				bad(r, "not signed: made without --partial-key, so an edit could not "
+				    "be told from the original%s", "");
+				goto out;
+			}
+			if (signed_) {
+				char mac[65];
+				dg_hmac_hex(r->key->k, r->key->n, hex, 64, mac);
+				if (n != r->lineno - 1 || strcmp(mac, r->f[2]) != 0) {
+					bad(r, "HMAC mismatch: the partial was edited or damaged, or "
+					    "signed with another key%s", "");
+					goto out;
+				}
+			} else if (n != r->lineno - 1 || strcmp(hex, r->f[2]) != 0) {
+				bad(r, "checksum mismatch: the partial is damaged (a checksum finds "
+				    "damage, not edits: sign partials with --partial-key)%s", "");
 				goto out;
 			}
 			ended = true;
@@ -993,10 +1056,11 @@ out:
 	return ret;
 }
 
-int part_read(const char *path, const struct policy *pol, struct part_set *ps,
-	      struct diag *err)
+int part_read(const char *path, const struct policy *pol, const struct part_key *key,
+	      struct part_set *ps, struct diag *err)
 {
-	struct reader r = { .path = path, .pol = pol, .ps = ps, .err = err };
+	struct reader r = { .path = path, .pol = pol, .ps = ps, .err = err, .key = key };
+	struct stat st;
 	FILE *in;
 	int ret;
 
@@ -1009,6 +1073,9 @@ int part_read(const char *path, const struct policy *pol, struct part_set *ps,
 		part_set_release(ps);
 		return -1;
 	}
+	/* A record is a line of at least 8 bytes; a stream gets a generous cap. */
+	r.max_records = fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) ?
+			(uint64_t)st.st_size / 8 : (uint64_t)1 << 26;
 	ret = read_stream(&r, in);
 	if (in != stdin)
 		fclose(in);

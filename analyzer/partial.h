@@ -67,20 +67,36 @@ int part_from_audit(struct part_set *ps, struct aud_result *res, const struct po
 		    unsigned shards, struct diag *err);
 
 /*
- * Write ps to path (temporary file, mode 0600, renamed into place).  Sorts
- * the findings and window records for a deterministic file.  -1 with
- * "PATH: write error: ..." on failure.
+ * A --partial-key: the bytes of a key file (16 to 4096).  With one, a
+ * partial ends with an HMAC-SHA256 (keyed) of its SHA-256 instead of the
+ * bare SHA-256: the checksum finds damage, only the HMAC finds an edit
+ * whose author recomputed the checksum.
  */
-int part_write(struct part_set *ps, const struct policy *pol, const char *path,
-	       struct diag *err);
+struct part_key {
+	unsigned char k[4096];
+	size_t n;
+};
+/* Load path into key; -1 with "PATH: ..." when unreadable or of a bad size. */
+int part_key_load(const char *path, struct part_key *key, struct diag *err);
 
 /*
- * Read a partial written for pol (the digests must be equal).  -1 with
- * err = "PATH: rules digest differs ...", "PATH:LINE: ..." (a version
- * mismatch, a truncated or corrupt file).
+ * Write ps to path (temporary file, mode 0600, renamed into place), signed
+ * with key (NULL: a checksum).  Sorts the findings and window records for
+ * a deterministic file.  -1 with "PATH: write error: ..." on failure.
  */
-int part_read(const char *path, const struct policy *pol, struct part_set *ps,
-	      struct diag *err);
+int part_write(struct part_set *ps, const struct policy *pol, const struct part_key *key,
+	       const char *path, struct diag *err);
+
+/*
+ * Read a partial written for pol (the digests must be equal).  With key,
+ * the partial must carry an HMAC made with it; without, a signed partial
+ * is refused (it cannot be verified) and a checksum only finds damage.
+ * Counts in the file are bounded by its size.  -1 with err = "PATH: rules
+ * digest differs ...", "PATH:LINE: ..." (a version mismatch, a truncated,
+ * corrupt or edited file).
+ */
+int part_read(const char *path, const struct policy *pol, const struct part_key *key,
+	      struct part_set *ps, struct diag *err);
 
 /*
  * Join sets[0..n) into out, in the order of one run (by index, then path,

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 /* An open-addressing set of (st_dev, st_ino) already taken. */
 struct paths_seen {
@@ -303,6 +304,22 @@ int paths_add(struct paths *p, const char *arg)
 		return add_file(p, arg, &st);
 	/* Named explicitly: FIFOs and <(zcat ...) are inputs too. */
 	return add_path(p, arg);
+}
+
+bool paths_holds(const struct paths *p, const struct stat *st)
+{
+	struct stat in;
+
+	if (p->capseen) {
+		const struct paths_seen *e = seen_slot((struct paths_seen *)p->seen, p->capseen, st->st_dev, st->st_ino);
+		if (e->used && e->idx != SIZE_MAX)
+			return true;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i], "-"))
+			return fstat(STDIN_FILENO, &in) == 0 && in.st_dev == st->st_dev &&
+			       in.st_ino == st->st_ino;
+	return false;
 }
 
 void paths_release(struct paths *p)

@@ -20,6 +20,7 @@
 #ifndef DPF_PATHS_H
 #define DPF_PATHS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -42,6 +43,14 @@ struct paths {
  * also gets a warning.  Returns 0, or -1 when out of memory.
  */
 int paths_add(struct paths *p, const char *arg);
+/*
+ * Whether st (a stat of some file, links followed) is one of the inputs in
+ * p: a file named or found in a directory, or standard input when "-" is
+ * in the list and it is that file.  For refusing to write a report over an
+ * input (safefile.h).
+ */
+struct stat;
+bool paths_holds(const struct paths *p, const struct stat *st);
 void paths_release(struct paths *p);
 
 #endif

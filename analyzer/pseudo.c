@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "digest.h"
+#include "strmap.h"
 
 #define KEY_MIN 16
 #define KEY_MAX 4096
@@ -66,65 +68,200 @@ void psd_name(const struct psd *p, const char *kind, sv id, char *out, size_t ca
 	snprintf(out, cap, "%s-%.10s", kind, hex);
 }
 
-static bool word_char(char c)
+/*
+ * The identifiers of a run and their pseudonyms, found in any text by
+ * their first run of letters and digits (lower-cased), so one pass over a
+ * string finds every id however many there are: "/5012.html",
+ * "for-5013-mrossi", "MROSSI" all hold one (issue 16 case 7).  An id
+ * matches where it is not part of a longer run of letters and digits.
+ */
+struct psd_ent {
+	sv id;			/* in the map's arena */
+	char name[48];		/* its pseudonym */
+	size_t next;		/* index + 1 of the next id with the same first run */
+	size_t skip;		/* bytes of the id before its first letter or digit */
+};
+
+struct psd_map {
+	struct strmap by_run;	/* lower-cased first run -> index + 1 of a chain */
+	struct strmap seen;	/* "kind\0id" already in */
+	struct psd_ent *v;
+	size_t n, cap;
+	struct arena a;
+};
+
+static bool alnum(char c)
 {
-	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
+	return isalnum((unsigned char)c) != 0;
 }
 
-/* Replace whole-word occurrences of `from` in s by `to`, into out. */
-static void replace_word(sv s, sv from, sv to, struct buf *out)
+static size_t lower_run(const char *p, size_t n, char *out, size_t cap)
 {
-	size_t i = 0;
-	while (i < s.n) {
-		const char *hit = from.n ? memmem(s.p + i, s.n - i, from.p, from.n) : NULL;
-		if (!hit) {
-			buf_add(out, s.p + i, s.n - i);
-			return;
-		}
-		size_t at = (size_t)(hit - s.p);
-		bool left = at == 0 || !word_char(s.p[at - 1]);
-		bool right = at + from.n >= s.n || !word_char(s.p[at + from.n]);
-		buf_add(out, s.p + i, at - i);
-		if (left && right)
-			buf_addsv(out, to);
-		else
-			buf_addsv(out, from);
-		i = at + from.n;
+	size_t k = 0;
+	while (k < n && k < cap && alnum(p[k])) {
+		out[k] = (char)tolower((unsigned char)p[k]);
+		k++;
 	}
+	return k;
 }
 
-sv psd_rewrite(struct arena *a, sv s, sv from, sv to)
+void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id)
 {
-	if (!s.n || !from.n || !memmem(s.p, s.n, from.p, from.n))
-		return s;
+	char key[300], run[256];
+	size_t skip = 0, k;
+	bool created;
+
+	if (sv_is_dash_or_empty(id) || id.n > 256)
+		return;	/* anonymous stays anonymous: that is the finding */
+	snprintf(key, sizeof(key), "%s%c%.*s", kind, 0, (int)id.n, id.p);
+	strmap_put(&m->seen, sv_make(key, strlen(kind) + 1 + id.n), 0, &created);
+	if (!created)
+		return;
+	while (skip < id.n && !alnum(id.p[skip]))
+		skip++;
+	k = lower_run(id.p + skip, id.n - skip, run, sizeof(run));
+	if (!k)
+		return;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
+	}
+	struct psd_ent *e = &m->v[m->n];
+	e->id = arena_sv(&m->a, id);
+	e->skip = skip;
+	psd_name(p, kind, id, e->name, sizeof(e->name));
+	uintptr_t *head = strmap_put(&m->by_run, sv_make(run, k), 0, &created);
+	e->next = *head;
+	*head = ++m->n;
+}
+
+/* The entry of the id at s[i..] (i starts a run), its length in *len, or NULL. */
+static const struct psd_ent *map_find(const struct psd_map *m, sv s, size_t i, size_t *len)
+{
+	char run[256];
+	size_t k = lower_run(s.p + i, s.n - i, run, sizeof(run));
+	uintptr_t *head = strmap_get(&m->by_run, sv_make(run, k));
+
+	for (size_t x = head ? *head : 0; x; x = m->v[x - 1].next) {
+		const struct psd_ent *e = &m->v[x - 1];
+		size_t from = i - (i >= e->skip ? e->skip : i);
+		if (i < e->skip || from + e->id.n > s.n ||
+		    strncasecmp(s.p + from, e->id.p, e->id.n) != 0)
+			continue;
+		if (from + e->id.n < s.n && alnum(s.p[from + e->id.n]) && alnum(e->id.p[e->id.n - 1]))
+			continue;	/* "5012" inside "50123" */
+		*len = e->id.n;
+		return e;
+	}
+	return NULL;
+}
+
+sv psd_map_text(const struct psd_map *m, sv s, struct arena *a)
+{
 	struct buf b = BUF_INIT;
-	replace_word(s, from, to, &b);
+	size_t copied = 0, i = 0, len;
+	bool changed = false;
+
+	while (i < s.n) {
+		if (alnum(s.p[i]) && (i == 0 || !alnum(s.p[i - 1]))) {
+			const struct psd_ent *e = map_find(m, s, i, &len);
+			if (e) {
+				size_t from = i - e->skip;
+				if (from >= copied) {
+					buf_add(&b, s.p + copied, from - copied);
+					buf_adds(&b, e->name);
+					copied = i = from + len;
+					changed = true;
+					continue;
+				}
+			}
+		}
+		i++;
+	}
+	if (!changed)
+		return s;
+	buf_add(&b, s.p + copied, s.n - copied);
 	sv r = arena_sv(a, buf_sv(&b));
 	buf_release(&b);
 	return r;
 }
 
-void psd_apply(const struct psd *p, struct aud_result *res)
+struct psd_map *psd_map_new(const struct psd *p, const struct aud_result *res,
+			    const struct filter *f)
 {
-	char uname[48], sname[48];
+	struct psd_map *m = xcalloc(1, sizeof(*m));
+
+	m->by_run = (struct strmap)STRMAP_INIT;
+	m->seen = (struct strmap)STRMAP_INIT;
+	m->a = (struct arena)ARENA_INIT;
+	for (size_t i = 0; res && i < res->findings.n; i++) {
+		psd_map_add(m, p, "user", res->findings.v[i].user);
+		psd_map_add(m, p, "subject", res->findings.v[i].subject);
+	}
+	for (size_t i = 0; f && i < f->nusers; i++)
+		psd_map_add(m, p, "user", sv_cstr(f->users[i]));
+	for (size_t i = 0; f && i < f->nsubjects; i++)
+		psd_map_add(m, p, "subject", sv_cstr(f->subjects[i]));
+	return m;
+}
+
+void psd_map_free(struct psd_map *m)
+{
+	if (!m)
+		return;
+	strmap_release(&m->by_run);
+	strmap_release(&m->seen);
+	arena_release(&m->a);
+	free(m->v);
+	free(m);
+}
+
+void psd_apply(const struct psd_map *m, struct aud_result *res)
+{
+	struct arena *a = &res->arena;
+
 	for (size_t i = 0; i < res->findings.n; i++) {
 		struct finding *f = &res->findings.v[i];
-		sv user = f->user, subject = f->subject;
-		/* Anonymous ("" or "-") stays anonymous: that is the finding. */
-		if (!sv_is_dash_or_empty(user)) {
-			psd_name(p, "user", user, uname, sizeof(uname));
-			sv to = sv_cstr(uname);
-			f->evidence = psd_rewrite(&res->arena, f->evidence, user, to);
-			f->detail = psd_rewrite(&res->arena, f->detail, user, to);
-			f->user = arena_sv(&res->arena, to);
-		}
-		if (subject.n) {
-			psd_name(p, "subject", subject, sname, sizeof(sname));
-			sv to = sv_cstr(sname);
-			f->evidence = psd_rewrite(&res->arena, f->evidence, subject, to);
-			f->detail = psd_rewrite(&res->arena, f->detail, subject, to);
-			f->resource = psd_rewrite(&res->arena, f->resource, subject, to);
-			f->subject = arena_sv(&res->arena, to);
-		}
+		f->user = psd_map_text(m, f->user, a);
+		f->subject = psd_map_text(m, f->subject, a);
+		f->evidence = psd_map_text(m, f->evidence, a);
+		f->detail = psd_map_text(m, f->detail, a);
+		f->resource = psd_map_text(m, f->resource, a);
+		f->reason = psd_map_text(m, f->reason, a);
 	}
+	/* Unparsed and overlong lines quote the log: the same ids are in them. */
+	for (size_t i = 0; i < res->ninputs; i++) {
+		struct aud_input *in = &res->inputs[i];
+		for (size_t k = 0; k < in->nunparsed_ex && k < AUD_EXAMPLES; k++)
+			in->unparsed_ex[k].text = psd_map_text(m, in->unparsed_ex[k].text, a);
+		for (size_t k = 0; k < in->noverlong_ex && k < AUD_EXAMPLES; k++)
+			in->overlong_ex[k].text = psd_map_text(m, in->overlong_ex[k].text, a);
+	}
+}
+
+sv psd_rewrite(struct arena *a, sv s, sv from, sv to)
+{
+	struct buf b = BUF_INIT;
+	size_t copied = 0;
+
+	if (!s.n || !from.n || from.n > s.n)
+		return s;
+	/* The boundaries and case rule of psd_map_text(): one id, no map. */
+	for (size_t i = 0; i + from.n <= s.n; i++) {
+		if ((i > 0 && alnum(s.p[i - 1]) && alnum(from.p[0])) ||
+		    strncasecmp(s.p + i, from.p, from.n) != 0)
+			continue;
+		if (i + from.n < s.n && alnum(s.p[i + from.n]) && alnum(from.p[from.n - 1]))
+			continue;
+		buf_add(&b, s.p + copied, i - copied);
+		buf_addsv(&b, to);
+		copied = i + from.n;
+		i = copied - 1;
+	}
+	if (!copied)
+		return s;
+	buf_add(&b, s.p + copied, s.n - copied);
+	sv r = arena_sv(a, buf_sv(&b));
+	buf_release(&b);
+	return r;
 }

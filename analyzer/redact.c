@@ -68,16 +68,20 @@ void red_free(struct red *r)
 	free(r);
 }
 
+/*
+ * Bytes >= 0x80 are the UTF-8 of internationalised addresses (RFC 6531:
+ * "anna@müller.de"); the line is valid UTF-8 by the time we scan it.
+ */
 static int is_local(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+	       c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c >= 0x80;
 }
 
-static int is_domain(unsigned char c)
+static int is_label(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '-';
+	       c == '-' || c >= 0x80;
 }
 
 static int is_alpha(unsigned char c)
@@ -95,14 +99,40 @@ static size_t at_sep(sv s, size_t i)
 	return 0;
 }
 
+/* Length of a dot at s[i] in a domain: "." or its URL encoding "%2E", or 0. */
+static size_t dot_at(sv s, size_t i)
+{
+	if (i >= s.n)
+		return 0;
+	if (s.p[i] == '.')
+		return 1;
+	if (s.p[i] == '%' && i + 2 < s.n && s.p[i + 1] == '2' && (s.p[i + 2] | 0x20) == 'e')
+		return 3;
+	return 0;
+}
+
+/* A top-level domain: two letters or more, non-ASCII (IDN), or "xn--" punycode. */
+static int is_tld(const char *p, size_t n)
+{
+	if (n >= 4 && (p[0] | 0x20) == 'x' && (p[1] | 0x20) == 'n' && p[2] == '-' && p[3] == '-')
+		return 1;
+	if (n < 2)
+		return 0;
+	for (size_t k = 0; k < n; k++)
+		if (!is_alpha((unsigned char)p[k]) && (unsigned char)p[k] < 0x80)
+			return 0;
+	return 1;
+}
+
 /*
  * Given a separator at [at, at+seplen), find the address around it:
  * *start..*end.  Returns 0 if it is not an address (no local part, no dot in
- * the domain, or a TLD that is not at least two letters).
+ * the domain, or no top-level domain).  Dots may be URL-encoded
+ * ("john%2Edoe%40example%2Ecom").
  */
 static int email_at(sv s, size_t at, size_t seplen, size_t *start, size_t *end)
 {
-	size_t b = at, e = at + seplen, lastdot = 0, k;
+	size_t b = at, d = at + seplen, e = d, lastdot = 0, dotlen = 0, k, n;
 
 	while (b > 0 && is_local((unsigned char)s.p[b - 1]))
 		b--;
@@ -112,26 +142,46 @@ static int email_at(sv s, size_t at, size_t seplen, size_t *start, size_t *end)
 			b = k + 3;
 	if (b == at)
 		return 0;
-	while (e < s.n && is_domain((unsigned char)s.p[e]))
-		e++;
-	while (e > at + seplen && (s.p[e - 1] == '.' || s.p[e - 1] == '-'))
-		e--;
-	for (k = at + seplen; k < e; k++)
-		if (s.p[k] == '.')
+	for (;;) {
+		if (e < s.n && is_label((unsigned char)s.p[e]))
+			e++;
+		else if ((n = dot_at(s, e)))
+			e += n;
+		else
+			break;
+	}
+	/* Trailing dots and hyphens end the sentence, not the domain. */
+	for (;;) {
+		if (e > d && (s.p[e - 1] == '.' || s.p[e - 1] == '-'))
+			e--;
+		else if (e >= d + 3 && dot_at(s, e - 3) == 3)
+			e -= 3;
+		else
+			break;
+	}
+	for (k = d; k < e; k += n ? n : 1)
+		if ((n = dot_at(sv_make(s.p, e), k))) {
 			lastdot = k;
-	if (!lastdot || lastdot == at + seplen || e - lastdot - 1 < 2)
+			dotlen = n;
+		}
+	if (!dotlen || lastdot == d || !is_tld(s.p + lastdot + dotlen, e - lastdot - dotlen))
 		return 0;
-	for (k = lastdot + 1; k < e; k++)
-		if (!is_alpha((unsigned char)s.p[k]))
-			return 0;
 	*start = b;
 	*end = e;
 	return 1;
 }
 
+/* Copy the first character of s (a whole UTF-8 sequence) to out. */
+static void first_char(sv s, struct buf *out)
+{
+	int32_t cp;
+
+	buf_add(out, s.p, s.n ? esc_utf8_next(s.p, s.n, &cp) : 0);
+}
+
 void red_email(sv addr, struct buf *out)
 {
-	size_t i, at = addr.n, seplen = 0, lastdot = 0;
+	size_t i, at = addr.n, seplen = 0, lastdot = 0, n;
 
 	for (i = 0; i < addr.n; i++)
 		if ((seplen = at_sep(addr, i))) {
@@ -142,19 +192,45 @@ void red_email(sv addr, struct buf *out)
 		buf_adds(out, "***");
 		return;
 	}
-	for (i = at + seplen; i < addr.n; i++)
-		if (addr.p[i] == '.')
+	for (i = at + seplen; i < addr.n; i += n ? n : 1)
+		if ((n = dot_at(addr, i)))
 			lastdot = i;
-	buf_addc(out, addr.p[0]);
+	first_char(addr, out);
 	buf_adds(out, "***");
 	buf_add(out, addr.p + at, seplen);
 	if (lastdot > at + seplen) {
-		buf_addc(out, addr.p[at + seplen]);
+		first_char(sv_make(addr.p + at + seplen, addr.n - at - seplen), out);
 		buf_adds(out, "***");
 		buf_add(out, addr.p + lastdot, addr.n - lastdot);
 	} else {
 		buf_adds(out, "***");
 	}
+}
+
+#define RED_CUT_BACK 768
+
+size_t red_safe_cut(sv s, size_t max)
+{
+	size_t k = max;
+
+	if (s.n <= max)
+		return s.n;
+	/* The byte after the cut is no address character: nothing straddles it. */
+	if (!is_local((unsigned char)s.p[k]) && s.p[k] != '@')
+		return k;
+	/*
+	 * Back to the start of the run, but no further than RED_CUT_BACK: an
+	 * address is at most 254 bytes (762 URL-encoded), so what lies further
+	 * back in one run is no part of one that the cut could split.  A line
+	 * with no separator at all still keeps some evidence.
+	 */
+	while (k > 0 && max - k < RED_CUT_BACK &&
+	       (is_local((unsigned char)s.p[k - 1]) || s.p[k - 1] == '@'))
+		k--;
+	/* Stopped inside a run: never between the bytes of one UTF-8 character. */
+	while (k > 0 && k < max && ((unsigned char)s.p[k] & 0xC0) == 0x80)
+		k--;
+	return k;
 }
 
 static void mask_emails(sv s, struct buf *out)

@@ -23,4 +23,16 @@ void red_apply(struct red *r, sv s, struct buf *out);
 /* Mask one e-mail address keeping its shape: "a***@e***.com". */
 void red_email(sv addr, struct buf *out);
 
+/*
+ * Where to cut s to at most max bytes so that no run of e-mail address
+ * characters (letters, digits, ".", "_", "%", "+", "-", "@", UTF-8) is cut
+ * in two: a part of an address (john.doe@gmail...) no longer looks like
+ * one and would escape the mask.  Truncation that keeps text for a report
+ * (findings' evidence, unparsed examples) cuts here, so redaction at write
+ * time sees whole addresses or none.  The length to keep (<= max; at most
+ * 768 bytes less, the longest URL-encoded address; never inside a UTF-8
+ * character).
+ */
+size_t red_safe_cut(sv s, size_t max);
+
 #endif

@@ -37,16 +37,6 @@ const char *rep_status_name(enum rep_status s)
 
 /* ---- ranking ------------------------------------------------------------ */
 
-static int sv_cmp(sv a, sv b)
-{
-	size_t n = a.n < b.n ? a.n : b.n;
-	int r = n ? memcmp(a.p, b.p, n) : 0;
-
-	if (r)
-		return r;
-	return a.n < b.n ? -1 : a.n > b.n;
-}
-
 static int cmp_sv(const void *a, const void *b)
 {
 	return sv_cmp(*(const sv *)a, *(const sv *)b);
@@ -210,15 +200,6 @@ size_t rep_check_findings(const struct rep_summary *s, size_t check)
 	return check < s->nby_check ? s->by_check[check] : 0;
 }
 
-bool rep_failed(const struct rep_ctx *c)
-{
-	if (!c->sum)
-		return false;
-	if (c->fail_on != SEV_NONE)
-		return c->sum->failing > 0;
-	return c->sum->findings > 0;
-}
-
 /* ---- the verdict -------------------------------------------------------- */
 
 const char *rep_verdict_name(enum rep_verdict v)
@@ -274,11 +255,9 @@ int rep_verdict_exit(enum rep_verdict v, const struct aud_result *res, enum sev 
 	return DPF_EXIT_OK;
 }
 
-const char *rep_verdict_reason(const struct rep_ctx *c, enum rep_verdict v, char *out,
+const char *rep_verdict_reason(const struct aud_result *r, enum rep_verdict v, char *out,
 			       size_t cap)
 {
-	const struct aud_result *r = c->res;
-
 	if (v == REP_V_NOTHING_AUDITED && r->ninputs == 0)
 		snprintf(out, cap, "no input");
 	else if (v == REP_V_NOTHING_AUDITED)
@@ -323,7 +302,7 @@ void rep_headline(const struct rep_ctx *c, struct buf *out)
 			buf_adds(out, "no findings");
 		break;
 	default:
-		buf_adds(out, rep_verdict_reason(c, v, why, sizeof(why)));
+		buf_adds(out, rep_verdict_reason(c->res, v, why, sizeof(why)));
 		break;
 	}
 }
@@ -419,7 +398,17 @@ const struct rep_writer *rep_find(const char *name)
 
 const char *rep_names(void)
 {
-	return "text, json, html, sarif, junit, csv, markdown";
+	/* Derived from the table, so a new writer needs no second list; built
+	 * once, on the first call (from the command line's thread). */
+	static char names[256];
+
+	if (!names[0]) {
+		size_t n = 0;
+		for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+					      writers[i]->name);
+	}
+	return names;
 }
 
 /* ---- writing ------------------------------------------------------------ */

@@ -135,8 +135,6 @@ const char *rep_input_path(const struct rep_ctx *c, uint32_t file);
 const char *rep_check_id(const struct rep_ctx *c, uint32_t check);
 const char *rep_check_title(const struct rep_ctx *c, uint32_t check);
 unsigned rep_check_principles(const struct rep_ctx *c, uint32_t check);
-/* The overall verdict: true if it fails (see rep_verdict_failed in report.c). */
-bool rep_failed(const struct rep_ctx *c);
 
 /*
  * The audit's verdict, the headline of every report (SPEC §5), first rule
@@ -168,7 +166,7 @@ int rep_verdict_exit(enum rep_verdict v, const struct aud_result *res, enum sev 
  * "no personal-data read recognised in 120 parsed records: do the
  * categories match this log?"); NULL for the other verdicts.  Written to out.
  */
-const char *rep_verdict_reason(const struct rep_ctx *c, enum rep_verdict v, char *out,
+const char *rep_verdict_reason(const struct aud_result *r, enum rep_verdict v, char *out,
 			       size_t cap);
 /* The headline of a FAIL verdict when no --fail-on gate is set (exit 0). */
 #define REP_NO_GATE_HEADLINE "FINDINGS (no --fail-on gate)"

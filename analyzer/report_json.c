@@ -416,7 +416,7 @@ static void write_json(const struct rep_ctx *c, FILE *out)
 	enum rep_verdict v = rep_verdict(c);
 	char why[256];
 	fprintf(out, ",\n  \"verdict\": \"%s\",\n  \"verdict_reason\": ", rep_verdict_key(v));
-	str(out, rep_verdict_reason(c, v, why, sizeof(why)));
+	str(out, rep_verdict_reason(c->res, v, why, sizeof(why)));
 	fprintf(out, ",\n  \"complete\": %s,\n  \"redacted\": %s,\n",
 		c->res->incomplete ? "false" : "true", c->redact ? "true" : "false");
 	fputs("  \"fail_on\": ", out);

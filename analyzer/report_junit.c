@@ -241,7 +241,8 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		}
 		if (c->res->incomplete) {
 			fputs("<error", out);
-			attr(out, "message", "audit incomplete: an input was not read whole");
+			attr(out, "message", c->res->records ? "audit incomplete: an input was not read whole" :
+						"audit incomplete: nothing audited");
 			attr(out, "type", "incomplete");
 			fputs("/>", out);
 		}

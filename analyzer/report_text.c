@@ -110,7 +110,7 @@ static void verdict(const struct rep_ctx *c, FILE *out)
 	case REP_V_NOTHING_AUDITED:
 	case REP_V_NOT_ASSESSED:
 		/* Never "PASS" for an audit that saw nothing it could judge. */
-		fprintf(out, ": %s\n", rep_verdict_reason(c, v, why, sizeof(why)));
+		fprintf(out, ": %s\n", rep_verdict_reason(c->res, v, why, sizeof(why)));
 		break;
 	case REP_V_PASS:
 		if (s->findings) {

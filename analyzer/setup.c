@@ -4,11 +4,14 @@
 #include "diag.h"
 #include "setup.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "paths.h"
 #include "rules.h"
@@ -61,6 +64,31 @@ fail:
 	return -1;
 }
 
+/*
+ * Why an operand cannot be a log, or NULL: a device never ends
+ * (/dev/urandom, /dev/zero) or is a disk; a socket is no file.  FIFOs and
+ * process substitutions are read like standard input; a terminal on
+ * standard input is typed-in lines, /dev/null the empty log.
+ */
+static const char *not_a_log(const char *arg)
+{
+	struct stat st, null;
+	bool in = !strcmp(arg, "-");
+
+	if ((in ? fstat(STDIN_FILENO, &st) : stat(arg, &st)) != 0)
+		return NULL;	/* reported as unreadable by the audit */
+	/* /dev/null is the empty log (`cmd </dev/null` in scripts). */
+	if (S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev)
+		return NULL;
+	if (S_ISCHR(st.st_mode) && !(in && isatty(STDIN_FILENO)))
+		return "a character device";
+	if (S_ISBLK(st.st_mode))
+		return "a block device";
+	if (S_ISSOCK(st.st_mode))
+		return "a socket";
+	return NULL;
+}
+
 int setup_command(const char *cmd, int argc, char **argv, int first,
 		  const char *const *rules, size_t nrules, const char *format,
 		  struct paths *paths, struct setup *s)
@@ -74,10 +102,23 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 				"try 'dpfaudit %s --help'", cmd, cmd);
 			return DPF_EXIT_USAGE;
 		}
+		const char *kind = not_a_log("-");
+		if (kind) {
+			error("%s: standard input: is %s, not a log", cmd, kind);
+			return DPF_EXIT_USAGE;
+		}
 		paths_add(paths, "-");
 	}
-	for (int i = first; i < argc; i++)
+	for (int i = first; i < argc; i++) {
+		const char *kind = not_a_log(argv[i]);
+		if (kind) {
+			error("%s: %s: is %s, not a log (give a file, a directory, a FIFO or -)",
+			      cmd, strcmp(argv[i], "-") ? argv[i] : "standard input", kind);
+			paths_release(paths);
+			return DPF_EXIT_USAGE;
+		}
 		paths_add(paths, argv[i]);
+	}
 
 	if (setup_load(s, rules, nrules, &err)) {
 		error("%s", err.msg);
@@ -87,10 +128,12 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 	if (format && !fmt_by_name(s->fmts, format)) {
 		const char *names[64];
 		size_t n = fmt_names(s->fmts, names, 64);
-		fprintf(stderr, "dpfaudit: %s: unknown log format '%s' (expected one of:", cmd, format);
+		struct buf known = BUF_INIT;
 		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, " %s", names[i]);
-		fprintf(stderr, ")\n");
+			buf_addf(&known, " %s", names[i]);
+		error("%s: unknown log format '%s' (expected one of:%s)", cmd, format,
+		      known.p ? known.p : "");
+		buf_release(&known);
 		setup_release(s);
 		paths_release(paths);
 		return DPF_EXIT_USAGE;

@@ -100,3 +100,13 @@ const char *sv_closest(sv s, const char *const *cands, size_t n)
 	size_t limit = s.n >= 5 ? 2 : 1;
 	return bestd <= limit ? best : NULL;
 }
+
+int sv_cmp(sv a, sv b)
+{
+	size_t n = a.n < b.n ? a.n : b.n;
+	int c = n ? memcmp(a.p, b.p, n) : 0;
+
+	if (c)
+		return c;
+	return (a.n > b.n) - (a.n < b.n);
+}

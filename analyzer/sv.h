@@ -33,6 +33,8 @@ static inline bool sv_eq_cstr(sv a, const char *s) { return sv_eq(a, sv_cstr(s))
 
 /* Case-insensitive ASCII comparison. */
 bool sv_eq_nocase(sv a, sv b);
+/* Byte-wise order (memcmp, then the shorter first): a total order for sorts. */
+int sv_cmp(sv a, sv b);
 
 /* Remove ASCII white space at both ends. */
 sv sv_trim(sv s);

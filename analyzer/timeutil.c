@@ -58,10 +58,14 @@ static unsigned month_days(int64_t y, unsigned m)
 static bool make_time(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
 		      unsigned s, int32_t off, int64_t *out)
 {
-	if (y < 0 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||
+	if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||
 	    h > 23 || mi > 59 || s > 60)
 		return false;
-	*out = tu_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
+	/* No overflow: |days * 86400| < 2^39 and |off| < 2^17. */
+	int64_t t = tu_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
+	if (!tu_time_ok(t))
+		return false;	/* 0001-01-01T00:30+01:00 is in year 0 */
+	*out = t;
 	return true;
 }
 
@@ -271,13 +275,13 @@ bool tu_parse_epoch_ts(sv s, struct tu_stamp *out)
 	struct cur c = { s.p, s.p + s.n };
 	int32_t ns = 0;
 	const char *start = c.p;
-	int64_t v = 0;
+	uint64_t v = 0;	/* 19 digits fit (< 1.9e19), a signed int64 not */
 	if (!s.p)
 		return false;
 	while (c.p < c.end && is_digit(*c.p)) {
 		if (c.p - start >= 19)
 			return false;
-		v = v * 10 + (*c.p - '0');
+		v = v * 10 + (uint64_t)(*c.p - '0');
 		c.p++;
 	}
 	size_t n = (size_t)(c.p - start);
@@ -285,14 +289,16 @@ bool tu_parse_epoch_ts(sv s, struct tu_stamp *out)
 		return false;
 	/* 13-15 digits are milliseconds (Java, JavaScript), 16-18
 	 * microseconds, 19 nanoseconds; fewer are seconds. */
-	int64_t unit = n >= 19 ? 1000000000 : n >= 16 ? 1000000 : n >= 13 ? 1000 : 1;
+	uint64_t unit = n >= 19 ? 1000000000 : n >= 16 ? 1000000 : n >= 13 ? 1000 : 1;
 	if (unit > 1) {
 		/* The sub-unit fraction ("1764583200123.5" ms) is finer still. */
-		int64_t rem = v % unit;
-		ns = (int32_t)(rem * (1000000000 / unit) + ns / unit);
+		uint64_t rem = v % unit;
+		ns = (int32_t)(rem * (1000000000 / unit) + (uint64_t)ns / unit);
 		v /= unit;
 	}
-	out->sec = v;
+	if (v > (uint64_t)TU_TIME_MAX)
+		return false;	/* year 10000 or later (issue 16 case 9) */
+	out->sec = (int64_t)v;
 	out->nsec = ns;
 	out->zoned = true;	/* the epoch is UTC */
 	return true;
@@ -562,14 +568,16 @@ bool tu_fmt_parse_ts(const struct tu_fmt *f, sv s, struct tu_stamp *out)
 		case OP_EPOCH: {
 			const char *st = c.p;
 			bool neg = eat(&c, '-');
-			int64_t e = 0;
+			uint64_t e = 0;	/* at most 19 digits: no overflow */
 			while (c.p < c.end && is_digit(*c.p) && c.p - st < 19) {
-				e = e * 10 + (*c.p - '0');
+				e = e * 10 + (uint64_t)(*c.p - '0');
 				c.p++;
 			}
 			if (c.p == st + neg || (c.p < c.end && is_digit(*c.p)))
 				return false;
-			epoch = neg ? -e : e;
+			if (e > (uint64_t)(neg ? -TU_TIME_MIN : TU_TIME_MAX))
+				return false;
+			epoch = neg ? -(int64_t)e : (int64_t)e;
 			break;
 		}
 		case OP_DAYNAME:

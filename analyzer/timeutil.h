@@ -19,6 +19,18 @@
 #include "diag.h"
 #include "sv.h"
 
+/*
+ * The times dpfaudit accepts and writes: years 0001-9999, UTC.  Every
+ * parser refuses a time outside (a log line with one is unparsed), so no
+ * report ever writes a year that doc/report-schema.json does not allow.
+ */
+#define TU_TIME_MIN INT64_C(-62135596800)	/* 0001-01-01T00:00:00Z */
+#define TU_TIME_MAX INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+static inline bool tu_time_ok(int64_t t)
+{
+	return t >= TU_TIME_MIN && t <= TU_TIME_MAX;
+}
+
 /* Days since 1970-01-01 for a proleptic Gregorian date (month 1-12). */
 int64_t tu_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* The inverse: date of a day number. */
@@ -93,7 +105,8 @@ bool tu_fmt_parse_ts(const struct tu_fmt *f, sv s, struct tu_stamp *out);
 void tu_fmt_free(struct tu_fmt *f);
 
 /* Format UTC seconds as "2026-11-27T03:14:07Z" into buf (>= 21 bytes);
- * years outside 0000-9999 are clamped to the ends of that range. */
+ * times outside tu_time_ok() (never made by the parsers) are clamped to
+ * its ends. */
 void tu_format_iso(int64_t t, char *buf);
 
 /*

@@ -154,21 +154,27 @@ void tr_keep_principles(struct tr_set *s, unsigned principles)
 void tr_pseudonymize(struct tr_set *s, const struct psd *p)
 {
 	char name[48];
+	/* Every id of every traced event, replaced in every event's text (pseudo.h). */
+	struct psd_map *m = psd_map_new(p, s->res, NULL);	/* the run's findings' ids too */
 
+	for (size_t i = 0; i < s->n; i++) {
+		psd_map_add(m, p, "user", s->ev[i].user);
+		psd_map_add(m, p, "subject", s->ev[i].subject);
+	}
+	for (size_t i = 0; i < s->nsubjects; i++)
+		psd_map_add(m, p, "subject", sv_cstr(s->subjects[i]));
+	for (size_t i = 0; i < s->nusers; i++)
+		psd_map_add(m, p, "user", sv_cstr(s->users[i]));
 	for (size_t i = 0; i < s->n; i++) {
 		struct tr_ev *e = &s->ev[i];
 		/* Anonymous ("" or "-") stays anonymous: that is what it shows. */
-		if (!sv_is_dash_or_empty(e->user)) {
-			psd_name(p, "user", e->user, name, sizeof(name));
-			e->resource = psd_rewrite(&s->arena, e->resource, e->user, sv_cstr(name));
-			e->user = arena_sv(&s->arena, sv_cstr(name));
-		}
-		if (e->subject.n) {
-			psd_name(p, "subject", e->subject, name, sizeof(name));
-			e->resource = psd_rewrite(&s->arena, e->resource, e->subject, sv_cstr(name));
-			e->subject = arena_sv(&s->arena, sv_cstr(name));
-		}
+		e->user = psd_map_text(m, e->user, &s->arena);
+		e->subject = psd_map_text(m, e->subject, &s->arena);
+		e->resource = psd_map_text(m, e->resource, &s->arena);
+		e->reason = psd_map_text(m, e->reason, &s->arena);
+		e->raw_action = psd_map_text(m, e->raw_action, &s->arena);
 	}
+	psd_map_free(m);
 	/* The heading names what was asked for: pseudonymised the same way. */
 	const char **subj = arena_alloc(&s->arena, (s->nsubjects + 1) * sizeof(*subj));
 	const char **users = arena_alloc(&s->arena, (s->nusers + 1) * sizeof(*users));

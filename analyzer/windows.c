@@ -188,7 +188,10 @@ static void fill_common(struct win_rec *r, const struct event *ev, int role)
 	if (res.n > WIN_RESOURCE_MAX)
 		res.n = WIN_RESOURCE_MAX;
 	r->resource = res;
-	/* One byte more than findings keep, so fnd_add() still sees it was long. */
+	/*
+	 * One byte more than findings keep, so fnd_add() still sees it was long
+	 * and whether an address runs on past its cut (red_safe_cut).
+	 */
 	sv raw = ev->raw;
 	if (raw.n > FND_EVIDENCE_MAX + 1)
 		raw.n = FND_EVIDENCE_MAX + 1;
@@ -312,15 +315,6 @@ int win_error(const struct win_log *wl)
 	return wl ? spill_error(wl->sp) : 0;
 }
 
-static int sv_cmp(sv a, sv b)
-{
-	size_t n = a.n < b.n ? a.n : b.n;
-	int c = n ? memcmp(a.p, b.p, n) : 0;
-	if (c)
-		return c;
-	return a.n < b.n ? -1 : a.n > b.n;
-}
-
 static int rec_cmp(const void *pa, const void *pb)
 {
 	const struct win_rec *a = pa, *b = pb;
@@ -395,8 +389,9 @@ static bool check_on(const struct policy *p, enum chk_id id)
  */
 static bool over_window(int64_t t0, int32_t ns0, int64_t t, int32_t ns, int64_t w)
 {
-	int64_t d = t - t0;
-	return d > w || (d == w && ns > ns0);
+	/* t >= t0 (sorted): unsigned, so no overflow whatever the times. */
+	uint64_t d = (uint64_t)t - (uint64_t)t0;
+	return d > (uint64_t)w || (d == (uint64_t)w && ns > ns0);
 }
 
 static int64_t role_window(const struct pol_role *role)

@@ -142,8 +142,9 @@ run scan --no-progress --rules "$T/r.rules" --report text:/dev/full "$T/a.log.gz
 expect_rc "a report to a full device" 3
 expect_in "the write error is named" "$ERR" "/dev/full: write error: No space left on device"
 run scan --no-progress --rules "$T/r.rules" --report json:"$T/nodir/r.json" "$T/a.log.gz"
-expect_rc "a report into a missing directory" 3
-expect_in "the missing directory is named" "$ERR" "$T/nodir/r.json: write error:"
+# A missing directory is found before the scan (SPEC §8): a usage error.
+expect_rc "a report into a missing directory" 2
+expect_in "the missing directory is named" "$ERR" "--report $T/nodir/r.json: directory $T/nodir:"
 run scan --no-progress --rules "$T/r.rules" --report pdf "$T/a.log.gz"
 expect_rc "an unknown report format" 2
 

@@ -124,6 +124,15 @@ else
 	bad "syslog: skipped records" "$(tail -n 1 "$T/py")"
 fi
 
+# PostgreSQL server lines that are no pgAudit record: skipped too.
+{
+	echo "2026-11-24 10:00:00.000 UTC [123] LOG:  checkpoint starting: time"
+	echo "2026-11-24 10:00:01.000 UTC [124] LOG:  database system is ready to accept connections"
+} >"$T/pg.log"
+scan --report json:"$T/pg.json" --report text "$T/pg.log"
+expect_rc "a PostgreSQL log without pgAudit records" 0
+headline "PostgreSQL without pgAudit records" "NOT ASSESSED: no record parsed (2 skipped as no access, 0 unparsed)"
+
 # ---- PASS is earned --------------------------------------------------------
 good 20 >"$T/ok.log"
 every --fail-on low "$T/ok.log"

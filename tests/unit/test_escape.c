@@ -226,6 +226,13 @@ START_TEST(test_text)
 		{ "\xC2\x9B" "31m", 0, "\\u009B31m" },		/* C1 CSI */
 		{ "caf\xC3\xA9", 0, "caf\xC3\xA9" },
 		{ "\xC0\xAF", 0, FFFD FFFD },
+		/* direction controls: "\u202Eissorm" would display as "mrossi" */
+		{ "\xE2\x80\xAEissorm", 0, "\\u202Eissorm" },
+		{ "a\xE2\x80\xAA" "b\xE2\x80\xAD" "c", 0, "a\\u202Ab\\u202Dc" },
+		{ "\xE2\x81\xA6x\xE2\x81\xA9", 0, "\\u2066x\\u2069" },
+		{ "\xE2\x80\x8E\xE2\x80\x8F\xD8\x9C", 0, "\\u200E\\u200F\\u061C" },
+		{ "\xE2\x80\xA8", 0, "\\u2028" },		/* line separator */
+		{ "\xE2\x80\xAF", 0, "\xE2\x80\xAF" },	/* U+202F narrow no-break space: shown */
 	};
 	check_rows(esc_text, ROWS(rows), "text");
 }

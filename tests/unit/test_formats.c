@@ -707,6 +707,29 @@ START_TEST(test_syslog_rows)
 }
 END_TEST
 
+/*
+ * Plain syslog: a program that logs no accesses is skipped (SPEC §5); a
+ * message that looks like an access record no format reads is unparsed.
+ */
+START_TEST(test_syslog_skip)
+{
+	static const struct { const char *line; bool parsed, skip; } rows[] = {
+		{ "Nov 24 10:00:00 host1 CRON[123]: (root) CMD (run-parts /etc/cron.hourly)", true, true },
+		{ "<38>1 2026-11-24T10:00:01Z host1 sshd 99 - - Accepted publickey for mrossi", true, true },
+		{ "Nov 24 10:00:02 host1 app[7]: F {\"method\":\"GET\",\"path\":\"/x\"}", false, false },
+		{ "Nov 24 10:00:03 host1 web: 10.0.0.7 GET /api/v1/customers/1/email 200", false, false },
+		{ "Nov 24 10:00:04 host1 nginx: request: \"POST /login HTTP/2.0\"", false, false },
+		{ "Nov 24 10:00:05 host1 db[9]: statement: SELECT email FROM customers", false, false },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct event ev;
+		bool ok = parse_with("syslog", rows[i].line, &ev);
+		ck_assert_msg(ok == rows[i].parsed, "%s: parsed %d", rows[i].line, ok);
+		ck_assert_msg(!ok || ev.skip == rows[i].skip, "%s: skip %d", rows[i].line, ev.skip);
+	}
+}
+END_TEST
+
 /* ---- detection ------------------------------------------------------------ */
 
 static const struct {
@@ -1237,6 +1260,7 @@ static Suite *formats_suite(void)
 	tcase_add_loop_test(tc, test_pg_rows, 0, sizeof(pg_rows) / sizeof(pg_rows[0]));
 	tcase_add_test(tc, test_pgaudit_out_all);
 	tcase_add_loop_test(tc, test_syslog_rows, 0, sizeof(syslog_rows) / sizeof(syslog_rows[0]));
+	tcase_add_test(tc, test_syslog_skip);
 	tcase_add_loop_test(tc, test_detect_files, 0, sizeof(detect_rows) / sizeof(detect_rows[0]));
 	tcase_add_test(tc, test_detect_specific);
 	tcase_add_test(tc, test_detect_pgaudit_out);

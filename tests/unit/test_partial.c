@@ -136,11 +136,11 @@ START_TEST(test_round_trip)
 	char *path = tmp_path();
 
 	make_set(&ps, "00112233aabbccdd", 2, 0, 3, text);
-	ck_assert_int_eq(part_write(&ps, pol, path, &err), 0);
+	ck_assert_int_eq(part_write(&ps, pol, NULL, path, &err), 0);
 	struct stat st;
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
-	ck_assert_msg(part_read(path, pol, &back, &err) == 0, "%s: %s", texts[_i].name, err.msg);
+	ck_assert_msg(part_read(path, pol, NULL, &back, &err) == 0, "%s: %s", texts[_i].name, err.msg);
 
 	ck_assert_uint_eq(back.res.ninputs, 2);
 	ck_assert_str_eq(back.origin[1].run, "00112233aabbccdd");
@@ -189,7 +189,7 @@ START_TEST(test_truncated)
 	struct diag err;
 	char *path = tmp_path();
 	make_set(&ps, "00112233aabbccdd", 2, 0, 2, SV_LIT("x"));
-	ck_assert_int_eq(part_write(&ps, pol, path, &err), 0);
+	ck_assert_int_eq(part_write(&ps, pol, NULL, path, &err), 0);
 	part_set_release(&ps);
 
 	FILE *f = fopen(path, "rb");
@@ -200,7 +200,7 @@ START_TEST(test_truncated)
 	/* Cut at every length short of the whole: none may be read as a partial. */
 	for (size_t cut = 0; cut < n; cut++) {
 		char *p = tu_write_tmp(buf, cut);
-		ck_assert_msg(part_read(p, pol, &back, &err) == -1, "a cut at %zu bytes was read", cut);
+		ck_assert_msg(part_read(p, pol, NULL, &back, &err) == -1, "a cut at %zu bytes was read", cut);
 		ck_assert_msg(!strncmp(err.msg, p, strlen(p)) && err.msg[strlen(p)] == ':',
 			      "cut %zu: '%s'", cut, err.msg);
 		rm(p);
@@ -213,7 +213,7 @@ START_TEST(test_truncated)
 			continue;
 		copy[at] = copy[at] == '1' ? '2' : '1';
 		char *p = tu_write_tmp(copy, n);
-		ck_assert_msg(part_read(p, pol, &back, &err) == -1, "a change at byte %zu was read", at);
+		ck_assert_msg(part_read(p, pol, NULL, &back, &err) == -1, "a change at byte %zu was read", at);
 		rm(p);
 	}
 	rm(path);

@@ -252,7 +252,18 @@ START_TEST(test_redact_email)
 		{ "a@b.c", "a@b.c" },				/* one-letter TLD */
 		{ "x@example.c0m", "x@example.c0m" },
 		{ "100%40 off", "100%40 off" },
-		{ "\xFF" EMAIL, "\xEF\xBF\xBD" EMAIL_MASKED },	/* invalid UTF-8 fixed too */
+		/* invalid UTF-8 fixed too; U+FFFD is a non-ASCII local part character */
+		{ "\xFF" EMAIL, "\xEF\xBF\xBD***@e***.com" },
+		{ "\xFF " EMAIL, "\xEF\xBF\xBD " EMAIL_MASKED },
+		/* percent-encoded dots as well as "@" (issue 16 case 6) */
+		{ "/u?e=john%2Edoe%40example%2Ecom&x", "/u?e=j***%40e***%2Ecom&x" },
+		{ "/u?e=john%2edoe%40example%2ecom%2E ", "/u?e=j***%40e***%2ecom%2E " },
+		/* internationalised: UTF-8 local parts and domains, punycode */
+		{ "to anna@m\xC3\xBCller.de.", "to a***@m***.de." },
+		{ "\xC3\xA9lodie@example.com", "\xC3\xA9***@e***.com" },
+		{ "x@\xE4\xBE\x8B\xE5\xAD\x90.\xE6\xB5\x8B\xE8\xAF\x95",
+		  "x***@\xE4\xBE\x8B***.\xE6\xB5\x8B\xE8\xAF\x95" },
+		{ "a@example.xn--p1ai", "a***@e***.xn--p1ai" },
 	};
 	struct red *r = red_new(&pol);
 	struct buf b = BUF_INIT;
@@ -267,6 +278,39 @@ START_TEST(test_redact_email)
 	buf_reset(&b);
 	red_email(SV_LIT("z@q.io"), &b);
 	ck_assert_str_eq(b.p, "z***@q***.io");
+	buf_release(&b);
+	red_free(r);
+}
+END_TEST
+
+/* Evidence cut at its limit never keeps half an address (issue 16 case 6). */
+START_TEST(test_redact_before_cut)
+{
+	char line[FND_EVIDENCE_MAX + 200];
+	const char *addr = "john.doe@gmail.com";
+	struct red *r = red_new(&pol);
+	struct buf b = BUF_INIT;
+	struct fnd_list l;
+
+	/* The address straddles the limit at every offset of its length. */
+	for (size_t at = FND_EVIDENCE_MAX - strlen(addr); at <= FND_EVIDENCE_MAX; at++) {
+		memset(line, 'x', sizeof(line));
+		line[at - 1] = ' ';
+		memcpy(line + at, addr, strlen(addr));
+		line[at + strlen(addr)] = ' ';
+		l = (struct fnd_list)FND_LIST_INIT;
+		struct finding f = { .evidence = sv_make(line, sizeof(line)) };
+		fnd_add(&l, &f);
+		buf_reset(&b);
+		red_apply(r, l.v[0].evidence, &b);
+		ck_assert_msg(!strstr(b.p, "john") && !strstr(b.p, "gmail"),
+			      "address at %zu shown: ...%s", at, b.p + at - 8);
+		ck_assert(l.v[0].evidence.n <= FND_EVIDENCE_MAX + 3);
+		fnd_release(&l);
+	}
+	ck_assert_uint_eq(red_safe_cut(sv_cstr("abc def"), 5), 4);	/* "def" would be cut */
+	ck_assert_uint_eq(red_safe_cut(sv_cstr("abc def"), 3), 3);	/* the cut is clean */
+	ck_assert_uint_eq(red_safe_cut(sv_cstr("abc"), 9), 3);
 	buf_release(&b);
 	red_free(r);
 }
@@ -787,6 +831,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_rank_ties_and_cap);
 	tcase_add_test(tc, test_redact_email);
 	tcase_add_test(tc, test_redact_patterns);
+	tcase_add_test(tc, test_redact_before_cut);
 	tcase_add_test(tc, test_write_mode_and_atomic);
 	tcase_add_test(tc, test_write_failure_keeps_old_report);
 	tcase_add_test(tc, test_write_dev_full);

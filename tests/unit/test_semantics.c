@@ -89,6 +89,31 @@ START_TEST(test_normalize_path)
 }
 END_TEST
 
+/*
+ * Properties over many generated paths (fixed seed): the result is never
+ * longer than the input, and normalising twice changes nothing (a server
+ * decodes once: "%252e" must not become "." on a second look).
+ */
+START_TEST(test_normalize_properties)
+{
+	static const char alphabet[] = "/.;%%2eE5aF?#x";
+	unsigned seed = 12345;
+	char in[64], once[64], twice[64];
+	for (int k = 0; k < 20000; k++) {
+		size_t n = 0, len = (seed = seed * 1103515245u + 12345u) >> 16 & 31;
+		while (n < len) {
+			seed = seed * 1103515245u + 12345u;
+			in[n++] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		sv a = ev_normalize_path(sv_make(in, n), once);
+		ck_assert_uint_le(a.n, n);
+		sv b = ev_normalize_path(a, twice);
+		ck_assert_msg(sv_eq(a, b), "'%.*s' -> '%.*s' -> '%.*s'", (int)n, in, (int)a.n, a.p, (int)b.n,
+			      b.p);
+	}
+}
+END_TEST
+
 /* ---- an input that changed while it was read (inpwatch.h) ------------------ */
 
 struct watch_row {
@@ -198,6 +223,7 @@ static Suite *semantics_suite(void)
 	Suite *s = suite_create("semantics");
 	TCase *tc = tcase_create("normalize");
 	tcase_add_loop_test(tc, test_normalize_path, 0, sizeof(norm_rows) / sizeof(norm_rows[0]));
+	tcase_add_test(tc, test_normalize_properties);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("time");
 	tcase_add_loop_test(tc, test_zone_and_fraction, 0, sizeof(zone_rows) / sizeof(zone_rows[0]));

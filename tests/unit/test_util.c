@@ -44,6 +44,11 @@ START_TEST(test_sv_basics)
 	ck_assert(!sv_eq(SV_LIT("ab"), SV_LIT("abc")));
 	ck_assert(sv_eq(SV_NULL, SV_LIT("")));
 	ck_assert(sv_eq_nocase(SV_LIT("GET"), SV_LIT("get")));
+	/* sv_cmp: bytes first, then the shorter (a prefix) sorts first; NUL is a byte. */
+	ck_assert_int_lt(sv_cmp(SV_LIT("ab"), SV_LIT("abc")), 0);
+	ck_assert_int_gt(sv_cmp(SV_LIT("b"), SV_LIT("abc")), 0);
+	ck_assert_int_eq(sv_cmp(SV_NULL, SV_LIT("")), 0);
+	ck_assert_int_lt(sv_cmp(sv_make("a\0b", 3), sv_make("a\0c", 3)), 0);
 	sv t = sv_trim(SV_LIT(" \t x y \r\n"));
 	ck_assert_uint_eq(t.n, 3);
 	ck_assert(memcmp(t.p, "x y", 3) == 0);

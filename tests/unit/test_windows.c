@@ -410,6 +410,7 @@ START_TEST(test_long_evidence)
 	setup();
 	static char line[4000];
 	memset(line, 'x', sizeof(line) - 1);
+	line[FND_EVIDENCE_MAX] = ' ';	/* a clean cut at the limit */
 	struct win_log *wl = win_log_new();
 	for (unsigned k = 0; k < 20; k++) {
 		struct event ev;
