@@ -787,6 +787,57 @@ static void count_dropped(void *arg, const struct win_record *w)
 		res->inputs[w->file].window_dropped++;
 }
 
+/* ---- window records across runs (aud_options.carry_in, carry_out) ---- */
+
+struct carry_ctx {
+	struct win_log *dst;
+	uint32_t file;		/* the index carried records get */
+	bool retag;
+	int64_t tmax, from;
+	bool any;
+};
+
+static void carry_add(void *arg, const struct win_record *r)
+{
+	struct carry_ctx *c = arg;
+	struct win_record w = *r;
+	if (c->retag)
+		w.file = c->file;
+	if (w.time >= c->from)
+		win_add_record(c->dst, &w);
+}
+
+static void carry_max(void *arg, const struct win_record *r)
+{
+	struct carry_ctx *c = arg;
+	if (!c->any || r->time > c->tmax)
+		c->tmax = r->time;
+	c->any = true;
+}
+
+/*
+ * Carried records join this run's as input index npaths (past every input:
+ * aud_finish() drops what they trigger); then the last two longest windows
+ * of all records go to carry_out.
+ */
+static void carry(const struct policy *pol, const struct aud_options *opts, struct win_log *all,
+		  size_t npaths)
+{
+	if (opts->carry_in) {
+		struct carry_ctx c = { .dst = all, .file = (uint32_t)npaths, .retag = true,
+				       .from = INT64_MIN };
+		win_foreach(opts->carry_in, carry_add, &c);
+	}
+	if (opts->carry_out) {
+		struct carry_ctx c = { .dst = opts->carry_out };
+		win_foreach(all, carry_max, &c);
+		if (c.any) {
+			c.from = c.tmax - 2 * win_longest(pol);
+			win_foreach(all, carry_add, &c);
+		}
+	}
+}
+
 int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct eng *eng,
 	    const char *const *paths, size_t npaths, const struct aud_options *opts,
 	    struct aud_result *res, struct diag *err)
@@ -954,6 +1005,7 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		aud_totals(res);
 		return 0;
 	}
+	carry(pol, opts, all, npaths);
 	aud_finish(pol, &opts->filter, all, res);
 	win_log_free(all);
 	return 0;
@@ -1012,6 +1064,15 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 		}
 		res->incomplete = true;
 	}
+	/*
+	 * A finding past the inputs was triggered by a record carried from an
+	 * earlier run (aud_options.carry_in): that run reported it.
+	 */
+	size_t kept = 0;
+	for (size_t i = 0; i < found->n; i++)
+		if (found->v[i].file < res->ninputs)
+			found->v[kept++] = found->v[i];
+	found->n = kept;
 	fnd_sort(found);
 
 	/* Filters select what is reported; every event was judged above. */

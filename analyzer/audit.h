@@ -173,6 +173,14 @@ struct aud_options {
 	 */
 	const uint64_t *resume;
 	bool content_digests;
+	/*
+	 * `scan --state`: carry_in (may be NULL) holds window records an earlier
+	 * run kept; they join this run's records, and findings they trigger are
+	 * dropped (that run reported them).  carry_out (may be NULL) receives
+	 * the records of the last 2 x win_longest() seconds before the latest
+	 * record, for the next run.
+	 */
+	struct win_log *carry_in, *carry_out;
 };
 
 #define AUD_RESUME_SKIP UINT64_MAX

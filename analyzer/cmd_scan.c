@@ -298,6 +298,7 @@ int cmd_scan(int argc, char **argv)
 	struct st_plan *plan = NULL;
 	uint64_t *resume = NULL;
 	bool have_state = false;
+	struct win_log *carry_out = NULL;
 
 	memset(&s, 0, sizeof(s));
 	s.progress = -1;
@@ -400,6 +401,8 @@ int cmd_scan(int argc, char **argv)
 		}
 		s.ao.resume = resume;
 		s.ao.content_digests = true;
+		s.ao.carry_in = state.windows;
+		s.ao.carry_out = carry_out = win_log_new();
 	}
 
 	if (s.events) {
@@ -466,6 +469,8 @@ int cmd_scan(int argc, char **argv)
 	if (have_state && status == DPF_EXIT_OK) {
 		struct st_state next;
 		st_from_run(&next, &res, plan, st.pol->digest);
+		st_set_windows(&next, carry_out);
+		carry_out = NULL;
 		if (st_write(&next, s.state, &err)) {
 			error("scan: --state: %s", err.msg);
 			status = DPF_EXIT_INCOMPLETE;
@@ -494,6 +499,7 @@ int cmd_scan(int argc, char **argv)
 out_bl:
 	if (have_state)
 		st_release(&state);
+	win_log_free(carry_out);
 	free(plan);
 	free(resume);
 	free(inputs);

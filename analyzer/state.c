@@ -14,6 +14,7 @@
 
 #include "digest.h"
 #include "input.h"
+#include "buf.h"
 #include "safefile.h"
 #include "sv.h"
 #include "xalloc.h"
@@ -25,6 +26,32 @@ void st_release(struct st_state *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
+	win_log_free(s->windows);
+	s->windows = NULL;
+}
+
+void st_set_windows(struct st_state *s, struct win_log *wl)
+{
+	win_log_free(s->windows);
+	s->windows = wl;
+}
+
+/* A field of a window line: '=' then the bytes percent-escaped (any byte). */
+static void put_field(struct buf *b, sv s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	buf_addc(b, ' ');
+	buf_addc(b, '=');
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (c <= ' ' || c == '%' || c == 0x7f) {
+			buf_addc(b, '%');
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		} else {
+			buf_addc(b, (char)c);
+		}
+	}
 }
 
 char *st_escape(const char *s)
@@ -62,7 +89,37 @@ char *st_unescape(const char *s, size_t n)
 struct wctx {
 	const struct st_state *s;
 	struct dg_sha256 sum;
+	FILE *out;
+	int err;
 };
+
+static void write_window(void *arg, const struct win_record *r)
+{
+	struct wctx *w = arg;
+	struct buf b;
+	char head[200];
+
+	if (w->err)
+		return;
+	buf_init(&b, 0);
+	snprintf(head, sizeof(head), "window %d %" PRId64 " %" PRId32 " %" PRIu64 " %" PRIu64 " %" PRId32,
+		 (int)r->kind, r->time, r->nsec, r->line, r->categories, r->role);
+	buf_addsv(&b, sv_make(head, strlen(head)));
+	put_field(&b, r->key);
+	put_field(&b, r->user);
+	put_field(&b, r->subject);
+	put_field(&b, r->resource);
+	put_field(&b, r->evidence);
+	buf_addc(&b, '\n');
+	if (b.err) {
+		w->err = ENOMEM;
+	} else {
+		dg_sha256_update(&w->sum, b.p, b.len);
+		if (fwrite(b.p, 1, b.len, w->out) != b.len)
+			w->err = errno ? errno : EIO;
+	}
+	buf_release(&b);
+}
 
 static int put(FILE *out, struct dg_sha256 *sum, const char *line)
 {
@@ -96,6 +153,12 @@ static int write_state(void *arg, FILE *out)
 		free(path);
 		if (e)
 			return e;
+	}
+	if (w->s->windows) {
+		w->out = out;
+		win_foreach(w->s->windows, write_window, w);
+		if (w->err)
+			return w->err;
 	}
 	dg_sha256_hex(&w->sum, hex);
 	return fprintf(out, "sha256 %s\n", hex) < 0 ? errno : 0;
@@ -132,6 +195,50 @@ static int parse_input(char *l, struct st_entry *en)
 	memcpy(en->sha256, sha, 65);
 	memcpy(en->head, head, 65);
 	en->path = st_unescape(l + pos, strlen(l + pos));
+	return 0;
+}
+
+/* The next field of a window line (after "window ..."), unescaped in place. */
+static int get_field(char **cur, sv *out)
+{
+	char *p = *cur, *o;
+	if (p[0] != ' ' || p[1] != '=')
+		return -1;
+	p += 2;
+	o = p;
+	out->p = o;
+	while (*p && *p != ' ') {
+		if (*p == '%' && sv_hexval(p[1]) >= 0 && sv_hexval(p[2]) >= 0) {
+			*o++ = (char)(sv_hexval(p[1]) * 16 + sv_hexval(p[2]));
+			p += 3;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	out->n = (size_t)(o - out->p);
+	/* Unescaping shrinks the field: move the rest up to where it ends now. */
+	memmove(o, p, strlen(p) + 1);
+	*cur = o;
+	return 0;
+}
+
+static int parse_window(char *l, struct win_log *wl)
+{
+	struct win_record r;
+	int kind, pos = 0;
+	char *cur;
+
+	memset(&r, 0, sizeof(r));
+	if (sscanf(l, "window %d %" SCNd64 " %" SCNd32 " %" SCNu64 " %" SCNu64 " %" SCNd32 "%n",
+		   &kind, &r.time, &r.nsec, &r.line, &r.categories, &r.role, &pos) != 6 || pos == 0 ||
+	    kind < WIN_READ || kind > WIN_DENIED_SRC)
+		return -1;
+	r.kind = (enum win_record_kind)kind;
+	cur = l + pos;
+	if (get_field(&cur, &r.key) || get_field(&cur, &r.user) || get_field(&cur, &r.subject) ||
+	    get_field(&cur, &r.resource) || get_field(&cur, &r.evidence) || *cur)
+		return -1;
+	win_add_record(wl, &r);
 	return 0;
 }
 
@@ -195,6 +302,13 @@ int st_read(const char *path, const char *digest, struct st_state *s, struct dia
 		if (strncmp(line, "rules ", 6) == 0 && !have_rules) {
 			snprintf(s->digest, sizeof(s->digest), "%s", line + 6);
 			have_rules = true;
+		} else if (strncmp(line, "window ", 7) == 0 && have_rules) {
+			if (!s->windows)
+				s->windows = win_log_new();
+			if (parse_window(line, s->windows)) {
+				diag_set(err, "%s:%" PRIu64 ": malformed window line", path, lineno);
+				goto out;
+			}
 		} else if (strncmp(line, "input ", 6) == 0 && have_rules) {
 			if (s->n == ncap) {
 				ncap = ncap ? 2 * ncap : 16;

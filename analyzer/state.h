@@ -37,6 +37,7 @@
 
 #include "audit.h"
 #include "diag.h"
+#include "windows.h"
 
 #define ST_MAGIC "dpfaudit-state"
 #define ST_VERSION 1
@@ -55,6 +56,11 @@ struct st_state {
 	struct st_entry *v;
 	size_t n;
 	char digest[65];	/* the rules digest it was written for */
+	/*
+	 * Window records of the last 2 x win_longest() seconds of the audited
+	 * data (aud_options.carry_in/out), owned; NULL: none.
+	 */
+	struct win_log *windows;
 };
 
 /*
@@ -94,6 +100,8 @@ void st_plan(const struct st_state *s, const char *const *paths, size_t n,
  */
 void st_from_run(struct st_state *out, const struct aud_result *res, const struct st_plan *plan,
 		 const char *digest);
+/* The window records for the next run (st_state.windows): moved into s. */
+void st_set_windows(struct st_state *s, struct win_log *wl);
 
 /* Encode/decode a path for the file (percent-escapes bytes <= ' ', '%', 0x7f). */
 char *st_escape(const char *s);

@@ -10,7 +10,18 @@
 S="$SRCDIR/samples/support-api.log.gz"
 # The sample's 4000 lines as five pieces a log receives over three days:
 # A1 (before night 1), A2 (day 1), B1 (before night 2), B2 (day 2), C1.
-gzip -dc "$S" >"$T/all.log"
+# Between A1 and A2: a burst of 24 denied logins from one address within
+# seconds (one a second), 12 on each side of the run: only
+# windows carried across runs find it, and exactly once (at the 20th).
+gzip -dc "$S" >"$T/sample.log"
+burst() {
+	i=$1
+	while [ "$i" -le "$2" ]; do
+		printf '198.51.100.99 - - [23/Nov/2026:20:40:%02d +0000] "POST /login?try=%d HTTP/1.1" 401 0 "-" "curl/8.5.0"\n' "$i" "$i"
+		i=$((i + 1))
+	done
+}
+{ sed -n 1,700p "$T/sample.log"; burst 1 12; burst 13 24; sed -n '701,$p' "$T/sample.log"; } >"$T/all.log"
 piece() { sed -n "$1,$2p" "$T/all.log"; }
 
 # keys JSON: one line per finding, "check<TAB>evidence line", sorted: the
@@ -45,7 +56,11 @@ PY
 # One scan over all the data: the reference.
 run scan -r "$RULES" --report "json:$T/full.json" --report text:/dev/null "$T/all.log"
 keys "$T/full.json" | sort >"$T/full.keys"
-if [ -s "$T/full.keys" ] && [ "$RC" -le 1 ]; then ok "reference scan has findings"; else bad "reference scan" "exit $RC"; fi
+if [ -s "$T/full.keys" ] && [ "$RC" -le 1 ] && [ "$(grep -c "^failed-access-burst	.*try=20 " "$T/full.keys")" = 1 ]; then
+	ok "reference scan finds the burst once, at the 20th denial"
+else
+	bad "reference scan" "exit $RC"
+fi
 
 # night N: one nightly run over the log directory; its findings are appended.
 night() {
@@ -72,26 +87,32 @@ for MODE in create copytruncate; do
 	: >"$T/union.keys"
 	L="$D/logs/access.log"
 
-	piece 1 700 >"$L"
+	piece 1 712 >"$L"
 	night 1
-	piece 701 1400 >>"$L"	# the day goes on after the run
+	piece 713 1424 >>"$L"	# the day goes on after the run
 	rotate	# rotation 1
-	piece 1401 2100 >>"$L"
+	piece 1425 2124 >>"$L"
 	night 2
-	expect_in "$MODE night 2: the rotated file is read on from where night 1 stopped" "$T/err2" "access.log.1: lines 1-700 already audited"
+	expect_in "$MODE night 2: the rotated file is read on from where night 1 stopped" "$T/err2" "access.log.1: lines 1-712 already audited"
 	if [ $MODE = copytruncate ]; then
 		expect_in "$MODE night 2: the truncated live file is said to be audited whole" "$T/err2" "access.log: changed since the last run"
 	fi
-	piece 2101 3200 >>"$L"
+	piece 2125 3224 >>"$L"
 	# Rotation 2, with delaycompress: .1 becomes .2.gz.
 	gzip -c "$L.1" >"$L.2.gz" && rm "$L.1"
 	rotate
-	piece 3201 4000 >>"$L"
+	piece 3225 4024 >>"$L"
 	night 3
 	a=$(already "$T/n3.json")
 	if [ "$a" = "access.log.2.gz" ]; then ok "$MODE night 3: the compressed copy is recognised by content, not read again"; else bad "$MODE night 3: already audited" "got '$a'"; fi
 	n=$(($(judged "$T/n1.json") + $(judged "$T/n2.json") + $(judged "$T/n3.json")))
-	if [ "$n" = 4000 ]; then ok "$MODE: every line judged exactly once over three nights"; else bad "$MODE: lines judged" "$n, expected 4000"; fi
+	if [ "$n" = 4024 ]; then ok "$MODE: every line judged exactly once over three nights"; else bad "$MODE: lines judged" "$n, expected 4024"; fi
+	b=$(grep -c "^failed-access-burst	.*try=20 " "$T/union.keys")
+	if [ "$b" = 1 ] && [ "$(keys "$T/n1.json" | grep -c "try=")" = 0 ]; then
+		ok "$MODE: the burst across the night boundary is found once, by night 2"
+	else
+		bad "$MODE: burst across midnight" "found $b time(s)"
+	fi
 	sort "$T/union.keys" >"$T/union.sorted"
 	if cmp -s "$T/full.keys" "$T/union.sorted"; then
 		ok "$MODE: three nights find exactly what one scan finds ($(wc -l <"$T/full.keys") findings)"

@@ -206,6 +206,55 @@ START_TEST(test_plan)
 }
 END_TEST
 
+static void grab(void *arg, const struct win_record *r)
+{
+	struct win_record *out = arg;
+	*out = *r;
+	/* Views die after the call: keep copies (the test frees them). */
+	out->key = sv_make(strndup(r->key.p, r->key.n), r->key.n);
+	out->evidence = sv_make(strndup(r->evidence.p, r->evidence.n), r->evidence.n);
+	out->subject = sv_make(NULL, r->subject.n);
+}
+
+/* Window records survive the file byte for byte (spaces, '%', '=', controls, empty fields). */
+START_TEST(test_windows_round_trip)
+{
+	struct st_state a, b;
+	struct diag err;
+	char *path = tmp_path();
+	static const char ev[] = "10.0.0.1 - - [x] \"GET /a%20b=c HTTP/1.1\" 401 0 \x01\x7f end ";
+	struct win_record r = { .kind = WIN_DENIED_SRC, .time = -5, .nsec = 123456789, .line = 42,
+				.categories = 5, .file = 0, .role = -1 };
+	struct win_record got;
+
+	make_state(&a, paths[0]);
+	a.windows = win_log_new();
+	r.key = sv_make("10.0.0.1", 8);
+	r.evidence = sv_make(ev, sizeof(ev) - 1);
+	win_add_record(a.windows, &r);
+	ck_assert_int_eq(st_write(&a, path, &err), 0);
+	ck_assert_msg(st_read(path, D1, &b, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_nonnull(b.windows);
+	ck_assert_uint_eq(win_count(b.windows), 1);
+	win_foreach(b.windows, grab, &got);
+	ck_assert_int_eq(got.kind, WIN_DENIED_SRC);
+	ck_assert_int_eq(got.time, -5);
+	ck_assert_int_eq(got.nsec, 123456789);
+	ck_assert_uint_eq(got.line, 42);
+	ck_assert_uint_eq(got.categories, 5);
+	ck_assert_int_eq(got.role, -1);
+	ck_assert(sv_eq(got.key, r.key));
+	ck_assert(sv_eq(got.evidence, r.evidence));
+	ck_assert_uint_eq(got.subject.n, 0);
+	free((char *)got.key.p);
+	free((char *)got.evidence.p);
+	st_release(&a);
+	st_release(&b);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -214,6 +263,7 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, test_missing_is_empty);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_plan);
+	tcase_add_test(tc, test_windows_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }
