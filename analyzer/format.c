@@ -345,6 +345,9 @@ bool fmt_keymap_apply(const struct fmt_keymap *m, struct fmt_collect *c, struct 
 			c->prio[k->target] = k->prio;
 		}
 	}
+	if (t)
+		t->evidence = (c->val[FMT_T_TIME].n || t->outer_time) &&
+			      (c->val[EVF_RESOURCE].n || c->val[EVF_ACTION].n);
 	return fmt_values_apply(m->pf, c->val, ev);
 }
 
@@ -449,6 +452,7 @@ static int add_rule_format(struct fmt_set *s, const struct pol_format *pf, struc
 		sl->f.parse = pf->type == PF_JSON ? fmt_json_parse : fmt_logfmt_parse;
 		sl->kind = FK_KEYMAP;
 		sl->f.impl = m;
+		sl->f.needs_evidence = true;
 		break;
 	}
 	default:
@@ -474,6 +478,7 @@ static int add_syslog(struct fmt_set *s, const struct fmt *inner, struct diag *e
 		sl->f.name = sl->owned_name;
 		sl->f.inner = inner;
 		sl->f.pf = inner->pf;
+		sl->f.needs_evidence = inner->needs_evidence;
 	} else {
 		sl->f.name = "syslog";
 		sl->f.impl = s;
@@ -510,8 +515,10 @@ struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 		sl->f.name = builtins[i].name;
 		sl->f.multiline = builtins[i].multiline;
 		sl->f.parse = builtins[i].parse;
-		if (builtins[i].keymap)
+		if (builtins[i].keymap) {
 			sl->f.impl = &s->defaults;
+			sl->f.needs_evidence = true;
+		}
 	}
 	size_t nplain = s->n;
 	for (size_t i = 0; i < nplain; i++) {
@@ -560,6 +567,7 @@ bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread
 	ev_clear(ev);
 	t->used = 0;
 	t->outer_time = false;
+	t->evidence = false;
 	if (line.n && line.p[line.n - 1] == '\r')
 		line.n--;
 	/* A UTF-8 byte order mark some Windows tools put before the first line. */
@@ -596,7 +604,7 @@ const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 		size_t ok = 0;
 		for (size_t j = 0; j < n; j++) {
 			ev_reset(&ev);
-			if (fmt_parse(f, lines[j], &ev, t))
+			if (fmt_parse(f, lines[j], &ev, t) && (!f->needs_evidence || t->evidence))
 				ok++;
 		}
 		/* Strictly more: earlier slots win ties (rule-defined, then more specific). */

@@ -44,6 +44,11 @@ struct fmt {
 	bool (*parse)(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 	const struct pol_format *pf;	/* rule-defined formats; NULL for built-ins */
 	const struct fmt *inner;	/* syslog+INNER: the wrapped format */
+	/*
+	 * Key-map formats (json, logfmt): a line counts for detection only if
+	 * it carries the format's time key and its resource or action key.
+	 */
+	bool needs_evidence;
 	void *impl;			/* format-private, read-only after build */
 };
 
@@ -65,8 +70,11 @@ size_t fmt_names(const struct fmt_set *s, const char **names, size_t max);
 /*
  * Detect the format of an input from its first lines: the format that
  * parses the most of them, if it parses at least half of them (ties: rule-defined before built-in, then the
- * more specific built-in: vhost_combined > combined > common).  NULL if
- * none parses any line.
+ * more specific built-in: vhost_combined > combined > common).  A json or
+ * logfmt format only counts the lines that carry its mapped time key and
+ * its resource (or action) key: an object is not an access record just
+ * by being JSON, and with several such formats each input gets the one
+ * whose keys it carries.  NULL if none parses any line.
  */
 const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 			     struct fmt_thread *t);

@@ -27,6 +27,13 @@ struct fmt_thread {
 	int year;		/* for RFC 3164 timestamps */
 	/* Set by syslog while parsing the message: the wrapped line may omit its own time. */
 	bool outer_time;
+	/*
+	 * Set by the key-map formats (json, logfmt) on a parsed line that
+	 * carries the format's own time key and its resource or action key:
+	 * what detection asks of a key-map format (SPEC §3), since any object
+	 * parses as JSON.  Reset by fmt_parse().
+	 */
+	bool evidence;
 	char *scratch;
 	size_t used;
 	char path[FMT_PATH_MAX];	/* json: the dotted path of the current value */

@@ -717,10 +717,15 @@ static const struct {
 	{ "lnav/logfile_access_log.0", "combined" },
 	{ "lnav/logfile_bad_access_log.0", "combined" },
 	{ "lnav/logfile_shop_access_log.0", "combined" },
-	{ "lnav/logfile_json.json", "json" },
-	{ "lnav/logfile_nested_json.json", "json" },
-	{ "lnav/logfile_invalid_json.json", "json" },
-	{ "lnav/logfile_logfmt.0", "logfmt" },
+	/*
+	 * Application logs in JSON and logfmt: a time but no resource or
+	 * action key, so no access log (SPEC §3: an object does not match a
+	 * format just by being JSON).
+	 */
+	{ "lnav/logfile_json.json", NULL },
+	{ "lnav/logfile_nested_json.json", NULL },
+	{ "lnav/logfile_invalid_json.json", NULL },
+	{ "lnav/logfile_logfmt.0", NULL },
 	{ "lnav/logfile_syslog.0", "syslog" },
 	{ "lnav/logfile_syslog_with_access_log.0", "syslog" },
 	{ "lnav/logfile_postgres.0", "pgaudit" },
