@@ -422,6 +422,7 @@ static int add_rule_format(struct fmt_set *s, const struct pol_format *pf, struc
 	memset(sl, 0, sizeof(*sl));
 	sl->f.name = pf->name;
 	sl->f.pf = pf;
+	sl->f.wrapper = pf->wrapper;
 	switch (pf->type) {
 	case PF_REGEX:
 		if (pf->pattern) {
@@ -487,6 +488,31 @@ static int add_syslog(struct fmt_set *s, const struct fmt *inner, struct diag *e
 	return 0;
 }
 
+/*
+ * "cri+NAME" / "docker+NAME": plain's parser behind a container wrapper.
+ * Not for multi-line formats (a wrapper frames each line on its own) nor
+ * for formats that already name a wrapper.
+ */
+static int add_wrapped(struct fmt_set *s, const struct fmt *plain, int wrapper, struct diag *err)
+{
+	if (plain->multiline || plain->wrapper)
+		return 0;
+	struct fmt_slot *sl = &s->slots[s->n];
+	memset(sl, 0, sizeof(*sl));
+	sl->kind = FK_BUILTIN;	/* shares plain's impl */
+	sl->f = *plain;
+	sl->f.wrapper = (unsigned char)wrapper;
+	const char *w = fmt_wrapper_name(wrapper);
+	size_t n = strlen(plain->name) + strlen(w) + 2;
+	sl->owned_name = malloc(n);
+	if (!sl->owned_name)
+		return diag_set(err, "out of memory");
+	snprintf(sl->owned_name, n, "%s+%s", w, plain->name);
+	sl->f.name = sl->owned_name;
+	s->n++;
+	return 0;
+}
+
 struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 {
 	size_t nrule = pol ? pol->nformats : 0;
@@ -495,8 +521,11 @@ struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 		diag_set(err, "out of memory");
 		return NULL;
 	}
-	/* Every plain format once, wrapped in syslog once, plus per-line syslog. */
-	s->slots = calloc(2 * (nrule + NBUILTINS) + 1, sizeof(*s->slots));
+	/*
+	 * Every plain format once, wrapped in syslog, CRI and Docker once
+	 * each, plus per-line syslog.
+	 */
+	s->slots = calloc(4 * (nrule + NBUILTINS) + 1, sizeof(*s->slots));
 	if (!s->slots || fmt_keymap_build(&s->defaults, NULL, err)) {
 		if (!s->slots)
 			diag_set(err, "out of memory");
@@ -525,6 +554,14 @@ struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 		if (add_syslog(s, &s->slots[i].f, err)) {
 			fmt_set_free(s);
 			return NULL;
+		}
+	}
+	for (int w = FMT_WRAP_CRI; w <= FMT_WRAP_DOCKER; w++) {
+		for (size_t i = 0; i < nplain; i++) {
+			if (add_wrapped(s, &s->slots[i].f, w, err)) {
+				fmt_set_free(s);
+				return NULL;
+			}
 		}
 	}
 	if (add_syslog(s, NULL, err)) {
@@ -575,7 +612,7 @@ bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread
 		line.p += 3;
 		line.n -= 3;
 	}
-	return f->parse(f, line, ev, t);
+	return fmt_call(f, line, ev, t);
 }
 
 bool fmt_set_parse_any(const struct fmt_set *s, sv line, struct event *ev, struct fmt_thread *t)
@@ -585,7 +622,7 @@ bool fmt_set_parse_any(const struct fmt_set *s, sv line, struct event *ev, struc
 		const struct fmt_slot *sl = &s->slots[i];
 		if (sl->is_syslog)
 			continue;
-		if (sl->f.parse(&sl->f, line, ev, t))
+		if (fmt_call(&sl->f, line, ev, t))
 			return true;
 		ev_clear(ev);
 		t->used = mark;

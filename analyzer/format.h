@@ -6,7 +6,9 @@
  * converted in place.  Built-in formats: "common", "combined",
  * "vhost_combined" (Apache/nginx, extra trailing fields accepted), "json",
  * "logfmt", "pgaudit", "syslog" (RFC 3164/5424 wrapping any other format:
- * named "syslog+INNER" once detected).  Rule-defined formats ([format NAME]
+ * named "syslog+INNER" once detected), and every line format behind a
+ * container wrapper: "cri+INNER", "docker+INNER" (format_wrap.c).
+ * Rule-defined formats ([format NAME]
  * sections, type regex/json/logfmt) are added after the built-ins and take
  * precedence in detection when they parse as many lines.
  *
@@ -27,6 +29,8 @@
 
 struct fmt_thread;
 struct fmt_set;
+
+enum { FMT_WRAP_NONE = POL_WRAP_NONE, FMT_WRAP_CRI = POL_WRAP_CRI, FMT_WRAP_DOCKER = POL_WRAP_DOCKER };
 
 struct fmt {
 	const char *name;
@@ -49,6 +53,12 @@ struct fmt {
 	 * it carries the format's time key and its resource or action key.
 	 */
 	bool needs_evidence;
+	/*
+	 * A container wrapper removed before parse() sees the line
+	 * (FMT_WRAP_CRI, FMT_WRAP_DOCKER): "cri+NAME", "docker+NAME", or a
+	 * rule format's `wrapper = cri | docker`.
+	 */
+	unsigned char wrapper;
 	void *impl;			/* format-private, read-only after build */
 };
 

@@ -62,6 +62,20 @@ static inline bool fmt_take_token(sv *s, sv *out)
 	return true;
 }
 
+/*
+ * format_wrap.c: parse with f, first removing its container wrapper
+ * (f->wrapper: cri, docker) if it has one.  Every parse goes through here.
+ */
+bool fmt_call(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+/* "cri", "docker" ("" for none). */
+const char *fmt_wrapper_name(int wrapper);
+/*
+ * format_json.c: a Docker json-file line's "log" (unescaped into scratch,
+ * one trailing newline removed) and "time"; false if the line is not such
+ * an object.
+ */
+bool fmt_json_docker_unwrap(sv line, sv *log, sv *time, struct fmt_thread *t);
+
 /* Built-in parse functions (format_*.c). */
 bool fmt_clf_common_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 bool fmt_clf_combined_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);

@@ -130,6 +130,9 @@ enum pol_format_type {
 	PF_LOGFMT,
 };
 
+/* A container runtime's framing around each line (format_wrap.c). */
+enum pol_wrapper { POL_WRAP_NONE = 0, POL_WRAP_CRI, POL_WRAP_DOCKER };
+
 /* Where one canonical field comes from: up to POL_MAX_SOURCES, first non-empty wins. */
 #define POL_MAX_SOURCES 4
 enum pol_source_kind {
@@ -151,6 +154,7 @@ struct pol_format {
 	enum pol_format_type type;
 	struct rx *pattern;	/* regex */
 	struct rx *prefix;	/* pgAudit-style custom log line prefix, or NULL */
+	unsigned char wrapper;	/* `wrapper = cri | docker`: enum pol_wrapper */
 	const char *time_format;	/* NULL: ISO 8601 / epoch / CLF auto */
 	struct tu_fmt *time_fmt;	/* compiled time_format */
 	struct pol_fieldmap fields[EVF_COUNT];

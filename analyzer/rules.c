@@ -270,7 +270,7 @@ static const bool kind_named[SK_COUNT] = {
 	[SK_ROLE] = true, [SK_EVIDENCE] = true, [SK_CHECK] = true,
 };
 
-#define MAX_KEYS 16
+#define MAX_KEYS 24
 struct keydef {
 	const char *name;
 	bool list;	/* may repeat (values append); otherwise once per section */
@@ -280,7 +280,7 @@ static const struct keydef keys_format[] = {
 	{ "type", false }, { "pattern", false }, { "prefix", false },
 	{ "time-format", false }, { "read", true }, { "write", true },
 	{ "delete", true }, { "export", true }, { "transfer", true },
-	{ "login", true }, { NULL, false },
+	{ "login", true }, { "wrapper", false }, { NULL, false },
 };
 static const struct keydef keys_category[] = {
 	{ "description", false }, { "sensitive", false }, { "resource", true },
@@ -870,6 +870,16 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 			f->type = PF_LOGFMT;
 		else
 			return lerr(L, s->file, line, "bad type '%.*s' (expected regex, json or logfmt)",
+				    (int)v.n, v.p);
+		return 0;
+	}
+	if (sv_eq_cstr(key, "wrapper")) {
+		if (sv_eq_cstr(v, "cri"))
+			f->wrapper = POL_WRAP_CRI;
+		else if (sv_eq_cstr(v, "docker"))
+			f->wrapper = POL_WRAP_DOCKER;
+		else
+			return lerr(L, s->file, line, "bad wrapper '%.*s' (expected cri or docker)",
 				    (int)v.n, v.p);
 		return 0;
 	}

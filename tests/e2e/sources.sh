@@ -75,4 +75,54 @@ run scan -r "$T/two.rules" -F app-a "$T/a.json" "$T/b.json"
 expect_in "-F app-a applies to both" "$OUT" "b.json: "
 if grep -F "b.json: " "$OUT" | grep -qF "format app-a,"; then ok "-F overrides detection"; else bad "-F overrides detection"; fi
 
+# Container wrappers: a combined line behind the Kubernetes CRI prefix, a JSON
+# line in Docker's json-file (escaped, with the wrapper's time standing in for
+# a line without one).
+printf '%s\n' '2026-11-24T10:00:00.123456789+01:00 stdout F 10.0.0.7 - mrossi [24/Nov/2026:10:00:00 +0100] "GET /api/v1/customers/5012/email HTTP/1.1" 200 71 "-" "curl/8"' \
+	'2026-11-24T10:00:01.5+01:00 stderr F 10.0.0.7 - lnguyen [24/Nov/2026:10:00:01 +0100] "GET /api/v1/customers/5013/email HTTP/1.1" 403 71 "-" "curl/8"' >"$T/cri.log"
+run scan -r "$RULES" --events "$T/cri.jsonl" "$T/cri.log"
+expect_in "CRI: detected as cri+combined" "$OUT" "format cri+combined,"
+if [ "$(field "$T/cri.jsonl" 1 user)" = mrossi ] && [ "$(field "$T/cri.jsonl" 2 status)" = 403 ] &&
+	[ "$(field "$T/cri.jsonl" 1 time)" = 2026-11-24T09:00:00Z ]; then
+	ok "CRI: the inner line's fields"
+else
+	bad "CRI: fields" "$(cat "$T/cri.jsonl")"
+fi
+printf '%s\n' '{"log":"{\"time\":\"2026-11-24T10:00:00Z\",\"user\":\"mrossi\",\"method\":\"GET\",\"path\":\"/api/v1/customers/5012/email\",\"status\":200}\n","stream":"stdout","time":"2026-11-24T09:00:00.1Z"}' \
+	'{"log":"{\"user\":\"mrossi\",\"method\":\"GET\",\"path\":\"/api/v1/customers/5013/email\",\"status\":403}\n","stream":"stdout","time":"2026-11-24T09:00:01.1Z"}' >"$T/docker.log"
+run scan -r "$RULES" --events "$T/docker.jsonl" "$T/docker.log"
+expect_in "Docker: detected as docker+json" "$OUT" "format docker+json,"
+if [ "$(field "$T/docker.jsonl" 1 time)" = 2026-11-24T10:00:00Z ] && [ "$(field "$T/docker.jsonl" 2 time)" = 2026-11-24T09:00:01Z ] &&
+	[ "$(field "$T/docker.jsonl" 2 resource)" = /api/v1/customers/5013/email ]; then
+	ok "Docker: inner fields; the wrapper's time where the line has none"
+else
+	bad "Docker: fields" "$(cat "$T/docker.jsonl")"
+fi
+# `wrapper = cri` in a rule format.
+cat >"$T/wrap.rules" <<'RULES'
+[format kv]
+wrapper = cri
+pattern = ^(?<user>\S+) (?<method>\S+) (?<resource>\S+)$
+field.action = method
+
+[category email]
+resource = /email$
+
+[role agents]
+members = alice
+may-read = *
+reason-required = no
+RULES
+printf '%s\n' '2026-11-24T10:00:00Z stdout F alice GET /c/1/email' >"$T/kv.log"
+run scan -r "$T/wrap.rules" --events "$T/kv.jsonl" "$T/kv.log"
+expect_in "wrapper = cri: the rule format reads the inner line" "$OUT" "format kv,"
+if [ "$(field "$T/kv.jsonl" 1 user)" = alice ] && [ "$(field "$T/kv.jsonl" 1 time)" = 2026-11-24T10:00:00Z ]; then
+	ok "wrapper = cri: fields and the CRI time"
+else
+	bad "wrapper = cri: fields" "$(cat "$T/kv.jsonl")"
+fi
+printf '[format x]\nwrapper = podman\npattern = ^(?<user>\\S+)$\n' >"$T/badwrap.rules"
+run rules -r "$T/badwrap.rules" --lint
+expect_in "bad wrapper named with file:line" "$ERR" "badwrap.rules:2: bad wrapper 'podman' (expected cri or docker)"
+
 finish
