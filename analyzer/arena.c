@@ -1,5 +1,6 @@
 /* arena.c - bump allocator (see arena.h). */
 #include "arena.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +21,7 @@ void *arena_alloc(struct arena *a, size_t n)
 
 	if (!b || b->size - b->off < need) {
 		size_t size = need > ARENA_BLOCK / 4 ? need : ARENA_BLOCK;
-		b = malloc(sizeof(*b) + size);
-		if (!b) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
+		b = xmalloc(sizeof(*b) + size);
 		b->size = size;
 		b->off = 0;
 		/* Big one-off blocks go behind the head so the head keeps filling. */

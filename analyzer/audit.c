@@ -36,6 +36,7 @@
 #include "lines.h"
 #include "progress.h"
 #include "windows.h"
+#include "xalloc.h"
 
 /* Lines buffered (copied) to detect an input's format. */
 #define DETECT_LINES 64
@@ -128,15 +129,6 @@ unsigned aud_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
 
 static void add_example(struct arena *a, struct aud_example *ex, size_t *n, uint64_t line, sv text)
 {
@@ -670,20 +662,16 @@ static void parser_init(struct parser *p, struct run *r, unsigned id)
 	p->ft = fmt_thread_new();
 	p->et = eng_thread_new(r->eng);
 	p->wl = win_log_new();
-	if (!p->ft || !p->et || !p->wl) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	if (!p->ft || !p->et || !p->wl)
+		xalloc_oom(sizeof(*p));
 }
 
 static void reader_init(struct reader *rd, struct run *r)
 {
 	rd->run = r;
 	rd->ft = fmt_thread_new();
-	if (!rd->ft) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	if (!rd->ft)
+		xalloc_oom(sizeof(*rd));
 	/* A joined multi-line record is capped like a line. */
 	buf_init(&rd->record, r->opts->max_line ? r->opts->max_line : LR_DEFAULT_MAX);
 }

@@ -71,9 +71,9 @@ int cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts, in
 		if (c == '?' || c == ':') {
 			const char *bad = argv[optind - 1];
 			if (c == '?')
-				fprintf(stderr, "dpfaudit %s: unknown option '%s'\n", cmd, bad);
+				error("%s: unknown option '%s'", cmd, bad);
 			else
-				fprintf(stderr, "dpfaudit %s: option '%s' needs an argument\n", cmd, bad);
+				error("%s: option '%s' needs an argument", cmd, bad);
 			fprintf(stderr, "try 'dpfaudit %s --help'\n", cmd);
 			return -1;
 		}
@@ -100,7 +100,7 @@ int cli_uint(const char *cmd, const char *opt, const char *val, unsigned long ma
 	errno = 0;
 	unsigned long v = strtoul(val, &end, 10);
 	if (!*val || *end || errno || v > max || val[0] == '-') {
-		fprintf(stderr, "dpfaudit %s: %s: '%s' is not a number (0..%lu)\n", cmd, opt, val, max);
+		error("%s: %s: '%s' is not a number (0..%lu)", cmd, opt, val, max);
 		return DPF_EXIT_USAGE;
 	}
 	*out = v;

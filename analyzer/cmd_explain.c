@@ -81,7 +81,7 @@ int cmd_explain(int argc, char **argv)
 	if (e.nrules) {
 		pol = rules_load(e.rules, e.nrules, &err);
 		if (!pol) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			return DPF_EXIT_USAGE;
 		}
 	}
@@ -128,7 +128,7 @@ int cmd_explain(int argc, char **argv)
 		policy_free(pol);
 		return DPF_EXIT_OK;
 	}
-	fprintf(stderr, "dpfaudit explain: unknown check '%s'; 'dpfaudit explain --list' lists them\n", id);
+	error("explain: unknown check '%s'; 'dpfaudit explain --list' lists them", id);
 	if (pol)
 		policy_free(pol);
 	return DPF_EXIT_USAGE;

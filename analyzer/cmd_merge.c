@@ -16,11 +16,13 @@
 #include "baseline.h"
 #include "cli.h"
 #include "cmd.h"
+#include "diag.h"
 #include "outcome.h"
 #include "pseudo.h"
 #include "partial.h"
 #include "report.h"
 #include "setup.h"
+#include "xalloc.h"
 
 enum {
 	O_RULES = 1, O_PARTIAL,
@@ -46,7 +48,7 @@ struct merge {
 
 static int too_many(const char *what)
 {
-	fprintf(stderr, "dpfaudit merge: too many %s (at most %d)\n", what, MAX_LIST);
+	error("merge: too many %s (at most %d)", what, MAX_LIST);
 	return DPF_EXIT_USAGE;
 }
 
@@ -91,17 +93,17 @@ int cmd_merge(int argc, char **argv)
 	if (r)
 		return DPF_EXIT_USAGE;
 	if (first >= argc) {
-		fprintf(stderr, "dpfaudit merge: no PARTIAL given\ntry 'dpfaudit merge --help'\n");
+		error("merge: no PARTIAL given\ntry 'dpfaudit merge --help'");
 		return DPF_EXIT_USAGE;
 	}
 
 	if (setup_load(&st, m.rules, m.nrules, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		return DPF_EXIT_USAGE;
 	}
 	struct out_filter_args fa = filter_args(&m);
 	if (out_build_filter(&fa, st.pol, &filter, &err)) {
-		fprintf(stderr, "dpfaudit merge: %s\n", err.msg);
+		error("merge: %s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}
@@ -109,7 +111,7 @@ int cmd_merge(int argc, char **argv)
 		/* A bad key is a usage error, found before anything is read. */
 		struct psd *ps = psd_load(m.o.pseudonymize, &err);
 		if (!ps) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out;
 		}
@@ -118,7 +120,7 @@ int cmd_merge(int argc, char **argv)
 	if (m.o.baseline) {
 		bl = bl_load(m.o.baseline, &err);
 		if (!bl) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out;
 		}
@@ -126,15 +128,10 @@ int cmd_merge(int argc, char **argv)
 
 	/* Every partial is read and checked before anything is written. */
 	n = (size_t)(argc - first);
-	sets = calloc(n, sizeof(*sets));
-	if (!sets) {
-		fprintf(stderr, "dpfaudit: out of memory\n");
-		r = DPF_EXIT_USAGE;
-		goto out;
-	}
+	sets = xcalloc(n, sizeof(*sets));
 	for (size_t i = 0; i < n; i++) {
 		if (part_read(argv[first + (int)i], st.pol, &sets[i], &err)) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out;
 		}
@@ -145,13 +142,13 @@ int cmd_merge(int argc, char **argv)
 	free(sets);
 	sets = NULL;
 	if (r) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}
 	have_joined = true;
 	if (m.partial && part_write(&joined, st.pol, m.partial, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
 	if (m.partial && !m.o.nreports && !m.o.write_baseline) {
@@ -163,7 +160,7 @@ int cmd_merge(int argc, char **argv)
 	/* For the report: inputs of a run that no partial holds are named as not read. */
 	have_joined = false;
 	if (part_join(&whole, &joined, 1, true, st.pol, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}
@@ -174,7 +171,7 @@ int cmd_merge(int argc, char **argv)
 
 	const char *desc[MAX_LIST];
 	char desc_store[8192];
-	out_describe_filter(&fa, desc, MAX_LIST, &filter.ndescribed, desc_store, sizeof(desc_store));
+	out_describe_filter(&fa, &filter, desc, MAX_LIST, &filter.ndescribed, desc_store, sizeof(desc_store));
 	filter.described = desc;
 	char *cmdline = cli_command_line(argc + 1, argv - 1);
 	struct out_job job = {

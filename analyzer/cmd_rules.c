@@ -224,12 +224,12 @@ int cmd_rules(int argc, char **argv)
 	if (r)
 		return DPF_EXIT_USAGE;
 	if (first < argc) {
-		fprintf(stderr, "dpfaudit: rules: unexpected argument '%s' (rule paths go after --rules)\n",
+		error("rules: unexpected argument '%s' (rule paths go after --rules)",
 			argv[first]);
 		return DPF_EXIT_USAGE;
 	}
 	if (o.too_many) {
-		fprintf(stderr, "dpfaudit: rules: more than %d --rules options\n", RULES_MAX_PATHS);
+		error("rules: more than %d --rules options", RULES_MAX_PATHS);
 		return DPF_EXIT_USAGE;
 	}
 	if (!o.npaths) {
@@ -238,7 +238,7 @@ int cmd_rules(int argc, char **argv)
 	}
 	struct policy *p = rules_load(o.paths, o.npaths, &err);
 	if (!p) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		free(def);
 		return DPF_EXIT_USAGE;
 	}
@@ -264,7 +264,7 @@ int cmd_rules(int argc, char **argv)
 	policy_free(p);
 	free(def);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "dpfaudit: rules: cannot write the output\n");
+		error("rules: cannot write the output");
 		return DPF_EXIT_INCOMPLETE;
 	}
 	return DPF_EXIT_OK;

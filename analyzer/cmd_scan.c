@@ -16,6 +16,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "cmd.h"
+#include "diag.h"
 #include "events.h"
 #include "outcome.h"
 #include "partial.h"
@@ -23,6 +24,7 @@
 #include "pseudo.h"
 #include "report.h"
 #include "setup.h"
+#include "xalloc.h"
 
 enum {
 	O_RULES = 1, O_FORMAT, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_WINDOW, O_MAX_LINE,
@@ -64,7 +66,7 @@ struct scan {
 
 static int too_many(const char *what)
 {
-	fprintf(stderr, "dpfaudit scan: too many %s (at most %d)\n", what, MAX_LIST);
+	error("scan: too many %s (at most %d)", what, MAX_LIST);
 	return DPF_EXIT_USAGE;
 }
 
@@ -101,7 +103,7 @@ static int on_opt(void *ctx, int id, const char *val)
 		if ((r = cli_uint("scan", "--max-window-records", val, 1UL << 40, &n)))
 			return r;
 		if (n == 0) {
-			fprintf(stderr, "dpfaudit scan: --max-window-records: at least 1\n");
+			error("scan: --max-window-records: at least 1");
 			return DPF_EXIT_USAGE;
 		}
 		s->ao.max_window_records = n;
@@ -110,7 +112,7 @@ static int on_opt(void *ctx, int id, const char *val)
 		if ((r = cli_uint("scan", "--max-line", val, 1UL << 30, &n)))
 			return r;
 		if (n < 64) {
-			fprintf(stderr, "dpfaudit scan: --max-line: at least 64 bytes\n");
+			error("scan: --max-line: at least 64 bytes");
 			return DPF_EXIT_USAGE;
 		}
 		s->ao.max_line = n;
@@ -137,7 +139,7 @@ static int build_filter(struct scan *s, const struct policy *pol)
 	struct diag err;
 
 	if (out_build_filter(&a, pol, &s->ao.filter, &err)) {
-		fprintf(stderr, "dpfaudit scan: %s\n", err.msg);
+		error("scan: %s", err.msg);
 		return DPF_EXIT_USAGE;
 	}
 	return 0;
@@ -157,7 +159,7 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 	*i = *n = 0;
 	if (s->shard) {
 		if (part_parse_shard(s->shard, i, n, &err)) {
-			fprintf(stderr, "dpfaudit scan: --shard: %s\n", err.msg);
+			error("scan: --shard: %s", err.msg);
 			return DPF_EXIT_USAGE;
 		}
 		return 0;
@@ -189,17 +191,17 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 	} else if (count && *count) {
 		snprintf(cnt, sizeof(cnt), "%.20s", count);
 	} else {
-		fprintf(stderr, "dpfaudit scan: %s is set but not the number of shards "
-			"(give --shard-count N, or set DPFAUDIT_SHARDS)\n", from);
+		error("scan: %s is set but not the number of shards "
+			"(give --shard-count N, or set DPFAUDIT_SHARDS)", from);
 		return DPF_EXIT_USAGE;
 	}
 	size_t k = strlen(spec);
 	snprintf(spec + k, sizeof(spec) - k, "/%s", cnt);
 	if (part_parse_shard(spec, i, n, &err)) {
-		fprintf(stderr, "dpfaudit scan: shard from %s: %s\n", from, err.msg);
+		error("scan: shard from %s: %s", from, err.msg);
 		return DPF_EXIT_USAGE;
 	}
-	fprintf(stderr, "dpfaudit: shard %u/%u (from %s)\n", *i, *n, from);
+	error("shard %u/%u (from %s)", *i, *n, from);
 	return 0;
 }
 
@@ -218,7 +220,7 @@ static int write_partial(struct scan *s, const struct policy *pol, struct aud_re
 	if (part_from_audit(&ps, res, pol, (const char *const *)all->v, all->n, sel, nsel,
 			    shards, &err) ||
 	    part_write(&ps, pol, s->partial, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
 	/* Take the result back (its paths now live in its own arena) and finish it. */
@@ -260,7 +262,7 @@ int cmd_scan(int argc, char **argv)
 		/* A bad key is a usage error, found before anything is read. */
 		struct psd *ps = psd_load(s.o.pseudonymize, &err);
 		if (!ps) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out_setup;
 		}
@@ -269,28 +271,23 @@ int cmd_scan(int argc, char **argv)
 	if (s.o.baseline) {
 		bl = bl_load(s.o.baseline, &err);
 		if (!bl) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out_setup;
 		}
 	}
 	for (size_t i = 0; i < paths.nwarnings; i++)
-		fprintf(stderr, "dpfaudit: warning: %s\n", paths.warnings[i]);
+		warning("%s", paths.warnings[i]);
 
 	/* The inputs of this shard (all of them when not sharded), in the paths' order. */
 	if ((r = shard_of(&s, &shard, &nshards)))
 		goto out_bl;
-	inputs = calloc(paths.n ? paths.n : 1, sizeof(*inputs));
-	sel = calloc(paths.n ? paths.n : 1, sizeof(*sel));
-	if (!inputs || !sel) {
-		fprintf(stderr, "dpfaudit: out of memory\n");
-		r = DPF_EXIT_USAGE;
-		goto out_bl;
-	}
+	inputs = xcalloc(paths.n, sizeof(*inputs));
+	sel = xcalloc(paths.n, sizeof(*sel));
 	if (nshards) {
 		if (part_shard_select((const char *const *)paths.v, paths.n, shard, nshards, sel,
 				      &ninputs, &err)) {
-			fprintf(stderr, "dpfaudit scan: --shard: %s\n", err.msg);
+			error("scan: --shard: %s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out_bl;
 		}
@@ -307,7 +304,7 @@ int cmd_scan(int argc, char **argv)
 		evw = evw_new(st.pol, inputs, ninputs, s.ao.jobs, !s.o.no_redact,
 			      &err);
 		if (!evw) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out_bl;
 		}
@@ -316,7 +313,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	s.ao.progress = s.progress < 0 ? isatty(STDERR_FILENO) : s.progress;
 	if (aud_run(st.pol, st.fmts, st.eng, inputs, ninputs, &s.ao, &res, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out_bl;
 	}
@@ -328,7 +325,7 @@ int cmd_scan(int argc, char **argv)
 	struct out_filter_args fa = filter_args(&s);
 	const char *desc[MAX_LIST];
 	char desc_store[8192];
-	out_describe_filter(&fa, desc, MAX_LIST, &s.ao.filter.ndescribed, desc_store,
+	out_describe_filter(&fa, &s.ao.filter, desc, MAX_LIST, &s.ao.filter.ndescribed, desc_store,
 			    sizeof(desc_store));
 	struct filter shown = s.ao.filter;
 	shown.described = desc;
@@ -357,7 +354,7 @@ int cmd_scan(int argc, char **argv)
 
 	/* The verdicts of the events include the windowed findings, judged only now. */
 	if (evw && evw_finish(evw, &res.findings, s.events, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
 

@@ -23,9 +23,11 @@
 #include "audit.h"
 #include "cli.h"
 #include "cmd.h"
+#include "diag.h"
 #include "expect.h"
 #include "paths.h"
 #include "setup.h"
+#include "xalloc.h"
 
 #include "banned.h"
 
@@ -59,7 +61,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	switch (id) {
 	case O_RULES:
 		if (t->nrules >= MAX_RULES) {
-			fprintf(stderr, "dpfaudit test: too many --rules (at most %d)\n", MAX_RULES);
+			error("test: too many --rules (at most %d)", MAX_RULES);
 			return DPF_EXIT_USAGE;
 		}
 		t->rules[t->nrules++] = val;
@@ -69,7 +71,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_JOBS:
 		n = strtoul(val, &end, 10);
 		if (!*val || *end || val[0] == '-' || n > 1024) {
-			fprintf(stderr, "dpfaudit test: --jobs: '%s' is not a number (0..1024)\n", val);
+			error("test: --jobs: '%s' is not a number (0..1024)", val);
 			return DPF_EXIT_USAGE;
 		}
 		t->ao.jobs = (unsigned)n;
@@ -349,11 +351,11 @@ static void print_input_problems(const struct aud_result *res)
 		if (in->complete)
 			continue;
 		if (in->lines || in->size)
-			fprintf(stderr, "dpfaudit: %s: byte %llu (after line %llu): %s\n", in->path,
+			error("%s: byte %llu (after line %llu): %s", in->path,
 				(unsigned long long)in->error_offset, (unsigned long long)in->lines,
 				in->error ? in->error : "damaged");
 		else
-			fprintf(stderr, "dpfaudit: %s\n", in->error ? in->error : "could not be read");
+			error("%s", in->error ? in->error : "could not be read");
 	}
 }
 
@@ -361,14 +363,10 @@ static void print_input_problems(const struct aud_result *res)
 static int load_expectations(struct exp_set *set, const struct paths *paths,
 			     const struct policy *pol, bool *unreadable)
 {
-	const char **ids = malloc((pol->nchecks ? pol->nchecks : 1) * sizeof(*ids));
+	const char **ids = xreallocarray(NULL, pol->nchecks, sizeof(*ids));
 	struct diag err;
 	bool invalid = false;
 
-	if (!ids) {
-		fprintf(stderr, "dpfaudit: out of memory\n");
-		return DPF_EXIT_USAGE;
-	}
 	for (size_t i = 0; i < pol->nchecks; i++)
 		ids[i] = pol->checks[i].id;
 	*unreadable = false;
@@ -380,14 +378,14 @@ static int load_expectations(struct exp_set *set, const struct paths *paths,
 		else if (st == EXP_INVALID)
 			invalid = true;
 		else if (set->n == before)
-			fprintf(stderr, "dpfaudit: warning: %s: no expectations (nothing compared)\n",
+			warning("%s: no expectations (nothing compared)",
 				paths->v[i]);
 		if (st == EXP_INVALID && !set->nerrors)	/* out of memory */
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 	}
 	free(ids);
 	for (size_t i = 0; i < set->nerrors; i++)
-		fprintf(stderr, "dpfaudit: %s\n", set->errors[i]);
+		error("%s", set->errors[i]);
 	if (invalid || set->nerrors)
 		return DPF_EXIT_USAGE;
 	return 0;
@@ -412,56 +410,50 @@ int cmd_test(int argc, char **argv)
 	if (r)
 		return DPF_EXIT_USAGE;
 	if (first >= argc) {
-		fprintf(stderr, "dpfaudit test: no SAMPLE given\ntry 'dpfaudit test --help'\n");
+		error("test: no SAMPLE given\ntry 'dpfaudit test --help'");
 		return DPF_EXIT_USAGE;
 	}
 	for (int i = first; i < argc; i++) {
 		/* A sample is read twice (annotations, then the audit): a pipe cannot be. */
 		if (!strcmp(argv[i], "-")) {
-			fprintf(stderr, "dpfaudit test: a SAMPLE cannot be standard input; "
-				"write it to a file\n");
+			error("test: a SAMPLE cannot be standard input; write it to a file");
 			paths_release(&paths);
 			return DPF_EXIT_USAGE;
 		}
 		if (paths_add(&paths, argv[i])) {
-			fprintf(stderr, "dpfaudit: out of memory\n");
+			error("test: out of memory");
 			paths_release(&paths);
 			return DPF_EXIT_USAGE;
 		}
 	}
 	for (size_t i = 0; i < paths.nwarnings; i++)
-		fprintf(stderr, "dpfaudit: warning: %s\n", paths.warnings[i]);
+		warning("%s", paths.warnings[i]);
 	if (paths.n == 0) {
-		fprintf(stderr, "dpfaudit test: no sample files found\n");
+		error("test: no sample files found");
 		paths_release(&paths);
 		return DPF_EXIT_USAGE;
 	}
 
 	if (setup_load(&st, t.rules, t.nrules, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		paths_release(&paths);
 		return DPF_EXIT_USAGE;
 	}
 	if ((r = load_expectations(&set, &paths, st.pol, &unreadable)))
 		goto out;
 	if (set.n == 0 && !unreadable) {
-		fprintf(stderr, "dpfaudit test: no '# expect:' annotations in the samples (nothing tested)\n");
+		error("test: no '# expect:' annotations in the samples (nothing tested)");
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}
 
-	seen = calloc(set.n ? set.n : 1, sizeof(*seen));
-	if (!seen) {
-		fprintf(stderr, "dpfaudit: out of memory\n");
-		r = DPF_EXIT_USAGE;
-		goto out;
-	}
+	seen = xcalloc(set.n, sizeof(*seen));
 	struct observer obs = { &set, seen };
 	t.ao.on_event = observe;
 	t.ao.on_event_arg = &obs;
 	if (aud_run(st.pol, st.fmts, st.eng, (const char *const *)paths.v, paths.n, &t.ao, &res,
 		    &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}

@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "cmd.h"
+#include "diag.h"
 #include "escape.h"
 #include "events.h"
 #include "outcome.h"
@@ -29,6 +30,7 @@
 #include "redact.h"
 #include "setup.h"
 #include "timeutil.h"
+#include "xalloc.h"
 
 enum {
 	O_SUBJECT = 1, O_RULES, O_FORMAT, O_SINCE, O_UNTIL, O_USER, O_ROLE, O_NOW, O_REPORT,
@@ -118,7 +120,7 @@ struct trace {
 
 static int too_many(const char *what)
 {
-	fprintf(stderr, "dpfaudit trace: too many %s (at most %d)\n", what, MAX_LIST);
+	error("trace: too many %s (at most %d)", what, MAX_LIST);
 	return DPF_EXIT_USAGE;
 }
 
@@ -134,7 +136,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	switch (id) {
 	case O_SUBJECT:
 		if (!*val) {
-			fprintf(stderr, "dpfaudit trace: --subject: empty subject id\n");
+			error("trace: --subject: empty subject id");
 			return DPF_EXIT_USAGE;
 		}
 		PUSH(t->subjects, t->nsubjects, val, "--subject");
@@ -157,8 +159,8 @@ static int on_opt(void *ctx, int id, const char *val)
 		else if (len == 4 && !strncmp(val, "json", 4))
 			f = TR_JSON;
 		else {
-			fprintf(stderr, "dpfaudit trace: unknown report format '%.*s' "
-				"(expected text, csv or json)\n", (int)len, val);
+			error("trace: unknown report format '%.*s' "
+				"(expected text, csv or json)", (int)len, val);
 			return DPF_EXIT_USAGE;
 		}
 		if (t->nreports >= MAX_LIST)
@@ -181,7 +183,7 @@ static int on_opt(void *ctx, int id, const char *val)
 		if ((r = cli_uint("trace", "--max-line", val, 1UL << 30, &n)))
 			return r;
 		if (n < 64) {
-			fprintf(stderr, "dpfaudit trace: --max-line: at least 64 bytes\n");
+			error("trace: --max-line: at least 64 bytes");
 			return DPF_EXIT_USAGE;
 		}
 		t->ao.max_line = n;
@@ -203,26 +205,26 @@ static int build_filter(struct trace *t, const struct policy *pol)
 	int64_t now = time(NULL);
 
 	if (t->now && filter_parse_time(t->now, 0, false, &now, &err)) {
-		fprintf(stderr, "dpfaudit trace: --now: %s\n", err.msg);
+		error("trace: --now: %s", err.msg);
 		return DPF_EXIT_USAGE;
 	}
 	if (t->since) {
 		if (filter_parse_time(t->since, now, false, &f->since, &err)) {
-			fprintf(stderr, "dpfaudit trace: --since: %s\n", err.msg);
+			error("trace: --since: %s", err.msg);
 			return DPF_EXIT_USAGE;
 		}
 		f->has_since = true;
 	}
 	if (t->until) {
 		if (filter_parse_time(t->until, now, true, &f->until, &err)) {
-			fprintf(stderr, "dpfaudit trace: --until: %s\n", err.msg);
+			error("trace: --until: %s", err.msg);
 			return DPF_EXIT_USAGE;
 		}
 		f->has_until = true;
 	}
 	for (size_t i = 0; i < t->nroles; i++) {
 		if (policy_role(pol, sv_cstr(t->roles[i])) < 0) {
-			fprintf(stderr, "dpfaudit trace: --role: unknown role '%s'\n", t->roles[i]);
+			error("trace: --role: unknown role '%s'", t->roles[i]);
 			return DPF_EXIT_USAGE;
 		}
 	}
@@ -769,8 +771,8 @@ int cmd_trace(int argc, char **argv)
 	if (r)
 		return DPF_EXIT_USAGE;
 	if (!t.nsubjects) {
-		fprintf(stderr, "dpfaudit trace: --subject ID is required\n"
-			"try 'dpfaudit trace --help'\n");
+		error("trace: --subject ID is required\n"
+			"try 'dpfaudit trace --help'");
 		return DPF_EXIT_USAGE;
 	}
 	if ((r = setup_command("trace", argc, argv, first, t.rules, t.nrules, t.ao.format,
@@ -779,21 +781,16 @@ int cmd_trace(int argc, char **argv)
 	if ((r = build_filter(&t, st.pol)))
 		goto out;
 	for (size_t i = 0; i < paths.nwarnings; i++)
-		fprintf(stderr, "dpfaudit: warning: %s\n", paths.warnings[i]);
+		warning("%s", paths.warnings[i]);
 
 	t.pol = st.pol;
 	t.nw = t.ao.jobs ? t.ao.jobs : aud_cpus();	/* the audit's parser threads */
-	t.w = calloc(t.nw, sizeof(*t.w));
-	if (!t.w) {
-		fprintf(stderr, "dpfaudit: out of memory\n");
-		r = DPF_EXIT_USAGE;
-		goto out;
-	}
+	t.w = xcalloc(t.nw, sizeof(*t.w));
 	if (t.events) {
 		t.evw = evw_new(st.pol, (const char *const *)paths.v, paths.n, t.ao.jobs, t.redact,
 				 &err);
 		if (!t.evw) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out;
 		}
@@ -803,7 +800,7 @@ int cmd_trace(int argc, char **argv)
 	t.ao.progress = t.progress < 0 ? isatty(STDERR_FILENO) : t.progress;
 	if (aud_run(st.pol, st.fmts, st.eng, (const char *const *)paths.v, paths.n, &t.ao,
 		    &res, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
 	}
@@ -814,7 +811,7 @@ int cmd_trace(int argc, char **argv)
 		status = DPF_EXIT_INCOMPLETE;
 
 	if (gather(&t)) {
-		fprintf(stderr, "dpfaudit: out of memory collecting the subject's events\n");
+		error("trace: out of memory collecting the subject's events");
 		r = DPF_EXIT_INCOMPLETE;
 		goto out;
 	}
@@ -822,7 +819,7 @@ int cmd_trace(int argc, char **argv)
 	if (t.redact) {
 		t.red = red_new(st.pol);
 		if (!t.red) {
-			fprintf(stderr, "dpfaudit: out of memory\n");
+			error("trace: out of memory");
 			r = DPF_EXIT_INCOMPLETE;
 			goto out;
 		}
@@ -831,7 +828,7 @@ int cmd_trace(int argc, char **argv)
 
 	struct tr_sum sum;
 	if (summarize(&t, &sum)) {
-		fprintf(stderr, "dpfaudit: out of memory\n");
+		error("trace: out of memory");
 		r = DPF_EXIT_INCOMPLETE;
 		goto out;
 	}
@@ -846,12 +843,12 @@ int cmd_trace(int argc, char **argv)
 			[TR_TEXT] = write_text, [TR_CSV] = write_csv, [TR_JSON] = write_json,
 		};
 		if (evw_write_file(t.reports[i].path, fns[t.reports[i].fmt], &o, &err)) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			status = DPF_EXIT_INCOMPLETE;
 		}
 	}
 	if (t.evw && evw_finish(t.evw, &res.findings, t.events, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
 	free(sum.users);

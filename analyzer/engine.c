@@ -25,6 +25,7 @@
 #include "evidence.h"
 #include "timeutil.h"
 #include "windows.h"
+#include "xalloc.h"
 #include "banned.h"
 
 /* A matcher's field, resolved once: canonical index, or -1 for an extra. */
@@ -47,16 +48,6 @@ struct eng_thread {
 	char scratch[ENG_TEXT];
 };
 
-static void *eng_xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 static struct eng_matcher resolve(sv field)
 {
 	struct eng_matcher m = { EVF_RESOURCE, field };
@@ -78,19 +69,19 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 	if (pol->nroles > POL_MAX_ROLES)
 		return diag_set(err, "policy: %zu roles, at most %d supported",
 				pol->nroles, POL_MAX_ROLES), NULL;
-	struct eng *e = eng_xcalloc(1, sizeof(*e));
+	struct eng *e = xcalloc(1, sizeof(*e));
 	e->pol = pol;
-	e->cat = eng_xcalloc(pol->ncategories, sizeof(*e->cat));
+	e->cat = xcalloc(pol->ncategories, sizeof(*e->cat));
 	for (size_t c = 0; c < pol->ncategories; c++) {
 		const struct pol_category *pc = &pol->categories[c];
-		e->cat[c] = eng_xcalloc(pc->nmatchers, sizeof(**e->cat));
+		e->cat[c] = xcalloc(pc->nmatchers, sizeof(**e->cat));
 		for (size_t k = 0; k < pc->nmatchers; k++)
 			e->cat[c][k] = resolve(pc->matchers[k].field);
 	}
-	e->custom = eng_xcalloc(pol->nchecks, sizeof(*e->custom));
+	e->custom = xcalloc(pol->nchecks, sizeof(*e->custom));
 	for (size_t i = 0; i < pol->nchecks; i++) {
 		const struct pol_check *pc = &pol->checks[i];
-		e->custom[i] = eng_xcalloc(pc->nmatchers, sizeof(**e->custom));
+		e->custom[i] = xcalloc(pc->nmatchers, sizeof(**e->custom));
 		for (size_t k = 0; k < pc->nmatchers; k++)
 			e->custom[i][k] = resolve(pc->matchers[k].field);
 	}
@@ -113,7 +104,7 @@ void eng_free(struct eng *e)
 struct eng_thread *eng_thread_new(const struct eng *e)
 {
 	(void)e;
-	struct eng_thread *t = eng_xcalloc(1, sizeof(*t));
+	struct eng_thread *t = xcalloc(1, sizeof(*t));
 	t->rx = rx_thread_new();
 	if (!t->rx) {
 		free(t);

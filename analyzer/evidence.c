@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "timeutil.h"
+#include "xalloc.h"
 #include "banned.h"
 
 #define EVD_NONE UINT32_MAX
@@ -30,16 +31,6 @@ struct evd_index {
 	uint32_t *kslots, *pslots;	/* record number + 1; 0 = empty */
 	size_t nslots;			/* power of two, for both tables */
 };
-
-static void *evd_xalloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
-	return q;
-}
 
 static uint64_t fnv_step(uint64_t h, sv s)
 {
@@ -162,11 +153,11 @@ static char *read_file(const char *path, size_t *len, struct diag *err)
 		return NULL;
 	}
 	size_t cap = 1 << 16, n = 0;
-	char *p = evd_xalloc(NULL, cap);
+	char *p = xmalloc(cap);
 	for (;;) {
 		if (n == cap) {
 			cap *= 2;
-			p = evd_xalloc(p, cap);
+			p = xreallocarray(p, cap, 1);
 		}
 		size_t got = fread(p + n, 1, cap - n, f);
 		n += got;
@@ -199,15 +190,11 @@ static void build_indexes(struct evd_index *x)
 	while (ns < x->n * 2)
 		ns *= 2;
 	x->nslots = ns;
-	x->kslots = calloc(ns, sizeof(uint32_t));
-	x->pslots = calloc(ns, sizeof(uint32_t));
-	x->next = evd_xalloc(NULL, x->n * sizeof(uint32_t));
-	x->khash = evd_xalloc(NULL, x->n * sizeof(uint64_t));
-	x->phash = evd_xalloc(NULL, x->n * sizeof(uint64_t));
-	if (!x->kslots || !x->pslots) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	x->kslots = xcalloc(ns, sizeof(uint32_t));
+	x->pslots = xcalloc(ns, sizeof(uint32_t));
+	x->next = xreallocarray(NULL, x->n, sizeof(uint32_t));
+	x->khash = xreallocarray(NULL, x->n, sizeof(uint64_t));
+	x->phash = xreallocarray(NULL, x->n, sizeof(uint64_t));
 	size_t mask = ns - 1;
 	for (size_t i = 0; i < x->n; i++) {
 		const struct evd_record *r = &x->rec[i];
@@ -305,7 +292,7 @@ struct evd_index *evd_load(const char *path, const char *key, struct diag *err)
 
 	/* Rows. */
 	x->cap = 1024;
-	x->rec = evd_xalloc(NULL, x->cap * sizeof(*x->rec));
+	x->rec = xreallocarray(NULL, x->cap, sizeof(*x->rec));
 	while (c.p < c.end) {
 		if (csv_blank_line(&c)) {
 			csv_skip_line(&c);
@@ -337,7 +324,7 @@ struct evd_index *evd_load(const char *path, const char *key, struct diag *err)
 				goto fail;
 			}
 			x->cap *= 2;
-			x->rec = evd_xalloc(x->rec, x->cap * sizeof(*x->rec));
+			x->rec = xreallocarray(x->rec, x->cap, sizeof(*x->rec));
 		}
 		struct evd_record *r = &x->rec[x->n];
 		r->key = cols[COL_KEY];

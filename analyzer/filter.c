@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "timeutil.h"
+#include "tz.h"
 
 bool filter_active(const struct filter *f)
 {
@@ -31,7 +32,13 @@ static bool in_list(const char *const *v, size_t n, sv s)
 
 int filter_parse_time(const char *s, int64_t now, bool is_until, int64_t *out, struct diag *err)
 {
-	int64_t day = now - ((now % 86400) + 86400) % 86400;
+	return filter_parse_time_tz(s, now, NULL, is_until, out, err);
+}
+
+int filter_parse_time_tz(const char *s, int64_t now, const struct tz_zone *zone, bool is_until,
+			 int64_t *out, struct diag *err)
+{
+	int64_t day = tz_day_start(zone, now, 0);
 	size_t n = strlen(s);
 
 	if (!strcmp(s, "now")) {
@@ -39,11 +46,11 @@ int filter_parse_time(const char *s, int64_t now, bool is_until, int64_t *out, s
 		return 0;
 	}
 	if (!strcmp(s, "today")) {
-		*out = is_until ? day + 86399 : day;
+		*out = is_until ? tz_day_start(zone, now, 1) - 1 : day;
 		return 0;
 	}
 	if (!strcmp(s, "yesterday")) {
-		*out = is_until ? day - 1 : day - 86400;
+		*out = is_until ? day - 1 : tz_day_start(zone, now, -1);
 		return 0;
 	}
 	if (s[0] == '-' && n > 1) {
@@ -55,8 +62,9 @@ int filter_parse_time(const char *s, int64_t now, bool is_until, int64_t *out, s
 	}
 	/* A bare date: for --until, the whole of that day is included. */
 	if (n == 10 && s[4] == '-' && s[7] == '-' && tu_parse_iso8601(sv_make(s, n), out)) {
-		if (is_until)
-			*out += 86399;
+		/* *out is that date's midnight UTC; noon is inside the local day in any zone. */
+		int64_t noon = *out + 43200 - (zone ? tz_offset(zone, *out + 43200) : 0);
+		*out = is_until ? tz_day_start(zone, noon, 1) - 1 : tz_day_start(zone, noon, 0);
 		return 0;
 	}
 	if (tu_parse_iso8601(sv_make(s, n), out))

@@ -26,6 +26,8 @@ struct filter {
 	const char **subjects;	size_t nsubjects;
 	uint64_t categories;	/* 0: any */
 	unsigned principles;	/* 0: any */
+	/* the zone of today/yesterday/bare dates in since/until ("UTC", "Europe/Rome") */
+	char zone[64];
 	/* for the report's scope: the option text as given, e.g. "--since -7d" */
 	const char **described;	size_t ndescribed;
 };
@@ -41,6 +43,15 @@ bool filter_active(const struct filter *f);
  * (midnight UTC).  For --until a bare date means the end of that day.
  */
 int filter_parse_time(const char *s, int64_t now, bool is_until, int64_t *out, struct diag *err);
+/*
+ * The same, with "today", "yesterday" and bare dates as days of zone
+ * (NULL: UTC): `--since yesterday --until yesterday` in Europe/Rome is
+ * 23:00 to 22:59:59 UTC in winter.  Times with an offset, and relative
+ * times, do not depend on the zone.
+ */
+struct tz_zone;
+int filter_parse_time_tz(const char *s, int64_t now, const struct tz_zone *zone, bool is_until,
+			 int64_t *out, struct diag *err);
 
 /* Resolve names against the policy (unknown category/principle is an error). */
 int filter_add_category(struct filter *f, const struct policy *p, const char *name, struct diag *err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "xalloc.h"
 
 static sv copy_sv(struct arena *a, sv s)
 {
@@ -19,12 +20,7 @@ void fnd_add(struct fnd_list *l, const struct finding *f)
 {
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 64;
-		struct finding *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (!nv) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
-		l->v = nv;
+		l->v = xreallocarray(l->v, ncap, sizeof(*l->v));
 		l->cap = ncap;
 	}
 	struct finding *d = &l->v[l->n++];
@@ -50,12 +46,7 @@ void fnd_take(struct fnd_list *dst, struct fnd_list *src)
 	if (src->n) {
 		if (dst->n + src->n > dst->cap) {
 			size_t ncap = dst->n + src->n;
-			struct finding *nv = realloc(dst->v, ncap * sizeof(*nv));
-			if (!nv) {
-				fputs("dpfaudit: out of memory\n", stderr);
-				abort();
-			}
-			dst->v = nv;
+			dst->v = xreallocarray(dst->v, ncap, sizeof(*dst->v));
 			dst->cap = ncap;
 		}
 		memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
@@ -161,12 +152,8 @@ size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct fnd_gr
 	*out = NULL;
 	if (!l->n)
 		return 0;
-	idx = malloc(l->n * sizeof(*idx));
-	g = calloc(l->n, sizeof(*g));
-	if (!idx || !g) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	idx = xreallocarray(NULL, l->n, sizeof(*idx));
+	g = xcalloc(l->n, sizeof(*g));
 	for (size_t i = 0; i < l->n; i++)
 		idx[i] = i;
 	/* qsort has no context argument in C11; grouping runs on one thread. */
@@ -189,11 +176,7 @@ size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct fnd_gr
 		gr->subject = f->subject;
 		gr->role = f->role;
 		gr->count = j - i;
-		gr->members = malloc(gr->count * sizeof(size_t));
-		if (!gr->members) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
+		gr->members = xreallocarray(NULL, gr->count, sizeof(size_t));
 		gr->first = gr->last = idx[i];
 		for (size_t k = i; k < j; k++) {
 			const struct finding *h = &l->v[idx[k]];

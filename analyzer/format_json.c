@@ -30,6 +30,7 @@
  * U+FFFD.  Keys are matched decoded: "us\u0065r" is "user".
  */
 #include "format_impl.h"
+#include "xalloc.h"
 
 #include <stdalign.h>
 #include <stdint.h>
@@ -78,10 +79,10 @@ static void *ja_malloc(void *ctx, size_t n)
 	} else {
 		/* Only strings with escapes longer than the arena get here. */
 		if (n > SIZE_MAX - JHDR)
-			abort();
+			xalloc_oom(SIZE_MAX);
 		h = malloc(JHDR + n);
 		if (!h)
-			abort();
+			xalloc_oom(JHDR + n);	/* yajl cannot take NULL back */
 		h->heap = true;
 	}
 	h->size = n;
@@ -104,10 +105,10 @@ static void *ja_realloc(void *ctx, void *p, size_t n)
 	struct jhdr *h = jhdr(p);
 	if (h->heap) {
 		if (n > SIZE_MAX - JHDR)
-			abort();
+			xalloc_oom(SIZE_MAX);
 		h = realloc(h, JHDR + n);
 		if (!h)
-			abort();
+			xalloc_oom(JHDR + n);
 		h->size = n;
 		return (char *)h + JHDR;
 	}

@@ -57,6 +57,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "dpfaudit: '%s' is not a command; see 'dpfaudit --help'\n", argv[1]);
+	error("'%s' is not a command; see 'dpfaudit --help'", argv[1]);
 	return DPF_EXIT_USAGE;
 }

@@ -2,8 +2,10 @@
  * outcome.c - filters, baseline, reports and exit status for `scan` and
  * `merge` (see outcome.h).
  */
+#include "diag.h"
 #include "outcome.h"
 #include "pseudo.h"
+#include "tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,19 +17,40 @@ int out_build_filter(const struct out_filter_args *a, const struct policy *pol,
 {
 	struct diag e;
 	int64_t now = time(NULL);
+	struct tz_zone *zone = NULL;
 
 	if (a->now && filter_parse_time(a->now, 0, false, &now, &e))
 		return diag_set(err, "--now: %s", e.msg);
+	/*
+	 * The zone matters only for days ("today", bare dates).  One given with
+	 * --tz must load; the default falls back to UTC (a $TZ that is a POSIX
+	 * rule, a system without tzdata), and the report says which was used.
+	 */
+	if (a->tz) {
+		zone = tz_load(a->tz, &e);
+		if (!zone)
+			return diag_set(err, "--tz: %s", e.msg);
+		snprintf(f->zone, sizeof(f->zone), "%s", a->tz);
+	} else {
+		tz_default_name(f->zone, sizeof(f->zone));
+		zone = tz_load(f->zone, &e);
+		if (!zone)
+			snprintf(f->zone, sizeof(f->zone), "UTC");
+	}
+	int rc = 0;
 	if (a->since) {
-		if (filter_parse_time(a->since, now, false, &f->since, &e))
-			return diag_set(err, "--since: %s", e.msg);
+		if (filter_parse_time_tz(a->since, now, zone, false, &f->since, &e))
+			rc = diag_set(err, "--since: %s", e.msg);
 		f->has_since = true;
 	}
-	if (a->until) {
-		if (filter_parse_time(a->until, now, true, &f->until, &e))
-			return diag_set(err, "--until: %s", e.msg);
+	if (!rc && a->until) {
+		if (filter_parse_time_tz(a->until, now, zone, true, &f->until, &e))
+			rc = diag_set(err, "--until: %s", e.msg);
 		f->has_until = true;
 	}
+	tz_free(zone);
+	if (rc)
+		return rc;
 	f->users = a->users;
 	f->nusers = a->nusers;
 	f->roles = a->roles;
@@ -46,18 +69,34 @@ int out_build_filter(const struct out_filter_args *a, const struct policy *pol,
 	return 0;
 }
 
-void out_describe_filter(const struct out_filter_args *a, const char **desc, size_t max,
-			 size_t *n, char *store, size_t cap)
+void out_describe_filter(const struct out_filter_args *a, const struct filter *f,
+			 const char **desc, size_t max, size_t *n, char *store, size_t cap)
 {
 	size_t used = 0;
+	char when[48];
 	*n = 0;
 #define DESC(opt, val) do { \
 		int k = snprintf(store + used, cap - used, "%s %s", opt, val); \
 		if (k > 0 && used + (size_t)k < cap && *n < max) { \
 			desc[(*n)++] = store + used; used += (size_t)k + 1; } \
 	} while (0)
-	if (a->since) DESC("--since", a->since);
-	if (a->until) DESC("--until", a->until);
+	/* The period as audited, not only as typed: "-7d" means nothing a week later. */
+	struct diag e;
+	struct tz_zone *zone = (a->since || a->until) ? tz_load(f->zone, &e) : NULL;
+	char shown[128];
+	if (a->since) {
+		tz_format_local(zone, f->since, when, sizeof(when));
+		snprintf(shown, sizeof(shown), "%s = %s", a->since, when);
+		DESC("--since", shown);
+	}
+	if (a->until) {
+		tz_format_local(zone, f->until, when, sizeof(when));
+		snprintf(shown, sizeof(shown), "%s = %s", a->until, when);
+		DESC("--until", shown);
+	}
+	if (a->since || a->until)
+		DESC("--tz", f->zone);
+	tz_free(zone);
 	for (size_t i = 0; i < a->nusers; i++) DESC("--user", a->users[i]);
 	for (size_t i = 0; i < a->nroles; i++) DESC("--role", a->roles[i]);
 	for (size_t i = 0; i < a->nsubjects; i++) DESC("--subject", a->subjects[i]);
@@ -91,18 +130,18 @@ void out_print_problems(const struct aud_result *res)
 			continue;
 		/* An unreadable file's error already starts with its path. */
 		if (in->error && !strncmp(in->error, in->path, strlen(in->path)))
-			fprintf(stderr, "dpfaudit: %s\n", in->error);
+			error("%s", in->error);
 		else
-			fprintf(stderr, "dpfaudit: %s: %s\n", in->path, in->error ? in->error : "not read whole");
+			error("%s: %s", in->path, in->error ? in->error : "not read whole");
 	}
 	for (size_t i = 0; i < res->nlimits; i++)
-		fprintf(stderr, "dpfaudit: warning: %s: regex hit its match limit %lu times "
-			"(those matches counted as no match)\n", res->limits[i].where, res->limits[i].hits);
+		warning("%s: regex hit its match limit %lu times "
+			"(those matches counted as no match)", res->limits[i].where, res->limits[i].hits);
 }
 
 static int too_many(const char *cmd, const char *what)
 {
-	fprintf(stderr, "dpfaudit %s: too many %s (at most %d)\n", cmd, what, OUT_MAX_LIST);
+	error("%s: too many %s (at most %d)", cmd, what, OUT_MAX_LIST);
 	return DPF_EXIT_USAGE;
 }
 
@@ -118,7 +157,7 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 		if (o->nreports >= OUT_MAX_LIST)
 			return too_many(cmd, "--report");
 		if (out_parse_report(val, &o->reports[o->nreports], &err)) {
-			fprintf(stderr, "dpfaudit %s: %s\n", cmd, err.msg);
+			error("%s: %s", cmd, err.msg);
 			return DPF_EXIT_USAGE;
 		}
 		o->nreports++;
@@ -126,6 +165,7 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 	case OUT_O_SINCE: o->since = val; return 0;
 	case OUT_O_UNTIL: o->until = val; return 0;
 	case OUT_O_NOW: o->now = val; return 0;
+	case OUT_O_TZ: o->tz = val; return 0;
 	case OUT_O_USER: PUSH(o->users, o->nusers, val, "--user"); return 0;
 	case OUT_O_ROLE: PUSH(o->roles, o->nroles, val, "--role"); return 0;
 	case OUT_O_SUBJECT: PUSH(o->subjects, o->nsubjects, val, "--subject"); return 0;
@@ -134,8 +174,8 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 	case OUT_O_FAIL_ON:
 		o->fail_on = sev_parse(sv_cstr(val));
 		if (o->fail_on == SEV_NONE) {
-			fprintf(stderr, "dpfaudit %s: --fail-on: unknown severity '%s' "
-				"(expected low, medium, high or critical)\n", cmd, val);
+			error("%s: --fail-on: unknown severity '%s' "
+				"(expected low, medium, high or critical)", cmd, val);
 			return DPF_EXIT_USAGE;
 		}
 		return 0;
@@ -150,7 +190,7 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 struct out_filter_args out_filter_args_of(const struct out_opts *o)
 {
 	return (struct out_filter_args){
-		.since = o->since, .until = o->until, .now = o->now,
+		.since = o->since, .until = o->until, .now = o->now, .tz = o->tz,
 		.users = (const char **)o->users, .nusers = o->nusers,
 		.roles = (const char **)o->roles, .nroles = o->nroles,
 		.subjects = (const char **)o->subjects, .nsubjects = o->nsubjects,
@@ -168,7 +208,7 @@ int out_write(const struct out_job *job)
 		bl_apply(job->bl, job->pol, &job->res->findings);
 	if (job->write_baseline &&
 	    bl_write(job->write_baseline, job->pol, &job->res->findings, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		status = DPF_EXIT_INCOMPLETE;
 	}
 
@@ -177,7 +217,7 @@ int out_write(const struct out_job *job)
 		struct psd *ps = psd_load(job->pseudonymize, &err);
 		if (!ps) {
 			/* Never fall back to a report with the real names. */
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			return DPF_EXIT_INCOMPLETE;
 		}
 		psd_apply(ps, job->res);
@@ -206,7 +246,7 @@ int out_write(const struct out_job *job)
 	size_t nreps = job->nreports ? job->nreports : 1;
 	for (size_t i = 0; i < nreps; i++) {
 		if (rep_write(reps[i].w, &ctx, reps[i].path, &err)) {
-			fprintf(stderr, "dpfaudit: %s\n", err.msg);
+			error("%s", err.msg);
 			status = DPF_EXIT_INCOMPLETE;
 		}
 	}

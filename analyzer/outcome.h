@@ -25,6 +25,7 @@
 /* The filter options as given (arrays borrowed from the command's options). */
 struct out_filter_args {
 	const char *since, *until, *now;
+	const char *tz;		/* --tz, or NULL: tz_default_name() */
 	const char **users, **roles, **subjects, **categories, **principles;
 	size_t nusers, nroles, nsubjects, ncategories, nprinciples;
 };
@@ -36,11 +37,14 @@ struct out_filter_args {
 int out_build_filter(const struct out_filter_args *a, const struct policy *pol,
 		     struct filter *f, struct diag *err);
 /*
- * The filters as the report's scope states them ("--since -7d", ...), in a
- * fixed order: at most max entries in desc, their text in store[cap].
+ * The filters as the report's scope states them, in a fixed order: the
+ * period resolved against now and the zone ("--since yesterday =
+ * 2026-12-03T00:00:00+01:00", then "--tz Europe/Rome"), then the lists as
+ * given ("--user mrossi"): at most max entries in desc, their text in
+ * store[cap].  f is the filter out_build_filter() made from a.
  */
-void out_describe_filter(const struct out_filter_args *a, const char **desc, size_t max,
-			 size_t *n, char *store, size_t cap);
+void out_describe_filter(const struct out_filter_args *a, const struct filter *f,
+			 const char **desc, size_t max, size_t *n, char *store, size_t cap);
 
 /* One `--report FMT[:FILE]`. */
 struct out_report {
@@ -56,7 +60,7 @@ struct out_report {
 enum {
 	OUT_O_REPORT = 200, OUT_O_SINCE, OUT_O_UNTIL, OUT_O_NOW, OUT_O_USER, OUT_O_ROLE,
 	OUT_O_SUBJECT, OUT_O_CATEGORY, OUT_O_PRINCIPLE, OUT_O_FAIL_ON, OUT_O_BASELINE,
-	OUT_O_WRITE_BASELINE, OUT_O_NO_REDACT, OUT_O_PSEUDONYMIZE,
+	OUT_O_WRITE_BASELINE, OUT_O_NO_REDACT, OUT_O_PSEUDONYMIZE, OUT_O_TZ,
 };
 
 #define OUT_OPT_ROWS \
@@ -69,6 +73,7 @@ enum {
 	{ OUT_O_CATEGORY, 0, "category", "C", "only report this data category (repeatable)" }, \
 	{ OUT_O_PRINCIPLE, 0, "principle", "P", "only report this DPF principle (repeatable)" }, \
 	{ OUT_O_NOW, 0, "now", "T", "the current time for relative --since/--until (for reproducible runs)" }, \
+	{ OUT_O_TZ, 0, "tz", "ZONE", "the zone of today, yesterday and bare dates in --since/--until (default: $TZ, else the system's zone)" }, \
 	{ OUT_O_FAIL_ON, 0, "fail-on", "SEV", "exit 1 when a finding at or above SEV (low..critical) remains" }, \
 	{ OUT_O_BASELINE, 0, "baseline", "FILE", "suppress the known findings listed in FILE" }, \
 	{ OUT_O_WRITE_BASELINE, 0, "write-baseline", "FILE", "record the findings as a baseline" }, \
@@ -80,7 +85,7 @@ enum {
 struct out_opts {
 	struct out_report reports[OUT_MAX_LIST];
 	size_t nreports;
-	const char *since, *until, *now;
+	const char *since, *until, *now, *tz;
 	const char *users[OUT_MAX_LIST], *roles[OUT_MAX_LIST], *subjects[OUT_MAX_LIST];
 	size_t nusers, nroles, nsubjects;
 	const char *categories[OUT_MAX_LIST], *principles[OUT_MAX_LIST];

@@ -25,6 +25,7 @@
 #include "findings.h"
 #include "strmap.h"
 #include "windows.h"
+#include "xalloc.h"
 
 /* ---- the policy's regexes, in the order audit.c reports limit hits ---- */
 
@@ -731,12 +732,7 @@ static void push_finding(struct fnd_list *l, const struct finding *f)
 {
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 64;
-		struct finding *nv = realloc(l->v, nc * sizeof(*nv));
-		if (!nv) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
-		l->v = nv;
+		l->v = xreallocarray(l->v, nc, sizeof(*l->v));
 		l->cap = nc;
 	}
 	l->v[l->n++] = *f;

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "paths.h"
+#include "xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -59,19 +60,9 @@ static int push(char ***v, size_t *n, size_t *cap, char *s)
 	return 0;
 }
 
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
 static int add_path(struct paths *p, const char *path)
 {
-	return push(&p->v, &p->n, &p->cap, xstrdup(path));
+	return push(&p->v, &p->n, &p->cap, try_strndup(path, strlen(path)));
 }
 
 static int warn(struct paths *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -264,7 +255,7 @@ static int walk(struct paths *p, const char *dir, const struct stat *dst, const 
 	while ((de = readdir(d)) != NULL) {
 		if (skipped_name(de->d_name))
 			continue;	/* also "." and ".." */
-		if (push(&names, &n, &cap, xstrdup(de->d_name)) < 0) {
+		if (push(&names, &n, &cap, try_strndup(de->d_name, strlen(de->d_name))) < 0) {
 			rc = -1;
 			break;
 		}

@@ -29,6 +29,7 @@
 #include "digest.h"
 #include "evidence.h"
 #include "timeutil.h"
+#include "xalloc.h"
 
 #ifndef DPF_DATADIR
 #define DPF_DATADIR "/usr/local/share/dpfaudit"
@@ -57,24 +58,6 @@ static void *agrow(struct arena *a, void *arr, size_t n, size_t elsz)
 	return na;
 }
 #define APUSH(a, arr, n) ((arr) = agrow((a), (arr), (n), sizeof(*(arr))), &(arr)[(n)++])
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s);
-	char *p = xmalloc(n + 1);
-	memcpy(p, s, n + 1);
-	return p;
-}
 
 /* Optimal string alignment distance (a transposition costs 1), for hints. */
 static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
@@ -1421,12 +1404,7 @@ static int load_path(struct loader *L, const char *path, const char *from, int f
 			continue;
 		if (nn == cap) {
 			cap = cap ? 2 * cap : 16;
-			char **nv = realloc(names, cap * sizeof(*names));
-			if (!nv) {
-				fputs("dpfaudit: out of memory\n", stderr);
-				abort();
-			}
-			names = nv;
+			names = xreallocarray(names, cap, sizeof(*names));
 		}
 		names[nn++] = xstrdup(de->d_name);
 	}
@@ -1443,8 +1421,9 @@ static int load_path(struct loader *L, const char *path, const char *from, int f
 	size_t pl = strlen(path);
 	bool slash = pl && path[pl - 1] == '/';
 	for (size_t i = 0; i < nn && rc == 0; i++) {
-		char *full = xmalloc(pl + 1 + strlen(names[i]) + 1);
-		sprintf(full, "%s%s%s", path, slash ? "" : "/", names[i]);
+		size_t fl = pl + 1 + strlen(names[i]) + 1;
+		char *full = xmalloc(fl);
+		snprintf(full, fl, "%s%s%s", path, slash ? "" : "/", names[i]);
 		rc = load_file(L, full, from, fromline);
 		free(full);
 	}
@@ -1613,7 +1592,7 @@ char *rules_default_path(const char *argv0)
 		snprintf(probe, sizeof(probe), "%s/rules/dpf.rules", top);
 		if (file_exists(probe)) {
 			char *r = xmalloc(strlen(top) + 8);
-			sprintf(r, "%s/rules", top);
+			snprintf(r, strlen(top) + 8, "%s/rules", top);
 			return r;
 		}
 		char *src = srcdir_from_makefile(top);
@@ -1646,12 +1625,7 @@ static void warn(struct warnings *w, struct pol_loc loc, const char *fmt, ...)
 		snprintf(full, sizeof(full), "%s", msg);
 	if (w->n == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 16;
-		char **nv = realloc(w->v, w->cap * sizeof(*w->v));
-		if (!nv) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
-		w->v = nv;
+		w->v = xreallocarray(w->v, w->cap, sizeof(*w->v));
 	}
 	w->v[w->n++] = xstrdup(full);
 }

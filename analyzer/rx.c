@@ -16,6 +16,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "rx.h"
+#include "xalloc.h"
 
 #include <pcre2.h>
 #include <stdio.h>
@@ -32,19 +33,6 @@ struct rx_thread {
 	pcre2_jit_stack *js;	/* NULL if JIT is unavailable */
 	int last_rc;		/* pairs set by the last successful match */
 };
-
-static char *xstrndup(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-	if (!p) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
-	if (n)
-		memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
 
 /*
  * The literal prefix of an anchored pattern, read conservatively from its
@@ -141,14 +129,10 @@ struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
 		return NULL;
 	}
 
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	r = xcalloc(1, sizeof(*r));
 	r->code = code;
 	r->pattern = xstrndup(pattern, len);
-	r->where = xstrndup(where, strlen(where));
+	r->where = xstrdup(where);
 	r->ngroups = ngroups;
 	/* JIT is an optimisation: a platform without it still matches, with the interpreter. */
 	/*
@@ -175,22 +159,17 @@ void rx_free(struct rx *r)
 
 struct rx_thread *rx_thread_new(void)
 {
-	struct rx_thread *t = calloc(1, sizeof(*t));
-	if (!t)
-		goto oom;
+	struct rx_thread *t = xcalloc(1, sizeof(*t));
 	t->md = pcre2_match_data_create(RX_MAX_GROUPS, NULL);
 	t->mc = pcre2_match_context_create(NULL);
 	if (!t->md || !t->mc)
-		goto oom;
+		xalloc_oom(sizeof(*t));	/* PCRE2 does not say how much */
 	pcre2_set_match_limit(t->mc, RX_MATCH_LIMIT);
 	pcre2_set_depth_limit(t->mc, RX_DEPTH_LIMIT);
 	t->js = pcre2_jit_stack_create(RX_JIT_STACK_MIN, RX_JIT_STACK_MAX, NULL);
 	if (t->js)
 		pcre2_jit_stack_assign(t->mc, NULL, t->js);
 	return t;
-oom:
-	fputs("dpfaudit: out of memory\n", stderr);
-	abort();
 }
 
 void rx_thread_free(struct rx_thread *t)

@@ -1,4 +1,5 @@
 /* setup.c - policy, formats and engine for a subcommand (see setup.h). */
+#include "diag.h"
 #include "setup.h"
 
 #include <stdio.h>
@@ -53,8 +54,8 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 	memset(s, 0, sizeof(*s));
 	if (first >= argc) {
 		if (isatty(STDIN_FILENO)) {
-			fprintf(stderr, "dpfaudit %s: no PATH given (use - for standard input)\n"
-				"try 'dpfaudit %s --help'\n", cmd, cmd);
+			error("%s: no PATH given (use - for standard input)\n"
+				"try 'dpfaudit %s --help'", cmd, cmd);
 			return DPF_EXIT_USAGE;
 		}
 		paths_add(paths, "-");
@@ -63,14 +64,14 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 		paths_add(paths, argv[i]);
 
 	if (setup_load(s, rules, nrules, &err)) {
-		fprintf(stderr, "dpfaudit: %s\n", err.msg);
+		error("%s", err.msg);
 		paths_release(paths);
 		return DPF_EXIT_USAGE;
 	}
 	if (format && !fmt_by_name(s->fmts, format)) {
 		const char *names[64];
 		size_t n = fmt_names(s->fmts, names, 64);
-		fprintf(stderr, "dpfaudit %s: unknown log format '%s' (expected one of:", cmd, format);
+		fprintf(stderr, "dpfaudit: %s: unknown log format '%s' (expected one of:", cmd, format);
 		for (size_t i = 0; i < n; i++)
 			fprintf(stderr, " %s", names[i]);
 		fprintf(stderr, ")\n");

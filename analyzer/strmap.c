@@ -1,5 +1,6 @@
 /* strmap.c - open-addressing string hash map (see strmap.h). */
 #include "strmap.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,11 +8,7 @@
 static void strmap_grow(struct strmap *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 16;
-	struct strmap_slot *ns = calloc(ncap, sizeof(*ns));
-	if (!ns) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	struct strmap_slot *ns = xcalloc(ncap, sizeof(*ns));
 	for (size_t i = 0; i < m->cap; i++) {
 		struct strmap_slot *s = &m->slots[i];
 		if (!s->key.p)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- POSIX TZ rules (footer) ---- */
 
@@ -614,4 +615,78 @@ void tz_hours_release(struct tz_hours *h)
 		return;
 	tz_free(h->zone);
 	h->zone = NULL;
+}
+
+const char *tz_default_name(char *buf, size_t cap)
+{
+	static const char zdir[] = "zoneinfo/";
+	const char *tz = getenv("TZ");
+	char link[4096];
+
+	if (tz && *tz) {
+		if (*tz == ':')
+			tz++;
+		const char *in = strstr(tz, zdir);
+		snprintf(buf, cap, "%s", in && *tz == '/' ? in + sizeof(zdir) - 1 : tz);
+		return buf;
+	}
+	ssize_t n = readlink("/etc/localtime", link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		const char *in = strstr(link, zdir);
+		if (in && in[sizeof(zdir) - 1]) {
+			snprintf(buf, cap, "%s", in + sizeof(zdir) - 1);
+			return buf;
+		}
+	}
+	FILE *fp = fopen("/etc/timezone", "r");
+	if (fp) {
+		bool got = fgets(buf, (int)cap, fp) != NULL;
+		fclose(fp);
+		if (got) {
+			buf[strcspn(buf, " \t\r\n")] = '\0';
+			if (*buf)
+				return buf;
+		}
+	}
+	snprintf(buf, cap, "UTC");
+	return buf;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+int64_t tz_day_start(const struct tz_zone *z, int64_t t, int days)
+{
+	int64_t local = t + (z ? tz_offset(z, t) : 0);
+	int64_t midnight = (floor_div(local, 86400) + days) * 86400;	/* local wall clock */
+	if (!z)
+		return midnight;
+	/*
+	 * Local wall time -> UTC: the offset in force at the answer, found by
+	 * trying the offset of the first guess (two steps settle any change).
+	 * Where midnight itself is skipped by a daylight-saving jump, this
+	 * gives the first instant of the day.
+	 */
+	int64_t u = midnight - tz_offset(z, midnight);
+	u = midnight - tz_offset(z, u);
+	return u;
+}
+
+void tz_format_local(const struct tz_zone *z, int64_t t, char *buf, size_t cap)
+{
+	int32_t off = z ? tz_offset(z, t) : 0;
+	int64_t local = t + off, days = floor_div(local, 86400), sec = local - days * 86400, y;
+	unsigned m, d, a = (unsigned)(off < 0 ? -off : off);
+
+	tu_civil_from_days(days, &y, &m, &d);
+	if (!z)
+		snprintf(buf, cap, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m, d,
+			 (long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60));
+	else
+		snprintf(buf, cap, "%04lld-%02u-%02uT%02lld:%02lld:%02lld%c%02u:%02u", (long long)y, m, d,
+			 (long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60),
+			 off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
 }

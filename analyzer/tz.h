@@ -34,6 +34,23 @@ void tz_free(struct tz_zone *z);
 /* UTC offset in seconds at instant t (UTC seconds). */
 int32_t tz_offset(const struct tz_zone *z, int64_t t);
 
+/*
+ * The name of the zone the user lives in, for "today" and bare dates: $TZ
+ * (":Europe/Rome" and "/usr/share/zoneinfo/Europe/Rome" forms too), else
+ * the zone /etc/localtime links to, else /etc/timezone, else "UTC".  Writes
+ * into buf (cap bytes) and returns it.  A $TZ that is a POSIX rule such as
+ * "CET-1CEST" is returned as it is: tz_load() then refuses it by name.
+ */
+const char *tz_default_name(char *buf, size_t cap);
+/*
+ * The UTC instant at which the local day containing t, moved by `days`
+ * days, begins in zone z (NULL: UTC).  Daylight saving included: a local
+ * day is 23, 24 or 25 hours long.
+ */
+int64_t tz_day_start(const struct tz_zone *z, int64_t t, int days);
+/* "2026-12-03T00:00:00+01:00" (local time in z, NULL: UTC with "Z"); buf >= 32 bytes. */
+void tz_format_local(const struct tz_zone *z, int64_t t, char *buf, size_t cap);
+
 struct tz_hours {
 	uint8_t days;		/* bit d set: weekday d allowed, 0 = Sunday */
 	int from_sec;		/* seconds after local midnight, inclusive */

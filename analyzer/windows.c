@@ -18,6 +18,7 @@
 
 #include "arena.h"
 #include "strmap.h"
+#include "xalloc.h"
 #include "banned.h"
 
 enum win_kind {
@@ -74,12 +75,7 @@ static bool win_full(struct win_log *wl)
 
 struct win_log *win_log_new(void)
 {
-	struct win_log *wl = calloc(1, sizeof(*wl));
-	if (!wl) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
-	return wl;
+	return xcalloc(1, sizeof(struct win_log));
 }
 
 void win_log_free(struct win_log *wl)
@@ -116,12 +112,7 @@ static struct win_rec *win_push(struct win_log *wl)
 {
 	if (wl->n == wl->cap) {
 		size_t ncap = wl->cap ? wl->cap * 2 : 256;
-		struct win_rec *nv = realloc(wl->v, ncap * sizeof(*nv));
-		if (!nv) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
-		wl->v = nv;
+		wl->v = xreallocarray(wl->v, ncap, sizeof(*wl->v));
 		wl->cap = ncap;
 	}
 	struct win_rec *r = &wl->v[wl->n++];
@@ -190,12 +181,7 @@ void win_take(struct win_log *dst, struct win_log *src)
 		size_t ncap = dst->cap ? dst->cap : 256;
 		while (ncap - dst->n < src->n)
 			ncap *= 2;
-		struct win_rec *nv = realloc(dst->v, ncap * sizeof(*nv));
-		if (!nv) {
-			fputs("dpfaudit: out of memory\n", stderr);
-			abort();
-		}
-		dst->v = nv;
+		dst->v = xreallocarray(dst->v, ncap, sizeof(*dst->v));
 		dst->cap = ncap;
 	}
 	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
@@ -417,11 +403,7 @@ void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *o
 
 	/* Dense subject numbers for the reads, so counting is an array index. */
 	struct strmap subj = STRMAP_INIT;
-	uint32_t *ids = malloc(wl->n * sizeof(*ids));
-	if (!ids) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	uint32_t *ids = xreallocarray(NULL, wl->n, sizeof(*ids));
 	size_t nsubj = 0;
 	for (size_t i = 0; i < wl->n; i++) {
 		if (wl->v[i].kind != WK_READ) {
@@ -434,11 +416,7 @@ void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *o
 			nsubj++;
 		ids[i] = (uint32_t)*val;
 	}
-	uint32_t *counts = calloc(nsubj ? nsubj : 1, sizeof(*counts));
-	if (!counts) {
-		fputs("dpfaudit: out of memory\n", stderr);
-		abort();
-	}
+	uint32_t *counts = xcalloc(nsubj, sizeof(*counts));
 
 	for (size_t i = 0, j; i < wl->n; i = j) {
 		j = i + 1;

@@ -85,6 +85,23 @@ expect_rc "a rule error exits 2" 2
 expect_in "its mail says the audit did not run" "$T/mail.d/subject" "NOT RUN"
 expect_in "its mail carries the rule error" "$T/mail.d/body" "bad.rules"
 
+# The period is stated as audited, in the zone of the day (--tz, else TZ).
+run scan --no-progress --rules "$T/r.rules" --now 2026-12-03T10:00:00Z --since yesterday \
+	--until yesterday --tz Europe/Rome --report "json:$T/p.json" "$T/logs"
+expect_rc "a scan of one day in Europe/Rome" 0
+expect_in "the report states the resolved start of the day" "$T/p.json" \
+	"--since yesterday = 2026-12-02T00:00:00+01:00"
+expect_in "the report states the resolved end of the day" "$T/p.json" \
+	"--until yesterday = 2026-12-02T23:59:59+01:00"
+expect_in "the report names the zone" "$T/p.json" "--tz Europe/Rome"
+TZ=Asia/Tokyo "$DPFAUDIT" scan --no-progress --rules "$T/r.rules" --now 2026-12-03T10:00:00Z \
+	--since yesterday --report "json:$T/p.json" "$T/logs" >/dev/null 2>&1
+expect_in "without --tz, TZ says whose day it is" "$T/p.json" \
+	"--since yesterday = 2026-12-02T00:00:00+09:00"
+run scan --no-progress --rules "$T/r.rules" --tz Europe/Rom --since yesterday "$T/logs"
+expect_rc "an unknown --tz is a usage error" 2
+expect_in "which names the option" "$ERR" "--tz: unknown time zone 'Europe/Rom'"
+
 # The systemd units, as `make install` writes them, pass systemd-analyze.
 if command -v systemd-analyze >/dev/null 2>&1; then
 	mkdir -p "$T/units"

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "strmap.h"
 #include "sv.h"
+#include "xalloc.h"
 
 static const struct {
 	const char *in;
@@ -136,6 +137,48 @@ START_TEST(test_strmap)
 }
 END_TEST
 
+/* The try_ tier reports an overflowing size as ENOMEM, never a short block. */
+START_TEST(test_xalloc_overflow)
+{
+	errno = 0;
+	ck_assert_ptr_null(try_reallocarray(NULL, SIZE_MAX / 2 + 1, 2));
+	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert_ptr_null(try_calloc(SIZE_MAX / 4 + 1, 8));
+	ck_assert_ptr_null(try_strndup("x", SIZE_MAX));
+	/* Zero-sized requests are unique non-NULL blocks: NULL always means failure. */
+	void *a = try_malloc(0), *b = xcalloc(0, 8), *c = xreallocarray(NULL, 0, 8);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(c);
+	free(a);
+	free(b);
+	free(c);
+	char *d = xstrndup("abcdef", 3);
+	ck_assert_str_eq(d, "abc");
+	free(d);
+}
+END_TEST
+
+/* The x* tier's one out-of-memory exit: status 3 (audit incomplete). */
+START_TEST(test_xalloc_oom_exits_3)
+{
+	(void)xreallocarray(NULL, SIZE_MAX / 2 + 1, 2);
+}
+END_TEST
+
+static void oom_hook(size_t size)
+{
+	_exit(size == SIZE_MAX ? 42 : 43);
+}
+
+/* The hook runs first, with the size that failed (memory's exit path). */
+START_TEST(test_xalloc_oom_hook)
+{
+	xalloc_set_oom_hook(oom_hook);
+	(void)xcalloc(SIZE_MAX / 4 + 1, 8);
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -146,6 +189,9 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_buf_grows_unbounded);
 	tcase_add_test(tc, test_arena);
 	tcase_add_test(tc, test_strmap);
+	tcase_add_test(tc, test_xalloc_overflow);
+	tcase_add_exit_test(tc, test_xalloc_oom_exits_3, 3);
+	tcase_add_exit_test(tc, test_xalloc_oom_hook, 42);
 	suite_add_tcase(s, tc);
 	return s;
 }
