@@ -90,7 +90,7 @@ struct run {
 
 /* What a parser learns from one chunk, merged into its input under stats_lock. */
 struct cstats {
-	uint64_t parsed, unparsed, pd_reads, window_dropped;
+	uint64_t parsed, unparsed, skipped, pd_reads, window_dropped;
 	bool has_time;
 	int64_t tmin, tmax;
 	struct aud_example ex[AUD_EXAMPLES];
@@ -194,6 +194,11 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 		add_example(&p->arena, cs->ex, &cs->nex, lineno, line);
 		return;
 	}
+	/* A record the format says is no event (`skip`): counted, not judged. */
+	if (ev->skipped) {
+		cs->skipped++;
+		return;
+	}
 	/* fmt_parse resets the event but keeps raw, file and line. */
 	cs->parsed++;
 	if (ev->has_time) {
@@ -238,6 +243,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	in->parsed += p->cs.parsed;
 	in->events += p->cs.parsed;
 	in->unparsed += p->cs.unparsed;
+	in->skipped += p->cs.skipped;
 	in->pd_reads += p->cs.pd_reads;
 	in->window_dropped += p->cs.window_dropped;
 	if (p->cs.has_time) {
@@ -509,6 +515,8 @@ static void read_input(struct reader *rd, size_t idx)
 		bytes += line.n;
 		n++;
 	}
+	if (!f)
+		f = fmt_for_path(r->fmts, in->path);
 	if (!f) {
 		sv cand[DETECT_LINES];
 		size_t nc = 0;

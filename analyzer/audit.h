@@ -38,7 +38,8 @@ struct aud_input {
 	const char *compression;	/* "gzip", "plain" */
 	const char *format;		/* format name, or NULL if none detected */
 	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
-	uint64_t skipped;		/* blank lines and '#' comment lines: not log records */
+	/* Blank and '#' comment lines, and records a format's `skip` says are no events. */
+	uint64_t skipped;
 	uint64_t window_dropped;	/* reads/denials past aud_options.max_window_records */
 	/*
 	 * Audited whole: read to the end without damage, no overlong line

@@ -70,6 +70,12 @@ struct event {
 	struct ev_kv extra[EV_MAX_EXTRA];
 	unsigned nextra;
 
+	/*
+	 * The record parsed but is not an event (a format's `skip = PATH:REGEX`,
+	 * e.g. Kubernetes' intermediate stages): counted as skipped, not judged.
+	 */
+	bool skipped;
+
 	/* Set by the engine (engine.h), not by parsers. */
 	uint64_t categories;	/* bit i = policy category i */
 	bool pd_read;		/* action read/export, >= 1 category, not failed */

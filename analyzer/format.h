@@ -59,6 +59,8 @@ struct fmt {
 	 * rule format's `wrapper = cri | docker`.
 	 */
 	unsigned char wrapper;
+	/* `fallback = NAME`: tried on a line this format does not read (mixed logs). */
+	const struct fmt *fallback;
 	void *impl;			/* format-private, read-only after build */
 };
 
@@ -88,6 +90,13 @@ size_t fmt_names(const struct fmt_set *s, const char **names, size_t max);
  */
 const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 			     struct fmt_thread *t);
+
+/*
+ * The rule format whose `paths = GLOB` matches path (the whole path or its
+ * last component), or NULL.  Such a format reads those inputs without
+ * detection, and no other input.
+ */
+const struct fmt *fmt_for_path(const struct fmt_set *s, const char *path);
 
 /*
  * Parse with f: resets ev (keeping raw/file/line) and the thread's scratch

@@ -138,5 +138,16 @@ bool fmt_regex_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_
 		if (v.n)
 			ev_add_extra(ev, r->extra_name[i], v);
 	}
+	/* failed/denied/skip = GROUP:REGEX, on the event's fields and groups. */
+	for (int k = 0; k < PC_COUNT; k++) {
+		for (size_t i = 0; i < pf->nconds[k]; i++) {
+			sv v;
+			if (ev_get(ev, sv_cstr(pf->conds[k][i].path), &v) &&
+			    rx_match(pf->conds[k][i].rx, v, t->rx) == 1) {
+				fmt_cond_hit((enum pol_cond_kind)k, ev);
+				break;
+			}
+		}
+	}
 	return true;
 }

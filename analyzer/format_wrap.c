@@ -41,10 +41,28 @@ static bool cri_unwrap(sv line, sv *msg, int64_t *time)
 	return true;
 }
 
+/* f, then its fallback on the same (unwrapped) line. */
+static bool parse_or_fallback(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t)
+{
+	size_t mark = t->used;
+	if (f->parse(f, line, ev, t))
+		return true;
+	if (!f->fallback)
+		return false;
+	fmt_ev_clear(ev);
+	t->used = mark;
+	if (!f->fallback->parse(f->fallback, line, ev, t))
+		return false;
+	/* A line read by a pattern is as good evidence as a keyed one. */
+	if (!f->fallback->needs_evidence)
+		t->evidence = true;
+	return true;
+}
+
 bool fmt_call(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t)
 {
 	if (f->wrapper == FMT_WRAP_NONE)
-		return f->parse(f, line, ev, t);
+		return parse_or_fallback(f, line, ev, t);
 	sv msg;
 	int64_t time = 0;
 	bool has_time;
@@ -61,7 +79,7 @@ bool fmt_call(const struct fmt *f, sv line, struct event *ev, struct fmt_thread 
 	/* The wrapped line may omit its own time: the wrapper's stands in. */
 	bool outer = t->outer_time;
 	t->outer_time = has_time;
-	bool ok = f->parse(f, msg, ev, t);
+	bool ok = parse_or_fallback(f, msg, ev, t);
 	t->outer_time = outer;
 	if (ok && !ev->has_time && has_time) {
 		ev->time = time;

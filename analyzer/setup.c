@@ -69,12 +69,13 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 		return DPF_EXIT_USAGE;
 	}
 	if (format && !fmt_by_name(s->fmts, format)) {
-		const char *names[64];
-		size_t n = fmt_names(s->fmts, names, 64);
+		const char *names[512];
+		size_t n = fmt_names(s->fmts, names, 512);
 		fprintf(stderr, "dpfaudit: %s: unknown log format '%s' (expected one of:", cmd, format);
 		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, " %s", names[i]);
-		fprintf(stderr, ")\n");
+			if (!strchr(names[i], '+'))	/* the wrapped forms are named below */
+				fprintf(stderr, " %s", names[i]);
+		fprintf(stderr, "; or syslog+NAME, cri+NAME, docker+NAME)\n");
 		setup_release(s);
 		paths_release(paths);
 		return DPF_EXIT_USAGE;

@@ -819,10 +819,12 @@ END_TEST
 
 START_TEST(test_names)
 {
-	const char *names[64];
-	size_t n = fmt_names(set, names, 64);
+	const char *names[512];
+	size_t n = fmt_names(set, names, 512);
+	ck_assert_uint_lt(n, 512);
 	const char *want[] = { "common", "combined", "vhost_combined", "json", "logfmt", "pgaudit",
-			       "syslog", "syslog+combined", "syslog+json", "syslog+pgaudit" };
+			       "syslog", "syslog+combined", "syslog+json", "syslog+pgaudit",
+			       "cri+combined", "docker+json", "cloudtrail", "k8s-audit", "cri+envoy" };
 	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
 		bool found = false;
 		for (size_t i = 0; i < n; i++)
