@@ -2,6 +2,7 @@
 #include "arena.h"
 #include "xalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,24 @@ struct arena_block {
 
 void *arena_alloc(struct arena *a, size_t n)
 {
+	void *p = arena_try_alloc(a, n);
+	if (!p)
+		xalloc_oom(n);
+	return p;
+}
+
+void *arena_try_alloc(struct arena *a, size_t n)
+{
 	struct arena_block *b = a->head;
+	if (n > SIZE_MAX - 16 - sizeof(*b))
+		return NULL;
 	size_t need = (n + 15) & ~(size_t)15;
 
 	if (!b || b->size - b->off < need) {
 		size_t size = need > ARENA_BLOCK / 4 ? need : ARENA_BLOCK;
-		b = xmalloc(sizeof(*b) + size);
+		b = try_malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
 		b->size = size;
 		b->off = 0;
 		/* Big one-off blocks go behind the head so the head keeps filling. */

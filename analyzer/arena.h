@@ -21,8 +21,13 @@ struct arena {
 
 #define ARENA_INIT { NULL, 0 }
 
-/* Returns zeroed memory aligned for any type; aborts on out-of-memory. */
+/* Returns zeroed memory aligned for any type; out of memory ends the run (xalloc_oom). */
 void *arena_alloc(struct arena *a, size_t n);
+/*
+ * The same, but NULL on out-of-memory (the arena is unchanged): for the data
+ * paths, where running out ends the audit as incomplete, never in an abort.
+ */
+void *arena_try_alloc(struct arena *a, size_t n);
 /* A NUL-terminated copy of the view; returns a view of the copy. */
 sv arena_sv(struct arena *a, sv s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);

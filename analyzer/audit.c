@@ -38,9 +38,16 @@
 #include "windows.h"
 #include "xalloc.h"
 
-/* Lines buffered (copied) to detect an input's format. */
+/*
+ * Records buffered (copied) to detect an input's format: DETECT_LINES of
+ * them, fewer if they reach DETECT_BYTES.  Blank and comment lines never
+ * use up the sample (SPEC §6): those before the first record are counted
+ * and dropped, those between the sampled records are kept (a comment ends
+ * a multi-line record) up to DETECT_HOLD bytes in all.
+ */
 #define DETECT_LINES 64
 #define DETECT_BYTES (256 * 1024)
+#define DETECT_HOLD (16 * 1024 * 1024)
 #define EXAMPLE_MAX 200
 /* How often (in lines) a reader reports progress. */
 #define PROGRESS_EVERY 8192
@@ -90,7 +97,7 @@ struct run {
 
 /* What a parser learns from one chunk, merged into its input under stats_lock. */
 struct cstats {
-	uint64_t parsed, unparsed, skipped, pd_reads, window_dropped;
+	uint64_t parsed, unparsed, unmapped, skipped, pd_reads, window_dropped, findings_lost;
 	bool has_time;
 	int64_t tmin, tmax;
 	struct aud_example ex[AUD_EXAMPLES];
@@ -194,12 +201,22 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 		add_example(&p->arena, cs->ex, &cs->nex, lineno, line);
 		return;
 	}
-	/* A record the format says is no event (`skip`): counted, not judged. */
-	if (ev->skipped) {
+	/* fmt_parse resets the event but keeps raw, file and line. */
+	if (ev->skip) {
 		cs->skipped++;
 		return;
 	}
-	/* fmt_parse resets the event but keeps raw, file and line. */
+	if (ev->f[EVF_USER].n == 0 && ev->f[EVF_RESOURCE].n == 0) {
+		/*
+		 * Unmapped: the line has the format's shape but none of the
+		 * fields it maps for user and resource (a JSON log with other
+		 * keys): no access can be read from it, so it is not audited.
+		 */
+		cs->unparsed++;
+		cs->unmapped++;
+		add_example(&p->arena, cs->ex, &cs->nex, lineno, line);
+		return;
+	}
 	cs->parsed++;
 	if (ev->has_time) {
 		if (!cs->has_time || ev->time < cs->tmin)
@@ -221,9 +238,10 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	count_assessed(p, ev);
 
 	struct eng_verdict v;
-	size_t dropped = win_dropped(p->wl);
+	size_t dropped = win_dropped(p->wl), lost = p->findings.lost;
 	eng_judge(r->eng, ev, p->et, &p->findings, p->wl, &v);
 	cs->window_dropped += win_dropped(p->wl) - dropped;
+	cs->findings_lost += p->findings.lost - lost;
 	if (r->opts->on_event && filter_event(&r->opts->filter, r->pol, ev, v.role))
 		r->opts->on_event(r->opts->on_event_arg, p->id, ev, &v);
 }
@@ -243,9 +261,11 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	in->parsed += p->cs.parsed;
 	in->events += p->cs.parsed;
 	in->unparsed += p->cs.unparsed;
+	in->unmapped += p->cs.unmapped;
 	in->skipped += p->cs.skipped;
 	in->pd_reads += p->cs.pd_reads;
 	in->window_dropped += p->cs.window_dropped;
+	in->findings_lost += p->cs.findings_lost;
 	if (p->cs.has_time) {
 		if (!in->has_time || p->cs.tmin < in->tmin)
 			in->tmin = p->cs.tmin;
@@ -413,7 +433,7 @@ static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t line
 			buf_reset(&rd->record);
 		}
 		if (skippable(line)) {
-			in->skipped++;
+			in->comments++;
 			return;
 		}
 		buf_addsv(&rd->record, line);
@@ -421,7 +441,7 @@ static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t line
 		return;
 	}
 	if (skippable(line)) {
-		in->skipped++;
+		in->comments++;
 		return;
 	}
 	emit(rd, in, f, line, lineno);
@@ -458,12 +478,19 @@ static int year_of(const char *path, int forced)
 static void count_unparsed(struct reader *rd, struct aud_input *in, sv line, uint64_t lineno)
 {
 	if (skippable(line)) {
-		in->skipped++;
+		in->comments++;
 		return;
 	}
 	in->unparsed++;
 	add_example(&rd->arena, in->unparsed_ex, &in->nunparsed_ex, lineno, line);
 }
+
+/* A line held back while the format is detected. */
+struct held {
+	sv text;	/* copied into the detection arena */
+	uint64_t no;
+	bool overlong;
+};
 
 static void read_input(struct reader *rd, size_t idx)
 {
@@ -502,43 +529,52 @@ static void read_input(struct reader *rd, size_t idx)
 	 * the next call), detect, then feed them in order.
 	 */
 	struct arena tmp = ARENA_INIT;
-	sv lines[DETECT_LINES];
-	uint64_t nos[DETECT_LINES];
-	bool longs[DETECT_LINES];
-	size_t n = 0, bytes = 0;
-	while (n < DETECT_LINES && bytes < DETECT_BYTES && (st = lr_next(lr, &line)) != LR_EOF) {
+	struct held *held = NULL;
+	sv cand[DETECT_LINES];
+	size_t n = 0, cap = 0, nc = 0, bytes = 0, hold = 0;
+	while (nc < DETECT_LINES && bytes < DETECT_BYTES && hold < DETECT_HOLD &&
+	       (st = lr_next(lr, &line)) != LR_EOF) {
 		in->lines++;
 		rd->pending_lines++;
-		nos[n] = lr_lineno(lr);
-		longs[n] = st == LR_OVERLONG;
-		lines[n] = arena_sv(&tmp, line);
-		bytes += line.n;
+		bool comment = st != LR_OVERLONG && skippable(line);
+		if (comment && n == 0) {
+			in->comments++;	/* no record open yet: nothing to replay */
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 2 * DETECT_LINES;
+			held = xreallocarray(held, cap, sizeof(*held));
+		}
+		held[n].no = lr_lineno(lr);
+		held[n].overlong = st == LR_OVERLONG;
+		held[n].text = arena_sv(&tmp, line);
+		hold += line.n;
+		if (!comment && !held[n].overlong && line.p[0] != '\t') {
+			cand[nc++] = held[n].text;
+			bytes += line.n;
+		}
 		n++;
 	}
 	if (!f)
 		f = fmt_for_path(r->fmts, in->path);
-	if (!f) {
-		sv cand[DETECT_LINES];
-		size_t nc = 0;
-		for (size_t i = 0; i < n; i++)
-			if (!longs[i] && !skippable(lines[i]) && lines[i].p[0] != '\t')
-				cand[nc++] = lines[i];
+	if (!f)
 		f = nc ? fmt_detect(r->fmts, cand, nc, rd->ft) : NULL;
-	}
 	if (f)
 		in->format = f->name;
 	for (size_t i = 0; i < n; i++) {
-		if (longs[i]) {
+		if (held[i].overlong) {
 			in->overlong++;
-			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, nos[i], lines[i]);
+			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, held[i].no,
+				    held[i].text);
 		} else if (f) {
-			feed(rd, in, lines[i], nos[i], f);
+			feed(rd, in, held[i].text, held[i].no, f);
 		} else {
-			count_unparsed(rd, in, lines[i], nos[i]);
+			count_unparsed(rd, in, held[i].text, held[i].no);
 		}
 	}
 	/* feed() copied what it kept (chunk data, record buffer). */
 	arena_release(&tmp);
+	free(held);
 
 	while ((st = lr_next(lr, &line)) != LR_EOF) {
 		in->lines++;
@@ -564,7 +600,7 @@ static void read_input(struct reader *rd, size_t idx)
 	uint64_t off;
 	const char *msg;
 	char text[512];
-	in->compression = inp_kind(ip) == INP_GZIP ? "gzip" : "plain";
+	in->compression = inp_compression(ip);
 	in->complete = true;
 	if (inp_damaged(ip, &off, &msg)) {
 		/* The stream itself is damaged: where, and the last line read. */
@@ -581,13 +617,8 @@ static void read_input(struct reader *rd, size_t idx)
 			 (unsigned long long)in->overlong,
 			 r->opts->max_line ? r->opts->max_line : (size_t)LR_DEFAULT_MAX);
 		in->error = arena_strndup(&rd->arena, text, strlen(text));
-	} else if (!f && in->lines > in->skipped) {
-		/* Nothing in it could be read as a log: it was not audited at all. */
-		in->complete = false;
-		snprintf(text, sizeof(text), "no known log format: none of its %llu line(s) could be parsed",
-			 (unsigned long long)(in->lines - in->skipped));
-		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	}
+	/* An input in no known format: its share unparsed is judged by aud_check_unparsed(). */
 	const char *h = inp_sha256(ip);
 	snprintf(in->sha256, sizeof(in->sha256), "%s", h ? h : "");
 	lr_free(lr);
@@ -684,6 +715,14 @@ static void reader_init(struct reader *rd, struct run *r)
 	buf_init(&rd->record, r->opts->max_line ? r->opts->max_line : LR_DEFAULT_MAX);
 }
 
+/* win_foreach callback: a record that could not be joined is counted as dropped. */
+static void count_dropped(void *arg, const struct win_record *w)
+{
+	struct aud_result *res = arg;
+	if (w->file < res->ninputs)
+		res->inputs[w->file].window_dropped++;
+}
+
 int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct eng *eng,
 	    const char *const *paths, size_t npaths, const struct aud_options *opts,
 	    struct aud_result *res, struct diag *err)
@@ -725,10 +764,11 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	ps = xcalloc(jobs, sizeof(*ps));
 	rds = xcalloc(nreaders, sizeof(*rds));
 	size_t wmax = opts->max_window_records ? opts->max_window_records : AUD_WINDOW_RECORDS;
+	/* One budget for every parser: the limit does not depend on -j. */
+	struct win_budget wbudget = { .max = wmax };
 	for (unsigned i = 0; i < jobs; i++) {
 		parser_init(&ps[i], &r, i);
-		/* Each parser gets its share, so the bound holds whatever the schedule. */
-		win_log_set_limit(ps[i].wl, wmax / jobs ? wmax / jobs : 1);
+		win_log_set_budget(ps[i].wl, &wbudget);
 	}
 	for (unsigned i = 0; i < nreaders; i++)
 		reader_init(&rds[i], &r);
@@ -769,8 +809,15 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	struct fnd_list found = FND_LIST_INIT;
 	for (unsigned i = 0; i < jobs; i++) {
 		struct parser *p = &ps[i];
-		fnd_take(&found, &p->findings);
-		win_take(all, p->wl);
+		if (!fnd_take(&found, &p->findings)) {
+			/* Out of memory joining: what is not kept is counted, never dropped silently. */
+			for (size_t k = 0; k < p->findings.n; k++)
+				if (p->findings.v[k].file < npaths)
+					res->inputs[p->findings.v[k].file].findings_lost++;
+			fnd_release(&p->findings);
+		}
+		if (!win_take(all, p->wl))
+			win_foreach(p->wl, count_dropped, res);
 		arena_take(&res->arena, &p->arena);
 		res->failed_requests += p->failed_requests;
 		res->transfers += p->transfers;
@@ -803,11 +850,20 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		struct aud_input *in = &res->inputs[i];
 		if (in->format)
 			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
+		/* Decided after the threads joined: parsers may end after the reader. */
+		if (in->findings_lost && in->complete) {
+			char text[256];
+			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory "
+				 "(the report shows what was judged before)",
+				 (unsigned long long)in->findings_lost);
+			in->complete = false;
+			in->error = arena_strndup(&res->arena, text, strlen(text));
+		}
 		if (in->window_dropped && in->complete) {
-			/* Decided after the threads joined: parsers may end after the reader. */
 			char text[256];
 			snprintf(text, sizeof(text), "%llu personal-data read(s) or denial(s) not kept "
-				 "for the windowed checks: the window limit (%zu records) was reached",
+				 "for the windowed checks: the window limit (%zu records) was reached "
+				 "or memory ran out",
 				 (unsigned long long)in->window_dropped, wmax);
 			in->complete = false;
 			in->error = arena_strndup(&res->arena, text, strlen(text));
@@ -815,6 +871,7 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	}
 	res->findings = found;
 	collect_limits(pol, res);
+	aud_check_unparsed(res, opts->max_unparsed_set ? opts->max_unparsed : AUD_MAX_UNPARSED);
 	if (opts->defer_windows) {
 		/* A partial result: the windows are judged where all shards meet. */
 		res->windows = all;
@@ -830,6 +887,7 @@ void aud_totals(struct aud_result *res)
 {
 	res->lines = res->parsed = res->unparsed = res->overlong = 0;
 	res->events = res->pd_reads = res->skipped = 0;
+	res->unmapped = res->comments = 0;
 	res->incomplete = false;
 	res->has_time = false;
 	for (size_t i = 0; i < res->ninputs; i++) {
@@ -841,6 +899,8 @@ void aud_totals(struct aud_result *res)
 		res->events += in->events;
 		res->pd_reads += in->pd_reads;
 		res->skipped += in->skipped;
+		res->unmapped += in->unmapped;
+		res->comments += in->comments;
 		if (!in->complete)
 			res->incomplete = true;
 		if (in->has_time) {
@@ -851,6 +911,10 @@ void aud_totals(struct aud_result *res)
 			res->has_time = true;
 		}
 	}
+	res->records = res->parsed + res->unparsed + res->overlong + res->skipped;
+	/* SPEC §5: no input, or no record in any input: nothing was audited. */
+	if (res->records == 0)
+		res->incomplete = true;
 }
 
 void aud_finish(const struct policy *pol, const struct filter *filter, struct win_log *wl,
@@ -892,4 +956,89 @@ void aud_result_release(struct aud_result *res)
 	free(res->limits);
 	arena_release(&res->arena);
 	memset(res, 0, sizeof(*res));
+}
+
+/* num / den in hundredths of a percent, rounded (num <= den). */
+static uint64_t share_of(uint64_t num, uint64_t den)
+{
+	if (!den)
+		return 0;
+	if (num > UINT64_MAX / 10000)
+		return num / (den / 10000);
+	return (num * 10000 + den / 2) / den;
+}
+
+void aud_check_unparsed(struct aud_result *res, unsigned max)
+{
+	for (size_t i = 0; i < res->ninputs; i++) {
+		struct aud_input *in = &res->inputs[i];
+		uint64_t records = in->parsed + in->unparsed + in->skipped;
+		if (!in->complete || !in->unparsed)
+			continue;
+		/* Within the share: unparsed / records <= max / 10000, in integers. */
+		bool within = records <= UINT64_MAX / 10000 ?
+			in->unparsed * 10000 <= (uint64_t)max * records :
+			in->unparsed / (records / 10000) <= max;
+		if (within)
+			continue;
+		char text[512], lines[96] = "";
+		size_t k = 0;
+		for (size_t e = 0; e < in->nunparsed_ex; e++) {
+			int w = snprintf(lines + k, sizeof(lines) - k, "%s%llu", e ? ", " : "",
+					 (unsigned long long)in->unparsed_ex[e].line);
+			if (w < 0 || (size_t)w >= sizeof(lines) - k)
+				break;
+			k += (size_t)w;
+		}
+		uint64_t sh = share_of(in->unparsed, records);
+		if (sh <= max)
+			sh = max + 1;	/* over the limit: never shown as within it */
+		int w;
+		if (!in->format)
+			w = snprintf(text, sizeof(text), "no known log format: none of its %llu record(s) "
+				     "could be parsed", (unsigned long long)in->unparsed);
+		else
+			w = snprintf(text, sizeof(text), "%llu of %llu record(s) (%llu.%02llu%%) could not "
+				     "be parsed as %s", (unsigned long long)in->unparsed,
+				     (unsigned long long)records, (unsigned long long)(sh / 100),
+				     (unsigned long long)(sh % 100), in->format);
+		if (w > 0 && (size_t)w < sizeof(text) && in->unmapped)
+			w += snprintf(text + w, sizeof(text) - (size_t)w, ", %llu of them unmapped "
+				      "(no user and no resource field)", (unsigned long long)in->unmapped);
+		if (w > 0 && (size_t)w < sizeof(text))
+			snprintf(text + w, sizeof(text) - (size_t)w, "; more than --max-unparsed "
+				 "%u.%02u%%; first at line %s", max / 100, max % 100, lines);
+		in->complete = false;
+		in->error = arena_strndup(&res->arena, text, strlen(text));
+	}
+	aud_totals(res);
+}
+
+int aud_parse_share(const char *s, unsigned *out)
+{
+	unsigned long v = 0;
+	int frac = -1;
+	size_t digits = 0;
+	const char *p = s;
+
+	for (; *p && *p != '%'; p++) {
+		if (*p == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || frac >= 2 || v > 100000)
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+		digits++;
+		if (frac >= 0)
+			frac++;
+	}
+	if (!digits || (p[0] == '%' && p[1]))
+		return -1;
+	for (int d = frac < 0 ? 0 : frac; d < 2; d++)
+		v *= 10;
+	if (v > 10000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
 }

@@ -35,12 +35,23 @@ struct aud_example {
 struct aud_input {
 	const char *path;		/* as given / found ("-" for stdin) */
 	uint64_t size;			/* bytes on disk (compressed), 0 for a pipe */
-	const char *compression;	/* "gzip", "plain" */
+	const char *compression;	/* "plain", "gzip", "zstd", "xz", "bzip2" */
 	const char *format;		/* format name, or NULL if none detected */
+	/*
+	 * Records are the lines (multi-line records once) that are neither
+	 * blank nor '#' comments: parsed + unparsed + skipped (+ overlong).
+	 * unparsed includes unmapped: records the format parsed that name
+	 * neither a user nor a resource (SPEC §5: they lack the fields the
+	 * format maps), so no access could be read from them.  skipped are
+	 * records that are no access by design (ev->skip: a syslog line of a
+	 * program that logs no accesses, a format's `skip`).
+	 */
 	uint64_t lines, parsed, unparsed, overlong, events, pd_reads;
-	/* Blank and '#' comment lines, and records a format's `skip` says are no events. */
-	uint64_t skipped;
-	uint64_t window_dropped;	/* reads/denials past aud_options.max_window_records */
+	uint64_t unmapped;		/* of unparsed */
+	uint64_t skipped;		/* records no access by design: not judged */
+	uint64_t comments;		/* blank lines and '#' comment lines: not records */
+	uint64_t window_dropped;	/* reads/denials not kept: past max_window_records, or out of memory */
+	uint64_t findings_lost;		/* findings not kept: out of memory */
 	/*
 	 * Audited whole: read to the end without damage, no overlong line
 	 * skipped, and in a format that could be detected.  Otherwise error
@@ -74,6 +85,8 @@ struct aud_result {
 
 	/* Coverage (all inputs). */
 	uint64_t lines, parsed, unparsed, overlong, events, pd_reads, skipped;
+	uint64_t unmapped, comments;
+	uint64_t records;		/* parsed + unparsed + overlong + skipped */
 	uint64_t failed_requests;	/* status >= 400 */
 	uint64_t transfers;		/* export/transfer events */
 	/* Events that could test each principle (SPEC §5 "events assessed"). */
@@ -86,7 +99,11 @@ struct aud_result {
 
 	struct aud_limit *limits;
 	size_t nlimits;
-	bool incomplete;		/* some input not read whole */
+	/*
+	 * Some input not read whole (or over --max-unparsed), or nothing
+	 * audited at all: no input, or no record in any (SPEC §5).
+	 */
+	bool incomplete;
 
 	/* With aud_options.defer_windows: the window records, not yet judged (owned). */
 	struct win_log *windows;
@@ -120,12 +137,22 @@ struct aud_options {
 	 */
 	bool defer_windows;
 	/*
-	 * Window records kept at most (all threads together; 0: the default,
-	 * AUD_WINDOW_RECORDS).  Past it the windowed checks do not see every
-	 * event, and the inputs concerned are reported incomplete (exit 3).
+	 * Window records kept at most, all threads together, so the limit means
+	 * the same for any -j (0: the default, AUD_WINDOW_RECORDS).  Past it, or
+	 * where memory runs out, the windowed checks do not see every event and
+	 * the inputs concerned are reported incomplete (exit 3).
 	 */
 	size_t max_window_records;
+	/*
+	 * --max-unparsed, in hundredths of a percent of an input's records
+	 * (0..10000), and whether it was given; unset: AUD_MAX_UNPARSED
+	 * (1%).  An input with a larger share unparsed is incomplete.
+	 */
+	bool max_unparsed_set;
+	unsigned max_unparsed;
 };
+
+#define AUD_MAX_UNPARSED 100
 
 #define AUD_WINDOW_RECORDS 10000000
 
@@ -150,6 +177,18 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 		struct aud_result *res);
 /* Recompute the coverage totals from res->inputs. */
 void aud_totals(struct aud_result *res);
+/*
+ * Mark every input still complete whose unparsed records are more than
+ * max (hundredths of a percent) of its records incomplete, with the share
+ * and the first example in its error; then aud_totals().  aud_run() calls
+ * it with aud_options.max_unparsed, `merge` with its own.
+ */
+void aud_check_unparsed(struct aud_result *res, unsigned max);
+/*
+ * Parse a --max-unparsed value: "1%", "0.5", "100%" (a percentage, at most
+ * two decimals, 0..100) into hundredths of a percent.  -1 if malformed.
+ */
+int aud_parse_share(const char *s, unsigned *out);
 
 /* Number of CPUs online (>= 1). */
 unsigned aud_cpus(void);

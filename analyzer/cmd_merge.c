@@ -167,6 +167,8 @@ int cmd_merge(int argc, char **argv)
 	have_whole = true;
 	struct aud_result *res = &whole.res;
 	aud_finish(st.pol, &filter, res->windows, res);
+	/* The shards applied their own --max-unparsed; merge adds its own (default 1%). */
+	aud_check_unparsed(res, m.o.max_unparsed_set ? m.o.max_unparsed : AUD_MAX_UNPARSED);
 	out_print_problems(res);
 
 	const char *desc[MAX_LIST];

@@ -312,6 +312,8 @@ int cmd_scan(int argc, char **argv)
 		s.ao.on_event_arg = evw;
 	}
 	s.ao.progress = s.progress < 0 ? isatty(STDERR_FILENO) : s.progress;
+	s.ao.max_unparsed_set = s.o.max_unparsed_set;
+	s.ao.max_unparsed = s.o.max_unparsed;
 	if (aud_run(st.pol, st.fmts, st.eng, inputs, ninputs, &s.ao, &res, &err)) {
 		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;

@@ -6,7 +6,8 @@
  * threads, windows judged the same way), so an expectation holds exactly
  * where a scan would report the finding.  Every annotated line is compared
  * as a set: a check expected but not found, or found but not expected, is
- * a mismatch; lines without an annotation are not compared.  --coverage
+ * a mismatch; a line without an annotation expects no finding (SPEC §6),
+ * so any finding on it is a mismatch too.  --coverage
  * also fails when an enabled check that the rules can make fire lacks a
  * positive sample (a line that expects it) or a negative one (a line of
  * the kind it judges that must not fire it), so a rule change cannot go
@@ -190,6 +191,33 @@ static size_t compare(const struct exp_set *set, const struct seen *seen, const 
 			fputs("an unparsed line (no log format matched it)", stdout);
 		else
 			print_ids(pol, got, ngot);
+		fputc('\n', stdout);
+	}
+	return failed;
+}
+
+/*
+ * A line without an annotation expects no finding: every line with a
+ * finding but no annotation is a mismatch.  Returns how many such lines.
+ */
+static size_t unannotated(const struct exp_set *set, const struct policy *pol,
+			  const struct fnd_list *found, const struct aud_result *res)
+{
+	uint32_t got[256];
+	size_t failed = 0;
+
+	for (size_t i = 0; i < found->n; i++) {
+		const struct finding *f = &found->v[i];
+		if (i && found->v[i - 1].file == f->file && found->v[i - 1].line == f->line)
+			continue;	/* the list is sorted by file, then line */
+		if (exp_find(set, f->file, f->line))
+			continue;
+		size_t ngot = found_at(found, f->file, f->line, got, sizeof(got) / sizeof(got[0]));
+		failed++;
+		printf("%s:%llu: expected none (no annotation), got ",
+		       f->file < res->ninputs ? res->inputs[f->file].path : "?",
+		       (unsigned long long)f->line);
+		print_ids(pol, got, ngot);
 		fputc('\n', stdout);
 	}
 	return failed;
@@ -449,6 +477,13 @@ int cmd_test(int argc, char **argv)
 
 	seen = xcalloc(set.n, sizeof(*seen));
 	struct observer obs = { &set, seen };
+	/*
+	 * An annotated line that does not parse is a mismatch with its
+	 * file:line, and an unannotated one expects no finding and has none:
+	 * a share of unparsed lines does not make the run incomplete.
+	 */
+	t.ao.max_unparsed_set = true;
+	t.ao.max_unparsed = 10000;
 	t.ao.on_event = observe;
 	t.ao.on_event_arg = &obs;
 	if (aud_run(st.pol, st.fmts, st.eng, (const char *const *)paths.v, paths.n, &t.ao, &res,
@@ -460,6 +495,7 @@ int cmd_test(int argc, char **argv)
 	print_input_problems(&res);
 
 	size_t passed, failed = compare(&set, seen, st.pol, &res.findings, &passed);
+	failed += unannotated(&set, st.pol, &res.findings, &res);
 	size_t gaps = t.coverage ? coverage(&set, seen, st.pol) : 0;
 	printf("%zu passed, %zu failed\n", passed, failed);
 

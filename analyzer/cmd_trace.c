@@ -35,6 +35,7 @@
 enum {
 	O_SUBJECT = 1, O_RULES, O_FORMAT, O_SINCE, O_UNTIL, O_USER, O_ROLE, O_NOW, O_REPORT,
 	O_EVENTS, O_NO_REDACT, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_LINE, O_YEAR,
+	O_MAX_UNPARSED,
 };
 
 static const struct cli_opt trace_opts[] = {
@@ -54,6 +55,7 @@ static const struct cli_opt trace_opts[] = {
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
 	{ O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" },
 	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
+	OUT_MAX_UNPARSED_ROW(O_MAX_UNPARSED),
 	CLI_END
 };
 
@@ -193,6 +195,9 @@ static int on_opt(void *ctx, int id, const char *val)
 			return r;
 		t->ao.year = (int)n;
 		break;
+	case O_MAX_UNPARSED:
+		t->ao.max_unparsed_set = true;
+		return out_max_unparsed("trace", val, &t->ao.max_unparsed);
 	}
 	return 0;
 }

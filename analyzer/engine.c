@@ -38,12 +38,15 @@ struct eng {
 	const struct policy *pol;
 	struct eng_matcher **cat;	/* [category][matcher] */
 	struct eng_matcher **custom;	/* [check][matcher], PCM_FIELD only */
+	uint64_t limited_roles;		/* roles with max-subjects */
 };
 
 #define ENG_TEXT 2048
 
 struct eng_thread {
 	struct rx_thread *rx;
+	char *norm;		/* ev->resource_norm: grows to the longest resource seen */
+	size_t norm_cap;
 	char detail[ENG_TEXT];
 	char scratch[ENG_TEXT];
 };
@@ -78,6 +81,9 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 		for (size_t k = 0; k < pc->nmatchers; k++)
 			e->cat[c][k] = resolve(pc->matchers[k].field);
 	}
+	for (size_t r = 0; r < pol->nroles; r++)
+		if (pol->roles[r].max_subjects)
+			e->limited_roles |= 1ull << r;
 	e->custom = xcalloc(pol->nchecks, sizeof(*e->custom));
 	for (size_t i = 0; i < pol->nchecks; i++) {
 		const struct pol_check *pc = &pol->checks[i];
@@ -118,12 +124,20 @@ void eng_thread_free(struct eng_thread *t)
 	if (!t)
 		return;
 	rx_thread_free(t->rx);
+	free(t->norm);
 	free(t);
 }
 
-/* The value a matcher reads; false if the event has none. */
+/*
+ * The value a matcher reads; false if the event has none.  The resource is
+ * read normalised (SPEC §4 semantics 2) once eng_classify() has set it.
+ */
 static bool field_value(const struct event *ev, const struct eng_matcher *m, sv *out)
 {
+	if (m->field == EVF_RESOURCE && ev->resource_norm.p) {
+		*out = ev->resource_norm;
+		return out->n > 0;
+	}
 	if (m->field >= 0) {
 		*out = ev->f[m->field];
 		return out->n > 0;
@@ -136,6 +150,15 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	const struct policy *p = e->pol;
 	uint64_t cats = 0;
 	bool have_subject = ev->f[EVF_SUBJECT].n > 0;
+
+	/* Amortised: the buffer grows to the longest resource, then stays. */
+	sv res = ev->f[EVF_RESOURCE];
+	if (res.n > t->norm_cap) {
+		free(t->norm);
+		t->norm_cap = res.n < 256 ? 256 : res.n * 2;
+		t->norm = xmalloc(t->norm_cap);
+	}
+	ev->resource_norm = res.n ? ev_normalize_path(res, t->norm) : SV_LIT("");
 
 	for (size_t c = 0; c < p->ncategories; c++) {
 		const struct pol_category *pc = &p->categories[c];
@@ -493,6 +516,24 @@ static void judge_hours(struct judge *j, const struct pol_role *r)
 	emit(j, CHK_OFF_HOURS_ACCESS, ev->categories, sv_make(d.p, d.n));
 }
 
+/*
+ * 6: a purpose that honours opt-outs used on an opted-out subject, by any
+ * request that did not fail (the caller sees to that), read or not.
+ */
+static void judge_optout(struct judge *j, int purpose)
+{
+	const struct event *ev = j->ev;
+	const struct policy *p = j->p;
+	if (purpose < 0 || !p->purposes[purpose].honours_optout || !ev->f[EVF_SUBJECT].n ||
+	    !strmap_has(&p->optout, ev->f[EVF_SUBJECT]))
+		return;
+	struct txt d = txt_on(j->t->detail);
+	txt_f(&d, "purpose %s honours opt-outs, and subject '", p->purposes[purpose].name);
+	txt_sv(&d, ev->f[EVF_SUBJECT]);
+	txt_f(&d, "' opted out (%s)", ev_action_name(ev->action));
+	emit(j, CHK_OPTOUT_VIOLATION, ev->categories, sv_make(d.p, d.n));
+}
+
 static void judge_read(struct judge *j, struct win_log *wl)
 {
 	const struct event *ev = j->ev;
@@ -523,20 +564,18 @@ static void judge_read(struct judge *j, struct win_log *wl)
 		judge_reason(j, r, purpose);
 
 	/* 6 */
-	if (purpose >= 0 && p->purposes[purpose].honours_optout && ev->f[EVF_SUBJECT].n &&
-	    strmap_has(&p->optout, ev->f[EVF_SUBJECT])) {
-		struct txt d = txt_on(j->t->detail);
-		txt_f(&d, "purpose %s honours opt-outs, and subject '", p->purposes[purpose].name);
-		txt_sv(&d, ev->f[EVF_SUBJECT]);
-		txt_s(&d, "' opted out");
-		emit(j, CHK_OPTOUT_VIOLATION, ev->categories, sv_make(d.p, d.n));
-	}
+	judge_optout(j, purpose);
 
 	/* 7 */
 	judge_hours(j, r);
 
-	/* 8: judged later over the whole time line. */
-	if (r->max_subjects && wl && chk_enabled(p, CHK_EXCESSIVE_ACCESS))
+	/*
+	 * 8: judged later over the whole time line, per user across all of the
+	 * user's roles: every read counts where any of them sets a limit.
+	 */
+	if (wl && j->e->limited_roles && chk_enabled(p, CHK_EXCESSIVE_ACCESS) &&
+	    ((r->max_subjects ? 1ull << j->role : 0) |
+	     (policy_roles_of(p, ev->f[EVF_USER]) & j->e->limited_roles)))
 		win_add_read(wl, ev, j->role);
 
 	/* Personal data over plain http. */
@@ -686,6 +725,11 @@ void eng_judge(const struct eng *e, const struct event *ev, struct eng_thread *t
 			return;
 		}
 		judge_read(&j, wl);
+	} else if (!ev_failed(ev) && ev->f[EVF_REASON].n && e->pol->optout.count) {
+		/* 6 holds for any successful use, a write such as a campaign send too. */
+		int purpose = purpose_of(&j, ev->f[EVF_REASON]);
+		v->purpose = purpose;
+		judge_optout(&j, purpose);
 	}
 	judge_transfer(&j);
 	judge_custom(&j);

@@ -20,6 +20,10 @@
  *   and transport are still judged; the reason still names a purpose;
  * - a failed request (status >= 400) is no read, but 401/403 feed the burst
  *   window and custom checks are judged on every other event;
+ * - optout-violation (semantics 6) is judged for every request that did
+ *   not fail and whose reason names a purpose, read or write, by any user;
+ *   a personal-data read by an anonymous or unknown user is the exception
+ *   above (semantics 3);
  * - insecure-transport: a personal-data read with scheme "http", or on
  *   port 80 when the format knows no scheme;
  * - finding.detail says why (role, category, purpose, the evidence that

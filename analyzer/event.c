@@ -79,3 +79,113 @@ void ev_add_extra(struct event *ev, sv name, sv value)
 		ev->nextra++;
 	}
 }
+
+/* ---- resource normalisation (SPEC §4 semantics 2) ----------------------- */
+
+static bool unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* Length of a "scheme://authority" prefix, 0 if the view has none. */
+static size_t authority_len(sv s)
+{
+	size_t i = 0;
+	while (i < s.n && ((s.p[i] >= 'a' && s.p[i] <= 'z') || (s.p[i] >= 'A' && s.p[i] <= 'Z') ||
+			   (i > 0 && ((s.p[i] >= '0' && s.p[i] <= '9') || s.p[i] == '+' ||
+				      s.p[i] == '-' || s.p[i] == '.'))))
+		i++;
+	if (i == 0 || i + 3 > s.n || memcmp(s.p + i, "://", 3) != 0)
+		return 0;
+	i += 3;
+	while (i < s.n && s.p[i] != '/')
+		i++;
+	return i;
+}
+
+/*
+ * Percent-decode unreserved characters of path bytes [p, p+n) into out;
+ * returns the bytes written (<= n).
+ */
+static size_t decode_unreserved(const char *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int hi = i + 2 < n ? sv_hexval(p[i + 1]) : -1;
+		int lo = hi >= 0 ? sv_hexval(p[i + 2]) : -1;
+		if (p[i] != '%' || lo < 0) {
+			out[o++] = p[i];
+			continue;
+		}
+		unsigned char c = (unsigned char)(hi * 16 + lo);
+		if (unreserved(c)) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[hi];
+			out[o++] = hex[lo];
+		}
+		i += 2;
+	}
+	return o;
+}
+
+/*
+ * Remove path parameters, empty segments and dot segments from the path
+ * in buf[0, n), in place (the output never overtakes the input); returns
+ * the new length.  Segment by segment, RFC 3986 section 5.2.4: "." is
+ * dropped, ".." drops the last output segment, a last "." or ".." leaves
+ * the path ending in '/'.
+ */
+static size_t resolve_segments(char *buf, size_t n)
+{
+	size_t i = 0, o = 0;
+	bool absolute = n > 0 && buf[0] == '/';
+	if (absolute)
+		i = o = 1;	/* output keeps its leading '/' */
+	size_t root = o;
+	while (i <= n) {
+		size_t start = i;
+		while (i < n && buf[i] != '/')
+			i++;
+		bool last = i >= n;
+		size_t end = start;
+		while (end < i && buf[end] != ';')
+			end++;
+		size_t len = end - start;
+		i++;	/* past the '/' (or the end) */
+		if (len == 1 && buf[start] == '.')
+			continue;
+		if (len == 2 && buf[start] == '.' && buf[start + 1] == '.') {
+			/* Output is root, or root + "seg/.../seg/": drop its last segment. */
+			if (o > root) {
+				o--;	/* the '/' after the last segment */
+				while (o > root && buf[o - 1] != '/')
+					o--;
+			}
+			continue;
+		}
+		if (len == 0 && !last)
+			continue;	/* "//": collapsed */
+		memmove(buf + o, buf + start, len);
+		o += len;
+		if (!last)
+			buf[o++] = '/';
+	}
+	return o;
+}
+
+sv ev_normalize_path(sv in, char *out)
+{
+	size_t auth = authority_len(in);
+	size_t pend = auth;
+	while (pend < in.n && in.p[pend] != '?' && in.p[pend] != '#')
+		pend++;
+	memcpy(out, in.p, auth);
+	size_t n = decode_unreserved(in.p + auth, pend - auth, out + auth);
+	n = auth + resolve_segments(out + auth, n);
+	memcpy(out + n, in.p + pend, in.n - pend);
+	return sv_make(out, n + in.n - pend);
+}

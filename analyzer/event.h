@@ -69,14 +69,15 @@ struct event {
 	sv f[EVF_COUNT];	/* canonical fields; empty view = absent */
 	struct ev_kv extra[EV_MAX_EXTRA];
 	unsigned nextra;
-
 	/*
-	 * The record parsed but is not an event (a format's `skip = PATH:REGEX`,
-	 * e.g. Kubernetes' intermediate stages): counted as skipped, not judged.
+	 * Set by a parser for a record that is no access by design (a syslog
+	 * line of a program that logs no accesses; a format's `skip`): the
+	 * audit counts it as skipped, neither unparsed nor judged (SPEC §5).
 	 */
-	bool skipped;
+	bool skip;
 
 	/* Set by the engine (engine.h), not by parsers. */
+	sv resource_norm;	/* f[EVF_RESOURCE] normalised (ev_normalize_path), in engine scratch */
 	uint64_t categories;	/* bit i = policy category i */
 	bool pd_read;		/* action read/export, >= 1 category, not failed */
 
@@ -105,6 +106,26 @@ bool ev_get(const struct event *ev, sv name, sv *out);
 
 /* Add a named extra value; silently ignored past EV_MAX_EXTRA. */
 void ev_add_extra(struct event *ev, sv name, sv value);
+
+/*
+ * The resource as a server resolves it (SPEC §4 semantics 2, RFC 3986
+ * section 6.2.2), so that no spelling of a path walks past a category:
+ * - percent-encoded unreserved characters (ALPHA DIGIT - . _ ~) decoded,
+ *   any case of hex ("%65mail", "%2E" are "email", "."); every other
+ *   escape stays encoded with its hex upper-cased ("%2f" is "%2F"); a '%'
+ *   not followed by two hex digits stays as it is;
+ * - path parameters dropped, per segment ("/email;jsessionid=1" is
+ *   "/email", "/..;/x" is "/../x" before dot segments);
+ * - repeated slashes collapsed ("//api" is "/api");
+ * - dot segments removed (RFC 3986 section 5.2.4: "/a/./b/../c" is "/a/c").
+ * Only the path is rewritten: a "scheme://authority" prefix is kept, and
+ * the query string (from the first '?' or '#') is appended as logged.
+ *
+ * Writes into out, which must have room for in.n bytes (the result is
+ * never longer than the input); returns the view into out.  Allocates
+ * nothing; out and in must not overlap.
+ */
+sv ev_normalize_path(sv in, char *out);
 
 /* A failed request (status >= 400) read nothing (SPEC §4 semantics 1). */
 static inline bool ev_failed(const struct event *ev) { return ev->status >= 400; }

@@ -13,8 +13,9 @@
  *
  * Lines are read with input.h/lines.h, so gzip samples work and the number
  * stored for a log line is exactly the one the audit gives its findings
- * (struct finding.line): `zcat FILE | sed -n LINEp` shows it.  Lines that
- * carry no annotation are not compared at all.
+ * (struct finding.line): `zcat FILE | sed -n LINEp` shows it.  A line that
+ * carries no annotation has no entry: `dpfaudit test` expects no finding
+ * on it (SPEC §6).
  *
  * The set owns everything it points to; exp_release() frees it.  Not on
  * the hot path: a sample is read once, before the audit.

@@ -11,51 +11,80 @@
 #include "policy.h"
 #include "xalloc.h"
 
-static sv copy_sv(struct arena *a, sv s)
+/* Copy s (NUL-terminated) into the block at *at; advances *at. */
+static sv copy_sv(char **at, sv s)
 {
-	return s.n ? arena_sv(a, s) : sv_make("", 0);
+	if (!s.n)
+		return sv_make("", 0);
+	char *p = *at;
+	memcpy(p, s.p, s.n);
+	p[s.n] = '\0';
+	*at += s.n + 1;
+	return sv_make(p, s.n);
 }
 
-void fnd_add(struct fnd_list *l, const struct finding *f)
+bool fnd_add(struct fnd_list *l, const struct finding *f)
 {
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 64;
-		l->v = xreallocarray(l->v, ncap, sizeof(*l->v));
+		struct finding *nv = try_reallocarray(l->v, ncap, sizeof(*nv));
+		if (!nv) {
+			l->lost++;
+			return false;
+		}
+		l->v = nv;
 		l->cap = ncap;
+	}
+	/* One arena block for every string of the finding: one allocation, one failure point. */
+	bool cut = f->evidence.n > FND_EVIDENCE_MAX;
+	sv ev = f->evidence;
+	if (cut)
+		ev.n = FND_EVIDENCE_MAX;
+	size_t need = f->user.n + f->role.n + f->subject.n + f->reason.n + f->resource.n +
+		      f->detail.n + ev.n + (cut ? 3 : 0) + 7;
+	char *at = arena_try_alloc(&l->arena, need);
+	if (!at) {
+		l->lost++;
+		return false;
 	}
 	struct finding *d = &l->v[l->n++];
 	*d = *f;
-	d->user = copy_sv(&l->arena, f->user);
-	d->role = copy_sv(&l->arena, f->role);
-	d->subject = copy_sv(&l->arena, f->subject);
-	d->reason = copy_sv(&l->arena, f->reason);
-	d->resource = copy_sv(&l->arena, f->resource);
-	d->detail = copy_sv(&l->arena, f->detail);
-	if (f->evidence.n > FND_EVIDENCE_MAX) {
-		char *p = arena_alloc(&l->arena, FND_EVIDENCE_MAX + 4);
-		memcpy(p, f->evidence.p, FND_EVIDENCE_MAX);
-		memcpy(p + FND_EVIDENCE_MAX, "...", 4);
-		d->evidence = sv_make(p, FND_EVIDENCE_MAX + 3);
+	d->user = copy_sv(&at, f->user);
+	d->role = copy_sv(&at, f->role);
+	d->subject = copy_sv(&at, f->subject);
+	d->reason = copy_sv(&at, f->reason);
+	d->resource = copy_sv(&at, f->resource);
+	d->detail = copy_sv(&at, f->detail);
+	if (cut) {
+		memcpy(at, ev.p, ev.n);
+		memcpy(at + ev.n, "...", 4);
+		d->evidence = sv_make(at, ev.n + 3);
 	} else {
-		d->evidence = copy_sv(&l->arena, f->evidence);
+		d->evidence = copy_sv(&at, ev);
 	}
+	return true;
 }
 
-void fnd_take(struct fnd_list *dst, struct fnd_list *src)
+bool fnd_take(struct fnd_list *dst, struct fnd_list *src)
 {
 	if (src->n) {
 		if (dst->n + src->n > dst->cap) {
 			size_t ncap = dst->n + src->n;
-			dst->v = xreallocarray(dst->v, ncap, sizeof(*dst->v));
+			struct finding *nv = try_reallocarray(dst->v, ncap, sizeof(*nv));
+			if (!nv)
+				return false;
+			dst->v = nv;
 			dst->cap = ncap;
 		}
 		memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
 		dst->n += src->n;
 	}
 	arena_take(&dst->arena, &src->arena);
+	dst->lost += src->lost;
 	free(src->v);
 	src->v = NULL;
-	src->n = src->cap = 0;
+	src->n = src->cap = src->lost = 0;
+	return true;
 }
 
 static int sv_cmp(sv a, sv b)
@@ -98,7 +127,7 @@ void fnd_release(struct fnd_list *l)
 	free(l->v);
 	arena_release(&l->arena);
 	l->v = NULL;
-	l->n = l->cap = 0;
+	l->n = l->cap = l->lost = 0;
 }
 
 /* Grouping: sort indexes by (check, user, subject, list order). */

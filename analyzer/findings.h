@@ -42,13 +42,22 @@ struct fnd_list {
 	struct finding *v;
 	size_t n, cap;
 	struct arena arena;
+	size_t lost;		/* findings fnd_add() could not keep: out of memory */
 };
 
-#define FND_LIST_INIT { NULL, 0, 0, ARENA_INIT }
+#define FND_LIST_INIT { NULL, 0, 0, ARENA_INIT, 0 }
 
-void fnd_add(struct fnd_list *l, const struct finding *f);
-/* Append src's findings to dst (moving src's arena); src is emptied. */
-void fnd_take(struct fnd_list *dst, struct fnd_list *src);
+/*
+ * Add a copy of f.  Never aborts: where memory runs out the finding is not
+ * kept, l->lost counts it and false is returned, so the audit can end as
+ * incomplete (exit 3) with the reports written from what it kept.
+ */
+bool fnd_add(struct fnd_list *l, const struct finding *f);
+/*
+ * Append src's findings to dst (moving src's arena); src is emptied and
+ * true returned.  Out of memory: false, and both lists are unchanged.
+ */
+bool fnd_take(struct fnd_list *dst, struct fnd_list *src);
 /* Order: file, line, check, user, subject (stable and total). */
 void fnd_sort(struct fnd_list *l);
 void fnd_release(struct fnd_list *l);

@@ -81,17 +81,6 @@ char *fmt_scratch(struct fmt_thread *t, size_t n)
 
 /* ---- helpers shared by the parsers --------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent- and plus-decode v into scratch; v itself if nothing to decode or no room. */
 static sv url_decode(sv v, struct fmt_thread *t)
 {
@@ -106,8 +95,8 @@ static sv url_decode(sv v, struct fmt_thread *t)
 		int h, l;
 		if (c == '+') {
 			c = ' ';
-		} else if (c == '%' && i + 2 < v.n && (h = hexval(v.p[i + 1])) >= 0 &&
-			   (l = hexval(v.p[i + 2])) >= 0) {
+		} else if (c == '%' && i + 2 < v.n && (h = sv_hexval(v.p[i + 1])) >= 0 &&
+			   (l = sv_hexval(v.p[i + 2])) >= 0) {
 			c = (char)(h * 16 + l);
 			i += 2;
 		}
@@ -524,7 +513,7 @@ void fmt_cond_hit(enum pol_cond_kind kind, struct event *ev)
 			ev->status = 400;
 		break;
 	default:
-		ev->skipped = true;
+		ev->skip = true;
 		break;
 	}
 }
@@ -571,8 +560,15 @@ bool fmt_keymap_apply(const struct fmt_keymap *m, struct fmt_collect *c, struct 
 	}
 	if (!fmt_values_apply(m->pf, c->val, ev))
 		return false;
-	if (pga.n && !fmt_pgaudit_record(m->pf, pga, ev, t) && ev->nextra < EV_MAX_EXTRA)
+	/*
+	 * A server message that carries no pgAudit record (connections,
+	 * checkpoints) is no access: skipped, as a syslog line of a program
+	 * that logs none.
+	 */
+	if (pga.n && !fmt_pgaudit_record(m->pf, pga, ev, t)) {
 		ev_add_extra(ev, SV_LIT("message"), pga);
+		ev->skip = true;
+	}
 	for (int k = 0; k < PC_COUNT; k++) {
 		for (size_t i = 0; i < m->nconds[k]; i++) {
 			sv v = c->val[m->conds[k][i].aux];

@@ -181,7 +181,9 @@ bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt
 	} else {
 		ok = fmt_set_parse_any(f->impl, s, ev, t);
 		if (!ok) {
+			/* A program that logs no accesses (cron, sshd, ...): skipped. */
 			ev->action = EV_OTHER;
+			ev->skip = true;
 			if (s.n)
 				ev_add_extra(ev, SV_LIT("message"), s);
 			ok = true;

@@ -1,20 +1,29 @@
 /*
  * input.h - stage 1: a byte stream from one file or stdin, decompressed.
  *
- * Compression is detected from the content (gzip magic 1f 8b), never the
- * name.  Gzip is streamed with fixed buffers; every member of a multi-member
- * file is read.  Damage never stops the stream silently: a truncated stream,
- * a bad CRC or ISIZE, a corrupt deflate block, or trailing bytes that are
- * neither another member nor all-zero padding end the stream and are
- * recorded in inp_damage() with the compressed byte offset.  Everything
- * decoded before the damage has been returned to the caller.  Zero padding
- * must run to the end of the file: a non-zero byte (even another member)
- * after it is trailing garbage, reported at that byte's offset.  A zstd
- * frame is reported as damage at offset 0 (no zstd support in this build)
- * rather than audited as text.
+ * Compression is detected from the content, never the name: gzip (1f 8b),
+ * zstd (28 b5 2f fd, or a skippable frame), xz (fd 37 7a 58 5a 00) and
+ * bzip2 ("BZh1".."BZh9" and a block or end-of-stream magic); anything else
+ * is plain text.  Every format is streamed with fixed buffers, and every
+ * member of a multi-member file is read (gzip members, zstd frames, xz and
+ * bzip2 streams; zstd skippable frames are skipped, xz Stream Padding is
+ * checked as the xz format says).  Damage never stops the stream silently:
+ * a truncated stream, a bad checksum or length, corrupt compressed data, an
+ * unsupported feature (an xz check or filter liblzma does not know), a
+ * frame needing more memory than the limit (zstd window above 2^27 bytes,
+ * xz above INP_XZ_MEMLIMIT), or trailing bytes that are neither another
+ * member nor all-zero padding end the stream and are recorded in
+ * inp_damaged() with the compressed byte offset.  Everything decoded before
+ * the damage has been returned to the caller (what the library put out
+ * before it reported the error, like zcat, zstdcat, xzcat, bzcat).  Zero
+ * padding (gzip, zstd, bzip2) must run to the end of the file: a non-zero
+ * byte (even another member) after it is trailing garbage, reported at that
+ * byte's offset.  A format whose library is not in the build is damage at
+ * offset 0 ("no zstd support in this build") rather than audited as text.
  *
- * Memory is fixed per open input (about 2 x INP_BUFSZ); nothing grows with
- * the size of the file.
+ * Memory is fixed per open input (about 2 x INP_BUFSZ plus the decoder's
+ * window: 32 KiB for gzip, at most 128 MiB for zstd and xz, 3.6 MiB for
+ * bzip2); nothing grows with the size of the file.
  *
  * Deflate backends: zlib always; ISA-L's igzip (about 3x faster inflate)
  * where the build found libisal (HAVE_ISAL).  Both give the same output,
@@ -45,10 +54,17 @@
 #include "diag.h"
 
 #define INP_BUFSZ (256 * 1024)
+/* Largest zstd window accepted (log2; zstd's own default limit). */
+#define INP_ZSTD_WINDOWLOG_MAX 27
+/* Most memory the xz decoder may use (xz -9 needs 65 MiB). */
+#define INP_XZ_MEMLIMIT (128u << 20)
 
 enum inp_kind {
 	INP_PLAIN,
 	INP_GZIP,
+	INP_ZSTD,
+	INP_XZ,
+	INP_BZIP2,
 };
 
 struct inp;
@@ -67,18 +83,21 @@ struct inp *inp_open(const char *path, struct diag *err);
 size_t inp_read(struct inp *in, char *dst, size_t n);
 
 enum inp_kind inp_kind(const struct inp *in);
+/* "plain", "gzip", "zstd", "xz" or "bzip2" (static string). */
+const char *inp_compression(const struct inp *in);
 /* Size on disk (0 for a pipe). */
 uint64_t inp_size(const struct inp *in);
 /* Compressed (on-disk) bytes consumed so far: progress and damage offsets. */
 uint64_t inp_consumed(const struct inp *in);
 /* Decompressed bytes returned so far. */
 uint64_t inp_produced(const struct inp *in);
-/* Number of gzip members read completely (0 for plain text). */
+/* Gzip members, zstd frames, xz or bzip2 streams read completely (0: plain). */
 unsigned inp_members(const struct inp *in);
 
 /*
  * True once damage was found.  *offset is the compressed byte offset where
- * it was detected; the message is like "unexpected end of gzip stream",
+ * it was detected; the message is like "unexpected end of gzip stream"
+ * (or zstd, xz, bzip2 stream), "checksum mismatch in zstd frame 2",
  * "crc mismatch in member 2", "trailing garbage after last member",
  * "invalid deflate data: invalid block type", "read error: Input/output error".
  */
@@ -98,5 +117,11 @@ void inp_close(struct inp *in);
  * (static string; for --version and the report).
  */
 const char *inp_backend(void);
+
+/*
+ * Every format's decoder library and version, or "(not in this build)",
+ * into buf (for --version): "gzip zlib 1.2.13, zstd 1.5.4, ...".
+ */
+void inp_decoders(char *buf, size_t n);
 
 #endif

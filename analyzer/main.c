@@ -51,7 +51,9 @@ int main(int argc, char **argv)
 		return DPF_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("dpfaudit %s\ninflate: %s\n", PACKAGE_VERSION, inp_backend());
+		char dec[256];
+		inp_decoders(dec, sizeof(dec));
+		printf("dpfaudit %s\ninflate: %s\ndecoders: %s\n", PACKAGE_VERSION, inp_backend(), dec);
 		return DPF_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

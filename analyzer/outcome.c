@@ -183,8 +183,21 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 	case OUT_O_WRITE_BASELINE: o->write_baseline = val; return 0;
 	case OUT_O_NO_REDACT: o->no_redact = true; return 0;
 	case OUT_O_PSEUDONYMIZE: o->pseudonymize = val; return 0;
+	case OUT_O_MAX_UNPARSED:
+		o->max_unparsed_set = true;
+		return out_max_unparsed(cmd, val, &o->max_unparsed);
 	}
 	return 1;
+}
+
+int out_max_unparsed(const char *cmd, const char *val, unsigned *out)
+{
+	if (aud_parse_share(val, out)) {
+		fprintf(stderr, "dpfaudit %s: --max-unparsed: '%s' is not a share from 0%% to 100%% "
+			"(e.g. 1%%, 0.5%%, 100%%)\n", cmd, val);
+		return DPF_EXIT_USAGE;
+	}
+	return 0;
 }
 
 struct out_filter_args out_filter_args_of(const struct out_opts *o)
@@ -256,13 +269,16 @@ int out_write(const struct out_job *job)
 
 int out_status(const struct aud_result *res, enum sev fail_on, int written)
 {
-	size_t failing = 0;
+	size_t failing = 0, findings = 0;
 
-	if (fail_on != SEV_NONE)
-		for (size_t i = 0; i < res->findings.n; i++)
-			if (!res->findings.v[i].suppressed && res->findings.v[i].severity >= fail_on)
-				failing++;
-	if (written != DPF_EXIT_OK || res->incomplete)
+	for (size_t i = 0; i < res->findings.n; i++) {
+		if (res->findings.v[i].suppressed)
+			continue;
+		findings++;
+		if (fail_on != SEV_NONE && res->findings.v[i].severity >= fail_on)
+			failing++;
+	}
+	if (written != DPF_EXIT_OK)
 		return DPF_EXIT_INCOMPLETE;
-	return failing ? DPF_EXIT_FINDINGS : DPF_EXIT_OK;
+	return rep_verdict_exit(rep_verdict_of(res, findings, failing, fail_on), res, fail_on);
 }

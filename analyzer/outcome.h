@@ -60,8 +60,12 @@ struct out_report {
 enum {
 	OUT_O_REPORT = 200, OUT_O_SINCE, OUT_O_UNTIL, OUT_O_NOW, OUT_O_USER, OUT_O_ROLE,
 	OUT_O_SUBJECT, OUT_O_CATEGORY, OUT_O_PRINCIPLE, OUT_O_FAIL_ON, OUT_O_BASELINE,
-	OUT_O_WRITE_BASELINE, OUT_O_NO_REDACT, OUT_O_PSEUDONYMIZE, OUT_O_TZ,
+	OUT_O_WRITE_BASELINE, OUT_O_NO_REDACT, OUT_O_PSEUDONYMIZE, OUT_O_TZ, OUT_O_MAX_UNPARSED,
 };
+
+/* --max-unparsed, for scan, merge and trace (SPEC §5). */
+#define OUT_MAX_UNPARSED_ROW(id) \
+	{ id, 0, "max-unparsed", "PCT", "an input with more than PCT of its records unparsed is incomplete (default 1%; 100% accepts any)" }
 
 #define OUT_OPT_ROWS \
 	{ OUT_O_REPORT, 0, "report", "FMT[:FILE]", "text (default, stdout), json, html, sarif, junit, csv, markdown; repeatable" }, \
@@ -78,7 +82,8 @@ enum {
 	{ OUT_O_BASELINE, 0, "baseline", "FILE", "suppress the known findings listed in FILE" }, \
 	{ OUT_O_WRITE_BASELINE, 0, "write-baseline", "FILE", "record the findings as a baseline" }, \
 	{ OUT_O_NO_REDACT, 0, "no-redact", NULL, "show evidence unmasked (default: masked)" }, \
-	{ OUT_O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" }
+	{ OUT_O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" }, \
+	OUT_MAX_UNPARSED_ROW(OUT_O_MAX_UNPARSED)
 
 #define OUT_MAX_LIST 256
 
@@ -94,7 +99,16 @@ struct out_opts {
 	const char *baseline, *write_baseline;
 	bool no_redact;
 	const char *pseudonymize;
+	bool max_unparsed_set;		/* --max-unparsed given */
+	unsigned max_unparsed;		/* hundredths of a percent (aud_options) */
 };
+
+/*
+ * Parse a --max-unparsed value into *out (hundredths of a percent);
+ * prints "dpfaudit CMD: --max-unparsed: ..." and returns DPF_EXIT_USAGE
+ * when malformed, else 0.
+ */
+int out_max_unparsed(const char *cmd, const char *val, unsigned *out);
 
 /*
  * Take one option of OUT_OPT_ROWS.  Returns 0 when handled, 1 when id is
@@ -135,9 +149,10 @@ struct out_job {
 int out_write(const struct out_job *job);
 
 /*
- * The exit status of SPEC §2 from what out_write() (and any other output)
- * returned: 3 if that failed or the audit is incomplete, else 1 if an
- * unsuppressed finding is at or above fail_on, else 0.
+ * The exit status of SPEC §2 and §5 from what out_write() (and any other
+ * output) returned: 3 if that failed or the audit is incomplete (nothing
+ * audited included), else 1 if an unsuppressed finding is at or above
+ * fail_on, else 3 if fail_on is set and the verdict is NOT ASSESSED, else 0.
  */
 int out_status(const struct aud_result *res, enum sev fail_on, int written);
 

@@ -329,7 +329,7 @@ static void write_all(struct writer *w, struct part_set *ps)
 		f_u64(w, in->parsed);
 		f_u64(w, in->unparsed);
 		f_u64(w, in->overlong);
-		f_u64(w, in->skipped);
+		f_u64(w, in->comments);
 		f_u64(w, in->events);
 		f_u64(w, in->pd_reads);
 		f_u64(w, in->complete);
@@ -338,6 +338,8 @@ static void write_all(struct writer *w, struct part_set *ps)
 		f_u64(w, in->has_time);
 		f_i64(w, in->tmin);
 		f_i64(w, in->tmax);
+		f_u64(w, in->skipped);
+		f_u64(w, in->unmapped);
 		end_line(w);
 		for (size_t k = 0; k < in->nunparsed_ex; k++)
 			write_example(w, i, "unparsed", &in->unparsed_ex[k]);
@@ -432,17 +434,6 @@ static int bad(struct reader *r, const char *fmt, const char *what)
 	return diag_set(r->err, "%s:%" PRIu64 ": %s", r->path, r->lineno, msg);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Unescape field i into the set's arena; *null says it was \N. */
 static int get_str(struct reader *r, size_t i, sv *out, bool *null)
 {
@@ -473,9 +464,9 @@ static int get_str(struct reader *r, size_t i, sv *out, bool *null)
 		case 'r': d[k++] = '\r'; break;
 		case 'x': {
 			/* The field is NUL-terminated: a short escape fails on the NUL. */
-			if (hexval(s[j + 1]) < 0 || hexval(s[j + 2]) < 0)
+			if (sv_hexval(s[j + 1]) < 0 || sv_hexval(s[j + 2]) < 0)
 				return bad(r, "bad \\x escape%s", "");
-			d[k++] = (char)(hexval(s[j + 1]) * 16 + hexval(s[j + 2]));
+			d[k++] = (char)(sv_hexval(s[j + 1]) * 16 + sv_hexval(s[j + 2]));
 			j += 2;
 			break;
 		}
@@ -572,7 +563,7 @@ static int is_run_id(const char *s)
 	if (strlen(s) != 16)
 		return 0;
 	for (; *s; s++)
-		if (hexval(*s) < 0 || (*s >= 'A' && *s <= 'F'))
+		if (sv_hexval(*s) < 0 || (*s >= 'A' && *s <= 'F'))
 			return 0;
 	return 1;
 }
@@ -620,7 +611,7 @@ static int rd_input(struct reader *r)
 {
 	struct part_set *ps = r->ps;
 	struct aud_result *res = &ps->res;
-	if (want(r, 21))
+	if (want(r, 23))
 		return -1;
 	if (res->ninputs == r->cap_inputs) {
 		size_t nc = r->cap_inputs ? r->cap_inputs * 2 : 16;
@@ -647,11 +638,12 @@ static int rd_input(struct reader *r)
 	    get_cstr(r, 6, &in->compression, true) || get_cstr(r, 7, &in->format, true) ||
 	    get_u64(r, 8, &in->lines) || get_u64(r, 9, &in->parsed) ||
 	    get_u64(r, 10, &in->unparsed) || get_u64(r, 11, &in->overlong) ||
-	    get_u64(r, 12, &in->skipped) || get_u64(r, 13, &in->events) ||
+	    get_u64(r, 12, &in->comments) || get_u64(r, 13, &in->events) ||
 	    get_u64(r, 14, &in->pd_reads) || get_bool(r, 15, &in->complete) ||
 	    get_cstr(r, 16, &in->error, true) || get_u64(r, 17, &in->error_offset) ||
 	    get_bool(r, 18, &in->has_time) || get_i64(r, 19, &in->tmin) ||
-	    get_i64(r, 20, &in->tmax))
+	    get_i64(r, 20, &in->tmax) || get_u64(r, 21, &in->skipped) ||
+	    get_u64(r, 22, &in->unmapped))
 		return -1;
 	if (o->index >= run->ninputs)
 		return bad(r, "input index %s beyond its run", r->f[2]);

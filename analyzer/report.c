@@ -205,6 +205,113 @@ bool rep_failed(const struct rep_ctx *c)
 	return c->sum->findings > 0;
 }
 
+/* ---- the verdict -------------------------------------------------------- */
+
+const char *rep_verdict_name(enum rep_verdict v)
+{
+	switch (v) {
+	case REP_V_PASS: return "PASS";
+	case REP_V_FAIL: return "FAIL";
+	case REP_V_INCOMPLETE: return "INCOMPLETE";
+	case REP_V_NOTHING_AUDITED: return "NOTHING AUDITED";
+	default: return "NOT ASSESSED";
+	}
+}
+
+const char *rep_verdict_key(enum rep_verdict v)
+{
+	switch (v) {
+	case REP_V_PASS: return "pass";
+	case REP_V_FAIL: return "fail";
+	case REP_V_INCOMPLETE: return "incomplete";
+	case REP_V_NOTHING_AUDITED: return "nothing audited";
+	default: return "not assessed";
+	}
+}
+
+enum rep_verdict rep_verdict_of(const struct aud_result *res, size_t findings, size_t failing,
+				enum sev fail_on)
+{
+	if (res->records == 0)
+		return REP_V_NOTHING_AUDITED;
+	if (fail_on != SEV_NONE ? failing > 0 : findings > 0)
+		return REP_V_FAIL;
+	if (res->incomplete)
+		return REP_V_INCOMPLETE;
+	if (res->pd_reads == 0)
+		return REP_V_NOT_ASSESSED;
+	return REP_V_PASS;
+}
+
+enum rep_verdict rep_verdict(const struct rep_ctx *c)
+{
+	size_t findings = c->sum ? c->sum->findings : 0, failing = c->sum ? c->sum->failing : 0;
+	return rep_verdict_of(c->res, findings, failing, c->fail_on);
+}
+
+int rep_verdict_exit(enum rep_verdict v, const struct aud_result *res, enum sev fail_on)
+{
+	if (res->incomplete || v == REP_V_NOTHING_AUDITED || v == REP_V_INCOMPLETE)
+		return DPF_EXIT_INCOMPLETE;
+	if (v == REP_V_FAIL)
+		return fail_on != SEV_NONE ? DPF_EXIT_FINDINGS : DPF_EXIT_OK;
+	if (v == REP_V_NOT_ASSESSED && fail_on != SEV_NONE)
+		return DPF_EXIT_INCOMPLETE;
+	return DPF_EXIT_OK;
+}
+
+const char *rep_verdict_reason(const struct rep_ctx *c, enum rep_verdict v, char *out,
+			       size_t cap)
+{
+	const struct aud_result *r = c->res;
+
+	if (v == REP_V_NOTHING_AUDITED && r->ninputs == 0)
+		snprintf(out, cap, "no input");
+	else if (v == REP_V_NOTHING_AUDITED)
+		snprintf(out, cap, "no record in %zu input%s (%llu line%s, blank or comments only)",
+			 r->ninputs, r->ninputs == 1 ? "" : "s", (unsigned long long)r->lines,
+			 r->lines == 1 ? "" : "s");
+	else if (v == REP_V_NOT_ASSESSED && r->parsed == 0)
+		snprintf(out, cap, "no record parsed (%llu skipped as no access, %llu unparsed): "
+			 "no principle could be tested", (unsigned long long)r->skipped,
+			 (unsigned long long)r->unparsed);
+	else if (v == REP_V_NOT_ASSESSED)
+		snprintf(out, cap, "no personal-data read recognised in %llu parsed record%s: "
+			 "no principle could be tested; do the categories match this log?",
+			 (unsigned long long)r->parsed, r->parsed == 1 ? "" : "s");
+	else
+		return NULL;
+	return out;
+}
+
+void rep_headline(const struct rep_ctx *c, struct buf *out)
+{
+	enum rep_verdict v = rep_verdict(c);
+	size_t n = c->sum ? c->sum->findings : 0;
+	char why[256];
+
+	buf_adds(out, rep_verdict_name(v));
+	buf_adds(out, ": ");
+	switch (v) {
+	case REP_V_FAIL:
+		buf_addf(out, "%zu finding%s", n, n == 1 ? "" : "s");
+		break;
+	case REP_V_INCOMPLETE:
+		buf_addf(out, "%zu finding%s in what could be read", n, n == 1 ? "" : "s");
+		break;
+	case REP_V_PASS:
+		if (n)
+			buf_addf(out, "%zu finding%s below --fail-on %s", n, n == 1 ? "" : "s",
+				 sev_name(c->fail_on));
+		else
+			buf_adds(out, "no findings");
+		break;
+	default:
+		buf_adds(out, rep_verdict_reason(c, v, why, sizeof(why)));
+		break;
+	}
+}
+
 /* ---- helpers for the writers -------------------------------------------- */
 
 struct red *rep_red_new(const struct rep_ctx *c)

@@ -125,6 +125,46 @@ unsigned rep_check_principles(const struct rep_ctx *c, uint32_t check);
 /* The overall verdict: true if it fails (see rep_verdict_failed in report.c). */
 bool rep_failed(const struct rep_ctx *c);
 
+/*
+ * The audit's verdict, the headline of every report (SPEC §5), first rule
+ * that applies:
+ *   NOTHING AUDITED  no input, or no record in any input (exit 3);
+ *   FAIL             an unsuppressed finding (at or above --fail-on if
+ *                    given; exit 1 with --fail-on, 3 if also incomplete);
+ *   INCOMPLETE       an input not read whole or over --max-unparsed (exit 3);
+ *   NOT ASSESSED     records parsed, but no personal-data read recognised
+ *                    (exit 0; 3 with --fail-on);
+ *   PASS             personal-data reads judged, none failed (exit 0).
+ */
+enum rep_verdict {
+	REP_V_PASS, REP_V_FAIL, REP_V_INCOMPLETE, REP_V_NOTHING_AUDITED, REP_V_NOT_ASSESSED,
+};
+/* "PASS", "FAIL", "INCOMPLETE", "NOTHING AUDITED", "NOT ASSESSED". */
+const char *rep_verdict_name(enum rep_verdict v);
+/* The JSON value: "pass", "fail", "incomplete", "nothing audited", "not assessed". */
+const char *rep_verdict_key(enum rep_verdict v);
+/* From the result and its unsuppressed findings (all, and at/above fail_on). */
+enum rep_verdict rep_verdict_of(const struct aud_result *res, size_t findings, size_t failing,
+				enum sev fail_on);
+/* The verdict of a report (needs c->sum). */
+enum rep_verdict rep_verdict(const struct rep_ctx *c);
+/* The exit status of a verdict (the rules above). */
+int rep_verdict_exit(enum rep_verdict v, const struct aud_result *res, enum sev fail_on);
+/*
+ * Why there is no PASS, for NOTHING AUDITED and NOT ASSESSED ("no input",
+ * "no personal-data read recognised in 120 parsed records: do the
+ * categories match this log?"); NULL for the other verdicts.  Written to out.
+ */
+const char *rep_verdict_reason(const struct rep_ctx *c, enum rep_verdict v, char *out,
+			       size_t cap);
+/*
+ * The headline on one line, as the reports show it: "FAIL: 3 findings",
+ * "PASS: no findings", "PASS: 2 findings below --fail-on high",
+ * "INCOMPLETE: 0 findings in what could be read", "NOT ASSESSED: <reason>",
+ * "NOTHING AUDITED: <reason>".  Appended to out.
+ */
+void rep_headline(const struct rep_ctx *c, struct buf *out);
+
 /* Writers, one per file (report_*.c). */
 extern const struct rep_writer rep_text, rep_json, rep_html, rep_sarif, rep_junit,
 	rep_csv, rep_markdown;

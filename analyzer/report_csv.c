@@ -4,7 +4,7 @@
  * RFC 4180 with CRLF line ends; every field through esc_csv(), which also
  * defuses formula injection (a log line starting with "=" stays text).
  * Suppressed findings are included with suppressed=yes so the sheet adds
- * up with the JSON report.
+ * up with the JSON report.  The last row is the verdict (check "(verdict)").
  */
 #include "report.h"
 
@@ -52,6 +52,20 @@ static void write_csv(const struct rep_ctx *c, FILE *out)
 		field(out, rep_clean(c, red, f->evidence, &scratch), 0);
 		field(out, f->suppressed ? SV_LIT("yes") : SV_LIT("no"), 1);
 	}
+	/*
+	 * The verdict (SPEC §5) as a last row: check "(verdict)", severity
+	 * the JSON verdict key, message the headline; other cells empty.
+	 */
+	enum rep_verdict v = rep_verdict(c);
+	buf_reset(&tmp);
+	rep_headline(c, &tmp);
+	field(out, SV_LIT("(verdict)"), 0);
+	field(out, sv_cstr(rep_verdict_key(v)), 0);
+	for (i = 0; i < 8; i++)
+		field(out, SV_LIT(""), 0);
+	field(out, buf_sv(&tmp), 0);
+	field(out, SV_LIT(""), 0);
+	field(out, SV_LIT(""), 1);
 	buf_release(&scratch);
 	buf_release(&tmp);
 	red_free(red);

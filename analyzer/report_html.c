@@ -83,25 +83,18 @@ static void head(const struct rep_ctx *c, FILE *out)
 		fputs("</code>", out);
 	}
 	fputs("</p>\n", out);
-	fprintf(out, "<div class=\"verdict %s\">",
-		rep_failed(c) || r->incomplete ? "fail" : "pass");
-	if (rep_failed(c))
-		fprintf(out, "FAIL: %zu finding%s", s->findings, s->findings == 1 ? "" : "s");
-	else if (r->incomplete)
-		fprintf(out, "INCOMPLETE: %zu finding%s in what could be read", s->findings,
-			s->findings == 1 ? "" : "s");
-	else if (s->findings)
-		fprintf(out, "PASS: %zu finding%s below --fail-on %s", s->findings,
-			s->findings == 1 ? "" : "s", sev_name(c->fail_on));
-	else
-		fputs("PASS: no findings", out);
+	struct buf head = BUF_INIT;
+	rep_headline(c, &head);
+	fprintf(out, "<div class=\"verdict %s\">", rep_verdict(c) == REP_V_PASS ? "pass" : "fail");
+	h(out, head.p ? head.p : "");
+	buf_release(&head);
 	fprintf(out, " (%zu critical, %zu high, %zu medium, %zu low)",
 		s->total_by_sev[SEV_CRITICAL], s->total_by_sev[SEV_HIGH],
 		s->total_by_sev[SEV_MEDIUM], s->total_by_sev[SEV_LOW]);
 	if (s->suppressed)
 		fprintf(out, "; %zu suppressed by the baseline", s->suppressed);
 	fputs("</div>\n", out);
-	if (r->incomplete) {
+	if (r->incomplete && r->records) {
 		fputs("<div class=\"alert\"><strong>AUDIT INCOMPLETE.</strong> Findings cover only "
 		      "what could be read.<ul>", out);
 		for (i = 0; i < r->ninputs; i++) {

@@ -13,7 +13,7 @@
 
 #include "escape.h"
 
-#define JSON_SCHEMA_VERSION "1.0"
+#define JSON_SCHEMA_VERSION "2.0"
 
 struct jw {
 	FILE *out;
@@ -141,6 +141,9 @@ static void scope(struct jw *j)
 		u64(out, "lines", in->lines, 1);
 		u64(out, "parsed", in->parsed, 1);
 		u64(out, "unparsed", in->unparsed, 1);
+		u64(out, "unmapped", in->unmapped, 1);
+		u64(out, "skipped", in->skipped, 1);
+		u64(out, "comments", in->comments, 1);
 		u64(out, "overlong", in->overlong, 1);
 		u64(out, "events", in->events, 1);
 		u64(out, "personal_data_reads", in->pd_reads, 1);
@@ -375,8 +378,12 @@ static void tail(struct jw *j)
 			(unsigned long long)r->findings_by_hour[h]);
 	fputs("\n  ],\n  \"coverage\": {", out);
 	u64(out, "lines", r->lines, 1);
+	u64(out, "records", r->records, 1);
 	u64(out, "parsed", r->parsed, 1);
 	u64(out, "unparsed", r->unparsed, 1);
+	u64(out, "unmapped", r->unmapped, 1);
+	u64(out, "skipped", r->skipped, 1);
+	u64(out, "comments", r->comments, 1);
 	u64(out, "overlong", r->overlong, 1);
 	u64(out, "events", r->events, 1);
 	u64(out, "personal_data_reads", r->pd_reads, 1);
@@ -402,9 +409,12 @@ static void write_json(const struct rep_ctx *c, FILE *out)
 	str(out, c->version);
 	fputs("},\n  \"command\": ", out);
 	str(out, c->command_line);
-	fprintf(out, ",\n  \"verdict\": \"%s\",\n  \"complete\": %s,\n  \"redacted\": %s,\n",
-		rep_failed(c) ? "fail" : "pass", c->res->incomplete ? "false" : "true",
-		c->redact ? "true" : "false");
+	enum rep_verdict v = rep_verdict(c);
+	char why[256];
+	fprintf(out, ",\n  \"verdict\": \"%s\",\n  \"verdict_reason\": ", rep_verdict_key(v));
+	str(out, rep_verdict_reason(c, v, why, sizeof(why)));
+	fprintf(out, ",\n  \"complete\": %s,\n  \"redacted\": %s,\n",
+		c->res->incomplete ? "false" : "true", c->redact ? "true" : "false");
 	fputs("  \"fail_on\": ", out);
 	str(out, c->fail_on != SEV_NONE ? sev_name(c->fail_on) : NULL);
 	fprintf(out, ",\n  \"summary\": {\"findings\": %zu, \"suppressed\": %zu, \"failing\": %zu, "

@@ -104,10 +104,44 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 				failures += i < 64 && s->by_check[i] > 0;
 			}
 	}
+	/*
+	 * The verdict (SPEC §5) is one more test case: failed on FAIL, an
+	 * error when the audit is incomplete, nothing audited, or not
+	 * assessed under --fail-on (exit 3), skipped when not assessed.
+	 */
+	enum rep_verdict v = rep_verdict(c);
+	bool v_fail = v == REP_V_FAIL;
+	bool v_error = !v_fail && rep_verdict_exit(v, c->res, c->fail_on) == DPF_EXIT_INCOMPLETE;
+	struct buf head = BUF_INIT;
+	rep_headline(c, &head);
+	tests++;
+	failures += v_fail;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
 	attr(out, "name", "dpfaudit");
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%d\">\n", tests, failures,
-		c->res->incomplete ? PR_COUNT : 0);
+		(c->res->incomplete ? PR_COUNT : 0) + (v_error ? 1 : 0));
+	fputs("  <testsuite", out);
+	attr(out, "name", "verdict");
+	fprintf(out, " tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"%d\"", v_fail, v_error,
+		v == REP_V_NOT_ASSESSED && !v_error);
+	attr(out, "package", "dpf");
+	attr(out, "id", "verdict");
+	fputs(">\n    <properties><property", out);
+	attr(out, "name", "verdict");
+	attr(out, "value", rep_verdict_name(v));
+	fputs("/></properties>\n    <testcase", out);
+	attr(out, "name", "verdict");
+	attr(out, "classname", "dpf.verdict");
+	fputs(">", out);
+	if (v_fail || v_error || v == REP_V_NOT_ASSESSED) {
+		fputs(v_fail ? "<failure" : v_error ? "<error" : "<skipped", out);
+		attr(out, "message", head.p ? head.p : "");
+		if (!(v == REP_V_NOT_ASSESSED && !v_error))
+			attr(out, "type", rep_verdict_key(v));
+		fputs("/>", out);
+	}
+	fputs("</testcase>\n  </testsuite>\n", out);
+	buf_release(&head);
 	for (p = 0; p < PR_COUNT; p++) {
 		size_t t = 1, f = s->status[p] == REP_FAIL;
 

@@ -32,16 +32,9 @@ static void write_markdown(const struct rep_ctx *c, FILE *out)
 	int p;
 
 	fputs("## dpfaudit: ", out);
-	if (rep_failed(c))
-		fprintf(out, "FAIL, %zu finding%s", s->findings, s->findings == 1 ? "" : "s");
-	else if (r->incomplete)
-		fprintf(out, "INCOMPLETE, %zu finding%s in what could be read", s->findings,
-			s->findings == 1 ? "" : "s");
-	else if (s->findings)
-		fprintf(out, "PASS, %zu finding%s below --fail-on %s", s->findings,
-			s->findings == 1 ? "" : "s", sev_name(c->fail_on));
-	else
-		fputs("PASS, no findings", out);
+	rep_headline(c, &tmp);
+	esc_markdown(out, buf_sv(&tmp));
+	buf_reset(&tmp);
 	fprintf(out, "\n\n%zu critical, %zu high, %zu medium, %zu low", s->total_by_sev[SEV_CRITICAL],
 		s->total_by_sev[SEV_HIGH], s->total_by_sev[SEV_MEDIUM], s->total_by_sev[SEV_LOW]);
 	if (s->suppressed)
@@ -60,7 +53,7 @@ static void write_markdown(const struct rep_ctx *c, FILE *out)
 	if (r->unparsed)
 		fprintf(out, "%llu lines could not be parsed.\n", (unsigned long long)r->unparsed);
 
-	if (r->incomplete) {
+	if (r->incomplete && r->records) {
 		fputs("\n> [!WARNING]\n> **Audit incomplete**: findings cover only what could be read.\n",
 		      out);
 		for (i = 0; i < r->ninputs; i++) {

@@ -105,8 +105,15 @@ static void invocation(const struct rep_ctx *c, FILE *out)
 	const struct aud_result *r = c->res;
 	size_t i, first = 1;
 
+	struct buf head = BUF_INIT;
+	enum rep_verdict v = rep_verdict(c);
+	rep_headline(c, &head);
 	fprintf(out, "      \"invocations\": [{\"executionSuccessful\": %s",
 		r->incomplete ? "false" : "true");
+	/* The verdict (SPEC §5) in the property bag; a notification when there is nothing to pass. */
+	fprintf(out, ", \"properties\": {\"verdict\": \"%s\", \"headline\": ", rep_verdict_key(v));
+	esc_json_str(out, buf_sv(&head));
+	fputc('}', out);
 	if (c->command_line) {
 		fputs(", \"commandLine\": ", out);
 		str(out, c->command_line);
@@ -128,6 +135,13 @@ static void invocation(const struct rep_ctx *c, FILE *out)
 		buf_release(&b);
 		first = 0;
 	}
+	if (v == REP_V_NOTHING_AUDITED || v == REP_V_NOT_ASSESSED) {
+		fprintf(out, "%s{\"level\": \"%s\", \"message\": {\"text\": ", first ? "" : ", ",
+			v == REP_V_NOTHING_AUDITED ? "error" : "warning");
+		esc_json_str(out, buf_sv(&head));
+		fputs("}}", out);
+	}
+	buf_release(&head);
 	fputs("]}],\n", out);
 }
 

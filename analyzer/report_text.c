@@ -33,8 +33,11 @@ static void sev_counts(FILE *out, const size_t *by_sev)
 static void verdict(const struct rep_ctx *c, FILE *out)
 {
 	const struct rep_summary *s = c->sum;
+	enum rep_verdict v = rep_verdict(c);
+	char why[256];
 
-	if (rep_failed(c)) {
+	switch (v) {
+	case REP_V_FAIL:
 		fprintf(out, "FAIL: %zu finding%s (", s->findings, s->findings == 1 ? "" : "s");
 		sev_counts(out, s->total_by_sev);
 		fputs(")", out);
@@ -42,18 +45,32 @@ static void verdict(const struct rep_ctx *c, FILE *out)
 			fprintf(out, "; %zu at or above --fail-on %s", s->failing,
 				sev_name(c->fail_on));
 		fputc('\n', out);
-	} else if (c->res->incomplete) {
+		break;
+	case REP_V_INCOMPLETE:
 		/* Never "PASS" for an audit that did not see everything. */
 		fprintf(out, "INCOMPLETE: %zu finding%s in what could be read\n", s->findings,
 			s->findings == 1 ? "" : "s");
-	} else if (s->findings) {
-		fprintf(out, "PASS: no finding at or above --fail-on %s (%zu below: ",
-			sev_name(c->fail_on), s->findings);
-		sev_counts(out, s->total_by_sev);
-		fputs(")\n", out);
-	} else {
-		fputs("PASS: no findings\n", out);
+		break;
+	case REP_V_NOTHING_AUDITED:
+	case REP_V_NOT_ASSESSED:
+		/* Never "PASS" for an audit that saw nothing it could judge. */
+		fprintf(out, "%s: %s\n", rep_verdict_name(v),
+			rep_verdict_reason(c, v, why, sizeof(why)));
+		break;
+	case REP_V_PASS:
+		if (s->findings) {
+			fprintf(out, "PASS: no finding at or above --fail-on %s (%zu below: ",
+				sev_name(c->fail_on), s->findings);
+			sev_counts(out, s->total_by_sev);
+			fputs(")\n", out);
+		} else {
+			fputs("PASS: no findings\n", out);
+		}
+		break;
 	}
+	if (v == REP_V_NOT_ASSESSED && s->findings)
+		fprintf(out, "(%zu finding%s below --fail-on %s)\n", s->findings,
+			s->findings == 1 ? "" : "s", sev_name(c->fail_on));
 	if (s->suppressed)
 		fprintf(out, "(%zu more suppressed by the baseline)\n", s->suppressed);
 }
@@ -67,6 +84,8 @@ static void incomplete(const struct rep_ctx *c, FILE *out)
 		return;
 	for (i = 0; i < r->ninputs; i++)
 		bad += !r->inputs[i].complete;
+	if (!bad)
+		return;	/* nothing audited, every input read whole: the headline says it */
 	fprintf(out, "\nAUDIT INCOMPLETE: %zu of %zu input%s not read whole; "
 		"findings cover only what could be read.\n",
 		bad, r->ninputs, r->ninputs == 1 ? "" : "s");
@@ -325,7 +344,12 @@ static void coverage(const struct rep_ctx *c, FILE *out, struct red *red, struct
 	fputs("\nCoverage\n", out);
 	fprintf(out, "  Lines read:           %llu\n", (unsigned long long)r->lines);
 	fprintf(out, "  Parsed:               %llu\n", (unsigned long long)r->parsed);
-	fprintf(out, "  Unparsed:             %llu\n", (unsigned long long)r->unparsed);
+	fprintf(out, "  Unparsed:             %llu", (unsigned long long)r->unparsed);
+	if (r->unmapped)
+		fprintf(out, " (%llu unmapped: no user and no resource)", (unsigned long long)r->unmapped);
+	fputc('\n', out);
+	fprintf(out, "  Skipped (no access):  %llu\n", (unsigned long long)r->skipped);
+	fprintf(out, "  Blank and comments:   %llu\n", (unsigned long long)r->comments);
 	fprintf(out, "  Overlong (truncated): %llu\n", (unsigned long long)r->overlong);
 	fprintf(out, "  Events:               %llu\n", (unsigned long long)r->events);
 	fprintf(out, "  Personal-data reads:  %llu\n", (unsigned long long)r->pd_reads);
@@ -362,7 +386,11 @@ static void gate(const struct rep_ctx *c, FILE *out)
 		return;
 	fprintf(out, "\nGate (--fail-on %s): ", sev_name(c->fail_on));
 	if (!s->failing) {
-		fputs("passed\n", out);
+		enum rep_verdict v = rep_verdict(c);
+		if (v == REP_V_PASS)
+			fputs("passed\n", out);
+		else
+			fprintf(out, "not passed: %s\n", rep_verdict_name(v));
 		return;
 	}
 	fprintf(out, "FAILED by %zu finding%s:\n", s->failing, s->failing == 1 ? "" : "s");
@@ -398,7 +426,9 @@ static void write_text(const struct rep_ctx *c, FILE *out)
 	hours(c, out);
 	coverage(c, out, red, &scratch);
 	gate(c, out);
-	if (c->res->incomplete)
+	if (rep_verdict(c) == REP_V_NOTHING_AUDITED)
+		fputs("\nNOTHING AUDITED: the audit is incomplete.\n", out);
+	else if (c->res->incomplete)
 		fputs("\nAUDIT INCOMPLETE: see the damaged inputs above.\n", out);
 	buf_release(&scratch);
 	buf_release(&tmp);

@@ -238,6 +238,17 @@ static bool next_line(const char **pos, const char *end, sv *line)
 	return true;
 }
 
+/*
+ * Step over a UTF-8 byte-order mark at the start of a text file, as some
+ * editors (and Windows tools) write one: rule files and every data file
+ * they name accept it (SPEC §4, after the semantics).
+ */
+static void skip_bom(const char **pos, const char *end)
+{
+	if (end - *pos >= 3 && memcmp(*pos, "\xEF\xBB\xBF", 3) == 0)
+		*pos += 3;
+}
+
 /* Cut a comment: '#' at the start of the line or after white space. */
 static sv strip_comment(sv l)
 {
@@ -522,6 +533,7 @@ static int read_list_file(struct loader *L, const char *rulefile, int line, cons
 	const char *pos = buf, *end = buf + n;
 	sv l;
 	int ln = 0;
+	skip_bom(&pos, end);
 	while (next_line(&pos, end, &l)) {
 		ln++;
 		l = sv_trim(strip_comment(l));
@@ -535,6 +547,12 @@ static int read_list_file(struct loader *L, const char *rulefile, int line, cons
 			continue;
 		if (ln == 1 && csv && is_header_word(l))
 			continue;
+		if (memmem(l.p, l.n, "\xEF\xBB\xBF", 3)) {
+			/* Two files joined, or an editor's mark mid-file: the name would never match. */
+			lerr(L, path, ln, "bad entry: a byte-order mark inside '%.*s'", (int)l.n, l.p);
+			free(buf);
+			return -1;
+		}
 		for (size_t i = 0; i < l.n; i++) {
 			if (isspace((unsigned char)l.p[i])) {
 				lerr(L, path, ln, "bad entry '%.*s': one name a line, no spaces",
@@ -1379,8 +1397,7 @@ static int parse_buffer(struct loader *L, const char *file, const char *buf, siz
 
 	memset(&cur, 0, sizeof(cur));
 	cur.kind = SK_NONE;
-	if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-		pos += 3;	/* a UTF-8 byte order mark, as some editors write */
+	skip_bom(&pos, end);
 	while (next_line(&pos, end, &raw)) {
 		ln++;
 		sv t = sv_trim(strip_comment(raw));

@@ -49,6 +49,18 @@ static inline bool sv_is_dash_or_empty(sv s)
  */
 bool sv_to_u64(sv s, unsigned long long *out);
 
+/* The value of one hex digit (either case), or -1. */
+static inline int sv_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Stable 64-bit FNV-1a hash of the bytes. */
 unsigned long long sv_hash(sv s);
 

@@ -5,12 +5,13 @@
  * address, subject, resource) are interned in the log's map and the
  * evidence line is copied once into the log's arena, so nothing is
  * malloc'd per record and every view stays valid until win_log_free().
- * win_evaluate() sorts the records by (kind, role, key, time, file, line)
+ * win_evaluate() sorts the records by (kind, key, time, file, line)
  * and slides a two-pointer window over each run of one key: state beyond
  * the records is one counter per distinct subject.
  */
 #include "windows.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ struct win_rec {
 	sv resource;
 	sv evidence;
 	uint32_t file;
-	int32_t role;		/* reads: the role with max-subjects; denied: the user's role or -1 */
+	int32_t role;		/* the role the event was judged under, or -1 */
 	uint8_t kind;
 };
 
@@ -46,13 +47,13 @@ struct win_log {
 	size_t n, cap;
 	struct strmap interned;	/* its arena owns the interned strings */
 	struct arena arena;	/* evidence lines, and interned strings taken from other logs */
-	size_t limit;		/* 0: none */
-	size_t dropped;		/* records not kept past the limit */
+	struct win_budget *budget;	/* NULL: none */
+	size_t dropped;		/* records not kept: past the budget, or out of memory */
 };
 
-void win_log_set_limit(struct win_log *wl, size_t max)
+void win_log_set_budget(struct win_log *wl, struct win_budget *b)
 {
-	wl->limit = max;
+	wl->budget = b;
 }
 
 size_t win_dropped(const struct win_log *wl)
@@ -60,10 +61,11 @@ size_t win_dropped(const struct win_log *wl)
 	return wl ? wl->dropped : 0;
 }
 
-/* Whether the log is full: then the record is counted, not kept. */
+/* Whether the budget is spent: then the record is counted, not kept. */
 static bool win_full(struct win_log *wl)
 {
-	if (wl->limit && wl->n >= wl->limit) {
+	struct win_budget *b = wl->budget;
+	if (b && b->max && atomic_fetch_add_explicit(&b->used, 1, memory_order_relaxed) >= b->max) {
 		wl->dropped++;
 		return true;
 	}
@@ -108,11 +110,17 @@ static sv intern(struct win_log *wl, sv s)
 	return sv_make((const char *)*val, s.n);
 }
 
+/* A new zeroed record, or NULL (counted as dropped) when memory ran out. */
 static struct win_rec *win_push(struct win_log *wl)
 {
 	if (wl->n == wl->cap) {
 		size_t ncap = wl->cap ? wl->cap * 2 : 256;
-		wl->v = xreallocarray(wl->v, ncap, sizeof(*wl->v));
+		struct win_rec *nv = try_reallocarray(wl->v, ncap, sizeof(*nv));
+		if (!nv) {
+			wl->dropped++;
+			return NULL;
+		}
+		wl->v = nv;
 		wl->cap = ncap;
 	}
 	struct win_rec *r = &wl->v[wl->n++];
@@ -120,7 +128,8 @@ static struct win_rec *win_push(struct win_log *wl)
 	return r;
 }
 
-static void fill_common(struct win_log *wl, struct win_rec *r, const struct event *ev, int role)
+/* False (the record undone and counted as dropped) when memory ran out. */
+static bool fill_common(struct win_log *wl, struct win_rec *r, const struct event *ev, int role)
 {
 	r->time = ev->time;
 	r->file = ev->file;
@@ -135,7 +144,19 @@ static void fill_common(struct win_log *wl, struct win_rec *r, const struct even
 	sv raw = ev->raw;
 	if (raw.n > FND_EVIDENCE_MAX + 1)
 		raw.n = FND_EVIDENCE_MAX + 1;
-	r->evidence = raw.n ? arena_sv(&wl->arena, raw) : SV_LIT("");
+	if (!raw.n) {
+		r->evidence = SV_LIT("");
+		return true;
+	}
+	char *e = arena_try_alloc(&wl->arena, raw.n + 1);
+	if (!e) {
+		wl->n--;
+		wl->dropped++;
+		return false;
+	}
+	memcpy(e, raw.p, raw.n);
+	r->evidence = sv_make(e, raw.n);
+	return true;
 }
 
 void win_add_read(struct win_log *wl, const struct event *ev, int role)
@@ -144,6 +165,8 @@ void win_add_read(struct win_log *wl, const struct event *ev, int role)
 	if (!wl || !ev->has_time || ev->f[EVF_SUBJECT].n == 0 || win_full(wl))
 		return;
 	struct win_rec *r = win_push(wl);
+	if (!r)
+		return;
 	r->kind = WK_READ;
 	r->key = r->user = intern(wl, ev->f[EVF_USER]);
 	r->subject = intern(wl, ev->f[EVF_SUBJECT]);
@@ -155,6 +178,8 @@ void win_add_denied(struct win_log *wl, const struct event *ev, int role)
 	if (!wl || !ev->has_time || win_full(wl))
 		return;
 	struct win_rec *r = win_push(wl);
+	if (!r)
+		return;
 	sv user = ev->f[EVF_USER];
 	r->user = intern(wl, user);
 	if (sv_is_dash_or_empty(user)) {
@@ -168,22 +193,27 @@ void win_add_denied(struct win_log *wl, const struct event *ev, int role)
 	fill_common(wl, r, ev, role);
 }
 
-void win_take(struct win_log *dst, struct win_log *src)
+bool win_take(struct win_log *dst, struct win_log *src)
 {
-	if (src) {
-		dst->dropped += src->dropped;
-		src->dropped = 0;
-	}
 	if (!src || !src->n) {
-		return;
+		if (src) {
+			dst->dropped += src->dropped;
+			src->dropped = 0;
+		}
+		return true;
 	}
 	if (dst->cap - dst->n < src->n) {
 		size_t ncap = dst->cap ? dst->cap : 256;
 		while (ncap - dst->n < src->n)
 			ncap *= 2;
-		dst->v = xreallocarray(dst->v, ncap, sizeof(*dst->v));
+		struct win_rec *nv = try_reallocarray(dst->v, ncap, sizeof(*nv));
+		if (!nv)
+			return false;
+		dst->v = nv;
 		dst->cap = ncap;
 	}
+	dst->dropped += src->dropped;
+	src->dropped = 0;
 	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
 	dst->n += src->n;
 	/* src's strings stay where they are: move their blocks, drop the map. */
@@ -195,6 +225,7 @@ void win_take(struct win_log *dst, struct win_log *src)
 	free(src->v);
 	src->v = NULL;
 	src->n = src->cap = 0;
+	return true;
 }
 
 /* ---- records across machines (partial results) ------------------------- */
@@ -263,9 +294,7 @@ static int rec_cmp(const void *pa, const void *pb)
 	const struct win_rec *a = pa, *b = pb;
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
-	/* Reads are windowed per (role, user); denials per key whatever the role. */
-	if (a->kind == WK_READ && a->role != b->role)
-		return a->role < b->role ? -1 : 1;
+	/* Reads and denials are windowed per key (user or address), whatever the role. */
 	int c = sv_cmp(a->key, b->key);
 	if (c)
 		return c;
@@ -283,11 +312,7 @@ static int rec_cmp(const void *pa, const void *pb)
 
 static bool same_group(const struct win_rec *a, const struct win_rec *b)
 {
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == WK_READ && a->role != b->role)
-		return false;
-	return sv_eq(a->key, b->key);
+	return a->kind == b->kind && sv_eq(a->key, b->key);
 }
 
 /* "1h", "10m", "90s", "2d": the shortest exact unit. */
@@ -330,18 +355,21 @@ static bool check_on(const struct policy *p, enum chk_id id)
 	return id >= p->nchecks || p->checks[id].enabled;
 }
 
-/*
- * One user's reads under one role, sorted by time.  ids[i] is the dense
- * subject number of v[i]; counts[] is zero on entry and on return.
- */
-static void eval_reads(const struct win_rec *v, const uint32_t *ids, size_t n,
-		       uint32_t *counts, const struct policy *p, struct fnd_list *out)
+static int64_t role_window(const struct pol_role *role)
 {
-	const struct pol_role *role = &p->roles[v[0].role];
-	unsigned limit = role->max_subjects;
-	int64_t w = role->max_window > 0 ? role->max_window : 3600;
+	return role->max_window > 0 ? role->max_window : 3600;
+}
+
+/*
+ * For each read i, whether the distinct subjects of the reads at most the
+ * role's window before it (inclusive) exceed its max-subjects: over[i] is
+ * cleared where they do not.  counts[] is zero on entry and on return.
+ */
+static void mark_over(const struct win_rec *v, const uint32_t *ids, size_t n, uint32_t *counts,
+		      const struct pol_role *role, bool *over)
+{
+	int64_t w = role_window(role);
 	size_t lo = 0, distinct = 0;
-	bool burst = false;
 	for (size_t i = 0; i < n; i++) {
 		while (v[i].time - v[lo].time > w) {
 			if (--counts[ids[lo]] == 0)
@@ -350,20 +378,76 @@ static void eval_reads(const struct win_rec *v, const uint32_t *ids, size_t n,
 		}
 		if (counts[ids[i]]++ == 0)
 			distinct++;
-		if (distinct > limit && !burst) {
-			char dur[32], detail[256];
-			fmt_duration(w, dur, sizeof(dur));
-			snprintf(detail, sizeof(detail),
-				 "read %zu distinct subjects within %s; role %s allows %u",
-				 distinct, dur, role->name, limit);
-			emit(&v[i], p, CHK_EXCESSIVE_ACCESS, detail, out);
-			burst = true;
-		} else if (distinct <= limit) {
-			burst = false;
-		}
+		if (distinct <= role->max_subjects)
+			over[i] = false;
 	}
 	for (size_t i = lo; i < n; i++)
 		counts[ids[i]] = 0;
+}
+
+/* Distinct subjects of the reads at most w before read i (inclusive). */
+static size_t distinct_before(const struct win_rec *v, const uint32_t *ids, size_t i,
+			      uint32_t *counts, int64_t w)
+{
+	size_t distinct = 0, lo = i + 1;
+	while (lo > 0 && v[i].time - v[lo - 1].time <= w)
+		if (counts[ids[--lo]]++ == 0)
+			distinct++;
+	for (size_t k = lo; k <= i; k++)
+		counts[ids[k]] = 0;
+	return distinct;
+}
+
+/*
+ * One user's reads under all of the user's roles, sorted by time (SPEC §4
+ * semantics 8).  The limits are those of every role the user is a member
+ * of, or was judged under, that sets max-subjects; a read is over when it
+ * exceeds every one of them (the most permissive wins).  ids[i] is the
+ * dense subject number of v[i]; counts[] is zero on entry and on return.
+ */
+static void eval_reads(const struct win_rec *v, const uint32_t *ids, size_t n, uint32_t *counts,
+		       bool *over, const struct policy *p, struct fnd_list *out)
+{
+	uint64_t roles = policy_roles_of(p, v[0].key);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].role >= 0 && (size_t)v[i].role < p->nroles)
+			roles |= 1ull << v[i].role;
+	uint64_t limited = 0;
+	for (size_t r = 0; r < p->nroles && r < 64; r++)
+		if ((roles & (1ull << r)) && p->roles[r].max_subjects)
+			limited |= 1ull << r;
+	if (!limited)
+		return;
+	for (size_t i = 0; i < n; i++)
+		over[i] = true;
+	for (size_t r = 0; r < p->nroles && r < 64; r++)
+		if (limited & (1ull << r))
+			mark_over(v, ids, n, counts, &p->roles[r], over);
+
+	bool burst = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!over[i] || burst) {
+			burst = over[i];
+			continue;
+		}
+		burst = true;
+		char detail[512];
+		size_t len = 0;
+		for (size_t r = 0; r < p->nroles && r < 64 && len < sizeof(detail); r++) {
+			if (!(limited & (1ull << r)))
+				continue;
+			const struct pol_role *role = &p->roles[r];
+			char dur[32];
+			fmt_duration(role_window(role), dur, sizeof(dur));
+			int k = snprintf(detail + len, sizeof(detail) - len,
+					 "%s%zu distinct subjects within %s; role %s allows %u",
+					 len ? "; " : "read ",
+					 distinct_before(v, ids, i, counts, role_window(role)), dur,
+					 role->name, role->max_subjects);
+			len += k > 0 ? (size_t)k : 0;
+		}
+		emit(&v[i], p, CHK_EXCESSIVE_ACCESS, detail, out);
+	}
 }
 
 /* One user's (or address's) denied requests, sorted by time. */
@@ -417,6 +501,7 @@ void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *o
 		ids[i] = (uint32_t)*val;
 	}
 	uint32_t *counts = xcalloc(nsubj, sizeof(*counts));
+	bool *over = xmalloc(wl->n * sizeof(*over));
 
 	for (size_t i = 0, j; i < wl->n; i = j) {
 		j = i + 1;
@@ -424,14 +509,13 @@ void win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *o
 			j++;
 		const struct win_rec *r = &wl->v[i];
 		if (r->kind == WK_READ) {
-			if (r->role < 0 || (size_t)r->role >= p->nroles ||
-			    !p->roles[r->role].max_subjects || !check_on(p, CHK_EXCESSIVE_ACCESS))
-				continue;
-			eval_reads(r, ids + i, j - i, counts, p, out);
+			if (check_on(p, CHK_EXCESSIVE_ACCESS))
+				eval_reads(r, ids + i, j - i, counts, over, p, out);
 		} else if (check_on(p, CHK_FAILED_ACCESS_BURST)) {
 			eval_denied(r, j - i, p, out);
 		}
 	}
+	free(over);
 	free(counts);
 	free(ids);
 	strmap_release(&subj);

@@ -7,12 +7,14 @@
  * the logs and win_evaluate() sorts them per key by time and slides a true
  * window over them (SPEC §4 semantics 1 and 8: "at most WINDOW apart,
  * inclusive").  One finding per burst, at the record that crossed the
- * threshold.  Memory: one record per personal-data read by a role with
- * max-subjects, and per 401/403 event, plus their evidence lines.
+ * threshold.  Reads are counted per user across all of the user's roles
+ * (semantics 8).  Memory: one record per personal-data read by a user of a
+ * role with max-subjects, and per 401/403 event, plus their evidence lines.
  */
 #ifndef DPF_WINDOWS_H
 #define DPF_WINDOWS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,20 +27,31 @@ struct win_log;
 struct win_log *win_log_new(void);
 void win_log_free(struct win_log *wl);
 
-/* A personal-data read by a user of role (which has max-subjects). */
+/* A personal-data read judged under role, by a user one of whose roles has max-subjects. */
 void win_add_read(struct win_log *wl, const struct event *ev, int role);
 /* A 401/403: keyed by user, or by src where there is no user. */
 void win_add_denied(struct win_log *wl, const struct event *ev, int role);
 /*
- * Keep at most max records in this log (0: no limit).  Past it, records are
- * not kept but counted (win_dropped): the audit reports that the windowed
- * checks did not see everything, never a silent drop.
+ * A limit on records kept, shared by several logs (one per thread) so that
+ * it means the same whatever the number of threads.  Owned by the caller;
+ * it must outlive the logs that use it.
  */
-void win_log_set_limit(struct win_log *wl, size_t max);
+struct win_budget {
+	_Atomic size_t used;
+	size_t max;		/* 0: no limit */
+};
+
+/*
+ * Count this log's records against b (NULL: no limit).  Past the budget,
+ * or where memory runs out, records are not kept but counted (win_dropped):
+ * the audit reports that the windowed checks did not see everything, never
+ * a silent drop and never an abort.
+ */
+void win_log_set_budget(struct win_log *wl, struct win_budget *b);
 size_t win_dropped(const struct win_log *wl);
 
-/* Move src's records into dst; src is emptied. */
-void win_take(struct win_log *dst, struct win_log *src);
+/* Move src's records into dst; src is emptied.  Out of memory: false, both unchanged. */
+bool win_take(struct win_log *dst, struct win_log *src);
 size_t win_count(const struct win_log *wl);
 
 /*
@@ -58,7 +71,7 @@ struct win_record {
 	uint64_t line;
 	uint64_t categories;
 	uint32_t file;		/* input index */
-	int32_t role;		/* reads: the role with max-subjects; denied: the user's role or -1 */
+	int32_t role;		/* the role the event was judged under, or -1 */
 	sv key;			/* user, or src */
 	sv user, subject, resource, evidence;
 };

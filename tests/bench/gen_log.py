@@ -1137,6 +1137,20 @@ def verify(paths, evd, optout):
 
 # ---------------------------------------------------------------------------
 
+# Traffic profiles (--profile): defaults of --personal-share, --staff-rate,
+# --breach-rate and --bursts.  "public" is a busy public site whose staff read
+# personal data at a human rate; "crm" is the log a privacy audit exists for,
+# an internal API (CRM, support, billing) where about half of all lines are
+# personal-data reads (no cap per staff hour) and about 5% of lines carry a
+# finding (9 injected kinds at 1.1% of the reads each, plus the windowed
+# bursts).
+PROFILES = {
+	"public": {"personal_share": 0.10, "staff_rate": 6.0, "breach_rate": 0.012, "bursts": 1},
+	"crm": {"personal_share": 0.53, "staff_rate": 1e9, "breach_rate": 0.011,
+		"bursts": lambda lines: max(1, lines // 20000)},
+}
+
+
 def parse_start(s):
 	t = parse_iso(s)
 	if t is None:
@@ -1158,13 +1172,17 @@ def main(argv=None):
 	ap.add_argument("--rules", default=DEFAULT_RULES,
 			help="the rule file whose policy, tickets and opt-outs the model uses "
 			"(default: the repository's rules/dpf.rules)")
-	ap.add_argument("--personal-share", type=float, default=0.10,
+	ap.add_argument("--personal-share", type=float, default=None,
 			help="share of lines that are staff requests of personal data (capped, see --staff-rate)")
-	ap.add_argument("--staff-rate", type=float, default=6.0,
+	ap.add_argument("--staff-rate", type=float, default=None,
 			help="cap: staff requests per staff member per working hour")
-	ap.add_argument("--breach-rate", type=float, default=0.012,
+	ap.add_argument("--breach-rate", type=float, default=None,
 			help="injected breaches of each kind per staff request (at least 1 each)")
-	ap.add_argument("--bursts", type=int, default=1, help="excessive-access and failed-access bursts, each")
+	ap.add_argument("--bursts", type=int, default=None, help="excessive-access and failed-access bursts, each")
+	ap.add_argument("--profile", choices=sorted(PROFILES), default="public",
+			help="traffic mix: public (a public site, few personal-data reads, the default) or "
+			"crm (an internal CRM/support API: about 48%% personal-data reads, about 5%% of lines "
+			"with a finding, one burst of each kind per 20,000 lines); explicit options override it")
 	ap.add_argument("--stats", action="store_true", help="print counts to stderr")
 	ap.add_argument("--write-tickets", metavar="FILE", help="write the ticket table used")
 	ap.add_argument("-o", "--output", help="output file, or - for stdout")
@@ -1184,6 +1202,10 @@ def main(argv=None):
 		ap.error("--lines and -o are required")
 	if a.lines < 1 or a.days < 1:
 		ap.error("--lines and --days must be positive")
+	prof = PROFILES[a.profile]
+	for k, v in prof.items():
+		if getattr(a, k) is None:
+			setattr(a, k, v(a.lines) if callable(v) else v)
 
 	rng = random.Random(a.seed)
 	start, end = a.start, a.start + a.days * 86400

@@ -1,13 +1,14 @@
 #!/bin/sh
 # run.sh - how close is `dpfaudit scan` to the speed of decompression itself?
 #
-# Generates a large combined log deterministically (tests/bench/gen_log.py,
-# cached under ${TMPDIR:-/tmp}/dpfaudit-bench), then times reading it with
+# Generates large combined logs deterministically (tests/bench/gen_log.py,
+# profiles public and crm, cached under ${TMPDIR:-/tmp}/dpfaudit-bench),
+# then times reading each with
 # gzip, zcat | wc -l, igzip and rg -z (where installed) and with dpfaudit at
-# -j1 and at the default number of jobs.  Prints mean time, ratio to
+# -j1 and at the default number of jobs.  Prints median time, ratio to
 # `gzip -dc`, lines/s and peak RSS.  Run from a build directory:
 #
-#   cd /tmp/b-me && /work/main/tests/bench/run.sh [--lines N] [--seed S] [--runs R]
+#   cd /tmp/b-me && /work/main/tests/bench/run.sh [--lines N] [--runs R] [--profile "public crm"] [--memory]
 #
 # DPFAUDIT (default ./analyzer/dpfaudit) and RULES (default the source tree's
 # rules/dpf.rules) may be set in the environment.  See tests/bench/README.md.
@@ -22,11 +23,15 @@ keep_going=0
 
 usage() {
 	cat <<EOF
-usage: $0 [--lines N] [--seed S] [--runs R] [--only-ref]
+usage: $0 [--lines N] [--seed S] [--runs R] [--only-ref] [--profile P] [--memory]
   --lines N    lines in the generated corpus (default 4000000)
   --seed S     generator seed (default 20261123)
   --runs R     timed runs per command (default 5; hyperfine adds a warm-up)
   --only-ref   time only the reference decompressors, not dpfaudit
+  --profile P  corpus profiles, space-separated: public, crm (default "public crm";
+               see gen_log.py --profile)
+  --memory     instead of timing: peak RSS of one default-jobs scan of the crm
+               profile at 2,000,000 and 8,000,000 lines (bounded memory, SPEC section 7)
 environment: DPFAUDIT (default ./analyzer/dpfaudit), RULES (default $srcdir/rules/dpf.rules),
              TMPDIR (cache in \$TMPDIR/dpfaudit-bench), PYTHON (default python3),
              NO_HYPERFINE=1 (time with /usr/bin/time even where hyperfine is installed)
@@ -34,6 +39,8 @@ EOF
 }
 
 only_ref=0
+profiles="public crm"
+memory=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--lines) lines=$2; shift 2 ;;
@@ -43,11 +50,17 @@ while [ $# -gt 0 ]; do
 	--runs) runs=$2; shift 2 ;;
 	--runs=*) runs=${1#*=}; shift ;;
 	--only-ref) only_ref=1; shift ;;
+	--profile) profiles=$2; shift 2 ;;
+	--profile=*) profiles=${1#*=}; shift ;;
+	--memory) memory=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
 case $lines in ''|*[!0-9]*) echo "run.sh: --lines needs a number" >&2; exit 2 ;; esac
+for p in $profiles; do
+	case $p in public|crm) ;; *) echo "run.sh: unknown profile $p" >&2; exit 2 ;; esac
+done
 case $runs in ''|*[!0-9]*|0) echo "run.sh: --runs needs a positive number" >&2; exit 2 ;; esac
 
 DPFAUDIT=${DPFAUDIT:-./analyzer/dpfaudit}
@@ -61,21 +74,48 @@ mkdir -p "$cache"
 # reads; a change to any of them makes a new file, never a stale one.
 key=$(cat "$here/gen_log.py" "$RULES" "$rulesdir/tickets.csv" "$rulesdir/optout.txt" 2>/dev/null |
 	cksum | cut -d' ' -f1)
-corpus=$cache/support-api-$lines-s$seed-$key.log.gz
-if [ ! -s "$corpus" ]; then
-	echo "generating $corpus ($lines lines) ..." >&2
-	"$PYTHON" "$here/gen_log.py" --lines "$lines" --seed "$seed" --gzip \
-		--rules "$RULES" -o "$corpus.tmp"
-	mv "$corpus.tmp" "$corpus"
-fi
-nlines=$(gzip -dc "$corpus" | wc -l | tr -d ' ')
-csize=$(wc -c <"$corpus" | tr -d ' ')
-echo "corpus: $corpus" >&2
-echo "        $nlines lines, $csize bytes compressed, $(gzip -dc "$corpus" | wc -c | tr -d ' ') bytes plain" >&2
+# make_corpus PROFILE LINES: sets $corpus and $nlines (cached).
+make_corpus() {
+	corpus=$cache/support-api-$1-$2-s$seed-$key.log.gz
+	if [ ! -s "$corpus" ]; then
+		echo "generating $corpus ($2 lines, profile $1) ..." >&2
+		"$PYTHON" "$here/gen_log.py" --profile "$1" --lines "$2" --seed "$seed" --gzip \
+			--rules "$RULES" -o "$corpus.tmp"
+		mv "$corpus.tmp" "$corpus"
+	fi
+	nlines=$(gzip -dc "$corpus" | wc -l | tr -d ' ')
+	csize=$(wc -c <"$corpus" | tr -d ' ')
+	echo "corpus: $corpus" >&2
+	echo "        $nlines lines, $csize bytes compressed, $(gzip -dc "$corpus" | wc -c | tr -d ' ') bytes plain" >&2
+}
 
 out=$cache/results.$$
 mkdir -p "$out"
 trap 'rm -rf "$out"' EXIT INT TERM
+
+# Peak RSS (and a time where hyperfine is missing) from GNU time -v.
+have_time=0
+[ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1 && have_time=1
+
+if [ "$memory" = 1 ]; then
+	[ "$have_time" = 1 ] || { echo "run.sh: --memory needs GNU time (/usr/bin/time -v)" >&2; exit 2; }
+	[ -x "$DPFAUDIT" ] || { echo "run.sh: $DPFAUDIT not found or not executable" >&2; exit 2; }
+	printf '%-10s %10s %10s %10s %6s\n' "profile" "lines" "wall s" "peak MiB" "exit"
+	for n in 2000000 8000000; do
+		make_corpus crm "$n"
+		rc=0
+		/usr/bin/time -v "$DPFAUDIT" scan --no-progress --rules "$RULES" "$corpus" \
+			>/dev/null 2>"$out/mem.err" || rc=$?
+		rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/mem.err")
+		wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out/mem.err")
+		printf '%-10s %10s %10s %10s %6s\n' crm "$nlines" "$wall" "$((rss / 1024))" "$rc"
+	done
+	exit 0
+fi
+
+for profile in $profiles; do
+make_corpus "$profile" "$lines"
+echo "== profile $profile" >&2
 
 # name<TAB>shell command, one a line
 cmds=$out/cmds
@@ -116,10 +156,6 @@ if [ "$only_ref" = 0 ]; then
 	fi
 fi
 
-# Peak RSS (and a time where hyperfine is missing) from GNU time -v.
-have_time=0
-[ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1 && have_time=1
-
 i=0
 while IFS='	' read -r name cmd; do
 	i=$((i + 1))
@@ -141,9 +177,9 @@ while IFS='	' read -r name cmd; do
 	printf '%s\n' "$name" >"$out/name.$i"
 done <"$cmds"
 
-"$PYTHON" - "$out" "$i" "$nlines" <<'EOF'
+"$PYTHON" - "$out" "$i" "$nlines" "$profile" <<'EOF'
 import json, os, re, statistics, sys
-out, n, nlines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out, n, nlines, profile = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 rows = []
 for i in range(1, n + 1):
     name = open(os.path.join(out, "name.%d" % i)).read().strip()
@@ -152,11 +188,11 @@ for i in range(1, n + 1):
     tt = os.path.join(out, "times.%d" % i)
     if os.path.exists(hf) and os.path.getsize(hf):
         r = json.load(open(hf))["results"][0]
-        mean, sd = r["mean"], r.get("stddev") or 0.0
+        mean, sd = r.get("median", r["mean"]), r.get("stddev") or 0.0
     elif os.path.exists(tt):
         ts = [float(x) for x in open(tt).read().split()]
         if ts:
-            mean = statistics.mean(ts)
+            mean = statistics.median(ts)
             sd = statistics.stdev(ts) if len(ts) > 1 else 0.0
     rss = None
     tv = os.path.join(out, "time.%d" % i)
@@ -166,7 +202,8 @@ for i in range(1, n + 1):
             rss = int(m.group(1)) / 1024
     rows.append((name, mean, sd, rss))
 base = next((m for nm, m, _, _ in rows if nm == "gzip -dc"), None)
-print("%-16s %10s %8s %9s %14s %10s" % ("command", "mean s", "+/- s", "x gzip", "lines/s", "peak MiB"))
+print("profile %s, %d lines" % (profile, nlines))
+print("%-16s %10s %8s %9s %14s %10s" % ("command", "median s", "+/- s", "x gzip", "lines/s", "peak MiB"))
 for name, mean, sd, rss in rows:
     print("%-16s %10s %8s %9s %14s %10s" % (
         name,
@@ -176,3 +213,5 @@ for name, mean, sd, rss in rows:
         "{:,.0f}".format(nlines / mean) if mean else "-",
         "%.1f" % rss if rss is not None else "-"))
 EOF
+rm -f "$out"/*
+done

@@ -97,11 +97,12 @@ if [ ! -r "$T/secret.log" ]; then
 fi
 chmod 600 "$T/secret.log"
 
-# Empty inputs are complete audits of nothing.
+# Empty inputs are read whole, but an audit of nothing earns no PASS (SPEC §5).
 : >"$T/empty.log"
 gzip -c </dev/null >"$T/empty.gz"
 scan "$T/empty.log" "$T/empty.gz"
-expect_rc "empty file and empty gzip" 0
+expect_rc "empty file and empty gzip: nothing audited" 3
+expect_in "empty inputs: the headline says so" "$OUT" "NOTHING AUDITED: no record in 2 inputs"
 
 # A line over --max-line between good lines: skipped, reported, the rest audited.
 { head -n 3 "$T/a.log"; head -c 5000 /dev/zero | tr '\0' 'a'; echo; sed -n '4,10p' "$T/a.log"; } >"$T/long.log"
@@ -150,6 +151,14 @@ expect_rc "a full window store makes the audit incomplete" 3
 expect_in "the window limit is named" "$ERR" "window limit (10 records) was reached"
 run scan --no-progress "$SRCDIR/samples/annotated/04-excessive-access.log"
 expect_rc "the same log within the default limit" 0
+# The limit is for the run, not per thread: a limit the log fits in is
+# enough at any -j (it used to be divided by -j), one too few is not.
+for j in 1 4; do
+	run scan --no-progress -j$j --max-window-records 125 "$SRCDIR/samples/annotated/04-excessive-access.log"
+	expect_rc "-j$j: a log of 125 window records fits a limit of 125" 0
+	run scan --no-progress -j$j --max-window-records 124 "$SRCDIR/samples/annotated/04-excessive-access.log"
+	expect_rc "-j$j: one record past the limit makes the audit incomplete" 3
+done
 
 # Threads never change the answer, damaged inputs included: -j1 and -j4 give
 # the same report (apart from the command line) and the same exit status.

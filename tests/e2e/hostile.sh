@@ -75,7 +75,8 @@ rm -f "$T/huge.log"
 	printf '\000'
 	good 8 4714
 } >"$T/nul.log"
-scan --report text --report json:"$T/nul.json" "$T/nul.log"
+# Unparsed lines are the point here: --max-unparsed 100% keeps the audit complete.
+scan --max-unparsed 100% --report text --report json:"$T/nul.json" "$T/nul.log"
 expect_rc "NUL bytes in lines" 0
 expect_in "a NUL in the user agent: the line is still audited" "$OUT" "nul.log:1:"
 expect_in "a NUL in the user name is shown escaped" "$OUT" 'user mro\x00ssi'
@@ -97,7 +98,7 @@ inv="$T/inv$(printf '\377\033')[31m.log"
 	printf '10.0.0.7 - =cmd|%s!A0 [27/Nov/2026:10:00:07 +0000] "GET /api/v1/customers/4711/email HTTP/1.1" 200 71 "-" "![x](http://evil.example/p.png)"\n' "'/C%20calc'"
 	printf 'not a log line \377\376 \033[2J \342\200\250\n'
 } >"$inv"
-scan --report text:"$T/rep.txt" --report json:"$T/rep.json" --report sarif:"$T/rep.sarif" \
+scan --max-unparsed 100% --report text:"$T/rep.txt" --report json:"$T/rep.json" --report sarif:"$T/rep.sarif" \
 	--report junit:"$T/rep.xml" --report html:"$T/rep.html" --report csv:"$T/rep.csv" \
 	--report markdown:"$T/rep.md" "$inv"
 expect_rc "invalid UTF-8 in every field" 0
@@ -194,7 +195,7 @@ print("{\"time\":\"2026-11-27T10:00:06Z\",\"user\":\"mrossi\",\"x\":" + "[" * 10
 print("{\"a\":" * 100000 + "1" + "}" * 100000)
 print("[" * 100000)
 print(ok % (9, 4712))' >"$T/nest.json"
-scan --report text --report json:"$T/nest.out.json" "$T/nest.json"
+scan --max-unparsed 100% --report text --report json:"$T/nest.out.json" "$T/nest.json"
 expect_rc "100000-deep JSON lines (no stack overflow)" 0
 expect_in "the lines before the nesting are audited" "$OUT" "nest.json:5:"
 expect_in "the line after the nesting is audited" "$OUT" "nest.json:9:"

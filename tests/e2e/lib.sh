@@ -47,6 +47,15 @@ expect_not_in() {
 	if grep -qF -- "$3" "$2"; then bad "$1" "'$3' unexpectedly found in $(basename "$2")"; else ok "$1"; fi
 }
 
+# email_rules: the smallest policy most tests start from, on stdout: one
+# category (e-mail addresses by customer id) that role support-agent (member
+# mrossi) may read.  Append sections to it for more.
+email_rules() {
+	printf '%s\n' '[category email]' \
+		'resource = ^/api/v1/customers/(?<subject>\d+)/email' \
+		'[role support-agent]' 'members = mrossi' 'may-read = email'
+}
+
 # finish: the plain closing line, and the exit status.
 finish() {
 	echo "$PASSED passed, $FAILED failed"

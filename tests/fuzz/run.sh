@@ -26,7 +26,7 @@ SRC=$(cd "$HERE/../.." && pwd)
 SHARED=${SHARED_TESTDATA:-$SRC/../shared/testdata}
 CC=${FUZZ_CC:-clang}
 JOBS=${FUZZ_JOBS:-2}
-ALL="fuzz_rules fuzz_formats fuzz_gzip fuzz_expect fuzz_escape"
+ALL="fuzz_rules fuzz_formats fuzz_gzip fuzz_zstd fuzz_xz fuzz_bz2 fuzz_expect fuzz_escape"
 TARGETS=${*:-$ALL}
 
 case $SECS in
@@ -49,7 +49,7 @@ fi
 LIBS=
 DEFS=
 printf 'int main(void) { return 0; }\n' >"$W/main.c"
-for pl in libpcre2-8:pcre2-8 zlib:z nettle:nettle jansson:jansson yajl:yajl libisal:isal libzstd:zstd; do
+for pl in libpcre2-8:pcre2-8 zlib:z nettle:nettle jansson:jansson yajl:yajl libisal:isal libzstd:zstd liblzma:lzma bzip2:bz2; do
 	pkg=${pl%%:*}
 	lib=${pl#*:}
 	if l=$(pkg-config --libs "$pkg" 2>/dev/null); then
@@ -60,7 +60,12 @@ for pl in libpcre2-8:pcre2-8 zlib:z nettle:nettle jansson:jansson yajl:yajl libi
 		continue
 	fi
 	# What configure would define when it finds the library.
-	[ "$lib" = isal ] && DEFS="$DEFS -DHAVE_ISAL=1"
+	case $lib in
+	isal) DEFS="$DEFS -DHAVE_ISAL=1" ;;
+	zstd) DEFS="$DEFS -DHAVE_ZSTD=1" ;;
+	lzma) DEFS="$DEFS -DHAVE_LZMA=1" ;;
+	bz2) DEFS="$DEFS -DHAVE_BZIP2=1" ;;
+	esac
 done
 CFLAGS="-std=c11 -g -O1 -pthread -D_GNU_SOURCE -fno-omit-frame-pointer \
 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -139,6 +144,17 @@ for t in $TARGETS; do
 		done
 		head -c 2000 "$SRC/samples/annotated/01-support-agents.log" >"$W/corpus/$t/plain"
 		;;
+	fuzz_zstd | fuzz_xz | fuzz_bz2)
+		# The format's own test files, and a few logs compressed here.
+		[ $t = fuzz_zstd ] && seed "$t" "$SHARED"/compress/zstd/*.zst
+		[ $t = fuzz_xz ] && seed "$t" "$SHARED"/compress/xz/*.xz
+		z=$(echo "$t" | sed 's/fuzz_//; s/bz2/bzip2/')
+		for f in "$SHARED"/logs/lnav/logfile_access_log.* "$SRC"/samples/annotated/01-support-agents.log; do
+			[ -f "$f" ] || continue
+			head -c 3000 "$f" | $z -c >"$W/corpus/$t/$(basename "$f").$z" 2>/dev/null ||
+				rm -f "$W/corpus/$t/$(basename "$f").$z"
+		done
+		;;
 	fuzz_expect)
 		seed "$t" "$SRC"/samples/annotated/*
 		;;
@@ -154,7 +170,7 @@ opts() {
 	case $1 in
 	fuzz_rules) echo "-dict=$HERE/rules.dict -max_len=16384" ;;
 	fuzz_formats) echo "-dict=$HERE/formats.dict -max_len=8192" ;;
-	fuzz_gzip) echo "-max_len=65536" ;;
+	fuzz_gzip | fuzz_zstd | fuzz_xz | fuzz_bz2) echo "-max_len=65536" ;;
 	fuzz_expect) echo "-dict=$HERE/expect.dict -max_len=16384" ;;
 	fuzz_escape) echo "-max_len=4096" ;;
 	esac

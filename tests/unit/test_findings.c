@@ -1,8 +1,26 @@
 /* test_findings.c - the findings store: copies, order, groups, fingerprints. */
 #include "testutil.h"
 
+#include <sys/resource.h>
+
 #include "findings.h"
 #include "policy.h"
+
+/* Under ASan an allocation that fails must return NULL, as malloc does, not end the test. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+#endif
 
 static struct policy pol;
 static struct pol_check checks[CHK_BUILTIN_COUNT];
@@ -141,6 +159,74 @@ START_TEST(test_fingerprint_is_stable)
 }
 END_TEST
 
+/* The process's address space now, from /proc/self/statm (bytes; 0 if unknown). */
+static size_t vm_size(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Out of memory is not an abort (SPEC section 7): with the address space
+ * capped 32 MiB above what the process uses, findings of 1 KiB of evidence
+ * are added until one does not fit; fnd_add() then returns false, counts it
+ * in lost, and the findings already kept are intact.  With the cap lifted
+ * the list takes findings again.
+ */
+START_TEST(test_add_out_of_memory_is_counted)
+{
+	size_t base = vm_size();
+	ck_assert_uint_gt(base, 0);
+	struct rlimit old_rl, rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_AS, &old_rl), 0);
+	rl = old_rl;
+	rl.rlim_cur = base + 32u * 1024 * 1024;
+	if (old_rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > old_rl.rlim_max)
+		rl.rlim_cur = old_rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
+
+	static char line[FND_EVIDENCE_MAX];
+	memset(line, 'x', sizeof(line));
+	struct fnd_list l = FND_LIST_INIT;
+	struct finding f = mk(CHK_NO_BUSINESS_REASON, "jdoe", "4711", 0, 1, 100);
+	f.evidence = sv_make(line, sizeof(line));
+	size_t kept = 0;
+	bool failed = false;
+	/* 1 GiB of findings: far past the cap, so the loop ends by a failure. */
+	for (size_t i = 0; i < 1024u * 1024 && !failed; i++) {
+		f.line = i + 1;
+		if (fnd_add(&l, &f))
+			kept++;
+		else
+			failed = true;
+	}
+	bool again = fnd_add(&l, &f);
+	int restored = setrlimit(RLIMIT_AS, &old_rl);
+	ck_assert_int_eq(restored, 0);
+	ck_assert(failed);
+	ck_assert(!again);
+	ck_assert_uint_eq(l.lost, 2);
+	ck_assert_uint_eq(l.n, kept);
+	ck_assert_uint_gt(kept, 1000);
+	ck_assert_uint_eq(l.v[kept - 1].line, kept);
+	ck_assert_uint_eq(l.v[kept - 1].evidence.n, sizeof(line));
+	ck_assert_str_eq(l.v[kept - 1].user.p, "jdoe");
+	/* Memory back: the list works again, and take() carries the count. */
+	ck_assert(fnd_add(&l, &f));
+	struct fnd_list all = FND_LIST_INIT;
+	ck_assert(fnd_take(&all, &l));
+	ck_assert_uint_eq(all.n, kept + 1);
+	ck_assert_uint_eq(all.lost, 2);
+	fnd_release(&all);
+}
+END_TEST
+
 static Suite *findings_suite(void)
 {
 	Suite *s = suite_create("findings");
@@ -151,6 +237,7 @@ static Suite *findings_suite(void)
 	tcase_add_test(tc, test_sort_is_total_and_take_keeps_data);
 	tcase_add_test(tc, test_group);
 	tcase_add_test(tc, test_fingerprint_is_stable);
+	tcase_add_test(tc, test_add_out_of_memory_is_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -27,27 +27,6 @@
 
 #define GZDIR SHARED_TESTDATA "/gzip"
 
-/* A growable byte array: test code only. */
-struct bytes {
-	unsigned char *p;
-	size_t n, cap;
-};
-
-static void bytes_add(struct bytes *b, const void *p, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		ck_assert_ptr_nonnull(b->p);
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->n, p, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
 
 static void bytes_adds(struct bytes *b, const char *s)
 {
@@ -156,17 +135,6 @@ static void read_bytes(const void *data, size_t n, size_t chunk, struct result *
 	free(path);
 }
 
-static void slurp(const char *path, struct bytes *b)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[8192];
-	size_t got;
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		bytes_add(b, chunk, got);
-	fclose(f);
-}
 
 /* Standard input from a pipe fed by a child, written in pieces of step. */
 static void read_pipe(const void *data, size_t n, size_t step, struct result *r)
@@ -543,7 +511,6 @@ static const struct plain_case {
 	{ "text", "10.0.0.7 - mrossi [27/Nov/2026:03:14:07 +0000] \"GET / HTTP/1.1\" 200 71\n", 71,
 	  INP_PLAIN, false },
 	{ "nul bytes", "a\0b\0\n\0", 6, INP_PLAIN, false },
-	{ "zstd frame", "\x28\xb5\x2f\xfd\x00\x00\x01\x00", 8, INP_PLAIN, true },
 };
 
 START_TEST(test_plain)

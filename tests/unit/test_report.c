@@ -99,6 +99,7 @@ static void fixture(void)
 	res.lines = 25;
 	res.parsed = 24;
 	res.unparsed = 1;
+	res.records = 25;
 	res.events = 24;
 	res.pd_reads = 10;
 	res.assessed[PR_SECURITY] = 10;
@@ -529,7 +530,7 @@ START_TEST(test_json)
 	json_t *j = json_loads(t, 0, &e);
 
 	ck_assert_msg(j != NULL, "json: %s at line %d", e.text, e.line);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "schema_version")), "1.0");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "schema_version")), "2.0");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "tool"), "version")),
 			 "0.1.0");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "verdict")), "fail");
@@ -642,7 +643,9 @@ START_TEST(test_csv)
 			     "message,evidence,suppressed\r\n", 98) == 0);
 	for (const char *p = t; (p = strstr(p, "\r\n")); p += 2)
 		rows++;
-	ck_assert_uint_eq(rows, 1 + 4);
+	ck_assert_uint_eq(rows, 1 + 4 + 1);
+	/* The last row is the verdict. */
+	ck_assert_ptr_nonnull(strstr(t, "\r\n(verdict),fail,,,,,,,,,FAIL: 3 findings,,\r\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\"logs/b,\"\"weird\"\".log\""));
 	ck_assert_ptr_nonnull(strstr(t, "no-business-reason,high,Security; Data Integrity"));
 	free(t);
@@ -653,7 +656,7 @@ START_TEST(test_markdown_html)
 {
 	char *t = render(&rep_markdown, ctx(SEV_NONE, true));
 
-	ck_assert_ptr_nonnull(strstr(t, "## dpfaudit: FAIL, 3 findings"));
+	ck_assert_ptr_nonnull(strstr(t, "## dpfaudit: FAIL: 3 findings"));
 	ck_assert_ptr_nonnull(strstr(t, "**Audit incomplete**"));
 	ck_assert_ptr_nonnull(strstr(t, "| Security | **fail** | 10 | 1 | 2 | 0 | 0 |"));
 	ck_assert_ptr_nonnull(strstr(t, "| Choice | not assessed |"));
@@ -673,6 +676,97 @@ START_TEST(test_markdown_html)
 	ck_assert_ptr_null(strstr(t, " src="));
 	ck_assert_ptr_nonnull(strstr(t, chk_info(CHK_NO_BUSINESS_REASON)->fix));
 	free(t);
+}
+END_TEST
+
+/* ---- the verdict (SPEC §5) ------------------------------------------------ */
+
+/* Each row: the result's counts and findings, and the verdict and exit status. */
+static const struct vrow {
+	uint64_t records, pd_reads;
+	bool incomplete;
+	size_t findings, failing;
+	enum sev fail_on;
+	enum rep_verdict want;
+	int exit;
+} vrows[] = {
+	/* Nothing audited: exit 3, with or without findings' gate. */
+	{ 0, 0, true, 0, 0, SEV_NONE, REP_V_NOTHING_AUDITED, 3 },
+	{ 0, 0, true, 0, 0, SEV_LOW, REP_V_NOTHING_AUDITED, 3 },
+	/* Records, no personal-data read: not assessed, 0 or 3 with --fail-on. */
+	{ 10, 0, false, 0, 0, SEV_NONE, REP_V_NOT_ASSESSED, 0 },
+	{ 10, 0, false, 0, 0, SEV_HIGH, REP_V_NOT_ASSESSED, 3 },
+	{ 10, 0, false, 2, 0, SEV_HIGH, REP_V_NOT_ASSESSED, 3 },	/* findings below the gate */
+	/* FAIL only with findings; 1 with --fail-on, 3 when also incomplete. */
+	{ 10, 0, false, 2, 0, SEV_NONE, REP_V_FAIL, 0 },
+	{ 10, 5, false, 2, 1, SEV_HIGH, REP_V_FAIL, 1 },
+	{ 10, 5, true, 2, 1, SEV_HIGH, REP_V_FAIL, 3 },
+	/* Incomplete beats not assessed and pass. */
+	{ 10, 0, true, 0, 0, SEV_NONE, REP_V_INCOMPLETE, 3 },
+	{ 10, 5, true, 0, 0, SEV_NONE, REP_V_INCOMPLETE, 3 },
+	/* PASS: reads judged, nothing (at or above the gate) found. */
+	{ 10, 5, false, 0, 0, SEV_NONE, REP_V_PASS, 0 },
+	{ 10, 5, false, 0, 0, SEV_LOW, REP_V_PASS, 0 },
+	{ 10, 5, false, 3, 0, SEV_CRITICAL, REP_V_PASS, 0 },
+};
+
+START_TEST(test_verdict_rules)
+{
+	const struct vrow *v = &vrows[_i];
+	struct aud_result r = { 0 };
+
+	r.records = v->records;
+	r.pd_reads = v->pd_reads;
+	r.parsed = v->records;
+	r.incomplete = v->incomplete;
+	enum rep_verdict got = rep_verdict_of(&r, v->findings, v->failing, v->fail_on);
+	ck_assert_msg(got == v->want, "row %d: %s, expected %s", _i, rep_verdict_name(got),
+		      rep_verdict_name(v->want));
+	ck_assert_int_eq(rep_verdict_exit(got, &r, v->fail_on), v->exit);
+}
+END_TEST
+
+START_TEST(test_verdict_names)
+{
+	ck_assert_str_eq(rep_verdict_name(REP_V_NOTHING_AUDITED), "NOTHING AUDITED");
+	ck_assert_str_eq(rep_verdict_name(REP_V_NOT_ASSESSED), "NOT ASSESSED");
+	ck_assert_str_eq(rep_verdict_key(REP_V_NOT_ASSESSED), "not assessed");
+	ck_assert_str_eq(rep_verdict_key(REP_V_INCOMPLETE), "incomplete");
+
+	/* The text headline of an audit that parsed records but recognised no read. */
+	fnd_release(&res.findings);
+	res.incomplete = false;
+	res.pd_reads = 0;
+	char *t = render(&rep_text, ctx(SEV_NONE, true));
+	ck_assert_ptr_nonnull(strstr(t, "\nNOT ASSESSED: no personal-data read recognised in 24 parsed records"));
+	ck_assert_ptr_null(strstr(t, "PASS"));
+	free(t);
+	t = render(&rep_json, ctx(SEV_NONE, true));
+	ck_assert_ptr_nonnull(strstr(t, "\"verdict\": \"not assessed\""));
+	free(t);
+	res.records = 0;
+	res.incomplete = true;
+	t = render(&rep_markdown, ctx(SEV_NONE, true));
+	ck_assert_ptr_nonnull(strstr(t, "## dpfaudit: NOTHING AUDITED: no record in 2 inputs"));
+	free(t);
+}
+END_TEST
+
+/* --max-unparsed values: hundredths of a percent. */
+START_TEST(test_parse_share)
+{
+	static const struct { const char *in; unsigned want; } good[] = {
+		{ "1%", 100 }, { "1", 100 }, { "0.5%", 50 }, { "2.25", 225 }, { "100%", 10000 },
+		{ "0", 0 }, { ".5", 50 },
+	};
+	unsigned v;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(aud_parse_share(good[i].in, &v) == 0, "'%s' refused", good[i].in);
+		ck_assert_uint_eq(v, good[i].want);
+	}
+	const char *bad[] = { "", "%", "100.01", "101%", "1%%", "1.234", "-1", "1e2", "abc", ".", "1 %" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(aud_parse_share(bad[i], &v) == -1, "'%s' accepted", bad[i]);
 }
 END_TEST
 
@@ -697,6 +791,9 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_junit);
 	tcase_add_test(tc, test_csv);
 	tcase_add_test(tc, test_markdown_html);
+	tcase_add_loop_test(tc, test_verdict_rules, 0, (int)(sizeof(vrows) / sizeof(vrows[0])));
+	tcase_add_test(tc, test_verdict_names);
+	tcase_add_test(tc, test_parse_share);
 	suite_add_tcase(s, tc);
 	return s;
 }

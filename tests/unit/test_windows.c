@@ -11,7 +11,7 @@
 #include "testutil.h"
 #include "windows.h"
 
-static struct pol_role roles[2];
+static struct pol_role roles[3];
 static struct pol_check checks[CHK_BUILTIN_COUNT];
 static struct policy pol;
 
@@ -23,6 +23,9 @@ static void setup(void)
 	roles[0].max_subjects = 3;
 	roles[0].max_window = 3600;
 	roles[1].name = "marketing";	/* no max-subjects */
+	roles[2].name = "escalation";	/* a second, more permissive limit */
+	roles[2].max_subjects = 5;
+	roles[2].max_window = 600;
 	for (int i = 0; i < CHK_BUILTIN_COUNT; i++) {
 		const struct chk_info *ci = chk_info((enum chk_id)i);
 		checks[i] = (struct pol_check){ .id = ci->id, .severity = ci->severity,
@@ -31,7 +34,7 @@ static void setup(void)
 	checks[CHK_FAILED_ACCESS_BURST].threshold_n = 20;
 	checks[CHK_FAILED_ACCESS_BURST].threshold_window = 600;
 	pol.roles = roles;
-	pol.nroles = 2;
+	pol.nroles = 3;
 	pol.checks = checks;
 	pol.nchecks = CHK_BUILTIN_COUNT;
 }
@@ -172,6 +175,50 @@ START_TEST(test_reads_disabled)
 	win_evaluate(wl, &pol, &out);
 	ck_assert_uint_eq(out.n, 0);
 	win_log_free(wl);
+}
+END_TEST
+
+/*
+ * SPEC §4 semantics 8: one count per user across every role the user reads
+ * under; where several roles set a limit, every one must be exceeded.
+ * Reads 0..N-1 alternate between support-agent (3/1h) and escalation
+ * (5/10m), or marketing (no limit) and support-agent, one second apart.
+ */
+static size_t alternate(int role_a, int role_b, int nsubjects, int64_t step, struct fnd_list *out)
+{
+	struct win_log *wl = win_log_new();
+	for (int k = 0; k < nsubjects; k++) {
+		char s[8];
+		snprintf(s, sizeof(s), "%d", k);
+		struct rec r = { k * step, "mrossi", s, k % 2 ? role_b : role_a };
+		add(wl, &r, false, (uint64_t)k + 1);
+	}
+	win_evaluate(wl, &pol, out);
+	win_log_free(wl);
+	return out->n;
+}
+
+START_TEST(test_reads_across_roles)
+{
+	setup();
+	struct fnd_list out = FND_LIST_INIT;
+	/* Under one role, 4 subjects cross 3; switching roles does not reset the count. */
+	ck_assert_uint_eq(alternate(0, 1, 4, 1, &out), 1);
+	ck_assert_uint_eq(out.v[0].line, 4);
+	fnd_release(&out);
+	/* 4..5 subjects exceed support-agent's 3 but not escalation's 5: the most permissive wins. */
+	ck_assert_uint_eq(alternate(0, 2, 5, 1, &out), 0);
+	fnd_release(&out);
+	/* 6 exceed both, at the 6th read; the detail names both limits. */
+	ck_assert_uint_eq(alternate(0, 2, 6, 1, &out), 1);
+	ck_assert_uint_eq(out.v[0].line, 6);
+	ck_assert(sv_eq_cstr(out.v[0].detail,
+			     "read 6 distinct subjects within 1h; role support-agent allows 3; "
+			     "6 distinct subjects within 10m; role escalation allows 5"));
+	fnd_release(&out);
+	/* 6 reads 121 s apart: 6 in 1h exceed 3, but 10m holds at most 5 of them. */
+	ck_assert_uint_eq(alternate(0, 2, 6, 121, &out), 0);
+	fnd_release(&out);
 }
 END_TEST
 
@@ -328,13 +375,18 @@ START_TEST(test_long_evidence)
 }
 END_TEST
 
-/* Past its limit a log counts records instead of keeping them; take() adds the counts. */
+/*
+ * Past its budget a log counts records instead of keeping them; take() adds
+ * the counts.  Two logs on one budget share it (the limit of a run does not
+ * depend on the number of threads): 4 records kept of 10 offered.
+ */
 START_TEST(test_limit_counts_dropped)
 {
 	setup();
 	struct win_log *a = win_log_new(), *b = win_log_new();
-	win_log_set_limit(a, 3);
-	win_log_set_limit(b, 1);
+	struct win_budget shared = { .max = 4 };
+	win_log_set_budget(a, &shared);
+	win_log_set_budget(b, &shared);
 	for (unsigned k = 0; k < 5; k++) {
 		struct event ev;
 		ev_reset(&ev);
@@ -345,11 +397,11 @@ START_TEST(test_limit_counts_dropped)
 		win_add_denied(a, &ev, -1);
 		win_add_denied(b, &ev, -1);
 	}
-	ck_assert_uint_eq(win_count(a), 3);
-	ck_assert_uint_eq(win_dropped(a), 2);
-	ck_assert_uint_eq(win_count(b), 1);
-	ck_assert_uint_eq(win_dropped(b), 4);
-	win_take(a, b);
+	ck_assert_uint_eq(win_count(a), 2);
+	ck_assert_uint_eq(win_dropped(a), 3);
+	ck_assert_uint_eq(win_count(b), 2);
+	ck_assert_uint_eq(win_dropped(b), 3);
+	ck_assert(win_take(a, b));
 	ck_assert_uint_eq(win_count(a), 4);
 	ck_assert_uint_eq(win_dropped(a), 6);
 	ck_assert_uint_eq(win_dropped(b), 0);
@@ -364,6 +416,7 @@ static Suite *windows_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, test_reads, 0, sizeof(read_rows) / sizeof(read_rows[0]));
 	tcase_add_test(tc, test_reads_disabled);
+	tcase_add_test(tc, test_reads_across_roles);
 	tcase_add_test(tc, test_limit_counts_dropped);
 	tcase_add_loop_test(tc, test_denied, 0, sizeof(deny_rows) / sizeof(deny_rows[0]));
 	tcase_add_test(tc, test_denied_window_edge);

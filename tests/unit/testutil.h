@@ -10,6 +10,7 @@
 #define DPF_TESTUTIL_H
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,41 @@ static inline char *tu_write_tmp(const void *data, size_t n)
 	if (p)
 		memcpy(p, tmpl, sizeof(tmpl));
 	return p;
+}
+
+/* A growable byte array (test code only; allocation failure fails the test). */
+struct bytes {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static inline void bytes_add(struct bytes *b, const void *p, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		b->p = realloc(b->p, cap);
+		ck_assert_ptr_nonnull(b->p);
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = 0;
+}
+
+/* Append the whole file at path to b. */
+static inline void slurp(const char *path, struct bytes *b)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[8192];
+	size_t got;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		bytes_add(b, chunk, got);
+	fclose(f);
 }
 
 #endif
