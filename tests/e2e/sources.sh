@@ -125,4 +125,69 @@ printf '[format x]\nwrapper = podman\npattern = ^(?<user>\\S+)$\n' >"$T/badwrap.
 run rules -r "$T/badwrap.rules" --lint
 expect_in "bad wrapper named with file:line" "$ERR" "badwrap.rules:2: bad wrapper 'podman' (expected cri or docker)"
 
+# The format language (SPEC §3): a value template, quoted action values with
+# spaces, denied/failed/skip = PATH:REGEX, timezone for local times, paths.
+cat >"$T/lang.rules" <<'RULES'
+[format store]
+type = json
+paths = store-*.log
+timezone = Europe/Rome
+field.time = at
+field.user = who
+field.action = op
+field.resource = {bucket}/{key} bucket
+read = "Get Object" fetch
+denied = error:^Forbidden$
+failed = error:.
+skip = kind:^heartbeat$
+
+[category exports]
+resource = ^exports/
+
+[role analysts]
+members = alice, bob
+may-read = *
+reason-required = no
+RULES
+{
+	printf '%s\n' '{"at":"2026-07-01 10:00:00","who":"alice","op":"Get Object","bucket":"exports","key":"2026-06.csv"}'
+	printf '%s\n' '{"at":"2026-07-01 10:00:01","kind":"heartbeat"}'
+	printf '%s\n' '{"at":"2026-07-01 10:00:02","who":"bob","op":"Get Object","bucket":"exports","key":"2026-06.csv","error":"Forbidden"}'
+	printf '%s\n' '{"at":"2026-07-01 10:00:03","who":"bob","op":"fetch","bucket":"exports","error":"SlowDown"}'
+} >"$T/store-1.log"
+run scan -r "$T/lang.rules" --events "$T/lang.jsonl" "$T/store-1.log"
+expect_in "paths: the format reads its files" "$OUT" "format store,"
+if [ "$(field "$T/lang.jsonl" 1 resource)" = exports/2026-06.csv ] && [ "$(field "$T/lang.jsonl" 1 action)" = read ] &&
+	[ "$(field "$T/lang.jsonl" 1 time)" = 2026-07-01T08:00:00Z ] && [ "$(field "$T/lang.jsonl" 1 pd_read)" = True ]; then
+	ok "template joins bucket/key; quoted action with a space; local time in Europe/Rome (CEST)"
+else
+	bad "template, quoted action, timezone" "$(cat "$T/lang.jsonl")"
+fi
+if [ "$(wc -l <"$T/lang.jsonl")" -eq 3 ] && [ "$(field "$T/lang.jsonl" 2 status)" = 403 ] &&
+	[ "$(field "$T/lang.jsonl" 3 status)" = 400 ] && [ "$(field "$T/lang.jsonl" 3 resource)" = exports ] &&
+	[ "$(field "$T/lang.jsonl" 2 pd_read)" = False ]; then
+	ok "skip drops the heartbeat; denied is 403, failed 400, neither a read; a template without its key falls through"
+else
+	bad "skip, denied, failed" "$(cat "$T/lang.jsonl")"
+fi
+# paths: a file the glob does not name is not read with it, even if it could be.
+cp "$T/store-1.log" "$T/other.log"
+run scan -r "$T/lang.rules" "$T/other.log"
+expect_not_in "paths: another file does not get the format" "$OUT" "format store,"
+printf '[format x]\ntype = json\nread = "Get Object\n' >"$T/q.rules"
+run rules -r "$T/q.rules" --lint
+expect_in "an unclosed quote is named" "$ERR" "q.rules:3: unclosed"
+printf '[format x]\ntype = json\nfield.resource = {a}/{\n' >"$T/t.rules"
+run rules -r "$T/t.rules" --lint
+expect_in "a bad template is named" "$ERR" "t.rules:3: bad template"
+printf '[format x]\ntype = json\nskip = stage\n' >"$T/s.rules"
+run rules -r "$T/s.rules" --lint
+expect_in "skip needs PATH:REGEX" "$ERR" "s.rules:3: 'skip' needs PATH:REGEX"
+printf '[format x]\ntype = json\ntimezone = Mars/Olympus\n' >"$T/z.rules"
+run rules -r "$T/z.rules" --lint
+expect_in "a bad timezone is named" "$ERR" "z.rules:3: bad timezone"
+printf '[format cloudtrail]\ntype = json\n' >"$T/b.rules"
+run rules -r "$T/b.rules" --lint
+expect_in "a built-in source's name is refused" "$ERR" "would hide the built-in format"
+
 finish
