@@ -1,4 +1,6 @@
 /* arena.c - bump allocator (see arena.h). */
+#include "common.h"
+
 #include "arena.h"
 #include "xalloc.h"
 

@@ -21,6 +21,8 @@
  *
  * With -j 1 there are no threads: the reader parses each chunk itself.
  */
+#include "common.h"
+
 #include "audit.h"
 
 #include <pthread.h>
@@ -135,7 +137,6 @@ unsigned aud_cpus(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (unsigned)n : 1;
 }
-
 
 static void add_example(struct arena *a, struct aud_example *ex, size_t *n, uint64_t line, sv text)
 {
@@ -784,19 +785,29 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		for (; np < jobs; np++)
 			if (pthread_create(&pt[np], NULL, parser_main, &ps[np]))
 				break;
-		for (; nr < nreaders; nr++)
-			if (pthread_create(&rt[nr], NULL, reader_main, &rds[nr]))
-				break;
-		if (nr == 0)
-			reader_main(&rds[0]);	/* no thread could start: read here */
+		if (np == 0) {
+			/*
+			 * No parser thread could start (EAGAIN: a thread limit):
+			 * parse inline, as -j 1 does.  Nothing else runs yet, so
+			 * the switch is safe; queueing chunks for no parser would
+			 * block the reader once the pool is full.
+			 */
+			r.inline_parse = true;
+			rds[0].self = &ps[0];
+			reader_main(&rds[0]);
+		} else {
+			for (; nr < nreaders; nr++)
+				if (pthread_create(&rt[nr], NULL, reader_main, &rds[nr]))
+					break;
+			if (nr == 0)	/* no reader thread could start: read here, the parsers drain */
+				reader_main(&rds[0]);
+		}
 		for (unsigned i = 0; i < nr; i++)
 			pthread_join(rt[i], NULL);
 		pthread_mutex_lock(&r.lock);
 		r.readers_done = true;
 		pthread_cond_broadcast(&r.nonempty);
 		pthread_mutex_unlock(&r.lock);
-		if (np == 0)
-			parser_main(&ps[0]);	/* drain here */
 		for (unsigned i = 0; i < np; i++)
 			pthread_join(pt[i], NULL);
 		free(pt);

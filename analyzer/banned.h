@@ -1,7 +1,8 @@
 /*
  * banned.h - libc calls we never use, turned into compile errors (as git's
- * banned.h).  Included LAST in every source file of analyzer/, after the system headers
- * whose declarations the macros would otherwise break.
+ * banned.h).  Never included directly: common.h, the first include of every
+ * source file of analyzer/, brings it after the system headers whose
+ * declarations the macros would otherwise break.
  *
  *   strcpy, strcat, strncpy, strncat: unbounded or not NUL-terminating; use
  *     buf.h or memcpy with a known length.

@@ -4,6 +4,8 @@
  * Fingerprints are escaped so that a tab or newline inside a user name or a
  * reason cannot forge or break a line of the file.
  */
+#include "common.h"
+
 #include "baseline.h"
 
 #include <errno.h>

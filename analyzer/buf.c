@@ -1,4 +1,6 @@
 /* buf.c - growable byte buffer with a cap and sticky error (see buf.h). */
+#include "common.h"
+
 #include "buf.h"
 
 #include <errno.h>

@@ -5,6 +5,8 @@
  * shows next to a finding, so they speak to a privacy officer: which promise
  * of the DPF policy the check tests, what fires it, and how to fix it.
  */
+#include "common.h"
+
 #include "checks.h"
 
 #include <ctype.h>

@@ -1,4 +1,6 @@
 /* cli.c - option tables to getopt_long, and --help from the same table. */
+#include "common.h"
+
 #include "cli.h"
 
 #include <errno.h>

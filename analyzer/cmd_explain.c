@@ -3,6 +3,8 @@
  * principle and promise it tests, what fires it and how to fix a finding.
  * With --rules, custom checks and overridden severities are explained too.
  */
+#include "common.h"
+
 #include <stdio.h>
 #include <string.h>
 

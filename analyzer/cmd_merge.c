@@ -8,6 +8,8 @@
  * status as one scan over all the inputs.  `--partial FILE` writes the
  * joined partial instead, so partials can be merged in a tree.
  */
+#include "common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,6 +6,8 @@
  * audit, apply the baseline, write every requested report, and turn the
  * result into the exit status of SPEC §2 (3 beats 1).
  */
+#include "common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +73,6 @@ static int too_many(const char *what)
 }
 
 #define PUSH(arr, n, v, what) do { if ((n) >= MAX_LIST) return too_many(what); (arr)[(n)++] = (v); } while (0)
-
 
 static int on_opt(void *ctx, int id, const char *val)
 {

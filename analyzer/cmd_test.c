@@ -17,6 +17,8 @@
  * annotation error (nothing compared); 3 a sample could not be read whole
  * (3 wins over 1).
  */
+#include "common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +31,6 @@
 #include "paths.h"
 #include "setup.h"
 #include "xalloc.h"
-
-#include "banned.h"
 
 enum { O_RULES = 1, O_FORMAT, O_COVERAGE, O_JOBS };
 

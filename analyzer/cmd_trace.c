@@ -12,6 +12,8 @@
  * text (a summary, then one line per event), csv or json.  --events also
  * writes them as JSON lines (events.h), in (file, line) order.
  */
+#include "common.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,7 +129,6 @@ static int too_many(const char *what)
 }
 
 #define PUSH(arr, n, v, what) do { if ((n) >= MAX_LIST) return too_many(what); (arr)[(n)++] = (v); } while (0)
-
 
 static int on_opt(void *ctx, int id, const char *val)
 {
@@ -290,6 +291,12 @@ static void on_event(void *arg, unsigned worker, const struct event *ev,
 	e->dst = keep(&w->arena, ev->f[EVF_DST]);
 	e->v = *v;
 	e->v.justified_by = keep(&w->arena, v->justified_by);
+	if (v->any_custom) {	/* the engine's bitset is reused for the next event */
+		size_t nb = eng_custom_words(t->pol) * sizeof(uint64_t);
+		e->v.custom_fired = memcpy(arena_alloc(&w->arena, nb), v->custom_fired, nb);
+	} else {
+		e->v.custom_fired = NULL;
+	}
 }
 
 /* ---- after the scan --------------------------------------------------------- */
@@ -335,7 +342,7 @@ static void attach_windowed(struct trace *t, const struct fnd_list *l)
 
 static bool has_finding(const struct tr_ev *e)
 {
-	return e->v.fired || e->v.custom_fired || e->windowed;
+	return e->v.fired || e->v.any_custom || e->windowed;
 }
 
 static const char *check_id(const struct policy *p, size_t i)
@@ -359,8 +366,8 @@ static void verdict_text(const struct trace *t, const struct tr_ev *e, struct bu
 			any = true;
 		}
 	}
-	for (size_t k = 0; k < 32; k++) {
-		if (e->v.custom_fired & (1u << k)) {
+	for (size_t k = 0; CHK_BUILTIN_COUNT + k < p->nchecks; k++) {
+		if (eng_custom_fired(&e->v, k)) {
 			buf_adds(out, any ? ", " : "");
 			buf_adds(out, check_id(p, CHK_BUILTIN_COUNT + k));
 			any = true;

@@ -1,4 +1,6 @@
 /* diag.c - error messages returned from library code, and the edge's one prefix format (see diag.h). */
+#include "common.h"
+
 #include "diag.h"
 
 #include <stdarg.h>

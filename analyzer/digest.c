@@ -7,6 +7,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "digest.h"
 
 #include <errno.h>

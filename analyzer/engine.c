@@ -15,6 +15,8 @@
  *   matchers say what they need;
  * - insecure-transport: scheme "http", or port 80 when the scheme is unknown.
  */
+#include "common.h"
+
 #include "engine.h"
 
 #include <stdarg.h>
@@ -26,7 +28,6 @@
 #include "timeutil.h"
 #include "windows.h"
 #include "xalloc.h"
-#include "banned.h"
 
 /* A matcher's field, resolved once: canonical index, or -1 for an extra. */
 struct eng_matcher {
@@ -45,6 +46,8 @@ struct eng {
 
 struct eng_thread {
 	struct rx_thread *rx;
+	uint64_t *custom;	/* the verdict's custom_fired, eng_custom_words() words */
+	size_t ncustom;
 	char *norm;		/* ev->resource_norm: grows to the longest resource seen */
 	size_t norm_cap;
 	char detail[ENG_TEXT];
@@ -107,15 +110,22 @@ void eng_free(struct eng *e)
 	free(e);
 }
 
+size_t eng_custom_words(const struct policy *pol)
+{
+	size_t ncustom = pol->nchecks > CHK_BUILTIN_COUNT ? pol->nchecks - CHK_BUILTIN_COUNT : 0;
+	return (ncustom + 63) / 64;
+}
+
 struct eng_thread *eng_thread_new(const struct eng *e)
 {
-	(void)e;
 	struct eng_thread *t = xcalloc(1, sizeof(*t));
 	t->rx = rx_thread_new();
 	if (!t->rx) {
 		free(t);
 		return NULL;
 	}
+	t->ncustom = eng_custom_words(e->pol);
+	t->custom = t->ncustom ? xcalloc(t->ncustom, sizeof(*t->custom)) : NULL;
 	return t;
 }
 
@@ -124,6 +134,7 @@ void eng_thread_free(struct eng_thread *t)
 	if (!t)
 		return;
 	rx_thread_free(t->rx);
+	free(t->custom);
 	free(t->norm);
 	free(t);
 }
@@ -244,8 +255,11 @@ static void emit(struct judge *j, size_t check, uint64_t categories, sv detail)
 	fnd_add(j->out, &f);
 	if (check < CHK_BUILTIN_COUNT)
 		j->v->fired |= 1u << check;
-	else if (check - CHK_BUILTIN_COUNT < 32)
-		j->v->custom_fired |= 1u << (check - CHK_BUILTIN_COUNT);
+	else if (j->v->custom_fired) {
+		size_t k = check - CHK_BUILTIN_COUNT;
+		j->t->custom[k / 64] |= UINT64_C(1) << (k % 64);
+		j->v->any_custom = true;
+	}
 }
 
 /* Bounded appends into a fixed buffer: text past the end is dropped. */
@@ -694,6 +708,10 @@ void eng_judge(const struct eng *e, const struct event *ev, struct eng_thread *t
 	memset(v, 0, sizeof(*v));
 	v->role = -1;
 	v->purpose = -1;
+	if (t->ncustom) {
+		memset(t->custom, 0, t->ncustom * sizeof(*t->custom));
+		v->custom_fired = t->custom;
+	}
 
 	struct judge j = { e, e->pol, ev, t, out, v, -1 };
 	sv user = ev->f[EVF_USER];

@@ -60,12 +60,29 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t);
 struct eng_verdict {
 	int role;		/* role index judged under, or -1 */
 	uint32_t fired;		/* bit per built-in check that fired (1u << CHK_...) */
-	unsigned custom_fired;	/* bit i: custom check CHK_BUILTIN_COUNT + i fired (first 32) */
+	/*
+	 * Which custom checks fired: bit k % 64 of word k / 64 is custom check
+	 * CHK_BUILTIN_COUNT + k; eng_custom_words() words, sized by the policy,
+	 * so there is no limit on the number of checks.  Owned by the
+	 * eng_thread and valid until its next eng_judge(): copy it to keep it.
+	 * NULL when the policy has no custom checks.
+	 */
+	const uint64_t *custom_fired;
+	bool any_custom;	/* some custom check fired */
 	int purpose;		/* purpose named by the reason, or -1 */
 	bool justified;		/* a read with a verified or inferred reason */
 	bool inferred;		/* justified by inference from evidence */
 	sv justified_by;	/* evidence key (ticket id), valid until next event */
 };
+
+/* The number of 64-bit words in eng_verdict.custom_fired for this policy. */
+size_t eng_custom_words(const struct policy *pol);
+
+/* Whether custom check CHK_BUILTIN_COUNT + k fired. */
+static inline bool eng_custom_fired(const struct eng_verdict *v, size_t k)
+{
+	return v->any_custom && (v->custom_fired[k / 64] >> (k % 64)) & 1;
+}
 
 /*
  * Judge one classified event: append findings to out, record window data

@@ -5,6 +5,8 @@
  * handled in exactly one place: each maximal invalid subpart becomes one
  * U+FFFD, and no output format ever receives raw invalid bytes.
  */
+#include "common.h"
+
 #include "escape.h"
 
 #include <string.h>

@@ -1,4 +1,6 @@
 /* event.c - the normalised event: names and lookups (see event.h). */
+#include "common.h"
+
 #include "event.h"
 
 #include <string.h>

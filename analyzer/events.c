@@ -23,6 +23,8 @@
  * -j, and memory is bounded: per thread a record buffer and a segment list
  * (one entry per chunk), never per event.
  */
+#include "common.h"
+
 #include "events.h"
 #include "safefile.h"
 
@@ -297,8 +299,8 @@ static bool json_prefix(struct jctx *j, const struct policy *pol, const char *pa
 	j_key(j, "verdict");
 	buf_addc(j->rec, '[');
 	bool any = j_ids(j, pol, v->fired, false);
-	for (size_t k = 0; k < 32; k++) {
-		if (!(v->custom_fired & (1u << k)))
+	for (size_t k = 0; CHK_BUILTIN_COUNT + k < pol->nchecks; k++) {
+		if (!eng_custom_fired(v, k))
 			continue;
 		if (any)
 			buf_addc(j->rec, ',');
@@ -413,7 +415,7 @@ void evw_on_event(void *arg, unsigned worker, const struct event *ev,
 	j_u64(&me->rec, ev->line);
 	buf_addc(&me->rec, ' ');
 	j_u64(&me->rec, v->fired);
-	buf_adds(&me->rec, (v->fired || v->custom_fired) ? " 1\t" : " 0\t");
+	buf_adds(&me->rec, (v->fired || v->any_custom) ? " 1\t" : " 0\t");
 	json_prefix(&j, w->pol, w->paths[ev->file], ev, v);
 	buf_addc(&me->rec, '\n');
 	j_flush(&j);

@@ -8,6 +8,8 @@
  * numbers index the records: by key, and by (subject, assignee); records
  * sharing a pair are chained in file order through next[].
  */
+#include "common.h"
+
 #include "evidence.h"
 
 #include <errno.h>
@@ -18,7 +20,6 @@
 
 #include "timeutil.h"
 #include "xalloc.h"
-#include "banned.h"
 
 #define EVD_NONE UINT32_MAX
 

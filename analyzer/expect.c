@@ -7,6 +7,8 @@
  * one shared array (no allocation per annotation beyond its growth), each
  * entry's slice sorted and de-duplicated so comparing sets is a merge.
  */
+#include "common.h"
+
 #include "expect.h"
 
 #include <stdarg.h>
@@ -17,8 +19,6 @@
 #include "input.h"
 #include "lines.h"
 #include "sv.h"
-
-#include "banned.h"
 
 /* Append one "path:line: message" to set->errors; false when out of memory. */
 static bool add_error(struct exp_set *set, const char *fmt, ...)

@@ -5,6 +5,8 @@
  * findings (few) and on events only when a trace or an events export asks,
  * so a filtered scan does the same work as an unfiltered one.
  */
+#include "common.h"
+
 #include "filter.h"
 
 #include <ctype.h>

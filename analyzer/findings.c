@@ -2,6 +2,8 @@
  * findings.c - the findings store: copies, order, groups, fingerprints
  * (see findings.h).
  */
+#include "common.h"
+
 #include "findings.h"
 
 #include <stdio.h>

@@ -8,6 +8,8 @@
  * specific, then syslog wrapping each of those, and last "syslog" choosing
  * the wrapped format line by line.
  */
+#include "common.h"
+
 #include "format_impl.h"
 
 #include <fnmatch.h>

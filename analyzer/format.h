@@ -44,6 +44,9 @@ struct fmt {
 	 * Parse a line into ev (already ev_reset by the caller; ev->raw, file
 	 * and line set).  Sets fields, time, status, raw action and the mapped
 	 * ev->action.  Returns false if the line is not in this format.
+	 * A record that is in the format but no access by design (a syslog
+	 * line of a program that logs none; a format's `skip`) returns true
+	 * with ev->skip set: the audit counts it as skipped, not unparsed.
 	 */
 	bool (*parse)(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 	const struct pol_format *pf;	/* rule-defined formats; NULL for built-ins */

@@ -7,10 +7,11 @@
  * time, ...): anything after the last required field is accepted.  Quoted
  * fields keep Apache's backslash escapes (\" \\) in their views.
  */
+#include "common.h"
+
 #include "format_impl.h"
 
 #include "timeutil.h"
-
 
 /* One or more spaces (servers write one; hand-edited samples may have more). */
 static bool take_space(sv *s)

@@ -29,6 +29,8 @@
  * bytes ED B0 80, which reports print as U+FFFD); the scanner before wrote
  * U+FFFD.  Keys are matched decoded: "us\u0065r" is "user".
  */
+#include "common.h"
+
 #include "format_impl.h"
 #include "xalloc.h"
 

@@ -7,6 +7,8 @@
  * stray '=', from reading as logfmt.  Quoted values with backslash escapes
  * are decoded into the thread's scratch; others are views into the line.
  */
+#include "common.h"
+
 #include "format_impl.h"
 
 static bool key_start(char c)

@@ -15,10 +15,11 @@
  * joined with '\n'; the server writes each continuation with a leading tab,
  * which is removed again ("\n\t" -> "\n") so the statement reads as sent.
  */
+#include "common.h"
+
 #include "format_impl.h"
 
 #include "timeutil.h"
-
 
 static bool is_digit(char c)
 {

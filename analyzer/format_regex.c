@@ -8,6 +8,8 @@
  * for the built-in web formats.  Named groups that feed no field become
  * event extras, so `field.NAME = REGEX` matchers can use them.
  */
+#include "common.h"
+
 #include "format_impl.h"
 
 #include <stdio.h>

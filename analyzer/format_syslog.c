@@ -12,10 +12,11 @@
  * inner format set them; the syslog time is used when MSG has none.
  * RFC 3164 has no year: fmt_thread_set_year() gives it.
  */
+#include "common.h"
+
 #include "format_impl.h"
 
 #include "timeutil.h"
-
 
 static bool is_digit(char c)
 {

@@ -14,6 +14,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "input_impl.h"
 #include "xalloc.h"
 

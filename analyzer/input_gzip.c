@@ -32,6 +32,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "input_impl.h"
 #include "xalloc.h"
 

@@ -7,6 +7,8 @@
  * max_len + 2 is the longest stretch we ever have to hold without a newline:
  * a line of exactly max_len bytes followed by "\r\n".
  */
+#include "common.h"
+
 #include "lines.h"
 
 #include <stdbool.h>

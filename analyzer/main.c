@@ -4,6 +4,9 @@
  * The only file outside libdpfaudit.a; everything it dispatches to is in
  * the library, so tests link the same code the binary runs.
  */
+#include "common.h"
+
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +41,38 @@ static void usage(FILE *out)
 	      "3 audit incomplete (an input or a report could not be read or written whole).\n", out);
 }
 
-int main(int argc, char **argv)
+/*
+ * Whatever a command wrote to stdout must have reached it (git's
+ * run_builtin): flush, check the sticky error, close.  Checked once, here,
+ * for every command, so `dpfaudit test > /dev/full` cannot exit 0.  A
+ * failure turns a successful status (0, 1) into 3, the output being
+ * incomplete, and says so; a command that failed already has said why (a
+ * report writer names standard output itself) and keeps its status.
+ */
+static int check_stdout(int status)
+{
+	bool failed = status != DPF_EXIT_OK && status != DPF_EXIT_FINDINGS;
+	const char *what = "write error on standard output";
+
+	int e;
+
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		e = errno ? errno : EIO;
+		fclose(stdout);
+	} else if (fclose(stdout) != 0) {
+		e = errno;
+		what = "closing standard output";
+	} else {
+		return status;
+	}
+	if (failed)
+		return status;
+	error("%s: %s", what, strerror(e));
+	return DPF_EXIT_INCOMPLETE;
+}
+
+static int run(int argc, char **argv)
 {
 	if (argc > 0)
 		dpf_argv0 = argv[0];
@@ -51,9 +85,7 @@ int main(int argc, char **argv)
 		return DPF_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		char dec[256];
-		inp_decoders(dec, sizeof(dec));
-		printf("dpfaudit %s\ninflate: %s\ndecoders: %s\n", PACKAGE_VERSION, inp_backend(), dec);
+		printf("dpfaudit %s\ninflate: %s\n", PACKAGE_VERSION, inp_backend());
 		return DPF_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -61,4 +93,9 @@ int main(int argc, char **argv)
 			return commands[i].fn(argc - 1, argv + 1);
 	error("'%s' is not a command; see 'dpfaudit --help'", argv[1]);
 	return DPF_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return check_stdout(run(argc, argv));
 }

@@ -2,6 +2,8 @@
  * outcome.c - filters, baseline, reports and exit status for `scan` and
  * `merge` (see outcome.h).
  */
+#include "common.h"
+
 #include "diag.h"
 #include "outcome.h"
 #include "pseudo.h"
@@ -134,6 +136,16 @@ void out_print_problems(const struct aud_result *res)
 		else
 			error("%s: %s", in->path, in->error ? in->error : "not read whole");
 	}
+	/* SPEC §5: say on stderr too why there is no PASS (CI logs show stderr). */
+	if (res->records == 0 && res->ninputs == 0)
+		error("nothing audited: no input");
+	else if (res->records == 0)
+		error("nothing audited: no record in %zu input%s", res->ninputs,
+		      res->ninputs == 1 ? "" : "s");
+	else if (res->pd_reads == 0)
+		warning("not assessed: no personal-data read recognised in %llu parsed record%s "
+			"(do the categories match this log?)", (unsigned long long)res->parsed,
+			res->parsed == 1 ? "" : "s");
 	for (size_t i = 0; i < res->nlimits; i++)
 		warning("%s: regex hit its match limit %lu times "
 			"(those matches counted as no match)", res->limits[i].where, res->limits[i].hits);

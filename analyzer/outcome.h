@@ -121,7 +121,10 @@ struct out_filter_args out_filter_args_of(const struct out_opts *o);
 /* Parse a --report value; -1 with err = "unknown report format 'x' (expected ...)". */
 int out_parse_report(const char *val, struct out_report *r, struct diag *err);
 
-/* Print every input that was not read whole, and regexes that hit their limit. */
+/*
+ * Print every input that was not read whole, an audit of nothing or with no
+ * personal-data read (SPEC §5), and regexes that hit their limit.
+ */
 void out_print_problems(const struct aud_result *res);
 
 struct out_job {

@@ -8,6 +8,8 @@
  * number of lines before it and the SHA-256 of their bytes: a truncated or
  * damaged partial is refused, never merged silently short.
  */
+#include "common.h"
+
 #include "partial.h"
 #include "safefile.h"
 

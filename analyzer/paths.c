@@ -8,6 +8,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "common.h"
+
 #include "paths.h"
 #include "xalloc.h"
 
@@ -215,7 +217,6 @@ static bool on_chain(const struct dirid *c, const struct stat *st)
 			return true;
 	return false;
 }
-
 
 /* One entry inside a directory (st follows symlinks). */
 static int add_entry(struct paths *p, const char *path, const struct dirid *chain)

@@ -4,6 +4,8 @@
  * The policy is read-only after rules_load(), so every function here is
  * safe to call from any thread and allocates nothing.
  */
+#include "common.h"
+
 #include "policy.h"
 
 #include <fnmatch.h>

@@ -1,4 +1,6 @@
 /* progress.c - in-place progress on stderr (see progress.h). */
+#include "common.h"
+
 #include "progress.h"
 
 #include <pthread.h>

@@ -1,4 +1,6 @@
 /* pseudo.c - keyed pseudonyms for users and subjects (see pseudo.h). */
+#include "common.h"
+
 #include "pseudo.h"
 
 #include <ctype.h>

@@ -15,6 +15,8 @@
  * otherwise refuse the line and leave it unmasked.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include "common.h"
+
 #include "redact.h"
 
 #include <pcre2.h>

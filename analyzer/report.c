@@ -9,6 +9,8 @@
  * FIFOs (/dev/stdout, a pipe given by name) cannot be renamed over; they are
  * written directly and their errors reported the same way.
  */
+#include "common.h"
+
 #include "report.h"
 #include "safefile.h"
 
@@ -127,6 +129,11 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 
 	if (!s)
 		return NULL;
+	s->nby_check = c->pol && c->pol->nchecks > CHK_BUILTIN_COUNT ? c->pol->nchecks
+								      : CHK_BUILTIN_COUNT;
+	s->by_check = calloc(s->nby_check, sizeof(*s->by_check));
+	if (!s->by_check)
+		goto fail;
 	if (l->n) {
 		users = malloc(l->n * sizeof(*users));
 		roles = malloc(l->n * sizeof(*roles));
@@ -147,7 +154,7 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		s->total_by_sev[sv_]++;
 		if (c->fail_on != SEV_NONE && sv_ >= c->fail_on)
 			s->failing++;
-		if (f->check < 64)
+		if (f->check < s->nby_check)
 			s->by_check[f->check]++;
 		for (p = 0; p < PR_COUNT; p++)
 			if (pr & PR_BIT(p))
@@ -181,6 +188,7 @@ fail:
 	free(users);
 	free(roles);
 	free(subjects);
+	free(s->by_check);
 	free(s);
 	return NULL;
 }
@@ -193,7 +201,13 @@ void rep_summary_free(struct rep_summary *s)
 	free(s->top_users);
 	free(s->top_roles);
 	free(s->top_subjects);
+	free(s->by_check);
 	free(s);
+}
+
+size_t rep_check_findings(const struct rep_summary *s, size_t check)
+{
+	return check < s->nby_check ? s->by_check[check] : 0;
 }
 
 bool rep_failed(const struct rep_ctx *c)
@@ -338,12 +352,8 @@ void rep_time_iso(int64_t t, char *out)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (!gmtime_r(&tt, &tm)) {
-		strcpy(out, "invalid-time");
-		return;
-	}
-	if (!strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		strcpy(out, "invalid-time");
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		memcpy(out, "invalid-time", sizeof("invalid-time"));
 }
 
 void rep_categories(const struct policy *p, uint64_t bits, const char *sep, struct buf *out)

@@ -64,8 +64,12 @@ struct rep_summary {
 	size_t ngroups;
 	struct rep_rank *top_users, *top_roles, *top_subjects;
 	size_t ntop_users, ntop_roles, ntop_subjects;	/* at most 10 each */
-	size_t by_check[64];			/* unsuppressed findings per check index (< 64) */
+	size_t *by_check;			/* unsuppressed findings per check index */
+	size_t nby_check;			/* the policy's nchecks (at least the built-ins) */
 };
+
+/* Unsuppressed findings of one check (0 for an index past the policy's). */
+size_t rep_check_findings(const struct rep_summary *s, size_t check);
 
 /* Compute the summary (caller frees with rep_summary_free). */
 struct rep_summary *rep_summarize(const struct rep_ctx *c);

@@ -6,6 +6,8 @@
  * Suppressed findings are included with suppressed=yes so the sheet adds
  * up with the JSON report.  The last row is the verdict (check "(verdict)").
  */
+#include "common.h"
+
 #include "report.h"
 
 #include "escape.h"

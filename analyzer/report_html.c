@@ -9,6 +9,8 @@
  * the check's explanation and redacted evidence.  Every log-derived string
  * goes through esc_html().
  */
+#include "common.h"
+
 #include "report.h"
 
 #include <string.h>

@@ -7,6 +7,8 @@
  * finding occurrence is listed (with file, line, time, redacted evidence),
  * and groups refer to them by index into "findings".
  */
+#include "common.h"
+
 #include "report.h"
 
 #include <string.h>
@@ -255,7 +257,7 @@ static void checks(struct jw *j)
 		fprintf(out, ", \"severity\": \"%s\", \"builtin\": %s, \"enabled\": %s, "
 			     "\"findings\": %zu}",
 			sev_name(sv_), !pc || pc->builtin ? "true" : "false",
-			!pc || pc->enabled ? "true" : "false", i < 64 ? c->sum->by_check[i] : 0);
+			!pc || pc->enabled ? "true" : "false", rep_check_findings(c->sum, i));
 	}
 	fputs("\n  ],\n", out);
 }

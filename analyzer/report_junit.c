@@ -8,6 +8,8 @@
  * the failure lists them (redacted).  Valid against the Jenkins xunit
  * junit-10.xsd.  No timestamps: the output is deterministic.
  */
+#include "common.h"
+
 #include "report.h"
 
 #include <string.h>
@@ -51,7 +53,7 @@ static void failure_body(const struct rep_ctx *c, FILE *out, size_t check, struc
 			 struct buf *scratch)
 {
 	const struct fnd_list *l = &c->res->findings;
-	size_t i, listed = 0, total = check < 64 ? c->sum->by_check[check] : 0;
+	size_t i, listed = 0, total = rep_check_findings(c->sum, check);
 	char t[32];
 
 	for (i = 0; i < l->n; i++) {
@@ -101,7 +103,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				tests++;
-				failures += i < 64 && s->by_check[i] > 0;
+				failures += rep_check_findings(s, i) > 0;
 			}
 	}
 	/*
@@ -149,7 +151,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				t++;
-				f += i < 64 && s->by_check[i] > 0;
+				f += rep_check_findings(s, i) > 0;
 				skipped += !enabled(c, i);
 			}
 		fputs("  <testsuite", out);
@@ -187,7 +189,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		fputs("</testcase>\n", out);
 
 		for (i = 0; i < nchecks(c); i++) {
-			size_t n = i < 64 ? s->by_check[i] : 0;
+			size_t n = rep_check_findings(s, i);
 
 			if (!(rep_check_principles(c, (uint32_t)i) & PR_BIT(p)))
 				continue;

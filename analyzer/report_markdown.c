@@ -6,6 +6,8 @@
  * inline HTML and link syntax, so a crafted log line cannot put a remote
  * image (a network request) or markup into the comment.
  */
+#include "common.h"
+
 #include "report.h"
 
 #include "escape.h"

@@ -7,6 +7,8 @@
  * audit sets invocations[0].executionSuccessful = false and carries one
  * error notification per damaged input.  No network: no informationUri.
  */
+#include "common.h"
+
 #include "report.h"
 
 #include <string.h>

@@ -6,6 +6,8 @@
  * An incomplete audit is announced right under the verdict, before anything
  * else, because findings from a partly read input are not the whole story.
  */
+#include "common.h"
+
 #include "report.h"
 
 #include <string.h>
@@ -120,11 +122,16 @@ static void scope(const struct rep_ctx *c, FILE *out)
 
 		fputs("    ", out);
 		put_s(out, in->path);
-		fprintf(out, ": %llu bytes, %s, format %s, %llu lines (%llu parsed, %llu unparsed), ",
+		fprintf(out, ": %llu bytes, %s, format %s, %llu lines (%llu parsed, %llu unparsed",
 			(unsigned long long)in->size, in->compression ? in->compression : "?",
 			in->format ? in->format : "none detected",
 			(unsigned long long)in->lines, (unsigned long long)in->parsed,
 			(unsigned long long)in->unparsed);
+		if (in->unmapped)
+			fprintf(out, " of which %llu unmapped", (unsigned long long)in->unmapped);
+		if (in->skipped)
+			fprintf(out, ", %llu skipped as no access", (unsigned long long)in->skipped);
+		fputs("), ", out);
 		if (in->complete) {
 			fputs("complete\n", out);
 		} else {

@@ -13,6 +13,8 @@
  * nothing is printed here.  The policy is always consistent enough for
  * policy_free(), so an error at any point releases everything.
  */
+#include "common.h"
+
 #include "rules.h"
 
 #include <ctype.h>
@@ -1716,7 +1718,7 @@ static char *srcdir_from_makefile(const char *top)
 		snprintf(rp, sizeof(rp), "%s/rules/dpf.rules", line + 13);
 		if (file_exists(rp)) {
 			found = xmalloc(l + 8);
-			sprintf(found, "%s/rules", line + 13);
+			snprintf(found, l + 8, "%s/rules", line + 13);
 		}
 	}
 	fclose(f);

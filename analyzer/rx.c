@@ -15,6 +15,8 @@
  * a pattern that fails at match time.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include "common.h"
+
 #include "rx.h"
 #include "xalloc.h"
 

@@ -1,4 +1,6 @@
 /* safefile.c - a file of personal data, whole or not at all (see safefile.h). */
+#include "common.h"
+
 #include "safefile.h"
 
 #include <errno.h>

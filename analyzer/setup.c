@@ -1,4 +1,6 @@
 /* setup.c - policy, formats and engine for a subcommand (see setup.h). */
+#include "common.h"
+
 #include "diag.h"
 #include "setup.h"
 

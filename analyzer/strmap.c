@@ -1,4 +1,6 @@
 /* strmap.c - open-addressing string hash map (see strmap.h). */
+#include "common.h"
+
 #include "strmap.h"
 #include "xalloc.h"
 

@@ -1,4 +1,6 @@
 /* sv.c - helpers for borrowed string views (see sv.h). */
+#include "common.h"
+
 #include "sv.h"
 
 #include <ctype.h>

@@ -7,6 +7,8 @@
  * turned into day numbers with Howard Hinnant's days_from_civil, so nothing
  * here depends on the process TZ, locale or libc's static buffers.
  */
+#include "common.h"
+
 #include "timeutil.h"
 
 #include <limits.h>

@@ -8,6 +8,8 @@
  * last rule change for "slim" ones); later instants use the POSIX TZ rule in
  * the file's footer, e.g. "CET-1CEST,M3.5.0,M10.5.0/3".
  */
+#include "common.h"
+
 #include "tz.h"
 #include "timeutil.h"
 
@@ -580,7 +582,7 @@ int tz_hours_parse(sv spec, struct tz_hours *out, struct diag *err)
 		memcpy(name, zone.p, zone.n);
 		name[zone.n] = '\0';
 	} else {
-		strcpy(name, "UTC");
+		memcpy(name, "UTC", sizeof("UTC"));
 	}
 	h.zone = tz_load(name, err);
 	if (!h.zone)

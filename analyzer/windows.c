@@ -9,6 +9,8 @@
  * and slides a two-pointer window over each run of one key: state beyond
  * the records is one counter per distinct subject.
  */
+#include "common.h"
+
 #include "windows.h"
 
 #include <stdatomic.h>
@@ -20,7 +22,6 @@
 #include "arena.h"
 #include "strmap.h"
 #include "xalloc.h"
-#include "banned.h"
 
 enum win_kind {
 	WK_READ = 0,		/* a personal-data read, keyed by user */

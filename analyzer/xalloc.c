@@ -1,4 +1,6 @@
 /* xalloc.c - the allocation layer: overflow checks, one out-of-memory exit (see xalloc.h). */
+#include "common.h"
+
 #include "xalloc.h"
 
 #include <errno.h>

@@ -71,9 +71,10 @@ every --fail-on low "$T/emptydir"
 expect_rc "an empty directory with --fail-on low" 3
 headline "an empty directory" "NOTHING AUDITED: no input"
 expect_not_in "an empty directory: no PASS" "$OUT" "PASS"
+expect_in "an empty directory: said on stderr" "$ERR" "dpfaudit: nothing audited: no input"
 verdicts "an empty directory" "nothing audited" "NOTHING AUDITED"
 
-"$DPFAUDIT" scan --no-progress --rules "$T/r.rules" - </dev/null >"$T/out.stdin" 2>&1
+"$DPFAUDIT" scan --no-progress --rules "$T/r.rules" - </dev/null >"$T/out.stdin" 2>"$T/err.stdin"
 RC=$?
 OUT="$T/out.stdin"
 expect_rc "empty standard input" 3
@@ -97,6 +98,7 @@ verdicts "no personal-data read" "not assessed" "NOT ASSESSED"
 every --fail-on low "$T/static.log"
 expect_rc "not assessed with --fail-on low" 3
 verdicts "not assessed with --fail-on" "not assessed" "NOT ASSESSED"
+expect_in "not assessed: said on stderr" "$ERR" "not assessed: no personal-data read recognised in 2 parsed records"
 expect_in "the gate does not say passed" "$OUT" "Gate (--fail-on low): not passed: NOT ASSESSED"
 # The default rules on a log where no category matches.
 run scan --no-progress --fail-on low "$T/static.log"
