@@ -14,6 +14,8 @@
  * Nothing is allocated: the CRI message is a view, the Docker message is
  * unescaped into the thread's scratch.
  */
+#include "common.h"
+
 #include "format_impl.h"
 
 #include "timeutil.h"

@@ -8,6 +8,8 @@
  * and "uri".  Denials are `denied` (status 403: they count towards
  * failed-access-burst), other errors `failed` (status 400: read nothing).
  */
+#include "common.h"
+
 #include "sources.h"
 
 #include <string.h>
