@@ -549,8 +549,18 @@ bool fmt_keymap_apply(const struct fmt_keymap *m, struct fmt_collect *c, struct 
 		request_line(c, c->val[m->request_line]);
 	sv pga = m->pgaudit >= 0 ? c->val[m->pgaudit] : SV_NULL;
 	if (t) {
-		bool ev_ok = (c->val[FMT_T_TIME].n || t->outer_time) &&
-			     (c->val[EVF_RESOURCE].n || c->val[EVF_ACTION].n || pga.n);
+		/*
+		 * Evidence is the format's own keys: where a rule maps the time,
+		 * a wrapper's time does not stand in for it, and where it maps the
+		 * resource or action, the default keys of the others do not count.
+		 */
+		const struct pol_format *pf = m->pf;
+		bool map_t = pf && pf->time_field.n;
+		bool map_r = pf && pf->fields[EVF_RESOURCE].n, map_a = pf && pf->fields[EVF_ACTION].n;
+		bool ra = (map_r || map_a)
+			? (map_r && c->val[EVF_RESOURCE].n) || (map_a && c->val[EVF_ACTION].n)
+			: c->val[EVF_RESOURCE].n || c->val[EVF_ACTION].n;
+		bool ev_ok = (c->val[FMT_T_TIME].n || (!map_t && t->outer_time)) && (ra || pga.n);
 		for (unsigned i = 0; i < m->nrequire && ev_ok;) {
 			bool any = false;
 			unsigned g = m->require_group[i];

@@ -190,4 +190,29 @@ printf '[format cloudtrail]\ntype = json\n' >"$T/b.rules"
 run rules -r "$T/b.rules" --lint
 expect_in "a built-in source's name is refused" "$ERR" "would hide the built-in format"
 
+# doc/sources.md: each source's sample record is detected as that source.
+python3 - "$SRCDIR/doc/sources.md" "$T" <<'PY' >"$T/docsamples.txt"
+import re, sys
+doc = open(sys.argv[1]).read()
+for m in re.finditer(r"## `([^`]+)`\n.*?Sample record[^\n]*\n\n```\n(.*?)\n```", doc, re.S):
+    name, rec = m.group(1), m.group(2)
+    path = "%s/doc-%s.log" % (sys.argv[2], name)
+    open(path, "w").write(rec + "\n")
+    print(name, path)
+PY
+n=0
+while read -r name path; do
+	n=$((n + 1))
+	want=$name
+	[ "$name" = envoy ] && want=cri+envoy
+	[ "$name" = envoy-text ] && want=envoy	# envoy reads its text lines through its fallback
+	run scan -r "$T/two.rules" "$path"
+	if grep -qF "format $want," "$OUT" && grep -qF "(1 parsed, 0 unparsed)" "$OUT"; then
+		ok "doc/sources.md: the $name sample is read as $want"
+	else
+		bad "doc/sources.md: the $name sample" "$(grep -F "$path" "$OUT" | head -1)"
+	fi
+done <"$T/docsamples.txt"
+if [ "$n" -ge 16 ]; then ok "doc/sources.md: $n samples"; else bad "doc/sources.md: only $n samples found"; fi
+
 finish
