@@ -312,7 +312,7 @@ int cmd_scan(int argc, char **argv)
 		s.ao.on_event = evw_on_event;
 		s.ao.on_event_arg = evw;
 	}
-	s.ao.progress = s.progress < 0 ? isatty(STDERR_FILENO) : s.progress;
+	s.ao.progress = s.progress < 0 ? !s.o.quiet && isatty(STDERR_FILENO) : s.progress;
 	s.ao.max_unparsed_set = s.o.max_unparsed_set;
 	s.ao.max_unparsed = s.o.max_unparsed;
 	if (aud_run(st.pol, st.fmts, st.eng, inputs, ninputs, &s.ao, &res, &err)) {
@@ -346,6 +346,9 @@ int cmd_scan(int argc, char **argv)
 		.redact = !s.o.no_redact,
 		.pseudonymize = s.o.pseudonymize,
 		.fail_on = s.o.fail_on,
+		.detail = s.o.detail,
+		.quiet = s.o.quiet,
+		.color = s.o.color,
 		.bl = bl,
 		.baseline_path = s.o.baseline,
 		.write_baseline = s.o.write_baseline,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int out_build_filter(const struct out_filter_args *a, const struct policy *pol,
 		     struct filter *f, struct diag *err)
@@ -160,6 +161,15 @@ static int too_many(const char *cmd, const char *what)
 #define PUSH(arr, n, v, what) \
 	do { if ((n) >= OUT_MAX_LIST) return too_many(cmd, what); (arr)[(n)++] = (v); } while (0)
 
+/* The index of val in a NULL-terminated list of names, or -1. */
+static int pick(const char *const *names, const char *val)
+{
+	for (int k = 0; names[k]; k++)
+		if (!strcmp(names[k], val))
+			return k;
+	return -1;
+}
+
 int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 {
 	struct diag err;
@@ -178,6 +188,28 @@ int out_opt(struct out_opts *o, const char *cmd, int id, const char *val)
 	case OUT_O_UNTIL: o->until = val; return 0;
 	case OUT_O_NOW: o->now = val; return 0;
 	case OUT_O_TZ: o->tz = val; return 0;
+	case OUT_O_QUIET: o->quiet = true; return 0;
+	case OUT_O_DETAIL: {
+		/* In enum rep_detail order. */
+		static const char *const levels[] = { "medium", "quiet", "low", "high", NULL };
+		int k = pick(levels, val);
+		if (k < 0 || k == REP_DETAIL_QUIET) {
+			error("%s: --detail: unknown level '%s' (expected low, medium or high)", cmd, val);
+			return DPF_EXIT_USAGE;
+		}
+		o->detail = (enum rep_detail)k;
+		return 0;
+	}
+	case OUT_O_COLOR: {
+		static const char *const modes[] = { "auto", "always", "never", NULL };	/* enum out_color */
+		int k = pick(modes, val);
+		if (k < 0) {
+			error("%s: --color: unknown value '%s' (expected auto, always or never)", cmd, val);
+			return DPF_EXIT_USAGE;
+		}
+		o->color = (enum out_color)k;
+		return 0;
+	}
 	case OUT_O_USER: PUSH(o->users, o->nusers, val, "--user"); return 0;
 	case OUT_O_ROLE: PUSH(o->roles, o->nroles, val, "--role"); return 0;
 	case OUT_O_SUBJECT: PUSH(o->subjects, o->nsubjects, val, "--subject"); return 0;
@@ -222,6 +254,25 @@ struct out_filter_args out_filter_args_of(const struct out_opts *o)
 		.categories = (const char **)o->categories, .ncategories = o->ncategories,
 		.principles = (const char **)o->principles, .nprinciples = o->nprinciples,
 	};
+}
+
+static bool reports_path_is_file(const char *path)
+{
+	return path && strcmp(path, "-") != 0;
+}
+
+/* NO_COLOR (no-color.org): set and not empty turns auto colour off. */
+static bool want_color(enum out_color mode)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (mode != OUT_COLOR_AUTO)
+		return mode == OUT_COLOR_ALWAYS;
+	if (no && *no)
+		return false;
+	if (term && !strcmp(term, "dumb"))
+		return false;
+	return isatty(STDOUT_FILENO);
 }
 
 int out_write(const struct out_job *job)
@@ -270,6 +321,14 @@ int out_write(const struct out_job *job)
 	const struct out_report *reps = job->nreports ? job->reports : &text_stdout;
 	size_t nreps = job->nreports ? job->nreports : 1;
 	for (size_t i = 0; i < nreps; i++) {
+		/*
+		 * Colour and --quiet are for a person at a terminal: only the
+		 * report on standard output; a report file is a record and
+		 * stays plain and whole at its --detail.
+		 */
+		bool to_stdout = !reports_path_is_file(reps[i].path);
+		ctx.detail = to_stdout && job->quiet ? REP_DETAIL_QUIET : job->detail;
+		ctx.color = to_stdout && want_color(job->color);
 		if (rep_write(reps[i].w, &ctx, reps[i].path, &err)) {
 			error("%s", err.msg);
 			status = DPF_EXIT_INCOMPLETE;

@@ -61,6 +61,7 @@ enum {
 	OUT_O_REPORT = 200, OUT_O_SINCE, OUT_O_UNTIL, OUT_O_NOW, OUT_O_USER, OUT_O_ROLE,
 	OUT_O_SUBJECT, OUT_O_CATEGORY, OUT_O_PRINCIPLE, OUT_O_FAIL_ON, OUT_O_BASELINE,
 	OUT_O_WRITE_BASELINE, OUT_O_NO_REDACT, OUT_O_PSEUDONYMIZE, OUT_O_TZ, OUT_O_MAX_UNPARSED,
+	OUT_O_DETAIL, OUT_O_QUIET, OUT_O_COLOR,
 };
 
 /* --max-unparsed, for scan, merge and trace (SPEC §5). */
@@ -83,6 +84,9 @@ enum {
 	{ OUT_O_WRITE_BASELINE, 0, "write-baseline", "FILE", "record the findings as a baseline" }, \
 	{ OUT_O_NO_REDACT, 0, "no-redact", NULL, "show evidence unmasked (default: masked)" }, \
 	{ OUT_O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" }, \
+	{ OUT_O_DETAIL, 0, "detail", "LEVEL", "text report: low (counts), medium (default: also the most severe groups), high (everything)" }, \
+	{ OUT_O_QUIET, 'q', "quiet", NULL, "the headline alone on standard output (errors still on stderr)" }, \
+	{ OUT_O_COLOR, 0, "color", "WHEN", "colour the text report on standard output: auto (a terminal, unless NO_COLOR is set), always, never" }, \
 	OUT_MAX_UNPARSED_ROW(OUT_O_MAX_UNPARSED)
 
 #define OUT_MAX_LIST 256
@@ -99,6 +103,9 @@ struct out_opts {
 	const char *baseline, *write_baseline;
 	bool no_redact;
 	const char *pseudonymize;
+	enum rep_detail detail;		/* --detail */
+	bool quiet;			/* --quiet */
+	enum out_color { OUT_COLOR_AUTO = 0, OUT_COLOR_ALWAYS, OUT_COLOR_NEVER } color;
 	bool max_unparsed_set;		/* --max-unparsed given */
 	unsigned max_unparsed;		/* hundredths of a percent (aud_options) */
 };
@@ -139,6 +146,10 @@ struct out_job {
 	bool redact;
 	const char *pseudonymize;	/* key file for --pseudonymize, or NULL */
 	enum sev fail_on;		/* SEV_NONE: not set */
+	/* The text report's detail, and for the one on standard output --quiet and colour. */
+	enum rep_detail detail;
+	bool quiet;
+	enum out_color color;
 	struct baseline *bl;		/* may be NULL */
 	const char *baseline_path;
 	const char *write_baseline;	/* may be NULL */

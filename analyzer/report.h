@@ -38,6 +38,15 @@ struct rep_ctx {
 	const char *version;		/* PACKAGE_VERSION */
 	bool redact;			/* mask e-mail addresses and [redact] patterns */
 	enum sev fail_on;		/* SEV_NONE: not set */
+	/*
+	 * How much the text report shows (--detail, --quiet; other formats
+	 * always carry everything): QUIET the headline only, LOW the summary
+	 * tables, MEDIUM (default) also the most severe groups, HIGH every
+	 * group with its evidence and every input with its digest.
+	 */
+	enum rep_detail { REP_DETAIL_MEDIUM = 0, REP_DETAIL_QUIET, REP_DETAIL_LOW,
+			  REP_DETAIL_HIGH } detail;
+	bool color;			/* text: ANSI colours (a terminal, --color) */
 	/* Baseline (may be empty). */
 	const char *baseline_path;
 	const char *const *stale;	/* baseline entries that no longer occur */

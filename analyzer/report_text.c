@@ -5,6 +5,13 @@
  * string through esc_text() so a hostile line cannot drive the terminal.
  * An incomplete audit is announced right under the verdict, before anything
  * else, because findings from a partly read input are not the whole story.
+ *
+ * Laid out for a person who reads it in a minute (logwatch's --detail is
+ * the model): headline, principles, a count per check, the most severe
+ * groups, then rankings, scope and coverage.  --detail low stops after the
+ * counts, high lists every group and every input with its digest, --quiet
+ * is the headline alone.  Colour (ctx->color) only marks verdicts and
+ * severities; the text is the same without it.
  */
 #include "common.h"
 
@@ -14,8 +21,48 @@
 
 #include "escape.h"
 
-#define EVIDENCE_SHOWN 3
+#define EVIDENCE_SHOWN 3	/* per group, --detail high */
+#define GROUPS_SHOWN 20		/* the most severe groups, --detail medium */
 #define BAR_WIDTH 30
+
+/* ANSI SGR colours: only around words whose meaning the text already carries. */
+#define C_RED "\033[1;31m"
+#define C_YELLOW "\033[33m"
+#define C_GREEN "\033[32m"
+#define C_CYAN "\033[36m"
+#define C_BOLD "\033[1m"
+#define C_OFF "\033[0m"
+
+static void paint_on(const struct rep_ctx *c, FILE *out, const char *code)
+{
+	if (c->color)
+		fputs(code, out);
+}
+
+static void paint_off(const struct rep_ctx *c, FILE *out)
+{
+	if (c->color)
+		fputs(C_OFF, out);
+}
+
+/* text left-aligned in width columns, coloured with code (may be "") when colour is on. */
+static void paint_pad(const struct rep_ctx *c, FILE *out, const char *code, const char *text,
+		      int width)
+{
+	int n = (int)strlen(text);
+
+	if (c->color && *code)
+		fprintf(out, "%s%s%s", code, text, C_OFF);
+	else
+		fputs(text, out);
+	if (n < width)
+		fprintf(out, "%*s", width - n, "");
+}
+
+static const char *sev_color(enum sev v)
+{
+	return v >= SEV_HIGH ? C_RED : v == SEV_MEDIUM ? C_YELLOW : C_CYAN;
+}
 
 static void put_sv(FILE *out, sv s) { esc_text(out, s); }
 static void put_s(FILE *out, const char *s) { esc_text(out, sv_cstr(s ? s : "")); }
@@ -38,9 +85,14 @@ static void verdict(const struct rep_ctx *c, FILE *out)
 	enum rep_verdict v = rep_verdict(c);
 	char why[256];
 
+	/* The verdict word alone is coloured; the rest of the line is plain. */
+	paint_on(c, out, v == REP_V_PASS ? C_GREEN : v == REP_V_FAIL ? C_RED : C_YELLOW);
+	fputs(rep_verdict_name(v), out);
+	paint_off(c, out);
+
 	switch (v) {
 	case REP_V_FAIL:
-		fprintf(out, "FAIL: %zu finding%s (", s->findings, s->findings == 1 ? "" : "s");
+		fprintf(out, ": %zu finding%s (", s->findings, s->findings == 1 ? "" : "s");
 		sev_counts(out, s->total_by_sev);
 		fputs(")", out);
 		if (c->fail_on != SEV_NONE)
@@ -50,23 +102,22 @@ static void verdict(const struct rep_ctx *c, FILE *out)
 		break;
 	case REP_V_INCOMPLETE:
 		/* Never "PASS" for an audit that did not see everything. */
-		fprintf(out, "INCOMPLETE: %zu finding%s in what could be read\n", s->findings,
+		fprintf(out, ": %zu finding%s in what could be read\n", s->findings,
 			s->findings == 1 ? "" : "s");
 		break;
 	case REP_V_NOTHING_AUDITED:
 	case REP_V_NOT_ASSESSED:
 		/* Never "PASS" for an audit that saw nothing it could judge. */
-		fprintf(out, "%s: %s\n", rep_verdict_name(v),
-			rep_verdict_reason(c, v, why, sizeof(why)));
+		fprintf(out, ": %s\n", rep_verdict_reason(c, v, why, sizeof(why)));
 		break;
 	case REP_V_PASS:
 		if (s->findings) {
-			fprintf(out, "PASS: no finding at or above --fail-on %s (%zu below: ",
+			fprintf(out, ": no finding at or above --fail-on %s (%zu below: ",
 				sev_name(c->fail_on), s->findings);
 			sev_counts(out, s->total_by_sev);
 			fputs(")\n", out);
 		} else {
-			fputs("PASS: no findings\n", out);
+			fputs(": no findings\n", out);
 		}
 		break;
 	}
@@ -104,6 +155,83 @@ static void incomplete(const struct rep_ctx *c, FILE *out)
 	}
 }
 
+/* One input in full: size, compression, format, counts, completeness, digest. */
+static void input_line(const struct rep_ctx *c, FILE *out, const struct aud_input *in)
+{
+	fputs("    ", out);
+	put_s(out, in->path);
+	fprintf(out, ": %llu bytes, %s, format %s, %llu lines (%llu parsed, %llu unparsed",
+		(unsigned long long)in->size, in->compression ? in->compression : "?",
+		in->format ? in->format : "none detected",
+		(unsigned long long)in->lines, (unsigned long long)in->parsed,
+		(unsigned long long)in->unparsed);
+	if (in->unmapped)
+		fprintf(out, " of which %llu unmapped", (unsigned long long)in->unmapped);
+	if (in->skipped)
+		fprintf(out, ", %llu skipped as no access", (unsigned long long)in->skipped);
+	fputs("), ", out);
+	if (in->complete) {
+		fputs("complete\n", out);
+	} else {
+		/* The error names its own place (byte offset, line). */
+		paint_on(c, out, C_YELLOW);
+		fputs("INCOMPLETE: ", out);
+		paint_off(c, out);
+		put_s(out, in->error ? in->error : "not read whole");
+		fputc('\n', out);
+	}
+	if (in->sha256[0] && c->detail == REP_DETAIL_HIGH)
+		fprintf(out, "      sha256 %s\n", in->sha256);
+}
+
+/*
+ * The inputs in two lines whatever their number: count, bytes, formats; then
+ * only the inputs that were not read whole, by name (--detail high lists all).
+ */
+static void inputs_summary(const struct rep_ctx *c, FILE *out)
+{
+	const struct aud_result *r = c->res;
+	enum { MAX_FORMATS = 16 };
+	const char *names[MAX_FORMATS];
+	size_t counts[MAX_FORMATS], nnames = 0, other = 0, bad = 0, i, k;
+	unsigned long long bytes = 0;
+
+	for (i = 0; i < r->ninputs; i++) {
+		const char *f = r->inputs[i].format ? r->inputs[i].format : "none detected";
+
+		bytes += r->inputs[i].size;
+		bad += !r->inputs[i].complete;
+		for (k = 0; k < nnames && strcmp(names[k], f); k++)
+			;
+		if (k < nnames)
+			counts[k]++;
+		else if (nnames < MAX_FORMATS) {
+			names[nnames] = f;
+			counts[nnames++] = 1;
+		} else
+			other++;
+	}
+	fprintf(out, "  Inputs:     %zu (%llu bytes on disk", r->ninputs, bytes);
+	for (k = 0; k < nnames; k++) {
+		fputs(k ? ", " : "; formats: ", out);
+		put_s(out, names[k]);
+		fprintf(out, " %zu", counts[k]);
+	}
+	if (other)
+		fprintf(out, ", %zu in other formats", other);
+	fputs(")\n", out);
+	if (!r->ninputs)
+		return;
+	if (!bad) {
+		fputs("              all read completely\n", out);
+		return;
+	}
+	fprintf(out, "              %zu not read whole:\n", bad);
+	for (i = 0; i < r->ninputs; i++)
+		if (!r->inputs[i].complete)
+			input_line(c, out, &r->inputs[i]);
+}
+
 static void scope(const struct rep_ctx *c, FILE *out)
 {
 	const struct aud_result *r = c->res;
@@ -116,32 +244,12 @@ static void scope(const struct rep_ctx *c, FILE *out)
 		put_s(out, c->command_line);
 		fputc('\n', out);
 	}
-	fprintf(out, "  Inputs:     %zu\n", r->ninputs);
-	for (i = 0; i < r->ninputs; i++) {
-		const struct aud_input *in = &r->inputs[i];
-
-		fputs("    ", out);
-		put_s(out, in->path);
-		fprintf(out, ": %llu bytes, %s, format %s, %llu lines (%llu parsed, %llu unparsed",
-			(unsigned long long)in->size, in->compression ? in->compression : "?",
-			in->format ? in->format : "none detected",
-			(unsigned long long)in->lines, (unsigned long long)in->parsed,
-			(unsigned long long)in->unparsed);
-		if (in->unmapped)
-			fprintf(out, " of which %llu unmapped", (unsigned long long)in->unmapped);
-		if (in->skipped)
-			fprintf(out, ", %llu skipped as no access", (unsigned long long)in->skipped);
-		fputs("), ", out);
-		if (in->complete) {
-			fputs("complete\n", out);
-		} else {
-			/* The error names its own place (byte offset, line). */
-			fputs("INCOMPLETE: ", out);
-			put_s(out, in->error ? in->error : "not read whole");
-			fputc('\n', out);
-		}
-		if (in->sha256[0])
-			fprintf(out, "      sha256 %s\n", in->sha256);
+	if (c->detail == REP_DETAIL_HIGH) {
+		fprintf(out, "  Inputs:     %zu\n", r->ninputs);
+		for (i = 0; i < r->ninputs; i++)
+			input_line(c, out, &r->inputs[i]);
+	} else {
+		inputs_summary(c, out);
 	}
 	if (r->has_time) {
 		rep_time_iso(r->tmin, t1);
@@ -189,11 +297,55 @@ static void principles(const struct rep_ctx *c, FILE *out)
 	for (p = 0; p < PR_COUNT; p++) {
 		const char *st = s->status[p] == REP_FAIL ? "FAIL" :
 				 s->status[p] == REP_PASS ? "pass" : "not assessed";
-		fprintf(out, "  %-38s %-12s %10llu %5zu %5zu %5zu %5zu\n",
-			pr_name((enum principle)p), st, (unsigned long long)c->res->assessed[p],
+		fprintf(out, "  %-38s ", pr_name((enum principle)p));
+		paint_pad(c, out, s->status[p] == REP_FAIL ? C_RED : s->status[p] == REP_PASS ? C_GREEN : "",
+			  st, 12);
+		fprintf(out, " %10llu %5zu %5zu %5zu %5zu\n", (unsigned long long)c->res->assessed[p],
 			s->by_sev[p][SEV_CRITICAL], s->by_sev[p][SEV_HIGH],
 			s->by_sev[p][SEV_MEDIUM], s->by_sev[p][SEV_LOW]);
 	}
+}
+
+/*
+ * One row per check that found something, in the policy's order; the checks
+ * that found nothing are counted in one line (listed with --detail high: a
+ * check that found nothing is evidence too, but a reader scans for what
+ * fired).  A finding counts under one check; the principles table counts it
+ * under each principle of its check, so there the rows may add up to more.
+ */
+static void checks(const struct rep_ctx *c, FILE *out)
+{
+	const struct rep_summary *s = c->sum;
+	size_t i, k, quiet = 0;
+
+	fputs("\nChecks\n", out);
+	fprintf(out, "  %-28s %-9s %8s %7s\n", "CHECK", "SEVERITY", "FINDINGS", "GROUPS");
+	for (i = 0; c->pol && i < c->pol->nchecks; i++) {
+		const struct pol_check *chk = &c->pol->checks[i];
+		size_t n = i < s->nby_check ? s->by_check[i] : 0, groups = 0;
+
+		if (!chk->enabled && !n)
+			continue;
+		if (!n && c->detail != REP_DETAIL_HIGH) {
+			quiet++;
+			continue;
+		}
+		for (k = 0; k < s->ngroups; k++)
+			groups += s->groups[k].check == i &&
+				  s->groups[k].count > s->groups[k].suppressed;
+		/* Check ids are the policy's own names ([a-z0-9-], rules.c): no escaping needed. */
+		fputs("  ", out);
+		paint_pad(c, out, n ? C_BOLD : "", chk->id ? chk->id : "?", 28);
+		fputc(' ', out);
+		paint_pad(c, out, n ? sev_color(chk->severity) : "", sev_name(chk->severity), 9);
+		fprintf(out, " %8zu %7zu\n", n, groups);
+	}
+	if (quiet)
+		fprintf(out, "  %zu more check%s found nothing (--detail high lists them)\n", quiet,
+			quiet == 1 ? "" : "s");
+	if (s->findings)
+		fputs("  (a finding counts once here, and under every principle of its check above)\n",
+		      out);
 }
 
 static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
@@ -204,7 +356,13 @@ static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
 	size_t live = g->count - g->suppressed, shown = 0, i;
 	char t1[32], t2[32];
 
-	fprintf(out, "\n  [%s] %s", sev_name(g->severity), rep_check_id(c, g->check));
+	size_t evidence = c->detail == REP_DETAIL_HIGH ? EVIDENCE_SHOWN : 1;
+
+	fputs("\n  ", out);
+	paint_on(c, out, sev_color(g->severity));
+	fprintf(out, "[%s]", sev_name(g->severity));
+	paint_off(c, out);
+	fprintf(out, " %s", rep_check_id(c, g->check));
 	buf_reset(tmp);
 	rep_principles(rep_check_principles(c, g->check), "; ", tmp);
 	fputs(" (", out);
@@ -237,7 +395,7 @@ static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
 
 		if (f->suppressed)
 			continue;
-		if (shown == EVIDENCE_SHOWN) {
+		if (shown == evidence) {
 			fprintf(out, "      ... and %zu more\n", live - shown);
 			break;
 		}
@@ -254,16 +412,29 @@ static void findings(const struct rep_ctx *c, FILE *out, struct red *red, struct
 		     struct buf *tmp)
 {
 	const struct rep_summary *s = c->sum;
-	size_t i, live = 0;
+	size_t i, live = 0, shown = 0;
+	size_t cap = c->detail == REP_DETAIL_HIGH ? (size_t)-1 : GROUPS_SHOWN;
 
 	for (i = 0; i < s->ngroups; i++)
 		live += s->groups[i].count > s->groups[i].suppressed;
-	fprintf(out, "\nFindings (%zu in %zu group%s)\n", s->findings, live, live == 1 ? "" : "s");
+	if (live > cap)
+		fprintf(out, "\nFindings (%zu in %zu group%s; the %zu most severe groups)\n",
+			s->findings, live, live == 1 ? "" : "s", cap);
+	else
+		fprintf(out, "\nFindings (%zu in %zu group%s)\n", s->findings, live,
+			live == 1 ? "" : "s");
 	if (!live)
 		fputs("  none\n", out);
-	for (i = 0; i < s->ngroups; i++)
-		if (s->groups[i].count > s->groups[i].suppressed)
+	/* Groups come most severe first (fnd_group), so the first ones shown are those. */
+	for (i = 0; i < s->ngroups && shown < cap; i++)
+		if (s->groups[i].count > s->groups[i].suppressed) {
 			group(c, out, &s->groups[i], red, scratch, tmp);
+			shown++;
+		}
+	if (live > shown)
+		fprintf(out, "\n  ... and %zu more group%s: --detail high lists every group here; "
+			"the json and csv reports list every finding.\n", live - shown,
+			live - shown == 1 ? "" : "s");
 }
 
 static void ranking(const struct rep_ctx *c, FILE *out, const char *what,
@@ -426,17 +597,23 @@ static void write_text(const struct rep_ctx *c, FILE *out)
 	fprintf(out, "dpfaudit %s - DPF access-log audit\n", c->version ? c->version : "");
 	verdict(c, out);
 	incomplete(c, out);
-	scope(c, out);
+	if (c->detail == REP_DETAIL_QUIET)
+		goto out;
 	principles(c, out);
-	findings(c, out, red, &scratch, &tmp);
-	rankings(c, out, red, &scratch);
-	hours(c, out);
+	checks(c, out);
+	if (c->detail != REP_DETAIL_LOW) {
+		findings(c, out, red, &scratch, &tmp);
+		rankings(c, out, red, &scratch);
+		hours(c, out);
+	}
+	scope(c, out);
 	coverage(c, out, red, &scratch);
 	gate(c, out);
 	if (rep_verdict(c) == REP_V_NOTHING_AUDITED)
 		fputs("\nNOTHING AUDITED: the audit is incomplete.\n", out);
 	else if (c->res->incomplete)
 		fputs("\nAUDIT INCOMPLETE: see the damaged inputs above.\n", out);
+out:
 	buf_release(&scratch);
 	buf_release(&tmp);
 	red_free(red);

@@ -5,7 +5,9 @@
 # profiles public and crm, cached under ${TMPDIR:-/tmp}/dpfaudit-bench),
 # then times reading each with
 # gzip, zcat | wc -l, igzip and rg -z (where installed) and with dpfaudit at
-# -j1 and at the default number of jobs.  Prints median time, ratio to
+# -j1 and at the default number of jobs; and the same corpus recompressed
+# with zstd (-3) and xz (-2), timed with `zstd -dc`, `xz -dc` and dpfaudit
+# (where the tools are installed and dpfaudit was built with the library).  Prints median time, ratio to
 # `gzip -dc`, lines/s and peak RSS.  Run from a build directory:
 #
 #   cd /tmp/b-me && /work/main/tests/bench/run.sh [--lines N] [--runs R] [--profile "public crm"] [--memory]
@@ -87,6 +89,20 @@ make_corpus() {
 	csize=$(wc -c <"$corpus" | tr -d ' ')
 	echo "corpus: $corpus" >&2
 	echo "        $nlines lines, $csize bytes compressed, $(gzip -dc "$corpus" | wc -c | tr -d ' ') bytes plain" >&2
+	# The same text as zstd and xz (cached beside it).
+	# xz -2: -6 would take minutes per 100 MB here; decoding speed barely depends on it.
+	for z in "zstd -q -3:zst" "xz -q -2:xz"; do
+		tool=${z%%:*}
+		f=${corpus%.gz}.${z#*:}
+		command -v "${tool%% *}" >/dev/null 2>&1 || continue
+		if [ ! -s "$f" ]; then
+			echo "compressing $f ..." >&2
+			# shellcheck disable=SC2086
+			gzip -dc "$corpus" | $tool -c >"$f.tmp"
+			mv "$f.tmp" "$f"
+		fi
+		echo "        $(wc -c <"$f" | tr -d ' ') bytes as $tool" >&2
+	done
 }
 
 out=$cache/results.$$
@@ -126,6 +142,10 @@ add "zcat | wc -l" "zcat '$corpus' | wc -l >/dev/null"
 command -v igzip >/dev/null 2>&1 && add "igzip -dc" "igzip -dc '$corpus' >/dev/null"
 command -v rg >/dev/null 2>&1 && add "rg -z -c ." "rg -z -c . '$corpus' >/dev/null"
 command -v pigz >/dev/null 2>&1 && add "pigz -dc" "pigz -dc '$corpus' >/dev/null"
+zcorpus=${corpus%.gz}.zst
+xcorpus=${corpus%.gz}.xz
+[ -s "$zcorpus" ] && add "zstd -dc" "zstd -dc '$zcorpus' >/dev/null"
+[ -s "$xcorpus" ] && add "xz -dc" "xz -dc '$xcorpus' >/dev/null"
 command -v goaccess >/dev/null 2>&1 &&
 	add "zcat | goaccess" "zcat '$corpus' | goaccess --log-format=COMBINED -o '$cache/goaccess.json' - >/dev/null 2>&1"
 
@@ -147,6 +167,15 @@ if [ "$only_ref" = 0 ]; then
 				add "dpfaudit -j1 (zlib)" "DPFAUDIT_INFLATE=zlib '$DPFAUDIT' scan --no-progress --rules '$RULES' -j1 '$corpus' >/dev/null"
 				add "dpfaudit -j$(nproc 2>/dev/null || echo '?') (zlib)" "DPFAUDIT_INFLATE=zlib '$DPFAUDIT' scan --no-progress --rules '$RULES' '$corpus' >/dev/null"
 			fi
+			# The zstd and xz copies, where this build decodes them.
+			for zf in "$zcorpus:zstd" "$xcorpus:xz"; do
+				f=${zf%:*}
+				z=${zf##*:}
+				[ -s "$f" ] || continue
+				"$DPFAUDIT" --version 2>/dev/null | grep -q "$z (not in this build)" && continue
+				add "dpfaudit -j1 $z" "'$DPFAUDIT' scan --no-progress --rules '$RULES' -j1 '$f' >/dev/null"
+				add "dpfaudit -j$(nproc 2>/dev/null || echo '?') $z" "'$DPFAUDIT' scan --no-progress --rules '$RULES' '$f' >/dev/null"
+			done
 			;;
 		*)
 			echo "run.sh: dpfaudit scan exited $rc; not timing it. stderr:" >&2
@@ -203,9 +232,9 @@ for i in range(1, n + 1):
     rows.append((name, mean, sd, rss))
 base = next((m for nm, m, _, _ in rows if nm == "gzip -dc"), None)
 print("profile %s, %d lines" % (profile, nlines))
-print("%-16s %10s %8s %9s %14s %10s" % ("command", "median s", "+/- s", "x gzip", "lines/s", "peak MiB"))
+print("%-20s %10s %8s %9s %14s %10s" % ("command", "median s", "+/- s", "x gzip", "lines/s", "peak MiB"))
 for name, mean, sd, rss in rows:
-    print("%-16s %10s %8s %9s %14s %10s" % (
+    print("%-20s %10s %8s %9s %14s %10s" % (
         name,
         "%.3f" % mean if mean is not None else "-",
         "%.3f" % sd if sd is not None else "-",

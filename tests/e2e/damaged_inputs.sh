@@ -70,7 +70,7 @@ expect_rc "zero padding after the last member" 0
 
 # Multi-member (cat a.gz b.gz) is read whole: lines count like zcat | wc -l.
 cat "$T/a.log.gz" "$T/a.log.gz" >"$T/multi.log.gz"
-scan "$T/multi.log.gz"
+scan --detail high "$T/multi.log.gz"
 expect_rc "a multi-member gzip file" 0
 want=$(zcat "$T/multi.log.gz" | wc -l)
 if grep -q "\"lines\": *$want\b" "$T/r.json" || grep -q "\"lines\":$want\b" "$T/r.json"; then ok "multi-member line count is $want"; else bad "multi-member line count is $want"; fi

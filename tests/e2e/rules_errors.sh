@@ -103,7 +103,7 @@ R
 	printf '\tfrom public.customers",<not logged>\n'
 	printf '2026-11-27 10:03:00 UTC [4242] user=mallory db=shop LOG:  AUDIT: SESSION,2,1,READ,SELECT,TABLE,public.customers,"select 1",<not logged>\n'
 } >"$T/pg.log"
-run scan --no-progress --rules "$T/pg.rules" "$T/pg.log"
+run scan --no-progress --detail high --rules "$T/pg.rules" "$T/pg.log"
 expect_rc "a pgAudit format with its own prefix" 0
 expect_in "the custom prefix is detected" "$OUT" "format pg-custom"
 expect_in "its user is read from the prefix" "$OUT" "user mallory"

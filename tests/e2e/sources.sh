@@ -15,7 +15,7 @@ field() {
 # and emptied.  mrossi has TICKET-88 open for 4711 (rules/tickets.csv), so
 # the read is justified by inference; the same read of 5012 is not.
 printf '{"time":"2026-11-24T10:00:00Z","user":"mrossi","method":"GET","path":"/api/v1/customers/4711/email","status":200}\n' >"$T/one.json"
-run scan -r "$RULES" --events "$T/one.jsonl" "$T/one.json"
+run scan --detail high -r "$RULES" --events "$T/one.jsonl" "$T/one.json"
 expect_rc "json line with web keys: audited" 0
 expect_in "json line: format json" "$OUT" "format json,"
 if [ "$(field "$T/one.jsonl" 1 user)" = mrossi ] && [ "$(field "$T/one.jsonl" 1 resource)" = /api/v1/customers/4711/email ] &&
@@ -25,12 +25,12 @@ else
 	bad "json line: event fields" "$(cat "$T/one.jsonl")"
 fi
 printf '{"time":"2026-11-24T10:00:00Z","user":"mrossi","method":"GET","path":"/api/v1/customers/5012/email","status":200}\n' >"$T/two.json"
-run scan -r "$RULES" --fail-on high "$T/two.json"
+run scan --detail high -r "$RULES" --fail-on high "$T/two.json"
 expect_rc "json line without a reason: a finding" 1
 expect_in "json line without a reason: no-business-reason" "$OUT" "no-business-reason"
 
 # An application log in JSON (a time, no resource or action key) is no access log.
-run scan -r "$RULES" "$SHARED_TESTDATA/logs/lnav/logfile_json.json"
+run scan --detail high -r "$RULES" "$SHARED_TESTDATA/logs/lnav/logfile_json.json"
 expect_rc "JSON application log: not audited" 3
 expect_in "JSON application log: no known log format" "$OUT" "no known log format"
 
@@ -60,7 +60,7 @@ reason-required = no
 RULES
 printf '{"when":"2026-11-24T10:00:00Z","who":"alice","what":"/c/1/email"}\n' >"$T/a.json"
 printf '{"at":"2026-11-24T10:00:00Z","login":"bob","object":"/c/2/email","op":"fetch"}\n' >"$T/b.json"
-run scan -r "$T/two.rules" --events "$T/ab.jsonl" -j 1 "$T/a.json" "$T/b.json"
+run scan --detail high -r "$T/two.rules" --events "$T/ab.jsonl" -j 1 "$T/a.json" "$T/b.json"
 expect_rc "two json formats" 0
 expect_in "first input: app-a" "$OUT" "format app-a,"
 expect_in "second input: app-b" "$OUT" "format app-b,"
@@ -71,7 +71,7 @@ else
 	bad "two json formats: fields" "$(cat "$T/ab.jsonl")"
 fi
 # -F stays a global override.
-run scan -r "$T/two.rules" -F app-a "$T/a.json" "$T/b.json"
+run scan --detail high -r "$T/two.rules" -F app-a "$T/a.json" "$T/b.json"
 expect_in "-F app-a applies to both" "$OUT" "b.json: "
 if grep -F "b.json: " "$OUT" | grep -qF "format app-a,"; then ok "-F overrides detection"; else bad "-F overrides detection"; fi
 
@@ -80,7 +80,7 @@ if grep -F "b.json: " "$OUT" | grep -qF "format app-a,"; then ok "-F overrides d
 # a line without one).
 printf '%s\n' '2026-11-24T10:00:00.123456789+01:00 stdout F 10.0.0.7 - mrossi [24/Nov/2026:10:00:00 +0100] "GET /api/v1/customers/5012/email HTTP/1.1" 200 71 "-" "curl/8"' \
 	'2026-11-24T10:00:01.5+01:00 stderr F 10.0.0.7 - lnguyen [24/Nov/2026:10:00:01 +0100] "GET /api/v1/customers/5013/email HTTP/1.1" 403 71 "-" "curl/8"' >"$T/cri.log"
-run scan -r "$RULES" --events "$T/cri.jsonl" "$T/cri.log"
+run scan --detail high -r "$RULES" --events "$T/cri.jsonl" "$T/cri.log"
 expect_in "CRI: detected as cri+combined" "$OUT" "format cri+combined,"
 if [ "$(field "$T/cri.jsonl" 1 user)" = mrossi ] && [ "$(field "$T/cri.jsonl" 2 status)" = 403 ] &&
 	[ "$(field "$T/cri.jsonl" 1 time)" = 2026-11-24T09:00:00Z ]; then
@@ -90,7 +90,7 @@ else
 fi
 printf '%s\n' '{"log":"{\"time\":\"2026-11-24T10:00:00Z\",\"user\":\"mrossi\",\"method\":\"GET\",\"path\":\"/api/v1/customers/5012/email\",\"status\":200}\n","stream":"stdout","time":"2026-11-24T09:00:00.1Z"}' \
 	'{"log":"{\"user\":\"mrossi\",\"method\":\"GET\",\"path\":\"/api/v1/customers/5013/email\",\"status\":403}\n","stream":"stdout","time":"2026-11-24T09:00:01.1Z"}' >"$T/docker.log"
-run scan -r "$RULES" --events "$T/docker.jsonl" "$T/docker.log"
+run scan --detail high -r "$RULES" --events "$T/docker.jsonl" "$T/docker.log"
 expect_in "Docker: detected as docker+json" "$OUT" "format docker+json,"
 if [ "$(field "$T/docker.jsonl" 1 time)" = 2026-11-24T10:00:00Z ] && [ "$(field "$T/docker.jsonl" 2 time)" = 2026-11-24T09:00:01Z ] &&
 	[ "$(field "$T/docker.jsonl" 2 resource)" = /api/v1/customers/5013/email ]; then
@@ -114,7 +114,7 @@ may-read = *
 reason-required = no
 RULES
 printf '%s\n' '2026-11-24T10:00:00Z stdout F alice GET /c/1/email' >"$T/kv.log"
-run scan -r "$T/wrap.rules" --events "$T/kv.jsonl" "$T/kv.log"
+run scan --detail high -r "$T/wrap.rules" --events "$T/kv.jsonl" "$T/kv.log"
 expect_in "wrapper = cri: the rule format reads the inner line" "$OUT" "format kv,"
 if [ "$(field "$T/kv.jsonl" 1 user)" = alice ] && [ "$(field "$T/kv.jsonl" 1 time)" = 2026-11-24T10:00:00Z ]; then
 	ok "wrapper = cri: fields and the CRI time"
@@ -155,7 +155,7 @@ RULES
 	printf '%s\n' '{"at":"2026-07-01 10:00:02","who":"bob","op":"Get Object","bucket":"exports","key":"2026-06.csv","error":"Forbidden"}'
 	printf '%s\n' '{"at":"2026-07-01 10:00:03","who":"bob","op":"fetch","bucket":"exports","error":"SlowDown"}'
 } >"$T/store-1.log"
-run scan -r "$T/lang.rules" --events "$T/lang.jsonl" "$T/store-1.log"
+run scan --detail high -r "$T/lang.rules" --events "$T/lang.jsonl" "$T/store-1.log"
 expect_in "paths: the format reads its files" "$OUT" "format store,"
 if [ "$(field "$T/lang.jsonl" 1 resource)" = exports/2026-06.csv ] && [ "$(field "$T/lang.jsonl" 1 action)" = read ] &&
 	[ "$(field "$T/lang.jsonl" 1 time)" = 2026-07-01T08:00:00Z ] && [ "$(field "$T/lang.jsonl" 1 pd_read)" = True ]; then
@@ -172,7 +172,7 @@ else
 fi
 # paths: a file the glob does not name is not read with it, even if it could be.
 cp "$T/store-1.log" "$T/other.log"
-run scan -r "$T/lang.rules" "$T/other.log"
+run scan --detail high -r "$T/lang.rules" "$T/other.log"
 expect_not_in "paths: another file does not get the format" "$OUT" "format store,"
 printf '[format x]\ntype = json\nread = "Get Object\n' >"$T/q.rules"
 run rules -r "$T/q.rules" --lint
@@ -206,7 +206,7 @@ while read -r name path; do
 	want=$name
 	[ "$name" = envoy ] && want=cri+envoy
 	[ "$name" = envoy-text ] && want=envoy	# envoy reads its text lines through its fallback
-	run scan -r "$T/two.rules" "$path"
+	run scan --detail high -r "$T/two.rules" "$path"
 	if grep -qF "format $want," "$OUT" && grep -qF "(1 parsed, 0 unparsed)" "$OUT"; then
 		ok "doc/sources.md: the $name sample is read as $want"
 	else

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "input.h"
 
 /* Decoded bytes kept for the comparison; beyond it only counted. */
@@ -76,6 +77,27 @@ static inline void fz_read_all(const char *path, size_t size, struct fz_read *r)
 	}
 	r->members = inp_members(in);
 	inp_close(in);
+}
+
+/*
+ * Each execution: write data to this process's input file (named with
+ * suffix) and read it into r.  The first call allocates r->out and *ref
+ * (FZ_CAP bytes for the library's one-shot decoder), kept for the process.
+ */
+static inline void fz_decode_input(const uint8_t *data, size_t size, const char *suffix,
+				   struct fz_read *r, void **ref)
+{
+	static char path[256];
+
+	if (!path[0]) {
+		fz_path(path, sizeof(path), suffix);
+		r->out = malloc(FZ_CAP);
+		*ref = malloc(FZ_CAP);
+		if (!r->out || !*ref)
+			abort();
+	}
+	fz_write(path, data, size);
+	fz_read_all(path, size, r);
 }
 
 /* Report a disagreement with the library's one-shot decoder, and stop. */

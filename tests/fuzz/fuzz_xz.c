@@ -9,7 +9,6 @@
  * fuzz_decode.h's invariants for every input.
  */
 #include "fuzz_decode.h"
-#include "fuzz_util.h"
 
 #ifdef HAVE_LZMA
 #include <lzma.h>
@@ -19,20 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[256];
 	static struct fz_read r;
-	static uint8_t *ref;
+	static void *refp;
 
-	if (!path[0]) {
-		fz_path(path, sizeof(path), ".xz");
-		r.out = malloc(FZ_CAP);
-		ref = malloc(FZ_CAP);
-		if (!r.out || !ref)
-			abort();
-	}
-	fz_write(path, data, size);
-	fz_read_all(path, size, &r);
+	fz_decode_input(data, size, ".xz", &r, &refp);
 #ifdef HAVE_LZMA
+	uint8_t *ref = refp;
 	if (r.kind != INP_XZ || r.total >= FZ_CAP)
 		return 0;
 	uint64_t memlimit = INP_XZ_MEMLIMIT;
@@ -47,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!r.damaged) {
 		fz_differ("we read whole what one-shot rejects", &r, -(long long)ret);
 	}
+#else
+	(void)refp;
 #endif
 	return 0;
 }

@@ -10,7 +10,6 @@
  * it.  Plus fuzz_decode.h's invariants for every input.
  */
 #include "fuzz_decode.h"
-#include "fuzz_util.h"
 
 #ifdef HAVE_ZSTD
 #include <zstd.h>
@@ -21,20 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[256];
 	static struct fz_read r;
-	static char *ref;
+	static void *refp;
 
-	if (!path[0]) {
-		fz_path(path, sizeof(path), ".zst");
-		r.out = malloc(FZ_CAP);
-		ref = malloc(FZ_CAP);
-		if (!r.out || !ref)
-			abort();
-	}
-	fz_write(path, data, size);
-	fz_read_all(path, size, &r);
+	fz_decode_input(data, size, ".zst", &r, &refp);
 #ifdef HAVE_ZSTD
+	char *ref = refp;
 	if (r.kind != INP_ZSTD || r.total > FZ_CAP)
 		return 0;
 	if (r.damaged && strstr(r.msg, "window larger than"))
@@ -61,6 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fz_differ("one-shot rejects or differs on the frames we read", &r,
 				  ZSTD_isError(got) ? -1 : (long long)got);
 	}
+#else
+	(void)refp;
 #endif
 	return 0;
 }
