@@ -733,9 +733,9 @@ static int section_end(struct loader *L, struct section *s)
 				    f->name, f->type == PF_JSON ? "json" : "logfmt");
 		if (f->type != PF_REGEX)
 			break;
-		if (f->pgaudit || f->request_line || f->nrequire)
+		if (f->request_line || f->nrequire)
 			return lerr(L, s->file, s->line,
-				    "'pgaudit', 'request-line' and 'require' are for type json or logfmt; [format %s] is type regex",
+				    "'request-line' and 'require' are for type json or logfmt; [format %s] is type regex",
 				    f->name);
 		/* Resolve group names now that the pattern is known. */
 		for (int fi = 0; fi < FF_COUNT; fi++) {

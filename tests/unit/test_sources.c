@@ -265,6 +265,11 @@ static const struct doc_case docs[] = {
 	{ "pg jsonlog", "pg-jsonlog",
 	  "{\"timestamp\":\"2026-11-24 10:00:00.123 UTC\",\"user\":\"alice\",\"dbname\":\"crm\",\"pid\":4242,\"remote_host\":\"10.0.0.7\",\"session_id\":\"6383b33a.258\",\"line_num\":3,\"ps\":\"SELECT\",\"error_severity\":\"LOG\",\"message\":\"AUDIT: SESSION,1,1,READ,SELECT,TABLE,public.customers,\\\"SELECT email FROM customers\\\",<not logged>\",\"backend_type\":\"client backend\",\"query_id\":0}\n",
 	  1, 0, { 1, "2026-11-24T10:00:00Z", "alice", EV_READ, "READ", "public.customers", S_UNK, "SELECT email FROM customers" } },
+	/* csvlog: the record inside the quoted message, its quotes doubled; a server message is skipped. */
+	{ "pg csvlog", "pg-csvlog",
+	  "2026-11-24 10:00:00.123 UTC,\"alice\",\"crm\",4242,\"10.0.0.7:51000\",6383b33a.258,3,\"SELECT\",2026-11-24 09:59:00 UTC,3/12,0,LOG,00000,\"AUDIT: SESSION,1,1,READ,SELECT,TABLE,public.customers,\"\"SELECT email FROM customers\"\",<not logged>\",,,,,,,,,\"psql\",\"client backend\",,0\n"
+	  "2026-11-24 10:00:01.000 UTC,,,4100,,6383b0f3.1f,4,,2026-11-24 09:00:00 UTC,,0,LOG,00000,\"checkpoint complete: wrote 69 buffers\",,,,,,,,,\"\",\"checkpointer\",,0\n",
+	  1, 1, { 1, "2026-11-24T10:00:00Z", "alice", EV_READ, "READ", "public.customers", S_UNK, "SELECT email FROM customers" } },
 	{ "nginx json", "nginx-json",
 	  "{\"time_local\":\"24/Nov/2026:11:00:00 +0100\",\"remote_addr\":\"10.0.0.7\",\"remote_user\":\"alice\",\"request\":\"GET /api/v1/customers/4711/email HTTP/1.1\",\"status\":\"200\",\"body_bytes_sent\":\"71\",\"http_user_agent\":\"curl/8\"}\n",
 	  1, 0, { 1, "2026-11-24T10:00:00Z", "alice", EV_READ, "GET", "/api/v1/customers/4711/email", 200, NULL } },
