@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "inpwatch.h"
 #include "lines.h"
 #include "progress.h"
 #include "windows.h"
@@ -66,6 +67,7 @@ struct chunk {
 	struct chunk *next;
 	struct aud_input *in;
 	const struct fmt *f;
+	int year;		/* the input's year, for syslog times without one */
 	struct buf data;	/* the records' bytes, back to back */
 	struct rec recs[CHUNK_RECS];
 	size_t nrec;
@@ -129,6 +131,7 @@ struct reader {
 	uint64_t record_line;
 	struct chunk *cur;
 	struct parser *self;	/* inline mode: the parser this reader runs */
+	int year;		/* of the input being read (year_of) */
 	uint64_t pending_bytes, pending_lines, last_consumed;
 };
 
@@ -253,6 +256,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	struct aud_input *in = c->in;
 
 	memset(&p->cs, 0, sizeof(p->cs));
+	fmt_thread_set_year(p->ft, c->year);
 	for (size_t i = 0; i < c->nrec; i++) {
 		const struct rec *rc = &c->recs[i];
 		judge(p, in, sv_make(c->data.p + rc->off, rc->len), rc->line, c->f);
@@ -401,6 +405,7 @@ static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, s
 		c = rd->cur = chunk_get(rd->run);
 		c->in = in;
 		c->f = f;
+		c->year = rd->year;
 	}
 	c->recs[c->nrec].line = lineno;
 	c->recs[c->nrec].off = c->data.len;
@@ -513,10 +518,12 @@ static void read_input(struct reader *rd, size_t idx)
 		return;
 	}
 	in->size = inp_size(ip);
+	struct inw watch;
+	inw_start(&watch, in->path, ip);
 	rd->last_consumed = 0;
-	fmt_thread_set_year(rd->ft, year_of(in->path, r->opts->year));
-	if (rd->self)
-		fmt_thread_set_year(rd->self->ft, year_of(in->path, r->opts->year));
+	/* Every thread that parses this input's chunks gets its year (parse_chunk). */
+	rd->year = year_of(in->path, r->opts->year);
+	fmt_thread_set_year(rd->ft, rd->year);
 	lr = lr_new(ip, r->opts->max_line);
 	if (!lr) {
 		inp_close(ip);
@@ -603,7 +610,15 @@ static void read_input(struct reader *rd, size_t idx)
 	char text[512];
 	in->compression = inp_compression(ip);
 	in->complete = true;
-	if (inp_damaged(ip, &off, &msg)) {
+	bool damaged = inp_damaged(ip, &off, &msg);
+	char changed[256];
+	if (inw_check(&watch, in->path, ip, damaged, changed, sizeof(changed))) {
+		/* Truncated or replaced under us: what was read is a part of an unknown whole. */
+		in->complete = false;
+		snprintf(text, sizeof(text), "%s (%llu line(s) read)", changed,
+			 (unsigned long long)in->lines);
+		in->error = arena_strndup(&rd->arena, text, strlen(text));
+	} else if (damaged) {
 		/* The stream itself is damaged: where, and the last line read. */
 		in->complete = false;
 		in->error_offset = off;

@@ -369,7 +369,7 @@ static bool infer(struct judge *j, const struct pol_role *r, const struct evd_re
 		if (!pp->infer || !role_serves(r, (int)k))
 			continue;
 		const struct pol_evidence *pe = evidence_of(j->p, pp);
-		if (pe && pe->index && evd_infer(pe->index, ev->f[EVF_SUBJECT], ev->f[EVF_USER], ev->time, rec))
+		if (pe && pe->index && evd_infer(pe->index, ev->f[EVF_SUBJECT], ev->f[EVF_USER], ev->time, ev->nsec, rec))
 			return true;
 	}
 	return false;
@@ -425,7 +425,7 @@ static void judge_reason(struct judge *j, const struct pol_role *r, int purpose)
 	const struct pol_evidence *pe = evidence_of(p, pp);
 	const struct evd_record *rec = NULL;
 	enum evd_verdict vd = pe && pe->index ?
-		evd_verify(pe->index, reason, subject, user, ev->time, &rec) : EVD_MISSING;
+		evd_verify(pe->index, reason, subject, user, ev->time, ev->nsec, &rec) : EVD_MISSING;
 	if (vd == EVD_OK) {
 		j->v->justified = true;
 		j->v->justified_by = rec->key;

@@ -60,6 +60,7 @@ struct ev_kv {
 
 struct event {
 	int64_t time;		/* seconds since the epoch, UTC; valid if has_time */
+	int32_t nsec;		/* and its fraction, nanoseconds: every comparison uses both */
 	bool has_time;
 	enum ev_action action;
 	int status;		/* HTTP-like status; -1 unknown */

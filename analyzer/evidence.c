@@ -176,13 +176,19 @@ static char *read_file(const char *path, size_t *len, struct diag *err)
 	return p;
 }
 
-static bool parse_date(sv s, int64_t empty, int64_t *out)
+static bool parse_date(sv s, int64_t empty, int64_t *out, int32_t *ns)
 {
+	struct tu_stamp t;
+	*ns = 0;
 	if (s.n == 0) {
 		*out = empty;
 		return true;
 	}
-	return tu_parse_iso8601(s, out);
+	if (!tu_parse_iso8601_ts(s, &t))
+		return false;
+	*out = t.sec;
+	*ns = t.nsec;
+	return true;
 }
 
 static void build_indexes(struct evd_index *x)
@@ -331,12 +337,12 @@ struct evd_index *evd_load(const char *path, const char *key, struct diag *err)
 		r->key = cols[COL_KEY];
 		r->subject = cols[COL_SUBJECT];
 		r->assignee = cols[COL_ASSIGNEE];
-		if (!parse_date(cols[COL_OPENED], INT64_MIN, &r->opened)) {
+		if (!parse_date(cols[COL_OPENED], INT64_MIN, &r->opened, &r->opened_ns)) {
 			diag_set(err, "%s:%lu: bad date '%.*s' in column 'opened': expected ISO 8601",
 				 path, line, (int)cols[COL_OPENED].n, cols[COL_OPENED].p);
 			goto fail;
 		}
-		if (!parse_date(cols[COL_CLOSED], INT64_MAX, &r->closed)) {
+		if (!parse_date(cols[COL_CLOSED], INT64_MAX, &r->closed, &r->closed_ns)) {
 			diag_set(err, "%s:%lu: bad date '%.*s' in column 'closed': expected ISO 8601",
 				 path, line, (int)cols[COL_CLOSED].n, cols[COL_CLOSED].p);
 			goto fail;
@@ -384,13 +390,15 @@ const struct evd_record *evd_find(const struct evd_index *x, sv key)
 	}
 }
 
-static bool open_at(const struct evd_record *r, int64_t t)
+static bool open_at(const struct evd_record *r, int64_t t, int32_t nsec)
 {
-	return r->opened <= t && t <= r->closed;
+	struct tu_stamp at = { t, nsec, true };
+	return tu_stamp_le((struct tu_stamp){ r->opened, r->opened_ns, true }, at) &&
+	       tu_stamp_le(at, (struct tu_stamp){ r->closed, r->closed_ns, true });
 }
 
 enum evd_verdict evd_verify(const struct evd_index *x, sv key, sv subject,
-			    sv user, int64_t t, const struct evd_record **rec)
+			    sv user, int64_t t, int32_t nsec, const struct evd_record **rec)
 {
 	const struct evd_record *r = evd_find(x, key);
 	if (rec)
@@ -401,7 +409,7 @@ enum evd_verdict evd_verify(const struct evd_index *x, sv key, sv subject,
 		return EVD_OTHER_SUBJECT;
 	if (!sv_eq(r->assignee, user))
 		return EVD_OTHER_ASSIGNEE;
-	if (!open_at(r, t))
+	if (!open_at(r, t, nsec))
 		return EVD_NOT_OPEN;
 	return EVD_OK;
 }
@@ -423,7 +431,7 @@ const char *evd_verdict_text(enum evd_verdict v)
 	return "?";
 }
 
-bool evd_infer(const struct evd_index *x, sv subject, sv user, int64_t t,
+bool evd_infer(const struct evd_index *x, sv subject, sv user, int64_t t, int32_t nsec,
 	       const struct evd_record **rec)
 {
 	if (rec)
@@ -444,7 +452,7 @@ bool evd_infer(const struct evd_index *x, sv subject, sv user, int64_t t,
 		}
 	}
 	for (uint32_t i = head; i != EVD_NONE; i = x->next[i]) {
-		if (open_at(&x->rec[i], t)) {
+		if (open_at(&x->rec[i], t, nsec)) {
 			if (rec)
 				*rec = &x->rec[i];
 			return true;

@@ -22,6 +22,7 @@ struct evd_record {
 	sv key, subject, assignee;	/* owned by the index */
 	int64_t opened;			/* INT64_MIN if empty */
 	int64_t closed;			/* INT64_MAX if empty: still open */
+	int32_t opened_ns, closed_ns;	/* their fractions (nanoseconds): compared too */
 };
 
 struct evd_index;
@@ -46,13 +47,16 @@ enum evd_verdict {
 	EVD_OTHER_ASSIGNEE,	/* assigned to someone else */
 	EVD_NOT_OPEN,		/* not open at that time (before opened or after closed) */
 };
-/* Verify: record key exists, is for subject, assigned to user, open at t. */
+/*
+ * Verify: record key exists, is for subject, assigned to user, open at t
+ * (seconds) + nsec: opened <= t <= closed at full precision.
+ */
 enum evd_verdict evd_verify(const struct evd_index *x, sv key, sv subject,
-			    sv user, int64_t t, const struct evd_record **rec);
+			    sv user, int64_t t, int32_t nsec, const struct evd_record **rec);
 const char *evd_verdict_text(enum evd_verdict v);
 
 /* Inference: is there a record for (subject, user) open at t?  Sets *rec. */
-bool evd_infer(const struct evd_index *x, sv subject, sv user, int64_t t,
+bool evd_infer(const struct evd_index *x, sv subject, sv user, int64_t t, int32_t nsec,
 	       const struct evd_record **rec);
 
 #endif

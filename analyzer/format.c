@@ -175,40 +175,34 @@ int64_t fmt_num(sv s)
 	return (int64_t)v;
 }
 
-/* Does a time value say its offset (or is it epoch seconds, UTC by definition)? */
-static bool names_offset(sv s)
-{
-	bool digits = true;
-	for (size_t i = 0; i < s.n; i++)
-		digits &= (s.p[i] >= '0' && s.p[i] <= '9') || s.p[i] == '.';
-	if (digits)
-		return true;
-	/* After the date: "Z", "+01:00", " -0700", " UTC". */
-	for (size_t i = 10; i < s.n; i++)
-		if (s.p[i] == 'Z' || s.p[i] == '+' || s.p[i] == '-' || s.p[i] == 'U' || s.p[i] == 'G')
-			return true;
-	return false;
-}
-
 bool fmt_parse_time(const struct pol_format *pf, sv s, int64_t *out)
 {
-	bool ok;
-	if (pf && pf->time_fmt) {
-		ok = tu_fmt_parse(pf->time_fmt, s, out);
-	} else {
-		ok = tu_parse_any(s, out);
-		/* PostgreSQL and Percona write "2021-07-27 14:01:47.881 UTC". */
-		if (!ok && s.n > 4 && (sv_eq_cstr(sv_make(s.p + s.n - 4, 4), " UTC") ||
-				       sv_eq_cstr(sv_make(s.p + s.n - 4, 4), " GMT")))
-			ok = tu_parse_any(sv_make(s.p, s.n - 4), out);
+	struct event ev;
+	if (!fmt_event_time(pf, s, &ev))
+		return false;
+	*out = ev.time;
+	return true;
+}
+
+bool fmt_event_time(const struct pol_format *pf, sv s, struct event *ev)
+{
+	struct tu_stamp t;
+	bool ok = pf && pf->time_fmt ? tu_fmt_parse_ts(pf->time_fmt, s, &t) : tu_parse_any_ts(s, &t);
+	/* PostgreSQL and Percona write "2021-07-27 14:01:47.881 UTC". */
+	if (!ok && !(pf && pf->time_fmt) && s.n > 4 &&
+	    (sv_eq_cstr(sv_make(s.p + s.n - 4, 4), " UTC") || sv_eq_cstr(sv_make(s.p + s.n - 4, 4), " GMT")))
+		ok = tu_parse_any_ts(sv_make(s.p, s.n - 4), &t);
+	if (!ok)
+		return false;
+	if (!t.zoned && pf && pf->timezone) {
+		/* Local wall time: the zone's offset at that instant (a repeated hour: the first). */
+		int64_t guess = t.sec - tz_offset(pf->timezone, t.sec);
+		t.sec -= tz_offset(pf->timezone, guess);
 	}
-	/* `timezone = ZONE`: a local time without an offset; daylight saving from the zone. */
-	if (ok && pf && pf->zone && !names_offset(s)) {
-		int64_t local = *out;
-		int64_t utc = local - tz_offset(pf->zone, local);
-		*out = local - tz_offset(pf->zone, utc);
-	}
-	return ok;
+	ev->time = t.sec;
+	ev->nsec = t.nsec;
+	ev->has_time = true;
+	return true;
 }
 
 /* ---- the json/logfmt key map ------------------------------------------- */
@@ -604,11 +598,8 @@ bool fmt_values_apply(const struct pol_format *pf, const sv *val, struct event *
 		else if (res.n > 8 && sv_eq_nocase(sv_make(res.p, 8), SV_LIT("https://")))
 			ev->f[EVF_SCHEME] = sv_make(res.p, 5);
 	}
-	if (val[FMT_T_TIME].n) {
-		if (!fmt_parse_time(pf, val[FMT_T_TIME], &ev->time))
-			return false;
-		ev->has_time = true;
-	}
+	if (val[FMT_T_TIME].n && !fmt_event_time(pf, val[FMT_T_TIME], ev))
+		return false;
 	if (val[FMT_T_STATUS].n) {
 		int64_t st = fmt_num(val[FMT_T_STATUS]);
 		ev->status = st > 9999 ? -1 : (int)st;

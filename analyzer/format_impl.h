@@ -98,6 +98,11 @@ int64_t fmt_num(sv s);
 
 /* Time of a field value: pf's time-format if any, else ISO 8601 / epoch / CLF. */
 bool fmt_parse_time(const struct pol_format *pf, sv s, int64_t *out);
+/*
+ * The same at full precision into ev (time, nsec, has_time): a local time
+ * (no offset or zone in the text) is in pf's `timezone` where it has one.
+ */
+bool fmt_event_time(const struct pol_format *pf, sv s, struct event *ev);
 
 /*
  * The mapping from keys (json dotted paths, logfmt keys) to event fields,

@@ -26,33 +26,29 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Zone abbreviations PostgreSQL prints for common log_timezone settings; others count as UTC. */
-static int zone_offset(sv z)
+/*
+ * The zone PostgreSQL prints after %m / %t: an abbreviation of
+ * log_timezone (tu_zone_abbrev), or "+03", "-0530" for zones without one.
+ * False for a name we cannot place: the time is then unparsable, never UTC.
+ */
+static bool zone_offset(sv z, int32_t *off)
 {
-	static const struct {
-		const char *name;
-		int hours;
-	} zones[] = {
-		{ "UTC", 0 }, { "GMT", 0 }, { "Z", 0 }, { "WET", 0 }, { "WEST", 1 }, { "BST", 1 },
-		{ "CET", 1 }, { "CEST", 2 }, { "EET", 2 }, { "EEST", 3 }, { "MSK", 3 },
-		{ "EST", -5 }, { "EDT", -4 }, { "CST", -6 }, { "CDT", -5 }, { "MST", -7 },
-		{ "MDT", -6 }, { "PST", -8 }, { "PDT", -7 }, { "JST", 9 }, { "KST", 9 },
-	};
-	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
-		if (sv_eq_nocase(z, sv_cstr(zones[i].name)))
-			return zones[i].hours * 3600;
-	/* "+03", "-0530" (zones without an abbreviation). */
+	if (tu_zone_abbrev(z, off))
+		return true;
 	if (z.n >= 3 && (z.p[0] == '+' || z.p[0] == '-') && is_digit(z.p[1]) && is_digit(z.p[2])) {
-		int off = ((z.p[1] - '0') * 10 + (z.p[2] - '0')) * 3600;
+		int32_t o = ((z.p[1] - '0') * 10 + (z.p[2] - '0')) * 3600;
 		if (z.n == 5 && is_digit(z.p[3]) && is_digit(z.p[4]))
-			off += ((z.p[3] - '0') * 10 + (z.p[4] - '0')) * 60;
-		return z.p[0] == '-' ? -off : off;
+			o += ((z.p[3] - '0') * 10 + (z.p[4] - '0')) * 60;
+		else if (z.n != 3)
+			return false;
+		*off = z.p[0] == '-' ? -o : o;
+		return true;
 	}
-	return 0;
+	return false;
 }
 
 /* %m / %t: "2026-11-27 10:02:00[.123] ZONE"; *s is left after the zone. */
-static bool pg_time(sv *s, int64_t *out)
+static bool pg_time(sv *s, struct event *ev)
 {
 	static const char shape[] = "dddd-dd-dd dd:dd:dd";
 	size_t n = sizeof(shape) - 1;
@@ -66,14 +62,20 @@ static bool pg_time(sv *s, int64_t *out)
 		while (n < s->n && is_digit(s->p[n]))
 			n++;
 	}
-	if (!tu_parse_iso8601(sv_make(s->p, n), out))
+	struct tu_stamp t;
+	if (!tu_parse_iso8601_ts(sv_make(s->p, n), &t))
 		return false;
+	ev->time = t.sec;
+	ev->nsec = t.nsec;
 	fmt_adv(s, n);
 	if (s->n > 1 && s->p[0] == ' ' && s->p[1] != '[') {
 		size_t z = 1;
 		while (z < s->n && s->p[z] != ' ')
 			z++;
-		*out -= zone_offset(sv_make(s->p + 1, z - 1));
+		int32_t off;
+		if (!zone_offset(sv_make(s->p + 1, z - 1), &off))
+			return false;
+		ev->time -= off;
 		fmt_adv(s, z);
 	}
 	return true;
@@ -230,8 +232,8 @@ static bool custom_prefix(const struct pol_format *pf, sv *s, struct event *ev, 
 	sv tv = g >= 0 ? rx_group(t->rx, line, (unsigned)g) : SV_NULL;
 	if (tv.n) {
 		sv c = tv;
-		if (pf->time_fmt || !pg_time(&c, &ev->time) || c.n) {
-			if (!fmt_parse_time(pf, tv, &ev->time))
+		if (pf->time_fmt || !pg_time(&c, ev) || c.n) {
+			if (!fmt_event_time(pf, tv, ev))
 				return false;
 		}
 		ev->has_time = true;
@@ -246,7 +248,7 @@ static bool custom_prefix(const struct pol_format *pf, sv *s, struct event *ev, 
 static bool builtin_prefix(sv *s, struct event *ev)
 {
 	bool known = false;
-	if (pg_time(s, &ev->time)) {
+	if (pg_time(s, ev)) {
 		ev->has_time = true;
 		known = true;
 	}

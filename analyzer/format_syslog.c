@@ -32,7 +32,7 @@ static bool space(sv *s)
 }
 
 struct sl_head {
-	int64_t time;
+	struct tu_stamp time;	/* RFC 5424 and RFC 3339 times keep their fraction */
 	bool has_time;
 	sv host, app;
 };
@@ -90,7 +90,7 @@ static bool rfc5424(sv *s, struct sl_head *h)
 	    !space(s) || !fmt_take_token(s, &procid) || !space(s) || !fmt_take_token(s, &msgid) || !space(s) || !sd(s))
 		return false;
 	if (!sv_eq_cstr(ts, "-")) {
-		if (!tu_parse_iso8601(ts, &h->time))
+		if (!tu_parse_iso8601_ts(ts, &h->time))
 			return false;
 		h->has_time = true;
 	}
@@ -111,7 +111,7 @@ static bool rfc3164(sv *s, struct sl_head *h, int year)
 	if (s->n && is_digit(s->p[0])) {
 		sv ts;
 		/* A full RFC 3339 date-time: a bare date is some other log's first column. */
-		if (!fmt_take_token(s, &ts) || !memchr(ts.p, 'T', ts.n) || !tu_parse_iso8601(ts, &h->time))
+		if (!fmt_take_token(s, &ts) || !memchr(ts.p, 'T', ts.n) || !tu_parse_iso8601_ts(ts, &h->time))
 			return false;
 	} else {
 		/* "Nov  3 09:23:38" or "Nov 3 09:23:38". */
@@ -123,7 +123,7 @@ static bool rfc3164(sv *s, struct sl_head *h, int year)
 		while (i < s->n && is_digit(s->p[i]))
 			i++;
 		i += 9;		/* " hh:mm:ss" */
-		if (i > s->n || !tu_parse_syslog3164(sv_make(s->p, i), year, &h->time))
+		if (i > s->n || !tu_parse_syslog3164(sv_make(s->p, i), year, &h->time.sec))
 			return false;
 		fmt_adv(s, i);
 	}
@@ -194,7 +194,8 @@ bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt
 	if (!ok)
 		return false;
 	if (!ev->has_time && h.has_time) {
-		ev->time = h.time;
+		ev->time = h.time.sec;
+		ev->nsec = h.time.nsec;
 		ev->has_time = true;
 	}
 	if (ev->f[EVF_HOST].n == 0)

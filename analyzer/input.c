@@ -280,6 +280,11 @@ uint64_t inp_size(const struct inp *in)
 	return in->size;
 }
 
+int inp_fd(const struct inp *in)
+{
+	return in->fd;
+}
+
 uint64_t inp_consumed(const struct inp *in)
 {
 	if (in->dec && in->dec->consumed)

@@ -87,6 +87,8 @@ enum inp_kind inp_kind(const struct inp *in);
 const char *inp_compression(const struct inp *in);
 /* Size on disk (0 for a pipe). */
 uint64_t inp_size(const struct inp *in);
+/* The input's file descriptor, owned by it (for fstat around the read loop: inpwatch.h). */
+int inp_fd(const struct inp *in);
 /* Compressed (on-disk) bytes consumed so far: progress and damage offsets. */
 uint64_t inp_consumed(const struct inp *in);
 /* Decompressed bytes returned so far. */

@@ -224,6 +224,15 @@ static void f_i64(struct writer *w, int64_t v)
 	buf_addf(&w->line, "\t%" PRId64, v);
 }
 
+/* A time at full precision: "SEC", or "SEC.NNNNNNNNN" with a fraction. */
+static void f_time(struct writer *w, int64_t sec, int32_t nsec)
+{
+	if (nsec)
+		buf_addf(&w->line, "\t%" PRId64 ".%09d", sec, (int)nsec);
+	else
+		f_i64(w, sec);
+}
+
 static void begin(struct writer *w, const char *tag)
 {
 	buf_reset(&w->line);
@@ -265,7 +274,7 @@ static void write_window(void *arg, const struct win_record *r)
 	f_u64(w, r->file);
 	f_u64(w, r->line);
 	f_u64(w, (uint64_t)r->kind);
-	f_i64(w, r->time);
+	f_time(w, r->time, r->nsec);
 	f_str(w, r->role >= 0 && (size_t)r->role < w->pol->nroles ?
 		  w->pol->roles[r->role].name : "");
 	buf_addf(&w->line, "\t%" PRIx64, r->categories);
@@ -533,6 +542,26 @@ static int get_i64(struct reader *r, size_t i, int64_t *out)
 	return 0;
 }
 
+/* f_time's "SEC" or "SEC.NNNNNNNNN" (exactly nine digits). */
+static int get_time(struct reader *r, size_t i, int64_t *sec, int32_t *nsec)
+{
+	char *s = r->f[i], *dot = strchr(s, '.');
+	*nsec = 0;
+	if (!dot)
+		return get_i64(r, i, sec);
+	int32_t ns = 0;
+	size_t k = 0;
+	for (; dot[1 + k] >= '0' && dot[1 + k] <= '9'; k++)
+		ns = ns * 10 + (dot[1 + k] - '0');
+	if (k != 9 || dot[1 + k])
+		return bad(r, "bad time '%s'", s);
+	*dot = '\0';
+	int rc = get_i64(r, i, sec);
+	*dot = '.';
+	*nsec = ns;
+	return rc;
+}
+
 static int get_bool(struct reader *r, size_t i, bool *out)
 {
 	if (strcmp(r->f[i], "0") && strcmp(r->f[i], "1"))
@@ -772,7 +801,7 @@ static int rd_window(struct reader *r)
 
 	memset(&w, 0, sizeof(w));
 	if (want(r, 12) || get_u64(r, 1, &file) || get_u64(r, 2, &w.line) ||
-	    get_u64(r, 3, &kind) || get_i64(r, 4, &w.time) || get_cstr(r, 5, &role, false) ||
+	    get_u64(r, 3, &kind) || get_time(r, 4, &w.time, &w.nsec) || get_cstr(r, 5, &role, false) ||
 	    get_hex(r, 6, &w.categories) || get_str(r, 7, &w.key, NULL) ||
 	    get_str(r, 8, &w.user, NULL) || get_str(r, 9, &w.subject, NULL) ||
 	    get_str(r, 10, &w.resource, NULL) || get_str(r, 11, &w.evidence, NULL))

@@ -26,7 +26,7 @@
 #include "diag.h"
 #include "policy.h"
 
-#define PART_VERSION 2
+#define PART_VERSION 3	/* 3: window times keep their fraction */
 #define PART_MAGIC "dpfaudit-partial"
 
 struct part_origin {

@@ -122,10 +122,9 @@ void policy_free(struct policy *p)
 		for (int k = 0; k < PC_COUNT; k++)
 			for (size_t j = 0; j < p->formats[i].nconds[k]; j++)
 				rx_free(p->formats[i].conds[k][j].rx);
-		if (p->formats[i].zone)
-			tz_free(p->formats[i].zone);
 		if (p->formats[i].time_fmt)
 			tu_fmt_free(p->formats[i].time_fmt);
+		tz_free(p->formats[i].timezone);
 	}
 	for (size_t i = 0; i < p->napproved; i++)
 		rx_free(p->approved[i]);

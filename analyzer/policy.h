@@ -172,6 +172,7 @@ struct pol_format {
 	unsigned char wrapper;	/* `wrapper = cri | docker`: enum pol_wrapper */
 	const char *time_format;	/* NULL: ISO 8601 / epoch / CLF auto */
 	struct tu_fmt *time_fmt;	/* compiled time_format */
+	struct tz_zone *timezone;	/* `timezone = ZONE`: local times without an offset; NULL: UTC */
 	struct pol_fieldmap fields[EVF_COUNT];
 	struct pol_fieldmap time_field;	/* field.time */
 	struct pol_fieldmap status_field, bytes_field, records_field;
@@ -189,9 +190,6 @@ struct pol_format {
 	size_t nrequire;
 	/* `fallback = NAME`: the format that reads a line this one does not. */
 	const char *fallback;
-	/* `timezone = ZONE`: times without an offset are local to it (owned). */
-	struct tz_zone *zone;
-	const char *zone_name;
 	/* `paths = GLOB`: the inputs this format reads (and only it). */
 	const char **paths;
 	size_t npaths;

@@ -975,13 +975,6 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 		}
 		return 0;
 	}
-	if (sv_eq_cstr(key, "timezone")) {
-		f->zone_name = astr(L, v);
-		f->zone = tz_load(f->zone_name, &e);
-		if (!f->zone)
-			return lerr(L, s->file, line, "bad timezone '%s': %s", f->zone_name, e.msg);
-		return 0;
-	}
 	if (sv_eq_cstr(key, "wrapper")) {
 		if (sv_eq_cstr(v, "cri"))
 			f->wrapper = POL_WRAP_CRI;
@@ -1001,6 +994,14 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 		f->time_fmt = tu_fmt_compile(f->time_format, &e);
 		if (!f->time_fmt)
 			return lerr(L, s->file, line, "bad time-format '%s': %s", f->time_format, e.msg);
+		return 0;
+	}
+	if (sv_eq_cstr(key, "timezone")) {
+		const char *name = astr_unesc(L, v);
+		tz_free(f->timezone);
+		f->timezone = tz_load(name, &e);
+		if (!f->timezone)
+			return lerr(L, s->file, line, "bad timezone '%s': %s", name, e.msg);
 		return 0;
 	}
 	/* read/write/delete/export/transfer/login = values; "a quoted value" may hold spaces */

@@ -99,15 +99,28 @@ static bool digits(struct cur *c, int min, int max, unsigned *v)
 	return true;
 }
 
-/* Skip ".123456" or ",123" (ISO allows both); at least one digit. */
-static bool fraction(struct cur *c)
+/* Digits of a fraction of a second into nanoseconds (past 9 digits: dropped). */
+static int32_t frac_digits(struct cur *c)
+{
+	int32_t ns = 0, scale = 100000000;
+	while (c->p < c->end && is_digit(*c->p)) {
+		ns += (int32_t)(*c->p - '0') * scale;
+		scale /= 10;
+		c->p++;
+	}
+	return ns;
+}
+
+/* ".123456" or ",123" (ISO allows both; at least one digit) into *ns (may be NULL). */
+static bool fraction(struct cur *c, int32_t *ns)
 {
 	if (c->p < c->end && (*c->p == '.' || *c->p == ',')) {
 		c->p++;
 		if (at_end(c) || !is_digit(*c->p))
 			return false;
-		while (c->p < c->end && is_digit(*c->p))
-			c->p++;
+		int32_t v = frac_digits(c);
+		if (ns)
+			*ns = v;
 	}
 	return true;
 }
@@ -198,7 +211,7 @@ bool tu_parse_clf(sv s, int64_t *out)
 	int mo = name_match(&c, month_names, 12, false);
 	if (mo < 0 || !eat(&c, '/') || !digits(&c, 4, 4, &y) || !eat(&c, ':') ||
 	    !digits(&c, 2, 2, &h) || !eat(&c, ':') || !digits(&c, 2, 2, &mi) ||
-	    !eat(&c, ':') || !digits(&c, 2, 2, &sec) || !fraction(&c) ||
+	    !eat(&c, ':') || !digits(&c, 2, 2, &sec) || !fraction(&c, NULL) ||
 	    !eat(&c, ' ') || !offset(&c, &off) || !at_end(&c))
 		return false;
 	return make_time(y, (unsigned)mo + 1, d, h, mi, sec, off, out);
@@ -206,9 +219,19 @@ bool tu_parse_clf(sv s, int64_t *out)
 
 bool tu_parse_iso8601(sv s, int64_t *out)
 {
+	struct tu_stamp t;
+	if (!tu_parse_iso8601_ts(s, &t))
+		return false;
+	*out = t.sec;
+	return true;
+}
+
+bool tu_parse_iso8601_ts(sv s, struct tu_stamp *out)
+{
 	struct cur c = { s.p, s.p + s.n };
 	unsigned y, mo, d, h = 0, mi = 0, sec = 0;
-	int32_t off = 0;
+	int32_t off = 0, ns = 0;
+	bool zoned = false;
 	if (!s.p || !digits(&c, 4, 4, &y) || !eat(&c, '-') || !digits(&c, 2, 2, &mo) ||
 	    !eat(&c, '-') || !digits(&c, 2, 2, &d))
 		return false;
@@ -218,7 +241,7 @@ bool tu_parse_iso8601(sv s, int64_t *out)
 		if (!digits(&c, 2, 2, &h) || !eat(&c, ':') || !digits(&c, 2, 2, &mi))
 			return false;
 		if (eat(&c, ':')) {
-			if (!digits(&c, 2, 2, &sec) || !fraction(&c))
+			if (!digits(&c, 2, 2, &sec) || !fraction(&c, &ns))
 				return false;
 		}
 		if (!at_end(&c)) {
@@ -226,14 +249,27 @@ bool tu_parse_iso8601(sv s, int64_t *out)
 			eat(&c, ' ');
 			if (!offset(&c, &off) || !at_end(&c))
 				return false;
+			zoned = true;
 		}
 	}
-	return make_time(y, mo, d, h, mi, sec, off, out);
+	out->nsec = ns;
+	out->zoned = zoned;
+	return make_time(y, mo, d, h, mi, sec, off, &out->sec);
 }
 
 bool tu_parse_epoch(sv s, int64_t *out)
 {
+	struct tu_stamp t;
+	if (!tu_parse_epoch_ts(s, &t))
+		return false;
+	*out = t.sec;
+	return true;
+}
+
+bool tu_parse_epoch_ts(sv s, struct tu_stamp *out)
+{
 	struct cur c = { s.p, s.p + s.n };
+	int32_t ns = 0;
 	const char *start = c.p;
 	int64_t v = 0;
 	if (!s.p)
@@ -245,23 +281,35 @@ bool tu_parse_epoch(sv s, int64_t *out)
 		c.p++;
 	}
 	size_t n = (size_t)(c.p - start);
-	if (n == 0 || !fraction(&c) || !at_end(&c))
+	if (n == 0 || !fraction(&c, &ns) || !at_end(&c))
 		return false;
 	/* 13-15 digits are milliseconds (Java, JavaScript), 16-18
 	 * microseconds, 19 nanoseconds; fewer are seconds. */
-	if (n >= 19)
-		v /= 1000000000;
-	else if (n >= 16)
-		v /= 1000000;
-	else if (n >= 13)
-		v /= 1000;
-	*out = v;
+	int64_t unit = n >= 19 ? 1000000000 : n >= 16 ? 1000000 : n >= 13 ? 1000 : 1;
+	if (unit > 1) {
+		/* The sub-unit fraction ("1764583200123.5" ms) is finer still. */
+		int64_t rem = v % unit;
+		ns = (int32_t)(rem * (1000000000 / unit) + ns / unit);
+		v /= unit;
+	}
+	out->sec = v;
+	out->nsec = ns;
+	out->zoned = true;	/* the epoch is UTC */
 	return true;
 }
 
 bool tu_parse_any(sv s, int64_t *out)
 {
 	return tu_parse_iso8601(s, out) || tu_parse_epoch(s, out) || tu_parse_clf(s, out);
+}
+
+bool tu_parse_any_ts(sv s, struct tu_stamp *out)
+{
+	if (tu_parse_iso8601_ts(s, out) || tu_parse_epoch_ts(s, out))
+		return true;
+	out->nsec = 0;
+	out->zoned = true;
+	return tu_parse_clf(s, &out->sec);
 }
 
 bool tu_parse_syslog3164(sv s, int year, int64_t *out)
@@ -408,10 +456,19 @@ static bool is_alpha(char ch)
 
 bool tu_fmt_parse(const struct tu_fmt *f, sv s, int64_t *out)
 {
+	struct tu_stamp t;
+	if (!tu_fmt_parse_ts(f, s, &t))
+		return false;
+	*out = t.sec;
+	return true;
+}
+
+bool tu_fmt_parse_ts(const struct tu_fmt *f, sv s, struct tu_stamp *out)
+{
 	struct cur c = { s.p, s.p + s.n };
 	unsigned y = 1970, mo = 1, d = 1, yday = 0, h = 0, mi = 0, sec = 0, v;
-	bool pm = false;
-	int32_t off = 0;
+	bool pm = false, zoned = false;
+	int32_t off = 0, ns = 0;
 	int64_t epoch = 0;
 	if (!f || !s.p)
 		return false;
@@ -485,19 +542,23 @@ bool tu_fmt_parse(const struct tu_fmt *f, sv s, int64_t *out)
 		case OP_FRAC:
 			if (at_end(&c) || !is_digit(*c.p))
 				return false;
-			while (c.p < c.end && is_digit(*c.p))
-				c.p++;
+			ns = frac_digits(&c);
 			break;
 		case OP_ZONE:
 			if (!offset(&c, &off))
 				return false;
+			zoned = true;
 			break;
-		case OP_ZONENAME:
-			if (at_end(&c) || !is_alpha(*c.p))
-				return false;
+		case OP_ZONENAME: {
+			const char *st = c.p;
 			while (c.p < c.end && is_alpha(*c.p))
 				c.p++;
+			/* A name we cannot place is no time: hours off, silently, is worse. */
+			if (!tu_zone_abbrev(sv_make(st, (size_t)(c.p - st)), &off))
+				return false;
+			zoned = true;
 			break;
+		}
 		case OP_EPOCH: {
 			const char *st = c.p;
 			bool neg = eat(&c, '-');
@@ -519,8 +580,10 @@ bool tu_fmt_parse(const struct tu_fmt *f, sv s, int64_t *out)
 	}
 	if (!at_end(&c))
 		return false;
+	out->nsec = ns;
+	out->zoned = zoned || f->has_epoch;
 	if (f->has_epoch) {
-		*out = epoch;
+		out->sec = epoch;
 		return true;
 	}
 	if (f->has_hour12)
@@ -532,7 +595,46 @@ bool tu_fmt_parse(const struct tu_fmt *f, sv s, int64_t *out)
 		int64_t yy;
 		tu_civil_from_days(days, &yy, &mo, &d);
 	}
-	return make_time(y, mo, d, h, mi, sec, off, out);
+	return make_time(y, mo, d, h, mi, sec, off, &out->sec);
+}
+
+/*
+ * Zone abbreviations with one meaning in tzdata's current names.  Ambiguous
+ * ones are not here (IST: India, Ireland or Israel) and so are unparsable;
+ * CST is North American Central, as in every US log (China's is CST in
+ * tzdata too: a Chinese log should say +08 or use a format's timezone); BST
+ * is British Summer Time (Bangladesh is "+06" in tzdata).
+ */
+static const struct {
+	const char *name;
+	int32_t off;	/* seconds east of UTC */
+} zone_abbrevs[] = {
+	{ "UTC", 0 }, { "UT", 0 }, { "GMT", 0 }, { "Z", 0 }, { "WET", 0 },
+	{ "WEST", 3600 }, { "BST", 3600 }, { "CET", 3600 }, { "MET", 3600 }, { "CEST", 7200 }, { "MEST", 7200 },
+	{ "EET", 7200 }, { "EEST", 10800 }, { "MSK", 10800 },
+	{ "EST", -5 * 3600 }, { "EDT", -4 * 3600 }, { "CST", -6 * 3600 }, { "CDT", -5 * 3600 },
+	{ "MST", -7 * 3600 }, { "MDT", -6 * 3600 }, { "PST", -8 * 3600 }, { "PDT", -7 * 3600 },
+	{ "AKST", -9 * 3600 }, { "AKDT", -8 * 3600 }, { "HST", -10 * 3600 },
+	{ "AST", -4 * 3600 }, { "ADT", -3 * 3600 }, { "NST", -12600 }, { "NDT", -9000 },
+	{ "JST", 9 * 3600 }, { "KST", 9 * 3600 }, { "HKT", 8 * 3600 }, { "SGT", 8 * 3600 },
+	{ "AWST", 8 * 3600 }, { "ACST", 34200 }, { "ACDT", 37800 }, { "AEST", 10 * 3600 },
+	{ "AEDT", 11 * 3600 }, { "NZST", 12 * 3600 }, { "NZDT", 13 * 3600 },
+};
+
+bool tu_zone_abbrev(sv name, int32_t *off)
+{
+	for (size_t i = 0; i < sizeof(zone_abbrevs) / sizeof(zone_abbrevs[0]); i++) {
+		if (sv_eq_nocase(name, sv_cstr(zone_abbrevs[i].name))) {
+			*off = zone_abbrevs[i].off;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool tu_stamp_le(struct tu_stamp a, struct tu_stamp b)
+{
+	return a.sec < b.sec || (a.sec == b.sec && a.nsec <= b.nsec);
 }
 
 /* ---- output and durations ---- */

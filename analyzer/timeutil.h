@@ -24,6 +24,29 @@ int64_t tu_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* The inverse: date of a day number. */
 void tu_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
+/*
+ * A parsed instant at full precision: UTC seconds, the fraction in
+ * nanoseconds (0 to 999,999,999), and whether the text gave its zone or
+ * offset (false: a local time, read as UTC unless the caller knows its
+ * zone: a format's `timezone`).  Comparisons use both parts (SPEC §4: a
+ * fraction of a second over a window is over it).
+ */
+struct tu_stamp {
+	int64_t sec;
+	int32_t nsec;
+	bool zoned;
+};
+
+/* a <= b, fractions included. */
+bool tu_stamp_le(struct tu_stamp a, struct tu_stamp b);
+
+/*
+ * The offset of a zone abbreviation ("CEST" +02:00, "EST" -05:00, "UTC",
+ * "GMT", ...; case-insensitive); false for a name that is unknown or
+ * ambiguous (IST).
+ */
+bool tu_zone_abbrev(sv name, int32_t *off);
+
 /* "27/Nov/2026:03:14:07 +0000" (the brackets already removed). */
 bool tu_parse_clf(sv s, int64_t *out);
 /*
@@ -31,14 +54,17 @@ bool tu_parse_clf(sv s, int64_t *out);
  * fraction ".123456", offset "Z", "+01:00", "+0100", "+01"; none = UTC.
  */
 bool tu_parse_iso8601(sv s, int64_t *out);
+bool tu_parse_iso8601_ts(sv s, struct tu_stamp *out);
 /*
  * All digits: seconds; 13-15 digits: milliseconds; 16-18: microseconds;
- * 19: nanoseconds; optional ".fraction" (dropped: results are whole seconds,
- * rounded down).
+ * 19: nanoseconds; optional ".fraction".  The _ts form keeps the fraction
+ * (the sub-second digits and the fraction), the other rounds down.
  */
 bool tu_parse_epoch(sv s, int64_t *out);
+bool tu_parse_epoch_ts(sv s, struct tu_stamp *out);
 /* Try ISO 8601, then epoch, then CLF. */
 bool tu_parse_any(sv s, int64_t *out);
+bool tu_parse_any_ts(sv s, struct tu_stamp *out);
 
 /*
  * Syslog RFC 3164 "Nov 27 03:14:07" (day may be space-padded): the year
@@ -51,7 +77,8 @@ bool tu_parse_syslog3164(sv s, int year, int64_t *out);
 struct tu_fmt;
 /*
  * Supported: %Y %m %d %e %H %M %S %y %b %h %B (English), %j, %z (+hhmm,
- * +hh:mm, Z), %Z (ignored word), %s (epoch), %f (fraction digits), %T (=
+ * +hh:mm, Z), %Z (a zone abbreviation, tu_zone_abbrev: an unknown one makes
+ * the time unparsable), %s (epoch), %f (fraction digits), %T (=
  * %H:%M:%S), %F (= %Y-%m-%d), %p (AM/PM with %I), %I, %a %A (ignored day
  * names), %% and literal characters; a space matches any run of spaces.
  * Fields absent from the format default to January 1st, 00:00:00, UTC.
@@ -62,6 +89,7 @@ struct tu_fmt;
  */
 struct tu_fmt *tu_fmt_compile(const char *fmt, struct diag *err);
 bool tu_fmt_parse(const struct tu_fmt *f, sv s, int64_t *out);
+bool tu_fmt_parse_ts(const struct tu_fmt *f, sv s, struct tu_stamp *out);
 void tu_fmt_free(struct tu_fmt *f);
 
 /* Format UTC seconds as "2026-11-27T03:14:07Z" into buf (>= 21 bytes);

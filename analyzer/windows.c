@@ -31,6 +31,7 @@ enum win_kind {
 
 struct win_rec {
 	int64_t time;
+	int32_t nsec;		/* the time's fraction: windows compare both */
 	uint64_t line;
 	uint64_t categories;
 	sv key;			/* user, or src */
@@ -133,6 +134,7 @@ static struct win_rec *win_push(struct win_log *wl)
 static bool fill_common(struct win_log *wl, struct win_rec *r, const struct event *ev, int role)
 {
 	r->time = ev->time;
+	r->nsec = ev->nsec;
 	r->file = ev->file;
 	r->line = ev->line;
 	r->role = role;
@@ -248,6 +250,7 @@ void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_reco
 		struct win_record o = {
 			.kind = (enum win_record_kind)r->kind,
 			.time = r->time,
+			.nsec = r->nsec,
 			.line = r->line,
 			.categories = r->categories,
 			.file = r->file,
@@ -267,6 +270,7 @@ void win_add_record(struct win_log *wl, const struct win_record *in)
 	struct win_rec *r = win_push(wl);
 	r->kind = (uint8_t)in->kind;
 	r->time = in->time;
+	r->nsec = in->nsec;
 	r->line = in->line;
 	r->categories = in->categories;
 	r->file = in->file;
@@ -301,6 +305,8 @@ static int rec_cmp(const void *pa, const void *pb)
 		return c;
 	if (a->time != b->time)
 		return a->time < b->time ? -1 : 1;
+	if (a->nsec != b->nsec)
+		return a->nsec < b->nsec ? -1 : 1;
 	if (a->file != b->file)
 		return a->file < b->file ? -1 : 1;
 	if (a->line != b->line)
@@ -356,6 +362,16 @@ static bool check_on(const struct policy *p, enum chk_id id)
 	return id >= p->nchecks || p->checks[id].enabled;
 }
 
+/*
+ * Whether b is more than w seconds after a, fractions included (SPEC §4:
+ * "at most WINDOW apart, inclusive"; 60.5 s is not within 1m).
+ */
+static bool over_window(const struct win_rec *a, const struct win_rec *b, int64_t w)
+{
+	int64_t d = b->time - a->time;
+	return d > w || (d == w && b->nsec > a->nsec);
+}
+
 static int64_t role_window(const struct pol_role *role)
 {
 	return role->max_window > 0 ? role->max_window : 3600;
@@ -372,7 +388,7 @@ static void mark_over(const struct win_rec *v, const uint32_t *ids, size_t n, ui
 	int64_t w = role_window(role);
 	size_t lo = 0, distinct = 0;
 	for (size_t i = 0; i < n; i++) {
-		while (v[i].time - v[lo].time > w) {
+		while (over_window(&v[lo], &v[i], w)) {
 			if (--counts[ids[lo]] == 0)
 				distinct--;
 			lo++;
@@ -391,7 +407,7 @@ static size_t distinct_before(const struct win_rec *v, const uint32_t *ids, size
 			      uint32_t *counts, int64_t w)
 {
 	size_t distinct = 0, lo = i + 1;
-	while (lo > 0 && v[i].time - v[lo - 1].time <= w)
+	while (lo > 0 && !over_window(&v[lo - 1], &v[i], w))
 		if (counts[ids[--lo]]++ == 0)
 			distinct++;
 	for (size_t k = lo; k <= i; k++)
@@ -462,7 +478,7 @@ static void eval_denied(const struct win_rec *v, size_t n, const struct policy *
 	size_t lo = 0;
 	bool burst = false;
 	for (size_t i = 0; i < n; i++) {
-		while (v[i].time - v[lo].time > w)
+		while (over_window(&v[lo], &v[i], w))
 			lo++;
 		size_t count = i - lo + 1;
 		if (count >= limit && !burst) {

@@ -68,6 +68,7 @@ enum win_record_kind {
 struct win_record {
 	enum win_record_kind kind;
 	int64_t time;
+	int32_t nsec;		/* the time's fraction, nanoseconds */
 	uint64_t line;
 	uint64_t categories;
 	uint32_t file;		/* input index */

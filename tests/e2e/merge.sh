@@ -105,7 +105,7 @@ if cmp -s "$D/j1.part" "$D/j4.part"; then ok "the partial is the same for -j1 an
 mode=$(stat -c %a "$D/j1.part")
 if [ "$mode" = 600 ]; then ok "a partial is mode 0600"; else bad "a partial is mode 0600" "mode $mode"; fi
 head -n 1 "$D/j1.part" >"$T/hdr"
-expect_in "the partial starts with its format and version" "$T/hdr" "dpfaudit-partial 2"
+expect_in "the partial starts with its format and version" "$T/hdr" "dpfaudit-partial 3"
 merged one "$D/j1.part"
 compare "merge of one unsharded partial" all one
 
@@ -211,10 +211,10 @@ run merge -r "$T/rules2/dpf.rules" "$D/s0-2.part" "$D/s1-2.part"
 expect_rc "partials of other rules" 2
 expect_in "the rules digest is named" "$ERR" "s0-2.part: rules digest differs"
 
-sed '1s/ 2$/ 3/' "$D/s0-2.part" >"$D/v2.part"
+sed '1s/ 3$/ 4/' "$D/s0-2.part" >"$D/v2.part"
 run merge -r "$RULES" "$D/v2.part" "$D/s1-2.part"
 expect_rc "a partial of another format version" 2
-expect_in "the version is named" "$ERR" "v2.part:1: partial format version 3"
+expect_in "the version is named" "$ERR" "v2.part:1: partial format version 4"
 sed '2s/	0\.[0-9.]*$/	9.9.9/' "$D/s0-2.part" >"$D/t9.part"
 run merge -r "$RULES" "$D/t9.part" "$D/s1-2.part"
 expect_rc "a partial of another dpfaudit version" 2

@@ -205,13 +205,6 @@ static void teardown(void)
 	policy_free(P);
 }
 
-static int64_t iso(const char *s)
-{
-	int64_t t = 0;
-	ck_assert_msg(tu_parse_iso8601(sv_cstr(s), &t), "bad test time %s", s);
-	return t;
-}
-
 /* ---- one event, the findings it gives ------------------------------------ */
 
 #define R "/api/v1/customers/"
@@ -237,6 +230,11 @@ static const struct row rows[] = {
 	{ "at the instant the ticket closes", "mrossi", EV_READ, R "4711/email", "TICKET-88", "2026-11-27T12:00:00Z", 0, 0, 0, 0, 0, "" },
 	{ "a second after close", "mrossi", EV_READ, R "4711/email", "TICKET-88", "2026-11-27T12:00:01Z", 0, 0, 0, 0, 0, "reason-unverified" },
 	{ "a second before open", "mrossi", EV_READ, R "4711/email", "TICKET-88", "2026-11-27T07:59:59Z", 0, 0, 0, 0, 0, "reason-unverified" },
+	{ "half a second after close", "mrossi", EV_READ, R "4711/email", "TICKET-88", "2026-11-27T12:00:00.5Z", 0, 0, 0, 0, 0, "reason-unverified" },
+	{ "a nanosecond before open", "mrossi", EV_READ, R "4711/email", "TICKET-88", "2026-11-27T07:59:59.999999999Z", 0, 0, 0, 0, 0, "reason-unverified" },
+	/* semantics 2: the resource as a server resolves it */
+	{ "an encoded, dotted, doubled path is the same read", "mrossi", EV_READ, "//api/./x/../v1/customers/4711/%65mail;jsessionid=1", "TICKET-88", FRI, 0, 0, 0, 0, 0, "" },
+	{ "an encoded path without a reason is still judged", "mrossi", EV_READ, "/api/v1/customers/4711/%65mail", "TICKET-999", FRI, 0, 0, 0, 0, 0, "reason-unverified" },
 	{ "ticket assigned to another user", "mrossi", EV_READ, R "4711/email", "TICKET-89", FRI, 0, 0, 0, 0, 0, "reason-unverified" },
 	{ "ticket for another subject", "mrossi", EV_READ, R "4711/email", "TICKET-90", FRI, 0, 0, 0, 0, 0, "reason-unverified" },
 	{ "no such ticket", "mrossi", EV_READ, R "4711/email", "TICKET-999", FRI, 0, 0, 0, 0, 0, "reason-unverified" },
@@ -256,6 +254,12 @@ static const struct row rows[] = {
 	{ "opt-out, whatever the role", "mrossi", EV_READ, R "4711/email", "CAMPAIGN-1", FRI, 0, 0, 0, 0, 0, "reason-not-for-role optout-violation" },
 	{ "marketing on an opted-out subject", "cmartin", EV_READ, R "4711/email", "CAMPAIGN-1", NY, 0, 0, 0, 0, 0, "optout-violation" },
 	{ "marketing on another subject", "cmartin", EV_READ, R "1234/email", "CAMPAIGN-1", NY, 0, 0, 0, 0, 0, "" },
+	/* semantics 6: any successful use, not only a read */
+	{ "a campaign write to an opted-out subject", "cmartin", EV_WRITE, R "4711/email", "CAMPAIGN-1", NY, 201, 0, 0, 0, 0, "optout-violation" },
+	{ "a delete under marketing", "cmartin", EV_DELETE, R "4711/email", "CAMPAIGN-1", NY, 0, 0, 0, 0, 0, "optout-violation" },
+	{ "a write by a user with no role", "bsmith", EV_WRITE, R "4711/email", "CAMPAIGN-1", NY, 0, 0, 0, 0, 0, "optout-violation" },
+	{ "a failed write used nothing", "cmartin", EV_WRITE, R "4711/email", "CAMPAIGN-1", NY, 500, 0, 0, 0, 0, "" },
+	{ "a write to a subject who did not opt out", "cmartin", EV_WRITE, R "1234/email", "CAMPAIGN-1", NY, 0, 0, 0, 0, 0, "" },
 	/* semantics 4 */
 	{ "sensitive category the role lacks", "mrossi", EV_READ, R "4711/health", "TICKET-88", FRI, 0, 0, 0, 0, 0, "sensitive-data-access" },
 	{ "category the role lacks", "cmartin", EV_READ, R "1234/devices", "CAMPAIGN-1", NY, 0, 0, 0, 0, 0, "role-not-permitted" },
@@ -314,7 +318,10 @@ static void make_event(struct event *ev, const struct row *r)
 	ev->action = r->action;
 	ev->f[EVF_RESOURCE] = sv_cstr(r->resource);
 	ev->f[EVF_REASON] = sv_cstr(r->reason);
-	ev->time = iso(r->time);
+	struct tu_stamp ts;
+	ck_assert_msg(tu_parse_iso8601_ts(sv_cstr(r->time), &ts), "bad test time %s", r->time);
+	ev->time = ts.sec;
+	ev->nsec = ts.nsec;	/* the fraction counts (SPEC §4, after the semantics) */
 	ev->has_time = true;
 	ev->status = r->status ? r->status : 200;
 	ev->f[EVF_SCHEME] = sv_cstr(r->scheme);

@@ -69,7 +69,7 @@ START_TEST(test_verify)
 	ck_assert_uint_eq(evd_count(x), 6);
 	const struct evd_record *rec = NULL;
 	enum evd_verdict v = evd_verify(x, sv_cstr(verify_rows[_i].key), sv_cstr(verify_rows[_i].subject),
-					sv_cstr(verify_rows[_i].user), iso(verify_rows[_i].time), &rec);
+					sv_cstr(verify_rows[_i].user), iso(verify_rows[_i].time), 0, &rec);
 	ck_assert_msg(v == verify_rows[_i].want, "row %d: got %s, want %s", _i,
 		      evd_verdict_text(v), evd_verdict_text(verify_rows[_i].want));
 	if (v == EVD_MISSING)
@@ -106,7 +106,7 @@ START_TEST(test_infer)
 	ck_assert_msg(x != NULL, "%s", err.msg);
 	const struct evd_record *rec = NULL;
 	bool ok = evd_infer(x, sv_cstr(infer_rows[_i].subject), sv_cstr(infer_rows[_i].user),
-			    iso(infer_rows[_i].time), &rec);
+			    iso(infer_rows[_i].time), 0, &rec);
 	if (infer_rows[_i].want) {
 		ck_assert_msg(ok, "row %d: nothing inferred", _i);
 		ck_assert_msg(sv_eq_cstr(rec->key, infer_rows[_i].want), "row %d: got %.*s", _i,
@@ -166,8 +166,8 @@ START_TEST(test_empty_table)
 	ck_assert_msg(x != NULL, "%s", err.msg);
 	ck_assert_uint_eq(evd_count(x), 0);
 	ck_assert_ptr_null(evd_find(x, SV_LIT("T-1")));
-	ck_assert_int_eq(evd_verify(x, SV_LIT("T-1"), SV_LIT("1"), SV_LIT("u"), 0, NULL), EVD_MISSING);
-	ck_assert(!evd_infer(x, SV_LIT("1"), SV_LIT("u"), 0, NULL));
+	ck_assert_int_eq(evd_verify(x, SV_LIT("T-1"), SV_LIT("1"), SV_LIT("u"), 0, 0, NULL), EVD_MISSING);
+	ck_assert(!evd_infer(x, SV_LIT("1"), SV_LIT("u"), 0, 0, NULL));
 	evd_free(x);
 }
 END_TEST
@@ -246,9 +246,9 @@ START_TEST(test_million)
 	ck_assert_ptr_null(evd_find(x, SV_LIT("TICKET-1000000")));
 	/* Record 123456: subject 1000 + 123456 % 9000 = 7456, user6, opened day 5, open. */
 	ck_assert_int_eq(evd_verify(x, SV_LIT("TICKET-123456"), SV_LIT("7456"), SV_LIT("user6"),
-				    iso("2026-11-30T00:00:00Z"), NULL), EVD_OK);
+				    iso("2026-11-30T00:00:00Z"), 0, NULL), EVD_OK);
 	const struct evd_record *inf = NULL;
-	ck_assert(evd_infer(x, SV_LIT("7456"), SV_LIT("user6"), iso("2026-11-05T08:00:00Z"), &inf));
+	ck_assert(evd_infer(x, SV_LIT("7456"), SV_LIT("user6"), iso("2026-11-05T08:00:00Z"), 0, &inf));
 	ck_assert(inf->opened <= iso("2026-11-05T08:00:00Z"));
 	evd_free(x);
 }

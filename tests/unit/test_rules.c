@@ -325,6 +325,27 @@ START_TEST(test_digest_covers_data_files)
 }
 END_TEST
 
+/* A UTF-8 byte-order mark and CRLF in every rules input file (SPEC §4). */
+START_TEST(test_bom_and_crlf)
+{
+	struct diag err = { "" };
+	mk_tmpdir();
+	put("main.rules", "\xEF\xBB\xBF[category c]\r\nresource = ^/c\r\n[role r]\r\nmembers = @m.txt\r\n"
+			  "may-read = c\r\n[optout]\r\nfile = o.txt\r\n");
+	put("m.txt", "\xEF\xBB\xBF" "alice\r\nbob\r\n");
+	put("o.txt", "\xEF\xBB\xBF" "4711\r\n4712\r\n");
+	struct policy *p = load1("main.rules", &err);
+	ck_assert_msg(p != NULL, "%s", err.msg);
+	ck_assert(strmap_has(&p->members, SV_LIT("alice")));
+	ck_assert(strmap_has(&p->members, SV_LIT("bob")));
+	ck_assert(strmap_has(&p->optout, SV_LIT("4711")));
+	ck_assert(strmap_has(&p->optout, SV_LIT("4712")));
+	ck_assert_uint_eq(p->optout.count, 2);
+	policy_free(p);
+	rm_tmpdir();
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Errors: the exact file:line and the gist of the message.            */
 
@@ -449,6 +470,10 @@ static const struct err_case err_cases[] = {
 	  "main.rules:2: ", "cannot read members file" },
 	{ "members file bad entry", "[role r]\nmembers = @m.txt\n", "m.txt", "alice\nbob smith\n",
 	  "m.txt:2: ", "bad entry 'bob smith'" },
+	{ "members file with a byte-order mark inside", "[role r]\nmembers = @m.txt\n", "m.txt",
+	  "alice\n\xEF\xBB\xBF" "bob\n", "m.txt:2: ", "byte-order mark inside" },
+	{ "optout file with a byte-order mark inside", "[optout]\nfile = o.txt\n", "o.txt",
+	  "4711\r\n\xEF\xBB\xBF" "4712\r\n", "o.txt:2: ", "byte-order mark inside" },
 	{ "optout file missing", "[optout]\nfile = gone.txt\n", NULL, NULL,
 	  "main.rules:2: ", "cannot read opt-out file" },
 	{ "missing include", "[role r]\ninclude = other.rules\n", NULL, NULL,
@@ -1033,6 +1058,7 @@ static Suite *rules_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_good_policy);
 	tcase_add_test(tc, test_digest_covers_data_files);
+	tcase_add_test(tc, test_bom_and_crlf);
 	tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof(err_cases) / sizeof(err_cases[0])));
 	tcase_add_test(tc, test_include_loop_chain);
 	tcase_add_loop_test(tc, test_too_many, 0, 3);

@@ -4,6 +4,8 @@
  * 3986's own examples and on every evasion form of a read.
  */
 #include "event.h"
+#include "inpwatch.h"
+#include "timeutil.h"
 #include "testutil.h"
 
 struct norm_row {
@@ -87,11 +89,121 @@ START_TEST(test_normalize_path)
 }
 END_TEST
 
+/* ---- an input that changed while it was read (inpwatch.h) ------------------ */
+
+struct watch_row {
+	const char *name;
+	bool named, start_regular;
+	uint64_t base, start_size;
+	uint64_t now_size;	/* of the descriptor at the end */
+	int path;		/* 0: same file, 1: another file, 2: none */
+	uint64_t consumed;
+	bool damaged;
+	const char *want;	/* substring of the message, NULL: unchanged */
+};
+
+static const struct watch_row watch_rows[] = {
+	{ "read whole", true, true, 0, 1000, 1000, 0, 1000, false, NULL },
+	{ "appended while read: read what was there", true, true, 0, 1000, 5000, 0, 1000, false, NULL },
+	{ "appended, and read past the start size", true, true, 0, 1000, 5000, 0, 4000, false, NULL },
+	{ "truncated in place", true, true, 0, 1000, 400, 0, 400, false, "shrank from 1000 to 400 bytes" },
+	{ "truncated to zero and written again (copytruncate)", true, true, 0, 1000, 1000, 0, 300, false,
+	  "ended at byte 300 of the 1000" },
+	{ "replaced by another file (rename)", true, true, 0, 1000, 1000, 1, 1000, false, "another file" },
+	{ "deleted", true, true, 0, 1000, 1000, 2, 1000, false, "names no file" },
+	{ "truncated and damaged: the shrink is the cause", true, true, 0, 1000, 10, 0, 10, true, "shrank" },
+	{ "damaged, stopped early on its own: not a change", true, true, 0, 1000, 1000, 0, 600, true, NULL },
+	{ "stdin from a file, mid-file", false, true, 200, 1000, 1000, 2, 800, false, NULL },
+	{ "stdin from a file, ended early", false, true, 200, 1000, 1000, 2, 500, false, "ended at byte 700" },
+	{ "a pipe: nothing to compare", false, false, 0, 0, 0, 2, 12345, false, NULL },
+};
+
+START_TEST(test_watch)
+{
+	const struct watch_row *r = &watch_rows[_i];
+	struct inw w = { .start = { r->start_regular, 8, 42, r->start_size }, .base = r->base,
+			 .named = r->named };
+	struct inw_state fd_now = { r->start_regular, 8, 42, r->now_size };
+	struct inw_state other = { true, 8, r->path == 1 ? 43 : 42, 100 };
+	char buf[256];
+	const char *got = inw_judge(&w, &fd_now, r->path == 2 ? NULL : &other, r->consumed, r->damaged,
+				    buf, sizeof(buf));
+	if (!r->want)
+		ck_assert_msg(got == NULL, "%s: '%s'", r->name, got);
+	else
+		ck_assert_msg(got && strstr(got, r->want) && strstr(got, "changed while being read"),
+			      "%s: '%s', want '%s'", r->name, got ? got : "(unchanged)", r->want);
+}
+END_TEST
+
+/* ---- zone names and full precision (timeutil.h) ----------------------------- */
+
+struct zone_row {
+	const char *fmt, *in;
+	bool ok;
+	const char *want;	/* UTC, whole seconds */
+	int32_t nsec;
+};
+
+static const struct zone_row zone_rows[] = {
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:12:00:00 CEST", true, "2026-11-24T10:00:00Z", 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:12:00:00 CET", true, "2026-11-24T11:00:00Z", 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:12:00:00 cet", true, "2026-11-24T11:00:00Z", 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:12:00:00 UTC", true, "2026-11-24T12:00:00Z", 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:12:00:00 GMT", true, "2026-11-24T12:00:00Z", 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:07:00:00 EST", true, "2026-11-24T12:00:00Z", 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:05:00:00 PDT", true, "2026-11-24T12:00:00Z", 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:21:00:00 JST", true, "2026-11-24T12:00:00Z", 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:22:30:00 ACDT", true, "2026-11-24T12:00:00Z", 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:12:00:00 IST", false, NULL, 0 },	/* ambiguous */
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:12:00:00 XYZT", false, NULL, 0 },
+	{ "%d/%b/%Y:%H:%M:%S %Z", "24/Nov/2026:12:00:00 ", false, NULL, 0 },
+	{ "%Y-%m-%d %H:%M:%S.%f %Z", "2026-11-24 12:00:00.25 CET", true, "2026-11-24T11:00:00Z", 250000000 },
+	{ NULL, "2026-11-24T12:00:00.5Z", true, "2026-11-24T12:00:00Z", 500000000 },
+	{ NULL, "2026-11-24T12:00:00,123456789+01:00", true, "2026-11-24T11:00:00Z", 123456789 },
+	{ NULL, "2026-11-24T12:00:00.0000000019Z", true, "2026-11-24T12:00:00Z", 1 },
+	{ NULL, "1795521600123", true, "2026-11-24T12:00:00Z", 123000000 },
+	{ NULL, "1795521600123456", true, "2026-11-24T12:00:00Z", 123456000 },
+	{ NULL, "1795521600.75", true, "2026-11-24T12:00:00Z", 750000000 },
+	{ NULL, "1795521600123.5", true, "2026-11-24T12:00:00Z", 123500000 },
+};
+
+START_TEST(test_zone_and_fraction)
+{
+	const struct zone_row *r = &zone_rows[_i];
+	struct tu_stamp t = { 0, -1, false };
+	bool ok;
+	if (r->fmt) {
+		struct diag err;
+		struct tu_fmt *f = tu_fmt_compile(r->fmt, &err);
+		ck_assert_msg(f != NULL, "%s", err.msg);
+		ok = tu_fmt_parse_ts(f, sv_cstr(r->in), &t);
+		tu_fmt_free(f);
+	} else {
+		ok = tu_parse_any_ts(sv_cstr(r->in), &t);
+	}
+	ck_assert_msg(ok == r->ok, "'%s': parsed %d, want %d", r->in, ok, r->ok);
+	if (!ok)
+		return;
+	char iso[32];
+	tu_format_iso(t.sec, iso);
+	ck_assert_msg(strcmp(iso, r->want) == 0 && t.nsec == r->nsec, "'%s' -> %s + %d ns, want %s + %d ns",
+		      r->in, iso, (int)t.nsec, r->want, (int)r->nsec);
+	ck_assert(t.zoned);
+}
+END_TEST
+
 static Suite *semantics_suite(void)
 {
 	Suite *s = suite_create("semantics");
 	TCase *tc = tcase_create("normalize");
 	tcase_add_loop_test(tc, test_normalize_path, 0, sizeof(norm_rows) / sizeof(norm_rows[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("time");
+	tcase_add_loop_test(tc, test_zone_and_fraction, 0, sizeof(zone_rows) / sizeof(zone_rows[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("inpwatch");
+	tcase_add_loop_test(tc, test_watch, 0, sizeof(watch_rows) / sizeof(watch_rows[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

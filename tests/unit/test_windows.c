@@ -222,6 +222,55 @@ START_TEST(test_reads_across_roles)
 }
 END_TEST
 
+/* SPEC §4: a fraction of a second over a window is over it, for both windows. */
+static size_t fraction_run(bool denied, int32_t first_ns, int32_t last_ns)
+{
+	struct win_log *wl = win_log_new();
+	unsigned n = denied ? 20 : 4;
+	int64_t w = denied ? 600 : 3600;
+	for (unsigned k = 0; k < n; k++) {
+		struct event ev;
+		char s[8];
+		snprintf(s, sizeof(s), "%u", k);
+		ev_reset(&ev);
+		ev.has_time = true;
+		ev.time = 1795000000 + (k + 1 == n ? w : (int64_t)k);
+		ev.nsec = k == 0 ? first_ns : k + 1 == n ? last_ns : 0;
+		ev.f[EVF_USER] = SV_LIT("mrossi");
+		ev.f[EVF_SUBJECT] = sv_cstr(s);
+		ev.f[EVF_SRC] = SV_LIT("10.0.0.7");
+		ev.raw = SV_LIT("x");
+		ev.line = k + 1;
+		ev.status = denied ? 403 : 200;
+		if (denied)
+			win_add_denied(wl, &ev, 0);
+		else
+			win_add_read(wl, &ev, 0);
+	}
+	struct fnd_list out = FND_LIST_INIT;
+	win_evaluate(wl, &pol, &out);
+	size_t found = out.n;
+	fnd_release(&out);
+	win_log_free(wl);
+	return found;
+}
+
+START_TEST(test_fraction)
+{
+	setup();
+	for (int denied = 0; denied < 2; denied++) {
+		/* First and last exactly WINDOW apart: inside. */
+		ck_assert_uint_eq(fraction_run(denied, 0, 0), 1);
+		ck_assert_uint_eq(fraction_run(denied, 500000000, 500000000), 1);
+		/* WINDOW + 0.5 s, + 1 ns: outside. */
+		ck_assert_uint_eq(fraction_run(denied, 0, 500000000), 0);
+		ck_assert_uint_eq(fraction_run(denied, 0, 1), 0);
+		/* The first 0.25 s late: the last is WINDOW - 0.25 s after it, inside. */
+		ck_assert_uint_eq(fraction_run(denied, 250000000, 0), 1);
+	}
+}
+END_TEST
+
 /* ---- failed-access-burst --------------------------------------------- */
 
 static const struct {
@@ -417,6 +466,7 @@ static Suite *windows_suite(void)
 	tcase_add_loop_test(tc, test_reads, 0, sizeof(read_rows) / sizeof(read_rows[0]));
 	tcase_add_test(tc, test_reads_disabled);
 	tcase_add_test(tc, test_reads_across_roles);
+	tcase_add_test(tc, test_fraction);
 	tcase_add_test(tc, test_limit_counts_dropped);
 	tcase_add_loop_test(tc, test_denied, 0, sizeof(deny_rows) / sizeof(deny_rows[0]));
 	tcase_add_test(tc, test_denied_window_edge);
