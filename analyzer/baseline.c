@@ -29,7 +29,7 @@ struct baseline {
 };
 
 /* Replace control characters in place of a finished fingerprint (tabs between fields stay). */
-static void fingerprint(const struct finding *f, const struct policy *p, struct buf *out)
+void bl_fingerprint(const struct finding *f, const struct policy *p, struct buf *out)
 {
 	struct buf raw = BUF_INIT;
 	fnd_fingerprint(f, p, &raw);
@@ -100,7 +100,7 @@ void bl_apply(struct baseline *b, const struct policy *p, struct fnd_list *l)
 	struct buf fp = BUF_INIT;
 	for (size_t i = 0; i < l->n; i++) {
 		buf_reset(&fp);
-		fingerprint(&l->v[i], p, &fp);
+		bl_fingerprint(&l->v[i], p, &fp);
 		uintptr_t *v = strmap_get(&b->entries, buf_sv(&fp));
 		if (v) {
 			*v = 1;
@@ -170,7 +170,7 @@ int bl_write(const char *path, const struct policy *p, const struct fnd_list *l,
 		return diag_set(err, "out of memory");
 	for (size_t i = 0; i < l->n; i++) {
 		buf_reset(&fp);
-		fingerprint(&l->v[i], p, &fp);
+		bl_fingerprint(&l->v[i], p, &fp);
 		v[n++] = strdup(fp.p ? fp.p : "");
 	}
 	buf_release(&fp);

@@ -18,6 +18,14 @@
 
 struct baseline;
 
+/*
+ * The finding's line in a baseline file (appended to out): its
+ * fnd_fingerprint() with control characters other than the separating tabs
+ * escaped (\\, \n, \r, \xNN).  Also the identity of a SARIF result
+ * (partialFingerprints), so code scanning follows what the baseline follows.
+ */
+void bl_fingerprint(const struct finding *f, const struct policy *p, struct buf *out);
+
 /* Load a baseline; -1 with "PATH: ..." on error. */
 struct baseline *bl_load(const char *path, struct diag *err);
 /* Mark the findings whose fingerprint is in the baseline as suppressed. */

@@ -34,6 +34,28 @@ void cli_help(FILE *out, const char *cmd, const char *usage, const struct cli_op
 	fprintf(out, "%-30s%s\n", "  -h, --help", "show this help");
 }
 
+/* "unknown option '--raport' (did you mean '--report'?)" */
+static void unknown_option(const char *cmd, const struct cli_opt *opts, const char *bad)
+{
+	const char *names[CLI_MAX_OPTS + 1];
+	size_t n = 0;
+
+	if (strncmp(bad, "--", 2)) {
+		error("%s: unknown option '%s'", cmd, bad);
+		return;
+	}
+	for (const struct cli_opt *o = opts; o->id && n < CLI_MAX_OPTS; o++)
+		names[n++] = o->long_name;
+	names[n++] = "help";
+	const char *eq = strchr(bad + 2, '=');
+	sv word = sv_make(bad + 2, eq ? (size_t)(eq - bad - 2) : strlen(bad + 2));
+	const char *hint = sv_closest(word, names, n);
+	if (hint)
+		error("%s: unknown option '%.*s' (did you mean '--%s'?)", cmd, (int)word.n + 2, bad, hint);
+	else
+		error("%s: unknown option '%s'", cmd, bad);
+}
+
 int cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts, int argc,
 	      char **argv, cli_fn fn, void *ctx, int *first_operand)
 {
@@ -73,7 +95,7 @@ int cli_parse(const char *cmd, const char *usage, const struct cli_opt *opts, in
 		if (c == '?' || c == ':') {
 			const char *bad = argv[optind - 1];
 			if (c == '?')
-				error("%s: unknown option '%s'", cmd, bad);
+				unknown_option(cmd, opts, bad);
 			else
 				error("%s: option '%s' needs an argument", cmd, bad);
 			fprintf(stderr, "try 'dpfaudit %s --help'\n", cmd);
@@ -106,6 +128,21 @@ int cli_uint(const char *cmd, const char *opt, const char *val, unsigned long ma
 		return DPF_EXIT_USAGE;
 	}
 	*out = v;
+	return 0;
+}
+
+int cli_jobs(const char *cmd, const char *val, unsigned *out)
+{
+	unsigned long n;
+	int r = cli_uint(cmd, "--jobs", val, CLI_MAX_JOBS, &n);
+	if (r)
+		return r;
+	if (n == 0) {
+		error("%s: --jobs: 0 is not a number of threads (1..%d; leave -j out for one "
+		      "per CPU)", cmd, CLI_MAX_JOBS);
+		return DPF_EXIT_USAGE;
+	}
+	*out = (unsigned)n;
 	return 0;
 }
 

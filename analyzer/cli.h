@@ -44,6 +44,13 @@ void cli_help(FILE *out, const char *cmd, const char *usage, const struct cli_op
 int cli_uint(const char *cmd, const char *opt, const char *val, unsigned long max,
 	     unsigned long *out);
 
+/*
+ * -j/--jobs: 1..CLI_MAX_JOBS into *out, or DPF_EXIT_USAGE after saying why
+ * (0 is refused: leaving -j out already means one thread per CPU).
+ */
+#define CLI_MAX_JOBS 1024
+int cli_jobs(const char *cmd, const char *val, unsigned *out);
+
 /* The whole command line, shell-quoted where needed (malloc'd). */
 char *cli_command_line(int argc, char **argv);
 

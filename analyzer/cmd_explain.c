@@ -130,7 +130,19 @@ int cmd_explain(int argc, char **argv)
 		policy_free(pol);
 		return DPF_EXIT_OK;
 	}
-	error("explain: unknown check '%s'; 'dpfaudit explain --list' lists them", id);
+	/* Built-in ids, then the rules' own checks, as candidates for a typo. */
+	const char *cands[CHK_BUILTIN_COUNT + 64];
+	size_t nc = 0;
+	for (size_t i = 0; i < CHK_BUILTIN_COUNT; i++)
+		cands[nc++] = chk_info((enum chk_id)i)->id;
+	for (size_t i = CHK_BUILTIN_COUNT; pol && i < pol->nchecks && nc < sizeof(cands) / sizeof(*cands); i++)
+		cands[nc++] = pol->checks[i].id;
+	const char *hint = sv_closest(sv_cstr(id), cands, nc);
+	if (hint)
+		error("explain: unknown check '%s' (did you mean '%s'?); "
+		      "'dpfaudit explain --list' lists them", id, hint);
+	else
+		error("explain: unknown check '%s'; 'dpfaudit explain --list' lists them", id);
 	if (pol)
 		policy_free(pol);
 	return DPF_EXIT_USAGE;

@@ -20,6 +20,7 @@
 #include "evidence.h"
 #include "policy.h"
 #include "rules.h"
+#include "setup.h"
 
 #define RULES_MAX_PATHS 64
 
@@ -237,6 +238,11 @@ int cmd_rules(int argc, char **argv)
 	if (!o.npaths) {
 		def = rules_default_path(dpf_argv0);
 		o.paths[o.npaths++] = def;
+		if (setup_default_rules_exist(def, &err)) {
+			error("%s", err.msg);
+			free(def);
+			return DPF_EXIT_USAGE;
+		}
 	}
 	struct policy *p = rules_load(o.paths, o.npaths, &err);
 	if (!p) {

@@ -37,7 +37,7 @@ static const struct cli_opt scan_opts[] = {
 	{ O_RULES, 'r', "rules", "PATH", "rule file or directory (repeatable; default: the installed rules)" },
 	{ O_FORMAT, 'F', "log-format", "NAME", "force a log format (default: detect per file)" },
 	OUT_OPT_ROWS,
-	{ O_JOBS, 'j', "jobs", "N", "worker threads (default: the number of CPUs)" },
+	{ O_JOBS, 'j', "jobs", "N", "worker threads, 1..1024 (default: the number of CPUs)" },
 	{ O_PROGRESS, 0, "progress", NULL, "show progress on stderr (default when it is a terminal)" },
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
 	{ O_MAX_WINDOW, 0, "max-window-records", "N", "window records kept for excessive-access and failed-access-burst (default 10000000); past it the audit is incomplete" },
@@ -94,10 +94,7 @@ static int on_opt(void *ctx, int id, const char *val)
 		s->shard_count = (unsigned)n;
 		break;
 	case O_JOBS:
-		if ((r = cli_uint("scan", "--jobs", val, 1024, &n)))
-			return r;
-		s->ao.jobs = (unsigned)n;
-		break;
+		return cli_jobs("scan", val, &s->ao.jobs);
 	case O_PROGRESS: s->progress = 1; break;
 	case O_NO_PROGRESS: s->progress = 0; break;
 	case O_MAX_WINDOW:

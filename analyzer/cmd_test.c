@@ -13,6 +13,11 @@
  * the kind it judges that must not fire it), so a rule change cannot go
  * untested.
  *
+ * --report junit:FILE writes the same verdicts as JUnit XML (one test suite
+ * per sample, one test case per annotated line; a coverage suite with one
+ * case per check under --coverage), so a CI widget shows what the exit
+ * status says.
+ *
  * Exit: 0 all pass; 1 a mismatch or a coverage gap; 2 usage, rule or
  * annotation error (nothing compared); 3 a sample could not be read whole
  * (3 wins over 1).
@@ -24,21 +29,25 @@
 #include <string.h>
 
 #include "audit.h"
+#include "buf.h"
 #include "cli.h"
 #include "cmd.h"
 #include "diag.h"
+#include "escape.h"
 #include "expect.h"
 #include "paths.h"
+#include "safefile.h"
 #include "setup.h"
 #include "xalloc.h"
 
-enum { O_RULES = 1, O_FORMAT, O_COVERAGE, O_JOBS };
+enum { O_RULES = 1, O_FORMAT, O_COVERAGE, O_JOBS, O_REPORT };
 
 static const struct cli_opt test_opts[] = {
 	{ O_RULES, 'r', "rules", "PATH", "rule file or directory (repeatable; default: the installed rules)" },
 	{ O_FORMAT, 'F', "log-format", "NAME", "force a log format (default: detect per file)" },
 	{ O_COVERAGE, 0, "coverage", NULL, "also fail when an enabled check has no positive or no negative sample" },
-	{ O_JOBS, 'j', "jobs", "N", "worker threads (default: the number of CPUs)" },
+	{ O_JOBS, 'j', "jobs", "N", "worker threads, 1..1024 (default: the number of CPUs)" },
+	{ O_REPORT, 0, "report", "junit:FILE", "also write the verdicts as JUnit XML (the text stays on stdout)" },
 	CLI_END
 };
 
@@ -50,14 +59,13 @@ struct test {
 	const char *rules[MAX_RULES];
 	size_t nrules;
 	bool coverage;
+	const char *junit;	/* --report junit:FILE, or NULL */
 	struct aud_options ao;
 };
 
 static int on_opt(void *ctx, int id, const char *val)
 {
 	struct test *t = ctx;
-	char *end;
-	unsigned long n;
 
 	switch (id) {
 	case O_RULES:
@@ -69,14 +77,16 @@ static int on_opt(void *ctx, int id, const char *val)
 		break;
 	case O_FORMAT: t->ao.format = val; break;
 	case O_COVERAGE: t->coverage = true; break;
-	case O_JOBS:
-		n = strtoul(val, &end, 10);
-		if (!*val || *end || val[0] == '-' || n > 1024) {
-			error("test: --jobs: '%s' is not a number (0..1024)", val);
+	case O_REPORT:
+		if (strncmp(val, "junit:", 6) || !val[6]) {
+			error("test: --report: '%s': test writes junit:FILE "
+			      "(the text goes to standard output)", val);
 			return DPF_EXIT_USAGE;
 		}
-		t->ao.jobs = (unsigned)n;
+		t->junit = val + 6;
 		break;
+	case O_JOBS:
+		return cli_jobs("test", val, &t->ao.jobs);
 	}
 	return 0;
 }
@@ -156,17 +166,20 @@ static size_t found_at(const struct fnd_list *l, uint32_t file, uint64_t line, u
 	return n;
 }
 
-static void print_ids(const struct policy *pol, const uint32_t *ids, size_t n)
+static void add_ids(struct buf *b, const struct policy *pol, const uint32_t *ids, size_t n)
 {
 	if (n == 0)
-		fputs("none", stdout);
+		buf_adds(b, "none");
 	for (size_t i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "", pol->checks[ids[i]].id);
+		buf_addf(b, "%s%s", i ? ", " : "", pol->checks[ids[i]].id);
 }
 
-/* Compare every annotated line; returns the number that failed. */
+/*
+ * Compare every annotated line; returns the number that failed.  why[i]
+ * (parallel to set->v) gets "expected X, got Y" for a failing line.
+ */
 static size_t compare(const struct exp_set *set, const struct seen *seen, const struct policy *pol,
-		      const struct fnd_list *found, size_t *passed)
+		      const struct fnd_list *found, size_t *passed, struct buf *why)
 {
 	uint32_t got[256];
 	size_t failed = 0;
@@ -184,14 +197,15 @@ static size_t compare(const struct exp_set *set, const struct seen *seen, const 
 			continue;
 		}
 		failed++;
-		printf("%s:%llu: expected ", set->files[e->file], (unsigned long long)e->line);
-		print_ids(pol, want, e->n);
-		fputs(", got ", stdout);
+		struct buf *b = &why[i];
+		buf_adds(b, "expected ");
+		add_ids(b, pol, want, e->n);
+		buf_adds(b, ", got ");
 		if (!parsed && ngot == 0)
-			fputs("an unparsed line (no log format matched it)", stdout);
+			buf_adds(b, "an unparsed line (no log format matched it)");
 		else
-			print_ids(pol, got, ngot);
-		fputc('\n', stdout);
+			add_ids(b, pol, got, ngot);
+		printf("%s:%llu: %s\n", set->files[e->file], (unsigned long long)e->line, b->p);
 	}
 	return failed;
 }
@@ -200,11 +214,18 @@ static size_t compare(const struct exp_set *set, const struct seen *seen, const 
  * A line without an annotation expects no finding: every line with a
  * finding but no annotation is a mismatch.  Returns how many such lines.
  */
+/*
+ * Lines without an annotation expect no finding (SPEC §6): each one with a
+ * finding is a failure, printed and appended to out as
+ * "PATH:LINE<TAB>expected none (no annotation), got X\n" (for JUnit).
+ */
 static size_t unannotated(const struct exp_set *set, const struct policy *pol,
-			  const struct fnd_list *found, const struct aud_result *res)
+			  const struct fnd_list *found, const struct aud_result *res,
+			  struct buf *out)
 {
 	uint32_t got[256];
 	size_t failed = 0;
+	struct buf b = BUF_INIT;
 
 	for (size_t i = 0; i < found->n; i++) {
 		const struct finding *f = &found->v[i];
@@ -214,12 +235,14 @@ static size_t unannotated(const struct exp_set *set, const struct policy *pol,
 			continue;
 		size_t ngot = found_at(found, f->file, f->line, got, sizeof(got) / sizeof(got[0]));
 		failed++;
-		printf("%s:%llu: expected none (no annotation), got ",
-		       f->file < res->ninputs ? res->inputs[f->file].path : "?",
-		       (unsigned long long)f->line);
-		print_ids(pol, got, ngot);
-		fputc('\n', stdout);
+		buf_reset(&b);
+		buf_adds(&b, "expected none (no annotation), got ");
+		add_ids(&b, pol, got, ngot);
+		const char *path = f->file < res->ninputs ? res->inputs[f->file].path : "?";
+		printf("%s:%llu: %s\n", path, (unsigned long long)f->line, b.p);
+		buf_addf(out, "%s:%llu\t%s\n", path, (unsigned long long)f->line, b.p);
 	}
+	buf_release(&b);
 	return failed;
 }
 
@@ -334,7 +357,12 @@ static bool applicable(const struct policy *pol, size_t c)
  * Report enabled checks without a positive or a negative sample; returns
  * how many gaps.  Checks these rules cannot fire are listed, not required.
  */
-static size_t coverage(const struct exp_set *set, const struct seen *seen, const struct policy *pol)
+/*
+ * gap[c] (one per check) gets each gap of check c; na[c] is set for a
+ * check these rules cannot fire.
+ */
+static size_t coverage(const struct exp_set *set, const struct seen *seen, const struct policy *pol,
+		       struct buf *gap, bool *na_check)
 {
 	uint64_t sens = sensitive_mask(pol);
 	size_t gaps = 0, enabled = 0, na = 0;
@@ -345,6 +373,7 @@ static size_t coverage(const struct exp_set *set, const struct seen *seen, const
 		if (!applicable(pol, c)) {
 			printf("coverage: %s not required (these rules cannot make it fire)\n",
 			       pol->checks[c].id);
+			na_check[c] = true;
 			na++;
 			continue;
 		}
@@ -357,14 +386,19 @@ static size_t coverage(const struct exp_set *set, const struct seen *seen, const
 				neg = true;
 		}
 		if (!pos) {
-			printf("coverage: %s has no positive sample (no annotated line expects it)\n",
-			       pol->checks[c].id);
+			buf_adds(&gap[c], "no positive sample (no annotated line expects it)\n");
 			gaps++;
 		}
 		if (!neg) {
-			printf("coverage: %s has no negative sample (no %s that must not fire it)\n",
-			       pol->checks[c].id, negative_kind(pol, c));
+			buf_addf(&gap[c], "no negative sample (no %s that must not fire it)\n",
+				 negative_kind(pol, c));
 			gaps++;
+		}
+		/* Printed one gap a line, as before. */
+		for (const char *l = gap[c].p; l && *l;) {
+			const char *nl = strchr(l, '\n');
+			printf("coverage: %s has %.*s\n", pol->checks[c].id, (int)(nl - l), l);
+			l = nl + 1;
 		}
 	}
 	printf("coverage: %zu check%s required, %zu not applicable, %zu gap%s\n", enabled,
@@ -419,6 +453,149 @@ static int load_expectations(struct exp_set *set, const struct paths *paths,
 	return 0;
 }
 
+static void xattr(FILE *out, const char *name, sv v)
+{
+	fprintf(out, " %s=\"", name);
+	esc_xml(out, v);
+	putc('"', out);
+}
+
+struct junit {
+	const struct exp_set *set;
+	const struct buf *why;		/* per entry: empty when it passed */
+	const struct policy *pol;
+	const struct buf *gap;		/* per check, or NULL without --coverage */
+	const bool *na;
+	const struct aud_result *res;
+	const struct buf *stray;	/* unannotated lines with findings: "PATH:LINE\tMSG\n" */
+};
+
+/* Each line of j->stray as a failed test case (all == false: only count them). */
+static size_t stray_cases(const struct junit *j, FILE *out)
+{
+	size_t n = 0;
+	for (const char *l = j->stray->p; l && *l; n++) {
+		const char *tab = strchr(l, '\t'), *nl = strchr(l, '\n');
+		if (out && tab && nl) {
+			fputs("    <testcase", out);
+			xattr(out, "name", sv_make(l, (size_t)(tab - l)));
+			fputs(" classname=\"unannotated\"><failure", out);
+			xattr(out, "message", sv_make(tab + 1, (size_t)(nl - tab - 1)));
+			fputs(" type=\"mismatch\"/></testcase>\n", out);
+		}
+		l = nl ? nl + 1 : l + strlen(l);
+	}
+	return n;
+}
+
+/* The audit's complaint about a sample, or NULL when it was read whole. */
+static const char *problem(const struct aud_result *res, const char *path)
+{
+	for (size_t i = 0; i < res->ninputs; i++)
+		if (!strcmp(res->inputs[i].path, path) && !res->inputs[i].complete)
+			return res->inputs[i].error ? res->inputs[i].error : "not read whole";
+	return NULL;
+}
+
+/* sf_fn: the JUnit XML of the run (valid against junit-10.xsd). */
+static int write_junit(void *arg, FILE *out)
+{
+	const struct junit *j = arg;
+	const struct exp_set *set = j->set;
+	size_t tests = 0, failures = 0, errors = 0;
+	char name[64];
+
+	for (size_t i = 0; i < set->n; i++) {
+		tests++;
+		failures += j->why[i].len > 0;
+	}
+	for (size_t f = 0; f < set->nfiles; f++) {
+		tests += problem(j->res, set->files[f]) != NULL;
+		errors += problem(j->res, set->files[f]) != NULL;
+	}
+	for (size_t c = 0; j->gap && c < j->pol->nchecks; c++) {
+		tests += j->pol->checks[c].enabled;
+		failures += j->gap[c].len > 0;
+	}
+	size_t nstray = stray_cases(j, NULL);
+	tests += nstray;
+	failures += nstray;
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"dpfaudit test\" "
+		"tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", tests, failures, errors);
+	for (size_t f = 0; f < set->nfiles; f++) {
+		const char *bad = problem(j->res, set->files[f]);
+		size_t t = bad != NULL, fl = 0;
+		for (size_t i = 0; i < set->n; i++)
+			if (set->v[i].file == f) {
+				t++;
+				fl += j->why[i].len > 0;
+			}
+		fputs("  <testsuite", out);
+		xattr(out, "name", sv_cstr(set->files[f]));
+		fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%d\" skipped=\"0\">\n", t, fl,
+			bad != NULL);
+		if (bad) {
+			fputs("    <testcase name=\"read whole\"", out);
+			xattr(out, "classname", sv_cstr(set->files[f]));
+			fputs("><error", out);
+			xattr(out, "message", sv_cstr(bad));
+			fputs(" type=\"incomplete\"/></testcase>\n", out);
+		}
+		for (size_t i = 0; i < set->n; i++) {
+			const struct exp_entry *e = &set->v[i];
+			if (e->file != f)
+				continue;
+			snprintf(name, sizeof(name), "line %llu", (unsigned long long)e->line);
+			fputs("    <testcase", out);
+			xattr(out, "name", sv_cstr(name));
+			xattr(out, "classname", sv_cstr(set->files[f]));
+			if (j->why[i].len) {
+				fputs("><failure", out);
+				xattr(out, "message", buf_sv(&j->why[i]));
+				fputs(" type=\"mismatch\"/></testcase>\n", out);
+			} else {
+				fputs("/>\n", out);
+			}
+		}
+		fputs("  </testsuite>\n", out);
+	}
+	if (nstray) {
+		/* SPEC §6: a line without an expectation expects no finding. */
+		fprintf(out, "  <testsuite name=\"unannotated lines\" tests=\"%zu\" failures=\"%zu\" "
+			"errors=\"0\" skipped=\"0\">\n", nstray, nstray);
+		stray_cases(j, out);
+		fputs("  </testsuite>\n", out);
+	}
+	if (j->gap) {
+		size_t t = 0, fl = 0, sk = 0;
+		for (size_t c = 0; c < j->pol->nchecks; c++) {
+			t += j->pol->checks[c].enabled;
+			fl += j->gap[c].len > 0;
+			sk += j->pol->checks[c].enabled && j->na[c];
+		}
+		fprintf(out, "  <testsuite name=\"coverage\" tests=\"%zu\" failures=\"%zu\" "
+			"errors=\"0\" skipped=\"%zu\">\n", t, fl, sk);
+		for (size_t c = 0; c < j->pol->nchecks; c++) {
+			if (!j->pol->checks[c].enabled)
+				continue;
+			fputs("    <testcase", out);
+			xattr(out, "name", sv_cstr(j->pol->checks[c].id));
+			fputs(" classname=\"coverage\">", out);
+			if (j->na[c]) {
+				fputs("<skipped message=\"not required: these rules cannot make it fire\"/>", out);
+			} else if (j->gap[c].len) {
+				fputs("<failure", out);
+				xattr(out, "message", buf_sv(&j->gap[c]));
+				fputs(" type=\"coverage\"/>", out);
+			}
+			fputs("</testcase>\n", out);
+		}
+		fputs("  </testsuite>\n", out);
+	}
+	fputs("</testsuites>\n", out);
+	return 0;
+}
+
 int cmd_test(int argc, char **argv)
 {
 	struct test t;
@@ -428,6 +605,8 @@ int cmd_test(int argc, char **argv)
 	struct aud_result res;
 	struct diag err;
 	struct seen *seen = NULL;
+	struct buf *why = NULL, *gap = NULL, stray = BUF_INIT;
+	bool *na = NULL;
 	bool unreadable;
 	int first, r;
 
@@ -476,6 +655,9 @@ int cmd_test(int argc, char **argv)
 	}
 
 	seen = xcalloc(set.n, sizeof(*seen));
+	why = xcalloc(set.n, sizeof(*why));
+	gap = xcalloc(st.pol->nchecks, sizeof(*gap));
+	na = xcalloc(st.pol->nchecks, sizeof(*na));
 	struct observer obs = { &set, seen };
 	/*
 	 * An annotated line that does not parse is a mismatch with its
@@ -494,9 +676,9 @@ int cmd_test(int argc, char **argv)
 	}
 	print_input_problems(&res);
 
-	size_t passed, failed = compare(&set, seen, st.pol, &res.findings, &passed);
-	failed += unannotated(&set, st.pol, &res.findings, &res);
-	size_t gaps = t.coverage ? coverage(&set, seen, st.pol) : 0;
+	size_t passed, failed = compare(&set, seen, st.pol, &res.findings, &passed, why);
+	failed += unannotated(&set, st.pol, &res.findings, &res, &stray);
+	size_t gaps = t.coverage ? coverage(&set, seen, st.pol, gap, na) : 0;
 	printf("%zu passed, %zu failed\n", passed, failed);
 
 	if (res.incomplete || unreadable)
@@ -505,8 +687,23 @@ int cmd_test(int argc, char **argv)
 		r = DPF_EXIT_FINDINGS;
 	else
 		r = DPF_EXIT_OK;
+	if (t.junit) {
+		struct junit j = { &set, why, st.pol, t.coverage ? gap : NULL, na, &res, &stray };
+		if (sf_write(t.junit, write_junit, &j, &err)) {
+			error("%s", err.msg);
+			r = DPF_EXIT_INCOMPLETE;
+		}
+	}
 	aud_result_release(&res);
 out:
+	for (size_t i = 0; why && i < set.n; i++)
+		buf_release(&why[i]);
+	for (size_t c = 0; gap && c < st.pol->nchecks; c++)
+		buf_release(&gap[c]);
+	free(why);
+	free(gap);
+	buf_release(&stray);
+	free(na);
 	free(seen);
 	exp_release(&set);
 	setup_release(&st);

@@ -290,11 +290,13 @@ int paths_add(struct paths *p, const char *arg)
 
 	if (strcmp(arg, "-") == 0)
 		return add_path(p, arg);
-	if (stat(arg, &st) < 0) {
-		if (warn(p, "%s: %s", arg, strerror(errno)) < 0)
-			return -1;
+	/*
+	 * A named path that cannot be stat'ed is still an input: the audit
+	 * fails to open it and reports it once, as incomplete (exit 3).  No
+	 * warning here, so the error is not said twice.
+	 */
+	if (stat(arg, &st) < 0)
 		return add_path(p, arg);
-	}
 	if (S_ISDIR(st.st_mode))
 		return add_dir(p, arg, &st, NULL);
 	if (S_ISREG(st.st_mode))

@@ -93,7 +93,7 @@ static void replace_word(sv s, sv from, sv to, struct buf *out)
 	}
 }
 
-static sv rewrite(struct arena *a, sv s, sv from, sv to)
+sv psd_rewrite(struct arena *a, sv s, sv from, sv to)
 {
 	if (!s.n || !from.n || !memmem(s.p, s.n, from.p, from.n))
 		return s;
@@ -114,16 +114,16 @@ void psd_apply(const struct psd *p, struct aud_result *res)
 		if (!sv_is_dash_or_empty(user)) {
 			psd_name(p, "user", user, uname, sizeof(uname));
 			sv to = sv_cstr(uname);
-			f->evidence = rewrite(&res->arena, f->evidence, user, to);
-			f->detail = rewrite(&res->arena, f->detail, user, to);
+			f->evidence = psd_rewrite(&res->arena, f->evidence, user, to);
+			f->detail = psd_rewrite(&res->arena, f->detail, user, to);
 			f->user = arena_sv(&res->arena, to);
 		}
 		if (subject.n) {
 			psd_name(p, "subject", subject, sname, sizeof(sname));
 			sv to = sv_cstr(sname);
-			f->evidence = rewrite(&res->arena, f->evidence, subject, to);
-			f->detail = rewrite(&res->arena, f->detail, subject, to);
-			f->resource = rewrite(&res->arena, f->resource, subject, to);
+			f->evidence = psd_rewrite(&res->arena, f->evidence, subject, to);
+			f->detail = psd_rewrite(&res->arena, f->detail, subject, to);
+			f->resource = psd_rewrite(&res->arena, f->resource, subject, to);
 			f->subject = arena_sv(&res->arena, to);
 		}
 	}

@@ -12,6 +12,7 @@
 #ifndef DPF_PSEUDO_H
 #define DPF_PSEUDO_H
 
+#include "arena.h"
 #include "audit.h"
 #include "diag.h"
 #include "sv.h"
@@ -24,6 +25,13 @@ void psd_free(struct psd *p);
 
 /* The pseudonym of one identifier of a kind ("user", "subject"), into out (>= 32 bytes). */
 void psd_name(const struct psd *p, const char *kind, sv id, char *out, size_t cap);
+
+/*
+ * s with every whole-word occurrence of from replaced by to, made in a; s
+ * itself when from does not occur (for writers that pseudonymise their own
+ * copies, as trace does).
+ */
+sv psd_rewrite(struct arena *a, sv s, sv from, sv to);
 
 /* Pseudonymise every finding of res (strings are re-made in res->arena). */
 void psd_apply(const struct psd *p, struct aud_result *res);

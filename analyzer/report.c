@@ -304,7 +304,9 @@ void rep_headline(const struct rep_ctx *c, struct buf *out)
 	size_t n = c->sum ? c->sum->findings : 0;
 	char why[256];
 
-	buf_adds(out, rep_verdict_name(v));
+	/* FAIL without --fail-on exits 0: the headline must not say it failed. */
+	buf_adds(out, v == REP_V_FAIL && c->fail_on == SEV_NONE ? REP_NO_GATE_HEADLINE :
+		      rep_verdict_name(v));
 	buf_adds(out, ": ");
 	switch (v) {
 	case REP_V_FAIL:

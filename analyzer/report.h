@@ -170,6 +170,8 @@ int rep_verdict_exit(enum rep_verdict v, const struct aud_result *res, enum sev 
  */
 const char *rep_verdict_reason(const struct rep_ctx *c, enum rep_verdict v, char *out,
 			       size_t cap);
+/* The headline of a FAIL verdict when no --fail-on gate is set (exit 0). */
+#define REP_NO_GATE_HEADLINE "FINDINGS (no --fail-on gate)"
 /*
  * The headline on one line, as the reports show it: "FAIL: 3 findings",
  * "PASS: no findings", "PASS: 2 findings below --fail-on high",

@@ -2,11 +2,23 @@
  * report_junit.c - JUnit XML, so CI systems show the audit as tests.
  *
  * One <testsuite> per DPF principle.  In each, one <testcase> for the
- * principle itself (failed when its status is fail, skipped when not
- * assessed) and one per check that tests that principle (a check with two
- * principles appears under both), failed when it has unsuppressed findings;
- * the failure lists them (redacted).  Valid against the Jenkins xunit
- * junit-10.xsd.  No timestamps: the output is deterministic.
+ * principle itself (skipped when not assessed) and one per check that tests
+ * that principle (a check with two principles appears under both).
+ *
+ * The test cases are the gate, so a CI widget says what the exit status
+ * says: a case fails only for unsuppressed findings at or above --fail-on
+ * (the failure lists them, redacted); findings below it are listed in the
+ * <system-out> of a passing case.  Without --fail-on nothing gates (exit 0),
+ * so no case fails and every finding is listed as output ("no --fail-on
+ * gate").  An incomplete audit (exit 3) adds an <error> to each principle.
+ * Valid against the Jenkins xunit junit-10.xsd.  No timestamps: the output
+ * is deterministic.
+ *
+ * The verdict (SPEC §5) is one more suite and case: failed when the exit
+ * status is 1 (FAIL under --fail-on), an error when it is 3 (incomplete,
+ * nothing audited, not assessed under --fail-on), skipped when not
+ * assessed; a FAIL headline without --fail-on passes, its headline as
+ * output.
  */
 #include "common.h"
 
@@ -36,31 +48,58 @@ static bool enabled(const struct rep_ctx *c, size_t i)
 	return !c->pol || c->pol->checks[i].enabled;
 }
 
-/* Highest severity among the check's unsuppressed findings. */
-static enum sev worst(const struct rep_ctx *c, size_t check)
+/* Whether a finding fails its test case: unsuppressed and at or above --fail-on. */
+static bool gates(const struct rep_ctx *c, const struct finding *f)
 {
-	const struct fnd_list *l = &c->res->findings;
-	enum sev w = SEV_NONE;
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (l->v[i].check == check && !l->v[i].suppressed && l->v[i].severity > w)
-			w = l->v[i].severity;
-	return w;
+	return c->fail_on != SEV_NONE && !f->suppressed && f->severity >= c->fail_on;
 }
 
-static void failure_body(const struct rep_ctx *c, FILE *out, size_t check, struct red *red,
-			 struct buf *scratch)
+/* Whether finding f is of the check, or (check == SIZE_MAX) tests principle p. */
+static bool belongs(const struct rep_ctx *c, const struct finding *f, size_t check, int p)
+{
+	if (check != SIZE_MAX)
+		return f->check == check;
+	return (rep_check_principles(c, f->check) & PR_BIT(p)) != 0;
+}
+
+struct tally {
+	size_t gating, below;	/* unsuppressed findings failing the case / listed as output */
+	enum sev worst;		/* highest severity among the gating ones */
+};
+
+static struct tally tally(const struct rep_ctx *c, size_t check, int p)
 {
 	const struct fnd_list *l = &c->res->findings;
-	size_t i, listed = 0, total = rep_check_findings(c->sum, check);
+	struct tally t = { 0, 0, SEV_NONE };
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct finding *f = &l->v[i];
+		if (f->suppressed || !belongs(c, f, check, p))
+			continue;
+		if (gates(c, f)) {
+			t.gating++;
+			if (f->severity > t.worst)
+				t.worst = f->severity;
+		} else {
+			t.below++;
+		}
+	}
+	return t;
+}
+
+/* List a check's unsuppressed findings that gate (gating) or do not. */
+static void list_findings(const struct rep_ctx *c, FILE *out, size_t check, bool gating,
+			  size_t total, struct red *red, struct buf *scratch)
+{
+	const struct fnd_list *l = &c->res->findings;
+	size_t i, listed = 0;
 	char t[32];
 
 	for (i = 0; i < l->n; i++) {
 		const struct finding *f = &l->v[i];
 		struct buf line = BUF_INIT;
 
-		if (f->check != check || f->suppressed)
+		if (f->check != check || f->suppressed || gates(c, f) != gating)
 			continue;
 		if (listed == JUNIT_LISTED) {
 			fprintf(out, "... and %zu more\n", total - listed);
@@ -89,6 +128,17 @@ static void failure_body(const struct rep_ctx *c, FILE *out, size_t check, struc
 	}
 }
 
+/* Why findings that are listed did not fail the case. */
+static void below_note(const struct rep_ctx *c, struct buf *msg, size_t n)
+{
+	if (c->fail_on == SEV_NONE)
+		buf_addf(msg, "%zu finding%s (no --fail-on gate: listed, not failed)\n", n,
+			 n == 1 ? "" : "s");
+	else
+		buf_addf(msg, "%zu finding%s below the --fail-on %s gate\n", n, n == 1 ? "" : "s",
+			 sev_name(c->fail_on));
+}
+
 static void write_junit(const struct rep_ctx *c, FILE *out)
 {
 	const struct rep_summary *s = c->sum;
@@ -99,21 +149,18 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 
 	for (p = 0; p < PR_COUNT; p++) {
 		tests++;
-		failures += s->status[p] == REP_FAIL;
+		failures += tally(c, SIZE_MAX, p).gating > 0;
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				tests++;
-				failures += rep_check_findings(s, i) > 0;
+				failures += tally(c, i, p).gating > 0;
 			}
 	}
-	/*
-	 * The verdict (SPEC §5) is one more test case: failed on FAIL, an
-	 * error when the audit is incomplete, nothing audited, or not
-	 * assessed under --fail-on (exit 3), skipped when not assessed.
-	 */
 	enum rep_verdict v = rep_verdict(c);
-	bool v_fail = v == REP_V_FAIL;
-	bool v_error = !v_fail && rep_verdict_exit(v, c->res, c->fail_on) == DPF_EXIT_INCOMPLETE;
+	int v_exit = rep_verdict_exit(v, c->res, c->fail_on);
+	bool v_fail = v_exit == DPF_EXIT_FINDINGS;
+	bool v_error = v_exit == DPF_EXIT_INCOMPLETE;
+	bool v_skip = v == REP_V_NOT_ASSESSED && !v_error;
 	struct buf head = BUF_INIT;
 	rep_headline(c, &head);
 	tests++;
@@ -125,7 +172,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 	fputs("  <testsuite", out);
 	attr(out, "name", "verdict");
 	fprintf(out, " tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"%d\"", v_fail, v_error,
-		v == REP_V_NOT_ASSESSED && !v_error);
+		v_skip);
 	attr(out, "package", "dpf");
 	attr(out, "id", "verdict");
 	fputs(">\n    <properties><property", out);
@@ -135,23 +182,28 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 	attr(out, "name", "verdict");
 	attr(out, "classname", "dpf.verdict");
 	fputs(">", out);
-	if (v_fail || v_error || v == REP_V_NOT_ASSESSED) {
+	if (v_fail || v_error || v_skip) {
 		fputs(v_fail ? "<failure" : v_error ? "<error" : "<skipped", out);
 		attr(out, "message", head.p ? head.p : "");
-		if (!(v == REP_V_NOT_ASSESSED && !v_error))
+		if (!v_skip)
 			attr(out, "type", rep_verdict_key(v));
 		fputs("/>", out);
+	} else if (v != REP_V_PASS) {
+		fputs("<system-out>", out);
+		esc_xml(out, buf_sv(&head));
+		fputs("</system-out>", out);
 	}
 	fputs("</testcase>\n  </testsuite>\n", out);
 	buf_release(&head);
 	for (p = 0; p < PR_COUNT; p++) {
-		size_t t = 1, f = s->status[p] == REP_FAIL;
+		struct tally pt = tally(c, SIZE_MAX, p);
+		size_t t = 1, f = pt.gating > 0;
 
 		skipped = s->status[p] == REP_NOT_ASSESSED;
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				t++;
-				f += rep_check_findings(s, i) > 0;
+				f += tally(c, i, p).gating > 0;
 				skipped += !enabled(c, i);
 			}
 		fputs("  <testsuite", out);
@@ -166,15 +218,22 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		attr(out, "name", pr_slug((enum principle)p));
 		attr(out, "classname", "dpf.principle");
 		fputs(">", out);
-		if (s->status[p] == REP_FAIL) {
-			buf_reset(&msg);
-			buf_addf(&msg, "%zu critical, %zu high, %zu medium, %zu low",
-				 s->by_sev[p][SEV_CRITICAL], s->by_sev[p][SEV_HIGH],
-				 s->by_sev[p][SEV_MEDIUM], s->by_sev[p][SEV_LOW]);
+		buf_reset(&msg);
+		buf_addf(&msg, "%zu critical, %zu high, %zu medium, %zu low",
+			 s->by_sev[p][SEV_CRITICAL], s->by_sev[p][SEV_HIGH],
+			 s->by_sev[p][SEV_MEDIUM], s->by_sev[p][SEV_LOW]);
+		if (pt.gating) {
+			buf_addf(&msg, "; %zu at or above --fail-on %s", pt.gating, sev_name(c->fail_on));
 			fputs("<failure", out);
 			attr(out, "message", msg.p);
 			attr(out, "type", "fail");
 			fputs("/>", out);
+		} else if (s->status[p] == REP_FAIL) {
+			buf_addc(&msg, '\n');
+			below_note(c, &msg, pt.below);
+			fputs("<system-out>", out);
+			esc_xml(out, buf_sv(&msg));
+			fputs("</system-out>", out);
 		} else if (s->status[p] == REP_NOT_ASSESSED) {
 			fputs("<skipped", out);
 			attr(out, "message", "not assessed: no event could test this principle");
@@ -189,10 +248,9 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		fputs("</testcase>\n", out);
 
 		for (i = 0; i < nchecks(c); i++) {
-			size_t n = rep_check_findings(s, i);
-
 			if (!(rep_check_principles(c, (uint32_t)i) & PR_BIT(p)))
 				continue;
+			struct tally ct = tally(c, i, p);
 			fputs("    <testcase", out);
 			attr(out, "name", rep_check_id(c, (uint32_t)i));
 			buf_reset(&msg);
@@ -203,16 +261,27 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 				fputs("<skipped", out);
 				attr(out, "message", "check disabled in the rules");
 				fputs("/>", out);
-			} else if (n) {
-				buf_reset(&msg);
-				buf_addf(&msg, "%zu finding%s: %s", n, n == 1 ? "" : "s",
-					 rep_check_title(c, (uint32_t)i));
-				fputs("<failure", out);
-				attr(out, "message", msg.p);
-				attr(out, "type", sev_name(worst(c, i)));
-				fputs(">", out);
-				failure_body(c, out, i, red, &scratch);
-				fputs("</failure>", out);
+			} else {
+				if (ct.gating) {
+					buf_reset(&msg);
+					buf_addf(&msg, "%zu finding%s at or above --fail-on %s: %s",
+						 ct.gating, ct.gating == 1 ? "" : "s",
+						 sev_name(c->fail_on), rep_check_title(c, (uint32_t)i));
+					fputs("<failure", out);
+					attr(out, "message", msg.p);
+					attr(out, "type", sev_name(ct.worst));
+					fputs(">", out);
+					list_findings(c, out, i, true, ct.gating, red, &scratch);
+					fputs("</failure>", out);
+				}
+				if (ct.below) {
+					buf_reset(&msg);
+					below_note(c, &msg, ct.below);
+					fputs("<system-out>", out);
+					esc_xml(out, buf_sv(&msg));
+					list_findings(c, out, i, false, ct.below, red, &scratch);
+					fputs("</system-out>", out);
+				}
 			}
 			fputs("</testcase>\n", out);
 		}

@@ -6,6 +6,19 @@
  * checks their title); one result per finding occurrence.  An incomplete
  * audit sets invocations[0].executionSuccessful = false and carries one
  * error notification per damaged input.  No network: no informationUri.
+ *
+ * For code scanning (doc/ci.md): each result carries partialFingerprints
+ * {"dpfaudit/v1": SHA-256 of its baseline line} - the identity the baseline
+ * uses (check, user, subject, categories, reason; no file or line), so an
+ * alert is followed from one nightly run to the next and a rotated log does
+ * not open a new one.  The run carries automationDetails.id
+ * "dpfaudit/CATEGORIES/PERIOD": the part before the last '/' is what code
+ * scanning treats as the analysis category (the filters' data categories,
+ * or "all"), the last part names the run (its --since/--until, else the
+ * time range of the events).  A location in a compressed input keeps the
+ * file's own URI (the .gz on disk), with the line number of the
+ * decompressed text (as zcat FILE | sed -n LINEp finds it) and
+ * properties {"compression": "gzip", "lineNumbers": "decompressed"}.
  */
 #include "common.h"
 
@@ -13,7 +26,10 @@
 
 #include <string.h>
 
+#include "baseline.h"
+#include "digest.h"
 #include "escape.h"
+#include "filter.h"
 
 static const char *level(enum sev s)
 {
@@ -147,12 +163,71 @@ static void invocation(const struct rep_ctx *c, FILE *out)
 	fputs("]}],\n", out);
 }
 
+/* A compressed input's location says its lines are those of the decompressed text. */
+static void compression(const struct rep_ctx *c, uint32_t file, FILE *out)
+{
+	const char *z = file < c->res->ninputs ? c->res->inputs[file].compression : NULL;
+	if (z && strcmp(z, "plain"))
+		fprintf(out, ", \"properties\": {\"compression\": \"%s\", "
+			"\"lineNumbers\": \"decompressed\"}", z);
+}
+
+/* "dpfaudit/CATEGORIES/PERIOD" (see the top of this file). */
+static void automation(const struct rep_ctx *c, FILE *out)
+{
+	const struct filter *f = c->filter;
+	const struct aud_result *r = c->res;
+	struct buf id = BUF_INIT;
+	char t1[32], t2[32];
+	bool has = false;
+	int64_t lo = 0, hi = 0;
+
+	buf_adds(&id, "dpfaudit/");
+	if (f && f->categories)
+		rep_categories(c->pol, f->categories, "+", &id);
+	else
+		buf_adds(&id, "all");
+	buf_addc(&id, '/');
+	for (size_t i = 0; i < r->ninputs; i++) {
+		const struct aud_input *in = &r->inputs[i];
+		if (!in->has_time)
+			continue;
+		if (!has || in->tmin < lo)
+			lo = in->tmin;
+		if (!has || in->tmax > hi)
+			hi = in->tmax;
+		has = true;
+	}
+	if (f && f->has_since)
+		lo = f->since;
+	if (f && f->has_until)
+		hi = f->until;
+	if (has || (f && (f->has_since || f->has_until))) {
+		if (has || (f && f->has_since)) {
+			rep_time_iso(lo, t1);
+			buf_adds(&id, t1);
+		}
+		buf_adds(&id, "..");
+		if (has || (f && f->has_until)) {
+			rep_time_iso(hi, t2);
+			buf_adds(&id, t2);
+		}
+	} else {
+		buf_adds(&id, "no-time");
+	}
+	fputs("      \"automationDetails\": {\"id\": ", out);
+	esc_json_str(out, buf_sv(&id));
+	fputs(", \"description\": {\"text\": \"dpfaudit: data categories and period audited\"}},\n", out);
+	buf_release(&id);
+}
+
 static void results(const struct rep_ctx *c, FILE *out)
 {
 	const struct fnd_list *l = &c->res->findings;
 	struct red *red = rep_red_new(c);
-	struct buf scratch = BUF_INIT, cats = BUF_INIT;
-	char t[32];
+	struct buf scratch = BUF_INIT, cats = BUF_INIT, fp = BUF_INIT;
+	struct dg_sha256 h;
+	char t[32], hex[65];
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
@@ -171,6 +246,7 @@ static void results(const struct rep_ctx *c, FILE *out)
 		if (f->file < c->res->ninputs)
 			fprintf(out, ", \"index\": %u", (unsigned)f->file);
 		fputc('}', out);
+		compression(c, f->file, out);
 		if (f->line > 0) {
 			fprintf(out, ", \"region\": {\"startLine\": %llu, \"snippet\": {\"text\": ",
 				(unsigned long long)f->line);
@@ -178,6 +254,12 @@ static void results(const struct rep_ctx *c, FILE *out)
 			fputs("}}", out);
 		}
 		fputs("}}]", out);
+		buf_reset(&fp);
+		bl_fingerprint(f, c->pol, &fp);
+		dg_sha256_init(&h);
+		dg_sha256_update(&h, fp.p ? fp.p : "", fp.len);
+		dg_sha256_hex(&h, hex);
+		fprintf(out, ", \"partialFingerprints\": {\"dpfaudit/v1\": \"%s\"}", hex);
 		if (f->suppressed)
 			fputs(", \"suppressions\": [{\"kind\": \"external\", "
 			      "\"justification\": \"in the baseline\"}]", out);
@@ -201,6 +283,7 @@ static void results(const struct rep_ctx *c, FILE *out)
 	}
 	buf_release(&scratch);
 	buf_release(&cats);
+	buf_release(&fp);
 	red_free(red);
 }
 
@@ -217,6 +300,7 @@ static void write_sarif(const struct rep_ctx *c, FILE *out)
 	rules(c, out);
 	fputs("\n          ]\n        }\n      },\n", out);
 	invocation(c, out);
+	automation(c, out);
 	fputs("      \"artifacts\": [", out);
 	for (i = 0; i < c->res->ninputs; i++) {
 		const struct aud_input *in = &c->res->inputs[i];
@@ -228,6 +312,7 @@ static void write_sarif(const struct rep_ctx *c, FILE *out)
 			fprintf(out, ", \"length\": %llu", (unsigned long long)in->size);
 		if (in->sha256[0])
 			fprintf(out, ", \"hashes\": {\"sha-256\": \"%s\"}", in->sha256);
+		compression(c, (uint32_t)i, out);
 		fputc('}', out);
 	}
 	fputs("\n      ],\n      \"results\": [", out);

@@ -85,9 +85,11 @@ static void verdict(const struct rep_ctx *c, FILE *out)
 	enum rep_verdict v = rep_verdict(c);
 	char why[256];
 
+	/* Without --fail-on nothing gates (exit 0): a FAIL is not called a failure. */
+	bool no_gate = v == REP_V_FAIL && c->fail_on == SEV_NONE;
 	/* The verdict word alone is coloured; the rest of the line is plain. */
-	paint_on(c, out, v == REP_V_PASS ? C_GREEN : v == REP_V_FAIL ? C_RED : C_YELLOW);
-	fputs(rep_verdict_name(v), out);
+	paint_on(c, out, v == REP_V_PASS ? C_GREEN : v == REP_V_FAIL && !no_gate ? C_RED : C_YELLOW);
+	fputs(no_gate ? REP_NO_GATE_HEADLINE : rep_verdict_name(v), out);
 	paint_off(c, out);
 
 	switch (v) {
@@ -546,9 +548,26 @@ static void coverage(const struct rep_ctx *c, FILE *out, struct red *red, struct
 	}
 	if (c->baseline_path) {
 		fprintf(out, "  Baseline: %zu suppressed, %zu stale\n", c->sum->suppressed, c->nstale);
+		if (c->nstale)
+			fputs("  (each stale entry below is its baseline line after \"stale: \", tabs "
+			      "kept: delete it from the baseline)\n", out);
 		for (i = 0; i < c->nstale; i++) {
+			/*
+			 * The fields as they are in the file, tab-separated (a baseline
+			 * line escapes every other control character), so the entry can
+			 * be found and removed; each field still made safe for a terminal.
+			 */
+			sv line = rep_clean(c, red, sv_cstr(c->stale[i]), scratch);
 			fputs("    stale: ", out);
-			put_sv(out, rep_clean(c, red, sv_cstr(c->stale[i]), scratch));
+			while (line.n) {
+				const char *tab = memchr(line.p, '\t', line.n);
+				size_t k = tab ? (size_t)(tab - line.p) : line.n;
+				put_sv(out, sv_make(line.p, k));
+				if (!tab)
+					break;
+				fputc('\t', out);
+				line = sv_make(tab + 1, line.n - k - 1);
+			}
 			fputc('\n', out);
 		}
 	}
@@ -589,6 +608,15 @@ static void gate(const struct rep_ctx *c, FILE *out)
 	}
 }
 
+/* Whether not one line of any input could be read (every input unreadable). */
+static bool nothing_read(const struct aud_result *r)
+{
+	for (size_t i = 0; i < r->ninputs; i++)
+		if (r->inputs[i].complete || r->inputs[i].lines)
+			return false;
+	return r->ninputs > 0;
+}
+
 static void write_text(const struct rep_ctx *c, FILE *out)
 {
 	struct red *red = rep_red_new(c);
@@ -599,6 +627,13 @@ static void write_text(const struct rep_ctx *c, FILE *out)
 	incomplete(c, out);
 	if (c->detail == REP_DETAIL_QUIET)
 		goto out;
+	if (nothing_read(c->res)) {
+		/* A report of empty tables would bury the one thing to say. */
+		fputs("\nNothing could be read: no principle, finding or ranking to report.\n", out);
+		scope(c, out);
+		fputs("\nAUDIT INCOMPLETE: see the unreadable inputs above.\n", out);
+		goto out;
+	}
 	principles(c, out);
 	checks(c, out);
 	if (c->detail != REP_DETAIL_LOW) {

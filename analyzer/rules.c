@@ -63,52 +63,6 @@ static void *agrow(struct arena *a, void *arr, size_t n, size_t elsz)
 }
 #define APUSH(a, arr, n) ((arr) = agrow((a), (arr), (n), sizeof(*(arr))), &(arr)[(n)++])
 
-/* Optimal string alignment distance (a transposition costs 1), for hints. */
-static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
-{
-	size_t d[3][65];
-	if (na > 64 || nb > 64)
-		return SIZE_MAX;
-	/* rows i-2, i-1, i kept in a ring */
-	for (size_t j = 0; j <= nb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= na; i++) {
-		size_t *cur = d[i % 3], *prev = d[(i - 1) % 3], *pp = d[(i + 1) % 3];
-		cur[0] = i;
-		for (size_t j = 1; j <= nb; j++) {
-			size_t cost = a[i - 1] != b[j - 1];
-			size_t v = prev[j] + 1;
-			if (cur[j - 1] + 1 < v)
-				v = cur[j - 1] + 1;
-			if (prev[j - 1] + cost < v)
-				v = prev[j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    pp[j - 2] + 1 < v)
-				v = pp[j - 2] + 1;
-			cur[j] = v;
-		}
-	}
-	return d[na % 3][nb];
-}
-
-/* The closest candidate to s, if close enough to be a plausible typo. */
-static const char *closest(sv s, const char *const *cands, size_t n)
-{
-	const char *best = NULL;
-	size_t bestd = SIZE_MAX;
-	for (size_t i = 0; i < n; i++) {
-		if (!cands[i])
-			continue;
-		size_t d = edit_distance(s.p, s.n, cands[i], strlen(cands[i]));
-		if (d < bestd) {
-			bestd = d;
-			best = cands[i];
-		}
-	}
-	size_t limit = s.n >= 5 ? 2 : 1;
-	return bestd <= limit ? best : NULL;
-}
-
 static bool is_name_char(unsigned char c)
 {
 	return isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
@@ -756,7 +710,7 @@ static int section_end(struct loader *L, struct section *s)
 					size_t nn = 0;
 					for (unsigned gi = 1; gi <= f->pattern->ngroups; gi++)
 						names[nn++] = rx_group_name(f->pattern, gi);
-					const char *hint = closest(sv_cstr(m->src[j].name), names, nn);
+					const char *hint = sv_closest(sv_cstr(m->src[j].name), names, nn);
 					return lerr(L, s->file, s->field_line[fi],
 						    "no group named '%s' in the pattern of [format %s]%s%s%s",
 						    m->src[j].name, f->name,
@@ -886,7 +840,7 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 			c[EVF_COUNT + 1] = "status";
 			c[EVF_COUNT + 2] = "bytes";
 			c[EVF_COUNT + 3] = "records";
-			const char *hint = closest(field, c, EVF_COUNT + 4);
+			const char *hint = sv_closest(field, c, EVF_COUNT + 4);
 			if (hint)
 				return lerr(L, s->file, line, "unknown event field '%.*s' (did you mean '%s'?)",
 					    (int)field.n, field.p, hint);
@@ -1268,7 +1222,7 @@ static int handle_key(struct loader *L, struct section *s, int line, sv key, sv 
 				return lerr(L, s->file, line, "unknown key '%.*s' in [%s%s%s] (did you mean 'field.NAME'?)",
 					    (int)key.n, key.p, kind_names[s->kind],
 					    sect_name(L, s) ? " " : "", sect_name(L, s) ? sect_name(L, s) : "");
-			const char *hint = closest(key, c, n);
+			const char *hint = sv_closest(key, c, n);
 			char list[512];
 			size_t o = 0;
 			list[0] = '\0';
@@ -1370,7 +1324,7 @@ static int parse_header(struct loader *L, struct section *cur, sv raw, sv t, con
 		if (sv_eq_cstr(kind, kind_names[j]))
 			k = j;
 	if (k < 0) {
-		const char *hint = closest(kind, kind_names, SK_COUNT);
+		const char *hint = sv_closest(kind, kind_names, SK_COUNT);
 		if (hint)
 			return lerr(L, file, ln, "unknown section kind '%.*s' (did you mean '%s'?)",
 				    (int)kind.n, kind.p, hint);
@@ -1568,7 +1522,7 @@ static int load_path(struct loader *L, const char *path, const char *from, int f
 static int undefined(struct loader *L, const struct ref *r, const char *what,
 		     const char *const *cands, size_t n)
 {
-	const char *hint = closest(sv_cstr(r->name), cands, n);
+	const char *hint = sv_closest(sv_cstr(r->name), cands, n);
 	if (hint)
 		return lerr(L, r->loc.file, r->loc.line, "undefined %s '%s' (did you mean '%s'?)",
 			    what, r->name, hint);

@@ -13,6 +13,18 @@
 #include "paths.h"
 #include "rules.h"
 
+int setup_default_rules_exist(const char *path, struct diag *err)
+{
+	if (access(path, F_OK) == 0)
+		return 0;
+	/* Say that these were the default rules, and how to point at others. */
+	const char *env = getenv("DPFAUDIT_RULES");
+	return diag_set(err, "no rules: the default rules '%s' (%s) do not exist; give the "
+			"rules with -r PATH (a .rules file or a directory of them) or "
+			"DPFAUDIT_RULES=PATH", path, env && *env ?
+			"from DPFAUDIT_RULES" : "where dpfaudit installs them");
+}
+
 int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag *err)
 {
 	memset(s, 0, sizeof(*s));
@@ -32,6 +44,8 @@ int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag 
 		memcpy(s->rule_paths, rules, n * sizeof(char *));
 		s->nrule_paths = n;
 	}
+	if (n == 0 && setup_default_rules_exist(s->default_path, err))
+		goto fail;
 	s->pol = rules_load(s->rule_paths, s->nrule_paths, err);
 	if (!s->pol)
 		goto fail;

@@ -22,6 +22,13 @@ struct setup {
 	char *default_path;		/* owned, if the default was used */
 };
 
+/*
+ * 0 if the default rules path exists; else -1 with err saying that these
+ * were the default rules (and where the path came from) and how to give
+ * others (-r PATH, DPFAUDIT_RULES).
+ */
+int setup_default_rules_exist(const char *path, struct diag *err);
+
 /* Load from rules (n may be 0: default rules).  -1 with err on failure. */
 int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag *err);
 

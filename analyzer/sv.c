@@ -5,6 +5,8 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdint.h>
+#include <string.h>
 
 bool sv_eq_nocase(sv a, sv b)
 {
@@ -52,4 +54,49 @@ unsigned long long sv_hash(sv s)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+/* Optimal string alignment distance (a transposition costs 1), for hints. */
+static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t d[3][65];
+	if (na > 64 || nb > 64)
+		return SIZE_MAX;
+	/* rows i-2, i-1, i kept in a ring */
+	for (size_t j = 0; j <= nb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		size_t *cur = d[i % 3], *prev = d[(i - 1) % 3], *pp = d[(i + 1) % 3];
+		cur[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (prev[j - 1] + cost < v)
+				v = prev[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			cur[j] = v;
+		}
+	}
+	return d[na % 3][nb];
+}
+
+const char *sv_closest(sv s, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		if (!cands[i])
+			continue;
+		size_t d = edit_distance(s.p, s.n, cands[i], strlen(cands[i]));
+		if (d < bestd) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	size_t limit = s.n >= 5 ? 2 : 1;
+	return bestd <= limit ? best : NULL;
 }

@@ -49,6 +49,13 @@ static inline bool sv_is_dash_or_empty(sv s)
  */
 bool sv_to_u64(sv s, unsigned long long *out);
 
+/*
+ * The candidate closest to s (optimal string alignment distance), if close
+ * enough to be a plausible typo (1 edit, 2 from 5 bytes on), else NULL.
+ * For "did you mean" hints; NULL entries in cands are skipped.
+ */
+const char *sv_closest(sv s, const char *const *cands, size_t n);
+
 /* The value of one hex digit (either case), or -1. */
 static inline int sv_hexval(char c)
 {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- POSIX TZ rules (footer) ---- */
@@ -368,7 +369,13 @@ struct tz_zone *tz_load(const char *name, struct diag *err)
 	}
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
-		diag_set(err, "unknown time zone '%s'", name);
+		struct stat st;
+		/* No database at all is not the zone name's fault: say what to install. */
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			diag_set(err, "time zone '%s': no time zone database in %s (install tzdata, "
+				 "or set TZDIR)", name, dir);
+		else
+			diag_set(err, "unknown time zone '%s'", name);
 		free(z);
 		return NULL;
 	}

@@ -87,8 +87,10 @@ expect_in "--quiet still says what could not be read (stderr)" "$ERR" "cut.gz"
 esc=$(printf '\033')
 scan "$S"
 expect_not_in "no colour into a pipe" "$OUT" "$esc["
-scan --color=always "$S"
+scan --color=always --fail-on low "$S"
 expect_in "--color=always colours the verdict" "$OUT" "${esc}[1;31mFAIL${esc}[0m: $nfind"
+scan --color=always "$S"
+expect_in "--color=always without a --fail-on gate: not a red FAIL" "$OUT" "${esc}[33mFINDINGS (no --fail-on gate)${esc}[0m: $nfind"
 scan --color=always --report "text:$T/c.txt" "$S"
 expect_not_in "never colour in a report file" "$T/c.txt" "$esc["
 if command -v script >/dev/null 2>&1; then

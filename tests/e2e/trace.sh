@@ -135,7 +135,7 @@ run trace --subject 4711 -r "$R" -j 2 "$@"
 expect_rc "trace text report" 0
 expect_in "text summary: accesses" "$OUT" "accesses: $want "
 expect_in "text summary: by user" "$OUT" "by user: "
-expect_in "text summary: unjustified" "$OUT" "unjustified: "
+expect_in "text summary: with findings" "$OUT" "with findings: "
 expect_in "text summary: time range" "$OUT" "time range: 2026-11-"
 n=$(grep -c '\.log\.gz:[0-9]*$' "$OUT")
 if [ "$n" -eq "$want" ]; then ok "text timeline has one line per event"; else bad "text timeline lines" "$n, expected $want"; fi
@@ -147,8 +147,8 @@ if cmp -s "$OUT" "$T/trace-j2.txt"; then ok "trace is identical for -j1 and -j2"
 if python3 - "$T/trace.csv" "$T/trace.json" "$want" <<'EOF'
 import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-assert list(rows[0].keys()) == ["time", "user", "role", "action", "categories", "reason",
-                                "status", "verdict", "file", "line"], rows[0].keys()
+assert list(rows[0].keys()) == ["time", "user", "subject", "role", "action", "categories",
+                                "reason", "ticket", "status", "verdict", "file", "line"], rows[0].keys()
 d = json.load(open(sys.argv[2]))
 ev = d["events"]
 n = int(sys.argv[3])
@@ -393,7 +393,7 @@ n=$(($(wc -l <"$T/e.csv") - 1))
 if [ "$n" -eq 2 ]; then ok "trace --since/--until include their instants"; else bad "trace --since/--until" "$n rows"; fi
 run trace --subject 1042 --user akowalski -r "$R" --report "csv:$T/e.csv" "$T/edge.log"
 n=$(($(wc -l <"$T/e.csv") - 1))
-if [ "$n" -eq 1 ] && grep -q ',akowalski,support-agent,read,device,' "$T/e.csv"; then ok "trace --user"; else bad "trace --user" "$(cat "$T/e.csv")"; fi
+if [ "$n" -eq 1 ] && grep -q ',akowalski,1042,support-agent,read,device,' "$T/e.csv"; then ok "trace --user"; else bad "trace --user" "$(cat "$T/e.csv")"; fi
 run trace --subject 5001 --subject 5002 -r "$R" --report "csv:$T/e.csv" "$T/edge.log"
 n=$(($(wc -l <"$T/e.csv") - 1))
 if [ "$n" -eq 2 ]; then ok "trace --subject is repeatable"; else bad "trace --subject repeated" "$n rows"; fi
@@ -402,7 +402,8 @@ expect_rc "trace of an untouched subject" 0
 expect_in "trace says nobody touched it" "$OUT" "accesses: 0 "
 
 run trace -r "$R" "$T/edge.log"
-expect_rc "trace without --subject is a usage error" 2
+expect_rc "trace without --subject or --user is a usage error" 2
+expect_in "trace says how to name whom to trace" "$ERR" "--subject ID (every access to a data subject) or --user U"
 run trace --subject 4711 -r "$R" --report pdf "$T/edge.log"
 expect_rc "trace with an unknown report format" 2
 run trace --help

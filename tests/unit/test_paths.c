@@ -161,7 +161,8 @@ static const struct arg_case {
 	size_t nwarn;
 } args[] = {
 	{ "stdin", "-", "-", 1, NULL, 0 },
-	{ "missing file", "missing.log.gz", NULL, 1, "No such file or directory", 1 },
+	/* a named missing file is an input: the audit reports it, once */
+	{ "missing file", "missing.log.gz", NULL, 1, NULL, 0 },
 	{ "readme named explicitly", "README", NULL, 1, NULL, 0 },
 	{ "hidden named explicitly", ".hidden", NULL, 1, NULL, 0 },
 	{ "markdown named explicitly", "notes.md", NULL, 1, NULL, 0 },
@@ -173,7 +174,7 @@ static const struct arg_case {
 	 * sub: read once (9 files); sub/up then finds the root already read.
 	 */
 	{ "symlink out of the tree", "sub", "sub/c.log", 9, NULL, 7 },
-	{ "dangling named explicitly", "dangling", NULL, 1, "No such file or directory", 1 },
+	{ "dangling named explicitly", "dangling", NULL, 1, NULL, 0 },
 };
 
 START_TEST(test_args)
@@ -241,7 +242,7 @@ START_TEST(test_unreadable_dir)
 		ck_assert_int_eq(paths_add(&p, at("no-such-dir/")), 0);
 		ck_assert_uint_eq(p.n, 1);
 		ck_assert_str_eq(p.v[0], at("no-such-dir/"));
-		ck_assert_uint_eq(p.nwarnings, 1);
+		ck_assert_uint_eq(p.nwarnings, 0);	/* the audit says it, once */
 	} else {
 		make_tree();
 		ck_assert_int_eq(chmod(at("sub"), 0), 0);

@@ -472,7 +472,8 @@ START_TEST(test_text)
 	char *t = render(&rep_text, ctx(SEV_NONE, true));
 
 	ck_assert_ptr_nonnull(strstr(t, "dpfaudit 0.1.0"));
-	ck_assert_ptr_nonnull(strstr(t, "FAIL: 3 findings (1 critical, 2 high)"));
+	/* No --fail-on: findings, but no gate to fail. */
+	ck_assert_ptr_nonnull(strstr(t, "FINDINGS (no --fail-on gate): 3 findings (1 critical, 2 high)"));
 	ck_assert_ptr_nonnull(strstr(t, "AUDIT INCOMPLETE"));
 	ck_assert_ptr_nonnull(strstr(t, "INCOMPLETE: unexpected end of gzip stream"));
 	/* The incomplete banner comes before the findings. */
@@ -617,8 +618,14 @@ END_TEST
 
 START_TEST(test_junit)
 {
+	/* Without --fail-on nothing gates: findings are output, no case fails. */
 	char *t = render(&rep_junit, ctx(SEV_NONE, true));
+	ck_assert_ptr_null(strstr(t, "<failure"));
+	ck_assert_ptr_nonnull(strstr(t, "<testcase name=\"no-business-reason\" classname=\"dpf.security\"><system-out>"));
+	ck_assert_ptr_nonnull(strstr(t, "(no --fail-on gate: listed, not failed)"));
+	free(t);
 
+	t = render(&rep_junit, ctx(SEV_LOW, true));
 	ck_assert_ptr_nonnull(strstr(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
 	ck_assert_ptr_nonnull(strstr(t, "<testsuite name=\"Security\""));
 	ck_assert_ptr_nonnull(strstr(t, "<testsuite name=\"Notice\""));
@@ -645,7 +652,7 @@ START_TEST(test_csv)
 		rows++;
 	ck_assert_uint_eq(rows, 1 + 4 + 1);
 	/* The last row is the verdict. */
-	ck_assert_ptr_nonnull(strstr(t, "\r\n(verdict),fail,,,,,,,,,FAIL: 3 findings,,\r\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\r\n(verdict),fail,,,,,,,,,FINDINGS (no --fail-on gate): 3 findings,,\r\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\"logs/b,\"\"weird\"\".log\""));
 	ck_assert_ptr_nonnull(strstr(t, "no-business-reason,high,Security; Data Integrity"));
 	free(t);
@@ -656,7 +663,7 @@ START_TEST(test_markdown_html)
 {
 	char *t = render(&rep_markdown, ctx(SEV_NONE, true));
 
-	ck_assert_ptr_nonnull(strstr(t, "## dpfaudit: FAIL: 3 findings"));
+	ck_assert_ptr_nonnull(strstr(t, "## dpfaudit: FINDINGS (no --fail-on gate): 3 findings"));
 	ck_assert_ptr_nonnull(strstr(t, "**Audit incomplete**"));
 	ck_assert_ptr_nonnull(strstr(t, "| Security | **fail** | 10 | 1 | 2 | 0 | 0 |"));
 	ck_assert_ptr_nonnull(strstr(t, "| Choice | not assessed |"));
