@@ -222,11 +222,14 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	}
 	/*
 	 * fmt_parse resets the event but keeps raw, file and line.  A record
-	 * that is no access by design is counted as skipped and still judged
-	 * (a custom check may look at it); it is no personal-data read.
+	 * that is no access by design (a format's `skip`, Kubernetes'
+	 * intermediate stages, a syslog program that logs no access) is
+	 * counted as skipped and dropped (SPEC §5): judging it would count one
+	 * request twice (a denied request's every stage in a burst).
 	 */
 	if (ev->skip) {
 		cs->skipped++;
+		return;
 	} else if (ev->f[EVF_USER].n == 0 && ev->f[EVF_RESOURCE].n == 0) {
 		/*
 		 * Unmapped: the line has the format's shape but none of the
@@ -250,8 +253,6 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	if (ev_failed(ev))
 		p->failed_requests++;
 	eng_classify(r->eng, ev, p->et);
-	if (ev->skip)
-		ev->pd_read = false;	/* no access by design, whatever it names */
 	if (ev->pd_read) {
 		cs->pd_reads++;
 		if (ev->has_time) {
@@ -284,7 +285,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	if (!r->inline_parse)
 		pthread_mutex_lock(&r->stats_lock);
 	in->parsed += p->cs.parsed;
-	in->events += p->cs.parsed + p->cs.skipped;
+	in->events += p->cs.parsed;
 	in->unparsed += p->cs.unparsed;
 	in->unmapped += p->cs.unmapped;
 	in->skipped += p->cs.skipped;
@@ -604,6 +605,8 @@ static void read_input(struct reader *rd, size_t idx)
 		}
 		n++;
 	}
+	if (!f)
+		f = fmt_for_path(r->fmts, in->path);
 	if (!f)
 		f = nc ? fmt_detect(r->fmts, cand, nc, rd->ft) : NULL;
 	if (f)

@@ -12,9 +12,12 @@
 
 #include "format_impl.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "rules.h"
+#include "sources.h"
 #include "timeutil.h"
 
 enum fmt_kind {
@@ -34,6 +37,7 @@ struct fmt_set {
 	struct fmt_slot *slots;
 	size_t n;
 	struct fmt_keymap defaults;	/* built-in json and logfmt */
+	struct policy *sources;		/* the built-in sources' formats (sources.h), owned */
 };
 
 /* ---- thread state ------------------------------------------------------ */
@@ -183,7 +187,12 @@ bool fmt_parse_time(const struct pol_format *pf, sv s, int64_t *out)
 bool fmt_event_time(const struct pol_format *pf, sv s, struct event *ev)
 {
 	struct tu_stamp t;
-	if (!(pf && pf->time_fmt ? tu_fmt_parse_ts(pf->time_fmt, s, &t) : tu_parse_any_ts(s, &t)))
+	bool ok = pf && pf->time_fmt ? tu_fmt_parse_ts(pf->time_fmt, s, &t) : tu_parse_any_ts(s, &t);
+	/* PostgreSQL and Percona write "2021-07-27 14:01:47.881 UTC". */
+	if (!ok && !(pf && pf->time_fmt) && s.n > 4 &&
+	    (sv_eq_cstr(sv_make(s.p + s.n - 4, 4), " UTC") || sv_eq_cstr(sv_make(s.p + s.n - 4, 4), " GMT")))
+		ok = tu_parse_any_ts(sv_make(s.p, s.n - 4), &t);
+	if (!ok)
 		return false;
 	if (!t.zoned && pf && pf->timezone) {
 		/* Local wall time: the zone's offset at that instant (a repeated hour: the first). */
@@ -231,16 +240,15 @@ sv fmt_query_name(sv name)
 	return name;
 }
 
-static int keymap_add(struct fmt_keymap *m, size_t *cap, sv name, bool query, unsigned target,
-		      unsigned prio)
+static int keymap_add(struct fmt_keymap *m, sv name, bool query, unsigned target, unsigned prio)
 {
-	if (m->nkeys == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
+	if (m->nkeys == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 64;
 		struct fmt_key *k = realloc(m->keys, nc * sizeof(*k));
 		if (!k)
 			return -1;
 		m->keys = k;
-		*cap = nc;
+		m->cap = nc;
 	}
 	struct fmt_key *k = &m->keys[m->nkeys++];
 	k->query = query;
@@ -276,18 +284,63 @@ const struct pol_fieldmap *fmt_fieldmap(const struct pol_format *pf, unsigned ta
 	}
 }
 
+/* The value slot of an aux key (added once): -1 past FMT_AUX_MAX or out of memory. */
+static int keymap_aux(struct fmt_keymap *m, sv name)
+{
+	for (unsigned i = 0; i < m->naux; i++)
+		if (sv_eq_cstr(name, m->aux[i]))
+			return (int)(FMT_T_COUNT + i);
+	if (m->naux >= FMT_AUX_MAX)
+		return -1;
+	char *copy = malloc(name.n + 1);
+	if (!copy)
+		return -1;
+	memcpy(copy, name.p, name.n);
+	copy[name.n] = '\0';
+	m->aux[m->naux] = copy;
+	unsigned target = FMT_T_COUNT + m->naux++;
+	if (keymap_add(m, sv_make(copy, name.n), false, target, 0))
+		return -1;
+	return (int)target;
+}
+
+/* A template source: its references become aux keys. */
+static int keymap_template(struct fmt_keymap *m, const char *text, unsigned target, unsigned prio)
+{
+	struct fmt_tmpl *nt = realloc(m->tmpl, (m->ntmpl + 1) * sizeof(*nt));
+	if (!nt)
+		return -1;
+	m->tmpl = nt;
+	nt[m->ntmpl].text = text;
+	nt[m->ntmpl].target = (unsigned char)target;
+	nt[m->ntmpl].prio = (unsigned char)prio;
+	m->ntmpl++;
+	for (const char *p = text; (p = strchr(p, '{')) != NULL;) {
+		const char *e = strchr(p, '}');
+		if (!e)
+			break;
+		if (keymap_aux(m, sv_make(p + 1, (size_t)(e - p - 1))) < 0)
+			return -1;
+		p = e + 1;
+	}
+	return 0;
+}
+
 int fmt_keymap_build(struct fmt_keymap *m, const struct pol_format *pf, struct diag *err)
 {
-	size_t cap = 0;
 	memset(m, 0, sizeof(*m));
 	m->pf = pf;
+	m->pgaudit = m->request_line = -1;
 	for (size_t d = 0; d < sizeof(default_keys) / sizeof(default_keys[0]); d++) {
 		unsigned target = default_keys[d].target;
 		const struct pol_fieldmap *fm = fmt_fieldmap(pf, target);
 		if (fm && fm->n) {
 			for (unsigned i = 0; i < fm->n && i < POL_MAX_SOURCES; i++) {
 				const struct pol_source *src = &fm->src[i];
-				if (keymap_add(m, &cap, sv_cstr(src->name), src->kind == PS_QUERY, target, i))
+				int rc = src->kind == PS_TEMPLATE
+					? keymap_template(m, src->name, target, i)
+					: keymap_add(m, sv_cstr(src->name), src->kind == PS_QUERY, target, i);
+				if (rc)
 					goto oom;
 			}
 			continue;
@@ -297,24 +350,64 @@ int fmt_keymap_build(struct fmt_keymap *m, const struct pol_format *pf, struct d
 		while (*s) {
 			size_t n = strcspn(s, " ");
 			bool query = n > 6 && memcmp(s, "query:", 6) == 0;
-			if (keymap_add(m, &cap, sv_make(s, n), query, target, prio++))
+			if (keymap_add(m, sv_make(s, n), query, target, prio++))
 				goto oom;
 			s += n;
 			while (*s == ' ')
 				s++;
 		}
 	}
+	if (!pf)
+		return 0;
+	for (int k = 0; k < PC_COUNT; k++) {
+		if (!pf->nconds[k])
+			continue;
+		m->conds[k] = calloc(pf->nconds[k], sizeof(*m->conds[k]));
+		if (!m->conds[k])
+			goto oom;
+		for (size_t i = 0; i < pf->nconds[k]; i++) {
+			int a = keymap_aux(m, sv_cstr(pf->conds[k][i].path));
+			if (a < 0)
+				goto oom;
+			m->conds[k][i].aux = (unsigned char)a;
+			m->conds[k][i].rx = pf->conds[k][i].rx;
+		}
+		m->nconds[k] = pf->nconds[k];
+	}
+	if (pf->pgaudit && (m->pgaudit = keymap_aux(m, sv_cstr(pf->pgaudit))) < 0)
+		goto oom;
+	if (pf->request_line && (m->request_line = keymap_aux(m, sv_cstr(pf->request_line))) < 0)
+		goto oom;
+	for (size_t i = 0; i < pf->nrequire; i++) {
+		/* "a|b": either key will do. */
+		for (const char *p = pf->require[i]; *p;) {
+			size_t n = strcspn(p, "|");
+			int a = m->nrequire < FMT_AUX_MAX ? keymap_aux(m, sv_make(p, n)) : -1;
+			if (a < 0)
+				goto oom;
+			m->require_group[m->nrequire] = (unsigned char)i;
+			m->require[m->nrequire++] = (unsigned char)a;
+			p += n;
+			if (*p == '|')
+				p++;
+		}
+	}
 	return 0;
 oom:
 	fmt_keymap_release(m);
-	return diag_set(err, "out of memory building format %s", pf ? pf->name : "json");
+	return diag_set(err, "format %s: out of memory, or more than %d keys for templates, conditions and require",
+			pf ? pf->name : "json", FMT_AUX_MAX);
 }
 
 void fmt_keymap_release(struct fmt_keymap *m)
 {
 	free(m->keys);
-	m->keys = NULL;
-	m->nkeys = 0;
+	for (unsigned i = 0; i < m->naux; i++)
+		free((char *)m->aux[i]);
+	free(m->tmpl);
+	for (int k = 0; k < PC_COUNT; k++)
+		free(m->conds[k]);
+	memset(m, 0, sizeof(*m));
 }
 
 void fmt_collect_init(struct fmt_collect *c)
@@ -339,6 +432,88 @@ bool fmt_keymap_offer(const struct fmt_keymap *m, struct fmt_collect *c, sv key,
 	return used;
 }
 
+/* A template rendered into scratch; empty unless every referenced key has a value. */
+static sv render_template(const struct fmt_keymap *m, const struct fmt_collect *c, const char *text,
+			  struct fmt_thread *t)
+{
+	size_t need = 0;
+	for (const char *p = text; *p;) {
+		if (*p != '{') {
+			need++;
+			p++;
+			continue;
+		}
+		const char *e = strchr(p, '}');
+		sv name = sv_make(p + 1, (size_t)(e - p - 1));
+		sv v = SV_NULL;
+		for (unsigned i = 0; i < m->naux; i++)
+			if (sv_eq_cstr(name, m->aux[i]))
+				v = c->val[FMT_T_COUNT + i];
+		if (!v.n)
+			return SV_NULL;
+		need += v.n;
+		p = e + 1;
+	}
+	char *o = fmt_scratch(t, need);
+	if (!o)
+		return SV_NULL;
+	size_t k = 0;
+	for (const char *p = text; *p;) {
+		if (*p != '{') {
+			o[k++] = *p++;
+			continue;
+		}
+		const char *e = strchr(p, '}');
+		sv name = sv_make(p + 1, (size_t)(e - p - 1));
+		for (unsigned i = 0; i < m->naux; i++) {
+			if (sv_eq_cstr(name, m->aux[i])) {
+				sv v = c->val[FMT_T_COUNT + i];
+				memcpy(o + k, v.p, v.n);
+				k += v.n;
+				break;
+			}
+		}
+		p = e + 1;
+	}
+	return sv_make(o, k);
+}
+
+/* nginx's $request, "GET /a?b=1 HTTP/1.1": action, resource and protocol where not mapped. */
+static void request_line(struct fmt_collect *c, sv req)
+{
+	sv s = req, method, uri, proto = SV_NULL;
+	if (!fmt_take_token(&s, &method) || !s.n)
+		return;
+	fmt_adv(&s, 1);
+	if (!fmt_take_token(&s, &uri))
+		return;
+	if (s.n > 1)
+		proto = sv_make(s.p + 1, s.n - 1);
+	if (!c->val[EVF_ACTION].n)
+		c->val[EVF_ACTION] = method;
+	if (!c->val[EVF_RESOURCE].n)
+		c->val[EVF_RESOURCE] = uri;
+	if (!c->val[EVF_PROTOCOL].n)
+		c->val[EVF_PROTOCOL] = proto;
+}
+
+void fmt_cond_hit(enum pol_cond_kind kind, struct event *ev)
+{
+	switch (kind) {
+	case PC_DENIED:
+		if (ev->status < 400 || ev->status >= 500)
+			ev->status = 403;
+		break;
+	case PC_FAILED:
+		if (ev->status < 400)
+			ev->status = 400;
+		break;
+	default:
+		ev->skip = true;
+		break;
+	}
+}
+
 bool fmt_keymap_apply(const struct fmt_keymap *m, struct fmt_collect *c, struct event *ev,
 		      struct fmt_thread *t)
 {
@@ -354,7 +529,62 @@ bool fmt_keymap_apply(const struct fmt_keymap *m, struct fmt_collect *c, struct 
 			c->prio[k->target] = k->prio;
 		}
 	}
-	return fmt_values_apply(m->pf, c->val, ev);
+	for (size_t i = 0; i < m->ntmpl; i++) {
+		const struct fmt_tmpl *tm = &m->tmpl[i];
+		if (tm->prio >= c->prio[tm->target])
+			continue;
+		sv v = render_template(m, c, tm->text, t);
+		if (v.n) {
+			c->val[tm->target] = v;
+			c->prio[tm->target] = tm->prio;
+		}
+	}
+	if (m->request_line >= 0 && c->val[m->request_line].n)
+		request_line(c, c->val[m->request_line]);
+	sv pga = m->pgaudit >= 0 ? c->val[m->pgaudit] : SV_NULL;
+	if (t) {
+		/*
+		 * Evidence is the format's own keys: where a rule maps the time,
+		 * a wrapper's time does not stand in for it, and where it maps the
+		 * resource or action, the default keys of the others do not count.
+		 */
+		const struct pol_format *pf = m->pf;
+		bool map_t = pf && pf->time_field.n;
+		bool map_r = pf && pf->fields[EVF_RESOURCE].n, map_a = pf && pf->fields[EVF_ACTION].n;
+		bool ra = (map_r || map_a)
+			? (map_r && c->val[EVF_RESOURCE].n) || (map_a && c->val[EVF_ACTION].n)
+			: c->val[EVF_RESOURCE].n || c->val[EVF_ACTION].n;
+		bool ev_ok = (c->val[FMT_T_TIME].n || (!map_t && t->outer_time)) && (ra || pga.n);
+		for (unsigned i = 0; i < m->nrequire && ev_ok;) {
+			bool any = false;
+			unsigned g = m->require_group[i];
+			for (; i < m->nrequire && m->require_group[i] == g; i++)
+				any |= c->val[m->require[i]].n > 0;
+			ev_ok = any;
+		}
+		t->evidence = ev_ok;
+	}
+	if (!fmt_values_apply(m->pf, c->val, ev))
+		return false;
+	/*
+	 * A server message that carries no pgAudit record (connections,
+	 * checkpoints) is no access: skipped, as a syslog line of a program
+	 * that logs none.
+	 */
+	if (pga.n && !fmt_pgaudit_record(m->pf, pga, ev, t)) {
+		ev_add_extra(ev, SV_LIT("message"), pga);
+		ev->skip = true;
+	}
+	for (int k = 0; k < PC_COUNT; k++) {
+		for (size_t i = 0; i < m->nconds[k]; i++) {
+			sv v = c->val[m->conds[k][i].aux];
+			if (v.n && t && rx_match(m->conds[k][i].rx, v, t->rx) == 1) {
+				fmt_cond_hit((enum pol_cond_kind)k, ev);
+				break;
+			}
+		}
+	}
+	return true;
 }
 
 bool fmt_values_apply(const struct pol_format *pf, const sv *val, struct event *ev)
@@ -415,6 +645,8 @@ void fmt_set_free(struct fmt_set *s)
 		free(sl->owned_name);
 	}
 	fmt_keymap_release(&s->defaults);
+	if (s->sources)
+		policy_free(s->sources);
 	free(s->slots);
 	free(s);
 }
@@ -425,6 +657,7 @@ static int add_rule_format(struct fmt_set *s, const struct pol_format *pf, struc
 	memset(sl, 0, sizeof(*sl));
 	sl->f.name = pf->name;
 	sl->f.pf = pf;
+	sl->f.wrapper = pf->wrapper;
 	switch (pf->type) {
 	case PF_REGEX:
 		if (pf->pattern) {
@@ -455,6 +688,7 @@ static int add_rule_format(struct fmt_set *s, const struct pol_format *pf, struc
 		sl->f.parse = pf->type == PF_JSON ? fmt_json_parse : fmt_logfmt_parse;
 		sl->kind = FK_KEYMAP;
 		sl->f.impl = m;
+		sl->f.needs_evidence = true;
 		break;
 	}
 	default:
@@ -480,10 +714,36 @@ static int add_syslog(struct fmt_set *s, const struct fmt *inner, struct diag *e
 		sl->f.name = sl->owned_name;
 		sl->f.inner = inner;
 		sl->f.pf = inner->pf;
+		sl->f.needs_evidence = inner->needs_evidence;
 	} else {
 		sl->f.name = "syslog";
 		sl->f.impl = s;
 	}
+	s->n++;
+	return 0;
+}
+
+/*
+ * "cri+NAME" / "docker+NAME": plain's parser behind a container wrapper.
+ * Not for multi-line formats (a wrapper frames each line on its own) nor
+ * for formats that already name a wrapper.
+ */
+static int add_wrapped(struct fmt_set *s, const struct fmt *plain, int wrapper, struct diag *err)
+{
+	if (plain->multiline || plain->wrapper)
+		return 0;
+	struct fmt_slot *sl = &s->slots[s->n];
+	memset(sl, 0, sizeof(*sl));
+	sl->kind = FK_BUILTIN;	/* shares plain's impl */
+	sl->f = *plain;
+	sl->f.wrapper = (unsigned char)wrapper;
+	const char *w = fmt_wrapper_name(wrapper);
+	size_t n = strlen(plain->name) + strlen(w) + 2;
+	sl->owned_name = malloc(n);
+	if (!sl->owned_name)
+		return diag_set(err, "out of memory");
+	snprintf(sl->owned_name, n, "%s+%s", w, plain->name);
+	sl->f.name = sl->owned_name;
 	s->n++;
 	return 0;
 }
@@ -496,16 +756,27 @@ struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 		diag_set(err, "out of memory");
 		return NULL;
 	}
-	/* Every plain format once, wrapped in syslog once, plus per-line syslog. */
-	s->slots = calloc(2 * (nrule + NBUILTINS) + 1, sizeof(*s->slots));
+	s->sources = rules_load_builtin("built-in sources", src_rules, err);
+	if (!s->sources) {
+		fmt_set_free(s);
+		return NULL;
+	}
+	size_t nsrc = s->sources->nformats;
+	/*
+	 * Every plain format once, wrapped in syslog, CRI and Docker once
+	 * each, plus per-line syslog.
+	 */
+	s->slots = calloc(4 * (nrule + nsrc + NBUILTINS) + 1, sizeof(*s->slots));
 	if (!s->slots || fmt_keymap_build(&s->defaults, NULL, err)) {
 		if (!s->slots)
 			diag_set(err, "out of memory");
 		fmt_set_free(s);
 		return NULL;
 	}
-	for (size_t i = 0; i < nrule; i++) {
-		if (add_rule_format(s, &pol->formats[i], err)) {
+	/* The user's formats, then the built-in sources, then the web and generic formats. */
+	for (size_t i = 0; i < nrule + nsrc; i++) {
+		const struct pol_format *pf = i < nrule ? &pol->formats[i] : &s->sources->formats[i - nrule];
+		if (add_rule_format(s, pf, err)) {
 			fmt_set_free(s);
 			return NULL;
 		}
@@ -516,14 +787,38 @@ struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 		sl->f.name = builtins[i].name;
 		sl->f.multiline = builtins[i].multiline;
 		sl->f.parse = builtins[i].parse;
-		if (builtins[i].keymap)
+		if (builtins[i].keymap) {
 			sl->f.impl = &s->defaults;
+			sl->f.needs_evidence = true;
+		}
 	}
 	size_t nplain = s->n;
+	/* `fallback = NAME`: resolved before the wrapped copies are made. */
+	for (size_t i = 0; i < nplain; i++) {
+		const struct pol_format *pf = s->slots[i].f.pf;
+		if (!pf || !pf->fallback)
+			continue;
+		const struct fmt *fb = fmt_by_name(s, pf->fallback);
+		if (!fb || fb == &s->slots[i].f || fb->fallback || fb->wrapper) {
+			diag_set(err, "%s:%d: [format %s]: fallback '%s' is no other plain format without a fallback",
+				 pf->loc.file ? pf->loc.file : "?", pf->loc.line, pf->name, pf->fallback);
+			fmt_set_free(s);
+			return NULL;
+		}
+		s->slots[i].f.fallback = fb;
+	}
 	for (size_t i = 0; i < nplain; i++) {
 		if (add_syslog(s, &s->slots[i].f, err)) {
 			fmt_set_free(s);
 			return NULL;
+		}
+	}
+	for (int w = FMT_WRAP_CRI; w <= FMT_WRAP_DOCKER; w++) {
+		for (size_t i = 0; i < nplain; i++) {
+			if (add_wrapped(s, &s->slots[i].f, w, err)) {
+				fmt_set_free(s);
+				return NULL;
+			}
 		}
 	}
 	if (add_syslog(s, NULL, err)) {
@@ -550,7 +845,7 @@ size_t fmt_names(const struct fmt_set *s, const char **names, size_t max)
 }
 
 /* Clear ev for another attempt, keeping where it came from. */
-static void ev_clear(struct event *ev)
+void fmt_ev_clear(struct event *ev)
 {
 	sv raw = ev->raw;
 	uint32_t file = ev->file;
@@ -563,9 +858,10 @@ static void ev_clear(struct event *ev)
 
 bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t)
 {
-	ev_clear(ev);
+	fmt_ev_clear(ev);
 	t->used = 0;
 	t->outer_time = false;
+	t->evidence = false;
 	if (line.n && line.p[line.n - 1] == '\r')
 		line.n--;
 	/* A UTF-8 byte order mark some Windows tools put before the first line. */
@@ -573,7 +869,7 @@ bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread
 		line.p += 3;
 		line.n -= 3;
 	}
-	return f->parse(f, line, ev, t);
+	return fmt_call(f, line, ev, t);
 }
 
 bool fmt_set_parse_any(const struct fmt_set *s, sv line, struct event *ev, struct fmt_thread *t)
@@ -583,9 +879,9 @@ bool fmt_set_parse_any(const struct fmt_set *s, sv line, struct event *ev, struc
 		const struct fmt_slot *sl = &s->slots[i];
 		if (sl->is_syslog)
 			continue;
-		if (sl->f.parse(&sl->f, line, ev, t))
+		if (fmt_call(&sl->f, line, ev, t))
 			return true;
-		ev_clear(ev);
+		fmt_ev_clear(ev);
 		t->used = mark;
 	}
 	return false;
@@ -600,9 +896,11 @@ const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 	for (size_t i = 0; i < s->n; i++) {
 		const struct fmt *f = &s->slots[i].f;
 		size_t ok = 0;
+		if (f->pf && f->pf->npaths)
+			continue;	/* reads only the inputs its `paths` name */
 		for (size_t j = 0; j < n; j++) {
 			ev_reset(&ev);
-			if (fmt_parse(f, lines[j], &ev, t))
+			if (fmt_parse(f, lines[j], &ev, t) && (!f->needs_evidence || t->evidence))
 				ok++;
 		}
 		/* Strictly more: earlier slots win ties (rule-defined, then more specific). */
@@ -619,4 +917,19 @@ const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 	if (best_n * 2 < n)
 		return NULL;
 	return best;
+}
+
+const struct fmt *fmt_for_path(const struct fmt_set *s, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct fmt *f = &s->slots[i].f;
+		if (!f->pf || !f->pf->npaths || strcmp(f->name, f->pf->name) != 0)
+			continue;
+		for (size_t j = 0; j < f->pf->npaths; j++)
+			if (fnmatch(f->pf->paths[j], path, 0) == 0 || fnmatch(f->pf->paths[j], base, 0) == 0)
+				return f;
+	}
+	return NULL;
 }

@@ -6,7 +6,9 @@
  * converted in place.  Built-in formats: "common", "combined",
  * "vhost_combined" (Apache/nginx, extra trailing fields accepted), "json",
  * "logfmt", "pgaudit", "syslog" (RFC 3164/5424 wrapping any other format:
- * named "syslog+INNER" once detected).  Rule-defined formats ([format NAME]
+ * named "syslog+INNER" once detected), and every line format behind a
+ * container wrapper: "cri+INNER", "docker+INNER" (format_wrap.c).
+ * Rule-defined formats ([format NAME]
  * sections, type regex/json/logfmt) are added after the built-ins and take
  * precedence in detection when they parse as many lines.
  *
@@ -28,6 +30,8 @@
 struct fmt_thread;
 struct fmt_set;
 
+enum { FMT_WRAP_NONE = POL_WRAP_NONE, FMT_WRAP_CRI = POL_WRAP_CRI, FMT_WRAP_DOCKER = POL_WRAP_DOCKER };
+
 struct fmt {
 	const char *name;
 	/*
@@ -47,6 +51,19 @@ struct fmt {
 	bool (*parse)(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 	const struct pol_format *pf;	/* rule-defined formats; NULL for built-ins */
 	const struct fmt *inner;	/* syslog+INNER: the wrapped format */
+	/*
+	 * Key-map formats (json, logfmt): a line counts for detection only if
+	 * it carries the format's time key and its resource or action key.
+	 */
+	bool needs_evidence;
+	/*
+	 * A container wrapper removed before parse() sees the line
+	 * (FMT_WRAP_CRI, FMT_WRAP_DOCKER): "cri+NAME", "docker+NAME", or a
+	 * rule format's `wrapper = cri | docker`.
+	 */
+	unsigned char wrapper;
+	/* `fallback = NAME`: tried on a line this format does not read (mixed logs). */
+	const struct fmt *fallback;
 	void *impl;			/* format-private, read-only after build */
 };
 
@@ -68,11 +85,21 @@ size_t fmt_names(const struct fmt_set *s, const char **names, size_t max);
 /*
  * Detect the format of an input from its first lines: the format that
  * parses the most of them, if it parses at least half of them (ties: rule-defined before built-in, then the
- * more specific built-in: vhost_combined > combined > common).  NULL if
- * none parses any line.
+ * more specific built-in: vhost_combined > combined > common).  A json or
+ * logfmt format only counts the lines that carry its mapped time key and
+ * its resource (or action) key: an object is not an access record just
+ * by being JSON, and with several such formats each input gets the one
+ * whose keys it carries.  NULL if none parses any line.
  */
 const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 			     struct fmt_thread *t);
+
+/*
+ * The rule format whose `paths = GLOB` matches path (the whole path or its
+ * last component), or NULL.  Such a format reads those inputs without
+ * detection, and no other input.
+ */
+const struct fmt *fmt_for_path(const struct fmt_set *s, const char *path);
 
 /*
  * Parse with f: resets ev (keeping raw/file/line) and the thread's scratch

@@ -27,6 +27,13 @@ struct fmt_thread {
 	int year;		/* for RFC 3164 timestamps */
 	/* Set by syslog while parsing the message: the wrapped line may omit its own time. */
 	bool outer_time;
+	/*
+	 * Set by the key-map formats (json, logfmt) on a parsed line that
+	 * carries the format's own time key and its resource or action key:
+	 * what detection asks of a key-map format (SPEC §3), since any object
+	 * parses as JSON.  Reset by fmt_parse().
+	 */
+	bool evidence;
 	char *scratch;
 	size_t used;
 	char path[FMT_PATH_MAX];	/* json: the dotted path of the current value */
@@ -54,6 +61,20 @@ static inline bool fmt_take_token(sv *s, sv *out)
 	fmt_adv(s, i);
 	return true;
 }
+
+/*
+ * format_wrap.c: parse with f, first removing its container wrapper
+ * (f->wrapper: cri, docker) if it has one.  Every parse goes through here.
+ */
+bool fmt_call(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+/* "cri", "docker" ("" for none). */
+const char *fmt_wrapper_name(int wrapper);
+/*
+ * format_json.c: a Docker json-file line's "log" (unescaped into scratch,
+ * one trailing newline removed) and "time"; false if the line is not such
+ * an object.
+ */
+bool fmt_json_docker_unwrap(sv line, sv *log, sv *time, struct fmt_thread *t);
 
 /* Built-in parse functions (format_*.c). */
 bool fmt_clf_common_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
@@ -104,17 +125,59 @@ struct fmt_key {
 	unsigned char prio;
 };
 
+/*
+ * Keys read for the format language beyond the canonical targets (template
+ * references, failed/denied/skip paths, pgaudit, request-line, require):
+ * targets FMT_T_COUNT + i, at most FMT_AUX_MAX per format.
+ */
+#define FMT_AUX_MAX 32
+#define FMT_NVAL (FMT_T_COUNT + FMT_AUX_MAX)
+
+struct fmt_tmpl {
+	const char *text;	/* "{a.b}/{c}" */
+	unsigned char target, prio;
+};
+
+struct fmt_kcond {
+	unsigned char aux;	/* value slot */
+	const struct rx *rx;
+};
+
 struct fmt_keymap {
 	const struct pol_format *pf;
 	struct fmt_key *keys;
 	size_t nkeys;
+	size_t cap;
+	const char *aux[FMT_AUX_MAX];	/* aux key names */
+	unsigned naux;
+	struct fmt_tmpl *tmpl;
+	size_t ntmpl;
+	struct fmt_kcond *conds[PC_COUNT];
+	size_t nconds[PC_COUNT];
+	int pgaudit, request_line;	/* value slots, -1 none */
+	unsigned char require[FMT_AUX_MAX];	/* value slots of the required keys */
+	unsigned char require_group[FMT_AUX_MAX];	/* alternatives share a group */
+	unsigned nrequire;
 };
 
-/* Per line: the best value seen so far for each target. */
+/* Per line: the best value seen so far for each target and aux key. */
 struct fmt_collect {
-	sv val[FMT_T_COUNT];
-	unsigned char prio[FMT_T_COUNT];
+	sv val[FMT_NVAL];
+	unsigned char prio[FMT_NVAL];
 };
+
+/*
+ * format_pgaudit.c: a pgAudit record ("AUDIT: SESSION,..." or without the
+ * tag) into ev, as the pgaudit format reads one after its prefix; false if
+ * rec is no such record.
+ */
+bool fmt_pgaudit_record(const struct pol_format *pf, sv rec, struct event *ev, struct fmt_thread *t);
+
+/* Clear ev for another attempt, keeping raw, file and line. */
+void fmt_ev_clear(struct event *ev);
+
+/* `denied`/`failed`/`skip` that hold for a record: the event's status or skip flag. */
+void fmt_cond_hit(enum pol_cond_kind kind, struct event *ev);
 
 /* Canonical values (indexed by target) into ev, then time, numbers, mapped action; false on a bad time. */
 bool fmt_values_apply(const struct pol_format *pf, const sv *val, struct event *ev);

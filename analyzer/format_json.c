@@ -128,6 +128,22 @@ static void *ja_realloc(void *ctx, void *p, size_t n)
 	return q;
 }
 
+/* One whole JSON text through callbacks, yajl's memory in an arena on this stack. */
+static bool yajl_run(const yajl_callbacks *cb, void *ctx, sv text)
+{
+	alignas(max_align_t) char mem[JARENA_SIZE];
+	struct jarena a = { .base = mem, .cap = sizeof(mem), .last = SIZE_MAX };
+	yajl_alloc_funcs af = { ja_malloc, ja_realloc, ja_free, &a };
+	yajl_handle h = yajl_alloc(cb, &af, ctx);
+	if (!h)
+		return false;
+	yajl_config(h, yajl_dont_validate_strings, 1);
+	bool ok = yajl_parse(h, (const unsigned char *)text.p, text.n) == yajl_status_ok &&
+		  yajl_complete_parse(h) == yajl_status_ok;
+	yajl_free(h);
+	return ok;
+}
+
 /* ---- the callbacks: dotted paths and values -------------------------------- */
 
 struct jframe {
@@ -303,16 +319,127 @@ bool fmt_json_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_t
 
 	struct fmt_collect c;
 	struct jctx j = { .t = t, .m = m, .c = &c, .ev = ev, .line = line };
-	alignas(max_align_t) char mem[JARENA_SIZE];
-	struct jarena a = { .base = mem, .cap = sizeof(mem), .last = SIZE_MAX };
-	yajl_alloc_funcs af = { ja_malloc, ja_realloc, ja_free, &a };
 	fmt_collect_init(&c);
-	yajl_handle h = yajl_alloc(&jcallbacks, &af, &j);
-	if (!h)
+	return yajl_run(&jcallbacks, &j, line) && fmt_keymap_apply(m, &c, ev, t);
+}
+
+/* ---- the Docker json-file wrapper ------------------------------------------ */
+
+struct dctx {
+	struct fmt_thread *t;
+	sv line;
+	int depth;
+	int want;		/* the current top-level key: 1 log, 2 time, 0 other */
+	sv log, time;
+	bool has_log;
+};
+
+static int d_scalar(void *ctx)
+{
+	struct dctx *d = ctx;
+	return d->depth >= 1;	/* a bare scalar is no object */
+}
+
+static int d_null(void *ctx)
+{
+	return d_scalar(ctx);
+}
+
+static int d_bool(void *ctx, int b)
+{
+	(void)b;
+	return d_scalar(ctx);
+}
+
+static int d_number(void *ctx, const char *s, size_t n)
+{
+	(void)s;
+	(void)n;
+	return d_scalar(ctx);
+}
+
+static int d_string(void *ctx, const unsigned char *s, size_t n)
+{
+	struct dctx *d = ctx;
+	if (d->depth != 1)
+		return d->depth > 1;
+	if (!d->want)
+		return 1;
+	sv v = sv_make((const char *)s, n);
+	uintptr_t at = (uintptr_t)s, lp = (uintptr_t)d->line.p;
+	if (n && !(at >= lp && at - lp < d->line.n)) {
+		char *o = fmt_scratch(d->t, n);
+		if (!o)
+			return 0;
+		memcpy(o, s, n);
+		v.p = o;
+	}
+	if (d->want == 1) {
+		d->log = v;
+		d->has_log = true;
+	} else {
+		d->time = v;
+	}
+	return 1;
+}
+
+static int d_open(void *ctx)
+{
+	struct dctx *d = ctx;
+	if (d->depth >= FMT_JSON_MAX_DEPTH)
+		return 0;
+	d->depth++;
+	return 1;
+}
+
+static int d_open_array(void *ctx)
+{
+	struct dctx *d = ctx;
+	return d->depth >= 1 && d_open(ctx);
+}
+
+static int d_key(void *ctx, const unsigned char *k, size_t n)
+{
+	struct dctx *d = ctx;
+	if (d->depth == 1) {
+		sv key = sv_make((const char *)k, n);
+		d->want = sv_eq_cstr(key, "log") ? 1 : sv_eq_cstr(key, "time") ? 2 : 0;
+	}
+	return 1;
+}
+
+static int d_close(void *ctx)
+{
+	struct dctx *d = ctx;
+	d->depth--;
+	return 1;
+}
+
+static const yajl_callbacks dcallbacks = {
+	.yajl_null = d_null,
+	.yajl_boolean = d_bool,
+	.yajl_number = d_number,
+	.yajl_string = d_string,
+	.yajl_start_map = d_open,
+	.yajl_map_key = d_key,
+	.yajl_end_map = d_close,
+	.yajl_start_array = d_open_array,
+	.yajl_end_array = d_close,
+};
+
+bool fmt_json_docker_unwrap(sv line, sv *log, sv *time, struct fmt_thread *t)
+{
+	if (line.n > FMT_SCRATCH_SIZE || line.n < 2 || line.p[0] != '{')
 		return false;
-	yajl_config(h, yajl_dont_validate_strings, 1);
-	bool ok = yajl_parse(h, (const unsigned char *)line.p, line.n) == yajl_status_ok &&
-		  yajl_complete_parse(h) == yajl_status_ok;
-	yajl_free(h);
-	return ok && fmt_keymap_apply(m, &c, ev, t);
+	struct dctx d = { .t = t, .line = line };
+	if (!yajl_run(&dcallbacks, &d, line) || !d.has_log)
+		return false;
+	/* The driver keeps the line's newline in "log". */
+	if (d.log.n && d.log.p[d.log.n - 1] == '\n')
+		d.log.n--;
+	if (d.log.n && d.log.p[d.log.n - 1] == '\r')
+		d.log.n--;
+	*log = d.log;
+	*time = d.time;
+	return true;
 }

@@ -276,6 +276,14 @@ static bool builtin_prefix(sv *s, struct event *ev)
 	return known;
 }
 
+bool fmt_pgaudit_record(const struct pol_format *pf, sv rec, struct event *ev, struct fmt_thread *t)
+{
+	static const char tag[] = "AUDIT: ";
+	if (rec.n >= sizeof(tag) - 1 && memcmp(rec.p, tag, sizeof(tag) - 1) == 0)
+		fmt_adv(&rec, sizeof(tag) - 1);
+	return pg_record(pf, rec, ev, t);
+}
+
 bool fmt_pgaudit_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t)
 {
 	const struct pol_format *pf = f->pf;

@@ -140,5 +140,40 @@ bool fmt_regex_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_
 		if (v.n)
 			ev_add_extra(ev, r->extra_name[i], v);
 	}
+	/*
+	 * pgaudit = GROUP: the group holds a pgAudit record, as a CSV field
+	 * (csvlog's message: "" for "); without one the line is a server
+	 * message, no access.
+	 */
+	sv rec;
+	if (pf->pgaudit && ev_get(ev, sv_cstr(pf->pgaudit), &rec)) {
+		sv dec = rec;
+		bool doubled = false;
+		for (size_t i = 0; i + 1 < rec.n && !doubled; i++)
+			doubled = rec.p[i] == '"' && rec.p[i + 1] == '"';
+		char *o = doubled ? fmt_scratch(t, rec.n) : NULL;
+		if (o) {
+			size_t k = 0;
+			for (size_t i = 0; i < rec.n; i++) {
+				o[k++] = rec.p[i];
+				if (rec.p[i] == '"' && i + 1 < rec.n && rec.p[i + 1] == '"')
+					i++;
+			}
+			dec = sv_make(o, k);
+		}
+		if (!fmt_pgaudit_record(pf, dec, ev, t))
+			ev->skip = true;
+	}
+	/* failed/denied/skip = GROUP:REGEX, on the event's fields and groups. */
+	for (int k = 0; k < PC_COUNT; k++) {
+		for (size_t i = 0; i < pf->nconds[k]; i++) {
+			sv v;
+			if (ev_get(ev, sv_cstr(pf->conds[k][i].path), &v) &&
+			    rx_match(pf->conds[k][i].rx, v, t->rx) == 1) {
+				fmt_cond_hit((enum pol_cond_kind)k, ev);
+				break;
+			}
+		}
+	}
 	return true;
 }

@@ -133,6 +133,10 @@ static bool rfc3164(sv *s, struct sl_head *h, int year)
 	h->has_time = true;
 	if (!space(s) || !fmt_take_token(s, &h->host) || !space(s))
 		return false;
+	/* "TIME stdout F ...": a Kubernetes CRI line, not a host named stdout (format_wrap.c). */
+	if ((sv_eq_cstr(h->host, "stdout") || sv_eq_cstr(h->host, "stderr")) && s->n >= 2 &&
+	    (s->p[0] == 'F' || s->p[0] == 'P') && s->p[1] == ' ')
+		return false;
 	/* TAG[PID]: -- a line without a tag ("--- last message repeated") keeps it all as MSG. */
 	size_t i = 0;
 	while (i < s->n && s->p[i] != ':' && s->p[i] != '[' && s->p[i] != ' ')
@@ -197,7 +201,7 @@ bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt
 	bool ok;
 	t->outer_time = true;
 	if (f->inner) {
-		ok = f->inner->parse(f->inner, s, ev, t);
+		ok = fmt_call(f->inner, s, ev, t);
 	} else {
 		ok = fmt_set_parse_any(f->impl, s, ev, t);
 		if (!ok && looks_like_access(s)) {

@@ -119,6 +119,9 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->nformats; i++) {
 		rx_free(p->formats[i].pattern);
 		rx_free(p->formats[i].prefix);
+		for (int k = 0; k < PC_COUNT; k++)
+			for (size_t j = 0; j < p->formats[i].nconds[k]; j++)
+				rx_free(p->formats[i].conds[k][j].rx);
 		if (p->formats[i].time_fmt)
 			tu_fmt_free(p->formats[i].time_fmt);
 		tz_free(p->formats[i].timezone);

@@ -130,11 +130,15 @@ enum pol_format_type {
 	PF_LOGFMT,
 };
 
+/* A container runtime's framing around each line (format_wrap.c). */
+enum pol_wrapper { POL_WRAP_NONE = 0, POL_WRAP_CRI, POL_WRAP_DOCKER };
+
 /* Where one canonical field comes from: up to POL_MAX_SOURCES, first non-empty wins. */
 #define POL_MAX_SOURCES 4
 enum pol_source_kind {
 	PS_NAME,	/* named group (regex) or key / dotted path (json, logfmt) */
 	PS_QUERY,	/* query:PARAM of the resource's query string */
+	PS_TEMPLATE,	/* json/logfmt: "{a.b}/{c}": non-empty only where every key is */
 };
 struct pol_source {
 	enum pol_source_kind kind;
@@ -146,11 +150,26 @@ struct pol_fieldmap {
 	unsigned n;	/* 0: default (regex: group of the same name; json/logfmt: key of that name) */
 };
 
+/* `failed|denied|skip = PATH:REGEX`: a record whose PATH matches REGEX. */
+struct pol_cond {
+	const char *path;	/* key or dotted path (json, logfmt), or field / group name (regex) */
+	struct rx *rx;
+};
+
+enum pol_cond_kind {	/* in the order they are tested */
+	PC_DENIED,	/* a denial: status 403 (counts towards failed-access-burst) */
+	PC_FAILED,	/* the event failed: status 400 unless the record gives one >= 400 */
+	PC_SKIP,	/* not an event (counted as skipped, not unparsed) */
+	PC_COUNT
+};
+
 struct pol_format {
 	const char *name;
+	bool builtin;		/* one of the built-in sources (sources.c), not the user's */
 	enum pol_format_type type;
 	struct rx *pattern;	/* regex */
 	struct rx *prefix;	/* pgAudit-style custom log line prefix, or NULL */
+	unsigned char wrapper;	/* `wrapper = cri | docker`: enum pol_wrapper */
 	const char *time_format;	/* NULL: ISO 8601 / epoch / CLF auto */
 	struct tu_fmt *time_fmt;	/* compiled time_format */
 	struct tz_zone *timezone;	/* `timezone = ZONE`: local times without an offset; NULL: UTC */
@@ -160,6 +179,20 @@ struct pol_format {
 	/* action value lists: raw action values meaning each action */
 	const char **actions[EV_ACTION_COUNT];
 	size_t nactions[EV_ACTION_COUNT];
+	struct pol_cond *conds[PC_COUNT];
+	size_t nconds[PC_COUNT];
+	/* `pgaudit = PATH`: that value is a pgAudit record, read as format_pgaudit.c reads one. */
+	const char *pgaudit;
+	/* `request-line = PATH`: "METHOD URI PROTOCOL" (nginx $request) for action, resource, protocol. */
+	const char *request_line;
+	/* `require = PATH[|PATH...] ...`: keys a record must carry (one of each |-group) to count for detection. */
+	const char **require;
+	size_t nrequire;
+	/* `fallback = NAME`: the format that reads a line this one does not. */
+	const char *fallback;
+	/* `paths = GLOB`: the inputs this format reads (and only it). */
+	const char **paths;
+	size_t npaths;
 	struct pol_loc loc;
 };
 

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 
 #include "digest.h"
 #include "evidence.h"
+#include "sources.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
@@ -92,6 +94,24 @@ static bool next_token(sv *rest, sv *tok)
 	*tok = sv_make(s, (size_t)(p - s));
 	*rest = sv_make(p, (size_t)(e - p));
 	return true;
+}
+
+/* next_token, where a token may be "quoted" (spaces and commas inside); -1: unclosed quote. */
+static int next_quoted(sv *rest, sv *tok)
+{
+	const char *p = rest->p, *e = rest->p + rest->n;
+	while (p < e && (*p == ',' || isspace((unsigned char)*p)))
+		p++;
+	if (p == e || *p != '"') {
+		*rest = sv_make(p, (size_t)(e - p));
+		return next_token(rest, tok) ? 1 : 0;
+	}
+	const char *close = memchr(p + 1, '"', (size_t)(e - p - 1));
+	if (!close)
+		return -1;
+	*tok = sv_make(p + 1, (size_t)(close - p - 1));
+	*rest = sv_make(close + 1, (size_t)(e - close - 1));
+	return 1;
 }
 
 static int read_whole(const char *path, char **out, size_t *outn, struct diag *err)
@@ -220,7 +240,7 @@ static const bool kind_named[SK_COUNT] = {
 	[SK_ROLE] = true, [SK_EVIDENCE] = true, [SK_CHECK] = true,
 };
 
-#define MAX_KEYS 16
+#define MAX_KEYS 24
 struct keydef {
 	const char *name;
 	bool list;	/* may repeat (values append); otherwise once per section */
@@ -228,9 +248,11 @@ struct keydef {
 
 static const struct keydef keys_format[] = {
 	{ "type", false }, { "pattern", false }, { "prefix", false },
-	{ "time-format", false }, { "timezone", false }, { "read", true }, { "write", true },
+	{ "time-format", false }, { "read", true }, { "write", true },
 	{ "delete", true }, { "export", true }, { "transfer", true },
-	{ "login", true }, { NULL, false },
+	{ "login", true }, { "wrapper", false }, { "failed", true }, { "denied", true },
+	{ "skip", true }, { "pgaudit", false }, { "fallback", false }, { "timezone", false },
+	{ "paths", true }, { "request-line", false }, { "require", true }, { NULL, false },
 };
 static const struct keydef keys_category[] = {
 	{ "description", false }, { "sensitive", false }, { "resource", true },
@@ -304,6 +326,7 @@ struct loader {
 	struct ref *refs;
 	size_t nrefs;
 	struct arena tmp;	/* refs and the loaded list */
+	bool builtin;		/* loading the built-in sources (sources.c) */
 };
 
 static int lerr(struct loader *L, const char *file, int line, const char *fmt, ...)
@@ -549,11 +572,13 @@ static int section_begin(struct loader *L, struct section *s, enum sect_kind k, 
 	s->line = line;
 	switch (k) {
 	case SK_FORMAT: {
+		bool taken = !L->builtin && src_is_builtin(name);
 		for (size_t j = 0; j < sizeof(builtin_formats) / sizeof(builtin_formats[0]); j++)
-			if (sv_eq_cstr(name, builtin_formats[j]))
-				return lerr(L, file, line,
-					    "[format %.*s] would hide the built-in format of that name; choose another name",
-					    (int)name.n, name.p);
+			taken |= sv_eq_cstr(name, builtin_formats[j]);
+		if (taken)
+			return lerr(L, file, line,
+				    "[format %.*s] would hide the built-in format of that name; choose another name",
+				    (int)name.n, name.p);
 		for (size_t j = 0; j < p->nformats; j++)
 			if (sv_eq_cstr(name, p->formats[j].name))
 				return dup_section(L, file, line, k, name, p->formats[j].loc);
@@ -561,6 +586,7 @@ static int section_begin(struct loader *L, struct section *s, enum sect_kind k, 
 		struct pol_format *f = APUSH(&p->arena, p->formats, p->nformats);
 		f->name = astr(L, name);
 		f->type = PF_REGEX;
+		f->builtin = L->builtin;
 		f->loc = loc;
 		break;
 	}
@@ -661,6 +687,10 @@ static int section_end(struct loader *L, struct section *s)
 				    f->name, f->type == PF_JSON ? "json" : "logfmt");
 		if (f->type != PF_REGEX)
 			break;
+		if (f->request_line || f->nrequire)
+			return lerr(L, s->file, s->line,
+				    "'request-line' and 'require' are for type json or logfmt; [format %s] is type regex",
+				    f->name);
 		/* Resolve group names now that the pattern is known. */
 		for (int fi = 0; fi < FF_COUNT; fi++) {
 			struct pol_fieldmap *m = fi < EVF_COUNT ? &f->fields[fi]
@@ -668,6 +698,10 @@ static int section_end(struct loader *L, struct section *s)
 				: fi == FF_STATUS ? &f->status_field
 				: fi == FF_BYTES ? &f->bytes_field : &f->records_field;
 			for (unsigned j = 0; j < m->n; j++) {
+				if (m->src[j].kind == PS_TEMPLATE)
+					return lerr(L, s->file, s->field_line[fi],
+						    "a value template ('%s') is for type json or logfmt; [format %s] is type regex",
+						    m->src[j].name, f->name);
 				if (m->src[j].kind != PS_NAME)
 					continue;
 				int g = rx_group_index(f->pattern, m->src[j].name);
@@ -769,6 +803,27 @@ static struct pol_fieldmap *format_fieldmap(struct pol_format *f, sv name, int *
 	return NULL;
 }
 
+/* A value template: literal text and {KEY} references, at least one, none empty or nested. */
+static int check_template(struct loader *L, const char *file, int line, sv t)
+{
+	unsigned refs = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.p[i] == '}')
+			return lerr(L, file, line, "unmatched '}' in template '%.*s'", (int)t.n, t.p);
+		if (t.p[i] != '{')
+			continue;
+		size_t j = i + 1;
+		while (j < t.n && t.p[j] != '}' && t.p[j] != '{')
+			j++;
+		if (j >= t.n || t.p[j] != '}' || j == i + 1)
+			return lerr(L, file, line, "bad template '%.*s' (expected {KEY} references, e.g. {requestParameters.bucketName}/{requestParameters.key})",
+				    (int)t.n, t.p);
+		refs++;
+		i = j;
+	}
+	return refs ? 0 : lerr(L, file, line, "template '%.*s' references no key", (int)t.n, t.p);
+}
+
 static int key_format(struct loader *L, struct section *s, int line, sv key, sv field, sv v)
 {
 	struct pol_format *f = &L->p->formats[s->idx];
@@ -807,6 +862,11 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 				src->name = astr(L, sv_make(tok.p + 6, tok.n - 6));
 			} else if (tok.n == 6 && memcmp(tok.p, "query:", 6) == 0) {
 				return lerr(L, s->file, line, "'query:' needs a parameter name, e.g. query:reason");
+			} else if (memchr(tok.p, '{', tok.n)) {
+				if (check_template(L, s->file, line, tok) < 0)
+					return -1;
+				src->kind = PS_TEMPLATE;
+				src->name = astr(L, tok);
 			} else {
 				src->kind = PS_NAME;
 				src->name = astr(L, tok);
@@ -830,6 +890,55 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 				    (int)v.n, v.p);
 		return 0;
 	}
+	enum pol_cond_kind ck = sv_eq_cstr(key, "failed") ? PC_FAILED
+		: sv_eq_cstr(key, "denied") ? PC_DENIED
+		: sv_eq_cstr(key, "skip") ? PC_SKIP : PC_COUNT;
+	if (ck != PC_COUNT) {
+		const char *colon = memchr(v.p, ':', v.n);
+		if (!colon || colon == v.p || colon + 1 == v.p + v.n)
+			return lerr(L, s->file, line, "'%.*s' needs PATH:REGEX (e.g. errorCode:^AccessDenied$)",
+				    (int)key.n, key.p);
+		struct pol_cond *c = APUSH(&L->p->arena, f->conds[ck], f->nconds[ck]);
+		c->path = astr(L, sv_make(v.p, (size_t)(colon - v.p)));
+		c->rx = compile_rx(L, s->file, line, sv_make(colon + 1, (size_t)(v.p + v.n - colon - 1)));
+		return c->rx ? 0 : -1;
+	}
+	/* Keys whose value is kept as written: a path or a name. */
+	static const struct {
+		const char *key;
+		size_t off;
+	} str_keys[] = {
+		{ "pgaudit", offsetof(struct pol_format, pgaudit) },
+		{ "request-line", offsetof(struct pol_format, request_line) },
+		{ "fallback", offsetof(struct pol_format, fallback) },
+	};
+	for (size_t i = 0; i < sizeof(str_keys) / sizeof(str_keys[0]); i++) {
+		if (sv_eq_cstr(key, str_keys[i].key)) {
+			*(const char **)(void *)((char *)f + str_keys[i].off) = astr(L, v);
+			return 0;
+		}
+	}
+	if (sv_eq_cstr(key, "require") || sv_eq_cstr(key, "paths")) {
+		bool req = sv_eq_cstr(key, "require");
+		sv rest = v, tok;
+		while (next_token(&rest, &tok)) {
+			if (req)
+				*APUSH(&L->p->arena, f->require, f->nrequire) = astr(L, tok);
+			else
+				*APUSH(&L->p->arena, f->paths, f->npaths) = astr_unesc(L, tok);
+		}
+		return 0;
+	}
+	if (sv_eq_cstr(key, "wrapper")) {
+		if (sv_eq_cstr(v, "cri"))
+			f->wrapper = POL_WRAP_CRI;
+		else if (sv_eq_cstr(v, "docker"))
+			f->wrapper = POL_WRAP_DOCKER;
+		else
+			return lerr(L, s->file, line, "bad wrapper '%.*s' (expected cri or docker)",
+				    (int)v.n, v.p);
+		return 0;
+	}
 	if (sv_eq_cstr(key, "pattern"))
 		return (f->pattern = compile_rx(L, s->file, line, v)) ? 0 : -1;
 	if (sv_eq_cstr(key, "prefix"))
@@ -849,13 +958,16 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 			return lerr(L, s->file, line, "bad timezone '%s': %s", name, e.msg);
 		return 0;
 	}
-	/* read/write/delete/export/transfer/login = values */
+	/* read/write/delete/export/transfer/login = values; "a quoted value" may hold spaces */
 	enum ev_action a = ev_action_parse(key);
 	sv rest = v, tok;
-	while (next_token(&rest, &tok)) {
+	int q;
+	while ((q = next_quoted(&rest, &tok)) > 0) {
 		const char **slot = APUSH(&L->p->arena, f->actions[a], f->nactions[a]);
 		*slot = astr(L, tok);
 	}
+	if (q < 0)
+		return lerr(L, s->file, line, "unclosed '\"' in '%.*s'", (int)v.n, v.p);
 	return 0;
 }
 
@@ -1466,6 +1578,27 @@ static int resolve_refs(struct loader *L)
 		}
 	}
 	return 0;
+}
+
+struct policy *rules_load_builtin(const char *name, const char *text, struct diag *err)
+{
+	struct loader L;
+	struct policy *p = xcalloc(1, sizeof(*p));
+	memset(&L, 0, sizeof(L));
+	L.p = p;
+	L.err = err;
+	L.builtin = true;
+	dg_sha256_init(&L.dg);
+	const char *file = arena_strndup(&p->arena, name, strlen(name));
+	int rc = parse_buffer(&L, file, text, strlen(text));
+	if (rc == 0)
+		rc = resolve_refs(&L);
+	arena_release(&L.tmp);
+	if (rc < 0) {
+		policy_free(p);
+		return NULL;
+	}
+	return p;
 }
 
 struct policy *rules_load(const char *const *paths, size_t npaths, struct diag *err)

@@ -30,6 +30,13 @@
 struct policy *rules_load(const char *const *paths, size_t npaths, struct diag *err);
 
 /*
+ * Load rule text held in the program (the built-in sources, sources.h)
+ * under the display name `name`: [format] sections only in practice, names
+ * of built-in formats allowed, no includes.  NULL + err on failure.
+ */
+struct policy *rules_load_builtin(const char *name, const char *text, struct diag *err);
+
+/*
  * The default rules path: $DPFAUDIT_RULES if set; else "rules/" next to the
  * binary's directory's parent when running from a build tree (argv0's
  * directory contains "dpfaudit" and ../rules/dpf.rules exists); else

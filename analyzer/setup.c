@@ -126,13 +126,14 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 		return DPF_EXIT_USAGE;
 	}
 	if (format && !fmt_by_name(s->fmts, format)) {
-		const char *names[64];
-		size_t n = fmt_names(s->fmts, names, 64);
+		const char *names[512];
+		size_t n = fmt_names(s->fmts, names, 512);
 		struct buf known = BUF_INIT;
 		for (size_t i = 0; i < n; i++)
-			buf_addf(&known, " %s", names[i]);
-		error("%s: unknown log format '%s' (expected one of:%s)", cmd, format,
-		      known.p ? known.p : "");
+			if (!strchr(names[i], '+'))	/* the wrapped forms are named below */
+				buf_addf(&known, " %s", names[i]);
+		error("%s: unknown log format '%s' (expected one of:%s; or syslog+NAME, cri+NAME, "
+		      "docker+NAME)", cmd, format, known.p ? known.p : "");
 		buf_release(&known);
 		setup_release(s);
 		paths_release(paths);

@@ -2,7 +2,8 @@
  * fuzz_formats.c - every format parser on arbitrary lines.
  *
  * The input is split into lines like lines.h does; every line goes through
- * fmt_parse() with each selectable format (built-ins, syslog+X, and the
+ * fmt_parse() with each selectable format (built-ins, the built-in audit
+ * sources, syslog+X, cri+X, docker+X, and the
  * rule-defined formats of the default rules), then fmt_detect() runs over
  * all the lines.  Parsed events are classified and judged by the engine of
  * the default rules too, since the fields a format extracts are exactly
@@ -27,7 +28,7 @@
 #define SRCDIR "."
 #endif
 
-#define MAX_FORMATS 64
+#define MAX_FORMATS 512
 #define MAX_LINES 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
