@@ -372,7 +372,7 @@ static uint64_t hash_prefix(const char *path, uint64_t want, char hex[65], bool 
 	}
 	while (got < want) {
 		uint64_t k = want - got;
-		size_t n = inp_read(in, buf, k < sizeof(buf) ? (size_t)k : sizeof(buf));
+		size_t n = inp_read(in, buf, k < INP_BUFSZ ? (size_t)k : INP_BUFSZ);
 		if (n == 0)
 			break;
 		dg_sha256_update(&c, buf, n);
