@@ -415,8 +415,13 @@ void st_plan(const struct st_state *s, const char *const *paths, size_t n,
 		memset(p, 0, sizeof(*p));
 		if (s->n == 0 || strcmp(paths[i], "-") == 0 || stat(paths[i], &sb) != 0)
 			continue;
+		/*
+		 * The same file (identity and name) as last time: copytruncate.  An
+		 * identity under another name is a freed inode used again.
+		 */
 		for (size_t k = 0; k < s->n; k++)
-			if (s->v[k].dev == (uint64_t)sb.st_dev && s->v[k].ino == (uint64_t)sb.st_ino)
+			if (s->v[k].dev == (uint64_t)sb.st_dev && s->v[k].ino == (uint64_t)sb.st_ino &&
+			    strcmp(s->v[k].path, paths[i]) == 0)
 				known = true;
 		size_t got = read_head(paths[i], head);
 		char full_head[65] = "";

@@ -11,8 +11,9 @@
  * either it is exactly that content (not read again) or it grew (its lines
  * after the recorded number are judged; earlier ones are read and hashed
  * only, so line numbers stay those of the file).  An input with a
- * recorded identity but content the state cannot explain (copytruncate:
- * shorter or different) is audited whole, and st_plan() says so.
+ * recorded identity and path but content the state cannot explain
+ * (copytruncate: shorter or different) is audited whole, and st_plan()
+ * says so (an identity under another name is a freed inode used again).
  *
  * Cost: every input's first INP_HEAD decompressed bytes are read once more;
  * an input that matches has its audited part decompressed and hashed once
@@ -80,7 +81,7 @@ void st_release(struct st_state *s);
 struct st_plan {
 	uint64_t resume;	/* for aud_options.resume: 0, lines to skip, or AUD_RESUME_SKIP */
 	const struct st_entry *from;	/* the entry it matched (in the state), or NULL */
-	bool unexplained;	/* a recorded identity, content not recognised: audited whole */
+	bool unexplained;	/* a recorded identity and path, content not recognised: audited whole */
 };
 
 /*

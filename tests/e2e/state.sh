@@ -103,6 +103,11 @@ for MODE in create copytruncate; do
 	rotate
 	piece 3225 4024 >>"$L"
 	night 3
+	if [ $MODE = create ]; then
+		expect_not_in "$MODE night 3: a new file on a reused inode is not taken for copytruncate" "$T/err3" "changed since the last run"
+	else
+		expect_in "$MODE night 3: the truncated live file is said to be audited whole" "$T/err3" "access.log: changed since the last run"
+	fi
 	a=$(already "$T/n3.json")
 	if [ "$a" = "access.log.2.gz" ]; then ok "$MODE night 3: the compressed copy is recognised by content, not read again"; else bad "$MODE night 3: already audited" "got '$a'"; fi
 	n=$(($(judged "$T/n1.json") + $(judged "$T/n2.json") + $(judged "$T/n3.json")))
