@@ -574,6 +574,13 @@ static void doc_damage(struct lr *r, uint64_t off, const char *msg)
 	snprintf(r->dmg_msg, sizeof(r->dmg_msg), "%s (%llu record(s) read)", msg,
 		 (unsigned long long)d->nread);
 	d->done = true;
+	/*
+	 * Read the rest unparsed, as after a line format's damage: the input's
+	 * digest covers the whole file and the size check (inpwatch.h) sees it
+	 * read to its end.
+	 */
+	while (inp_read(r->in, r->buf, r->cap) > 0)
+		;
 }
 
 /* Feed one more piece of the document; false when there is none. */

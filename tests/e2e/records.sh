@@ -158,6 +158,19 @@ scan --report "json:$T/deep.r.json" "$T/deep.json"
 expect_rc "deep nesting is refused, not followed" 3
 expect_in "deep nesting: said so" "$T/deep.r.json" "nested deeper than 64 levels"
 
+# A record longer than --max-line is overlong (the input incomplete), its
+# neighbours still read; a single value longer than that stops the document.
+scan --max-line 200 --report "json:$T/ol.r.json" "$PRETTY"
+expect_rc "records longer than --max-line: incomplete" 3
+expect_eq "records longer than --max-line are counted overlong" "$(input_field "$T/ol.r.json" 0 overlong)" "$n_pretty"
+expect_in "overlong records: said so, by record" "$T/ol.r.json" "record 1: $n_pretty record(s) of the JSON document longer than 200 bytes skipped"
+py 'import sys; open(sys.argv[1],"w").write("{\"Records\":[{\"eventVersion\":\"1\"},{\"a\":\"" + "y" * 3000000 + "\"}]}")' "$T/long.json"
+scan --report "json:$T/long.r.json" "$T/long.json"
+expect_rc "a value longer than --max-line stops the document" 3
+expect_in "long value: said so, with the records read" "$T/long.r.json" "a JSON value longer than 1048576 bytes (1 record(s) read)"
+want_sha=$(sha256sum "$T/long.json" | cut -d' ' -f1)
+expect_eq "long value: the rest is still read for the digest" "$(input_field "$T/long.r.json" 0 sha256)" "$want_sha"
+
 # Azure: a lower-case "records" array, pretty-printed.
 cat >"$T/azure.json" <<'J'
 {
