@@ -657,6 +657,9 @@ static void read_input(struct reader *rd, size_t idx)
 	in->compression = inp_compression(ip);
 	in->complete = true;
 	bool damaged = inp_damaged(ip, &off, &msg);
+	/* A JSON document's own damage (lines.h), unless the stream's came first. */
+	bool docdamaged = !damaged && lr_damaged(lr, &off, &msg);
+	const char *unit = lr_is_document(lr) ? "record" : "line";
 	char changed[256];
 	if (inw_check(&watch, in->path, ip, damaged, changed, sizeof(changed))) {
 		/* Truncated or replaced under us: what was read is a part of an unknown whole. */
@@ -664,17 +667,25 @@ static void read_input(struct reader *rd, size_t idx)
 		snprintf(text, sizeof(text), "%s (%llu line(s) read)", changed,
 			 (unsigned long long)in->lines);
 		in->error = arena_strndup(&rd->arena, text, strlen(text));
+	} else if (docdamaged) {
+		/* Decompressed offset in the document; the records before it were read. */
+		in->complete = false;
+		snprintf(text, sizeof(text), "byte %llu of the JSON document (after record %llu): %s",
+			 (unsigned long long)off, (unsigned long long)in->lines, msg);
+		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	} else if (damaged) {
 		/* The stream itself is damaged: where, and the last line read. */
 		in->complete = false;
 		in->error_offset = off;
-		snprintf(text, sizeof(text), "byte %llu (after line %llu): %s",
-			 (unsigned long long)off, (unsigned long long)in->lines, msg);
+		snprintf(text, sizeof(text), "byte %llu (after %s %llu): %s",
+			 (unsigned long long)off, unit, (unsigned long long)in->lines, msg);
 		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	} else if (in->overlong) {
 		/* Lines were lost: the audit of this input is not whole. */
 		in->complete = false;
-		snprintf(text, sizeof(text), "line %llu: %llu line(s) longer than %zu bytes (alone or in a multi-line record) skipped",
+		snprintf(text, sizeof(text), lr_is_document(lr) ?
+			 "record %llu: %llu record(s) of the JSON document longer than %zu bytes skipped" :
+			 "line %llu: %llu line(s) longer than %zu bytes (alone or in a multi-line record) skipped",
 			 (unsigned long long)in->overlong_ex[0].line,
 			 (unsigned long long)in->overlong,
 			 r->opts->max_line ? r->opts->max_line : (size_t)LR_DEFAULT_MAX);
