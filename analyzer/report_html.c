@@ -1,13 +1,14 @@
 /*
  * report_html.c - the report a privacy officer forwards.
  *
- * One self-contained file: inline CSS, inline SVG charts, no script, no
- * external resource of any kind (nothing is fetched when it is opened, so
- * opening it leaks nothing).  Responsive (viewport meta, fluid SVG with a
- * viewBox, tables that scroll) and printable (@media print).  The verdict
- * per principle is at the top, then charts, then each finding group with
- * the check's explanation and redacted evidence.  Every log-derived string
- * goes through esc_html().
+ * One self-contained file: inline CSS, charts as tables of CSS bars (their
+ * labels are HTML text, readable at a phone's width, not SVG text scaled
+ * down), no script, no external resource of any kind (nothing is fetched
+ * when it is opened, so opening it leaks nothing).  Responsive (viewport
+ * meta, tables that scroll) and printable (@media print).  The verdict and
+ * the period audited are at the top, then the principles, the charts, and
+ * the findings folded per check (<details>) with the check's explanation
+ * and redacted evidence.  Every log-derived string goes through esc_html().
  */
 #include "common.h"
 
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "tz.h"
 
 #define HTML_EVIDENCE 5
 /*
@@ -52,7 +54,13 @@ static const char css[] =
 	"font-size:.8rem;margin:.3rem 0}"
 	".meta{color:#555;font-size:.9rem}svg{width:100%;height:auto;max-width:900px}"
 	"svg text{font-size:11px;font-family:inherit}"
+	/* Bar tables: HTML text, so labels stay readable at a phone's width. */
+	".bars td.bar{width:55%;white-space:nowrap;font-size:0}.bar span{display:inline-block;height:.9rem;vertical-align:middle}"
+	"details.check{border:1px solid #ddd;border-radius:6px;margin:.6rem 0;padding:.2rem .6rem}"
+	"details.check>summary{cursor:pointer;font-weight:600;padding:.3rem 0}"
+	".more{color:#555;font-size:.9rem}"
 	"@media print{body{max-width:none}.group,.card,svg{break-inside:avoid}"
+	"details.check{display:block}"
 	".verdict,.sev,.st{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
 static void h(FILE *out, const char *s) { esc_html(out, sv_cstr(s ? s : "")); }
@@ -66,6 +74,51 @@ static void sev_badge(FILE *out, enum sev s)
 {
 	fprintf(out, "<span class=\"sev\" style=\"background:%s\">%s</span>",
 		sev_color[s < SEV_COUNT ? s : 0], sev_name(s));
+}
+
+/*
+ * The period audited (the --since/--until filters, resolved, in their
+ * zone) and, beside it, the span of the logs: they differ, and a reader
+ * must not take one for the other.
+ */
+static void period(const struct rep_ctx *c, FILE *out)
+{
+	const struct aud_result *r = c->res;
+	const struct filter *f = c->filter;
+	char a[48], b[48];
+
+	fputs("<p class=\"meta\">Period audited: ", out);
+	if (f && (f->has_since || f->has_until)) {
+		struct diag e;
+		struct tz_zone *z = f->zone[0] ? tz_load(f->zone, &e) : NULL;
+		if (f->has_since)
+			tz_format_local(z, f->since, a, sizeof(a));
+		if (f->has_until)
+			tz_format_local(z, f->until, b, sizeof(b));
+		fprintf(out, "<b>%s to %s</b>", f->has_since ? a : "the start of the logs",
+			f->has_until ? b : "the end of the logs");
+		if (f->zone[0]) {
+			fputs(" (", out);
+			h(out, f->zone);
+			fputs(")", out);
+		}
+		tz_free(z);
+	} else {
+		fputs("<b>all of the logs</b>", out);
+	}
+	if (r->has_time) {
+		rep_time_iso(r->tmin, a);
+		rep_time_iso(r->tmax, b);
+		fprintf(out, " &middot; the logs span %s to %s", a, b);
+	}
+	fputs("</p>\n", out);
+}
+
+/* One row of a bar table: label cell(s) already written; the bar, then its value. */
+static void bar_cell(FILE *out, double frac, const char *color)
+{
+	fprintf(out, "<td class=\"bar\"><span style=\"width:%.1f%%;background:%s\"></span></td>",
+		frac * 100.0, color);
 }
 
 static void head(const struct rep_ctx *c, FILE *out)
@@ -102,6 +155,7 @@ static void head(const struct rep_ctx *c, FILE *out)
 	if (s->suppressed)
 		fprintf(out, "; %zu suppressed by the baseline", s->suppressed);
 	fputs("</div>\n", out);
+	period(c, out);
 	if (r->incomplete && r->records) {
 		fputs("<div class=\"alert\"><strong>AUDIT INCOMPLETE.</strong> Findings cover only "
 		      "what could be read.<ul>", out);
@@ -131,91 +185,78 @@ static void head(const struct rep_ctx *c, FILE *out)
 	fputs("</div>\n", out);
 }
 
-/* Stacked horizontal bars: findings by principle and severity. */
+/*
+ * Findings by principle and severity, as a table of stacked bars.  A
+ * finding counts under each principle of its check, so the rows can add up
+ * to more than the findings: the caption says so, with both numbers.
+ */
 static void chart_principles(const struct rep_ctx *c, FILE *out)
 {
 	const struct rep_summary *s = c->sum;
-	size_t max = 1;
+	size_t max = 1, sum = 0;
 	int p, k;
-	const int lw = 250, bw = 600, rh = 22;
 
 	for (p = 0; p < PR_COUNT; p++) {
 		size_t t = 0;
 		for (k = SEV_LOW; k < SEV_COUNT; k++)
 			t += s->by_sev[p][k];
+		sum += t;
 		if (t > max)
 			max = t;
 	}
-	fprintf(out, "<h2>Findings by principle and severity</h2>\n<svg viewBox=\"0 0 %d %d\" "
-		     "role=\"img\" aria-label=\"findings by principle and severity\">\n",
-		lw + bw + 60, PR_COUNT * rh + 30);
+	fputs("<h2>Findings by principle and severity</h2>\n<div class=\"scroll\">"
+	      "<table class=\"bars\"><tr><th>Principle</th><th>Findings by severity</th>"
+	      "<th class=\"n\">Findings</th></tr>\n", out);
 	for (p = 0; p < PR_COUNT; p++) {
-		double x = lw;
 		size_t t = 0;
 
-		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", lw - 6, p * rh + 15);
+		fputs("<tr><td>", out);
 		h(out, pr_name((enum principle)p));
-		fputs("</text>", out);
+		fputs("</td><td class=\"bar\">", out);
 		for (k = SEV_CRITICAL; k >= SEV_LOW; k--) {
-			double w = (double)s->by_sev[p][k] * bw / (double)max;
-
 			if (!s->by_sev[p][k])
 				continue;
-			fprintf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
-				     "fill=\"%s\"><title>%s: %zu</title></rect>",
-				x, p * rh + 3, w, rh - 6, sev_color[k], sev_name((enum sev)k),
-				s->by_sev[p][k]);
-			x += w;
+			fprintf(out, "<span style=\"width:%.1f%%;background:%s\" title=\"%s: %zu\"></span>",
+				(double)s->by_sev[p][k] * 100.0 / (double)max, sev_color[k],
+				sev_name((enum sev)k), s->by_sev[p][k]);
 			t += s->by_sev[p][k];
 		}
-		fprintf(out, "<text x=\"%.1f\" y=\"%d\">%zu</text>\n", x + 4, p * rh + 15, t);
+		fprintf(out, "</td><td class=\"n\">%zu</td></tr>\n", t);
 	}
-	{
-		int lx = lw;
-		for (k = SEV_CRITICAL; k >= SEV_LOW; k--) {
-			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
-				     "<text x=\"%d\" y=\"%d\">%s</text>",
-				lx, PR_COUNT * rh + 10, sev_color[k], lx + 14, PR_COUNT * rh + 19,
-				sev_name((enum sev)k));
-			lx += 90;
-		}
+	fputs("</table></div>\n<p class=\"meta\">", out);
+	for (k = SEV_CRITICAL; k >= SEV_LOW; k--) {
+		fprintf(out, "<span class=\"sev\" style=\"background:%s\">%s</span> ", sev_color[k],
+			sev_name((enum sev)k));
 	}
-	fputs("\n</svg>\n", out);
+	fprintf(out, "<br>A finding counts under every principle of its check, so these rows add "
+		     "up to %zu for %zu findings.</p>\n", sum, s->findings);
 }
 
-/* Vertical bars: personal-data reads per UTC hour; hours with findings marked. */
+/* Personal-data reads and findings per UTC hour: a table of bars, with the numbers. */
 static void chart_hours(const struct rep_ctx *c, FILE *out)
 {
 	const struct aud_result *r = c->res;
-	uint64_t max = 1;
+	uint64_t max = 1, fmax = 1;
 	int hr;
-	const int bw = 30, ht = 160, top = 20;
 
-	for (hr = 0; hr < 24; hr++)
+	for (hr = 0; hr < 24; hr++) {
 		if (r->reads_by_hour[hr] > max)
 			max = r->reads_by_hour[hr];
-	fprintf(out, "<h2>Personal-data reads per hour (UTC)</h2>\n<svg viewBox=\"0 0 %d %d\" "
-		     "role=\"img\" aria-label=\"personal-data reads per hour\">\n",
-		24 * bw + 20, ht + top + 40);
-	for (hr = 0; hr < 24; hr++) {
-		double bh = (double)r->reads_by_hour[hr] * ht / (double)max;
-		int x = 10 + hr * bw;
-
-		fprintf(out, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#4a90d9\">"
-			     "<title>%02d:00 %llu reads, %llu findings</title></rect>",
-			x + 3, top + ht - bh, bw - 6, bh, hr,
-			(unsigned long long)r->reads_by_hour[hr],
-			(unsigned long long)r->findings_by_hour[hr]);
-		if (r->findings_by_hour[hr])
-			fprintf(out, "<circle cx=\"%d\" cy=\"%d\" r=\"6\" fill=\"#c00020\">"
-				     "<title>%llu findings</title></circle>",
-				x + bw / 2, top - 8, (unsigned long long)r->findings_by_hour[hr]);
-		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%02d</text>\n",
-			x + bw / 2, top + ht + 15, hr);
+		if (r->findings_by_hour[hr] > fmax)
+			fmax = r->findings_by_hour[hr];
 	}
-	fprintf(out, "<text x=\"10\" y=\"%d\">bars: reads; red dots: hours with findings; "
-		     "max %llu reads</text>\n</svg>\n",
-		top + ht + 34, (unsigned long long)max);
+	fputs("<h2>Personal-data reads and findings per hour (UTC)</h2>\n<div class=\"scroll\">"
+	      "<table class=\"bars\"><tr><th>Hour</th><th class=\"n\">Reads</th><th>Reads</th>"
+	      "<th class=\"n\">Findings</th><th>Findings</th></tr>\n", out);
+	for (hr = 0; hr < 24; hr++) {
+		fprintf(out, "<tr><td>%02d:00</td><td class=\"n\">%llu</td>", hr,
+			(unsigned long long)r->reads_by_hour[hr]);
+		bar_cell(out, (double)r->reads_by_hour[hr] / (double)max, "#4a90d9");
+		fprintf(out, "<td class=\"n\">%llu</td>", (unsigned long long)r->findings_by_hour[hr]);
+		bar_cell(out, (double)r->findings_by_hour[hr] / (double)fmax, "#c00020");
+		fputs("</tr>\n", out);
+	}
+	fputs("</table></div>\n", out);
 }
 
 static void chart_rank(const struct rep_ctx *c, FILE *out, const char *title,
@@ -223,7 +264,6 @@ static void chart_rank(const struct rep_ctx *c, FILE *out, const char *title,
 		       int redact)
 {
 	size_t i, max = 1;
-	const int lw = 200, bw = 500, rh = 20;
 
 	fputs("<h3>", out);
 	h(out, title);
@@ -235,126 +275,163 @@ static void chart_rank(const struct rep_ctx *c, FILE *out, const char *title,
 	for (i = 0; i < n; i++)
 		if (rk[i].count > max)
 			max = rk[i].count;
-	fprintf(out, "<svg viewBox=\"0 0 %d %zu\" role=\"img\">\n", lw + bw + 60, n * rh + 4);
+	fputs("<div class=\"scroll\"><table class=\"bars\">\n", out);
 	for (i = 0; i < n; i++) {
-		double w = (double)rk[i].count * bw / (double)max;
-
-		fprintf(out, "<text x=\"%d\" y=\"%zu\" text-anchor=\"end\">", lw - 6, i * rh + 15);
+		fputs("<tr><td>", out);
 		esc_html(out, redact ? rep_clean(c, red, rk[i].name, scratch) : rk[i].name);
-		fprintf(out, "</text><rect x=\"%d\" y=\"%zu\" width=\"%.1f\" height=\"%d\" "
-			     "fill=\"#e06000\"/><text x=\"%.1f\" y=\"%zu\">%zu</text>\n",
-			lw, i * rh + 3, w, rh - 6, lw + w + 4, i * rh + 15, rk[i].count);
+		fputs("</td>", out);
+		bar_cell(out, (double)rk[i].count / (double)max, "#e06000");
+		fprintf(out, "<td class=\"n\">%zu</td></tr>\n", rk[i].count);
 	}
-	fputs("</svg>\n", out);
+	fputs("</table></div>\n", out);
 }
 
+/* One group of findings: check, who, what, when, the check's promise, evidence. */
+static void group_section(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
+			  struct red *red, struct buf *scratch, struct buf *tmp)
+{
+	const struct fnd_list *l = &c->res->findings;
+	const struct finding *first = &l->v[g->first], *last = &l->v[g->last];
+	const struct chk_info *ci = NULL;
+	size_t n = g->count - g->suppressed, shown = 0, k;
+	char t1[32], t2[32];
+
+	if (g->check < CHK_BUILTIN_COUNT &&
+	    (!c->pol || c->pol->checks[g->check].builtin))
+		ci = chk_info((enum chk_id)g->check);
+	fprintf(out, "<section class=\"group\" style=\"border-left-color:%s\">\n<h3>",
+		sev_color[g->severity < SEV_COUNT ? g->severity : 0]);
+	sev_badge(out, g->severity);
+	fputs(" ", out);
+	h(out, rep_check_id(c, g->check));
+	fputs(" &mdash; ", out);
+	h(out, rep_check_title(c, g->check));
+	fputs("</h3>\n<div class=\"meta\">", out);
+	buf_reset(tmp);
+	rep_principles(rep_check_principles(c, g->check), "; ", tmp);
+	esc_html(out, buf_sv(tmp));
+	fputs("<br>user <b>", out);
+	esc_html(out, sv_empty(g->user) ? SV_LIT("(anonymous)") : g->user);
+	fputs("</b>, role ", out);
+	esc_html(out, sv_empty(g->role) ? SV_LIT("(none)") : g->role);
+	fputs(", subject ", out);
+	esc_html(out, sv_empty(g->subject) ? SV_LIT("(none)") :
+			    rep_clean(c, red, g->subject, scratch));
+	buf_reset(tmp);
+	rep_categories(c->pol, g->categories, ", ", tmp);
+	fputs(", categories ", out);
+	esc_html(out, tmp->len ? buf_sv(tmp) : SV_LIT("(none)"));
+	fprintf(out, "<br>%zu finding%s", n, n == 1 ? "" : "s");
+	if (first->has_time) {
+		rep_time_iso(first->time, t1);
+		rep_time_iso(last->time, t2);
+		fprintf(out, ", first %s, last %s", t1, t2);
+	}
+	fputs("</div>\n<p>", out);
+	esc_html(out, rep_clean(c, red, first->detail, scratch));
+	fputs("</p>\n", out);
+	if (ci) {
+		fputs("<p class=\"meta\"><b>Promise:</b> ", out);
+		h(out, ci->promise);
+		fputs("<br><b>How to fix:</b> ", out);
+		h(out, ci->fix);
+		fputs("</p>\n", out);
+	}
+	fputs("<pre>", out);
+	for (k = 0; k < g->count; k++) {
+		const struct finding *f = &l->v[g->members[k]];
+
+		if (f->suppressed)
+			continue;
+		if (shown == HTML_EVIDENCE) {
+			fprintf(out, "... and %zu more", n - shown);
+			break;
+		}
+		h(out, rep_input_path(c, f->file));
+		fprintf(out, ":%llu: ", (unsigned long long)f->line);
+		esc_html(out, rep_clean(c, red, f->evidence, scratch));
+		fputc('\n', out);
+		shown++;
+	}
+	fputs("</pre>\n</section>\n", out);
+}
+
+/*
+ * The findings folded by check (<details>, no script): one summary line per
+ * check with its counts, the most severe check first and open; inside, its
+ * groups, the most severe first, at most HTML_GROUPS_PER_CHECK of them.
+ */
 static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct buf *scratch,
 		   struct buf *tmp)
 {
 	const struct rep_summary *s = c->sum;
-	const struct fnd_list *l = &c->res->findings;
-	size_t i, k, live = 0, nchecks = 0;
-	char t1[32], t2[32];
+	size_t i, j, live = 0, nchecks = 0, norder = 0;
 
-	for (i = 0; i < s->ngroups; i++) {
-		live += s->groups[i].count > s->groups[i].suppressed;
+	for (i = 0; i < s->ngroups; i++)
 		if (s->groups[i].check >= nchecks)
 			nchecks = (size_t)s->groups[i].check + 1;
+	/* Checks in the order their first group comes: groups are sorted by severity. */
+	uint32_t *order = xcalloc(nchecks ? nchecks : 1, sizeof(*order));
+	bool *seen = xcalloc(nchecks ? nchecks : 1, sizeof(*seen));
+	for (i = 0; i < s->ngroups; i++) {
+		const struct fnd_group *g = &s->groups[i];
+		if (g->count <= g->suppressed)
+			continue;
+		live++;
+		if (!seen[g->check]) {
+			seen[g->check] = true;
+			order[norder++] = g->check;
+		}
 	}
-	/* Per check: groups shown, and of the rest, groups and findings not shown. */
-	size_t *shown_groups = xcalloc(nchecks ? nchecks : 1, sizeof(*shown_groups));
-	size_t *hidden_groups = xcalloc(nchecks ? nchecks : 1, sizeof(*hidden_groups));
-	size_t *hidden_findings = xcalloc(nchecks ? nchecks : 1, sizeof(*hidden_findings));
 	fprintf(out, "<h2>Findings (%zu in %zu groups)</h2>\n", s->findings, live);
 	if (!live)
 		fputs("<p>No findings.</p>\n", out);
-	for (i = 0; i < s->ngroups; i++) {
-		const struct fnd_group *g = &s->groups[i];
-		const struct finding *first = &l->v[g->first], *last = &l->v[g->last];
-		const struct chk_info *ci = NULL;
-		size_t n = g->count - g->suppressed, shown = 0;
+	for (j = 0; j < norder; j++) {
+		uint32_t ck = order[j];
+		size_t ngroups = 0, nfind = 0, shown = 0, hidden_groups = 0, hidden_findings = 0;
+		enum sev top = SEV_NONE;
 
-		if (!n)
-			continue;
-		if (shown_groups[g->check] == HTML_GROUPS_PER_CHECK) {
-			hidden_groups[g->check]++;
-			hidden_findings[g->check] += n;
-			continue;
-		}
-		shown_groups[g->check]++;
-		if (g->check < CHK_BUILTIN_COUNT &&
-		    (!c->pol || c->pol->checks[g->check].builtin))
-			ci = chk_info((enum chk_id)g->check);
-		fprintf(out, "<section class=\"group\" style=\"border-left-color:%s\">\n<h3>",
-			sev_color[g->severity < SEV_COUNT ? g->severity : 0]);
-		sev_badge(out, g->severity);
-		fputs(" ", out);
-		h(out, rep_check_id(c, g->check));
-		fputs(" &mdash; ", out);
-		h(out, rep_check_title(c, g->check));
-		fputs("</h3>\n<div class=\"meta\">", out);
-		buf_reset(tmp);
-		rep_principles(rep_check_principles(c, g->check), "; ", tmp);
-		esc_html(out, buf_sv(tmp));
-		fputs("<br>user <b>", out);
-		esc_html(out, sv_empty(g->user) ? SV_LIT("(anonymous)") : g->user);
-		fputs("</b>, role ", out);
-		esc_html(out, sv_empty(g->role) ? SV_LIT("(none)") : g->role);
-		fputs(", subject ", out);
-		esc_html(out, sv_empty(g->subject) ? SV_LIT("(none)") :
-				    rep_clean(c, red, g->subject, scratch));
-		buf_reset(tmp);
-		rep_categories(c->pol, g->categories, ", ", tmp);
-		fputs(", categories ", out);
-		esc_html(out, tmp->len ? buf_sv(tmp) : SV_LIT("(none)"));
-		fprintf(out, "<br>%zu finding%s", n, n == 1 ? "" : "s");
-		if (first->has_time) {
-			rep_time_iso(first->time, t1);
-			rep_time_iso(last->time, t2);
-			fprintf(out, ", first %s, last %s", t1, t2);
-		}
-		fputs("</div>\n<p>", out);
-		esc_html(out, rep_clean(c, red, first->detail, scratch));
-		fputs("</p>\n", out);
-		if (ci) {
-			fputs("<p class=\"meta\"><b>Promise:</b> ", out);
-			h(out, ci->promise);
-			fputs("<br><b>How to fix:</b> ", out);
-			h(out, ci->fix);
-			fputs("</p>\n", out);
-		}
-		fputs("<pre>", out);
-		for (k = 0; k < g->count; k++) {
-			const struct finding *f = &l->v[g->members[k]];
-
-			if (f->suppressed)
+		for (i = 0; i < s->ngroups; i++) {
+			const struct fnd_group *g = &s->groups[i];
+			if (g->check != ck || g->count <= g->suppressed)
 				continue;
-			if (shown == HTML_EVIDENCE) {
-				fprintf(out, "... and %zu more", n - shown);
-				break;
+			if (!ngroups)
+				top = g->severity;
+			ngroups++;
+			nfind += g->count - g->suppressed;
+		}
+		fprintf(out, "<details class=\"check\"%s><summary>", j == 0 ? " open" : "");
+		sev_badge(out, top);
+		fputs(" ", out);
+		h(out, rep_check_id(c, ck));
+		fputs(" &mdash; ", out);
+		h(out, rep_check_title(c, ck));
+		fprintf(out, ": %zu finding%s in %zu group%s</summary>\n", nfind, nfind == 1 ? "" : "s",
+			ngroups, ngroups == 1 ? "" : "s");
+		for (i = 0; i < s->ngroups; i++) {
+			const struct fnd_group *g = &s->groups[i];
+			if (g->check != ck || g->count <= g->suppressed)
+				continue;
+			if (shown == HTML_GROUPS_PER_CHECK) {
+				hidden_groups++;
+				hidden_findings += g->count - g->suppressed;
+				continue;
 			}
-			h(out, rep_input_path(c, f->file));
-			fprintf(out, ":%llu: ", (unsigned long long)f->line);
-			esc_html(out, rep_clean(c, red, f->evidence, scratch));
-			fputc('\n', out);
+			group_section(c, out, g, red, scratch, tmp);
 			shown++;
 		}
-		fputs("</pre>\n</section>\n", out);
+		if (hidden_groups) {
+			fprintf(out, "<p class=\"more\">%zu more group%s (%zu finding%s) not shown here: "
+				     "this page shows the %d most severe groups of each check. The JSON "
+				     "and CSV reports list every finding (<code>--report json:FILE</code>, "
+				     "<code>--report csv:FILE</code>).</p>\n",
+				hidden_groups, hidden_groups == 1 ? "" : "s", hidden_findings,
+				hidden_findings == 1 ? "" : "s", HTML_GROUPS_PER_CHECK);
+		}
+		fputs("</details>\n", out);
 	}
-	for (size_t ck = 0; ck < nchecks; ck++) {
-		if (!hidden_groups[ck])
-			continue;
-		fputs("<p class=\"more\">", out);
-		fprintf(out, "%zu more group%s of ", hidden_groups[ck], hidden_groups[ck] == 1 ? "" : "s");
-		h(out, rep_check_id(c, (uint32_t)ck));
-		fprintf(out, " (%zu finding%s) not shown here: this page shows the %d most severe "
-			"groups of each check. The JSON and CSV reports list every finding "
-			"(<code>--report json:FILE</code>, <code>--report csv:FILE</code>).</p>\n",
-			hidden_findings[ck], hidden_findings[ck] == 1 ? "" : "s", HTML_GROUPS_PER_CHECK);
-	}
-	free(shown_groups);
-	free(hidden_groups);
-	free(hidden_findings);
+	free(order);
+	free(seen);
 }
 
 static void scope(const struct rep_ctx *c, FILE *out, struct red *red, struct buf *scratch)
