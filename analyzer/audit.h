@@ -70,6 +70,20 @@ struct aud_input {
 	size_t nunparsed_ex;
 	struct aud_example overlong_ex[AUD_EXAMPLES];
 	size_t noverlong_ex;
+	/*
+	 * Incremental runs (aud_options.resume, `scan --state`): already_audited
+	 * is an input a previous run audited whole (not read again; lines 0);
+	 * resumed_after is the number of lines read but not judged, because a
+	 * previous run judged them (line numbers stay those of the file).
+	 */
+	bool already_audited;
+	uint64_t resumed_after;
+	/* With aud_options.content_digests: identity and decompressed content digests. */
+	uint64_t dev, ino;
+	uint64_t content_bytes;		/* decompressed bytes read */
+	char content_sha256[65];	/* of those bytes; "" when not computed */
+	char head_sha256[65];		/* of the first INP_HEAD of them */
+	bool ends_nl;			/* they end with '\n' */
 };
 
 /* A regex that hit its match limit, reported once. */
@@ -158,7 +172,25 @@ struct aud_options {
 	 */
 	bool max_unparsed_set;
 	unsigned max_unparsed;
+	/*
+	 * `scan --state` (state.h): per input (NULL: none), the lines a previous
+	 * run already judged: read (and hashed) but not judged again;
+	 * AUD_RESUME_SKIP: the input is not read at all (already audited whole).
+	 * content_digests: fill aud_input's identity and content digests.
+	 */
+	const uint64_t *resume;
+	bool content_digests;
+	/*
+	 * `scan --state`: carry_in (may be NULL) holds window records an earlier
+	 * run kept; they join this run's records, and findings they trigger are
+	 * dropped (that run reported them).  carry_out (may be NULL) receives
+	 * the records of the last 2 x win_longest() seconds before the latest
+	 * record, for the next run.
+	 */
+	struct win_log *carry_in, *carry_out;
 };
+
+#define AUD_RESUME_SKIP UINT64_MAX
 
 #define AUD_MAX_UNPARSED 100
 
