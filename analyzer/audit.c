@@ -229,6 +229,8 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	 */
 	if (ev->skip) {
 		cs->skipped++;
+		if (r->opts->on_skip)
+			r->opts->on_skip(r->opts->on_event_arg, p->id, ev, NULL);
 		return;
 	} else if (ev->f[EVF_USER].n == 0 && ev->f[EVF_RESOURCE].n == 0) {
 		/*

@@ -146,6 +146,13 @@ struct aud_options {
 	aud_event_fn on_event;	/* may be NULL */
 	void *on_event_arg;
 	/*
+	 * Called (from the parser threads, with the same argument) for each
+	 * record skipped by design (ev->skip: no access, not judged, never
+	 * given to on_event), so `dpfaudit test` can tell a skipped record
+	 * from an unparsed one.  May be NULL.
+	 */
+	aud_event_fn on_skip;
+	/*
 	 * Leave the windowed checks unjudged (res->windows keeps their records)
 	 * and the findings unsorted and unfiltered: a partial result for
 	 * `scan --partial`, finished by aud_finish() after merging shards.

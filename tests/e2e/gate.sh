@@ -153,6 +153,17 @@ run test --rules "$T/r.rules" "$T/junk.log"
 expect_rc "test: an annotated line no format parses fails" 1
 expect_in "test: the unparsed line is named" "$OUT" "junk.log:3: expected none, got an unparsed line"
 
+# A record its format skips by design (Kubernetes' first stage) is read,
+# not unparsed: it passes `none` and fails any check it cannot fire.
+K8S='{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a1","stage":"RequestReceived","requestURI":"/api/v1/customers/4711/email","verb":"get","user":{"username":"bsmith"},"requestReceivedTimestamp":"2026-11-24T10:00:00Z","stageTimestamp":"2026-11-24T10:00:00Z"}'
+printf '# expect: none\n%s\n' "$K8S" >"$T/skip.log"
+run test --rules "$T/r.rules" "$T/skip.log"
+expect_rc "test: a skipped record expecting none passes" 0
+printf '# expect: unknown-identity\n%s\n' "$K8S" >"$T/skip2.log"
+run test --rules "$T/r.rules" "$T/skip2.log"
+expect_rc "test: a skipped record expecting a finding fails" 1
+expect_in "test: ... named as no finding, not as unparsed" "$OUT" "skip2.log:2: expected unknown-identity, got none"
+
 head -c $((SIZE / 2)) "$T/big.log.gz" >"$T/s/cut.log.gz"
 rm "$T/s/wrong.log"
 run test --rules "$T/r.rules" "$T/s"

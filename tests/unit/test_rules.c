@@ -800,7 +800,7 @@ START_TEST(test_default_rules)
 	const char *paths[] = { SRCDIR "/rules/dpf.rules" };
 	struct policy *p = rules_load(paths, 1, &err);
 	ck_assert_msg(p != NULL, "default rules: %s", err.msg);
-	ck_assert_uint_eq(p->ncategories, 5);
+	ck_assert_uint_eq(p->ncategories, 7);
 	int health = policy_category(p, SV_LIT("health"));
 	ck_assert_int_ge(health, 0);
 	ck_assert(p->categories[health].sensitive);
@@ -838,6 +838,10 @@ START_TEST(test_default_rules)
 		{ "/api/v1/customers?fields=email,name", "email", NULL },
 		{ "/api/v1/customers?fields=email,name", "identification", NULL },
 		{ "/api/v1/licenses/TW12-AB12-CD34", "device", NULL },
+		{ "customer-exports-eu/customers/4711/export-2026-11-23.json", "customer-export", "4711" },
+		{ "public.customers", "crm-customers", NULL },
+		{ "customer-exports-eu/manifests/2026-11-25.json", NULL, NULL },
+		{ "public.products", NULL, NULL },
 		{ "/api/v1/customers/4711/emails", NULL, NULL },
 		{ "/api/v1/products/synth-1", NULL, NULL },
 		{ "/healthz", NULL, NULL },
