@@ -354,8 +354,8 @@ int cmd_scan(int argc, char **argv)
 	s.ao.defer_windows = s.partial != NULL;
 
 	if (s.events) {
-		evw = evw_new(st.pol, inputs, ninputs, s.ao.jobs, !s.o.no_redact,
-			      &err);
+		unsigned nw = s.ao.jobs ? s.ao.jobs : aud_cpus();	/* the audit's parsers */
+		evw = evw_new(st.pol, inputs, ninputs, nw, !s.o.no_redact, &err);
 		if (!evw) {
 			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;

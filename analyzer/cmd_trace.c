@@ -275,7 +275,7 @@ int cmd_trace(int argc, char **argv)
 	t.nw = t.ao.jobs ? t.ao.jobs : aud_cpus();	/* the audit's parser threads */
 	t.w = xcalloc(t.nw, sizeof(*t.w));
 	if (t.events) {
-		t.evw = evw_new(st.pol, (const char *const *)paths.v, paths.n, t.ao.jobs,
+		t.evw = evw_new(st.pol, (const char *const *)paths.v, paths.n, t.nw,
 				!t.oo.no_redact, &err);
 		if (!t.evw) {
 			error("%s", err.msg);
