@@ -68,7 +68,7 @@ static void list_checks(FILE *out, const struct policy *pol)
 	}
 }
 
-int cmd_explain(int argc, char **argv)
+int cmd_explain(int argc, char **argv, const char *argv0)
 {
 	struct explain e = { 0 };
 	struct policy *pol = NULL;

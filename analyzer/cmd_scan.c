@@ -262,7 +262,7 @@ static int write_partial(struct scan *s, const struct policy *pol, struct aud_re
 	return status;
 }
 
-int cmd_scan(int argc, char **argv)
+int cmd_scan(int argc, char **argv, const char *argv0)
 {
 	struct scan s;
 	struct setup st;
@@ -284,8 +284,8 @@ int cmd_scan(int argc, char **argv)
 	if (r)
 		return DPF_EXIT_USAGE;
 
-	if ((r = setup_command("scan", argc, argv, first, s.rules, s.nrules, s.ao.format,
-			       &paths, &st)))
+	if ((r = setup_command("scan", argv0, argc, argv, first, s.rules, s.nrules,
+			       s.ao.format, &paths, &st)))
 		return r;
 	if ((r = build_filter(&s, st.pol)))
 		goto out_setup;
