@@ -531,6 +531,24 @@ static void read_input(struct reader *rd, size_t idx)
 	enum lr_status st;
 
 	in->path = r->paths[idx];
+	uint64_t skip = r->opts->resume ? r->opts->resume[idx] : 0;
+	if (skip == AUD_RESUME_SKIP) {
+		/* A previous run audited exactly this content (state.h): nothing to judge. */
+		struct stat sb;
+		in->already_audited = true;
+		in->complete = true;
+		in->compression = "none";
+		if (stat(in->path, &sb) == 0)
+			in->size = (uint64_t)sb.st_size;
+		return;
+	}
+	if (r->opts->content_digests && strcmp(in->path, "-") != 0) {
+		struct stat sb;
+		if (stat(in->path, &sb) == 0) {
+			in->dev = (uint64_t)sb.st_dev;
+			in->ino = (uint64_t)sb.st_ino;
+		}
+	}
 	ip = inp_open(in->path, &err);
 	if (!ip) {
 		in->complete = false;
@@ -539,6 +557,8 @@ static void read_input(struct reader *rd, size_t idx)
 		return;
 	}
 	in->size = inp_size(ip);
+	if (r->opts->content_digests)
+		inp_digest_output(ip);
 	struct inw watch;
 	inw_start(&watch, in->path, ip);
 	rd->last_consumed = 0;
@@ -567,7 +587,8 @@ static void read_input(struct reader *rd, size_t idx)
 		rd->pending_lines++;
 		bool comment = st != LR_OVERLONG && skippable(line);
 		if (comment && n == 0) {
-			in->comments++;	/* no record open yet: nothing to replay */
+			if (lr_lineno(lr) > skip)
+				in->comments++;	/* no record open yet: nothing to replay */
 			continue;
 		}
 		if (n == cap) {
@@ -591,6 +612,8 @@ static void read_input(struct reader *rd, size_t idx)
 	if (f)
 		in->format = f->name;
 	for (size_t i = 0; i < n; i++) {
+		if (held[i].no <= skip)
+			continue;	/* judged by a previous run */
 		if (held[i].overlong) {
 			in->overlong++;
 			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, held[i].no,
@@ -609,6 +632,8 @@ static void read_input(struct reader *rd, size_t idx)
 		in->lines++;
 		if (++rd->pending_lines >= PROGRESS_EVERY)
 			report_progress(rd, ip, false);
+		if (lr_lineno(lr) <= skip)
+			continue;	/* judged by a previous run */
 		if (st == LR_OVERLONG) {
 			in->overlong++;
 			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, lr_lineno(lr), line);
@@ -632,6 +657,9 @@ static void read_input(struct reader *rd, size_t idx)
 	in->compression = inp_compression(ip);
 	in->complete = true;
 	bool damaged = inp_damaged(ip, &off, &msg);
+	/* A JSON document's own damage (lines.h), unless the stream's came first. */
+	bool docdamaged = !damaged && lr_damaged(lr, &off, &msg);
+	const char *unit = lr_is_document(lr) ? "record" : "line";
 	char changed[256];
 	if (inw_check(&watch, in->path, ip, damaged, changed, sizeof(changed))) {
 		/* Truncated or replaced under us: what was read is a part of an unknown whole. */
@@ -639,17 +667,25 @@ static void read_input(struct reader *rd, size_t idx)
 		snprintf(text, sizeof(text), "%s (%llu line(s) read)", changed,
 			 (unsigned long long)in->lines);
 		in->error = arena_strndup(&rd->arena, text, strlen(text));
+	} else if (docdamaged) {
+		/* Decompressed offset in the document; the records before it were read. */
+		in->complete = false;
+		snprintf(text, sizeof(text), "byte %llu of the JSON document (after record %llu): %s",
+			 (unsigned long long)off, (unsigned long long)in->lines, msg);
+		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	} else if (damaged) {
 		/* The stream itself is damaged: where, and the last line read. */
 		in->complete = false;
 		in->error_offset = off;
-		snprintf(text, sizeof(text), "byte %llu (after line %llu): %s",
-			 (unsigned long long)off, (unsigned long long)in->lines, msg);
+		snprintf(text, sizeof(text), "byte %llu (after %s %llu): %s",
+			 (unsigned long long)off, unit, (unsigned long long)in->lines, msg);
 		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	} else if (in->overlong) {
 		/* Lines were lost: the audit of this input is not whole. */
 		in->complete = false;
-		snprintf(text, sizeof(text), "line %llu: %llu line(s) longer than %zu bytes (alone or in a multi-line record) skipped",
+		snprintf(text, sizeof(text), lr_is_document(lr) ?
+			 "record %llu: %llu record(s) of the JSON document longer than %zu bytes skipped" :
+			 "line %llu: %llu line(s) longer than %zu bytes (alone or in a multi-line record) skipped",
 			 (unsigned long long)in->overlong_ex[0].line,
 			 (unsigned long long)in->overlong,
 			 r->opts->max_line ? r->opts->max_line : (size_t)LR_DEFAULT_MAX);
@@ -658,6 +694,11 @@ static void read_input(struct reader *rd, size_t idx)
 	/* An input in no known format: its share unparsed is judged by aud_check_unparsed(). */
 	const char *h = inp_sha256(ip);
 	snprintf(in->sha256, sizeof(in->sha256), "%s", h ? h : "");
+	in->resumed_after = skip < in->lines ? skip : in->lines;
+	if (r->opts->content_digests) {
+		in->content_bytes = inp_produced(ip);
+		in->ends_nl = inp_output_digests(ip, in->content_sha256, in->head_sha256) == '\n';
+	}
 	lr_free(lr);
 	inp_close(ip);
 }
@@ -758,6 +799,57 @@ static void count_dropped(void *arg, const struct win_record *w)
 	struct aud_result *res = arg;
 	if (w->file < res->ninputs)
 		res->inputs[w->file].window_dropped++;
+}
+
+/* ---- window records across runs (aud_options.carry_in, carry_out) ---- */
+
+struct carry_ctx {
+	struct win_log *dst;
+	uint32_t file;		/* the index carried records get */
+	bool retag;
+	int64_t tmax, from;
+	bool any;
+};
+
+static void carry_add(void *arg, const struct win_record *r)
+{
+	struct carry_ctx *c = arg;
+	struct win_record w = *r;
+	if (c->retag)
+		w.file = c->file;
+	if (w.time >= c->from)
+		win_add_record(c->dst, &w);
+}
+
+static void carry_max(void *arg, const struct win_record *r)
+{
+	struct carry_ctx *c = arg;
+	if (!c->any || r->time > c->tmax)
+		c->tmax = r->time;
+	c->any = true;
+}
+
+/*
+ * Carried records join this run's as input index npaths (past every input:
+ * aud_finish() drops what they trigger); then the last two longest windows
+ * of all records go to carry_out.
+ */
+static void carry(const struct policy *pol, const struct aud_options *opts, struct win_log *all,
+		  size_t npaths)
+{
+	if (opts->carry_in) {
+		struct carry_ctx c = { .dst = all, .file = (uint32_t)npaths, .retag = true,
+				       .from = INT64_MIN };
+		win_foreach(opts->carry_in, carry_add, &c);
+	}
+	if (opts->carry_out) {
+		struct carry_ctx c = { .dst = opts->carry_out };
+		win_foreach(all, carry_max, &c);
+		if (c.any) {
+			c.from = c.tmax - 2 * win_longest(pol);
+			win_foreach(all, carry_add, &c);
+		}
+	}
 }
 
 int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct eng *eng,
@@ -927,6 +1019,7 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		aud_totals(res);
 		return 0;
 	}
+	carry(pol, opts, all, npaths);
 	aud_finish(pol, &opts->filter, all, res);
 	win_log_free(all);
 	return 0;
@@ -951,6 +1044,15 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 		}
 		res->incomplete = true;
 	}
+	/*
+	 * A finding past the inputs was triggered by a record carried from an
+	 * earlier run (aud_options.carry_in): that run reported it.
+	 */
+	size_t kept = 0;
+	for (size_t i = 0; i < found->n; i++)
+		if (found->v[i].file < res->ninputs)
+			found->v[kept++] = found->v[i];
+	found->n = kept;
 	fnd_sort(found);
 
 	/* Filters select what is reported; every event was judged above. */

@@ -65,7 +65,25 @@ struct aud_options {
 	 */
 	bool max_unparsed_set;
 	unsigned max_unparsed;
+	/*
+	 * `scan --state` (state.h): per input (NULL: none), the lines a previous
+	 * run already judged: read (and hashed) but not judged again;
+	 * AUD_RESUME_SKIP: the input is not read at all (already audited whole).
+	 * content_digests: fill aud_input's identity and content digests.
+	 */
+	const uint64_t *resume;
+	bool content_digests;
+	/*
+	 * `scan --state`: carry_in (may be NULL) holds window records an earlier
+	 * run kept; they join this run's records, and findings they trigger are
+	 * dropped (that run reported them).  carry_out (may be NULL) receives
+	 * the records of the last 2 x win_longest() seconds before the latest
+	 * record, for the next run.
+	 */
+	struct win_log *carry_in, *carry_out;
 };
+
+#define AUD_RESUME_SKIP UINT64_MAX
 
 #define AUD_WINDOW_RECORDS 10000000
 

@@ -27,11 +27,12 @@
 #include "report.h"
 #include "safefile.h"
 #include "setup.h"
+#include "state.h"
 #include "xalloc.h"
 
 enum {
 	O_RULES = 1, O_FORMAT, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_WINDOW, O_MAX_LINE,
-	O_YEAR, O_EVENTS, O_PARTIAL, O_SHARD, O_SHARD_COUNT, O_PARTIAL_KEY,
+	O_YEAR, O_EVENTS, O_PARTIAL, O_SHARD, O_SHARD_COUNT, O_PARTIAL_KEY, O_STATE,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -49,6 +50,7 @@ static const struct cli_opt scan_opts[] = {
 	{ O_PARTIAL_KEY, 0, "partial-key", "KEYFILE", "sign the partial with an HMAC made with this key (merge --partial-key verifies it)" },
 	{ O_SHARD, 0, "shard", "I/N", "audit only shard I of N (from 0) of the inputs, balanced by size" },
 	{ O_SHARD_COUNT, 0, "shard-count", "N", "N for an array index from the environment (JOB_COMPLETION_INDEX)" },
+	{ O_STATE, 0, "state", "FILE", "incremental runs: skip what FILE says was audited, judge only new lines, update FILE" },
 	CLI_END
 };
 
@@ -65,6 +67,7 @@ struct scan {
 	const char *partial_key;	/* --partial-key KEYFILE */
 	struct part_key key;	/* loaded from it before anything is read */
 	const char *shard;	/* --shard I/N */
+	const char *state;	/* --state FILE */
 	unsigned shard_count;	/* --shard-count N */
 	struct aud_options ao;
 	int progress;	/* -1 auto */
@@ -93,6 +96,7 @@ static int on_opt(void *ctx, int id, const char *val)
 	case O_PARTIAL: s->partial = val; break;
 	case O_PARTIAL_KEY: s->partial_key = val; break;
 	case O_SHARD: s->shard = val; break;
+	case O_STATE: s->state = val; break;
 	case O_SHARD_COUNT:
 		if ((r = cli_uint("scan", "--shard-count", val, 100000, &n)))
 			return r;
@@ -262,6 +266,21 @@ static int write_partial(struct scan *s, const struct policy *pol, struct aud_re
 	return status;
 }
 
+/* What --state decided for an input, on stderr (the report says it too). */
+static void state_note(const char *path, const struct st_plan *p)
+{
+	if (p->resume == AUD_RESUME_SKIP)
+		fprintf(stderr, "dpfaudit: %s: already audited (as %s): not read again\n", path,
+			p->from->path);
+	else if (p->from)
+		fprintf(stderr, "dpfaudit: %s: lines 1-%llu already audited (as %s): judging from line %llu\n", path,
+			(unsigned long long)p->resume, p->from->path,
+			(unsigned long long)p->resume + 1);
+	else if (p->unexplained)
+		warning("%s: changed since the last run in a way the state cannot explain "
+			"(shorter or different content, as after copytruncate): audited whole", path);
+}
+
 int cmd_scan(int argc, char **argv, const char *argv0)
 {
 	struct scan s;
@@ -275,6 +294,11 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	const char **inputs = NULL;
 	size_t *sel = NULL, ninputs = 0;
 	unsigned shard = 0, nshards = 0;
+	struct st_state state;
+	struct st_plan *plan = NULL;
+	uint64_t *resume = NULL;
+	bool have_state = false;
+	struct win_log *carry_out = NULL;
 
 	memset(&s, 0, sizeof(s));
 	s.progress = -1;
@@ -352,6 +376,34 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	for (size_t i = 0; i < ninputs; i++)
 		inputs[i] = paths.v[sel[i]];
 	s.ao.defer_windows = s.partial != NULL;
+	if (s.state) {
+		if (s.partial || nshards) {
+			error("scan: --state cannot be combined with --partial or --shard "
+			      "(a state follows one machine's runs)");
+			r = DPF_EXIT_USAGE;
+			goto out_bl;
+		}
+		if (st_read(s.state, st.pol->digest, &state, &err)) {
+			error("scan: --state: %s", err.msg);
+			r = DPF_EXIT_USAGE;
+			goto out_bl;
+		}
+		have_state = true;
+		if (filter_active(&s.ao.filter))
+			warning("--state with filters: lines judged now are not judged again, so "
+				"findings the filters leave out are never reported by a later run");
+		plan = xcalloc(ninputs ? ninputs : 1, sizeof(*plan));
+		resume = xcalloc(ninputs ? ninputs : 1, sizeof(*resume));
+		st_plan(&state, inputs, ninputs, plan);
+		for (size_t i = 0; i < ninputs; i++) {
+			resume[i] = plan[i].resume;
+			state_note(inputs[i], &plan[i]);
+		}
+		s.ao.resume = resume;
+		s.ao.content_digests = true;
+		s.ao.carry_in = state.windows;
+		s.ao.carry_out = carry_out = win_log_new();
+	}
 
 	if (s.events) {
 		unsigned nw = s.ao.jobs ? s.ao.jobs : aud_cpus();	/* the audit's parsers */
@@ -410,6 +462,22 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	if (reports && out_write(&job) != DPF_EXIT_OK)
 		status = DPF_EXIT_INCOMPLETE;
 
+	/*
+	 * The state moves on only once the reports are written whole: a run
+	 * whose report was lost is done again the next time.
+	 */
+	if (have_state && status == DPF_EXIT_OK) {
+		struct st_state next;
+		st_from_run(&next, &res, plan, st.pol->digest);
+		st_set_windows(&next, carry_out);
+		carry_out = NULL;
+		if (st_write(&next, s.state, &err)) {
+			error("scan: --state: %s", err.msg);
+			status = DPF_EXIT_INCOMPLETE;
+		}
+		st_release(&next);
+	}
+
 	/* The verdicts of the events include the windowed findings, judged only now. */
 	if (evw && evw_finish(evw, &res.findings, s.events, &err)) {
 		error("%s", err.msg);
@@ -429,6 +497,11 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	free(cmdline);
 	aud_result_release(&res);
 out_bl:
+	if (have_state)
+		st_release(&state);
+	win_log_free(carry_out);
+	free(plan);
+	free(resume);
 	free(inputs);
 	free(sel);
 	evw_free(evw);

@@ -181,8 +181,31 @@ size_t inp_read(struct inp *in, char *dst, size_t n)
 		while (got == 0 && !in->done)
 			got = in->dec->step(in, dst, n);
 	}
+	if (in->out_digest && got) {
+		if (in->produced < INP_HEAD) {
+			uint64_t k = INP_HEAD - in->produced;
+			dg_sha256_update(&in->out_head, dst, got < k ? got : (size_t)k);
+		}
+		dg_sha256_update(&in->out_sha, dst, got);
+		in->out_last = (unsigned char)dst[got - 1];
+	}
 	in->produced += got;
 	return got;
+}
+
+void inp_digest_output(struct inp *in)
+{
+	in->out_digest = true;
+	in->out_last = -1;
+	dg_sha256_init(&in->out_sha);
+	dg_sha256_init(&in->out_head);
+}
+
+int inp_output_digests(struct inp *in, char full[65], char head[65])
+{
+	dg_sha256_hex(&in->out_sha, full);
+	dg_sha256_hex(&in->out_head, head);
+	return in->out_last;
 }
 
 /* Which format the first bytes say (NULL: plain text). */

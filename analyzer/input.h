@@ -112,6 +112,18 @@ bool inp_damaged(const struct inp *in, uint64_t *offset, const char **msg);
  */
 const char *inp_sha256(const struct inp *in);
 
+/*
+ * Decompressed content digests, for `scan --state` (state.h): call
+ * inp_digest_output() before the first inp_read(); inp_output_digests()
+ * then gives the SHA-256 of every decompressed byte returned so far and of
+ * the first INP_HEAD of them (fewer if the stream was shorter:
+ * inp_produced() says how many), and returns the last byte (-1: none).
+ * Costs one SHA-256 pass over the output.
+ */
+#define INP_HEAD 65536
+void inp_digest_output(struct inp *in);
+int inp_output_digests(struct inp *in, char full[65], char head[65]);
+
 void inp_close(struct inp *in);
 
 /*

@@ -77,6 +77,11 @@ struct inp {
 
 	struct dg_sha256 sha;
 	char hex[65];
+
+	/* inp_digest_output(): SHA-256 of the decompressed bytes, and of the first INP_HEAD of them. */
+	bool out_digest;
+	struct dg_sha256 out_sha, out_head;
+	int out_last;	/* the last byte returned, or -1 */
 };
 
 /* Record damage at compressed offset off; the first damage wins. */

@@ -149,6 +149,8 @@ static void scope(struct jw *j)
 		u64(out, "overlong", in->overlong, 1);
 		u64(out, "events", in->events, 1);
 		u64(out, "personal_data_reads", in->pd_reads, 1);
+		fprintf(out, "\"already_audited\": %s, ", in->already_audited ? "true" : "false");
+		u64(out, "lines_already_audited", in->resumed_after, 1);
 		fprintf(out, "\"complete\": %s, \"error\": ", in->complete ? "true" : "false");
 		str(out, in->complete ? NULL : (in->error ? in->error : "not read whole"));
 		fputs(", \"error_offset\": ", out);

@@ -222,6 +222,18 @@ static void inputs_summary(const struct rep_ctx *c, FILE *out)
 	if (other)
 		fprintf(out, ", %zu in other formats", other);
 	fputs(")\n", out);
+	/* scan --state: what earlier runs had audited already. */
+	size_t done = 0, resumed = 0;
+	unsigned long long judged = 0;
+	for (i = 0; i < r->ninputs; i++) {
+		done += r->inputs[i].already_audited;
+		resumed += r->inputs[i].resumed_after > 0;
+		judged += r->inputs[i].lines - r->inputs[i].resumed_after;
+	}
+	if (done || resumed)
+		fprintf(out, "              --state: %zu already audited (not read again), %zu read "
+			"on from where the last run stopped; %llu line(s) judged\n",
+			done, resumed, judged);
 	if (!r->ninputs)
 		return;
 	if (!bad) {

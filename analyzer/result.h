@@ -66,6 +66,20 @@ struct aud_input {
 	size_t nunparsed_ex;
 	struct aud_example overlong_ex[AUD_EXAMPLES];
 	size_t noverlong_ex;
+	/*
+	 * Incremental runs (aud_options.resume, `scan --state`): already_audited
+	 * is an input a previous run audited whole (not read again; lines 0);
+	 * resumed_after is the number of lines read but not judged, because a
+	 * previous run judged them (line numbers stay those of the file).
+	 */
+	bool already_audited;
+	uint64_t resumed_after;
+	/* With aud_options.content_digests: identity and decompressed content digests. */
+	uint64_t dev, ino;
+	uint64_t content_bytes;		/* decompressed bytes read */
+	char content_sha256[65];	/* of those bytes; "" when not computed */
+	char head_sha256[65];		/* of the first INP_HEAD of them */
+	bool ends_nl;			/* they end with '\n' */
 };
 
 /* A regex that hit its match limit, reported once. */

@@ -399,6 +399,17 @@ static int64_t role_window(const struct pol_role *role)
 	return role->max_window > 0 ? role->max_window : 3600;
 }
 
+int64_t win_longest(const struct policy *p)
+{
+	const struct pol_check *c = CHK_FAILED_ACCESS_BURST < p->nchecks ?
+		&p->checks[CHK_FAILED_ACCESS_BURST] : NULL;
+	int64_t w = c && c->threshold_window > 0 ? c->threshold_window : 600;
+	for (size_t i = 0; i < p->nroles; i++)
+		if (role_window(&p->roles[i]) > w)
+			w = role_window(&p->roles[i]);
+	return w;
+}
+
 /* One limited role's window over a user's reads. */
 struct rwin {
 	int role;

@@ -108,4 +108,13 @@ void win_add_record(struct win_log *wl, const struct win_record *r);
  */
 int win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *out);
 
+/*
+ * The longest window of p's windowed checks, in seconds (roles' max-subjects
+ * windows, failed-access-burst's threshold window, with their defaults).
+ * `scan --state` carries the records of the last two such spans to the next
+ * run: then every window ending in the last span is whole, so the next run
+ * judges exactly as one run over both would (state.h).
+ */
+int64_t win_longest(const struct policy *p);
+
 #endif

@@ -9,7 +9,11 @@
 #   DPF_MAILTO   who gets the text report (empty: no mail)
 #   DPF_RULES    rule file or directory (empty: the installed default rules)
 #   DPF_FAIL_ON  severity that makes the night "FINDINGS" (default high)
-#   DPF_PERIOD   "--since X --until Y" (default: yesterday, a whole day)
+#   DPF_STATE    the state of incremental runs, passed as --state (default
+#                /var/lib/dpfaudit/state; set it empty to read everything every night)
+#   DPF_PERIOD   "--since X --until Y" (default: none with a state, whose runs
+#                judge each line once, so a period would drop findings for
+#                good; without a state: yesterday, a whole day)
 #   DPFAUDIT     the binary (default: dpfaudit on PATH)
 #   MAIL         the mail command, called as: MAIL -s SUBJECT ADDRESS < report
 #
@@ -23,7 +27,12 @@ OUT=${DPF_OUT:-/var/lib/dpfaudit/reports}
 MAILTO=${DPF_MAILTO:-}
 RULES=${DPF_RULES:-}
 FAIL_ON=${DPF_FAIL_ON:-high}
-PERIOD=${DPF_PERIOD:---since yesterday --until yesterday}
+STATE=${DPF_STATE-/var/lib/dpfaudit/state}
+if [ -n "$STATE" ]; then
+	PERIOD=${DPF_PERIOD:-}
+else
+	PERIOD=${DPF_PERIOD:---since yesterday --until yesterday}
+fi
 DPFAUDIT=${DPFAUDIT:-dpfaudit}
 MAIL=${MAIL:-mail}
 
@@ -32,9 +41,10 @@ umask 077
 day=$(date -d yesterday +%F 2>/dev/null || date +%F)
 dir=$OUT/$day
 mkdir -p "$dir" || exit 3
+if [ -n "$STATE" ]; then mkdir -p "$(dirname "$STATE")" || exit 3; fi
 
 # shellcheck disable=SC2086 # PERIOD is a list of options on purpose
-"$DPFAUDIT" scan ${RULES:+--rules "$RULES"} $PERIOD --fail-on "$FAIL_ON" --no-progress \
+"$DPFAUDIT" scan ${RULES:+--rules "$RULES"} $PERIOD ${STATE:+--state "$STATE"} --fail-on "$FAIL_ON" --no-progress \
 	--report "text:$dir/report.txt" --report "json:$dir/report.json" \
 	--report "html:$dir/report.html" --report "csv:$dir/findings.csv" \
 	"$LOGS" 2>"$dir/stderr.txt"

@@ -42,7 +42,7 @@ printf '%s\n' \
 nightly() {
 	rm -f "$T/mail.d/"*
 	DPFAUDIT="$DPFAUDIT" DPF_LOGS="$T/logs" DPF_OUT="$T/reports" DPF_RULES="$T/r.rules" \
-		DPF_MAILTO=privacy-officer@example.org DPF_PERIOD="$*" MAIL="$T/mail" \
+		DPF_MAILTO=privacy-officer@example.org DPF_PERIOD="$*" DPF_STATE= MAIL="$T/mail" \
 		MAILDIR="$T/mail.d" sh "$NIGHTLY" >"$T/nightly.out" 2>&1
 	RC=$?
 }
@@ -75,10 +75,26 @@ expect_in "its mail names the damaged file" "$T/mail.d/body" "access.log.2.gz"
 rm -f "$T/logs/access.log.2.gz"
 
 # A rule error: nothing scanned, exit 2, and the mail says so.
+# With DPF_STATE: --state, no period; the second night reads nothing again.
+stnight() {
+	rm -rf "$T/reports" "$T/mail.d/"*
+	DPFAUDIT="$DPFAUDIT" DPF_LOGS="$T/logs" DPF_OUT="$T/reports" DPF_RULES="$T/r.rules" \
+		DPF_MAILTO=privacy-officer@example.org DPF_STATE="$T/st/state" MAIL="$T/mail" \
+		MAILDIR="$T/mail.d" sh "$NIGHTLY" >"$T/nightly.out" 2>&1
+	RC=$?
+}
+stnight
+if [ "$RC" -le 1 ] && [ "$(stat -c %a "$T/st/state" 2>/dev/null)" = 600 ]; then
+	ok "DPF_STATE: the wrapper writes the owner-only state"
+else
+	bad "DPF_STATE: first night" "exit $RC"
+fi
+stnight
+expect_in "DPF_STATE: the second night reads nothing again" "$T/reports/$day/stderr.txt" "already audited"
 printf '[role x]\nmay-read = nosuch\n' >"$T/bad.rules"
 rm -f "$T/mail.d/"*
 DPFAUDIT="$DPFAUDIT" DPF_LOGS="$T/logs" DPF_OUT="$T/reports" DPF_RULES="$T/bad.rules" \
-	DPF_MAILTO=privacy-officer@example.org MAIL="$T/mail" MAILDIR="$T/mail.d" \
+	DPF_MAILTO=privacy-officer@example.org DPF_STATE= MAIL="$T/mail" MAILDIR="$T/mail.d" \
 	sh "$NIGHTLY" >/dev/null 2>&1
 RC=$?
 expect_rc "a rule error exits 2" 2
