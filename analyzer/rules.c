@@ -632,16 +632,14 @@ static int section_begin(struct loader *L, struct section *s, enum sect_kind k, 
 		ev->loc = loc;
 		break;
 	case SK_CHECK: {
-		enum chk_id id = chk_parse(name);
-		if (id != CHK_BUILTIN_COUNT) {
-			if (p->checks[id].loc.file)
-				return dup_section(L, file, line, k, name, p->checks[id].loc);
-			p->checks[id].loc = loc;
-			s->idx = (size_t)id;
+		if ((i = policy_check(p, name)) >= 0) {
+			if (p->checks[i].loc.file)
+				return dup_section(L, file, line, k, name, p->checks[i].loc);
+			/* A built-in check (no location yet), first configured here. */
+			p->checks[i].loc = loc;
+			s->idx = (size_t)i;
 			break;
 		}
-		if ((i = policy_check(p, name)) >= 0)
-			return dup_section(L, file, line, k, name, p->checks[i].loc);
 		s->idx = p->nchecks;
 		struct pol_check *ck = APUSH(&p->arena, p->checks, p->nchecks);
 		ck->id = astr(L, name);
