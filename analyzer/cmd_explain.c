@@ -68,7 +68,7 @@ static void list_checks(FILE *out, const struct policy *pol)
 	}
 }
 
-int cmd_explain(int argc, char **argv)
+int cmd_explain(int argc, char **argv, const char *argv0)
 {
 	struct explain e = { 0 };
 	struct policy *pol = NULL;
@@ -101,8 +101,9 @@ int cmd_explain(int argc, char **argv)
 		return DPF_EXIT_OK;
 	}
 	const char *id = argv[first];
-	enum chk_id c = chk_parse(sv_cstr(id));
-	if (c != CHK_BUILTIN_COUNT) {
+	int k = policy_check(pol, sv_cstr(id));	/* pol may be NULL: built-ins only */
+	if (k >= 0 && k < CHK_BUILTIN_COUNT) {
+		enum chk_id c = (enum chk_id)k;
 		const struct chk_info *ci = chk_info(c);
 		enum sev sev = pol ? pol->checks[c].severity : ci->severity;
 		printf("%s: %s\n\n", ci->id, ci->title);
@@ -117,9 +118,8 @@ int cmd_explain(int argc, char **argv)
 			policy_free(pol);
 		return DPF_EXIT_OK;
 	}
-	int ci = pol ? policy_check(pol, sv_cstr(id)) : -1;
-	if (ci >= 0) {
-		const struct pol_check *pc = &pol->checks[ci];
+	if (k >= 0) {
+		const struct pol_check *pc = &pol->checks[k];
 		printf("%s: %s (custom check, %s:%d)\n\n", pc->id, pc->title ? pc->title : "",
 		       pc->loc.file ? pc->loc.file : "?", pc->loc.line);
 		printf("principle:  ");

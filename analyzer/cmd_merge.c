@@ -82,7 +82,7 @@ static struct out_filter_args filter_args(struct merge *m)
 	return out_filter_args_of(&m->o);
 }
 
-int cmd_merge(int argc, char **argv)
+int cmd_merge(int argc, char **argv, const char *argv0)
 {
 	struct merge m;
 	struct setup st;
@@ -121,7 +121,7 @@ int cmd_merge(int argc, char **argv)
 	}
 	const struct part_key *key = m.partial_key ? &m.key : NULL;
 
-	if (setup_load(&st, m.rules, m.nrules, &err)) {
+	if (setup_load(&st, m.rules, m.nrules, argv0, &err)) {
 		error("%s", err.msg);
 		return DPF_EXIT_USAGE;
 	}

@@ -213,7 +213,7 @@ static void print_policy(FILE *out, const struct policy *p)
 	}
 }
 
-int cmd_rules(int argc, char **argv)
+int cmd_rules(int argc, char **argv, const char *argv0)
 {
 	struct rules_opts o;
 	struct diag err;
@@ -236,7 +236,7 @@ int cmd_rules(int argc, char **argv)
 		return DPF_EXIT_USAGE;
 	}
 	if (!o.npaths) {
-		def = rules_default_path(dpf_argv0);
+		def = rules_default_path(argv0);
 		o.paths[o.npaths++] = def;
 		if (setup_default_rules_exist(def, &err)) {
 			error("%s", err.msg);

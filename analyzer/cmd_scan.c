@@ -281,7 +281,7 @@ static void state_note(const char *path, const struct st_plan *p)
 			"(shorter or different content, as after copytruncate): audited whole", path);
 }
 
-int cmd_scan(int argc, char **argv)
+int cmd_scan(int argc, char **argv, const char *argv0)
 {
 	struct scan s;
 	struct setup st;
@@ -308,8 +308,8 @@ int cmd_scan(int argc, char **argv)
 	if (r)
 		return DPF_EXIT_USAGE;
 
-	if ((r = setup_command("scan", argc, argv, first, s.rules, s.nrules, s.ao.format,
-			       &paths, &st)))
+	if ((r = setup_command("scan", argv0, argc, argv, first, s.rules, s.nrules,
+			       s.ao.format, &paths, &st)))
 		return r;
 	if ((r = build_filter(&s, st.pol)))
 		goto out_setup;
@@ -406,8 +406,8 @@ int cmd_scan(int argc, char **argv)
 	}
 
 	if (s.events) {
-		evw = evw_new(st.pol, inputs, ninputs, s.ao.jobs, !s.o.no_redact,
-			      &err);
+		unsigned nw = s.ao.jobs ? s.ao.jobs : aud_cpus();	/* the audit's parsers */
+		evw = evw_new(st.pol, inputs, ninputs, nw, !s.o.no_redact, &err);
 		if (!evw) {
 			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;

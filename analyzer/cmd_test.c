@@ -615,7 +615,7 @@ static int write_junit(void *arg, FILE *out)
 	return 0;
 }
 
-int cmd_test(int argc, char **argv)
+int cmd_test(int argc, char **argv, const char *argv0)
 {
 	struct test t;
 	struct setup st;
@@ -660,7 +660,7 @@ int cmd_test(int argc, char **argv)
 		return DPF_EXIT_USAGE;
 	}
 
-	if (setup_load(&st, t.rules, t.nrules, &err)) {
+	if (setup_load(&st, t.rules, t.nrules, argv0, &err)) {
 		error("%s", err.msg);
 		paths_release(&paths);
 		return DPF_EXIT_USAGE;

@@ -208,7 +208,7 @@ static int gather(struct trace *t)
 	return 0;
 }
 
-int cmd_trace(int argc, char **argv)
+int cmd_trace(int argc, char **argv, const char *argv0)
 {
 	struct trace t;
 	struct setup st;
@@ -232,8 +232,8 @@ int cmd_trace(int argc, char **argv)
 			"try 'dpfaudit trace --help'");
 		return DPF_EXIT_USAGE;
 	}
-	if ((r = setup_command("trace", argc, argv, first, t.rules, t.nrules, t.ao.format,
-			       &paths, &st)))
+	if ((r = setup_command("trace", argv0, argc, argv, first, t.rules, t.nrules,
+			       t.ao.format, &paths, &st)))
 		return r;
 	struct out_filter_args fa = out_filter_args_of(&t.oo);
 	if (out_build_filter(&fa, st.pol, &t.ao.filter, &err)) {
@@ -275,7 +275,7 @@ int cmd_trace(int argc, char **argv)
 	t.nw = t.ao.jobs ? t.ao.jobs : aud_cpus();	/* the audit's parser threads */
 	t.w = xcalloc(t.nw, sizeof(*t.w));
 	if (t.events) {
-		t.evw = evw_new(st.pol, (const char *const *)paths.v, paths.n, t.ao.jobs,
+		t.evw = evw_new(st.pol, (const char *const *)paths.v, paths.n, t.nw,
 				!t.oo.no_redact, &err);
 		if (!t.evw) {
 			error("%s", err.msg);

@@ -36,7 +36,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "audit.h"
 #include "escape.h"
 #include "timeutil.h"
 
@@ -83,7 +82,7 @@ struct evw *evw_new(const struct policy *pol, const char *const *paths, size_t n
 	w->npaths = npaths;
 	w->redact = redact;
 	/* The audit's parser threads are numbered 0 .. jobs-1. */
-	w->nw = jobs ? jobs : aud_cpus();
+	w->nw = jobs ? jobs : 1;
 	w->w = calloc(w->nw, sizeof(*w->w));
 	if (!w->w)
 		goto oom;

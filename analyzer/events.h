@@ -47,8 +47,9 @@
 struct evw;
 
 /*
- * A writer for an audit of npaths inputs with the given aud_options.jobs
- * (0: aud_cpus()), which bounds the worker index of the callback.  paths
+ * A writer for an audit of npaths inputs run by jobs parser threads
+ * (aud_options.jobs resolved: aud_cpus() where it is 0; 0 is taken as 1),
+ * which bounds the worker index of the callback.  paths
  * (the input names written as "file") and pol are borrowed and must
  * outlive the writer.  redact: mask personal data in the fields listed
  * above.  NULL with err when out of memory.

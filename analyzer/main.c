@@ -15,11 +15,10 @@
 #include "input.h"
 #include "sv.h"
 
-const char *dpf_argv0 = "dpfaudit";
 
 static const struct {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(int argc, char **argv, const char *argv0);
 	const char *summary;
 } commands[] = {
 	{ "scan", cmd_scan, "audit logs, write the compliance report" },
@@ -98,8 +97,8 @@ static int check_stdout(int status)
 
 static int run(int argc, char **argv)
 {
-	if (argc > 0)
-		dpf_argv0 = argv[0];
+	const char *argv0 = argc > 0 ? argv[0] : "dpfaudit";
+
 	if (argc < 2) {
 		usage(stderr);
 		return DPF_EXIT_USAGE;
@@ -110,7 +109,7 @@ static int run(int argc, char **argv)
 		int cmd = find_command(argv[2]);
 		if (cmd < 0)
 			return unknown_command(argv[2]);
-		return commands[cmd].fn(2, hargv);
+		return commands[cmd].fn(2, hargv, argv0);
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -123,7 +122,7 @@ static int run(int argc, char **argv)
 	int cmd = find_command(argv[1]);
 	if (cmd < 0)
 		return unknown_command(argv[1]);
-	return commands[cmd].fn(argc - 1, argv + 1);
+	return commands[cmd].fn(argc - 1, argv + 1, argv0);
 }
 
 int main(int argc, char **argv)

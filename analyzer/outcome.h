@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "audit.h"
+#include "result.h"
 #include "baseline.h"
 #include "diag.h"
 #include "filter.h"

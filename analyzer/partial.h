@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "audit.h"
+#include "result.h"
 #include "diag.h"
 #include "policy.h"
 

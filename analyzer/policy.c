@@ -91,6 +91,10 @@ int policy_role(const struct policy *p, sv name)
 
 int policy_check(const struct policy *p, sv id)
 {
+	if (!p) {
+		enum chk_id c = chk_parse(id);
+		return c == CHK_BUILTIN_COUNT ? -1 : (int)c;
+	}
 	for (size_t i = 0; i < p->nchecks; i++)
 		if (p->checks[i].id && sv_eq_cstr(id, p->checks[i].id))
 			return (int)i;

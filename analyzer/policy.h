@@ -237,10 +237,16 @@ uint64_t policy_roles_of(const struct policy *p, sv user);
  * order; -1 if the user is no role's member.
  */
 int policy_role_of(const struct policy *p, sv user, sv claimed_role);
-/* Index of a category / purpose / role / check by name, or -1. */
+/* Index of a category / purpose / role by name, or -1. */
 int policy_category(const struct policy *p, sv name);
 int policy_purpose(const struct policy *p, sv name);
 int policy_role(const struct policy *p, sv name);
+/*
+ * The one lookup of a check by id: its index in p->checks, or -1 if
+ * unknown.  The built-in checks come first, so a built-in's index is its
+ * enum chk_id; p may be NULL (no rules loaded): then the built-in catalogue
+ * (checks.h) alone, and custom ids are unknown.
+ */
 int policy_check(const struct policy *p, sv id);
 void policy_free(struct policy *p);
 

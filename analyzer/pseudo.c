@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include "pseudo.h"
+#include "filter.h"
 
 #include <ctype.h>
 #include <errno.h>

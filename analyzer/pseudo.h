@@ -12,7 +12,7 @@
 #ifndef DPF_PSEUDO_H
 #define DPF_PSEUDO_H
 
-#include "audit.h"
+#include "result.h"
 #include "diag.h"
 #include "sv.h"
 

@@ -19,7 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "audit.h"
+#include "filter.h"
+#include "result.h"
 #include "checks.h"
 #include "diag.h"
 #include "findings.h"

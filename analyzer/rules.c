@@ -632,16 +632,14 @@ static int section_begin(struct loader *L, struct section *s, enum sect_kind k, 
 		ev->loc = loc;
 		break;
 	case SK_CHECK: {
-		enum chk_id id = chk_parse(name);
-		if (id != CHK_BUILTIN_COUNT) {
-			if (p->checks[id].loc.file)
-				return dup_section(L, file, line, k, name, p->checks[id].loc);
-			p->checks[id].loc = loc;
-			s->idx = (size_t)id;
+		if ((i = policy_check(p, name)) >= 0) {
+			if (p->checks[i].loc.file)
+				return dup_section(L, file, line, k, name, p->checks[i].loc);
+			/* A built-in check (no location yet), first configured here. */
+			p->checks[i].loc = loc;
+			s->idx = (size_t)i;
 			break;
 		}
-		if ((i = policy_check(p, name)) >= 0)
-			return dup_section(L, file, line, k, name, p->checks[i].loc);
 		s->idx = p->nchecks;
 		struct pol_check *ck = APUSH(&p->arena, p->checks, p->nchecks);
 		ck->id = astr(L, name);
@@ -1652,32 +1650,15 @@ static bool file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* In a VPATH build tree, find abs_srcdir from the top Makefile. */
-static char *srcdir_from_makefile(const char *top)
+/*
+ * Whether top (the binary's directory's parent) is the build tree this
+ * binary was built in (DPF_ABS_BUILDDIR, set at compile time): then the
+ * rules are in the source tree (DPF_ABS_SRCDIR), also in a VPATH build.
+ */
+static bool is_build_tree(const char *top)
 {
-	char path[PATH_MAX + 16];
-	snprintf(path, sizeof(path), "%s/Makefile", top);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char line[PATH_MAX + 64];
-	char *found = NULL;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "abs_srcdir = ", 13) != 0)
-			continue;
-		size_t l = strlen(line + 13);
-		while (l && (line[13 + l - 1] == '\n' || line[13 + l - 1] == ' '))
-			l--;
-		line[13 + l] = '\0';
-		char rp[sizeof(line) + 32];
-		snprintf(rp, sizeof(rp), "%s/rules/dpf.rules", line + 13);
-		if (file_exists(rp)) {
-			found = xmalloc(l + 8);
-			snprintf(found, l + 8, "%s/rules", line + 13);
-		}
-	}
-	fclose(f);
-	return found;
+	char a[PATH_MAX], b[PATH_MAX];
+	return realpath(top, a) && realpath(DPF_ABS_BUILDDIR, b) && !strcmp(a, b);
 }
 
 char *rules_default_path(const char *argv0)
@@ -1699,9 +1680,8 @@ char *rules_default_path(const char *argv0)
 			snprintf(r, strlen(top) + 8, "%s/rules", top);
 			return r;
 		}
-		char *src = srcdir_from_makefile(top);
-		if (src)
-			return src;
+		if (is_build_tree(top) && file_exists(DPF_ABS_SRCDIR "/rules/dpf.rules"))
+			return xstrdup(DPF_ABS_SRCDIR "/rules");
 	}
 	return xstrdup(DPF_DATADIR "/rules");
 }

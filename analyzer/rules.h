@@ -37,10 +37,13 @@ struct policy *rules_load(const char *const *paths, size_t npaths, struct diag *
 struct policy *rules_load_builtin(const char *name, const char *text, struct diag *err);
 
 /*
- * The default rules path: $DPFAUDIT_RULES if set; else "rules/" next to the
- * binary's directory's parent when running from a build tree (argv0's
- * directory contains "dpfaudit" and ../rules/dpf.rules exists); else
- * DPF_DATADIR "/rules".  Returns a malloc'd string.
+ * The default rules path, argv0 being the process's argv[0]:
+ * $DPFAUDIT_RULES if set; else, when argv0 names a "dpfaudit" binary by a
+ * path, BIN/../rules if BIN/../rules/dpf.rules exists (an in-tree build),
+ * or DPF_ABS_SRCDIR "/rules" if BIN/.. is the build tree the binary was
+ * built in (DPF_ABS_BUILDDIR, compile-time: a VPATH build); else
+ * DPF_DATADIR "/rules".  Both work from any working directory.  Returns a
+ * malloc'd string.
  */
 char *rules_default_path(const char *argv0);
 

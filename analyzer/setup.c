@@ -28,11 +28,12 @@ int setup_default_rules_exist(const char *path, struct diag *err)
 			"from DPFAUDIT_RULES" : "where dpfaudit installs them");
 }
 
-int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag *err)
+int setup_load(struct setup *s, const char *const *rules, size_t n, const char *argv0,
+	       struct diag *err)
 {
 	memset(s, 0, sizeof(*s));
 	if (n == 0) {
-		s->default_path = rules_default_path(dpf_argv0);
+		s->default_path = rules_default_path(argv0);
 		if (!s->default_path)
 			return diag_set(err, "no default rules found");
 		s->rule_paths = malloc(sizeof(char *));
@@ -89,7 +90,7 @@ static const char *not_a_log(const char *arg)
 	return NULL;
 }
 
-int setup_command(const char *cmd, int argc, char **argv, int first,
+int setup_command(const char *cmd, const char *argv0, int argc, char **argv, int first,
 		  const char *const *rules, size_t nrules, const char *format,
 		  struct paths *paths, struct setup *s)
 {
@@ -120,7 +121,7 @@ int setup_command(const char *cmd, int argc, char **argv, int first,
 		paths_add(paths, argv[i]);
 	}
 
-	if (setup_load(s, rules, nrules, &err)) {
+	if (setup_load(s, rules, nrules, argv0, &err)) {
 		error("%s", err.msg);
 		paths_release(paths);
 		return DPF_EXIT_USAGE;

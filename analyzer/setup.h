@@ -29,8 +29,12 @@ struct setup {
  */
 int setup_default_rules_exist(const char *path, struct diag *err);
 
-/* Load from rules (n may be 0: default rules).  -1 with err on failure. */
-int setup_load(struct setup *s, const char *const *rules, size_t n, struct diag *err);
+/*
+ * Load from rules (n may be 0: the default rules, found through argv0, the
+ * process's argv[0]: rules_default_path()).  -1 with err on failure.
+ */
+int setup_load(struct setup *s, const char *const *rules, size_t n, const char *argv0,
+	       struct diag *err);
 
 struct paths;
 
@@ -38,10 +42,10 @@ struct paths;
  * The start every auditing command shares (edge code: prints its errors as
  * "dpfaudit CMD: ..."): the operands argv[first..argc) become *paths
  * (standard input when there are none and it is not a terminal), the rules
- * are loaded into *s, and a forced log format (may be NULL) must exist.
+ * are loaded into *s (the default rules found through argv0), and a forced log format (may be NULL) must exist.
  * Returns 0, or DPF_EXIT_USAGE with nothing left to release.
  */
-int setup_command(const char *cmd, int argc, char **argv, int first,
+int setup_command(const char *cmd, const char *argv0, int argc, char **argv, int first,
 		  const char *const *rules, size_t nrules, const char *format,
 		  struct paths *paths, struct setup *s);
 void setup_release(struct setup *s);

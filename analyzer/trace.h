@@ -18,7 +18,7 @@
 #include <stdio.h>
 
 #include "arena.h"
-#include "audit.h"
+#include "result.h"
 #include "buf.h"
 #include "checks.h"
 #include "engine.h"

@@ -56,4 +56,17 @@ expect_in "explain --list has every check" "$OUT" "unapproved-transfer"
 run explain no-such-check
 expect_rc "explain an unknown check" 2
 
+# With rules, one lookup finds built-in and custom checks alike.
+{ email_rules; printf '%s\n' '[check no-business-reason]' 'severity = critical' \
+	'[check my-own-check]' 'principle = security' 'category = email' \
+	'severity = high'; } >"$T/explain.rules"
+run explain --rules "$T/explain.rules" no-business-reason
+expect_rc "explain a built-in check with rules" 0
+expect_in "explain shows the rules' severity" "$OUT" "critical (overridden by the rules)"
+run explain --rules "$T/explain.rules" my-own-check
+expect_rc "explain a custom check" 0
+expect_in "explain says where the custom check is" "$OUT" "(custom check, $T/explain.rules:"
+run explain my-own-check
+expect_rc "a custom check is unknown without its rules" 2
+
 finish

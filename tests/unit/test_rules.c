@@ -731,6 +731,10 @@ START_TEST(test_roles_of)
 	ck_assert_int_eq(policy_purpose(p, SV_LIT("x")), -1);
 	ck_assert_int_eq(policy_check(p, SV_LIT("no-business-reason")), CHK_NO_BUSINESS_REASON);
 	ck_assert_int_eq(policy_check(p, SV_LIT("nope")), -1);
+	/* Without rules: the built-in catalogue alone, same indices. */
+	ck_assert_int_eq(policy_check(NULL, SV_LIT("no-business-reason")), CHK_NO_BUSINESS_REASON);
+	ck_assert_int_eq(policy_check(NULL, SV_LIT("unapproved-transfer")), CHK_UNAPPROVED_TRANSFER);
+	ck_assert_int_eq(policy_check(NULL, SV_LIT("nope")), -1);
 	policy_free(p);
 	rm_tmpdir();
 }
