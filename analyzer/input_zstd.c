@@ -75,6 +75,13 @@ struct zs {
 	ZSTD_DCtx *dctx;
 	bool in_frame;	/* else at a frame boundary */
 	bool skippable;	/* the current frame is a skippable one */
+	/*
+	 * The content size the frame header declares (ZSTD_CONTENTSIZE_UNKNOWN
+	 * if none), and what the frame gave: checked at its end ourselves,
+	 * since libzstd's streaming decoder does not always do it.
+	 */
+	unsigned long long declared;
+	unsigned long long decoded;
 };
 
 /* Between frames: what do the next bytes say? */
@@ -89,6 +96,15 @@ static void boundary(struct inp *in, struct zs *z)
 	} else if (in->avail >= 4 && (is_frame(p) || is_skippable(p))) {
 		z->in_frame = true;
 		z->skippable = is_skippable(p);
+		z->decoded = 0;
+		z->declared = ZSTD_CONTENTSIZE_UNKNOWN;
+		if (!z->skippable) {
+			/* The longest frame header is 18 bytes; a shorter file is cut, found later. */
+			inp_fill_at_least(in, 18);
+			unsigned long long fcs = ZSTD_getFrameContentSize(in->next, in->avail);
+			if (fcs != ZSTD_CONTENTSIZE_ERROR)
+				z->declared = fcs;
+		}
 	} else if (p[0] == 0) {
 		inp_zero_padding(in, "trailing garbage after last zstd frame");
 	} else if (in->avail < 4 && !in->read_err && magic_prefix(p, in->avail)) {
@@ -154,8 +170,16 @@ static size_t zs_step(struct inp *in, char *dst, size_t n)
 		inp_finish(in);
 		return 0;
 	}
+	z->decoded += ob.pos;
 	if (ret == 0) {
 		/* The frame is decoded, checked and flushed whole. */
+		if (!z->skippable && z->declared != ZSTD_CONTENTSIZE_UNKNOWN &&
+		    z->declared != z->decoded) {
+			inp_damage(in, inp_pos(in), "zstd frame %u: %llu bytes decoded, its header says %llu",
+				   in->members + 1, z->decoded, z->declared);
+			inp_finish(in);
+			return ob.pos;
+		}
 		if (!z->skippable)
 			in->members++;
 		z->in_frame = false;

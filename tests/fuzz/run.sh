@@ -69,7 +69,7 @@ for pl in libpcre2-8:pcre2-8 zlib:z nettle:nettle jansson:jansson yajl:yajl libi
 done
 CFLAGS="-std=c11 -g -O1 -pthread -D_GNU_SOURCE -fno-omit-frame-pointer \
 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-$DEFS -I$SRC/analyzer -DDPF_DATADIR=\"$SRC\" -DSRCDIR=\"$SRC\" -DPACKAGE_VERSION=\"fuzz\""
+$DEFS -I$SRC/analyzer -DDPF_DATADIR=\"$SRC\" -DDPF_ABS_SRCDIR=\"$SRC\" -DDPF_ABS_BUILDDIR=\"$SRC\" -DSRCDIR=\"$SRC\" -DPACKAGE_VERSION=\"fuzz\""
 
 # Build the library (objects are reused between runs in one work dir).
 echo "building in $W"
