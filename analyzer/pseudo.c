@@ -4,6 +4,7 @@
 #include "pseudo.h"
 #include "filter.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -77,6 +78,7 @@ void psd_name(const struct psd *p, const char *kind, sv id, char *out, size_t ca
  * matches where it is not part of a longer run of letters and digits.
  */
 struct psd_ent {
+	const char *kind;	/* "user", "subject", "src" (a literal) */
 	sv id;			/* in the map's arena */
 	char name[48];		/* its pseudonym */
 	size_t next;		/* index + 1 of the next id with the same first run */
@@ -84,6 +86,7 @@ struct psd_ent {
 };
 
 struct psd_map {
+	struct psd key;		/* a copy: addresses are named as they are found */
 	struct strmap by_run;	/* lower-cased first run -> index + 1 of a chain */
 	struct strmap seen;	/* "kind\0id" already in */
 	struct psd_ent *v;
@@ -106,7 +109,9 @@ static size_t lower_run(const char *p, size_t n, char *out, size_t cap)
 	return k;
 }
 
-void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id)
+/* Add id of kind; its pseudonym is name, or made with p when name is NULL. */
+static void map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id,
+		    const char *name)
 {
 	char key[300], run[256];
 	size_t skip = 0, k;
@@ -128,12 +133,65 @@ void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id
 		m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
 	}
 	struct psd_ent *e = &m->v[m->n];
+	e->kind = kind;
 	e->id = arena_sv(&m->a, id);
 	e->skip = skip;
-	psd_name(p, kind, id, e->name, sizeof(e->name));
+	if (name)
+		snprintf(e->name, sizeof(e->name), "%s", name);
+	else
+		psd_name(p, kind, id, e->name, sizeof(e->name));
 	uintptr_t *head = strmap_put(&m->by_run, sv_make(run, k), 0, &created);
 	e->next = *head;
 	*head = ++m->n;
+}
+
+void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id)
+{
+	map_add(m, p, kind, id, NULL);
+}
+
+void psd_map_add_event(struct psd_map *m, const struct event *ev)
+{
+	map_add(m, &m->key, "user", ev->f[EVF_USER], NULL);
+	map_add(m, &m->key, "subject", ev->f[EVF_SUBJECT], NULL);
+	map_add(m, &m->key, "src", ev->f[EVF_SRC], NULL);
+}
+
+void psd_map_merge(struct psd_map *m, const struct psd_map *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		map_add(m, &m->key, from->v[i].kind, from->v[i].id, from->v[i].name);
+}
+
+void psd_maps_init(struct psd_maps *c, const struct psd *p, unsigned nw)
+{
+	c->n = nw ? nw : 1;
+	c->v = xcalloc(c->n, sizeof(*c->v));
+	for (unsigned i = 0; i < c->n; i++)
+		c->v[i] = psd_map_new(p, NULL, NULL);
+}
+
+void psd_collect(struct psd_maps *c, unsigned worker, const struct event *ev,
+		 const struct eng_verdict *v)
+{
+	(void)v;
+	if (worker < c->n)
+		psd_map_add_event(c->v[worker], ev);
+}
+
+void psd_maps_join(const struct psd_maps *c, struct psd_map *m)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		psd_map_merge(m, c->v[i]);
+}
+
+void psd_maps_release(struct psd_maps *c)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		psd_map_free(c->v[i]);
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
 }
 
 /* The entry of the id at s[i..] (i starts a run), its length in *len, or NULL. */
@@ -157,31 +215,124 @@ static const struct psd_ent *map_find(const struct psd_map *m, sv s, size_t i, s
 	return NULL;
 }
 
-sv psd_map_text(const struct psd_map *m, sv s, struct arena *a)
+/* Whether c may be part of a written address: hex digits, '.', ':'. */
+static bool addr_char(char c)
 {
-	struct buf b = BUF_INIT;
-	size_t copied = 0, i = 0, len;
+	return isxdigit((unsigned char)c) || c == '.' || c == ':';
+}
+
+/* The length of the dotted IPv4 address at s[i..], or 0. */
+static size_t ipv4_at(sv s, size_t i)
+{
+	size_t e = i;
+
+	for (int part = 0; part < 4; part++) {
+		unsigned v = 0;
+		size_t d = 0;
+		if (part) {
+			if (e >= s.n || s.p[e] != '.')
+				return 0;
+			e++;
+		}
+		while (e < s.n && d < 4 && isdigit((unsigned char)s.p[e])) {
+			v = v * 10 + (unsigned)(s.p[e++] - '0');
+			d++;
+		}
+		if (!d || d > 3 || v > 255)
+			return 0;
+	}
+	/* Not part of a longer dotted number ("1.2.3.4.5") or word ("1.2.3.4a"). */
+	if (e < s.n && (alnum(s.p[e]) || (s.p[e] == '.' && e + 1 < s.n &&
+					   isdigit((unsigned char)s.p[e + 1]))))
+		return 0;
+	return e - i;
+}
+
+/* The length of the IPv6 address at s[i..] (as inet_pton(3) reads one), or 0. */
+static size_t ipv6_at(sv s, size_t i)
+{
+	char tmp[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[16];
+	size_t e = i, colons = 0;
+	bool hex = false;
+
+	while (e < s.n && addr_char(s.p[e]) && e - i < sizeof(tmp) - 1) {
+		colons += s.p[e] == ':';
+		hex |= s.p[e] != ':' && s.p[e] != '.';
+		e++;
+	}
+	if (colons < 2 || !hex || (e < s.n && (alnum(s.p[e]) || addr_char(s.p[e]))))
+		return 0;
+	/* A sentence's full stop or a list's colon after the address is not in it. */
+	for (int trim = 0; trim < 2 && e > i; trim++) {
+		memcpy(tmp, s.p + i, e - i);
+		tmp[e - i] = '\0';
+		if (inet_pton(AF_INET6, tmp, bin) == 1)
+			return e - i;
+		if (s.p[e - 1] != '.' && s.p[e - 1] != ':')
+			break;
+		e--;
+	}
+	return 0;
+}
+
+/*
+ * The length of the IP address written at s[i..], or 0: source addresses
+ * are personal data wherever a report quotes them, also in lines whose
+ * event never parsed (so never reached the map).  It must not continue a
+ * longer run of letters, digits, dots or colons.
+ */
+static size_t addr_at(sv s, size_t i)
+{
+	if (i > 0 && (alnum(s.p[i - 1]) || s.p[i - 1] == '.' || s.p[i - 1] == ':'))
+		return 0;
+	size_t n = ipv6_at(s, i);
+	return n ? n : ipv4_at(s, i);
+}
+
+bool psd_map_buf(const struct psd_map *m, sv s, struct buf *out)
+{
+	size_t copied = 0, i = 0, len = 0;
 	bool changed = false;
+	char name[48];
 
 	while (i < s.n) {
-		if (alnum(s.p[i]) && (i == 0 || !alnum(s.p[i - 1]))) {
-			const struct psd_ent *e = map_find(m, s, i, &len);
-			if (e) {
-				size_t from = i - e->skip;
-				if (from >= copied) {
-					buf_add(&b, s.p + copied, from - copied);
-					buf_adds(&b, e->name);
-					copied = i = from + len;
-					changed = true;
-					continue;
-				}
+		bool run = alnum(s.p[i]) && (i == 0 || !alnum(s.p[i - 1]));
+		if (run || s.p[i] == ':') {
+			const struct psd_ent *e = run ? map_find(m, s, i, &len) : NULL;
+			size_t from = e ? i - e->skip : i;
+			size_t alen = addr_at(s, i);
+			const char *to = e ? e->name : NULL;
+			if (alen && (!e || (e->skip == 0 && alen > len))) {
+				/* An address the map does not hold whole: named as src values are. */
+				psd_name(&m->key, "src", sv_make(s.p + i, alen), name, sizeof(name));
+				to = name;
+				from = i;
+				len = alen;
+			}
+			if (to && from >= copied) {
+				buf_add(out, s.p + copied, from - copied);
+				buf_adds(out, to);
+				copied = i = from + len;
+				changed = true;
+				continue;
 			}
 		}
 		i++;
 	}
-	if (!changed)
+	if (changed)
+		buf_add(out, s.p + copied, s.n - copied);
+	return changed;
+}
+
+sv psd_map_text(const struct psd_map *m, sv s, struct arena *a)
+{
+	struct buf b = BUF_INIT;
+
+	if (!psd_map_buf(m, s, &b)) {
+		buf_release(&b);
 		return s;
-	buf_add(&b, s.p + copied, s.n - copied);
+	}
 	sv r = arena_sv(a, buf_sv(&b));
 	buf_release(&b);
 	return r;
@@ -192,6 +343,7 @@ struct psd_map *psd_map_new(const struct psd *p, const struct aud_result *res,
 {
 	struct psd_map *m = xcalloc(1, sizeof(*m));
 
+	m->key = *p;
 	m->by_run = (struct strmap)STRMAP_INIT;
 	m->seen = (struct strmap)STRMAP_INIT;
 	m->a = (struct arena)ARENA_INIT;
@@ -210,6 +362,7 @@ void psd_map_free(struct psd_map *m)
 {
 	if (!m)
 		return;
+	memset(m->key.key, 0, sizeof(m->key.key));
 	strmap_release(&m->by_run);
 	strmap_release(&m->seen);
 	arena_release(&m->a);

@@ -7,13 +7,17 @@
  * "subject-8b7c6d5e4f"): stable across runs with the same key, so two
  * nightly reports can still be compared, and not reversible without it.
  * The same identifiers are replaced everywhere else the report quotes the
- * log or the command line (psd_map_text).
+ * log or the command line (psd_map_text).  Source addresses are named the
+ * same way ("src-5a6b7c8d9e"): the events' src values, and any IPv4 or
+ * IPv6 address written in a text, whether or not an event had it as src.
  */
 #ifndef DPF_PSEUDO_H
 #define DPF_PSEUDO_H
 
 #include "result.h"
+#include "buf.h"
 #include "diag.h"
+#include "event.h"
 #include "sv.h"
 
 struct psd;
@@ -36,16 +40,52 @@ struct filter;
 struct psd_map *psd_map_new(const struct psd *p, const struct aud_result *res,
 			    const struct filter *f);
 void psd_map_free(struct psd_map *m);
-/* Add one id of kind ("user", "subject") to m (res and f of psd_map_new may be NULL). */
+/*
+ * Add one id of kind ("user", "subject", "src"; a string literal) to m
+ * (res and f of psd_map_new may be NULL).  "" and "-" are not added.
+ */
 void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id);
+/* Add an event's user, subject and src (with m's own copy of the key). */
+void psd_map_add_event(struct psd_map *m, const struct event *ev);
+/*
+ * Add every id of from to m (made with the same key: the pseudonyms are
+ * copied).  So each audit thread collects the ids of its events in its own
+ * map and the run's map is their union.
+ */
+void psd_map_merge(struct psd_map *m, const struct psd_map *from);
+/*
+ * Collecting a run's ids in its audit's parser threads: one map per
+ * thread (psd_map_add_event from the audit's on_judged callback), joined
+ * into the run's map after the audit.
+ */
+struct psd_maps {
+	struct psd_map **v;
+	unsigned n;
+};
+#define PSD_MAPS_INIT { NULL, 0 }
+struct eng_verdict;
+/* nw maps made with key p (nw = the audit's parser threads; 0 is taken as 1). */
+void psd_maps_init(struct psd_maps *c, const struct psd *p, unsigned nw);
+/* An aud_event_fn body: add ev's ids to the map of worker (ignored out of range). */
+void psd_collect(struct psd_maps *c, unsigned worker, const struct event *ev,
+		 const struct eng_verdict *v);
+/* Add every collected id to m. */
+void psd_maps_join(const struct psd_maps *c, struct psd_map *m);
+void psd_maps_release(struct psd_maps *c);
+
 /*
  * s with every occurrence of from replaced by to (the boundaries and case
  * rule of psd_map_text), made in a; s itself when from does not occur (for
  * writers that pseudonymise their own copies, as trace does).
  */
 sv psd_rewrite(struct arena *a, sv s, sv from, sv to);
-/* s with every id of m replaced (a copy in a), or s itself when none is in it. */
+/* s with every id and address of m replaced (a copy in a), or s itself when none is in it. */
 sv psd_map_text(const struct psd_map *m, sv s, struct arena *a);
+/*
+ * The same into out: appends s with every id and address replaced and
+ * returns true, or appends nothing and returns false when s holds none.
+ */
+bool psd_map_buf(const struct psd_map *m, sv s, struct buf *out);
 
 /*
  * Pseudonymise res: every string of every finding (any finding's ids, not
