@@ -269,6 +269,8 @@ static void judge(struct parser *p, struct aud_input *in, sv line, uint64_t line
 	eng_judge(r->eng, ev, p->et, &p->findings, p->wl, &v);
 	cs->window_dropped += win_dropped(p->wl) - dropped;
 	cs->findings_lost += p->findings.lost - lost;
+	if (r->opts->on_judged)
+		r->opts->on_judged(r->opts->on_event_arg, p->id, ev, &v);
 	if (r->opts->on_event && filter_event(&r->opts->filter, r->pol, ev, v.role))
 		r->opts->on_event(r->opts->on_event_arg, p->id, ev, &v);
 }

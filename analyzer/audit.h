@@ -46,6 +46,13 @@ struct aud_options {
 	aud_event_fn on_event;	/* may be NULL */
 	void *on_event_arg;
 	/*
+	 * Called (parser threads, the same argument) for every judged event,
+	 * whether or not the filter passes it: --pseudonymize collects every
+	 * id of the run, since a reported line may name a user the filters
+	 * leave out.  May be NULL.
+	 */
+	aud_event_fn on_judged;
+	/*
 	 * Called (from the parser threads, with the same argument) for each
 	 * record skipped by design (ev->skip: no access, not judged, never
 	 * given to on_event), so `dpfaudit test` can tell a skipped record

@@ -73,6 +73,35 @@ struct scan {
 	int progress;	/* -1 auto */
 };
 
+/*
+ * The audit's event callbacks: with --pseudonymize each parser thread
+ * collects the users, subjects and source addresses of every judged event
+ * in its own map (psd_collect), so the reports and the --events export
+ * replace them wherever they are quoted; --events exports the events the
+ * filters pass.
+ */
+struct scan_events {
+	struct evw *evw;		/* may be NULL */
+	struct psd_maps ids;
+};
+
+static void scan_on_event(void *arg, unsigned worker, const struct event *ev,
+			  const struct eng_verdict *v)
+{
+	struct scan_events *c = arg;
+
+	if (c->evw)
+		evw_on_event(c->evw, worker, ev, v);
+}
+
+static void scan_on_judged(void *arg, unsigned worker, const struct event *ev,
+			   const struct eng_verdict *v)
+{
+	struct scan_events *c = arg;
+
+	psd_collect(&c->ids, worker, ev, v);
+}
+
 static int too_many(const char *what)
 {
 	error("scan: too many %s (at most %d)", what, MAX_LIST);
@@ -299,6 +328,9 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	uint64_t *resume = NULL;
 	bool have_state = false;
 	struct win_log *carry_out = NULL;
+	struct psd *ps = NULL;
+	struct psd_map *ids = NULL;
+	struct scan_events sev = { NULL, PSD_MAPS_INIT };
 
 	memset(&s, 0, sizeof(s));
 	s.progress = -1;
@@ -320,13 +352,6 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	};
 	if ((r = out_check(&s.o, "scan", !s.partial, extra, 2, &paths)))
 		goto out_setup;
-	if (s.events && s.o.pseudonymize) {
-		/* The export is of every event: its ids are not pseudonymised (yet). */
-		error("scan: --events with --pseudonymize would export the real users and "
-		      "subjects; write the export without --pseudonymize, or leave it out");
-		r = DPF_EXIT_USAGE;
-		goto out_setup;
-	}
 	if (s.partial_key && (!s.partial || part_key_load(s.partial_key, &s.key, &err))) {
 		if (!s.partial)
 			error("scan: --partial-key signs a --partial; give one");
@@ -337,13 +362,12 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	}
 	if (s.o.pseudonymize) {
 		/* A bad key is a usage error, found before anything is read. */
-		struct psd *ps = psd_load(s.o.pseudonymize, &err);
+		ps = psd_load(s.o.pseudonymize, &err);
 		if (!ps) {
 			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out_setup;
 		}
-		psd_free(ps);
 	}
 	if (s.o.baseline) {
 		bl = bl_load(s.o.baseline, &err);
@@ -405,16 +429,22 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 		s.ao.carry_out = carry_out = win_log_new();
 	}
 
+	unsigned nw = s.ao.jobs ? s.ao.jobs : aud_cpus();	/* the audit's parsers */
 	if (s.events) {
-		unsigned nw = s.ao.jobs ? s.ao.jobs : aud_cpus();	/* the audit's parsers */
 		evw = evw_new(st.pol, inputs, ninputs, nw, !s.o.no_redact, &err);
 		if (!evw) {
 			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out_bl;
 		}
-		s.ao.on_event = evw_on_event;
-		s.ao.on_event_arg = evw;
+		sev.evw = evw;
+	}
+	s.ao.on_event_arg = &sev;
+	if (evw)
+		s.ao.on_event = scan_on_event;
+	if (ps) {
+		psd_maps_init(&sev.ids, ps, nw);
+		s.ao.on_judged = scan_on_judged;
 	}
 	s.ao.progress = s.progress < 0 ? !s.o.quiet && isatty(STDERR_FILENO) : s.progress;
 	s.ao.max_unparsed_set = s.o.max_unparsed_set;
@@ -425,6 +455,13 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 		goto out_bl;
 	}
 	out_print_problems(&res);
+	if (ps) {
+		/* Every id the outputs may name, before the reports pseudonymise res. */
+		ids = psd_map_new(ps, &res, &s.ao.filter);
+		psd_maps_join(&sev.ids, ids);
+		if (evw)
+			evw_pseudonymize(evw, ids);
+	}
 	if (s.partial)
 		status = write_partial(&s, st.pol, &res, &paths, nshards ? sel : NULL, ninputs,
 				       nshards);
@@ -449,6 +486,7 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 		.nreports = s.o.nreports,
 		.redact = !s.o.no_redact,
 		.pseudonymize = s.o.pseudonymize,
+		.ids = ids,
 		.fail_on = s.o.fail_on,
 		.detail = s.o.detail,
 		.quiet = s.o.quiet,
@@ -505,9 +543,12 @@ out_bl:
 	free(inputs);
 	free(sel);
 	evw_free(evw);
+	psd_map_free(ids);
+	psd_maps_release(&sev.ids);
 	if (bl)
 		bl_free(bl);
 out_setup:
+	psd_free(ps);
 	setup_release(&st);
 	paths_release(&paths);
 	/* filter arrays point into s: nothing to free */

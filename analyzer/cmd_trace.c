@@ -93,6 +93,7 @@ struct trace {
 	struct tr_worker *w;
 	size_t nw;
 	struct evw *evw;
+	struct psd_maps ids;	/* --pseudonymize: the run's ids, per parser thread */
 
 	/* after the run */
 	struct tr_set set;
@@ -186,6 +187,15 @@ static void on_event(void *arg, unsigned worker, const struct event *ev,
 		t->w[worker].oom = true;
 }
 
+/* With --pseudonymize: every judged event's ids, traced or not (pseudo.h). */
+static void on_judged(void *arg, unsigned worker, const struct event *ev,
+		      const struct eng_verdict *v)
+{
+	struct trace *t = arg;
+
+	psd_collect(&t->ids, worker, ev, v);
+}
+
 /* ---- after the scan --------------------------------------------------------- */
 
 struct tr_out {
@@ -216,6 +226,7 @@ int cmd_trace(int argc, char **argv, const char *argv0)
 	struct aud_result res;
 	struct diag err;
 	struct psd *ps = NULL;
+	struct psd_map *ids = NULL;
 	int first, r, status = DPF_EXIT_OK;
 	bool have_res = false;
 
@@ -287,6 +298,10 @@ int cmd_trace(int argc, char **argv, const char *argv0)
 	t.ao.max_unparsed = t.oo.max_unparsed;
 	t.ao.on_event = on_event;
 	t.ao.on_event_arg = &t;
+	if (ps) {
+		psd_maps_init(&t.ids, ps, t.nw);
+		t.ao.on_judged = on_judged;
+	}
 	t.ao.progress = t.progress < 0 ? isatty(STDERR_FILENO) : t.progress;
 	if (aud_run(st.pol, st.fmts, st.eng, (const char *const *)paths.v, paths.n, &t.ao,
 		    &res, &err)) {
@@ -308,8 +323,11 @@ int cmd_trace(int argc, char **argv, const char *argv0)
 	tr_finish(&t.set, &res.findings);
 	if (t.ao.filter.principles)
 		tr_keep_principles(&t.set, t.ao.filter.principles);
-	if (ps)
-		tr_pseudonymize(&t.set, ps);
+	if (ps) {
+		ids = tr_pseudonymize(&t.set, ps, &t.ids);
+		if (t.evw)	/* the export names the traced events: the same pseudonyms */
+			evw_pseudonymize(t.evw, ids);
+	}
 	if (!t.oo.no_redact) {
 		t.set.red = red_new(st.pol);
 		if (!t.set.red) {
@@ -351,6 +369,8 @@ out:
 	tr_release(&t.set);
 	psd_free(ps);
 	evw_free(t.evw);
+	psd_map_free(ids);
+	psd_maps_release(&t.ids);
 	if (have_res)
 		aud_result_release(&res);
 	setup_release(&st);

@@ -65,6 +65,7 @@ struct evw {
 	const char *const *paths;
 	size_t npaths;
 	bool redact;
+	const struct psd_map *psd;	/* NULL: the export is not pseudonymised */
 	struct evw_worker *w;
 	size_t nw;
 	atomic_int err;		/* first errno seen by a worker, 0 if none */
@@ -113,6 +114,11 @@ void evw_free(struct evw *w)
 	}
 	free(w->w);
 	free(w);
+}
+
+void evw_pseudonymize(struct evw *w, const struct psd_map *m)
+{
+	w->psd = m;
 }
 
 /* ---- one event as JSON ---------------------------------------------------- */
@@ -425,6 +431,129 @@ void evw_on_event(void *arg, unsigned worker, const struct event *ev,
 
 /* ---- writing out ------------------------------------------------------------ */
 
+/*
+ * Pseudonymising a spooled record: the JSON is ours (json_prefix()), so a
+ * value is found by its key, a string value ends at its first unescaped
+ * '"', and only the personal fields' values are rewritten (a subject "200"
+ * must not replace the status).
+ */
+static bool psd_field(sv key)
+{
+	static const char *const keys[] = {
+		"user", "raw_action", "resource", "subject", "reason", "src", "dst",
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (sv_eq_cstr(key, keys[i]))
+			return true;
+	return false;
+}
+
+static void put_utf8(struct buf *b, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | cp >> 12);
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		u[0] = (char)(0xF0 | cp >> 18);
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	buf_add(b, u, n);
+}
+
+/* The escaped JSON string s (quotes excluded) decoded into b; esc_json() wrote it. */
+static void json_unescape(sv s, struct buf *b)
+{
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.p[i] != '\\' || i + 1 >= s.n) {
+			buf_addc(b, s.p[i]);
+			continue;
+		}
+		char c = s.p[++i];
+		switch (c) {
+		case 'b': buf_addc(b, '\b'); break;
+		case 'f': buf_addc(b, '\f'); break;
+		case 'n': buf_addc(b, '\n'); break;
+		case 'r': buf_addc(b, '\r'); break;
+		case 't': buf_addc(b, '\t'); break;
+		case 'u':
+			if (i + 4 < s.n) {
+				uint32_t cp = 0;
+				for (int k = 1; k <= 4; k++)	/* esc_json() wrote 4 hex digits */
+					cp = cp << 4 | (uint32_t)(sv_hexval(s.p[i + k]) & 0xF);
+				put_utf8(b, cp);	/* esc_json() escapes BMP characters only */
+				i += 4;
+			}
+			break;
+		default: buf_addc(b, c);	/* '"', '\\', '/' */
+		}
+	}
+}
+
+/* One string value (escaped, quotes excluded) written pseudonymised, quoted. */
+static void psd_value(FILE *out, const struct psd_map *m, sv v, struct buf *tmp, struct buf *res)
+{
+	buf_reset(tmp);
+	buf_reset(res);
+	if (!memchr(v.p, '\\', v.n)) {
+		/* Nothing escaped: the pseudonyms need no escaping either. */
+		putc('"', out);
+		if (psd_map_buf(m, v, res))
+			fwrite(res->p, 1, res->len, out);
+		else
+			fwrite(v.p, 1, v.n, out);
+		putc('"', out);
+		return;
+	}
+	json_unescape(v, tmp);
+	esc_json_str(out, psd_map_buf(m, buf_sv(tmp), res) ? buf_sv(res) : buf_sv(tmp));
+}
+
+/* The spooled JSON prefix j written with the personal fields pseudonymised. */
+static void write_psd(FILE *out, const struct psd_map *m, sv j, struct buf *tmp, struct buf *res)
+{
+	size_t i = 0, copied = 0;
+
+	while (i < j.n) {
+		if (j.p[i] != '"') {
+			i++;
+			continue;
+		}
+		/* A string: a key when ':' follows it. */
+		size_t start = ++i;
+		while (i < j.n && j.p[i] != '"')
+			i += j.p[i] == '\\' ? 2 : 1;
+		if (i >= j.n)
+			break;
+		sv str = sv_make(j.p + start, i - start);
+		i++;
+		if (i + 1 < j.n && j.p[i] == ':' && j.p[i + 1] == '"' && psd_field(str)) {
+			size_t vs = i + 2, ve = vs;
+			while (ve < j.n && j.p[ve] != '"')
+				ve += j.p[ve] == '\\' ? 2 : 1;
+			if (ve >= j.n)
+				break;
+			fwrite(j.p + copied, 1, i + 1 - copied, out);
+			psd_value(out, m, sv_make(j.p + vs, ve - vs), tmp, res);
+			i = copied = ve + 1;
+		}
+	}
+	fwrite(j.p + copied, 1, j.n - copied, out);
+}
+
 struct copy {
 	struct evw *w;
 	const struct fnd_list *found;
@@ -506,7 +635,7 @@ static int copy_out(void *arg, FILE *out)
 {
 	struct copy *c = arg;
 	struct evw *w = c->w;
-	struct buf rec = BUF_INIT;
+	struct buf rec = BUF_INIT, tmp = BUF_INIT, res = BUF_INIT;
 	struct cursor *cs = calloc(w->nw, sizeof(*cs));
 	size_t k = 0;
 	int e = 0;
@@ -529,7 +658,10 @@ static int copy_out(void *arg, FILE *out)
 			if (!m)
 				break;
 			uint32_t extra = findings_at(c->found, &k, (uint32_t)i, m->line) & ~m->fired;
-			fwrite(m->json, 1, m->jlen, out);
+			if (w->psd)
+				write_psd(out, w->psd, sv_make(m->json, m->jlen), &tmp, &res);
+			else
+				fwrite(m->json, 1, m->jlen, out);
 			if (extra) {
 				struct jctx j = { out, &rec, NULL, NULL };
 				j_ids(&j, w->pol, extra, m->any);
@@ -543,6 +675,8 @@ static int copy_out(void *arg, FILE *out)
 		free(cs[t].text);
 	free(cs);
 	buf_release(&rec);
+	buf_release(&tmp);
+	buf_release(&res);
 	return e;
 }
 

@@ -42,6 +42,7 @@
 #include "event.h"
 #include "findings.h"
 #include "policy.h"
+#include "pseudo.h"
 #include "redact.h"
 
 struct evw;
@@ -76,6 +77,16 @@ void evw_on_event(void *arg, unsigned worker, const struct event *ev,
  */
 int evw_finish(struct evw *w, const struct fnd_list *found, const char *path, struct diag *err);
 void evw_free(struct evw *w);
+
+/*
+ * Write the export pseudonymised (--pseudonymize): evw_finish() replaces
+ * every id and address of m (pseudo.h) in each event's user, subject, src,
+ * dst, raw_action, resource and reason, so the export names what the
+ * reports of the run name, with the same pseudonyms.  m is borrowed and
+ * must outlive evw_finish().  The spool holds the real values until then
+ * (an unlinked 0600 file): the ids of the whole run are known only after it.
+ */
+void evw_pseudonymize(struct evw *w, const struct psd_map *m);
 
 /*
  * One event as a JSON object (no newline), for writers that keep events

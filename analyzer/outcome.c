@@ -340,6 +340,8 @@ int out_write(const struct out_job *job)
 		}
 		map = psd_map_new(ps, job->res, job->filter);
 		psd_free(ps);
+		if (job->ids)
+			psd_map_merge(map, job->ids);
 		psd_apply(map, job->res);
 		/* The command line and the filters name users and subjects too. */
 		struct arena *a = &job->res->arena;

@@ -154,6 +154,8 @@ bool out_is_input(void *paths, const struct stat *st);
  */
 void out_print_problems(const struct aud_result *res);
 
+struct psd_map;
+
 struct out_job {
 	const struct policy *pol;
 	struct aud_result *res;		/* finished (aud_finish); the baseline marks findings */
@@ -165,6 +167,12 @@ struct out_job {
 	size_t nreports;		/* 0: the text report on standard output */
 	bool redact;
 	const char *pseudonymize;	/* key file for --pseudonymize, or NULL */
+	/*
+	 * With pseudonymize: more ids of the run to replace besides the
+	 * findings' and the filter's (scan: every exported event's user,
+	 * subject and src), made with the same key; may be NULL.
+	 */
+	const struct psd_map *ids;
 	enum sev fail_on;		/* SEV_NONE: not set */
 	/* The text report's detail, and for the one on standard output --quiet and colour. */
 	enum rep_detail detail;

@@ -151,15 +151,19 @@ void tr_keep_principles(struct tr_set *s, unsigned principles)
 	s->n = k;
 }
 
-void tr_pseudonymize(struct tr_set *s, const struct psd *p)
+struct psd_map *tr_pseudonymize(struct tr_set *s, const struct psd *p,
+			       const struct psd_maps *more)
 {
 	char name[48];
 	/* Every id of every traced event, replaced in every event's text (pseudo.h). */
 	struct psd_map *m = psd_map_new(p, s->res, NULL);	/* the run's findings' ids too */
 
+	if (more)
+		psd_maps_join(more, m);
 	for (size_t i = 0; i < s->n; i++) {
 		psd_map_add(m, p, "user", s->ev[i].user);
 		psd_map_add(m, p, "subject", s->ev[i].subject);
+		psd_map_add(m, p, "src", s->ev[i].src);
 	}
 	for (size_t i = 0; i < s->nsubjects; i++)
 		psd_map_add(m, p, "subject", sv_cstr(s->subjects[i]));
@@ -173,8 +177,9 @@ void tr_pseudonymize(struct tr_set *s, const struct psd *p)
 		e->resource = psd_map_text(m, e->resource, &s->arena);
 		e->reason = psd_map_text(m, e->reason, &s->arena);
 		e->raw_action = psd_map_text(m, e->raw_action, &s->arena);
+		e->src = psd_map_text(m, e->src, &s->arena);
+		e->dst = psd_map_text(m, e->dst, &s->arena);
 	}
-	psd_map_free(m);
 	/* The heading names what was asked for: pseudonymised the same way. */
 	const char **subj = arena_alloc(&s->arena, (s->nsubjects + 1) * sizeof(*subj));
 	const char **users = arena_alloc(&s->arena, (s->nusers + 1) * sizeof(*users));
@@ -189,6 +194,7 @@ void tr_pseudonymize(struct tr_set *s, const struct psd *p)
 	s->subjects = subj;
 	s->users = users;
 	s->pseudonymized = true;
+	return m;
 }
 
 size_t tr_count_at_least(const struct tr_set *s, enum sev sev)

@@ -88,8 +88,15 @@ int tr_take(struct tr_set *s, struct tr_set *from);
 void tr_finish(struct tr_set *s, const struct fnd_list *l);
 /* Keep only the events with a finding of one of the principles (PR_BIT()s). */
 void tr_keep_principles(struct tr_set *s, unsigned principles);
-/* Replace users and subjects (also inside resources) by keyed pseudonyms. */
-void tr_pseudonymize(struct tr_set *s, const struct psd *p);
+/*
+ * Replace users, subjects and source addresses (also inside resources and
+ * the other texts) by keyed pseudonyms: the traced events', the findings'
+ * and more's (the ids of every event of the run, psd_collect; may be
+ * NULL).  Returns the map of every id it replaces (the caller frees it,
+ * psd_map_free), for the --events export.
+ */
+struct psd_map *tr_pseudonymize(struct tr_set *s, const struct psd *p,
+			       const struct psd_maps *more);
 /* Events with a finding at or above sev. */
 size_t tr_count_at_least(const struct tr_set *s, enum sev sev);
 

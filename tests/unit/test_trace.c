@@ -240,17 +240,22 @@ START_TEST(test_pseudonymize)
 	struct tr_set s = { .pol = P };
 	struct tr_ev e = ev_at(0, 1, true, 1, "mrossi", "4711");
 	e.resource = sv_cstr("/c/4711/email");
+	e.src = sv_cstr("gw-7.example.org");	/* no address: known as the event's src */
 	ck_assert_int_eq(tr_add(&s, &e), 0);
 	const char *users[] = { "mrossi" };
 	s.users = users;
 	s.nusers = 1;
-	tr_pseudonymize(&s, ps);
+	struct psd_map *m = tr_pseudonymize(&s, ps, NULL);
+	ck_assert_ptr_nonnull(m);
 	char *out = write_to_string(&s, TR_JSON);
 	ck_assert_ptr_null(strstr(out, "mrossi"));
 	ck_assert_ptr_null(strstr(out, "4711"));
+	ck_assert_ptr_null(strstr(out, "gw-7"));
+	ck_assert_ptr_nonnull(strstr(out, "\"src\":\"src-"));
 	ck_assert_ptr_nonnull(strstr(out, "\"users\":[\"user-"));
 	ck_assert_ptr_nonnull(strstr(out, "/c/subject-"));
 	free(out);
+	psd_map_free(m);
 	tr_release(&s);
 	psd_free(ps);
 	unlink(kp);
