@@ -145,6 +145,8 @@ static void map_add(struct psd_map *m, const struct psd *p, const char *kind, sv
 	*head = ++m->n;
 }
 
+static size_t addr_at(sv s, size_t i);
+
 void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id)
 {
 	map_add(m, p, kind, id, NULL);
@@ -154,7 +156,14 @@ void psd_map_add_event(struct psd_map *m, const struct event *ev)
 {
 	map_add(m, &m->key, "user", ev->f[EVF_USER], NULL);
 	map_add(m, &m->key, "subject", ev->f[EVF_SUBJECT], NULL);
-	map_add(m, &m->key, "src", ev->f[EVF_SRC], NULL);
+	/*
+	 * An address is recognised as one wherever it is written: kept out of
+	 * the map, whose lookup walks the ids sharing a first run ("10" of
+	 * every 10.x.y.z would make each lookup walk them all).
+	 */
+	sv src = ev->f[EVF_SRC];
+	if (!src.n || addr_at(src, 0) != src.n)
+		map_add(m, &m->key, "src", src, NULL);
 }
 
 void psd_map_merge(struct psd_map *m, const struct psd_map *from)
