@@ -228,11 +228,3 @@ const struct chk_info *chk_info(enum chk_id id)
 {
 	return (unsigned)id < CHK_BUILTIN_COUNT ? &checks[id] : NULL;
 }
-
-enum chk_id chk_parse(sv id)
-{
-	for (int i = 0; i < CHK_BUILTIN_COUNT; i++)
-		if (sv_eq(id, sv_cstr(checks[i].id)))
-			return (enum chk_id)i;
-	return CHK_BUILTIN_COUNT;
-}

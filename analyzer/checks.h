@@ -72,8 +72,7 @@ struct chk_info {
 	const char *fix;	/* how to fix a finding */
 };
 
+/* NULL past the catalogue.  A check by id: policy_check() (policy.h). */
 const struct chk_info *chk_info(enum chk_id id);
-/* CHK_BUILTIN_COUNT if not a built-in id. */
-enum chk_id chk_parse(sv id);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "input.h"
 #include "lines.h"
+#include "policy.h"
 #include "sv.h"
 
 /* Append one "path:line: message" to set->errors; false when out of memory. */
@@ -99,17 +100,18 @@ size_t exp_distance(const char *a, size_t na, const char *b, size_t nb, size_t m
 }
 
 /* The closest known id, if close enough to be a plausible typo. */
-static const char *did_you_mean(sv word, const char *const *ids, size_t nids)
+static const char *did_you_mean(sv word, const struct policy *pol)
 {
 	size_t max = word.n / 3 > 2 ? word.n / 3 : 2;
 	size_t best = max + 1;
 	const char *hint = NULL;
 
-	for (size_t i = 0; i < nids; i++) {
-		size_t d = exp_distance(word.p, word.n, ids[i], strlen(ids[i]), max);
+	for (size_t i = 0; i < pol->nchecks; i++) {
+		const char *id = pol->checks[i].id;
+		size_t d = id ? exp_distance(word.p, word.n, id, strlen(id), max) : max + 1;
 		if (d < best) {
 			best = d;
-			hint = ids[i];
+			hint = id;
 		}
 	}
 	return hint;
@@ -153,7 +155,7 @@ static bool is_sep(char c)
 
 /* Parse one expect list into the pending annotation.  False: out of memory. */
 static bool parse_list(struct exp_set *set, struct pending *pd, const char *path, uint64_t lineno,
-		       sv list, const char *const *ids, size_t nids)
+		       sv list, const struct policy *pol)
 {
 	size_t i = 0, words = 0;
 
@@ -181,12 +183,9 @@ static bool parse_list(struct exp_set *set, struct pending *pd, const char *path
 			pd->none = true;
 			continue;
 		}
-		size_t k;
-		for (k = 0; k < nids; k++)
-			if (sv_eq_nocase(w, sv_cstr(ids[k])))
-				break;
-		if (k == nids) {
-			const char *hint = did_you_mean(w, ids, nids);
+		int k = policy_check_nocase(pol, w);
+		if (k < 0) {
+			const char *hint = did_you_mean(w, pol);
 			bool ok = hint ?
 				add_error(set, "%s:%llu: unknown check '%.*s' (did you mean '%s'?)", path,
 					  (unsigned long long)lineno, (int)w.n, w.p, hint) :
@@ -242,8 +241,8 @@ static bool finish(struct exp_set *set, struct pending *pd, uint64_t lineno)
 	return true;
 }
 
-enum exp_status exp_load(struct exp_set *set, const char *path, const char *const *ids,
-			 size_t nids, struct diag *err)
+enum exp_status exp_load(struct exp_set *set, const char *path, const struct policy *pol,
+			 struct diag *err)
 {
 	struct pending pd = { 0 };
 	size_t errors_before = set->nerrors;
@@ -277,7 +276,7 @@ enum exp_status exp_load(struct exp_set *set, const char *path, const char *cons
 			continue;
 		if (st == LR_LINE && t.p[0] == '#') {
 			sv list;
-			if (is_expect(t, &list) && !parse_list(set, &pd, path, no, list, ids, nids))
+			if (is_expect(t, &list) && !parse_list(set, &pd, path, no, list, pol))
 				goto oom;
 			continue;
 		}

@@ -89,16 +89,27 @@ int policy_role(const struct policy *p, sv name)
 	return -1;
 }
 
+/* The lookup behind policy_check() and policy_check_nocase(). */
+static int find_check(const struct policy *p, sv id, bool (*eq)(sv, sv))
+{
+	size_t n = p ? p->nchecks : CHK_BUILTIN_COUNT;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *cid = p ? p->checks[i].id : chk_info((enum chk_id)i)->id;
+		if (cid && eq(id, sv_cstr(cid)))
+			return (int)i;
+	}
+	return -1;
+}
+
 int policy_check(const struct policy *p, sv id)
 {
-	if (!p) {
-		enum chk_id c = chk_parse(id);
-		return c == CHK_BUILTIN_COUNT ? -1 : (int)c;
-	}
-	for (size_t i = 0; i < p->nchecks; i++)
-		if (p->checks[i].id && sv_eq_cstr(id, p->checks[i].id))
-			return (int)i;
-	return -1;
+	return find_check(p, id, sv_eq);
+}
+
+int policy_check_nocase(const struct policy *p, sv id)
+{
+	return find_check(p, id, sv_eq_nocase);
 }
 
 void policy_free(struct policy *p)

@@ -248,6 +248,8 @@ int policy_role(const struct policy *p, sv name);
  * (checks.h) alone, and custom ids are unknown.
  */
 int policy_check(const struct policy *p, sv id);
+/* The same lookup, ignoring ASCII case (`# expect:` annotations). */
+int policy_check_nocase(const struct policy *p, sv id);
 void policy_free(struct policy *p);
 
 #endif
