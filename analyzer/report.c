@@ -82,31 +82,45 @@ static struct rep_rank *rank(sv *names, size_t n, size_t *nout)
 
 /* ---- summary ------------------------------------------------------------ */
 
+/*
+ * What the reports say of check index `check`: the policy's check, else the
+ * built-in catalogue's (a report without rules), else "unknown-check" with
+ * no title and no principles.  The one fallback of rep_check_*().
+ */
+struct check_view {
+	const char *id, *title;
+	unsigned principles;
+};
+
+static struct check_view check_view(const struct rep_ctx *c, uint32_t check)
+{
+	const struct pol_check *pc = c->pol && check < c->pol->nchecks ? &c->pol->checks[check] : NULL;
+	const struct chk_info *ci = check < CHK_BUILTIN_COUNT ? chk_info((enum chk_id)check) : NULL;
+	struct check_view v = { "unknown-check", "", 0 };
+
+	if (ci)
+		v = (struct check_view){ ci->id, ci->title, ci->principles };
+	if (pc) {
+		v.principles = pc->principles;
+		v.id = pc->id ? pc->id : v.id;
+		v.title = pc->title ? pc->title : v.title;
+	}
+	return v;
+}
+
 unsigned rep_check_principles(const struct rep_ctx *c, uint32_t check)
 {
-	if (c->pol && check < c->pol->nchecks)
-		return c->pol->checks[check].principles;
-	if (check < CHK_BUILTIN_COUNT)
-		return chk_info((enum chk_id)check)->principles;
-	return 0;
+	return check_view(c, check).principles;
 }
 
 const char *rep_check_id(const struct rep_ctx *c, uint32_t check)
 {
-	if (c->pol && check < c->pol->nchecks && c->pol->checks[check].id)
-		return c->pol->checks[check].id;
-	if (check < CHK_BUILTIN_COUNT)
-		return chk_info((enum chk_id)check)->id;
-	return "unknown-check";
+	return check_view(c, check).id;
 }
 
 const char *rep_check_title(const struct rep_ctx *c, uint32_t check)
 {
-	if (c->pol && check < c->pol->nchecks && c->pol->checks[check].title)
-		return c->pol->checks[check].title;
-	if (check < CHK_BUILTIN_COUNT)
-		return chk_info((enum chk_id)check)->title;
-	return "";
+	return check_view(c, check).title;
 }
 
 struct rep_summary *rep_summarize(const struct rep_ctx *c)
@@ -367,6 +381,19 @@ void rep_principles(unsigned bits, const char *sep, struct buf *out)
 		first = 0;
 		buf_adds(out, pr_name((enum principle)p));
 	}
+}
+
+void rep_principles_json(FILE *out, unsigned bits)
+{
+	int p, first = 1;
+
+	fputc('[', out);
+	for (p = 0; p < PR_COUNT; p++)
+		if (bits & PR_BIT(p)) {
+			fprintf(out, "%s\"%s\"", first ? "" : ", ", pr_slug((enum principle)p));
+			first = 0;
+		}
+	fputc(']', out);
 }
 
 const char *rep_input_path(const struct rep_ctx *c, uint32_t file)

@@ -130,6 +130,8 @@ void rep_time_iso(int64_t t, char *out);
 void rep_categories(const struct policy *p, uint64_t bits, const char *sep, struct buf *out);
 /* Principle names of bits (PR_BIT), in report order, joined by sep. */
 void rep_principles(unsigned bits, const char *sep, struct buf *out);
+/* The same as a JSON array of slugs, `["notice", "choice"]` (JSON and SARIF). */
+void rep_principles_json(FILE *out, unsigned bits);
 /* The path of input i ("?" if out of range). */
 const char *rep_input_path(const struct rep_ctx *c, uint32_t file);
 /* The check's id, title and principles (built-in or custom; never NULL). */

@@ -73,19 +73,6 @@ static void sev_obj(FILE *out, const size_t *by_sev)
 		by_sev[SEV_CRITICAL], by_sev[SEV_HIGH], by_sev[SEV_MEDIUM], by_sev[SEV_LOW]);
 }
 
-static void principle_list(FILE *out, unsigned bits)
-{
-	int p, first = 1;
-
-	fputc('[', out);
-	for (p = 0; p < PR_COUNT; p++)
-		if (bits & PR_BIT(p)) {
-			fprintf(out, "%s\"%s\"", first ? "" : ", ", pr_slug((enum principle)p));
-			first = 0;
-		}
-	fputc(']', out);
-}
-
 static void category_list(struct jw *j, uint64_t bits)
 {
 	const struct policy *p = j->c->pol;
@@ -255,7 +242,7 @@ static void checks(struct jw *j)
 		fputs(", \"title\": ", out);
 		str(out, rep_check_title(c, (uint32_t)i));
 		fputs(", \"principles\": ", out);
-		principle_list(out, rep_check_principles(c, (uint32_t)i));
+		rep_principles_json(out, rep_check_principles(c, (uint32_t)i));
 		fprintf(out, ", \"severity\": \"%s\", \"builtin\": %s, \"enabled\": %s, "
 			     "\"findings\": %zu}",
 			sev_name(sv_), !pc || pc->builtin ? "true" : "false",
@@ -278,7 +265,7 @@ static void findings(struct jw *j)
 		fprintf(out, "%s\n    {\"index\": %zu, \"check\": ", i ? "," : "", i);
 		str(out, rep_check_id(c, f->check));
 		fprintf(out, ", \"severity\": \"%s\", \"principles\": ", sev_name(f->severity));
-		principle_list(out, rep_check_principles(c, f->check));
+		rep_principles_json(out, rep_check_principles(c, f->check));
 		fputs(", \"user\": ", out);
 		svstr(out, f->user);
 		fputs(", \"role\": ", out);
@@ -320,7 +307,7 @@ static void groups(struct jw *j)
 		fprintf(out, "%s\n    {\"check\": ", i ? "," : "");
 		str(out, rep_check_id(c, g->check));
 		fprintf(out, ", \"severity\": \"%s\", \"principles\": ", sev_name(g->severity));
-		principle_list(out, rep_check_principles(c, g->check));
+		rep_principles_json(out, rep_check_principles(c, g->check));
 		fputs(", \"user\": ", out);
 		svstr(out, g->user);
 		fputs(", \"role\": ", out);

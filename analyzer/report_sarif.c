@@ -70,19 +70,6 @@ static void uri(FILE *out, const char *path)
 	putc('"', out);
 }
 
-static void principles(FILE *out, unsigned bits)
-{
-	int p, first = 1;
-
-	fputc('[', out);
-	for (p = 0; p < PR_COUNT; p++)
-		if (bits & PR_BIT(p)) {
-			fprintf(out, "%s\"%s\"", first ? "" : ", ", pr_slug((enum principle)p));
-			first = 0;
-		}
-	fputc(']', out);
-}
-
 static void rules(const struct rep_ctx *c, FILE *out)
 {
 	size_t i, n = c->pol ? c->pol->nchecks : CHK_BUILTIN_COUNT;
@@ -112,7 +99,7 @@ static void rules(const struct rep_ctx *c, FILE *out)
 		fprintf(out, "}, \"defaultConfiguration\": {\"level\": \"%s\", \"enabled\": %s}",
 			level(sv_), !pc || pc->enabled ? "true" : "false");
 		fputs(", \"properties\": {\"principles\": ", out);
-		principles(out, rep_check_principles(c, (uint32_t)i));
+		rep_principles_json(out, rep_check_principles(c, (uint32_t)i));
 		fprintf(out, ", \"severity\": \"%s\"}}", sev_name(sv_));
 	}
 	buf_release(&b);
