@@ -31,20 +31,20 @@
 #include "xalloc.h"
 
 enum {
-	O_RULES = 1, O_FORMAT, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_WINDOW, O_MAX_LINE,
-	O_YEAR, O_EVENTS, O_PARTIAL, O_SHARD, O_SHARD_COUNT, O_PARTIAL_KEY, O_STATE,
+	O_RULES = 1, O_FORMAT, O_PROGRESS, O_NO_PROGRESS, O_MAX_WINDOW, O_EVENTS, O_PARTIAL,
+	O_SHARD, O_SHARD_COUNT, O_PARTIAL_KEY, O_STATE,
 };
 
 static const struct cli_opt scan_opts[] = {
 	{ O_RULES, 'r', "rules", "PATH", "rule file or directory (repeatable; default: the installed rules)" },
 	{ O_FORMAT, 'F', "log-format", "NAME", "force a log format (default: detect per file)" },
 	OUT_OPT_ROWS,
-	{ O_JOBS, 'j', "jobs", "N", "worker threads, 1..1024 (default: the number of CPUs)" },
+	SETUP_JOBS_ROW,
 	{ O_PROGRESS, 0, "progress", NULL, "show progress on stderr (default when it is a terminal)" },
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
 	{ O_MAX_WINDOW, 0, "max-window-records", "N", "window records kept for excessive-access and failed-access-burst (default 10000000); past it the audit is incomplete" },
-	{ O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" },
-	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
+	SETUP_MAX_LINE_ROW,
+	SETUP_YEAR_ROW,
 	{ O_EVENTS, 0, "events", "FILE", "write the events that pass the filters as JSON lines" },
 	{ O_PARTIAL, 0, "partial", "FILE", "write a partial result for `dpfaudit merge` (no report unless --report)" },
 	{ O_PARTIAL_KEY, 0, "partial-key", "KEYFILE", "sign the partial with an HMAC made with this key (merge --partial-key verifies it)" },
@@ -87,7 +87,8 @@ static int on_opt(void *ctx, int id, const char *val)
 	unsigned long n;
 	int r;
 
-	if ((r = out_opt(&s->o, "scan", id, val)) != 1)
+	if ((r = out_opt(&s->o, "scan", id, val)) != 1 ||
+	    (r = setup_opt(&s->ao, "scan", id, val)) != 1)
 		return r;
 	switch (id) {
 	case O_RULES: PUSH(s->rules, s->nrules, val, "--rules"); break;
@@ -102,8 +103,6 @@ static int on_opt(void *ctx, int id, const char *val)
 			return r;
 		s->shard_count = (unsigned)n;
 		break;
-	case O_JOBS:
-		return cli_jobs("scan", val, &s->ao.jobs);
 	case O_PROGRESS: s->progress = 1; break;
 	case O_NO_PROGRESS: s->progress = 0; break;
 	case O_MAX_WINDOW:
@@ -114,20 +113,6 @@ static int on_opt(void *ctx, int id, const char *val)
 			return DPF_EXIT_USAGE;
 		}
 		s->ao.max_window_records = n;
-		break;
-	case O_MAX_LINE:
-		if ((r = cli_uint("scan", "--max-line", val, 1UL << 30, &n)))
-			return r;
-		if (n < 64) {
-			error("scan: --max-line: at least 64 bytes");
-			return DPF_EXIT_USAGE;
-		}
-		s->ao.max_line = n;
-		break;
-	case O_YEAR:
-		if ((r = cli_uint("scan", "--year", val, 9999, &n)))
-			return r;
-		s->ao.year = (int)n;
 		break;
 	}
 	return 0;

@@ -87,6 +87,22 @@ for c in scan trace test; do
 	expect_in "$c -j 0 says why and what to do" "$ERR" "--jobs: 0 is not a number of threads (1..1024; leave -j out for one per CPU)"
 done
 
+# ---- --max-line and --year: one parser for scan and trace ---------------------------
+for c in scan trace; do
+	sel=; [ "$c" = trace ] && sel="--user mrossi"
+	run "$c" $sel --max-line 63 -r "$T/r.rules" "$T/a.log"
+	expect_rc "$c --max-line 63 is refused" 2
+	expect_in "$c --max-line 63 says the floor" "$ERR" "$c: --max-line: at least 64 bytes"
+	run "$c" $sel --year 10000 -r "$T/r.rules" "$T/a.log"
+	expect_rc "$c --year 10000 is refused" 2
+	expect_in "$c --year 10000 says the range" "$ERR" "$c: --year: '10000' is not a number (0..9999)"
+	run "$c" $sel --max-line 64 -r "$T/r.rules" "$T/a.log"
+	expect_rc "$c --max-line 64 is taken: the 98-byte line is overlong" 3
+	expect_in "$c --max-line 64 names the cap" "$ERR" "longer than 64 bytes"
+	run "$c" $sel --max-line 128 --year 2026 -r "$T/r.rules" "$T/a.log"
+	expect_rc "$c --max-line 128 --year 2026 are taken" 0
+done
+
 # ---- the headline without --fail-on ------------------------------------------------
 run scan -r "$T/r.rules" "$T/a.log"
 expect_rc "findings without --fail-on" 0
