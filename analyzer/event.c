@@ -115,19 +115,18 @@ static size_t decode_unreserved(const char *p, size_t n, char *out)
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
-		int hi = i + 2 < n ? sv_hexval(p[i + 1]) : -1;
-		int lo = hi >= 0 ? sv_hexval(p[i + 2]) : -1;
-		if (p[i] != '%' || lo < 0) {
+		int b = p[i] == '%' && i + 2 < n ? sv_hexbyte(p + i + 1) : -1;
+		if (b < 0) {
 			out[o++] = p[i];
 			continue;
 		}
-		unsigned char c = (unsigned char)(hi * 16 + lo);
+		unsigned char c = (unsigned char)b;
 		if (unreserved(c)) {
 			out[o++] = (char)c;
 		} else {
 			out[o++] = '%';
-			out[o++] = hex[hi];
-			out[o++] = hex[lo];
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
 		}
 		i += 2;
 	}

@@ -94,12 +94,11 @@ static sv url_decode(sv v, struct fmt_thread *t)
 	size_t k = 0;
 	for (size_t i = 0; i < v.n; i++) {
 		char c = v.p[i];
-		int h, l;
+		int b;
 		if (c == '+') {
 			c = ' ';
-		} else if (c == '%' && i + 2 < v.n && (h = sv_hexval(v.p[i + 1])) >= 0 &&
-			   (l = sv_hexval(v.p[i + 2])) >= 0) {
-			c = (char)(h * 16 + l);
+		} else if (c == '%' && i + 2 < v.n && (b = sv_hexbyte(v.p + i + 1)) >= 0) {
+			c = (char)b;
 			i += 2;
 		}
 		o[k++] = c;

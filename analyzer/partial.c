@@ -503,9 +503,10 @@ static int get_str(struct reader *r, size_t i, sv *out, bool *null)
 		case 'r': d[k++] = '\r'; break;
 		case 'x': {
 			/* The field is NUL-terminated: a short escape fails on the NUL. */
-			if (sv_hexval(s[j + 1]) < 0 || sv_hexval(s[j + 2]) < 0)
+			int b = sv_hexbyte(s + j + 1);
+			if (b < 0)
 				return bad(r, "bad \\x escape%s", "");
-			d[k++] = (char)(sv_hexval(s[j + 1]) * 16 + sv_hexval(s[j + 2]));
+			d[k++] = (char)b;
 			j += 2;
 			break;
 		}

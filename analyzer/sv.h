@@ -70,6 +70,17 @@ static inline int sv_hexval(char c)
 	return -1;
 }
 
+/*
+ * The byte two hex digits at p spell ("4F", "4f"), or -1 when either is not
+ * a hex digit.  Reads p[1] only after p[0] is a digit, so a NUL-terminated
+ * string may end at p[0].
+ */
+static inline int sv_hexbyte(const char *p)
+{
+	int hi = sv_hexval(p[0]), lo = hi < 0 ? -1 : sv_hexval(p[1]);
+	return lo < 0 ? -1 : hi * 16 + lo;
+}
+
 /* Stable 64-bit FNV-1a hash of the bytes. */
 unsigned long long sv_hash(sv s);
 

@@ -63,6 +63,21 @@ START_TEST(test_sv_basics)
 }
 END_TEST
 
+/* Two hex digits, either case; anything else (a NUL that ends the string too) is -1. */
+START_TEST(test_sv_hexbyte)
+{
+	ck_assert_int_eq(sv_hexbyte("4F"), 0x4f);
+	ck_assert_int_eq(sv_hexbyte("4f"), 0x4f);
+	ck_assert_int_eq(sv_hexbyte("00"), 0);
+	ck_assert_int_eq(sv_hexbyte("fF"), 255);
+	ck_assert_int_eq(sv_hexbyte("G0"), -1);
+	ck_assert_int_eq(sv_hexbyte("0g"), -1);
+	ck_assert_int_eq(sv_hexbyte("4"), -1);
+	ck_assert_int_eq(sv_hexbyte(""), -1);
+	ck_assert_int_eq(sv_hexbyte(" 4"), -1);
+}
+END_TEST
+
 START_TEST(test_buf_cap_is_sticky)
 {
 	struct buf b;
@@ -222,6 +237,7 @@ static Suite *util_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, test_sv_to_u64, 0, sizeof(u64_rows) / sizeof(u64_rows[0]));
 	tcase_add_test(tc, test_sv_basics);
+	tcase_add_test(tc, test_sv_hexbyte);
 	tcase_add_test(tc, test_buf_cap_is_sticky);
 	tcase_add_test(tc, test_buf_grows_unbounded);
 	tcase_add_test(tc, test_arena);
