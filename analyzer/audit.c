@@ -735,25 +735,16 @@ static void add_limit(struct aud_result *res, const struct rx *x)
 	res->nlimits++;
 }
 
+/* The regexes that hit their match limit, in the policy's order (policy_regexes()). */
 static void collect_limits(const struct policy *p, struct aud_result *res)
 {
-	for (size_t i = 0; i < p->ncategories; i++)
-		for (size_t j = 0; j < p->categories[i].nmatchers; j++)
-			add_limit(res, p->categories[i].matchers[j].rx);
-	for (size_t i = 0; i < p->npurposes; i++)
-		for (size_t j = 0; j < p->purposes[i].nreasons; j++)
-			add_limit(res, p->purposes[i].reasons[j]);
-	for (size_t i = 0; i < p->nchecks; i++)
-		for (size_t j = 0; j < p->checks[i].nmatchers; j++)
-			add_limit(res, p->checks[i].matchers[j].rx);
-	for (size_t i = 0; i < p->nformats; i++) {
-		add_limit(res, p->formats[i].pattern);
-		add_limit(res, p->formats[i].prefix);
-	}
-	for (size_t i = 0; i < p->napproved; i++)
-		add_limit(res, p->approved[i]);
-	for (size_t i = 0; i < p->nredact; i++)
-		add_limit(res, p->redact[i]);
+	size_t n = policy_regexes(p, NULL);
+	const struct rx **v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+
+	policy_regexes(p, v);
+	for (size_t i = 0; i < n; i++)
+		add_limit(res, v[i]);
+	free(v);
 }
 
 static bool any_optout_purpose(const struct policy *p)

@@ -32,38 +32,12 @@
 
 /* ---- the policy's regexes, in the order audit.c reports limit hits ---- */
 
-/* Mirrors collect_limits() in audit.c: limits are listed in this order. */
-static size_t pol_regexes(const struct policy *p, const struct rx **v)
-{
-	size_t n = 0;
-#define RX(x) do { if (x) { if (v) v[n] = (x); n++; } } while (0)
-	for (size_t i = 0; i < p->ncategories; i++)
-		for (size_t j = 0; j < p->categories[i].nmatchers; j++)
-			RX(p->categories[i].matchers[j].rx);
-	for (size_t i = 0; i < p->npurposes; i++)
-		for (size_t j = 0; j < p->purposes[i].nreasons; j++)
-			RX(p->purposes[i].reasons[j]);
-	for (size_t i = 0; i < p->nchecks; i++)
-		for (size_t j = 0; j < p->checks[i].nmatchers; j++)
-			RX(p->checks[i].matchers[j].rx);
-	for (size_t i = 0; i < p->nformats; i++) {
-		RX(p->formats[i].pattern);
-		RX(p->formats[i].prefix);
-	}
-	for (size_t i = 0; i < p->napproved; i++)
-		RX(p->approved[i]);
-	for (size_t i = 0; i < p->nredact; i++)
-		RX(p->redact[i]);
-#undef RX
-	return n;
-}
-
 static const struct rx **regex_table(const struct policy *p, size_t *n)
 {
-	*n = pol_regexes(p, NULL);
+	*n = policy_regexes(p, NULL);
 	const struct rx **v = calloc(*n ? *n : 1, sizeof(*v));
 	if (v)
-		pol_regexes(p, v);
+		policy_regexes(p, v);
 	return v;
 }
 

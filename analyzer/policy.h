@@ -250,6 +250,15 @@ int policy_role(const struct policy *p, sv name);
 int policy_check(const struct policy *p, sv id);
 /* The same lookup, ignoring ASCII case (`# expect:` annotations). */
 int policy_check_nocase(const struct policy *p, sv id);
+/*
+ * The one walk over p's compiled regexes: each once, in a fixed order
+ * (categories' matchers, purposes' reasons, checks' matchers, formats'
+ * pattern and prefix, approved transfers, redaction patterns), the order
+ * in which a run lists regex limit hits (audit.c) and a partial keeps them
+ * (partial.c).  Fills v[0..n) unless v is NULL; returns n.  The regexes
+ * stay p's.
+ */
+size_t policy_regexes(const struct policy *p, const struct rx **v);
 void policy_free(struct policy *p);
 
 #endif
