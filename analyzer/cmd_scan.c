@@ -22,6 +22,7 @@
 #include "events.h"
 #include "outcome.h"
 #include "partial.h"
+#include "shard.h"
 #include "paths.h"
 #include "pseudo.h"
 #include "report.h"
@@ -138,11 +139,6 @@ static int build_filter(struct scan *s, const struct policy *pol)
 }
 
 /*
- * --shard I/N, or (with --partial only, so a plain scan is never silently
- * sharded) the array index a batch scheduler gives each task.  *n stays 0
- * when the run is not sharded.
- */
-/*
  * An array index from the environment: digits only, at most a billion, or
  * a usage error (a value strtol() would wrap or clamp ran the wrong shard).
  */
@@ -160,6 +156,11 @@ static int env_uint(const char *name, const char *val, unsigned long *out)
 	return 0;
 }
 
+/*
+ * --shard I/N, or (with --partial only, so a plain scan is never silently
+ * sharded) the array index a batch scheduler gives each task.  *n stays 0
+ * when the run is not sharded.
+ */
 static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 {
 	struct diag err;
@@ -168,7 +169,7 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 
 	*i = *n = 0;
 	if (s->shard) {
-		if (part_parse_shard(s->shard, i, n, &err)) {
+		if (shard_parse(s->shard, i, n, &err)) {
 			error("scan: --shard: %s", err.msg);
 			return DPF_EXIT_USAGE;
 		}
@@ -217,7 +218,7 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 	}
 	size_t k = strlen(spec);
 	snprintf(spec + k, sizeof(spec) - k, "/%s", cnt);
-	if (part_parse_shard(spec, i, n, &err)) {
+	if (shard_parse(spec, i, n, &err)) {
 		error("scan: shard from %s: %s", from, err.msg);
 		return DPF_EXIT_USAGE;
 	}
@@ -347,8 +348,8 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	inputs = xcalloc(paths.n, sizeof(*inputs));
 	sel = xcalloc(paths.n, sizeof(*sel));
 	if (nshards) {
-		if (part_shard_select((const char *const *)paths.v, paths.n, shard, nshards, sel,
-				      &ninputs, &err)) {
+		if (shard_select((const char *const *)paths.v, paths.n, shard, nshards, sel,
+				 &ninputs, &err)) {
 			error("scan: --shard: %s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out_bl;

@@ -255,7 +255,7 @@ int policy_check_nocase(const struct policy *p, sv id);
  * (categories' matchers, purposes' reasons, checks' matchers, formats'
  * pattern and prefix, approved transfers, redaction patterns), the order
  * in which a run lists regex limit hits (audit.c) and a partial keeps them
- * (partial.c).  Fills v[0..n) unless v is NULL; returns n.  The regexes
+ * (partial.c, partjoin.c).  Fills v[0..n) unless v is NULL; returns n.  The regexes
  * stay p's.
  */
 size_t policy_regexes(const struct policy *p, const struct rx **v);
