@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "evidence.h"
 #include "policy.h"
+#include "lint.h"
 #include "rules.h"
 #include "setup.h"
 
@@ -251,7 +252,7 @@ int cmd_rules(int argc, char **argv, const char *argv0)
 		return DPF_EXIT_USAGE;
 	}
 	size_t nw = 0;
-	char **warns = rules_lint(p, &nw);
+	char **warns = lint_policy(p, &nw);
 	if (o.lint) {
 		for (size_t i = 0; i < nw; i++)
 			printf("warning: %s\n", warns[i]);
@@ -266,9 +267,7 @@ int cmd_rules(int argc, char **argv, const char *argv0)
 				printf("  %s\n", warns[i]);
 		}
 	}
-	for (size_t i = 0; i < nw; i++)
-		free(warns[i]);
-	free(warns);
+	lint_free(warns, nw);
 	policy_free(p);
 	free(def);
 	return DPF_EXIT_OK;	/* main() checks that stdout was written whole */
