@@ -521,30 +521,29 @@ struct held {
 	bool overlong;
 };
 
-static void read_input(struct reader *rd, size_t idx)
+/*
+ * An input a previous run audited exactly as it is now (state.h,
+ * AUD_RESUME_SKIP): recorded as audited whole, nothing read.
+ */
+static void mark_already_audited(struct aud_input *in)
 {
-	struct run *r = rd->run;
-	struct aud_input *in = &r->res->inputs[idx];
+	struct stat sb;
+
+	in->already_audited = true;
+	in->complete = true;
+	in->compression = "none";
+	if (stat(in->path, &sb) == 0)
+		in->size = (uint64_t)sb.st_size;
+}
+
+/* Open in->path (its identity noted for --state); NULL with in->error set. */
+static struct inp *open_input(struct reader *rd, struct aud_input *in)
+{
+	const struct aud_options *o = rd->run->opts;
 	struct diag err;
 	struct inp *ip;
-	struct lr *lr;
-	const struct fmt *f = r->forced;
-	sv line;
-	enum lr_status st;
 
-	in->path = r->paths[idx];
-	uint64_t skip = r->opts->resume ? r->opts->resume[idx] : 0;
-	if (skip == AUD_RESUME_SKIP) {
-		/* A previous run audited exactly this content (state.h): nothing to judge. */
-		struct stat sb;
-		in->already_audited = true;
-		in->complete = true;
-		in->compression = "none";
-		if (stat(in->path, &sb) == 0)
-			in->size = (uint64_t)sb.st_size;
-		return;
-	}
-	if (r->opts->content_digests && strcmp(in->path, "-") != 0) {
+	if (o->content_digests && strcmp(in->path, "-") != 0) {
 		struct stat sb;
 		if (stat(in->path, &sb) == 0) {
 			in->dev = (uint64_t)sb.st_dev;
@@ -556,33 +555,38 @@ static void read_input(struct reader *rd, size_t idx)
 		in->complete = false;
 		in->error = arena_strndup(&rd->arena, err.msg, strlen(err.msg));
 		in->compression = "none";
-		return;
+		return NULL;
 	}
 	in->size = inp_size(ip);
-	if (r->opts->content_digests)
+	if (o->content_digests)
 		inp_digest_output(ip);
-	struct inw watch;
-	inw_start(&watch, in->path, ip);
-	rd->last_consumed = 0;
-	/* Every thread that parses this input's chunks gets its year (parse_chunk). */
-	rd->year = year_of(in->path, r->opts->year);
-	fmt_thread_set_year(rd->ft, rd->year);
-	lr = lr_new(ip, r->opts->max_line);
-	if (!lr) {
-		inp_close(ip);
-		in->error = "out of memory";
-		return;
-	}
-	buf_reset(&rd->record);
+	return ip;
+}
 
-	/*
-	 * Detect from the first records: copy them (the reader's views die at
-	 * the next call), detect, then feed them in order.
-	 */
+/* A line the reader cannot audit whole: counted, and an example kept. */
+static void count_overlong(struct reader *rd, struct aud_input *in, sv line, uint64_t lineno)
+{
+	in->overlong++;
+	add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, lineno, line);
+}
+
+/*
+ * Detect the format from the first records, then judge them: copy them
+ * (the reader's views die at the next call), detect, feed them in order.
+ * Lines up to skip were judged by a previous run.  Returns the format
+ * (NULL: none could read the input; its lines are counted unparsed).
+ */
+static const struct fmt *detect_format(struct reader *rd, struct aud_input *in, struct lr *lr,
+				       uint64_t skip)
+{
+	struct run *r = rd->run;
+	const struct fmt *f = r->forced;
 	struct arena tmp = ARENA_INIT;
 	struct held *held = NULL;
-	sv cand[DETECT_LINES];
+	sv cand[DETECT_LINES], line;
 	size_t n = 0, cap = 0, nc = 0, bytes = 0, hold = 0;
+	enum lr_status st;
+
 	while (nc < DETECT_LINES && bytes < DETECT_BYTES && hold < DETECT_HOLD &&
 	       (st = lr_next(lr, &line)) != LR_EOF) {
 		in->lines++;
@@ -616,19 +620,25 @@ static void read_input(struct reader *rd, size_t idx)
 	for (size_t i = 0; i < n; i++) {
 		if (held[i].no <= skip)
 			continue;	/* judged by a previous run */
-		if (held[i].overlong) {
-			in->overlong++;
-			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, held[i].no,
-				    held[i].text);
-		} else if (f) {
+		if (held[i].overlong)
+			count_overlong(rd, in, held[i].text, held[i].no);
+		else if (f)
 			feed(rd, in, held[i].text, held[i].no, f);
-		} else {
+		else
 			count_unparsed(rd, in, held[i].text, held[i].no);
-		}
 	}
 	/* feed() copied what it kept (chunk data, record buffer). */
 	arena_release(&tmp);
 	free(held);
+	return f;
+}
+
+/* The lines after the detection sample, to the end of the input; the last chunk sent. */
+static void read_rest(struct reader *rd, struct aud_input *in, struct lr *lr, struct inp *ip,
+		      const struct fmt *f, uint64_t skip)
+{
+	enum lr_status st;
+	sv line;
 
 	while ((st = lr_next(lr, &line)) != LR_EOF) {
 		in->lines++;
@@ -637,8 +647,7 @@ static void read_input(struct reader *rd, size_t idx)
 		if (lr_lineno(lr) <= skip)
 			continue;	/* judged by a previous run */
 		if (st == LR_OVERLONG) {
-			in->overlong++;
-			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, lr_lineno(lr), line);
+			count_overlong(rd, in, line, lr_lineno(lr));
 			continue;
 		}
 		if (!f)
@@ -652,7 +661,15 @@ static void read_input(struct reader *rd, size_t idx)
 	}
 	chunk_send(rd);
 	report_progress(rd, ip, true);
+}
 
+/*
+ * Whether the input was read whole, and if not why (in->error): changed
+ * under us, a damaged JSON document, a damaged stream, or lines too long.
+ */
+static void judge_completeness(struct reader *rd, struct aud_input *in, struct lr *lr,
+			       struct inp *ip, struct inw *watch)
+{
 	uint64_t off;
 	const char *msg;
 	char text[512];
@@ -663,7 +680,7 @@ static void read_input(struct reader *rd, size_t idx)
 	bool docdamaged = !damaged && lr_damaged(lr, &off, &msg);
 	const char *unit = lr_is_document(lr) ? "record" : "line";
 	char changed[256];
-	if (inw_check(&watch, in->path, ip, damaged, changed, sizeof(changed))) {
+	if (inw_check(watch, in->path, ip, damaged, changed, sizeof(changed))) {
 		/* Truncated or replaced under us: what was read is a part of an unknown whole. */
 		in->complete = false;
 		snprintf(text, sizeof(text), "%s (%llu line(s) read)", changed,
@@ -684,23 +701,65 @@ static void read_input(struct reader *rd, size_t idx)
 		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	} else if (in->overlong) {
 		/* Lines were lost: the audit of this input is not whole. */
+		size_t max_line = rd->run->opts->max_line;
 		in->complete = false;
 		snprintf(text, sizeof(text), lr_is_document(lr) ?
 			 "record %llu: %llu record(s) of the JSON document longer than %zu bytes skipped" :
 			 "line %llu: %llu line(s) longer than %zu bytes (alone or in a multi-line record) skipped",
 			 (unsigned long long)in->overlong_ex[0].line,
 			 (unsigned long long)in->overlong,
-			 r->opts->max_line ? r->opts->max_line : (size_t)LR_DEFAULT_MAX);
+			 max_line ? max_line : (size_t)LR_DEFAULT_MAX);
 		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	}
 	/* An input in no known format: its share unparsed is judged by aud_check_unparsed(). */
+}
+
+/* The digests that recognise the input next time (--state) and where this run resumed. */
+static void record_digests(const struct aud_options *o, struct aud_input *in, struct inp *ip,
+			   uint64_t skip)
+{
 	const char *h = inp_sha256(ip);
 	snprintf(in->sha256, sizeof(in->sha256), "%s", h ? h : "");
 	in->resumed_after = skip < in->lines ? skip : in->lines;
-	if (r->opts->content_digests) {
+	if (o->content_digests) {
 		in->content_bytes = inp_produced(ip);
 		in->ends_nl = inp_output_digests(ip, in->content_sha256, in->head_sha256) == '\n';
 	}
+}
+
+/* Read input idx whole, on a reader: open, detect, feed, judge what was read. */
+static void read_input(struct reader *rd, size_t idx)
+{
+	struct run *r = rd->run;
+	struct aud_input *in = &r->res->inputs[idx];
+	uint64_t skip = r->opts->resume ? r->opts->resume[idx] : 0;
+	struct inw watch;
+	struct inp *ip;
+	struct lr *lr;
+
+	in->path = r->paths[idx];
+	if (skip == AUD_RESUME_SKIP) {
+		mark_already_audited(in);
+		return;
+	}
+	if (!(ip = open_input(rd, in)))
+		return;
+	inw_start(&watch, in->path, ip);
+	rd->last_consumed = 0;
+	/* Every thread that parses this input's chunks gets its year (parse_chunk). */
+	rd->year = year_of(in->path, r->opts->year);
+	fmt_thread_set_year(rd->ft, rd->year);
+	lr = lr_new(ip, r->opts->max_line);
+	if (!lr) {
+		inp_close(ip);
+		in->error = "out of memory";
+		return;
+	}
+	buf_reset(&rd->record);
+	const struct fmt *f = detect_format(rd, in, lr, skip);
+	read_rest(rd, in, lr, ip, f, skip);
+	judge_completeness(rd, in, lr, ip, &watch);
+	record_digests(r->opts, in, ip, skip);
 	lr_free(lr);
 	inp_close(ip);
 }
