@@ -904,6 +904,163 @@ static void carry(const struct policy *pol, const struct aud_options *opts, stru
 	}
 }
 
+/*
+ * Read every input: on this thread with -j 1, else with jobs parser threads
+ * and nreaders reader threads, joined before returning.  When threads
+ * cannot be started, the work falls back to this thread (see below).
+ */
+static void read_all(struct run *r, struct parser *ps, unsigned jobs, struct reader *rds,
+		     unsigned nreaders)
+{
+	if (r->inline_parse) {
+		rds[0].self = &ps[0];
+		reader_main(&rds[0]);
+		return;
+	}
+	pthread_t *pt = xcalloc(jobs, sizeof(*pt));
+	pthread_t *rt = xcalloc(nreaders, sizeof(*rt));
+	unsigned np = 0, nr = 0;
+	for (; np < jobs; np++)
+		if (pthread_create(&pt[np], NULL, parser_main, &ps[np]))
+			break;
+	if (np == 0) {
+		/*
+		 * No parser thread could start (EAGAIN: a thread limit):
+		 * parse inline, as -j 1 does.  Nothing else runs yet, so
+		 * the switch is safe; queueing chunks for no parser would
+		 * block the reader once the pool is full.
+		 */
+		r->inline_parse = true;
+		rds[0].self = &ps[0];
+		reader_main(&rds[0]);
+	} else {
+		for (; nr < nreaders; nr++)
+			if (pthread_create(&rt[nr], NULL, reader_main, &rds[nr]))
+				break;
+		if (nr == 0)	/* no reader thread could start: read here, the parsers drain */
+			reader_main(&rds[0]);
+	}
+	for (unsigned i = 0; i < nr; i++)
+		pthread_join(rt[i], NULL);
+	pthread_mutex_lock(&r->lock);
+	r->readers_done = true;
+	pthread_cond_broadcast(&r->nonempty);
+	pthread_mutex_unlock(&r->lock);
+	for (unsigned i = 0; i < np; i++)
+		pthread_join(pt[i], NULL);
+	free(pt);
+	free(rt);
+}
+
+/*
+ * Move every parser's findings, window records, examples and counts into
+ * res, *found and all, in parser order (the sorts in aud_finish() fix the
+ * order inside), and free the parsers' thread state.
+ */
+static void merge_parsers(struct aud_result *res, struct parser *ps, unsigned jobs,
+			  struct fnd_list *found, struct win_log *all)
+{
+	for (unsigned i = 0; i < jobs; i++) {
+		struct parser *p = &ps[i];
+		if (!fnd_take(found, &p->findings)) {
+			/* Out of memory joining: what is not kept is counted, never dropped silently. */
+			for (size_t k = 0; k < p->findings.n; k++)
+				if (p->findings.v[k].file < res->ninputs)
+					res->inputs[p->findings.v[k].file].findings_lost++;
+			fnd_release(&p->findings);
+		}
+		if (!win_take(all, p->wl))
+			win_foreach(p->wl, count_dropped, res);
+		arena_take(&res->arena, &p->arena);
+		res->failed_requests += p->failed_requests;
+		res->transfers += p->transfers;
+		for (int k = 0; k < PR_COUNT; k++)
+			res->assessed[k] += p->assessed[k];
+		for (int h = 0; h < 24; h++)
+			res->reads_by_hour[h] += p->reads_by_hour[h];
+		fmt_thread_free(p->ft);
+		eng_thread_free(p->et);
+		win_log_free(p->wl);
+	}
+}
+
+/*
+ * The queue's locks, jobs parsers sharing the window budget wb (which
+ * outlives them) and nreaders readers; run_release() undoes it.
+ */
+static void run_init(struct run *r, unsigned jobs, unsigned nreaders, struct win_budget *wb,
+		     struct parser **ps, struct reader **rds)
+{
+	size_t wmem = aud_memory_budget() / jobs;
+
+	r->inline_parse = jobs == 1;
+	r->maxchunks = 2 * (size_t)jobs + 2 * nreaders;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->stats_lock, NULL);
+	pthread_cond_init(&r->nonempty, NULL);
+	pthread_cond_init(&r->freed, NULL);
+	*ps = xcalloc(jobs, sizeof(**ps));
+	*rds = xcalloc(nreaders, sizeof(**rds));
+	for (unsigned i = 0; i < jobs; i++) {
+		parser_init(&(*ps)[i], r, i);
+		win_log_set_budget((*ps)[i].wl, wb);
+		win_log_set_memory((*ps)[i].wl, wmem);
+	}
+	for (unsigned i = 0; i < nreaders; i++)
+		reader_init(&(*rds)[i], r);
+}
+
+/* The readers' examples and error texts move into res; the rest of the run is freed. */
+static void run_release(struct run *r, struct reader *rds, unsigned nreaders)
+{
+	for (unsigned i = 0; i < nreaders; i++) {
+		arena_take(&r->res->arena, &rds[i].arena);
+		fmt_thread_free(rds[i].ft);
+		buf_release(&rds[i].record);
+	}
+	while (r->free) {
+		struct chunk *c = r->free;
+		r->free = c->next;
+		buf_release(&c->data);
+		free(c);
+	}
+	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->stats_lock);
+	pthread_cond_destroy(&r->nonempty);
+	pthread_cond_destroy(&r->freed);
+}
+
+/*
+ * After the threads joined (parsers may end after the reader): an input
+ * that lost findings or window records was not audited whole.  wmax: the
+ * window limit, for the message.
+ */
+static void settle_inputs(struct aud_result *res, size_t wmax)
+{
+	for (size_t i = 0; i < res->ninputs; i++) {
+		struct aud_input *in = &res->inputs[i];
+		if (in->format)
+			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
+		if (in->findings_lost && in->complete) {
+			char text[256];
+			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory "
+				 "(the report shows what was judged before)",
+				 (unsigned long long)in->findings_lost);
+			in->complete = false;
+			in->error = arena_strndup(&res->arena, text, strlen(text));
+		}
+		if (in->window_dropped && in->complete) {
+			char text[256];
+			snprintf(text, sizeof(text), "%llu personal-data read(s) or denial(s) not kept "
+				 "for the windowed checks: the window limit (%zu records) was reached "
+				 "or memory ran out",
+				 (unsigned long long)in->window_dropped, wmax);
+			in->complete = false;
+			in->error = arena_strndup(&res->arena, text, strlen(text));
+		}
+	}
+}
+
 int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct eng *eng,
 	    const char *const *paths, size_t npaths, const struct aud_options *opts,
 	    struct aud_result *res, struct diag *err)
@@ -936,132 +1093,22 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	 */
 	jobs = opts->jobs ? opts->jobs : aud_cpus();
 	nreaders = jobs < npaths ? jobs : (unsigned)(npaths ? npaths : 1);
-	r.inline_parse = jobs == 1;
-	r.maxchunks = 2 * (size_t)jobs + 2 * nreaders;
-	pthread_mutex_init(&r.lock, NULL);
-	pthread_mutex_init(&r.stats_lock, NULL);
-	pthread_cond_init(&r.nonempty, NULL);
-	pthread_cond_init(&r.freed, NULL);
-	ps = xcalloc(jobs, sizeof(*ps));
-	rds = xcalloc(nreaders, sizeof(*rds));
 	size_t wmax = opts->max_window_records ? opts->max_window_records : AUD_WINDOW_RECORDS;
 	/* One budget for every parser: the limit does not depend on -j. */
 	struct win_budget wbudget = { .max = wmax };
-	size_t wmem = aud_memory_budget() / jobs;
-	for (unsigned i = 0; i < jobs; i++) {
-		parser_init(&ps[i], &r, i);
-		win_log_set_budget(ps[i].wl, &wbudget);
-		win_log_set_memory(ps[i].wl, wmem);
-	}
-	for (unsigned i = 0; i < nreaders; i++)
-		reader_init(&rds[i], &r);
+	run_init(&r, jobs, nreaders, &wbudget, &ps, &rds);
 
 	r.progress = progress_start(opts->progress, total_size(paths, npaths));
-	if (r.inline_parse) {
-		rds[0].self = &ps[0];
-		reader_main(&rds[0]);
-	} else {
-		pthread_t *pt = xcalloc(jobs, sizeof(*pt));
-		pthread_t *rt = xcalloc(nreaders, sizeof(*rt));
-		unsigned np = 0, nr = 0;
-		for (; np < jobs; np++)
-			if (pthread_create(&pt[np], NULL, parser_main, &ps[np]))
-				break;
-		if (np == 0) {
-			/*
-			 * No parser thread could start (EAGAIN: a thread limit):
-			 * parse inline, as -j 1 does.  Nothing else runs yet, so
-			 * the switch is safe; queueing chunks for no parser would
-			 * block the reader once the pool is full.
-			 */
-			r.inline_parse = true;
-			rds[0].self = &ps[0];
-			reader_main(&rds[0]);
-		} else {
-			for (; nr < nreaders; nr++)
-				if (pthread_create(&rt[nr], NULL, reader_main, &rds[nr]))
-					break;
-			if (nr == 0)	/* no reader thread could start: read here, the parsers drain */
-				reader_main(&rds[0]);
-		}
-		for (unsigned i = 0; i < nr; i++)
-			pthread_join(rt[i], NULL);
-		pthread_mutex_lock(&r.lock);
-		r.readers_done = true;
-		pthread_cond_broadcast(&r.nonempty);
-		pthread_mutex_unlock(&r.lock);
-		for (unsigned i = 0; i < np; i++)
-			pthread_join(pt[i], NULL);
-		free(pt);
-		free(rt);
-	}
+	read_all(&r, ps, jobs, rds, nreaders);
 	progress_stop(r.progress);
 
-	/* Merge in a fixed order; order inside is fixed by the sorts in aud_finish. */
 	struct win_log *all = win_log_new();
 	struct fnd_list found = FND_LIST_INIT;
-	for (unsigned i = 0; i < jobs; i++) {
-		struct parser *p = &ps[i];
-		if (!fnd_take(&found, &p->findings)) {
-			/* Out of memory joining: what is not kept is counted, never dropped silently. */
-			for (size_t k = 0; k < p->findings.n; k++)
-				if (p->findings.v[k].file < npaths)
-					res->inputs[p->findings.v[k].file].findings_lost++;
-			fnd_release(&p->findings);
-		}
-		if (!win_take(all, p->wl))
-			win_foreach(p->wl, count_dropped, res);
-		arena_take(&res->arena, &p->arena);
-		res->failed_requests += p->failed_requests;
-		res->transfers += p->transfers;
-		for (int k = 0; k < PR_COUNT; k++)
-			res->assessed[k] += p->assessed[k];
-		for (int h = 0; h < 24; h++)
-			res->reads_by_hour[h] += p->reads_by_hour[h];
-		fmt_thread_free(p->ft);
-		eng_thread_free(p->et);
-		win_log_free(p->wl);
-	}
-	for (unsigned i = 0; i < nreaders; i++) {
-		arena_take(&res->arena, &rds[i].arena);
-		fmt_thread_free(rds[i].ft);
-		buf_release(&rds[i].record);
-	}
-	while (r.free) {
-		struct chunk *c = r.free;
-		r.free = c->next;
-		buf_release(&c->data);
-		free(c);
-	}
-	pthread_mutex_destroy(&r.lock);
-	pthread_mutex_destroy(&r.stats_lock);
-	pthread_cond_destroy(&r.nonempty);
-	pthread_cond_destroy(&r.freed);
+	merge_parsers(res, ps, jobs, &found, all);
+	run_release(&r, rds, nreaders);
 	free(ps);
 	free(rds);
-	for (size_t i = 0; i < npaths; i++) {
-		struct aud_input *in = &res->inputs[i];
-		if (in->format)
-			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
-		/* Decided after the threads joined: parsers may end after the reader. */
-		if (in->findings_lost && in->complete) {
-			char text[256];
-			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory "
-				 "(the report shows what was judged before)",
-				 (unsigned long long)in->findings_lost);
-			in->complete = false;
-			in->error = arena_strndup(&res->arena, text, strlen(text));
-		}
-		if (in->window_dropped && in->complete) {
-			char text[256];
-			snprintf(text, sizeof(text), "%llu personal-data read(s) or denial(s) not kept "
-				 "for the windowed checks: the window limit (%zu records) was reached "
-				 "or memory ran out",
-				 (unsigned long long)in->window_dropped, wmax);
-			in->complete = false;
-			in->error = arena_strndup(&res->arena, text, strlen(text));
-		}
-	}
+	settle_inputs(res, wmax);
 	res->findings = found;
 	collect_limits(pol, res);
 	aud_check_unparsed(res, opts->max_unparsed_set ? opts->max_unparsed : AUD_MAX_UNPARSED);
