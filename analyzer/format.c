@@ -629,6 +629,16 @@ static const struct {
 };
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
+bool fmt_is_builtin(sv name)
+{
+	if (sv_eq_cstr(name, "syslog"))
+		return true;
+	for (size_t i = 0; i < NBUILTINS; i++)
+		if (sv_eq_cstr(name, builtins[i].name))
+			return true;
+	return false;
+}
+
 void fmt_set_free(struct fmt_set *s)
 {
 	if (!s)

@@ -79,6 +79,12 @@ void fmt_set_free(struct fmt_set *s);
 
 /* A format by name (built-in or rule-defined, "syslog+combined" too), or NULL. */
 const struct fmt *fmt_by_name(const struct fmt_set *s, const char *name);
+/*
+ * Whether name is a format compiled into the program (a row of builtins[]
+ * in format.c, or "syslog"): a [format] section may not take it.  The
+ * built-in audit sources (sources.h) are rule text, not counted here.
+ */
+bool fmt_is_builtin(sv name);
 /* Names of every selectable format, for --help and errors. */
 size_t fmt_names(const struct fmt_set *s, const char **names, size_t max);
 

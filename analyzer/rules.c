@@ -31,6 +31,7 @@
 
 #include "digest.h"
 #include "evidence.h"
+#include "format.h"
 #include "sources.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -532,10 +533,6 @@ static void add_optout(struct loader *L, size_t unused, sv id)
 /* ------------------------------------------------------------------ */
 /* Sections                                                             */
 
-static const char *const builtin_formats[] = {
-	"common", "combined", "vhost_combined", "json", "logfmt", "pgaudit", "syslog",
-};
-
 static const char *sect_name(const struct loader *L, const struct section *s)
 {
 	const struct policy *p = L->p;
@@ -572,10 +569,7 @@ static int section_begin(struct loader *L, struct section *s, enum sect_kind k, 
 	s->line = line;
 	switch (k) {
 	case SK_FORMAT: {
-		bool taken = !L->builtin && src_is_builtin(name);
-		for (size_t j = 0; j < sizeof(builtin_formats) / sizeof(builtin_formats[0]); j++)
-			taken |= sv_eq_cstr(name, builtin_formats[j]);
-		if (taken)
+		if (fmt_is_builtin(name) || (!L->builtin && src_is_builtin(name)))
 			return lerr(L, file, line,
 				    "[format %.*s] would hide the built-in format of that name; choose another name",
 				    (int)name.n, name.p);
