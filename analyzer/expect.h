@@ -86,10 +86,4 @@ bool exp_expects(const struct exp_set *set, const struct exp_entry *e, uint32_t 
 
 void exp_release(struct exp_set *set);
 
-/*
- * Levenshtein distance between a and b, capped at max + 1 (for "did you
- * mean" hints).  Exposed for tests.
- */
-size_t exp_distance(const char *a, size_t na, const char *b, size_t nb, size_t max);
-
 #endif

@@ -266,29 +266,6 @@ START_TEST(test_files_and_find)
 }
 END_TEST
 
-static const struct {
-	const char *a, *b;
-	size_t max, want;
-} dist_rows[] = {
-	{ "", "", 2, 0 },
-	{ "abc", "abc", 2, 0 },
-	{ "abc", "", 5, 3 },
-	{ "no-busines-reason", "no-business-reason", 2, 1 },
-	{ "off-hour-acess", "off-hours-access", 3, 2 },
-	{ "kitten", "sitting", 5, 3 },
-	{ "kitten", "sitting", 2, 3 },	/* capped at max + 1 */
-	{ "a", "abcdefgh", 2, 3 },	/* length difference alone exceeds max */
-};
-
-START_TEST(test_distance)
-{
-	size_t d = exp_distance(dist_rows[_i].a, strlen(dist_rows[_i].a), dist_rows[_i].b,
-				strlen(dist_rows[_i].b), dist_rows[_i].max);
-	ck_assert_msg(d == dist_rows[_i].want, "'%s' '%s': %zu, want %zu", dist_rows[_i].a,
-		      dist_rows[_i].b, d, dist_rows[_i].want);
-}
-END_TEST
-
 static Suite *expect_suite(void)
 {
 	Suite *s = suite_create("expect");
@@ -299,7 +276,6 @@ static Suite *expect_suite(void)
 	tcase_add_test(tc, test_gzip);
 	tcase_add_test(tc, test_gzip_truncated);
 	tcase_add_test(tc, test_files_and_find);
-	tcase_add_loop_test(tc, test_distance, 0, sizeof(dist_rows) / sizeof(dist_rows[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

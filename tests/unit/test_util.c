@@ -78,6 +78,47 @@ START_TEST(test_sv_hexbyte)
 }
 END_TEST
 
+/* Hint distances (sv_distance): a transposition of neighbours is one edit. */
+static const struct {
+	const char *a, *b;
+	size_t want;
+} dist_rows[] = {
+	{ "", "", 0 },
+	{ "abc", "abc", 0 },
+	{ "abc", "", 3 },
+	{ "no-busines-reason", "no-business-reason", 1 },
+	{ "off-hour-acess", "off-hours-access", 2 },
+	{ "kitten", "sitting", 3 },
+	{ "a", "abcdefgh", 7 },
+	{ "rpeort", "report", 1 },
+	{ "ab", "ba", 1 },
+};
+
+START_TEST(test_sv_distance)
+{
+	size_t d = sv_distance(sv_cstr(dist_rows[_i].a), sv_cstr(dist_rows[_i].b));
+	ck_assert_msg(d == dist_rows[_i].want, "'%s' '%s': %zu, want %zu", dist_rows[_i].a,
+		      dist_rows[_i].b, d, dist_rows[_i].want);
+}
+END_TEST
+
+/* The nearest candidate within the bound, the first on a tie; NULL entries skipped. */
+START_TEST(test_sv_closest_within)
+{
+	static const char *const ids[] = { NULL, "off-hours-access", "role-not-permitted",
+					   "off-hours-accesz" };
+	ck_assert_str_eq(sv_closest_within(SV_LIT("off-hour-acess"), ids, 4, 2), "off-hours-access");
+	ck_assert_ptr_null(sv_closest_within(SV_LIT("off-hour-acess"), ids, 4, 1));
+	ck_assert_str_eq(sv_closest_within(SV_LIT("role-not-permited"), ids, 4, 2),
+			 "role-not-permitted");
+	ck_assert_ptr_null(sv_closest_within(SV_LIT("x"), ids, 0, 5));
+	/* sv_closest: one edit below five bytes, two from five on */
+	ck_assert_ptr_null(sv_closest(SV_LIT("sxxn"), (const char *const[]){ "scan" }, 1));
+	ck_assert_str_eq(sv_closest(SV_LIT("scna"), (const char *const[]){ "scan" }, 1), "scan");
+	ck_assert_str_eq(sv_closest(SV_LIT("rapurt"), (const char *const[]){ "report" }, 1), "report");
+}
+END_TEST
+
 START_TEST(test_buf_cap_is_sticky)
 {
 	struct buf b;
@@ -238,6 +279,8 @@ static Suite *util_suite(void)
 	tcase_add_loop_test(tc, test_sv_to_u64, 0, sizeof(u64_rows) / sizeof(u64_rows[0]));
 	tcase_add_test(tc, test_sv_basics);
 	tcase_add_test(tc, test_sv_hexbyte);
+	tcase_add_loop_test(tc, test_sv_distance, 0, sizeof(dist_rows) / sizeof(dist_rows[0]));
+	tcase_add_test(tc, test_sv_closest_within);
 	tcase_add_test(tc, test_buf_cap_is_sticky);
 	tcase_add_test(tc, test_buf_grows_unbounded);
 	tcase_add_test(tc, test_arena);
