@@ -9,6 +9,8 @@
 
 #include "checks.h"
 
+#include "buf.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -227,4 +229,18 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 const struct chk_info *chk_info(enum chk_id id)
 {
 	return (unsigned)id < CHK_BUILTIN_COUNT ? &checks[id] : NULL;
+}
+
+void pr_join(struct buf *out, unsigned bits, const char *(*name)(enum principle), const char *sep)
+{
+	bool first = true;
+
+	for (int p = 0; p < PR_COUNT; p++) {
+		if (!(bits & PR_BIT(p)))
+			continue;
+		if (!first)
+			buf_adds(out, sep);
+		first = false;
+		buf_adds(out, name((enum principle)p));
+	}
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "checks.h"
 #include "cli.h"
 #include "cmd.h"
@@ -94,13 +95,11 @@ static void print_bits(FILE *out, const struct policy *p, uint64_t bits, bool al
 
 static void print_principles(FILE *out, unsigned bits)
 {
-	bool first = true;
-	for (int i = 0; i < PR_COUNT; i++) {
-		if (bits & PR_BIT(i)) {
-			fprintf(out, "%s%s", first ? "" : ", ", pr_slug((enum principle)i));
-			first = false;
-		}
-	}
+	struct buf b = BUF_INIT;
+
+	pr_join(&b, bits, pr_slug, ", ");
+	fwrite(buf_sv(&b).p, 1, b.len, out);
+	buf_release(&b);
 }
 
 static void print_policy(FILE *out, const struct policy *p)

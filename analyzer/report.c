@@ -369,20 +369,6 @@ void rep_categories(const struct policy *p, uint64_t bits, const char *sep, stru
 	}
 }
 
-void rep_principles(unsigned bits, const char *sep, struct buf *out)
-{
-	int p, first = 1;
-
-	for (p = 0; p < PR_COUNT; p++) {
-		if (!(bits & PR_BIT(p)))
-			continue;
-		if (!first)
-			buf_adds(out, sep);
-		first = 0;
-		buf_adds(out, pr_name((enum principle)p));
-	}
-}
-
 void rep_principles_json(FILE *out, unsigned bits)
 {
 	int p, first = 1;

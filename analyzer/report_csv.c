@@ -34,7 +34,7 @@ static void write_csv(const struct rep_ctx *c, FILE *out)
 		field(out, sv_cstr(rep_check_id(c, f->check)), 0);
 		field(out, sv_cstr(sev_name(f->severity)), 0);
 		buf_reset(&tmp);
-		rep_principles(rep_check_principles(c, f->check), "; ", &tmp);
+		pr_join(&tmp, rep_check_principles(c, f->check), pr_name, "; ");
 		field(out, buf_sv(&tmp), 0);
 		field(out, f->user, 0);
 		field(out, f->role, 0);

@@ -308,7 +308,7 @@ static void group_section(const struct rep_ctx *c, FILE *out, const struct fnd_g
 	h(out, rep_check_title(c, g->check));
 	fputs("</h3>\n<div class=\"meta\">", out);
 	buf_reset(tmp);
-	rep_principles(rep_check_principles(c, g->check), "; ", tmp);
+	pr_join(tmp, rep_check_principles(c, g->check), pr_name, "; ");
 	esc_html(out, buf_sv(tmp));
 	fputs("<br>user <b>", out);
 	esc_html(out, sv_empty(g->user) ? SV_LIT("(anonymous)") : g->user);

@@ -378,7 +378,7 @@ static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
 	paint_off(c, out);
 	fprintf(out, " %s", rep_check_id(c, g->check));
 	buf_reset(tmp);
-	rep_principles(rep_check_principles(c, g->check), "; ", tmp);
+	pr_join(tmp, rep_check_principles(c, g->check), pr_name, "; ");
 	fputs(" (", out);
 	put_sv(out, buf_sv(tmp));
 	fputs(")\n    user ", out);

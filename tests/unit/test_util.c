@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "checks.h"
 #include "strmap.h"
 #include "sv.h"
 #include "xalloc.h"
@@ -116,6 +117,23 @@ START_TEST(test_sv_closest_within)
 	ck_assert_ptr_null(sv_closest(SV_LIT("sxxn"), (const char *const[]){ "scan" }, 1));
 	ck_assert_str_eq(sv_closest(SV_LIT("scna"), (const char *const[]){ "scan" }, 1), "scan");
 	ck_assert_str_eq(sv_closest(SV_LIT("rapurt"), (const char *const[]){ "report" }, 1), "report");
+}
+END_TEST
+
+/* Principles in report order whatever the bit order, names or slugs, nothing for none. */
+START_TEST(test_pr_join)
+{
+	struct buf b = BUF_INIT;
+
+	pr_join(&b, PR_BIT(PR_SECURITY) | PR_BIT(PR_NOTICE), pr_name, "; ");
+	ck_assert(sv_eq_cstr(buf_sv(&b), "Notice; Security"));
+	buf_reset(&b);
+	pr_join(&b, PR_BIT(PR_SECURITY) | PR_BIT(PR_NOTICE), pr_slug, ", ");
+	ck_assert(sv_eq_cstr(buf_sv(&b), "notice, security"));
+	buf_reset(&b);
+	pr_join(&b, 0, pr_name, "; ");
+	ck_assert_uint_eq(b.len, 0);
+	buf_release(&b);
 }
 END_TEST
 
@@ -281,6 +299,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_sv_hexbyte);
 	tcase_add_loop_test(tc, test_sv_distance, 0, sizeof(dist_rows) / sizeof(dist_rows[0]));
 	tcase_add_test(tc, test_sv_closest_within);
+	tcase_add_test(tc, test_pr_join);
 	tcase_add_test(tc, test_buf_cap_is_sticky);
 	tcase_add_test(tc, test_buf_grows_unbounded);
 	tcase_add_test(tc, test_arena);
