@@ -39,6 +39,7 @@
 #include "input.h"
 #include "inpwatch.h"
 #include "lines.h"
+#include "paths.h"
 #include "progress.h"
 #include "windows.h"
 #include "xalloc.h"
@@ -817,10 +818,8 @@ static bool any_optout_purpose(const struct policy *p)
 static uint64_t total_size(const char *const *paths, size_t n)
 {
 	uint64_t t = 0;
-	struct stat st;
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
-			t += (uint64_t)st.st_size;
+		t += paths_file_size(paths[i]);
 	return t;
 }
 

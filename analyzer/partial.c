@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "findings.h"
+#include "paths.h"
 #include "windows.h"
 #include "xalloc.h"
 
@@ -42,14 +43,6 @@ static const struct rx **regex_table(const struct policy *p, size_t *n)
 }
 
 /* ---- making a set from an audit ---------------------------------------- */
-
-static uint64_t size_of(const char *path)
-{
-	struct stat st;
-	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		return (uint64_t)st.st_size;
-	return 0;
-}
 
 /*
  * All shards of one run expand the same PATHs to the same files: the run
@@ -72,7 +65,7 @@ static void run_id(const char *const *all, size_t nall, unsigned shards, char ou
 	}
 	for (size_t i = 0; i < nall; i++) {
 		dg_sha256_update(&c, all[i], strlen(all[i]) + 1);
-		snprintf(num, sizeof(num), "%" PRIu64 "\n", size_of(all[i]));
+		snprintf(num, sizeof(num), "%" PRIu64 "\n", paths_file_size(all[i]));
 		dg_sha256_update(&c, num, strlen(num));
 	}
 	dg_sha256_hex(&c, hex);
