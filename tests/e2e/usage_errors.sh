@@ -56,16 +56,7 @@ expect_rc "a missing input beside a readable one" 3
 expect_not_in "what could be read is reported in full" "$OUT" "Nothing could be read"
 
 # ---- stale baseline entries, pasteable -----------------------------------------
-cat >"$T/r.rules" <<'R'
-[category email]
-resource = ^/api/v1/customers/(?<subject>\d+)/email
-[purpose support]
-reason = ^TICKET-\d+$
-[role support-agent]
-members = mrossi
-may-read = email
-purposes = support
-R
+support_rules >"$T/r.rules"
 printf '%s\n' '10.0.0.7 - mrossi [24/Nov/2026:10:01:00 +0000] "GET /api/v1/customers/4711/email HTTP/1.1" 200 71' >"$T/a.log"
 printf '%s\n' '10.0.0.7 - mrossi [24/Nov/2026:10:01:00 +0000] "GET /api/v1/customers/4712/email?reason=TICKET-1 HTTP/1.1" 200 71' >"$T/b.log"
 run scan -r "$T/r.rules" --write-baseline "$T/bl.txt" "$T/a.log"
