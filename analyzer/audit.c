@@ -70,6 +70,7 @@ struct chunk {
 	struct aud_input *in;
 	const struct fmt *f;
 	int year;		/* the input's year, for syslog times without one */
+	struct buf hdr;		/* header formats: the directives in effect for these records */
 	struct buf data;	/* the records' bytes, back to back */
 	struct rec recs[CHUNK_RECS];
 	size_t nrec;
@@ -130,6 +131,7 @@ struct reader {
 	struct fmt_thread *ft;	/* detection */
 	struct arena arena;	/* overlong examples, error texts */
 	struct buf record;	/* a multi-line record being joined */
+	struct buf hdr;		/* header formats: the input's directives so far (fmt_header_update) */
 	uint64_t record_line;
 	struct chunk *cur;
 	struct parser *self;	/* inline mode: the parser this reader runs */
@@ -280,6 +282,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 
 	memset(&p->cs, 0, sizeof(p->cs));
 	fmt_thread_set_year(p->ft, c->year);
+	fmt_thread_set_header(p->ft, buf_sv(&c->hdr));
 	for (size_t i = 0; i < c->nrec; i++) {
 		const struct rec *rc = &c->recs[i];
 		judge(p, in, sv_make(c->data.p + rc->off, rc->len), rc->line, c->f);
@@ -318,6 +321,7 @@ static struct chunk *chunk_get(struct run *r)
 		} else {
 			c = xcalloc(1, sizeof(*c));
 			buf_init(&c->data, 0);
+			buf_init(&c->hdr, 0);
 		}
 	} else {
 		pthread_mutex_lock(&r->lock);
@@ -334,11 +338,13 @@ static struct chunk *chunk_get(struct run *r)
 		if (!c) {
 			c = xcalloc(1, sizeof(*c));
 			buf_init(&c->data, 0);
+			buf_init(&c->hdr, 0);
 		}
 	}
 	c->next = NULL;
 	c->nrec = 0;
 	buf_reset(&c->data);
+	buf_reset(&c->hdr);
 	return c;
 }
 
@@ -429,12 +435,26 @@ static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, s
 		c->in = in;
 		c->f = f;
 		c->year = rd->year;
+		if (f->header)
+			buf_addsv(&c->hdr, buf_sv(&rd->hdr));
 	}
 	c->recs[c->nrec].line = lineno;
 	c->recs[c->nrec].off = c->data.len;
 	c->recs[c->nrec].len = rec.n;
 	buf_addsv(&c->data, rec);
 	c->nrec++;
+}
+
+/*
+ * A '#' line of an input in a header format (W3C `#Fields:`, Zeek
+ * `#fields`): the records after it are read with the directives it changes,
+ * so the records before it leave in a chunk of their own.  Also for lines a
+ * resumed run skips: their directives still hold for the lines it reads.
+ */
+static void header_line(struct reader *rd, const struct fmt *f, sv line)
+{
+	if (f && f->header && fmt_header_update(&rd->hdr, line))
+		chunk_send(rd);
 }
 
 /* Feed one line through record joining (multi-line formats) to emit(). */
@@ -471,6 +491,7 @@ static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t line
 	}
 	if (skippable(line)) {
 		in->comments++;
+		header_line(rd, f, line);
 		return;
 	}
 	emit(rd, in, f, line, lineno);
@@ -574,6 +595,7 @@ static void read_input(struct reader *rd, size_t idx)
 		return;
 	}
 	buf_reset(&rd->record);
+	buf_reset(&rd->hdr);
 
 	/*
 	 * Detect from the first records: copy them (the reader's views die at
@@ -591,6 +613,8 @@ static void read_input(struct reader *rd, size_t idx)
 		if (comment && n == 0) {
 			if (lr_lineno(lr) > skip)
 				in->comments++;	/* no record open yet: nothing to replay */
+			/* A header format's directives, for detection and the records. */
+			fmt_header_update(&rd->hdr, line);
 			continue;
 		}
 		if (n == cap) {
@@ -609,13 +633,19 @@ static void read_input(struct reader *rd, size_t idx)
 	}
 	if (!f)
 		f = fmt_for_path(r->fmts, in->path);
-	if (!f)
+	if (!f) {
+		fmt_thread_set_header(rd->ft, buf_sv(&rd->hdr));
 		f = nc ? fmt_detect(r->fmts, cand, nc, rd->ft) : NULL;
+	}
 	if (f)
 		in->format = f->name;
 	for (size_t i = 0; i < n; i++) {
-		if (held[i].no <= skip)
-			continue;	/* judged by a previous run */
+		if (held[i].no <= skip) {
+			/* judged by a previous run; its directives still hold */
+			if (!held[i].overlong)
+				header_line(rd, f, held[i].text);
+			continue;
+		}
 		if (held[i].overlong) {
 			in->overlong++;
 			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, held[i].no,
@@ -634,8 +664,12 @@ static void read_input(struct reader *rd, size_t idx)
 		in->lines++;
 		if (++rd->pending_lines >= PROGRESS_EVERY)
 			report_progress(rd, ip, false);
-		if (lr_lineno(lr) <= skip)
-			continue;	/* judged by a previous run */
+		if (lr_lineno(lr) <= skip) {
+			/* judged by a previous run; its directives still hold */
+			if (st != LR_OVERLONG && skippable(line))
+				header_line(rd, f, line);
+			continue;
+		}
 		if (st == LR_OVERLONG) {
 			in->overlong++;
 			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, lr_lineno(lr), line);
@@ -976,11 +1010,13 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		arena_take(&res->arena, &rds[i].arena);
 		fmt_thread_free(rds[i].ft);
 		buf_release(&rds[i].record);
+		buf_release(&rds[i].hdr);
 	}
 	while (r.free) {
 		struct chunk *c = r.free;
 		r.free = c->next;
 		buf_release(&c->data);
+		buf_release(&c->hdr);
 		free(c);
 	}
 	pthread_mutex_destroy(&r.lock);

@@ -620,13 +620,16 @@ static const struct {
 	bool multiline;
 	bool (*parse)(const struct fmt *, sv, struct event *, struct fmt_thread *);
 	bool keymap;
+	bool header;
 } builtins[] = {
-	{ "vhost_combined", false, fmt_clf_vhost_parse, false },
-	{ "combined", false, fmt_clf_combined_parse, false },
-	{ "common", false, fmt_clf_common_parse, false },
-	{ "pgaudit", true, fmt_pgaudit_parse, false },
-	{ "json", false, fmt_json_parse, true },
-	{ "logfmt", false, fmt_logfmt_parse, true },
+	{ "w3c", false, fmt_w3c_parse, false, true },
+	{ "zeek-http", false, fmt_zeek_parse, false, true },
+	{ "vhost_combined", false, fmt_clf_vhost_parse, false, false },
+	{ "combined", false, fmt_clf_combined_parse, false, false },
+	{ "common", false, fmt_clf_common_parse, false, false },
+	{ "pgaudit", true, fmt_pgaudit_parse, false, false },
+	{ "json", false, fmt_json_parse, true, false },
+	{ "logfmt", false, fmt_logfmt_parse, true, false },
 };
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
@@ -725,12 +728,12 @@ static int add_syslog(struct fmt_set *s, const struct fmt *inner, struct diag *e
 
 /*
  * "cri+NAME" / "docker+NAME": plain's parser behind a container wrapper.
- * Not for multi-line formats (a wrapper frames each line on its own) nor
- * for formats that already name a wrapper.
+ * Not for multi-line formats (a wrapper frames each line on its own), for
+ * formats that already name a wrapper, nor for header formats.
  */
 static int add_wrapped(struct fmt_set *s, const struct fmt *plain, int wrapper, struct diag *err)
 {
-	if (plain->multiline || plain->wrapper)
+	if (plain->multiline || plain->wrapper || plain->header)
 		return 0;
 	struct fmt_slot *sl = &s->slots[s->n];
 	memset(sl, 0, sizeof(*sl));
@@ -787,6 +790,7 @@ struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 		sl->f.name = builtins[i].name;
 		sl->f.multiline = builtins[i].multiline;
 		sl->f.parse = builtins[i].parse;
+		sl->f.header = builtins[i].header;
 		if (builtins[i].keymap) {
 			sl->f.impl = &s->defaults;
 			sl->f.needs_evidence = true;
@@ -808,6 +812,8 @@ struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 		s->slots[i].f.fallback = fb;
 	}
 	for (size_t i = 0; i < nplain; i++) {
+		if (s->slots[i].f.header)
+			continue;	/* a header's lines are the file's own, not a wrapper's */
 		if (add_syslog(s, &s->slots[i].f, err)) {
 			fmt_set_free(s);
 			return NULL;
@@ -877,7 +883,7 @@ bool fmt_set_parse_any(const struct fmt_set *s, sv line, struct event *ev, struc
 	size_t mark = t->used;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct fmt_slot *sl = &s->slots[i];
-		if (sl->is_syslog)
+		if (sl->is_syslog || sl->f.header)
 			continue;
 		if (fmt_call(&sl->f, line, ev, t))
 			return true;

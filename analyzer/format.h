@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "event.h"
 #include "policy.h"
@@ -62,6 +63,14 @@ struct fmt {
 	 * rule format's `wrapper = cri | docker`.
 	 */
 	unsigned char wrapper;
+	/*
+	 * The columns are named by `#` directive lines of the input (W3C
+	 * `#Fields:`, Zeek `#fields`), which may change mid-file: the caller
+	 * keeps them with fmt_header_update() as it reads the lines in order
+	 * and installs the ones in effect with fmt_thread_set_header() before
+	 * parsing records.  Never wrapped (syslog, cri, docker).
+	 */
+	bool header;
 	/* `fallback = NAME`: tried on a line this format does not read (mixed logs). */
 	const struct fmt *fallback;
 	void *impl;			/* format-private, read-only after build */
@@ -109,6 +118,20 @@ const struct fmt *fmt_for_path(const struct fmt_set *s, const char *path);
  * wrong time).
  */
 bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+
+/*
+ * Header formats (struct fmt.header): a directive line ("#Fields: ...",
+ * "#separator \\x09", "#fields\t...") replaces the one of the same name in
+ * hdr (one directive a line).  Returns true if the directives in effect
+ * changed; false for other lines and for a directive repeated unchanged.
+ * Allocates (once per directive line, not per record).
+ */
+bool fmt_header_update(struct buf *hdr, sv line);
+/*
+ * Install the directives in effect for the records parsed next on t (a
+ * view: it must outlive them, e.g. the chunk's copy).  Empty: none.
+ */
+void fmt_thread_set_header(struct fmt_thread *t, sv hdr);
 
 struct fmt_thread *fmt_thread_new(void);
 void fmt_thread_free(struct fmt_thread *t);

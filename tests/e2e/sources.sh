@@ -190,6 +190,23 @@ printf '[format cloudtrail]\ntype = json\n' >"$T/b.rules"
 run rules -r "$T/b.rules" --lint
 expect_in "a built-in source's name is refused" "$ERR" "would hide the built-in format"
 
+# IIS W3C extended (the real lnav sample): columns from its #Fields: header,
+# which is a comment, not a record; '-' is no user.
+run scan --detail high -r "$T/two.rules" --events "$T/w3c.jsonl" "$SHARED_TESTDATA/logs/lnav/logfile_w3c.0"
+expect_rc "w3c sample: complete" 0
+expect_in "w3c sample: detected" "$OUT" "format w3c,"
+if [ "$(field "$T/w3c.jsonl" 1 time)" = 2002-05-02T17:42:15Z ] && [ "$(field "$T/w3c.jsonl" 1 src)" = 172.22.255.255 ] &&
+	[ "$(field "$T/w3c.jsonl" 1 user)" = null ] && [ "$(field "$T/w3c.jsonl" 1 resource)" = /images/picture.jpg ] &&
+	[ "$(field "$T/w3c.jsonl" 1 status)" = 200 ] && [ "$(field "$T/w3c.jsonl" 1 line)" = 5 ]; then
+	ok "w3c sample: time (UTC), src, no user, resource, status, line 5"
+else
+	bad "w3c sample: fields" "$(cat "$T/w3c.jsonl")"
+fi
+# The same records without their header are in no known format.
+grep -v '^#' "$SHARED_TESTDATA/logs/lnav/logfile_w3c.0" >"$T/w3c-nohdr.log"
+run scan --detail high -r "$T/two.rules" "$T/w3c-nohdr.log"
+expect_rc "w3c records without #Fields: not read" 3
+
 # doc/sources.md: each source's sample record is detected as that source.
 python3 - "$SRCDIR/doc/sources.md" "$T" <<'PY' >"$T/docsamples.txt"
 import re, sys
@@ -213,6 +230,6 @@ while read -r name path; do
 		bad "doc/sources.md: the $name sample" "$(grep -F "$path" "$OUT" | head -1)"
 	fi
 done <"$T/docsamples.txt"
-if [ "$n" -ge 16 ]; then ok "doc/sources.md: $n samples"; else bad "doc/sources.md: only $n samples found"; fi
+if [ "$n" -ge 18 ]; then ok "doc/sources.md: $n samples"; else bad "doc/sources.md: only $n samples found"; fi
 
 finish
