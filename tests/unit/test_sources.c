@@ -174,11 +174,11 @@ static const struct sample samples[] = {
 	    { 10, "2024-03-29T19:51:04Z", "Bob", EV_READ, "GET", "/", 200, NULL } } },
 	/*
 	 * The one line that is no JSON is a bouncer plugin's debug output
-	 * interleaved by the container, not a Traefik record: it is reported
-	 * unparsed, as it must be (1 of 7 records: over --max-unparsed, so
-	 * the input is reported incomplete).
+	 * ("DEBUG: CrowdsecBouncerTraefikPlugin: ...") interleaved by the
+	 * container, not a Traefik record: skipped as no access (counted),
+	 * not unparsed, so the input is complete.
 	 */
-	{ "audit-sources/traefik/crowdsec_traefik_json.log", "traefik", 6, 0, 1,
+	{ "audit-sources/traefik/crowdsec_traefik_json.log", "traefik", 6, 1, 0,
 	  { { 1, "2021-12-08T14:02:43Z", "-", EV_READ, "GET", "/594VAEoi.save", 200, NULL },
 	    { 4, "2026-01-08T14:20:00Z", "-", EV_WRITE, "POST", "/api/data", 200, NULL },
 	    { 5, "2026-01-14T09:45:33Z", "-", EV_READ, "GET", "/", 404, NULL } } },
@@ -444,6 +444,42 @@ START_TEST(test_denied_is_no_read)
 }
 END_TEST
 
+/*
+ * In a JSON source, a line that is no JSON but a program's diagnostic (a
+ * level word then ':' or ']', or a logfmt level=) is skipped, counted; any
+ * other line that is not JSON is not in the format (unparsed).
+ */
+START_TEST(test_json_diagnostic_lines)
+{
+	static const struct {
+		const char *line;
+		bool parsed, skip;
+	} cases[] = {
+		{ "DEBUG: CrowdsecBouncerTraefikPlugin: 2025/09/05 13:53:40 handleStreamCache:updated", true, true },
+		{ "[WARN] plugin reloaded", true, true },
+		{ "  ERROR: upstream gone", true, true },
+		{ "time=\"2026-11-24T10:00:00Z\" level=debug msg=\"Configuration received\"", true, true },
+		{ "time=2026-11-24T10:00:00Z level=\"info\" msg=x", true, true },
+		{ "hello world", false, false },
+		{ "DEBUGGER: attached", false, false },
+		{ "Debug mode on", false, false },
+		{ "level=verbose msg=x", false, false },
+		{ "10.0.0.7 - - [24/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1", false, false },
+	};
+	const struct fmt *f = fmt_by_name(fmts, "traefik");
+	struct fmt_thread *t = fmt_thread_new();
+	struct event ev;
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ev_reset(&ev);
+		bool ok = fmt_parse(f, sv_cstr(cases[i].line), &ev, t);
+		ck_assert_msg(ok == cases[i].parsed && (!ok || ev.skip == cases[i].skip), "%s: parsed %d skip %d",
+			      cases[i].line, ok, ev.skip);
+	}
+	fmt_thread_free(t);
+}
+END_TEST
+
 static Suite *sources_suite(void)
 {
 	Suite *s = suite_create("sources");
@@ -453,6 +489,7 @@ static Suite *sources_suite(void)
 	tcase_add_loop_test(tc, test_doc_records, 0, (int)(sizeof(docs) / sizeof(docs[0])));
 	tcase_add_test(tc, test_denied_is_no_read);
 	tcase_add_test(tc, test_header_without_access);
+	tcase_add_test(tc, test_json_diagnostic_lines);
 	tcase_add_test(tc, test_header_change_across_chunks);
 	suite_add_tcase(s, tc);
 	return s;
