@@ -89,6 +89,9 @@ struct run {
 	struct progress *progress;
 	bool choice_assessable;
 	bool inline_parse;	/* -j 1: readers parse their own chunks */
+	/* The rules' `records = PATH`s: documents whose array is elsewhere (lines.h). */
+	const char **records;
+	size_t nrecords;
 
 	/* The chunk queue and pool (threaded mode). */
 	pthread_mutex_t lock;
@@ -594,6 +597,7 @@ static void read_input(struct reader *rd, size_t idx)
 		in->error = "out of memory";
 		return;
 	}
+	lr_set_records(lr, r->records, r->nrecords);
 	buf_reset(&rd->record);
 	buf_reset(&rd->hdr);
 
@@ -913,6 +917,10 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	res->ninputs = npaths;
 	res->inputs = xcalloc(npaths, sizeof(*res->inputs));
 	r.choice_assessable = any_optout_purpose(pol) && pol->optout.count > 0;
+	r.records = xcalloc(pol->nformats + 1, sizeof(*r.records));
+	for (size_t i = 0; i < pol->nformats; i++)
+		if (pol->formats[i].records)
+			r.records[r.nrecords++] = pol->formats[i].records;
 
 	/*
 	 * jobs parsers; one reader per input being read, at most jobs of them
@@ -1025,6 +1033,7 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	pthread_cond_destroy(&r.freed);
 	free(ps);
 	free(rds);
+	free(r.records);
 	for (size_t i = 0; i < npaths; i++) {
 		struct aud_input *in = &res->inputs[i];
 		if (in->format)

@@ -183,6 +183,8 @@ struct pol_format {
 	size_t nconds[PC_COUNT];
 	/* `pgaudit = PATH`: that value is a pgAudit record, read as format_pgaudit.c reads one. */
 	const char *pgaudit;
+	/* `records = PATH` (type json): the input is one JSON document; each element of that array is a record. */
+	const char *records;
 	/* `request-line = PATH`: "METHOD URI PROTOCOL" (nginx $request) for action, resource, protocol. */
 	const char *request_line;
 	/* `require = PATH[|PATH...] ...`: keys a record must carry (one of each |-group) to count for detection. */

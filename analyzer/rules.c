@@ -252,7 +252,8 @@ static const struct keydef keys_format[] = {
 	{ "delete", true }, { "export", true }, { "transfer", true },
 	{ "login", true }, { "wrapper", false }, { "failed", true }, { "denied", true },
 	{ "skip", true }, { "pgaudit", false }, { "fallback", false }, { "timezone", false },
-	{ "paths", true }, { "request-line", false }, { "require", true }, { NULL, false },
+	{ "paths", true }, { "request-line", false }, { "require", true }, { "records", false },
+	{ NULL, false },
 };
 static const struct keydef keys_category[] = {
 	{ "description", false }, { "sensitive", false }, { "resource", true },
@@ -533,7 +534,7 @@ static void add_optout(struct loader *L, size_t unused, sv id)
 /* Sections                                                             */
 
 static const char *const builtin_formats[] = {
-	"common", "combined", "vhost_combined", "json", "logfmt", "pgaudit", "syslog",
+	"common", "combined", "vhost_combined", "json", "logfmt", "pgaudit", "syslog", "w3c", "zeek-http",
 };
 
 static const char *sect_name(const struct loader *L, const struct section *s)
@@ -683,6 +684,10 @@ static int section_end(struct loader *L, struct section *s)
 			return lerr(L, s->file, s->seen[key_index(SK_FORMAT, SV_LIT("pattern"))],
 				    "'pattern' is only for type regex; [format %s] is type %s",
 				    f->name, f->type == PF_JSON ? "json" : "logfmt");
+		if (f->records && f->type != PF_JSON)
+			return lerr(L, s->file, s->seen[key_index(SK_FORMAT, SV_LIT("records"))],
+				    "'records' is only for type json; [format %s] is type %s", f->name,
+				    f->type == PF_REGEX ? "regex" : "logfmt");
 		if (f->type != PF_REGEX)
 			break;
 		if (f->request_line || f->nrequire)
@@ -909,6 +914,7 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 		{ "pgaudit", offsetof(struct pol_format, pgaudit) },
 		{ "request-line", offsetof(struct pol_format, request_line) },
 		{ "fallback", offsetof(struct pol_format, fallback) },
+		{ "records", offsetof(struct pol_format, records) },
 	};
 	for (size_t i = 0; i < sizeof(str_keys) / sizeof(str_keys[0]); i++) {
 		if (sv_eq_cstr(key, str_keys[i].key)) {
