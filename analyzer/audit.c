@@ -136,6 +136,7 @@ struct reader {
 	struct buf record;	/* a multi-line record being joined */
 	struct buf hdr;		/* header formats: the input's directives so far (fmt_header_update) */
 	uint64_t record_line;
+	bool quote_open;	/* csv_continuation: the record has an open quoted field */
 	struct chunk *cur;
 	struct parser *self;	/* inline mode: the parser this reader runs */
 	int year;		/* of the input being read (year_of) */
@@ -465,7 +466,11 @@ static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t line
 		 const struct fmt *f)
 {
 	if (f->multiline) {
-		if (line.n && line.p[0] == '\t' && rd->record.len) {
+		bool cont = rd->record.len &&
+			    (f->csv_continuation ? rd->quote_open : line.n && line.p[0] == '\t');
+		if (cont) {
+			if (f->csv_continuation && fmt_odd_quotes(line))
+				rd->quote_open = !rd->quote_open;
 			buf_addc(&rd->record, '\n');
 			buf_addsv(&rd->record, line);
 			if (rd->record.err) {
@@ -490,6 +495,7 @@ static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t line
 		}
 		buf_addsv(&rd->record, line);
 		rd->record_line = lineno;
+		rd->quote_open = f->csv_continuation && fmt_odd_quotes(line);
 		return;
 	}
 	if (skippable(line)) {
@@ -599,6 +605,7 @@ static void read_input(struct reader *rd, size_t idx)
 	}
 	lr_set_records(lr, r->records, r->nrecords);
 	buf_reset(&rd->record);
+	rd->quote_open = false;
 	buf_reset(&rd->hdr);
 
 	/*

@@ -665,6 +665,8 @@ static int add_rule_format(struct fmt_set *s, const struct pol_format *pf, struc
 	case PF_REGEX:
 		if (pf->pattern) {
 			sl->f.parse = fmt_regex_parse;
+			sl->f.multiline = pf->multiline != POL_ML_NONE;
+			sl->f.csv_continuation = pf->multiline == POL_ML_CSV;
 			sl->kind = FK_REGEX;
 			sl->f.impl = fmt_regex_build(pf, err);
 			if (!sl->f.impl)
@@ -893,6 +895,41 @@ bool fmt_set_parse_any(const struct fmt_set *s, sv line, struct event *ev, struc
 	return false;
 }
 
+bool fmt_odd_quotes(sv s)
+{
+	bool odd = false;
+	for (const char *p = s.p, *e = s.p + s.n; (p = memchr(p, '"', (size_t)(e - p))) != NULL; p++)
+		odd = !odd;
+	return odd;
+}
+
+/*
+ * A csv_continuation format's records span lines: the sample's lines are
+ * joined while a quote is open, as the reader joins them, and a record that
+ * parses counts for each of its lines.
+ */
+static size_t detect_joined(const struct fmt *f, const sv *lines, size_t n, struct fmt_thread *t)
+{
+	struct buf rec = BUF_INIT;
+	struct event ev;
+	size_t ok = 0;
+	for (size_t j = 0, k; j < n; j = k) {
+		bool open = false;
+		buf_reset(&rec);
+		for (k = j; k == j || (open && k < n); k++) {
+			if (k > j)
+				buf_addc(&rec, '\n');
+			buf_addsv(&rec, lines[k]);
+			open ^= fmt_odd_quotes(lines[k]);
+		}
+		ev_reset(&ev);
+		if (!rec.err && fmt_parse(f, buf_sv(&rec), &ev, t) && (!f->needs_evidence || t->evidence))
+			ok += k - j;
+	}
+	buf_release(&rec);
+	return ok;
+}
+
 const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 			     struct fmt_thread *t)
 {
@@ -904,7 +941,9 @@ const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 		size_t ok = 0;
 		if (f->pf && f->pf->npaths)
 			continue;	/* reads only the inputs its `paths` name */
-		for (size_t j = 0; j < n; j++) {
+		if (f->csv_continuation)
+			ok = detect_joined(f, lines, n, t);
+		for (size_t j = 0; j < n && !f->csv_continuation; j++) {
 			ev_reset(&ev);
 			if (fmt_parse(f, lines[j], &ev, t) && (!f->needs_evidence || t->evidence))
 				ok++;

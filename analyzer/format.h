@@ -42,6 +42,12 @@ struct fmt {
 	 */
 	bool multiline;
 	/*
+	 * With multiline: a record continues while it has an open double-quoted
+	 * CSV field (an odd number of '"' so far: PostgreSQL's csvlog writes a
+	 * message's newlines inside its quotes), not on tab-led lines.
+	 */
+	bool csv_continuation;
+	/*
 	 * Parse a line into ev (already ev_reset by the caller; ev->raw, file
 	 * and line set).  Sets fields, time, status, raw action and the mapped
 	 * ev->action.  Returns false if the line is not in this format.
@@ -132,6 +138,9 @@ bool fmt_header_update(struct buf *hdr, sv line);
  * view: it must outlive them, e.g. the chunk's copy).  Empty: none.
  */
 void fmt_thread_set_header(struct fmt_thread *t, sv hdr);
+
+/* An odd number of '"' in s: a line that opens (or closes) a quoted CSV field. */
+bool fmt_odd_quotes(sv s);
 
 struct fmt_thread *fmt_thread_new(void);
 void fmt_thread_free(struct fmt_thread *t);

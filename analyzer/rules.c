@@ -253,6 +253,7 @@ static const struct keydef keys_format[] = {
 	{ "login", true }, { "wrapper", false }, { "failed", true }, { "denied", true },
 	{ "skip", true }, { "pgaudit", false }, { "fallback", false }, { "timezone", false },
 	{ "paths", true }, { "request-line", false }, { "require", true }, { "records", false },
+	{ "multiline", false },
 	{ NULL, false },
 };
 static const struct keydef keys_category[] = {
@@ -684,6 +685,10 @@ static int section_end(struct loader *L, struct section *s)
 			return lerr(L, s->file, s->seen[key_index(SK_FORMAT, SV_LIT("pattern"))],
 				    "'pattern' is only for type regex; [format %s] is type %s",
 				    f->name, f->type == PF_JSON ? "json" : "logfmt");
+		if (f->multiline && f->type != PF_REGEX)
+			return lerr(L, s->file, s->seen[key_index(SK_FORMAT, SV_LIT("multiline"))],
+				    "'multiline' is only for type regex; [format %s] is type %s", f->name,
+				    f->type == PF_JSON ? "json" : "logfmt");
 		if (f->records && f->type != PF_JSON)
 			return lerr(L, s->file, s->seen[key_index(SK_FORMAT, SV_LIT("records"))],
 				    "'records' is only for type json; [format %s] is type %s", f->name,
@@ -940,6 +945,16 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 			f->wrapper = POL_WRAP_DOCKER;
 		else
 			return lerr(L, s->file, line, "bad wrapper '%.*s' (expected cri or docker)",
+				    (int)v.n, v.p);
+		return 0;
+	}
+	if (sv_eq_cstr(key, "multiline")) {
+		if (sv_eq_cstr(v, "tab"))
+			f->multiline = POL_ML_TAB;
+		else if (sv_eq_cstr(v, "csv"))
+			f->multiline = POL_ML_CSV;
+		else
+			return lerr(L, s->file, line, "bad multiline '%.*s' (expected tab or csv)",
 				    (int)v.n, v.p);
 		return 0;
 	}

@@ -151,6 +151,7 @@ const char src_rules[] =
 	"skip = msg:^(?!record$)\n"
 	"\n"
 	"[format pg-csvlog]\n"
+	"multiline = csv\n"
 	"pattern = ^(?<time>\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)? (?:UTC|GMT)),\"?(?<user>[^\",]*)\"?,\"?(?<database>[^\",]*)\"?,(?<pid>\\d*),\"?(?<src>[^\",]*)\"?,(?<session_id>[^,]*),(?<session_line>\\d*),\"?(?<command_tag>[^\",]*)\"?,[^,]*,[^,]*,[^,]*,(?<severity>[A-Z0-9]+),(?<sql_state>[0-9A-Z]*),\"(?<message>(?:[^\"]|\"\")*)\",\n"
 	"pgaudit = message\n"
 	"\n"

@@ -186,6 +186,12 @@ expect_in "skip needs PATH:REGEX" "$ERR" "s.rules:3: 'skip' needs PATH:REGEX"
 printf '[format x]\ntype = json\ntimezone = Mars/Olympus\n' >"$T/z.rules"
 run rules -r "$T/z.rules" --lint
 expect_in "a bad timezone is named" "$ERR" "z.rules:3: bad timezone"
+printf '[format x]\npattern = ^(?<user>\\S+)$\nmultiline = yes\n' >"$T/ml.rules"
+run rules -r "$T/ml.rules" --lint
+expect_in "a bad multiline is named" "$ERR" "ml.rules:3: bad multiline 'yes' (expected tab or csv)"
+printf '[format x]\ntype = json\nmultiline = csv\n' >"$T/ml2.rules"
+run rules -r "$T/ml2.rules" --lint
+expect_in "multiline is for regex formats" "$ERR" "ml2.rules:3: 'multiline' is only for type regex"
 printf '[format cloudtrail]\ntype = json\n' >"$T/b.rules"
 run rules -r "$T/b.rules" --lint
 expect_in "a built-in source's name is refused" "$ERR" "would hide the built-in format"

@@ -307,6 +307,17 @@ static const struct doc_case docs[] = {
 	  "2026-11-24 10:00:00.123 UTC,\"alice\",\"crm\",4242,\"10.0.0.7:51000\",6383b33a.258,3,\"SELECT\",2026-11-24 09:59:00 UTC,3/12,0,LOG,00000,\"AUDIT: SESSION,1,1,READ,SELECT,TABLE,public.customers,\"\"SELECT email FROM customers\"\",<not logged>\",,,,,,,,,\"psql\",\"client backend\",,0\n"
 	  "2026-11-24 10:00:01.000 UTC,,,4100,,6383b0f3.1f,4,,2026-11-24 09:00:00 UTC,,0,LOG,00000,\"checkpoint complete: wrote 69 buffers\",,,,,,,,,\"\",\"checkpointer\",,0\n",
 	  1, 1, { { 1, "2026-11-24T10:00:00Z", "alice", EV_READ, "READ", "public.customers", S_UNK, "SELECT email FROM customers" } } },
+	/*
+	 * csvlog writes a message's newlines inside its quoted field: the
+	 * record continues until the quote closes (a statement over 3 lines,
+	 * a blank line and a '#' line inside it; a server message over 2).
+	 */
+	{ "pg csvlog multi-line", "pg-csvlog",
+	  "2026-11-24 10:00:00.123 UTC,\"alice\",\"crm\",4242,\"10.0.0.7:51000\",6383b33a.258,3,\"SELECT\",2026-11-24 09:59:00 UTC,3/12,0,LOG,00000,\"AUDIT: SESSION,1,1,READ,SELECT,TABLE,public.customers,\"\"SELECT email\n\n# all of them\nFROM customers\"\",<not logged>\",,,,,,,,,\"psql\",\"client backend\",,0\n"
+	  "2026-11-24 10:00:01.000 UTC,,,4100,,6383b0f3.1f,4,,2026-11-24 09:00:00 UTC,,0,LOG,00000,\"checkpoint complete:\nwrote 69 buffers\",,,,,,,,,\"\",\"checkpointer\",,0\n"
+	  "2026-11-24 10:00:02.000 UTC,\"bob\",\"crm\",4243,\"10.0.0.8:51000\",6383b33a.259,3,\"SELECT\",2026-11-24 09:59:00 UTC,3/13,0,LOG,00000,\"AUDIT: SESSION,1,1,READ,SELECT,TABLE,public.orders,\"\"SELECT 1 FROM orders\"\",<not logged>\",,,,,,,,,\"psql\",\"client backend\",,0\n",
+	  2, 1, { { 1, "2026-11-24T10:00:00Z", "alice", EV_READ, "READ", "public.customers", S_UNK, "SELECT email\n\n# all of them\nFROM customers" },
+		  { 7, "2026-11-24T10:00:02Z", "bob", EV_READ, "READ", "public.orders", S_UNK, "SELECT 1 FROM orders" } } },
 	{ "nginx json", "nginx-json",
 	  "{\"time_local\":\"24/Nov/2026:11:00:00 +0100\",\"remote_addr\":\"10.0.0.7\",\"remote_user\":\"alice\",\"request\":\"GET /api/v1/customers/4711/email HTTP/1.1\",\"status\":\"200\",\"body_bytes_sent\":\"71\",\"http_user_agent\":\"curl/8\"}\n",
 	  1, 0, { { 1, "2026-11-24T10:00:00Z", "alice", EV_READ, "GET", "/api/v1/customers/4711/email", 200, NULL } } },
