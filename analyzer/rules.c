@@ -938,24 +938,25 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 		}
 		return 0;
 	}
-	if (sv_eq_cstr(key, "wrapper")) {
-		if (sv_eq_cstr(v, "cri"))
-			f->wrapper = POL_WRAP_CRI;
-		else if (sv_eq_cstr(v, "docker"))
-			f->wrapper = POL_WRAP_DOCKER;
+	/* Keys with one of two values, 1 and 2 of their enums (0: unset). */
+	static const struct {
+		const char *key, *one, *two;
+		size_t off;
+	} choice_keys[] = {
+		{ "wrapper", "cri", "docker", offsetof(struct pol_format, wrapper) },	/* enum pol_wrapper */
+		{ "multiline", "tab", "csv", offsetof(struct pol_format, multiline) },	/* enum pol_multiline */
+	};
+	for (size_t i = 0; i < sizeof(choice_keys) / sizeof(choice_keys[0]); i++) {
+		if (!sv_eq_cstr(key, choice_keys[i].key))
+			continue;
+		unsigned char *out = (unsigned char *)f + choice_keys[i].off;
+		if (sv_eq_cstr(v, choice_keys[i].one))
+			*out = 1;
+		else if (sv_eq_cstr(v, choice_keys[i].two))
+			*out = 2;
 		else
-			return lerr(L, s->file, line, "bad wrapper '%.*s' (expected cri or docker)",
-				    (int)v.n, v.p);
-		return 0;
-	}
-	if (sv_eq_cstr(key, "multiline")) {
-		if (sv_eq_cstr(v, "tab"))
-			f->multiline = POL_ML_TAB;
-		else if (sv_eq_cstr(v, "csv"))
-			f->multiline = POL_ML_CSV;
-		else
-			return lerr(L, s->file, line, "bad multiline '%.*s' (expected tab or csv)",
-				    (int)v.n, v.p);
+			return lerr(L, s->file, line, "bad %s '%.*s' (expected %s or %s)", choice_keys[i].key,
+				    (int)v.n, v.p, choice_keys[i].one, choice_keys[i].two);
 		return 0;
 	}
 	if (sv_eq_cstr(key, "pattern"))

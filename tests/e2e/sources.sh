@@ -9,6 +9,14 @@ field() {
 	python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; v=e[int(sys.argv[2])-1].get(sys.argv[3]); print("null" if v is None else v)' "$1" "$2" "$3"
 }
 
+# lint_err RULES_TEXT WHAT MESSAGE: `rules --lint` on that text (a printf
+# format) names the error with the file and line.
+lint_err() {
+	printf "$1" >"$T/lint.rules"
+	run rules -r "$T/lint.rules" --lint
+	expect_in "$2" "$ERR" "$3"
+}
+
 # Issue 13 case 1: a JSON line with nginx-json-like keys is read by the
 # built-in json mapping (time, user, method, path, status), not taken as the
 # default rules' export-audit format (whose keys ts/actor/resource it lacks)
@@ -121,9 +129,7 @@ if [ "$(field "$T/kv.jsonl" 1 user)" = alice ] && [ "$(field "$T/kv.jsonl" 1 tim
 else
 	bad "wrapper = cri: fields" "$(cat "$T/kv.jsonl")"
 fi
-printf '[format x]\nwrapper = podman\npattern = ^(?<user>\\S+)$\n' >"$T/badwrap.rules"
-run rules -r "$T/badwrap.rules" --lint
-expect_in "bad wrapper named with file:line" "$ERR" "badwrap.rules:2: bad wrapper 'podman' (expected cri or docker)"
+lint_err '[format x]\nwrapper = podman\npattern = ^(?<user>\\S+)$\n' "bad wrapper named with file:line" "lint.rules:2: bad wrapper 'podman' (expected cri or docker)"
 
 # The format language (SPEC §3): a value template, quoted action values with
 # spaces, denied/failed/skip = PATH:REGEX, timezone for local times, paths.
@@ -174,27 +180,13 @@ fi
 cp "$T/store-1.log" "$T/other.log"
 run scan --detail high -r "$T/lang.rules" "$T/other.log"
 expect_not_in "paths: another file does not get the format" "$OUT" "format store,"
-printf '[format x]\ntype = json\nread = "Get Object\n' >"$T/q.rules"
-run rules -r "$T/q.rules" --lint
-expect_in "an unclosed quote is named" "$ERR" "q.rules:3: unclosed"
-printf '[format x]\ntype = json\nfield.resource = {a}/{\n' >"$T/t.rules"
-run rules -r "$T/t.rules" --lint
-expect_in "a bad template is named" "$ERR" "t.rules:3: bad template"
-printf '[format x]\ntype = json\nskip = stage\n' >"$T/s.rules"
-run rules -r "$T/s.rules" --lint
-expect_in "skip needs PATH:REGEX" "$ERR" "s.rules:3: 'skip' needs PATH:REGEX"
-printf '[format x]\ntype = json\ntimezone = Mars/Olympus\n' >"$T/z.rules"
-run rules -r "$T/z.rules" --lint
-expect_in "a bad timezone is named" "$ERR" "z.rules:3: bad timezone"
-printf '[format x]\npattern = ^(?<user>\\S+)$\nmultiline = yes\n' >"$T/ml.rules"
-run rules -r "$T/ml.rules" --lint
-expect_in "a bad multiline is named" "$ERR" "ml.rules:3: bad multiline 'yes' (expected tab or csv)"
-printf '[format x]\ntype = json\nmultiline = csv\n' >"$T/ml2.rules"
-run rules -r "$T/ml2.rules" --lint
-expect_in "multiline is for regex formats" "$ERR" "ml2.rules:3: 'multiline' is only for type regex"
-printf '[format cloudtrail]\ntype = json\n' >"$T/b.rules"
-run rules -r "$T/b.rules" --lint
-expect_in "a built-in source's name is refused" "$ERR" "would hide the built-in format"
+lint_err '[format x]\ntype = json\nread = "Get Object\n' "an unclosed quote is named" "lint.rules:3: unclosed"
+lint_err '[format x]\ntype = json\nfield.resource = {a}/{\n' "a bad template is named" "lint.rules:3: bad template"
+lint_err '[format x]\ntype = json\nskip = stage\n' "skip needs PATH:REGEX" "lint.rules:3: 'skip' needs PATH:REGEX"
+lint_err '[format x]\ntype = json\ntimezone = Mars/Olympus\n' "a bad timezone is named" "lint.rules:3: bad timezone"
+lint_err '[format x]\npattern = ^(?<user>\\S+)$\nmultiline = yes\n' "a bad multiline is named" "lint.rules:3: bad multiline 'yes' (expected tab or csv)"
+lint_err '[format x]\ntype = json\nmultiline = csv\n' "multiline is for regex formats" "lint.rules:3: 'multiline' is only for type regex"
+lint_err '[format cloudtrail]\ntype = json\n' "a built-in source's name is refused" "would hide the built-in format"
 
 # IIS W3C extended (the real lnav sample): columns from its #Fields: header,
 # which is a comment, not a record; '-' is no user.
