@@ -221,13 +221,16 @@ while read -r name path; do
 	want=$name
 	[ "$name" = envoy ] && want=cri+envoy
 	[ "$name" = envoy-text ] && want=envoy	# envoy reads its text lines through its fallback
+	counts="(1 parsed, 0 unparsed)"
+	# nginx's error log is read but holds no access record (doc/sources.md).
+	[ "$name" = nginx-error ] && counts="(0 parsed, 0 unparsed, 1 skipped as no access)"
 	run scan --detail high -r "$T/two.rules" "$path"
-	if grep -qF "format $want," "$OUT" && grep -qF "(1 parsed, 0 unparsed)" "$OUT"; then
+	if grep -qF "format $want," "$OUT" && grep -qF "$counts" "$OUT"; then
 		ok "doc/sources.md: the $name sample is read as $want"
 	else
 		bad "doc/sources.md: the $name sample" "$(grep -F "$path" "$OUT" | head -1)"
 	fi
 done <"$T/docsamples.txt"
-if [ "$n" -ge 18 ]; then ok "doc/sources.md: $n samples"; else bad "doc/sources.md: only $n samples found"; fi
+if [ "$n" -ge 19 ]; then ok "doc/sources.md: $n samples"; else bad "doc/sources.md: only $n samples found"; fi
 
 finish

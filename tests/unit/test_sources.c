@@ -203,6 +203,8 @@ static const struct sample samples[] = {
 	 * carry no pgAudit record: no access, skipped, none unparsed.
 	 */
 	{ "audit-sources/postgres-json/pgbadger_cnpg.log.gz", "cnpg", 0, 2022, 0, { { 0 } } },
+	/* nginx's error log behind RFC 5424 syslog: no access record (the access log has the request): skipped. */
+	{ "audit-sources/syslog5424/crowdsec_pfsense-rfc5424-nginx.log", "syslog+nginx-error", 0, 1, 0, { { 0 } } },
 	/* IIS W3C extended: columns from its #Fields: line; '-' is no user, no query. */
 	{ "lnav/logfile_w3c.0", "w3c", 1, 0, 0,
 	  { { 5, "2002-05-02T17:42:15Z", NULL, EV_READ, "GET", "/images/picture.jpg", 200, NULL } } },
@@ -491,6 +493,32 @@ START_TEST(test_json_diagnostic_lines)
 }
 END_TEST
 
+/* The nginx error line is skipped, but read: its request's fields are there for trace and --explain. */
+START_TEST(test_nginx_error_fields)
+{
+	static char line[4096];
+	FILE *fp = fopen(SHARED_TESTDATA "/logs/audit-sources/syslog5424/crowdsec_pfsense-rfc5424-nginx.log", "r");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	line[strcspn(line, "\n")] = '\0';
+	const struct fmt *f = fmt_by_name(fmts, "syslog+nginx-error");
+	struct fmt_thread *t = fmt_thread_new();
+	struct event ev;
+	char when[24];
+	ev_reset(&ev);
+	ck_assert(fmt_parse(f, sv_cstr(line), &ev, t));
+	ck_assert(ev.skip);
+	ck_assert(sv_eq_cstr(ev.f[EVF_SRC], "fdfd:ace:ace:7::17a"));
+	ck_assert(sv_eq_cstr(ev.f[EVF_ACTION], "GET"));
+	ck_assert(sv_eq_cstr(ev.f[EVF_RESOURCE], "/crowdsec-test-NtktlJHV4TfBSK3wvlhiOBnl"));
+	ck_assert(sv_eq_cstr(ev.f[EVF_HOST], "firewall.lan"));
+	tu_format_iso(ev.time, when);
+	ck_assert_str_eq(when, "2025-11-05T20:47:03Z");
+	fmt_thread_free(t);
+}
+END_TEST
+
 static Suite *sources_suite(void)
 {
 	Suite *s = suite_create("sources");
@@ -501,6 +529,7 @@ static Suite *sources_suite(void)
 	tcase_add_test(tc, test_denied_is_no_read);
 	tcase_add_test(tc, test_header_without_access);
 	tcase_add_test(tc, test_json_diagnostic_lines);
+	tcase_add_test(tc, test_nginx_error_fields);
 	tcase_add_test(tc, test_header_change_across_chunks);
 	suite_add_tcase(s, tc);
 	return s;
