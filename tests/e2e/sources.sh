@@ -200,6 +200,29 @@ if [ "$(field "$T/w3c.jsonl" 1 time)" = 2002-05-02T17:42:15Z ] && [ "$(field "$T
 else
 	bad "w3c sample: fields" "$(cat "$T/w3c.jsonl")"
 fi
+# `dpfaudit test` on an annotated IIS log whose #Fields change mid-file: the
+# annotations are comments like the directives, and each record is judged
+# with the layout in effect (mrossi has TICKET-88 for 4711, none for 5012/5013).
+cat >"$T/iis.log" <<'LOG'
+#Software: Microsoft Internet Information Services 10.0
+#Version: 1.0
+#Date: 2026-11-23 09:00:00
+#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken
+# expect: no-business-reason
+2026-11-23 09:12:40 10.20.0.1 GET /api/v1/customers/5012/email - 443 mrossi 10.20.5.155 Mozilla/5.0 200 0 0 15
+# expect: none
+2026-11-23 09:13:00 10.20.0.1 GET /api/v1/customers/4711/email reason=TICKET-88 443 mrossi 10.20.5.155 Mozilla/5.0 200 0 0 15
+#Software: Microsoft Internet Information Services 10.0
+#Version: 1.0
+#Date: 2026-11-23 10:00:00
+#Fields: date time c-ip cs-username cs-method cs-uri-stem cs-uri-query sc-status
+# expect: no-business-reason
+2026-11-23 10:00:05 10.20.5.155 mrossi GET /api/v1/customers/5013/email - 200
+LOG
+run test -r "$RULES" "$T/iis.log"
+expect_rc "annotated IIS log: dpfaudit test passes" 0
+expect_in "annotated IIS log: 3 annotations checked" "$OUT" "3 passed, 0 failed"
+
 # The same records without their header are in no known format.
 grep -v '^#' "$SHARED_TESTDATA/logs/lnav/logfile_w3c.0" >"$T/w3c-nohdr.log"
 run scan --detail high -r "$T/two.rules" "$T/w3c-nohdr.log"
