@@ -883,16 +883,20 @@ bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread
 bool fmt_set_parse_any(const struct fmt_set *s, sv line, struct event *ev, struct fmt_thread *t)
 {
 	size_t mark = t->used;
-	for (size_t i = 0; i < s->n; i++) {
+	bool found = false;
+	t->any_format = true;
+	for (size_t i = 0; i < s->n && !found; i++) {
 		const struct fmt_slot *sl = &s->slots[i];
 		if (sl->is_syslog || sl->f.header)
 			continue;
-		if (fmt_call(&sl->f, line, ev, t))
-			return true;
-		fmt_ev_clear(ev);
-		t->used = mark;
+		found = fmt_call(&sl->f, line, ev, t);
+		if (!found) {
+			fmt_ev_clear(ev);
+			t->used = mark;
+		}
 	}
-	return false;
+	t->any_format = false;
+	return found;
 }
 
 bool fmt_odd_quotes(sv s)

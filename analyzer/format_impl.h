@@ -49,6 +49,12 @@ struct fmt_thread {
 	 * parses as JSON.  Reset by fmt_parse().
 	 */
 	bool evidence;
+	/*
+	 * Set while fmt_set_parse_any() tries every format on a message (the
+	 * per-line syslog): a format's leniencies for its own inputs (a JSON
+	 * source's diagnostic lines) do not apply to another program's line.
+	 */
+	bool any_format;
 	char *scratch;
 	size_t used;
 	char path[FMT_PATH_MAX];	/* json: the dotted path of the current value */

@@ -363,7 +363,7 @@ bool fmt_json_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_t
 	if (i == line.n)
 		return false;
 	if (line.p[i] != '{') {
-		if (!diagnostic_line(line))
+		if (t->any_format || !diagnostic_line(line))
 			return false;
 		ev->skip = true;
 		return true;
