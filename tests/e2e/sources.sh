@@ -223,6 +223,18 @@ run test -r "$RULES" "$T/iis.log"
 expect_rc "annotated IIS log: dpfaudit test passes" 0
 expect_in "annotated IIS log: 3 annotations checked" "$OUT" "3 passed, 0 failed"
 
+# A resumed scan (--state) of the grown log judges only the new record, with
+# the #Fields of the lines it skips (the second layout, from line 13).
+run scan --no-progress --state "$T/iis.state" "$T/iis.log"
+echo '2026-11-23 11:00:00 10.20.5.1 jdoe GET /api/v1/customers/5099/email - 200' >>"$T/iis.log"
+run scan --no-progress --state "$T/iis.state" --events "$T/iis2.jsonl" "$T/iis.log"
+if [ "$(wc -l <"$T/iis2.jsonl")" -eq 1 ] && [ "$(field "$T/iis2.jsonl" 1 user)" = jdoe ] &&
+	[ "$(field "$T/iis2.jsonl" 1 resource)" = /api/v1/customers/5099/email ] && [ "$(field "$T/iis2.jsonl" 1 line)" = 15 ]; then
+	ok "resumed w3c scan: the new record read with the header of the skipped lines"
+else
+	bad "resumed w3c scan" "$(cat "$T/iis2.jsonl")"
+fi
+
 # The same records without their header are in no known format.
 grep -v '^#' "$SHARED_TESTDATA/logs/lnav/logfile_w3c.0" >"$T/w3c-nohdr.log"
 run scan --detail high -r "$T/two.rules" "$T/w3c-nohdr.log"
