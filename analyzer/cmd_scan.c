@@ -241,21 +241,25 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 }
 
 /*
- * Whether everything this run does with its findings reads them in order,
- * once at a time (fnd_iter), so they may spill past FND_MEMORY_BUDGET: only
- * JSON and CSV reports (text, HTML, Markdown, SARIF and JUnit look findings
- * up by index), and no baseline, pseudonyms, --events or --partial (which
- * change or look up findings in place).
+ * Whether everything this run does with its findings reads them in order
+ * (fnd_iter) or looks up a bounded few (rep_shown), so they may spill past
+ * FND_MEMORY_BUDGET: JSON and CSV reports, and the text report (the default)
+ * below --detail high (which shows every group's evidence); not HTML,
+ * Markdown, SARIF or JUnit (yet: they look findings up by index), nor a
+ * baseline, pseudonyms, --events or --partial (which change or look up
+ * findings in place).
  */
 static bool streams_findings(const struct scan *s)
 {
-	if (!s->o.nreports || s->o.baseline || s->o.write_baseline || s->o.pseudonymize ||
-	    s->events || s->partial)
+	if (s->o.baseline || s->o.write_baseline || s->o.pseudonymize || s->events || s->partial)
 		return false;
-	for (size_t i = 0; i < s->o.nreports; i++)
-		if (s->o.reports[i].w != &rep_json && s->o.reports[i].w != &rep_csv)
+	for (size_t i = 0; i < s->o.nreports; i++) {
+		const struct rep_writer *w = s->o.reports[i].w;
+		if (w != &rep_json && w != &rep_csv &&
+		    (w != &rep_text || s->o.detail == REP_DETAIL_HIGH))
 			return false;
-	return true;
+	}
+	return s->o.nreports || s->o.detail != REP_DETAIL_HIGH;	/* none: text on stdout */
 }
 
 /*

@@ -494,6 +494,8 @@ static size_t group_spilled(const struct fnd_list *l, struct arena *strings,
 		gr->categories |= h.categories;
 		if (h.suppressed)
 			gr->suppressed++;
+		else if (h.severity < SEV_COUNT)
+			gr->by_sev[h.severity]++;
 	}
 	if (gr) {
 		first.detail = buf_sv(&first_detail);
@@ -559,6 +561,8 @@ size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct arena 
 			gr->categories |= h->categories;
 			if (h->suppressed)
 				gr->suppressed++;
+			else if (h->severity < SEV_COUNT)
+				gr->by_sev[h->severity]++;
 			if (later(&l->v[gr->first], h))
 				gr->first = idx[k];
 			if (later(h, &l->v[gr->last]) || (!h->has_time && k > i))

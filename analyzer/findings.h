@@ -105,6 +105,7 @@ struct fnd_group {
 	sv user, subject, role;
 	uint64_t categories;	/* union */
 	size_t count, suppressed;
+	size_t by_sev[SEV_COUNT];	/* unsuppressed members per severity */
 	size_t first, last;	/* indexes into the list: earliest, latest by time */
 	/* Of the findings first and last, so a spilled list needs no lookup by index. */
 	bool first_has_time, last_has_time;

@@ -257,6 +257,73 @@ void rep_summary_free(struct rep_summary *s)
 	free(s);
 }
 
+void rep_shown_init(struct rep_shown *sh, const struct rep_ctx *c)
+{
+	memset(sh, 0, sizeof(*sh));
+	sh->l = &c->res->findings;
+	sh->copies = (struct fnd_list)FND_LIST_INIT;
+}
+
+int rep_shown_want(struct rep_shown *sh, size_t i)
+{
+	if (!fnd_spilled(sh->l))
+		return 0;
+	if (sh->n == sh->cap) {
+		size_t ncap = sh->cap ? sh->cap * 2 : 64;
+		size_t *ni = try_reallocarray(sh->idx, ncap, sizeof(*ni));
+		if (!ni)
+			return -1;
+		sh->idx = ni;
+		sh->cap = ncap;
+	}
+	sh->idx[sh->n++] = i;
+	return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+int rep_shown_fetch(struct rep_shown *sh)
+{
+	if (!fnd_spilled(sh->l) || !sh->n)
+		return 0;
+	qsort(sh->idx, sh->n, sizeof(*sh->idx), cmp_size);
+	size_t k = 0;
+	for (size_t i = 0; i < sh->n; i++)	/* distinct */
+		if (!k || sh->idx[k - 1] != sh->idx[i])
+			sh->idx[k++] = sh->idx[i];
+	sh->n = k;
+	struct fnd_iter it;
+	const struct finding *f;
+	k = 0;
+	for (fnd_iter_start(sh->l, &it); k < sh->n && (f = fnd_iter_next(&it));)
+		if (it.i - 1 == sh->idx[k]) {
+			if (!fnd_add(&sh->copies, f))
+				return -1;
+			k++;
+		}
+	return k == sh->n ? 0 : -1;
+}
+
+const struct finding *rep_shown_get(const struct rep_shown *sh, size_t i)
+{
+	if (!fnd_spilled(sh->l))
+		return i < sh->l->n ? &sh->l->v[i] : NULL;
+	const size_t *at = bsearch(&i, sh->idx, sh->copies.n, sizeof(*sh->idx), cmp_size);
+	return at ? &sh->copies.v[at - sh->idx] : NULL;
+}
+
+void rep_shown_free(struct rep_shown *sh)
+{
+	free(sh->idx);
+	fnd_release(&sh->copies);
+	sh->idx = NULL;
+	sh->n = sh->cap = 0;
+}
+
 size_t rep_check_findings(const struct rep_summary *s, size_t check)
 {
 	return check < s->nby_check ? s->by_check[check] : 0;

@@ -46,12 +46,27 @@ same "spilled findings -j1" "$T/mem" "$T/sp1"
 same "spilled findings -j2" "$T/mem" "$T/sp2"
 if [ -z "$(ls -A "$T/tmp")" ]; then ok "no temporary file left in TMPDIR"; else bad "TMPDIR not empty" "$(ls "$T/tmp")"; fi
 
-# A text report keeps the findings in memory (it looks them up by group);
-# its JSON is the same as the spilled one.
+# A text report at --detail high keeps the findings in memory (it shows
+# every group's evidence); its JSON is the same as the spilled one.
 mkdir -p "$T/txt"
 (cd "$T/txt" && DPFAUDIT_MEMORY_BUDGET=4096 "$DPFAUDIT" scan --no-progress -r "$RULES" -j2 \
-	--report json:r.json --report csv:r.csv --report text:r.txt "$S"/* >/dev/null 2>err; echo $? >rc)
-same "with a text report (in memory)" "$T/sp2" "$T/txt"
+	--detail high --report json:r.json --report csv:r.csv --report text:r.txt "$S"/* \
+	>/dev/null 2>err; echo $? >rc)
+same "with a text report at --detail high (in memory)" "$T/sp2" "$T/txt"
+
+# The text report below --detail high (the default on standard output)
+# spills too: its groups' evidence is fetched from the temporary file.
+for d in medium low; do
+	for b in 16777216 4096; do	# the default budget: the samples stay in memory
+		env TMPDIR="$T/tmp" DPFAUDIT_MEMORY_BUDGET=$b \
+			"$DPFAUDIT" scan --no-progress -r "$RULES" -j2 --fail-on medium --detail $d "$S"/* \
+			>"$T/text.$d.$b" 2>/dev/null
+	done
+	if cmp -s "$T/text.$d.16777216" "$T/text.$d.4096"; then ok "text --detail $d: spilled byte-identical"; else
+		bad "text --detail $d differs when spilled" "$(diff "$T/text.$d.16777216" "$T/text.$d.4096" | head -n 6 | tr '\n' '|')"; fi
+done
+expect_in "the text report shows evidence and the gate" "$T/text.medium.4096" "Gate (--fail-on medium): FAILED"
+expect_in "... and more evidence than it shows" "$T/text.medium.4096" "... and "
 
 # Filters and the gate: applied while the spilled findings are read.
 scan "$T/fm" 2 -- --category email --fail-on high
