@@ -381,24 +381,39 @@ static void note_ends(struct fnd_group *gr, const struct finding *first, const s
 	gr->first_has_time = first->has_time;
 	gr->first_time = first->time;
 	gr->first_detail = first->detail;
+	gr->first_file = first->file;
+	gr->first_line = first->line;
 	gr->last_has_time = last->has_time;
 	gr->last_time = last->time;
 }
 
-/* Group keys of a spilled list: findings whose line is their index, no evidence. */
+/*
+ * Group keys of a spilled list: [u64 index in the list][the finding's
+ * record without evidence, reason or resource], in the order
+ * (check, user, subject, index) of the in-memory grouping.
+ */
+static bool decode_key(const void *rec, size_t n, struct finding *f, uint64_t *idx)
+{
+	if (n < 8)
+		return false;
+	memcpy(idx, rec, 8);
+	return decode((const unsigned char *)rec + 8, n - 8, f);
+}
+
 static int key_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
 {
 	struct finding x, y;
+	uint64_t xi, yi;
 	int c;
 	(void)ctx;
-	if (!decode(a, an, &x) || !decode(b, bn, &y))
+	if (!decode_key(a, an, &x, &xi) || !decode_key(b, bn, &y, &yi))
 		return 0;
 	CMP(x.check, y.check);
 	if ((c = sv_cmp(x.user, y.user)))
 		return c;
 	if ((c = sv_cmp(x.subject, y.subject)))
 		return c;
-	CMP(x.line, y.line);
+	CMP(xi, yi);
 	return 0;
 }
 
@@ -417,10 +432,10 @@ static size_t group_spilled(const struct fnd_list *l, struct arena *strings,
 {
 	/* Half the budget: the keys are smaller than the findings (no evidence). */
 	struct spill *keys = spill_new(key_cmp, NULL, (l->budget ? l->budget : FND_MEMORY_BUDGET) / 2);
-	struct buf enc = BUF_INIT;
+	struct buf enc = BUF_INIT, rec = BUF_INIT;
 	struct fnd_iter it;
 	const struct finding *f;
-	size_t i = 0;
+	uint64_t i = 0;
 
 	if (!keys)
 		xalloc_oom(sizeof(struct spill *));
@@ -428,25 +443,29 @@ static size_t group_spilled(const struct fnd_list *l, struct arena *strings,
 	fnd_iter_start(l, &it);
 	while ((f = fnd_iter_next(&it))) {
 		struct finding k = *f;
-		k.line = i++;
-		k.file = 0;
 		k.evidence = k.reason = k.resource = sv_make("", 0);
 		encode(&enc, &k);
-		if (enc.err || spill_add(keys, enc.p, enc.len) < 0)
+		buf_reset(&rec);
+		buf_add(&rec, &i, 8);
+		buf_add(&rec, enc.p, enc.len);
+		i++;
+		if (enc.err || rec.err || spill_add(keys, rec.p, rec.len) < 0)
 			break;
 	}
 	buf_release(&enc);
+	buf_release(&rec);
 
 	struct fnd_group *g = NULL, *gr = NULL;
 	size_t ng = 0, gcap = 0, mcap = 0;
 	struct buf first_detail = BUF_INIT;
 	struct finding first = { 0 }, last = { 0 };
-	const void *rec;
+	const void *kr;
 	size_t n;
+	uint64_t hi;
 	int rc = fnd_error(l) || spill_error(keys) || spill_rewind(keys) < 0 ? -1 : 0;
-	while (rc == 0 && (rc = spill_next(keys, &rec, &n)) > 0) {
+	while (rc == 0 && (rc = spill_next(keys, &kr, &n)) > 0) {
 		struct finding h;
-		rc = decode(rec, n, &h) ? 0 : -1;
+		rc = decode_key(kr, n, &h, &hi) ? 0 : -1;
 		if (rc < 0)
 			break;
 		if (!gr || h.check != gr->check || !sv_eq(h.user, gr->user) ||
@@ -466,7 +485,7 @@ static size_t group_spilled(const struct fnd_list *l, struct arena *strings,
 			gr->user = keep_sv(strings, h.user);
 			gr->subject = keep_sv(strings, h.subject);
 			gr->role = keep_sv(strings, h.role);
-			gr->first = gr->last = h.line;
+			gr->first = gr->last = (size_t)hi;
 			first = last = h;
 			buf_reset(&first_detail);
 			buf_addsv(&first_detail, h.detail);
@@ -475,20 +494,20 @@ static size_t group_spilled(const struct fnd_list *l, struct arena *strings,
 			/* The in-memory rules: earliest and latest by time, else by position. */
 			if (later(&first, &h)) {
 				first = h;
-				gr->first = h.line;
+				gr->first = (size_t)hi;
 				buf_reset(&first_detail);
 				buf_addsv(&first_detail, h.detail);
 			}
 			if (later(&h, &last) || !h.has_time) {
 				last = h;
-				gr->last = h.line;
+				gr->last = (size_t)hi;
 			}
 		}
 		if (gr->count == mcap) {
 			mcap = mcap ? mcap * 2 : 4;
 			gr->members = xreallocarray(gr->members, mcap, sizeof(size_t));
 		}
-		gr->members[gr->count++] = h.line;
+		gr->members[gr->count++] = (size_t)hi;
 		if (h.severity > gr->severity)
 			gr->severity = h.severity;
 		gr->categories |= h.categories;

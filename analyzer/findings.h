@@ -111,6 +111,8 @@ struct fnd_group {
 	bool first_has_time, last_has_time;
 	int64_t first_time, last_time;
 	sv first_detail;
+	uint32_t first_file;
+	uint64_t first_line;
 	size_t *members;	/* indexes of every finding, in list order (owned) */
 };
 

@@ -230,6 +230,10 @@ START_TEST(test_spilled_list_reads_as_in_memory)
 		ck_assert_int_eq(gm[k].last_time, gs[k].last_time);
 		ck_assert(sv_eq(gm[k].first_detail, gs[k].first_detail));
 		ck_assert(sv_eq(gm[k].first_detail, mem.v[gm[k].first].detail));
+		ck_assert_uint_eq(gs[k].first_file, mem.v[gm[k].first].file);
+		ck_assert_uint_eq(gs[k].first_line, mem.v[gm[k].first].line);
+		for (int v = 0; v < SEV_COUNT; v++)
+			ck_assert_uint_eq(gm[k].by_sev[v], gs[k].by_sev[v]);
 		for (size_t m = 0; m < gm[k].count; m++)
 			ck_assert_uint_eq(gm[k].members[m], gs[k].members[m]);
 	}
