@@ -243,21 +243,17 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 /*
  * Whether everything this run does with its findings reads them in order
  * (fnd_iter) or looks up a bounded few (rep_shown), so they may spill past
- * FND_MEMORY_BUDGET: the JSON, CSV, SARIF, HTML and Markdown reports, and the
- * text report (the default) below --detail high; not the text report at
- * --detail high (every group's evidence) or JUnit (a pass per test case),
- * nor a baseline, pseudonyms, --events or --partial (which change or look up
- * findings in place).
+ * FND_MEMORY_BUDGET: every report but the text report at --detail high
+ * (every group's evidence), and no baseline, pseudonyms, --events or
+ * --partial (which change or look up findings in place).
  */
 static bool streams_findings(const struct scan *s)
 {
 	if (s->o.baseline || s->o.write_baseline || s->o.pseudonymize || s->events || s->partial)
 		return false;
-	for (size_t i = 0; i < s->o.nreports; i++) {
-		const struct rep_writer *w = s->o.reports[i].w;
-		if (w == &rep_junit || (w == &rep_text && s->o.detail == REP_DETAIL_HIGH))
+	for (size_t i = 0; i < s->o.nreports; i++)
+		if (s->o.reports[i].w == &rep_text && s->o.detail == REP_DETAIL_HIGH)
 			return false;
-	}
 	return s->o.nreports || s->o.detail != REP_DETAIL_HIGH;	/* none: text on stdout */
 }
 

@@ -54,20 +54,23 @@ mkdir -p "$T/txt"
 	>/dev/null 2>err; echo $? >rc)
 same "with a text report at --detail high (in memory)" "$T/sp2" "$T/txt"
 
-# Every other format that spills: SARIF, HTML, Markdown (JUnit keeps the
-# findings in memory, so it gives the in-memory reports to compare with).
+# Every other format spills too: SARIF, HTML, Markdown, JUnit (with a gate,
+# so JUnit lists failing findings); a text report at --detail high keeps the
+# findings in memory, so it gives in-memory reports to compare with.
 for b in 16777216 4096; do
 	mkdir -p "$T/fmt.$b"
 	(cd "$T/fmt.$b" && env TMPDIR="$T/tmp" DPFAUDIT_MEMORY_BUDGET=$b "$DPFAUDIT" scan --no-progress \
-		-r "$RULES" -j2 --report sarif:r.sarif --report html:r.html --report markdown:r.md \
-		"$S"/* >/dev/null 2>&1)
+		-r "$RULES" -j2 --fail-on high --report sarif:r.sarif --report html:r.html \
+		--report markdown:r.md --report junit:r.xml "$S"/* >/dev/null 2>&1)
 done
-mkdir -p "$T/fmt.junit"
-(cd "$T/fmt.junit" && env TMPDIR="$T/tmp" DPFAUDIT_MEMORY_BUDGET=4096 "$DPFAUDIT" scan --no-progress \
-	-r "$RULES" -j2 --report sarif:r.sarif --report html:r.html --report markdown:r.md \
-	--report junit:r.xml "$S"/* >/dev/null 2>&1)
-for f in r.sarif r.html r.md; do
-	for d in 4096 junit; do
+mkdir -p "$T/fmt.high"
+(cd "$T/fmt.high" && env TMPDIR="$T/tmp" DPFAUDIT_MEMORY_BUDGET=4096 "$DPFAUDIT" scan --no-progress \
+	-r "$RULES" -j2 --fail-on high --report sarif:r.sarif --report html:r.html \
+	--report markdown:r.md --report junit:r.xml --detail high --report text:r.txt \
+	"$S"/* >/dev/null 2>&1)
+expect_in "the JUnit report lists failing findings" "$T/fmt.4096/r.xml" '<failure message="'
+for f in r.sarif r.html r.md r.xml; do
+	for d in 4096 high; do
 		grep -v -e '"commandLine"' -e 'dpfaudit scan' "$T/fmt.16777216/$f" >"$T/a.cmp"
 		grep -v -e '"commandLine"' -e 'dpfaudit scan' "$T/fmt.$d/$f" >"$T/b.cmp"
 		if [ -s "$T/a.cmp" ] && cmp -s "$T/a.cmp" "$T/b.cmp"; then ok "$f ($d): byte-identical to the in-memory run"; else
