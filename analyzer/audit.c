@@ -137,6 +137,17 @@ struct reader {
 	uint64_t pending_bytes, pending_lines, last_consumed;
 };
 
+/* Mark input i incomplete (if it is not already) with text. */
+static void set_incomplete(struct aud_result *res, size_t i, const char *text)
+{
+	struct aud_input *in = &res->inputs[i];
+	if (in->complete) {
+		in->complete = false;
+		in->error = arena_strndup(&res->arena, text, strlen(text));
+	}
+	res->incomplete = true;
+}
+
 size_t aud_memory_budget(void)
 {
 	const char *e = getenv("DPFAUDIT_MEMORY_BUDGET");
@@ -954,8 +965,10 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	struct win_log *all = win_log_new();
 	struct fnd_list found = FND_LIST_INIT;
 	found.budget = opts->findings_budget;
+	size_t scan_lost = 0;	/* counted per input already */
 	for (unsigned i = 0; i < jobs; i++) {
 		struct parser *p = &ps[i];
+		scan_lost += p->findings.lost;
 		if (!fnd_take(&found, &p->findings)) {
 			/* Out of memory joining: what is not kept is counted, never dropped silently. */
 			struct fnd_iter it;
@@ -1020,6 +1033,14 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 			in->error = arena_strndup(&res->arena, text, strlen(text));
 		}
 	}
+	if (found.lost > scan_lost) {
+		/* Lost joining the threads' spilled lists: no input to name, so every input says it. */
+		char text[256];
+		snprintf(text, sizeof(text), "%zu finding(s) not kept joining the threads' findings: "
+			 "out of memory or temporary file error", found.lost - scan_lost);
+		for (size_t i = 0; i < npaths; i++)
+			set_incomplete(res, i, text);
+	}
 	res->findings = found;
 	collect_limits(pol, res);
 	aud_check_unparsed(res, opts->max_unparsed_set ? opts->max_unparsed : AUD_MAX_UNPARSED);
@@ -1035,16 +1056,6 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	return 0;
 }
 
-/* Mark input i incomplete (if it is not already) with text. */
-static void set_incomplete(struct aud_result *res, size_t i, const char *text)
-{
-	struct aud_input *in = &res->inputs[i];
-	if (in->complete) {
-		in->complete = false;
-		in->error = arena_strndup(&res->arena, text, strlen(text));
-	}
-	res->incomplete = true;
-}
 
 static void count_hour(struct aud_result *res, const struct finding *f)
 {

@@ -137,10 +137,10 @@ static int rec_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 {
 	struct finding fa, fb;
 	(void)ctx;
-	/* Records are only ever the encoder's: a damaged one sorts last, whole bytes decide. */
+	/* Records are only ever the encoder's; a damaged one sorts last (fnd_iter_next reports it). */
 	bool oka = decode(a, an, &fa), okb = decode(b, bn, &fb);
 	if (!oka || !okb)
-		return oka - okb ? (oka ? -1 : 1) : 0;
+		return (int)okb - (int)oka;
 	return fnd_cmp(&fa, &fb);
 }
 
