@@ -143,6 +143,17 @@ struct reader {
 	uint64_t pending_bytes, pending_lines, last_consumed;
 };
 
+/* Mark input i incomplete (if it is not already) with text. */
+static void set_incomplete(struct aud_result *res, size_t i, const char *text)
+{
+	struct aud_input *in = &res->inputs[i];
+	if (in->complete) {
+		in->complete = false;
+		in->error = arena_strndup(&res->arena, text, strlen(text));
+	}
+	res->incomplete = true;
+}
+
 size_t aud_memory_budget(void)
 {
 	const char *e = getenv("DPFAUDIT_MEMORY_BUDGET");
@@ -949,6 +960,9 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	size_t wmem = aud_memory_budget() / jobs;
 	for (unsigned i = 0; i < jobs; i++) {
 		parser_init(&ps[i], &r, i);
+		/* Findings: one budget shared the same way (never 0 once given: 0 means no spill). */
+		if (opts->findings_budget)
+			ps[i].findings.budget = opts->findings_budget / jobs ? opts->findings_budget / jobs : 1;
 		win_log_set_budget(ps[i].wl, &wbudget);
 		win_log_set_memory(ps[i].wl, wmem);
 	}
@@ -999,13 +1013,18 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	/* Merge in a fixed order; order inside is fixed by the sorts in aud_finish. */
 	struct win_log *all = win_log_new();
 	struct fnd_list found = FND_LIST_INIT;
+	found.budget = opts->findings_budget;
+	size_t scan_lost = 0;	/* counted per input already */
 	for (unsigned i = 0; i < jobs; i++) {
 		struct parser *p = &ps[i];
+		scan_lost += p->findings.lost;
 		if (!fnd_take(&found, &p->findings)) {
 			/* Out of memory joining: what is not kept is counted, never dropped silently. */
-			for (size_t k = 0; k < p->findings.n; k++)
-				if (p->findings.v[k].file < npaths)
-					res->inputs[p->findings.v[k].file].findings_lost++;
+			struct fnd_iter it;
+			const struct finding *f;
+			for (fnd_iter_start(&p->findings, &it); (f = fnd_iter_next(&it));)
+				if (f->file < npaths)
+					res->inputs[f->file].findings_lost++;
 			fnd_release(&p->findings);
 		}
 		if (!win_take(all, p->wl))
@@ -1048,9 +1067,11 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		/* Decided after the threads joined: parsers may end after the reader. */
 		if (in->findings_lost && in->complete) {
 			char text[256];
-			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory "
+			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory%s "
 				 "(the report shows what was judged before)",
-				 (unsigned long long)in->findings_lost);
+				 (unsigned long long)in->findings_lost,
+				 opts->findings_budget ? ", or no temporary file for the findings "
+				 "past the memory budget" : "");
 			in->complete = false;
 			in->error = arena_strndup(&res->arena, text, strlen(text));
 		}
@@ -1063,6 +1084,14 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 			in->complete = false;
 			in->error = arena_strndup(&res->arena, text, strlen(text));
 		}
+	}
+	if (found.lost > scan_lost) {
+		/* Lost joining the threads' spilled lists: no input to name, so every input says it. */
+		char text[256];
+		snprintf(text, sizeof(text), "%zu finding(s) not kept joining the threads' findings: "
+			 "out of memory or temporary file error", found.lost - scan_lost);
+		for (size_t i = 0; i < npaths; i++)
+			set_incomplete(res, i, text);
 	}
 	res->findings = found;
 	collect_limits(pol, res);
@@ -1077,6 +1106,69 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	aud_finish(pol, &opts->filter, all, res);
 	win_log_free(all);
 	return 0;
+}
+
+
+static void count_hour(struct aud_result *res, const struct finding *f)
+{
+	if (f->has_time)
+		res->findings_by_hour[(f->time % 86400 + 86400) % 86400 / 3600]++;
+}
+
+/*
+ * aud_finish() of a spilled list: what the in-memory path does in place
+ * (drop the carried findings, filter, count per hour), done while the
+ * sorted findings are read once into a new list of the same budget.
+ */
+static void finish_spilled(const struct policy *pol, const struct filter *filter,
+			   struct aud_result *res)
+{
+	struct fnd_list *found = &res->findings;
+	struct fnd_list kept = FND_LIST_INIT;
+	bool filtering = filter && filter_active(filter);
+	struct fnd_iter it;
+	const struct finding *f;
+
+	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
+	/* Most runs keep every finding: then one reading counts the hours, and nothing is copied. */
+	bool drop = filtering;
+	for (fnd_iter_start(found, &it); !drop && (f = fnd_iter_next(&it));) {
+		drop = f->file >= res->ninputs;
+		count_hour(res, f);
+	}
+	if (!drop || fnd_error(found))
+		goto out;
+	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
+	kept.budget = found->budget;
+	for (fnd_iter_start(found, &it); (f = fnd_iter_next(&it));) {
+		if (f->file >= res->ninputs)
+			continue;
+		if (filtering && !filter_finding(filter, pol, f)) {
+			res->findings_filtered_out++;
+			continue;
+		}
+		if (!fnd_add(&kept, f)) {
+			res->inputs[f->file].findings_lost++;
+			set_incomplete(res, f->file, "findings not kept: out of memory or temporary "
+				       "file error (the report shows what was judged before)");
+			continue;
+		}
+		count_hour(res, f);
+	}
+	if (!fnd_error(found)) {
+		fnd_release(found);
+		*found = kept;
+	} else {
+		fnd_release(&kept);
+	}
+out:
+	if (fnd_error(found)) {
+		char text[256];
+		snprintf(text, sizeof(text), "the findings could not be read back whole: "
+			 "temporary file: %s", strerror(fnd_error(found)));
+		for (size_t i = 0; i < res->ninputs; i++)
+			set_incomplete(res, i, text);
+	}
 }
 
 void aud_finish(const struct policy *pol, const struct filter *filter, struct win_log *wl,
@@ -1102,6 +1194,11 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 	 * A finding past the inputs was triggered by a record carried from an
 	 * earlier run (aud_options.carry_in): that run reported it.
 	 */
+	if (fnd_spilled(found)) {
+		finish_spilled(pol, filter, res);
+		aud_totals(res);
+		return;
+	}
 	size_t kept = 0;
 	for (size_t i = 0; i < found->n; i++)
 		if (found->v[i].file < res->ninputs)
@@ -1121,11 +1218,7 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 		found->n = k;
 	}
 	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
-	for (size_t i = 0; i < found->n; i++) {
-		if (found->v[i].has_time) {
-			int64_t h = (found->v[i].time % 86400 + 86400) % 86400 / 3600;
-			res->findings_by_hour[h]++;
-		}
-	}
+	for (size_t i = 0; i < found->n; i++)
+		count_hour(res, &found->v[i]);
 	aud_totals(res);
 }

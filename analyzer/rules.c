@@ -451,6 +451,8 @@ static void add_member(struct loader *L, size_t role, sv name)
 		return;
 	}
 	uintptr_t *v = strmap_put(&p->members, name, 0, NULL);
+	if (!v)
+		xalloc_oom(name.n);	/* loading rules: the x* tier's exit 3, like its arena */
 	uint64_t bit = (uint64_t)1 << role;
 	if (!(*v & bit)) {
 		*v |= bit;
@@ -528,7 +530,8 @@ static int read_list_file(struct loader *L, const char *rulefile, int line, cons
 static void add_optout(struct loader *L, size_t unused, sv id)
 {
 	(void)unused;
-	strmap_put(&L->p->optout, id, 1, NULL);
+	if (!strmap_put(&L->p->optout, id, 1, NULL))
+		xalloc_oom(id.n);	/* loading rules: the x* tier's exit 3, like its arena */
 }
 
 /* ------------------------------------------------------------------ */
