@@ -71,6 +71,7 @@ struct chunk {
 	struct aud_input *in;
 	const struct fmt *f;
 	int year;		/* the input's year, for syslog times without one */
+	struct buf hdr;		/* header formats: the directives in effect for these records */
 	struct buf data;	/* the records' bytes, back to back */
 	struct rec recs[CHUNK_RECS];
 	size_t nrec;
@@ -89,6 +90,9 @@ struct run {
 	struct progress *progress;
 	bool choice_assessable;
 	bool inline_parse;	/* -j 1: readers parse their own chunks */
+	/* The rules' `records = PATH`s: documents whose array is elsewhere (lines.h). */
+	const char **records;
+	size_t nrecords;
 
 	/* The chunk queue and pool (threaded mode). */
 	pthread_mutex_t lock;
@@ -131,12 +135,25 @@ struct reader {
 	struct fmt_thread *ft;	/* detection */
 	struct arena arena;	/* overlong examples, error texts */
 	struct buf record;	/* a multi-line record being joined */
+	struct buf hdr;		/* header formats: the input's directives so far (fmt_header_update) */
 	uint64_t record_line;
+	bool quote_open;	/* csv_continuation: the record has an open quoted field */
 	struct chunk *cur;
 	struct parser *self;	/* inline mode: the parser this reader runs */
 	int year;		/* of the input being read (year_of) */
 	uint64_t pending_bytes, pending_lines, last_consumed;
 };
+
+/* Mark input i incomplete (if it is not already) with text. */
+static void set_incomplete(struct aud_result *res, size_t i, const char *text)
+{
+	struct aud_input *in = &res->inputs[i];
+	if (in->complete) {
+		in->complete = false;
+		in->error = arena_strndup(&res->arena, text, strlen(text));
+	}
+	res->incomplete = true;
+}
 
 size_t aud_memory_budget(void)
 {
@@ -281,6 +298,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 
 	memset(&p->cs, 0, sizeof(p->cs));
 	fmt_thread_set_year(p->ft, c->year);
+	fmt_thread_set_header(p->ft, buf_sv(&c->hdr));
 	for (size_t i = 0; i < c->nrec; i++) {
 		const struct rec *rc = &c->recs[i];
 		judge(p, in, sv_make(c->data.p + rc->off, rc->len), rc->line, c->f);
@@ -319,6 +337,7 @@ static struct chunk *chunk_get(struct run *r)
 		} else {
 			c = xcalloc(1, sizeof(*c));
 			buf_init(&c->data, 0);
+			buf_init(&c->hdr, 0);
 		}
 	} else {
 		pthread_mutex_lock(&r->lock);
@@ -335,11 +354,13 @@ static struct chunk *chunk_get(struct run *r)
 		if (!c) {
 			c = xcalloc(1, sizeof(*c));
 			buf_init(&c->data, 0);
+			buf_init(&c->hdr, 0);
 		}
 	}
 	c->next = NULL;
 	c->nrec = 0;
 	buf_reset(&c->data);
+	buf_reset(&c->hdr);
 	return c;
 }
 
@@ -430,6 +451,8 @@ static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, s
 		c->in = in;
 		c->f = f;
 		c->year = rd->year;
+		if (f->header)
+			buf_addsv(&c->hdr, buf_sv(&rd->hdr));
 	}
 	c->recs[c->nrec].line = lineno;
 	c->recs[c->nrec].off = c->data.len;
@@ -438,12 +461,28 @@ static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, s
 	c->nrec++;
 }
 
+/*
+ * A '#' line of an input in a header format (W3C `#Fields:`, Zeek
+ * `#fields`): the records after it are read with the directives it changes,
+ * so the records before it leave in a chunk of their own.  Also for lines a
+ * resumed run skips: their directives still hold for the lines it reads.
+ */
+static void header_line(struct reader *rd, const struct fmt *f, sv line)
+{
+	if (f && f->header && fmt_header_update(&rd->hdr, line))
+		chunk_send(rd);
+}
+
 /* Feed one line through record joining (multi-line formats) to emit(). */
 static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t lineno,
 		 const struct fmt *f)
 {
 	if (f->multiline) {
-		if (line.n && line.p[0] == '\t' && rd->record.len) {
+		bool cont = rd->record.len &&
+			    (f->csv_continuation ? rd->quote_open : line.n && line.p[0] == '\t');
+		if (cont) {
+			if (f->csv_continuation && fmt_odd_quotes(line))
+				rd->quote_open = !rd->quote_open;
 			buf_addc(&rd->record, '\n');
 			buf_addsv(&rd->record, line);
 			if (rd->record.err) {
@@ -468,10 +507,12 @@ static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t line
 		}
 		buf_addsv(&rd->record, line);
 		rd->record_line = lineno;
+		rd->quote_open = f->csv_continuation && fmt_odd_quotes(line);
 		return;
 	}
 	if (skippable(line)) {
 		in->comments++;
+		header_line(rd, f, line);
 		return;
 	}
 	emit(rd, in, f, line, lineno);
@@ -596,6 +637,8 @@ static const struct fmt *detect_format(struct reader *rd, struct aud_input *in, 
 		if (comment && n == 0) {
 			if (lr_lineno(lr) > skip)
 				in->comments++;	/* no record open yet: nothing to replay */
+			/* A header format's directives, for detection and the records. */
+			fmt_header_update(&rd->hdr, line);
 			continue;
 		}
 		if (n == cap) {
@@ -614,13 +657,19 @@ static const struct fmt *detect_format(struct reader *rd, struct aud_input *in, 
 	}
 	if (!f)
 		f = fmt_for_path(r->fmts, in->path);
-	if (!f)
+	if (!f) {
+		fmt_thread_set_header(rd->ft, buf_sv(&rd->hdr));
 		f = nc ? fmt_detect(r->fmts, cand, nc, rd->ft) : NULL;
+	}
 	if (f)
 		in->format = f->name;
 	for (size_t i = 0; i < n; i++) {
-		if (held[i].no <= skip)
-			continue;	/* judged by a previous run */
+		if (held[i].no <= skip) {
+			/* judged by a previous run; its directives still hold */
+			if (!held[i].overlong)
+				header_line(rd, f, held[i].text);
+			continue;
+		}
 		if (held[i].overlong)
 			count_overlong(rd, in, held[i].text, held[i].no);
 		else if (f)
@@ -645,8 +694,12 @@ static void read_rest(struct reader *rd, struct aud_input *in, struct lr *lr, st
 		in->lines++;
 		if (++rd->pending_lines >= PROGRESS_EVERY)
 			report_progress(rd, ip, false);
-		if (lr_lineno(lr) <= skip)
-			continue;	/* judged by a previous run */
+		if (lr_lineno(lr) <= skip) {
+			/* judged by a previous run; its directives still hold */
+			if (st != LR_OVERLONG && skippable(line))
+				header_line(rd, f, line);
+			continue;
+		}
 		if (st == LR_OVERLONG) {
 			count_overlong(rd, in, line, lr_lineno(lr));
 			continue;
@@ -756,7 +809,10 @@ static void read_input(struct reader *rd, size_t idx)
 		in->error = "out of memory";
 		return;
 	}
+	lr_set_records(lr, r->records, r->nrecords);
 	buf_reset(&rd->record);
+	rd->quote_open = false;
+	buf_reset(&rd->hdr);
 	const struct fmt *f = detect_format(rd, in, lr, skip);
 	read_rest(rd, in, lr, ip, f, skip);
 	judge_completeness(rd, in, lr, ip, &watch);
@@ -904,6 +960,38 @@ static void carry(const struct policy *pol, const struct aud_options *opts, stru
 }
 
 /*
+ * The queue's locks, jobs parsers sharing the window budget wb (which
+ * outlives them) and the findings budget, and nreaders readers;
+ * run_release() undoes it.
+ */
+static void run_init(struct run *r, unsigned jobs, unsigned nreaders, struct win_budget *wb,
+		     struct parser **ps, struct reader **rds)
+{
+	const struct aud_options *opts = r->opts;
+	size_t wmem = aud_memory_budget() / jobs;
+
+	r->inline_parse = jobs == 1;
+	r->maxchunks = 2 * (size_t)jobs + 2 * nreaders;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->stats_lock, NULL);
+	pthread_cond_init(&r->nonempty, NULL);
+	pthread_cond_init(&r->freed, NULL);
+	*ps = xcalloc(jobs, sizeof(**ps));
+	*rds = xcalloc(nreaders, sizeof(**rds));
+	for (unsigned i = 0; i < jobs; i++) {
+		struct parser *p = &(*ps)[i];
+		parser_init(p, r, i);
+		/* Findings: one budget shared the same way (never 0 once given: 0 means no spill). */
+		if (opts->findings_budget)
+			p->findings.budget = opts->findings_budget / jobs ? opts->findings_budget / jobs : 1;
+		win_log_set_budget(p->wl, wb);
+		win_log_set_memory(p->wl, wmem);
+	}
+	for (unsigned i = 0; i < nreaders; i++)
+		reader_init(&(*rds)[i], r);
+}
+
+/*
  * Read every input: on this thread with -j 1, else with jobs parser threads
  * and nreaders reader threads, joined before returning.  When threads
  * cannot be started, the work falls back to this thread (see below).
@@ -954,18 +1042,24 @@ static void read_all(struct run *r, struct parser *ps, unsigned jobs, struct rea
 /*
  * Move every parser's findings, window records, examples and counts into
  * res, *found and all, in parser order (the sorts in aud_finish() fix the
- * order inside), and free the parsers' thread state.
+ * order inside), and free the parsers' thread state.  Returns the findings
+ * the parsers lost while scanning (counted per input already).
  */
-static void merge_parsers(struct aud_result *res, struct parser *ps, unsigned jobs,
-			  struct fnd_list *found, struct win_log *all)
+static size_t merge_parsers(struct aud_result *res, struct parser *ps, unsigned jobs,
+			    struct fnd_list *found, struct win_log *all)
 {
+	size_t scan_lost = 0;
+
 	for (unsigned i = 0; i < jobs; i++) {
 		struct parser *p = &ps[i];
+		scan_lost += p->findings.lost;
 		if (!fnd_take(found, &p->findings)) {
 			/* Out of memory joining: what is not kept is counted, never dropped silently. */
-			for (size_t k = 0; k < p->findings.n; k++)
-				if (p->findings.v[k].file < res->ninputs)
-					res->inputs[p->findings.v[k].file].findings_lost++;
+			struct fnd_iter it;
+			const struct finding *f;
+			for (fnd_iter_start(&p->findings, &it); (f = fnd_iter_next(&it));)
+				if (f->file < res->ninputs)
+					res->inputs[f->file].findings_lost++;
 			fnd_release(&p->findings);
 		}
 		if (!win_take(all, p->wl))
@@ -981,32 +1075,7 @@ static void merge_parsers(struct aud_result *res, struct parser *ps, unsigned jo
 		eng_thread_free(p->et);
 		win_log_free(p->wl);
 	}
-}
-
-/*
- * The queue's locks, jobs parsers sharing the window budget wb (which
- * outlives them) and nreaders readers; run_release() undoes it.
- */
-static void run_init(struct run *r, unsigned jobs, unsigned nreaders, struct win_budget *wb,
-		     struct parser **ps, struct reader **rds)
-{
-	size_t wmem = aud_memory_budget() / jobs;
-
-	r->inline_parse = jobs == 1;
-	r->maxchunks = 2 * (size_t)jobs + 2 * nreaders;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_mutex_init(&r->stats_lock, NULL);
-	pthread_cond_init(&r->nonempty, NULL);
-	pthread_cond_init(&r->freed, NULL);
-	*ps = xcalloc(jobs, sizeof(**ps));
-	*rds = xcalloc(nreaders, sizeof(**rds));
-	for (unsigned i = 0; i < jobs; i++) {
-		parser_init(&(*ps)[i], r, i);
-		win_log_set_budget((*ps)[i].wl, wb);
-		win_log_set_memory((*ps)[i].wl, wmem);
-	}
-	for (unsigned i = 0; i < nreaders; i++)
-		reader_init(&(*rds)[i], r);
+	return scan_lost;
 }
 
 /* The readers' examples and error texts move into res; the rest of the run is freed. */
@@ -1016,25 +1085,30 @@ static void run_release(struct run *r, struct reader *rds, unsigned nreaders)
 		arena_take(&r->res->arena, &rds[i].arena);
 		fmt_thread_free(rds[i].ft);
 		buf_release(&rds[i].record);
+		buf_release(&rds[i].hdr);
 	}
 	while (r->free) {
 		struct chunk *c = r->free;
 		r->free = c->next;
 		buf_release(&c->data);
+		buf_release(&c->hdr);
 		free(c);
 	}
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->stats_lock);
 	pthread_cond_destroy(&r->nonempty);
 	pthread_cond_destroy(&r->freed);
+	free(r->records);
 }
 
 /*
  * After the threads joined (parsers may end after the reader): an input
- * that lost findings or window records was not audited whole.  wmax: the
- * window limit, for the message.
+ * that lost findings or window records was not audited whole; findings
+ * lost joining the threads' lists (found->lost past scan_lost) make every
+ * input incomplete.  wmax: the window limit, for the message.
  */
-static void settle_inputs(struct aud_result *res, size_t wmax)
+static void settle_inputs(struct aud_result *res, const struct aud_options *opts, size_t wmax,
+			  const struct fnd_list *found, size_t scan_lost)
 {
 	for (size_t i = 0; i < res->ninputs; i++) {
 		struct aud_input *in = &res->inputs[i];
@@ -1042,9 +1116,11 @@ static void settle_inputs(struct aud_result *res, size_t wmax)
 			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
 		if (in->findings_lost && in->complete) {
 			char text[256];
-			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory "
+			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory%s "
 				 "(the report shows what was judged before)",
-				 (unsigned long long)in->findings_lost);
+				 (unsigned long long)in->findings_lost,
+				 opts->findings_budget ? ", or no temporary file for the findings "
+				 "past the memory budget" : "");
 			in->complete = false;
 			in->error = arena_strndup(&res->arena, text, strlen(text));
 		}
@@ -1057,6 +1133,14 @@ static void settle_inputs(struct aud_result *res, size_t wmax)
 			in->complete = false;
 			in->error = arena_strndup(&res->arena, text, strlen(text));
 		}
+	}
+	if (found->lost > scan_lost) {
+		/* Lost joining the threads' spilled lists: no input to name, so every input says it. */
+		char text[256];
+		snprintf(text, sizeof(text), "%zu finding(s) not kept joining the threads' findings: "
+			 "out of memory or temporary file error", found->lost - scan_lost);
+		for (size_t i = 0; i < res->ninputs; i++)
+			set_incomplete(res, i, text);
 	}
 }
 
@@ -1085,6 +1169,10 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	res->ninputs = npaths;
 	res->inputs = xcalloc(npaths, sizeof(*res->inputs));
 	r.choice_assessable = any_optout_purpose(pol) && pol->optout.count > 0;
+	r.records = xcalloc(pol->nformats + 1, sizeof(*r.records));
+	for (size_t i = 0; i < pol->nformats; i++)
+		if (pol->formats[i].records)
+			r.records[r.nrecords++] = pol->formats[i].records;
 
 	/*
 	 * jobs parsers; one reader per input being read, at most jobs of them
@@ -1103,11 +1191,12 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 
 	struct win_log *all = win_log_new();
 	struct fnd_list found = FND_LIST_INIT;
-	merge_parsers(res, ps, jobs, &found, all);
+	found.budget = opts->findings_budget;
+	size_t scan_lost = merge_parsers(res, ps, jobs, &found, all);
 	run_release(&r, rds, nreaders);
 	free(ps);
 	free(rds);
-	settle_inputs(res, wmax);
+	settle_inputs(res, opts, wmax, &found, scan_lost);
 	res->findings = found;
 	collect_limits(pol, res);
 	aud_check_unparsed(res, opts->max_unparsed_set ? opts->max_unparsed : AUD_MAX_UNPARSED);
@@ -1121,6 +1210,69 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	aud_finish(pol, &opts->filter, all, res);
 	win_log_free(all);
 	return 0;
+}
+
+
+static void count_hour(struct aud_result *res, const struct finding *f)
+{
+	if (f->has_time)
+		res->findings_by_hour[(f->time % 86400 + 86400) % 86400 / 3600]++;
+}
+
+/*
+ * aud_finish() of a spilled list: what the in-memory path does in place
+ * (drop the carried findings, filter, count per hour), done while the
+ * sorted findings are read once into a new list of the same budget.
+ */
+static void finish_spilled(const struct policy *pol, const struct filter *filter,
+			   struct aud_result *res)
+{
+	struct fnd_list *found = &res->findings;
+	struct fnd_list kept = FND_LIST_INIT;
+	bool filtering = filter && filter_active(filter);
+	struct fnd_iter it;
+	const struct finding *f;
+
+	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
+	/* Most runs keep every finding: then one reading counts the hours, and nothing is copied. */
+	bool drop = filtering;
+	for (fnd_iter_start(found, &it); !drop && (f = fnd_iter_next(&it));) {
+		drop = f->file >= res->ninputs;
+		count_hour(res, f);
+	}
+	if (!drop || fnd_error(found))
+		goto out;
+	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
+	kept.budget = found->budget;
+	for (fnd_iter_start(found, &it); (f = fnd_iter_next(&it));) {
+		if (f->file >= res->ninputs)
+			continue;
+		if (filtering && !filter_finding(filter, pol, f)) {
+			res->findings_filtered_out++;
+			continue;
+		}
+		if (!fnd_add(&kept, f)) {
+			res->inputs[f->file].findings_lost++;
+			set_incomplete(res, f->file, "findings not kept: out of memory or temporary "
+				       "file error (the report shows what was judged before)");
+			continue;
+		}
+		count_hour(res, f);
+	}
+	if (!fnd_error(found)) {
+		fnd_release(found);
+		*found = kept;
+	} else {
+		fnd_release(&kept);
+	}
+out:
+	if (fnd_error(found)) {
+		char text[256];
+		snprintf(text, sizeof(text), "the findings could not be read back whole: "
+			 "temporary file: %s", strerror(fnd_error(found)));
+		for (size_t i = 0; i < res->ninputs; i++)
+			set_incomplete(res, i, text);
+	}
 }
 
 void aud_finish(const struct policy *pol, const struct filter *filter, struct win_log *wl,
@@ -1146,6 +1298,11 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 	 * A finding past the inputs was triggered by a record carried from an
 	 * earlier run (aud_options.carry_in): that run reported it.
 	 */
+	if (fnd_spilled(found)) {
+		finish_spilled(pol, filter, res);
+		aud_totals(res);
+		return;
+	}
 	size_t kept = 0;
 	for (size_t i = 0; i < found->n; i++)
 		if (found->v[i].file < res->ninputs)
@@ -1165,11 +1322,7 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 		found->n = k;
 	}
 	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
-	for (size_t i = 0; i < found->n; i++) {
-		if (found->v[i].has_time) {
-			int64_t h = (found->v[i].time % 86400 + 86400) % 86400 / 3600;
-			res->findings_by_hour[h]++;
-		}
-	}
+	for (size_t i = 0; i < found->n; i++)
+		count_hour(res, &found->v[i]);
 	aud_totals(res);
 }

@@ -227,6 +227,23 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 }
 
 /*
+ * Whether everything this run does with its findings reads them in order
+ * (fnd_iter) or looks up a bounded few (rep_shown), so they may spill past
+ * FND_MEMORY_BUDGET: every report but the text report at --detail high
+ * (every group's evidence), and no baseline, pseudonyms, --events or
+ * --partial (which change or look up findings in place).
+ */
+static bool streams_findings(const struct scan *s)
+{
+	if (s->o.baseline || s->o.write_baseline || s->o.pseudonymize || s->events || s->partial)
+		return false;
+	for (size_t i = 0; i < s->o.nreports; i++)
+		if (s->o.reports[i].w == &rep_text && s->o.detail == REP_DETAIL_HIGH)
+			return false;
+	return s->o.nreports || s->o.detail != REP_DETAIL_HIGH;	/* none: text on stdout */
+}
+
+/*
  * Write the partial result of a deferred audit, then finish the audit as a
  * plain scan would (for --report and --events).  all: the run's expanded
  * PATHs; sel: the inputs this shard audited (NULL: all).
@@ -405,6 +422,8 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	s.ao.progress = s.progress < 0 ? !s.o.quiet && isatty(STDERR_FILENO) : s.progress;
 	s.ao.max_unparsed_set = s.o.max_unparsed_set;
 	s.ao.max_unparsed = s.o.max_unparsed;
+	if (streams_findings(&s))
+		s.ao.findings_budget = aud_memory_budget();
 	if (aud_run(st.pol, st.fmts, st.eng, inputs, ninputs, &s.ao, &res, &err)) {
 		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;

@@ -183,6 +183,11 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_m
 		buf_addf(&key, "%s%c%" PRIu64 "%c%s", in->path, 0, in->size, 0, in->sha256);
 		bool created;
 		uintptr_t *v = strmap_put(&files, buf_sv(&key), i, &created);
+		if (!v) {
+			strmap_release(&files);
+			buf_release(&key);
+			goto oom;
+		}
 		if (!created) {
 			const struct slot *first = &slots[*v];
 			diag_set(err, "%s: the same file is in two partials of different runs: %s and %s "

@@ -254,14 +254,13 @@ static void checks(struct jw *j)
 static void findings(struct jw *j)
 {
 	const struct rep_ctx *c = j->c;
-	const struct fnd_list *l = &c->res->findings;
 	FILE *out = j->out;
-	size_t i;
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t i = 0;
 
 	fputs("  \"findings\": [", out);
-	for (i = 0; i < l->n; i++) {
-		const struct finding *f = &l->v[i];
-
+	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it)); i++) {
 		fprintf(out, "%s\n    {\"index\": %zu, \"check\": ", i ? "," : "", i);
 		str(out, rep_check_id(c, f->check));
 		fprintf(out, ", \"severity\": \"%s\", \"principles\": ", sev_name(f->severity));
@@ -295,14 +294,12 @@ static void groups(struct jw *j)
 {
 	const struct rep_ctx *c = j->c;
 	const struct rep_summary *s = c->sum;
-	const struct fnd_list *l = &c->res->findings;
 	FILE *out = j->out;
 	size_t i, k;
 
 	fputs("  \"groups\": [", out);
 	for (i = 0; i < s->ngroups; i++) {
 		const struct fnd_group *g = &s->groups[i];
-		const struct finding *first = &l->v[g->first], *last = &l->v[g->last];
 
 		fprintf(out, "%s\n    {\"check\": ", i ? "," : "");
 		str(out, rep_check_id(c, g->check));
@@ -318,11 +315,11 @@ static void groups(struct jw *j)
 		category_list(j, g->categories);
 		fprintf(out, ", \"count\": %zu, \"suppressed\": %zu, \"first_time\": ", g->count,
 			g->suppressed);
-		time_or_null(out, first->has_time, first->time);
+		time_or_null(out, g->first_has_time, g->first_time);
 		fputs(", \"last_time\": ", out);
-		time_or_null(out, last->has_time, last->time);
+		time_or_null(out, g->last_has_time, g->last_time);
 		fputs(", \"message\": ", out);
-		clean(j, first->detail);
+		clean(j, g->first_detail);
 		fputs(", \"findings\": [", out);
 		for (k = 0; k < g->count; k++)
 			fprintf(out, "%s%zu", k ? ", " : "", g->members[k]);

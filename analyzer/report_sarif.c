@@ -210,16 +210,15 @@ static void automation(const struct rep_ctx *c, FILE *out)
 
 static void results(const struct rep_ctx *c, FILE *out)
 {
-	const struct fnd_list *l = &c->res->findings;
 	struct red *red = rep_red_new(c);
 	struct buf scratch = BUF_INIT, cats = BUF_INIT, fp = BUF_INIT;
 	struct dg_sha256 h;
 	char t[32], hex[65];
-	size_t i;
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t i = 0;
 
-	for (i = 0; i < l->n; i++) {
-		const struct finding *f = &l->v[i];
-
+	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it)); i++) {
 		fprintf(out, "%s\n        {\"ruleId\": ", i ? "," : "");
 		str(out, rep_check_id(c, f->check));
 		fprintf(out, ", \"ruleIndex\": %u, \"level\": \"%s\", \"message\": {\"text\": ",

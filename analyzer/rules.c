@@ -253,7 +253,9 @@ static const struct keydef keys_format[] = {
 	{ "delete", true }, { "export", true }, { "transfer", true },
 	{ "login", true }, { "wrapper", false }, { "failed", true }, { "denied", true },
 	{ "skip", true }, { "pgaudit", false }, { "fallback", false }, { "timezone", false },
-	{ "paths", true }, { "request-line", false }, { "require", true }, { NULL, false },
+	{ "paths", true }, { "request-line", false }, { "require", true }, { "records", false },
+	{ "multiline", false },
+	{ NULL, false },
 };
 static const struct keydef keys_category[] = {
 	{ "description", false }, { "sensitive", false }, { "resource", true },
@@ -450,6 +452,8 @@ static void add_member(struct loader *L, size_t role, sv name)
 		return;
 	}
 	uintptr_t *v = strmap_put(&p->members, name, 0, NULL);
+	if (!v)
+		xalloc_oom(name.n);	/* loading rules: the x* tier's exit 3, like its arena */
 	uint64_t bit = (uint64_t)1 << role;
 	if (!(*v & bit)) {
 		*v |= bit;
@@ -527,7 +531,8 @@ static int read_list_file(struct loader *L, const char *rulefile, int line, cons
 static void add_optout(struct loader *L, size_t unused, sv id)
 {
 	(void)unused;
-	strmap_put(&L->p->optout, id, 1, NULL);
+	if (!strmap_put(&L->p->optout, id, 1, NULL))
+		xalloc_oom(id.n);	/* loading rules: the x* tier's exit 3, like its arena */
 }
 
 /* ------------------------------------------------------------------ */
@@ -677,6 +682,14 @@ static int section_end(struct loader *L, struct section *s)
 			return lerr(L, s->file, s->seen[key_index(SK_FORMAT, SV_LIT("pattern"))],
 				    "'pattern' is only for type regex; [format %s] is type %s",
 				    f->name, f->type == PF_JSON ? "json" : "logfmt");
+		if (f->multiline && f->type != PF_REGEX)
+			return lerr(L, s->file, s->seen[key_index(SK_FORMAT, SV_LIT("multiline"))],
+				    "'multiline' is only for type regex; [format %s] is type %s", f->name,
+				    f->type == PF_JSON ? "json" : "logfmt");
+		if (f->records && f->type != PF_JSON)
+			return lerr(L, s->file, s->seen[key_index(SK_FORMAT, SV_LIT("records"))],
+				    "'records' is only for type json; [format %s] is type %s", f->name,
+				    f->type == PF_REGEX ? "regex" : "logfmt");
 		if (f->type != PF_REGEX)
 			break;
 		if (f->request_line || f->nrequire)
@@ -903,6 +916,7 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 		{ "pgaudit", offsetof(struct pol_format, pgaudit) },
 		{ "request-line", offsetof(struct pol_format, request_line) },
 		{ "fallback", offsetof(struct pol_format, fallback) },
+		{ "records", offsetof(struct pol_format, records) },
 	};
 	for (size_t i = 0; i < sizeof(str_keys) / sizeof(str_keys[0]); i++) {
 		if (sv_eq_cstr(key, str_keys[i].key)) {
@@ -921,14 +935,25 @@ static int key_format(struct loader *L, struct section *s, int line, sv key, sv 
 		}
 		return 0;
 	}
-	if (sv_eq_cstr(key, "wrapper")) {
-		if (sv_eq_cstr(v, "cri"))
-			f->wrapper = POL_WRAP_CRI;
-		else if (sv_eq_cstr(v, "docker"))
-			f->wrapper = POL_WRAP_DOCKER;
+	/* Keys with one of two values, 1 and 2 of their enums (0: unset). */
+	static const struct {
+		const char *key, *one, *two;
+		size_t off;
+	} choice_keys[] = {
+		{ "wrapper", "cri", "docker", offsetof(struct pol_format, wrapper) },	/* enum pol_wrapper */
+		{ "multiline", "tab", "csv", offsetof(struct pol_format, multiline) },	/* enum pol_multiline */
+	};
+	for (size_t i = 0; i < sizeof(choice_keys) / sizeof(choice_keys[0]); i++) {
+		if (!sv_eq_cstr(key, choice_keys[i].key))
+			continue;
+		unsigned char *out = (unsigned char *)f + choice_keys[i].off;
+		if (sv_eq_cstr(v, choice_keys[i].one))
+			*out = 1;
+		else if (sv_eq_cstr(v, choice_keys[i].two))
+			*out = 2;
 		else
-			return lerr(L, s->file, line, "bad wrapper '%.*s' (expected cri or docker)",
-				    (int)v.n, v.p);
+			return lerr(L, s->file, line, "bad %s '%.*s' (expected %s or %s)", choice_keys[i].key,
+				    (int)v.n, v.p, choice_keys[i].one, choice_keys[i].two);
 		return 0;
 	}
 	if (sv_eq_cstr(key, "pattern"))

@@ -172,7 +172,13 @@ static void keep(struct win_log *wl, const struct win_rec *r)
 	}
 	if (r->kind == WK_READ && r->role >= 0 && r->role < 64) {
 		bool created;
-		*strmap_put(&wl->roles, r->key, 0, &created) |= (uintptr_t)1 << r->role;
+		uintptr_t *roles = strmap_put(&wl->roles, r->key, 0, &created);
+		if (!roles) {
+			/* The record is kept, its role not: the windows could judge it wrongly. */
+			wl->dropped++;
+			return;
+		}
+		*roles |= (uintptr_t)1 << r->role;
 	}
 }
 
@@ -236,6 +242,17 @@ bool win_take(struct win_log *dst, struct win_log *src)
 {
 	if (!src)
 		return true;
+	/* Roles first: merging them again after a failure is harmless (an or). */
+	for (size_t i = 0; i < src->roles.cap; i++) {
+		const struct strmap_slot *sl = &src->roles.slots[i];
+		bool created;
+		if (!sl->key.p)
+			continue;
+		uintptr_t *roles = strmap_put(&dst->roles, sl->key, 0, &created);
+		if (!roles)
+			return false;
+		*roles |= sl->val;
+	}
 	if (src->sp) {
 		if (!dst->sp) {
 			dst->sp = src->sp;
@@ -243,12 +260,6 @@ bool win_take(struct win_log *dst, struct win_log *src)
 		} else if (spill_take(dst->sp, src->sp) < 0) {
 			return false;
 		}
-	}
-	for (size_t i = 0; i < src->roles.cap; i++) {
-		const struct strmap_slot *sl = &src->roles.slots[i];
-		bool created;
-		if (sl->key.p)
-			*strmap_put(&dst->roles, sl->key, 0, &created) |= sl->val;
 	}
 	strmap_release(&src->roles);
 	dst->dropped += src->dropped;
@@ -536,6 +547,8 @@ static bool step_read(struct kstate *k, const struct win_rec *r, const struct wi
 		return true;
 	bool created;
 	uintptr_t *val = strmap_put(&k->subj, r->subject, k->nsubj, &created);
+	if (!val)
+		return false;
 	if (created) {
 		if (k->nsubj == k->ncounts) {
 			size_t ncap = k->ncounts ? k->ncounts * 2 : 64;

@@ -219,6 +219,50 @@ START_TEST(test_strmap)
 }
 END_TEST
 
+/*
+ * Out of memory, strmap_put returns NULL and leaves the map as it was (no
+ * abort): both where the table must grow and where the key is copied.
+ */
+START_TEST(test_strmap_out_of_memory)
+{
+	struct strmap m = STRMAP_INIT;
+	char key[32];
+	bool created = true;
+	int i, n;
+
+	for (i = 0; i < 12; i++) {	/* 12 of the first table's 16 slots: the next grows it */
+		n = snprintf(key, sizeof(key), "user%d", i);
+		ck_assert_ptr_nonnull(strmap_put(&m, sv_make(key, (size_t)n), (uintptr_t)i, NULL));
+	}
+	size_t cap = m.cap;
+	xalloc_fail_try(0);
+	ck_assert_ptr_null(strmap_put(&m, SV_LIT("user12"), 12, &created));
+	ck_assert(!created);
+	ck_assert_uint_eq(m.count, 12);
+	ck_assert_uint_eq(m.cap, cap);
+	/* An existing key is still found: that needs no memory, but the grow comes first. */
+	xalloc_fail_try(-1);
+	ck_assert_ptr_nonnull(strmap_put(&m, SV_LIT("user12"), 12, &created));
+	ck_assert(created);
+	/* The table has room now; the key's copy is what fails (a new arena block). */
+	static char big[70000];	/* more than an arena block holds: a new block */
+	memset(big, 'k', sizeof(big));
+	xalloc_fail_try(0);
+	ck_assert_ptr_null(strmap_put(&m, sv_make(big, sizeof(big)), 1, &created));
+	ck_assert(!created);
+	xalloc_fail_try(-1);
+	ck_assert_uint_eq(m.count, 13);
+	ck_assert_ptr_null(strmap_get(&m, sv_make(big, sizeof(big))));
+	for (i = 0; i <= 12; i++) {
+		n = snprintf(key, sizeof(key), "user%d", i);
+		uintptr_t *v = strmap_get(&m, sv_make(key, (size_t)n));
+		ck_assert_ptr_nonnull(v);
+		ck_assert_uint_eq(*v, (uintptr_t)i);
+	}
+	strmap_release(&m);
+}
+END_TEST
+
 /* The try_ tier reports an overflowing size as ENOMEM, never a short block. */
 START_TEST(test_xalloc_overflow)
 {
@@ -304,6 +348,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_buf_grows_unbounded);
 	tcase_add_test(tc, test_arena);
 	tcase_add_test(tc, test_strmap);
+	tcase_add_test(tc, test_strmap_out_of_memory);
 	tcase_add_test(tc, test_xalloc_overflow);
 	tcase_add_test(tc, test_xalloc_oom_exits_3);
 	tcase_add_test(tc, test_xalloc_oom_hook);
