@@ -140,8 +140,10 @@ static bool header_get(sv hdr, const char *name, sv *out)
 /* "\x09" (Zeek writes the separator escaped) or a literal character. */
 static char zeek_sep(sv v)
 {
-	if (v.n == 4 && v.p[0] == '\\' && v.p[1] == 'x' && sv_hexval(v.p[2]) >= 0 && sv_hexval(v.p[3]) >= 0)
-		return (char)(sv_hexval(v.p[2]) << 4 | sv_hexval(v.p[3]));
+	int b = v.n == 4 && v.p[0] == '\\' && v.p[1] == 'x' ? sv_hexbyte(v.p + 2) : -1;
+
+	if (b >= 0)
+		return (char)b;
 	return v.n == 1 ? v.p[0] : '\t';
 }
 
