@@ -137,7 +137,27 @@ static int rec_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 {
 	struct finding fa, fb;
 	(void)ctx;
-	/* Records are only ever the encoder's; a damaged one sorts last (fnd_iter_next reports it). */
+	/*
+	 * fnd_cmp's first keys (file, line, check, categories) compared in
+	 * place: they almost always decide, and decoding both records for
+	 * every comparison of the sort was 6% of a crm scan's CPU.
+	 */
+	if (an >= REC_FIXED && bn >= REC_FIXED) {
+		uint32_t u32a, u32b;
+		uint64_t u64a, u64b;
+		memcpy(&u32a, a, 4), memcpy(&u32b, b, 4);
+		CMP(u32a, u32b);	/* file */
+		memcpy(&u64a, (const char *)a + 8, 8), memcpy(&u64b, (const char *)b + 8, 8);
+		CMP(u64a, u64b);	/* line */
+		memcpy(&u32a, (const char *)a + 4, 4), memcpy(&u32b, (const char *)b + 4, 4);
+		CMP(u32a, u32b);	/* check */
+		memcpy(&u64a, (const char *)a + 16, 8), memcpy(&u64b, (const char *)b + 16, 8);
+		CMP(u64a, u64b);	/* categories */
+	}
+	/*
+	 * Records are only ever the encoder's; a damaged one sorts last among
+	 * those its first keys tie with (fnd_iter_next reports it wherever).
+	 */
 	bool oka = decode(a, an, &fa), okb = decode(b, bn, &fb);
 	if (!oka || !okb)
 		return (int)okb - (int)oka;
