@@ -39,6 +39,7 @@
 #include "input.h"
 #include "inpwatch.h"
 #include "lines.h"
+#include "paths.h"
 #include "progress.h"
 #include "windows.h"
 #include "xalloc.h"
@@ -70,6 +71,7 @@ struct chunk {
 	struct aud_input *in;
 	const struct fmt *f;
 	int year;		/* the input's year, for syslog times without one */
+	struct buf hdr;		/* header formats: the directives in effect for these records */
 	struct buf data;	/* the records' bytes, back to back */
 	struct rec recs[CHUNK_RECS];
 	size_t nrec;
@@ -88,6 +90,9 @@ struct run {
 	struct progress *progress;
 	bool choice_assessable;
 	bool inline_parse;	/* -j 1: readers parse their own chunks */
+	/* The rules' `records = PATH`s: documents whose array is elsewhere (lines.h). */
+	const char **records;
+	size_t nrecords;
 
 	/* The chunk queue and pool (threaded mode). */
 	pthread_mutex_t lock;
@@ -130,12 +135,25 @@ struct reader {
 	struct fmt_thread *ft;	/* detection */
 	struct arena arena;	/* overlong examples, error texts */
 	struct buf record;	/* a multi-line record being joined */
+	struct buf hdr;		/* header formats: the input's directives so far (fmt_header_update) */
 	uint64_t record_line;
+	bool quote_open;	/* csv_continuation: the record has an open quoted field */
 	struct chunk *cur;
 	struct parser *self;	/* inline mode: the parser this reader runs */
 	int year;		/* of the input being read (year_of) */
 	uint64_t pending_bytes, pending_lines, last_consumed;
 };
+
+/* Mark input i incomplete (if it is not already) with text. */
+static void set_incomplete(struct aud_result *res, size_t i, const char *text)
+{
+	struct aud_input *in = &res->inputs[i];
+	if (in->complete) {
+		in->complete = false;
+		in->error = arena_strndup(&res->arena, text, strlen(text));
+	}
+	res->incomplete = true;
+}
 
 size_t aud_memory_budget(void)
 {
@@ -282,6 +300,7 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 
 	memset(&p->cs, 0, sizeof(p->cs));
 	fmt_thread_set_year(p->ft, c->year);
+	fmt_thread_set_header(p->ft, buf_sv(&c->hdr));
 	for (size_t i = 0; i < c->nrec; i++) {
 		const struct rec *rc = &c->recs[i];
 		judge(p, in, sv_make(c->data.p + rc->off, rc->len), rc->line, c->f);
@@ -320,6 +339,7 @@ static struct chunk *chunk_get(struct run *r)
 		} else {
 			c = xcalloc(1, sizeof(*c));
 			buf_init(&c->data, 0);
+			buf_init(&c->hdr, 0);
 		}
 	} else {
 		pthread_mutex_lock(&r->lock);
@@ -336,11 +356,13 @@ static struct chunk *chunk_get(struct run *r)
 		if (!c) {
 			c = xcalloc(1, sizeof(*c));
 			buf_init(&c->data, 0);
+			buf_init(&c->hdr, 0);
 		}
 	}
 	c->next = NULL;
 	c->nrec = 0;
 	buf_reset(&c->data);
+	buf_reset(&c->hdr);
 	return c;
 }
 
@@ -431,6 +453,8 @@ static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, s
 		c->in = in;
 		c->f = f;
 		c->year = rd->year;
+		if (f->header)
+			buf_addsv(&c->hdr, buf_sv(&rd->hdr));
 	}
 	c->recs[c->nrec].line = lineno;
 	c->recs[c->nrec].off = c->data.len;
@@ -439,12 +463,28 @@ static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, s
 	c->nrec++;
 }
 
+/*
+ * A '#' line of an input in a header format (W3C `#Fields:`, Zeek
+ * `#fields`): the records after it are read with the directives it changes,
+ * so the records before it leave in a chunk of their own.  Also for lines a
+ * resumed run skips: their directives still hold for the lines it reads.
+ */
+static void header_line(struct reader *rd, const struct fmt *f, sv line)
+{
+	if (f && f->header && fmt_header_update(&rd->hdr, line))
+		chunk_send(rd);
+}
+
 /* Feed one line through record joining (multi-line formats) to emit(). */
 static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t lineno,
 		 const struct fmt *f)
 {
 	if (f->multiline) {
-		if (line.n && line.p[0] == '\t' && rd->record.len) {
+		bool cont = rd->record.len &&
+			    (f->csv_continuation ? rd->quote_open : line.n && line.p[0] == '\t');
+		if (cont) {
+			if (f->csv_continuation && fmt_odd_quotes(line))
+				rd->quote_open = !rd->quote_open;
 			buf_addc(&rd->record, '\n');
 			buf_addsv(&rd->record, line);
 			if (rd->record.err) {
@@ -469,10 +509,12 @@ static void feed(struct reader *rd, struct aud_input *in, sv line, uint64_t line
 		}
 		buf_addsv(&rd->record, line);
 		rd->record_line = lineno;
+		rd->quote_open = f->csv_continuation && fmt_odd_quotes(line);
 		return;
 	}
 	if (skippable(line)) {
 		in->comments++;
+		header_line(rd, f, line);
 		return;
 	}
 	emit(rd, in, f, line, lineno);
@@ -523,30 +565,29 @@ struct held {
 	bool overlong;
 };
 
-static void read_input(struct reader *rd, size_t idx)
+/*
+ * An input a previous run audited exactly as it is now (state.h,
+ * AUD_RESUME_SKIP): recorded as audited whole, nothing read.
+ */
+static void mark_already_audited(struct aud_input *in)
 {
-	struct run *r = rd->run;
-	struct aud_input *in = &r->res->inputs[idx];
+	struct stat sb;
+
+	in->already_audited = true;
+	in->complete = true;
+	in->compression = "none";
+	if (stat(in->path, &sb) == 0)
+		in->size = (uint64_t)sb.st_size;
+}
+
+/* Open in->path (its identity noted for --state); NULL with in->error set. */
+static struct inp *open_input(struct reader *rd, struct aud_input *in)
+{
+	const struct aud_options *o = rd->run->opts;
 	struct diag err;
 	struct inp *ip;
-	struct lr *lr;
-	const struct fmt *f = r->forced;
-	sv line;
-	enum lr_status st;
 
-	in->path = r->paths[idx];
-	uint64_t skip = r->opts->resume ? r->opts->resume[idx] : 0;
-	if (skip == AUD_RESUME_SKIP) {
-		/* A previous run audited exactly this content (state.h): nothing to judge. */
-		struct stat sb;
-		in->already_audited = true;
-		in->complete = true;
-		in->compression = "none";
-		if (stat(in->path, &sb) == 0)
-			in->size = (uint64_t)sb.st_size;
-		return;
-	}
-	if (r->opts->content_digests && strcmp(in->path, "-") != 0) {
+	if (o->content_digests && strcmp(in->path, "-") != 0) {
 		struct stat sb;
 		if (stat(in->path, &sb) == 0) {
 			in->dev = (uint64_t)sb.st_dev;
@@ -558,33 +599,38 @@ static void read_input(struct reader *rd, size_t idx)
 		in->complete = false;
 		in->error = arena_strndup(&rd->arena, err.msg, strlen(err.msg));
 		in->compression = "none";
-		return;
+		return NULL;
 	}
 	in->size = inp_size(ip);
-	if (r->opts->content_digests)
+	if (o->content_digests)
 		inp_digest_output(ip);
-	struct inw watch;
-	inw_start(&watch, in->path, ip);
-	rd->last_consumed = 0;
-	/* Every thread that parses this input's chunks gets its year (parse_chunk). */
-	rd->year = year_of(in->path, r->opts->year);
-	fmt_thread_set_year(rd->ft, rd->year);
-	lr = lr_new(ip, r->opts->max_line);
-	if (!lr) {
-		inp_close(ip);
-		in->error = "out of memory";
-		return;
-	}
-	buf_reset(&rd->record);
+	return ip;
+}
 
-	/*
-	 * Detect from the first records: copy them (the reader's views die at
-	 * the next call), detect, then feed them in order.
-	 */
+/* A line the reader cannot audit whole: counted, and an example kept. */
+static void count_overlong(struct reader *rd, struct aud_input *in, sv line, uint64_t lineno)
+{
+	in->overlong++;
+	add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, lineno, line);
+}
+
+/*
+ * Detect the format from the first records, then judge them: copy them
+ * (the reader's views die at the next call), detect, feed them in order.
+ * Lines up to skip were judged by a previous run.  Returns the format
+ * (NULL: none could read the input; its lines are counted unparsed).
+ */
+static const struct fmt *detect_format(struct reader *rd, struct aud_input *in, struct lr *lr,
+				       uint64_t skip)
+{
+	struct run *r = rd->run;
+	const struct fmt *f = r->forced;
 	struct arena tmp = ARENA_INIT;
 	struct held *held = NULL;
-	sv cand[DETECT_LINES];
+	sv cand[DETECT_LINES], line;
 	size_t n = 0, cap = 0, nc = 0, bytes = 0, hold = 0;
+	enum lr_status st;
+
 	while (nc < DETECT_LINES && bytes < DETECT_BYTES && hold < DETECT_HOLD &&
 	       (st = lr_next(lr, &line)) != LR_EOF) {
 		in->lines++;
@@ -593,6 +639,8 @@ static void read_input(struct reader *rd, size_t idx)
 		if (comment && n == 0) {
 			if (lr_lineno(lr) > skip)
 				in->comments++;	/* no record open yet: nothing to replay */
+			/* A header format's directives, for detection and the records. */
+			fmt_header_update(&rd->hdr, line);
 			continue;
 		}
 		if (n == cap) {
@@ -611,36 +659,51 @@ static void read_input(struct reader *rd, size_t idx)
 	}
 	if (!f)
 		f = fmt_for_path(r->fmts, in->path);
-	if (!f)
+	if (!f) {
+		fmt_thread_set_header(rd->ft, buf_sv(&rd->hdr));
 		f = nc ? fmt_detect(r->fmts, cand, nc, rd->ft) : NULL;
+	}
 	if (f)
 		in->format = f->name;
 	for (size_t i = 0; i < n; i++) {
-		if (held[i].no <= skip)
-			continue;	/* judged by a previous run */
-		if (held[i].overlong) {
-			in->overlong++;
-			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, held[i].no,
-				    held[i].text);
-		} else if (f) {
-			feed(rd, in, held[i].text, held[i].no, f);
-		} else {
-			count_unparsed(rd, in, held[i].text, held[i].no);
+		if (held[i].no <= skip) {
+			/* judged by a previous run; its directives still hold */
+			if (!held[i].overlong)
+				header_line(rd, f, held[i].text);
+			continue;
 		}
+		if (held[i].overlong)
+			count_overlong(rd, in, held[i].text, held[i].no);
+		else if (f)
+			feed(rd, in, held[i].text, held[i].no, f);
+		else
+			count_unparsed(rd, in, held[i].text, held[i].no);
 	}
 	/* feed() copied what it kept (chunk data, record buffer). */
 	arena_release(&tmp);
 	free(held);
+	return f;
+}
+
+/* The lines after the detection sample, to the end of the input; the last chunk sent. */
+static void read_rest(struct reader *rd, struct aud_input *in, struct lr *lr, struct inp *ip,
+		      const struct fmt *f, uint64_t skip)
+{
+	enum lr_status st;
+	sv line;
 
 	while ((st = lr_next(lr, &line)) != LR_EOF) {
 		in->lines++;
 		if (++rd->pending_lines >= PROGRESS_EVERY)
 			report_progress(rd, ip, false);
-		if (lr_lineno(lr) <= skip)
-			continue;	/* judged by a previous run */
+		if (lr_lineno(lr) <= skip) {
+			/* judged by a previous run; its directives still hold */
+			if (st != LR_OVERLONG && skippable(line))
+				header_line(rd, f, line);
+			continue;
+		}
 		if (st == LR_OVERLONG) {
-			in->overlong++;
-			add_example(&rd->arena, in->overlong_ex, &in->noverlong_ex, lr_lineno(lr), line);
+			count_overlong(rd, in, line, lr_lineno(lr));
 			continue;
 		}
 		if (!f)
@@ -654,7 +717,15 @@ static void read_input(struct reader *rd, size_t idx)
 	}
 	chunk_send(rd);
 	report_progress(rd, ip, true);
+}
 
+/*
+ * Whether the input was read whole, and if not why (in->error): changed
+ * under us, a damaged JSON document, a damaged stream, or lines too long.
+ */
+static void judge_completeness(struct reader *rd, struct aud_input *in, struct lr *lr,
+			       struct inp *ip, struct inw *watch)
+{
 	uint64_t off;
 	const char *msg;
 	char text[512];
@@ -665,7 +736,7 @@ static void read_input(struct reader *rd, size_t idx)
 	bool docdamaged = !damaged && lr_damaged(lr, &off, &msg);
 	const char *unit = lr_is_document(lr) ? "record" : "line";
 	char changed[256];
-	if (inw_check(&watch, in->path, ip, damaged, changed, sizeof(changed))) {
+	if (inw_check(watch, in->path, ip, damaged, changed, sizeof(changed))) {
 		/* Truncated or replaced under us: what was read is a part of an unknown whole. */
 		in->complete = false;
 		snprintf(text, sizeof(text), "%s (%llu line(s) read)", changed,
@@ -686,23 +757,68 @@ static void read_input(struct reader *rd, size_t idx)
 		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	} else if (in->overlong) {
 		/* Lines were lost: the audit of this input is not whole. */
+		size_t max_line = rd->run->opts->max_line;
 		in->complete = false;
 		snprintf(text, sizeof(text), lr_is_document(lr) ?
 			 "record %llu: %llu record(s) of the JSON document longer than %zu bytes skipped" :
 			 "line %llu: %llu line(s) longer than %zu bytes (alone or in a multi-line record) skipped",
 			 (unsigned long long)in->overlong_ex[0].line,
 			 (unsigned long long)in->overlong,
-			 r->opts->max_line ? r->opts->max_line : (size_t)LR_DEFAULT_MAX);
+			 max_line ? max_line : (size_t)LR_DEFAULT_MAX);
 		in->error = arena_strndup(&rd->arena, text, strlen(text));
 	}
 	/* An input in no known format: its share unparsed is judged by aud_check_unparsed(). */
+}
+
+/* The digests that recognise the input next time (--state) and where this run resumed. */
+static void record_digests(const struct aud_options *o, struct aud_input *in, struct inp *ip,
+			   uint64_t skip)
+{
 	const char *h = inp_sha256(ip);
 	snprintf(in->sha256, sizeof(in->sha256), "%s", h ? h : "");
 	in->resumed_after = skip < in->lines ? skip : in->lines;
-	if (r->opts->content_digests) {
+	if (o->content_digests) {
 		in->content_bytes = inp_produced(ip);
 		in->ends_nl = inp_output_digests(ip, in->content_sha256, in->head_sha256) == '\n';
 	}
+}
+
+/* Read input idx whole, on a reader: open, detect, feed, judge what was read. */
+static void read_input(struct reader *rd, size_t idx)
+{
+	struct run *r = rd->run;
+	struct aud_input *in = &r->res->inputs[idx];
+	uint64_t skip = r->opts->resume ? r->opts->resume[idx] : 0;
+	struct inw watch;
+	struct inp *ip;
+	struct lr *lr;
+
+	in->path = r->paths[idx];
+	if (skip == AUD_RESUME_SKIP) {
+		mark_already_audited(in);
+		return;
+	}
+	if (!(ip = open_input(rd, in)))
+		return;
+	inw_start(&watch, in->path, ip);
+	rd->last_consumed = 0;
+	/* Every thread that parses this input's chunks gets its year (parse_chunk). */
+	rd->year = year_of(in->path, r->opts->year);
+	fmt_thread_set_year(rd->ft, rd->year);
+	lr = lr_new(ip, r->opts->max_line);
+	if (!lr) {
+		inp_close(ip);
+		in->error = "out of memory";
+		return;
+	}
+	lr_set_records(lr, r->records, r->nrecords);
+	buf_reset(&rd->record);
+	rd->quote_open = false;
+	buf_reset(&rd->hdr);
+	const struct fmt *f = detect_format(rd, in, lr, skip);
+	read_rest(rd, in, lr, ip, f, skip);
+	judge_completeness(rd, in, lr, ip, &watch);
+	record_digests(r->opts, in, ip, skip);
 	lr_free(lr);
 	inp_close(ip);
 }
@@ -737,25 +853,16 @@ static void add_limit(struct aud_result *res, const struct rx *x)
 	res->nlimits++;
 }
 
+/* The regexes that hit their match limit, in the policy's order (policy_regexes()). */
 static void collect_limits(const struct policy *p, struct aud_result *res)
 {
-	for (size_t i = 0; i < p->ncategories; i++)
-		for (size_t j = 0; j < p->categories[i].nmatchers; j++)
-			add_limit(res, p->categories[i].matchers[j].rx);
-	for (size_t i = 0; i < p->npurposes; i++)
-		for (size_t j = 0; j < p->purposes[i].nreasons; j++)
-			add_limit(res, p->purposes[i].reasons[j]);
-	for (size_t i = 0; i < p->nchecks; i++)
-		for (size_t j = 0; j < p->checks[i].nmatchers; j++)
-			add_limit(res, p->checks[i].matchers[j].rx);
-	for (size_t i = 0; i < p->nformats; i++) {
-		add_limit(res, p->formats[i].pattern);
-		add_limit(res, p->formats[i].prefix);
-	}
-	for (size_t i = 0; i < p->napproved; i++)
-		add_limit(res, p->approved[i]);
-	for (size_t i = 0; i < p->nredact; i++)
-		add_limit(res, p->redact[i]);
+	size_t n = policy_regexes(p, NULL);
+	const struct rx **v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+
+	policy_regexes(p, v);
+	for (size_t i = 0; i < n; i++)
+		add_limit(res, v[i]);
+	free(v);
 }
 
 static bool any_optout_purpose(const struct policy *p)
@@ -769,10 +876,8 @@ static bool any_optout_purpose(const struct policy *p)
 static uint64_t total_size(const char *const *paths, size_t n)
 {
 	uint64_t t = 0;
-	struct stat st;
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
-			t += (uint64_t)st.st_size;
+		t += paths_file_size(paths[i]);
 	return t;
 }
 
@@ -856,6 +961,191 @@ static void carry(const struct policy *pol, const struct aud_options *opts, stru
 	}
 }
 
+/*
+ * The queue's locks, jobs parsers sharing the window budget wb (which
+ * outlives them) and the findings budget, and nreaders readers;
+ * run_release() undoes it.
+ */
+static void run_init(struct run *r, unsigned jobs, unsigned nreaders, struct win_budget *wb,
+		     struct parser **ps, struct reader **rds)
+{
+	const struct aud_options *opts = r->opts;
+	size_t wmem = aud_memory_budget() / jobs;
+
+	r->inline_parse = jobs == 1;
+	r->maxchunks = 2 * (size_t)jobs + 2 * nreaders;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->stats_lock, NULL);
+	pthread_cond_init(&r->nonempty, NULL);
+	pthread_cond_init(&r->freed, NULL);
+	*ps = xcalloc(jobs, sizeof(**ps));
+	*rds = xcalloc(nreaders, sizeof(**rds));
+	for (unsigned i = 0; i < jobs; i++) {
+		struct parser *p = &(*ps)[i];
+		parser_init(p, r, i);
+		/* Findings: one budget shared the same way (never 0 once given: 0 means no spill). */
+		if (opts->findings_budget)
+			p->findings.budget = opts->findings_budget / jobs ? opts->findings_budget / jobs : 1;
+		win_log_set_budget(p->wl, wb);
+		win_log_set_memory(p->wl, wmem);
+	}
+	for (unsigned i = 0; i < nreaders; i++)
+		reader_init(&(*rds)[i], r);
+}
+
+/*
+ * Read every input: on this thread with -j 1, else with jobs parser threads
+ * and nreaders reader threads, joined before returning.  When threads
+ * cannot be started, the work falls back to this thread (see below).
+ */
+static void read_all(struct run *r, struct parser *ps, unsigned jobs, struct reader *rds,
+		     unsigned nreaders)
+{
+	if (r->inline_parse) {
+		rds[0].self = &ps[0];
+		reader_main(&rds[0]);
+		return;
+	}
+	pthread_t *pt = xcalloc(jobs, sizeof(*pt));
+	pthread_t *rt = xcalloc(nreaders, sizeof(*rt));
+	unsigned np = 0, nr = 0;
+	for (; np < jobs; np++)
+		if (pthread_create(&pt[np], NULL, parser_main, &ps[np]))
+			break;
+	if (np == 0) {
+		/*
+		 * No parser thread could start (EAGAIN: a thread limit):
+		 * parse inline, as -j 1 does.  Nothing else runs yet, so
+		 * the switch is safe; queueing chunks for no parser would
+		 * block the reader once the pool is full.
+		 */
+		r->inline_parse = true;
+		rds[0].self = &ps[0];
+		reader_main(&rds[0]);
+	} else {
+		for (; nr < nreaders; nr++)
+			if (pthread_create(&rt[nr], NULL, reader_main, &rds[nr]))
+				break;
+		if (nr == 0)	/* no reader thread could start: read here, the parsers drain */
+			reader_main(&rds[0]);
+	}
+	for (unsigned i = 0; i < nr; i++)
+		pthread_join(rt[i], NULL);
+	pthread_mutex_lock(&r->lock);
+	r->readers_done = true;
+	pthread_cond_broadcast(&r->nonempty);
+	pthread_mutex_unlock(&r->lock);
+	for (unsigned i = 0; i < np; i++)
+		pthread_join(pt[i], NULL);
+	free(pt);
+	free(rt);
+}
+
+/*
+ * Move every parser's findings, window records, examples and counts into
+ * res, *found and all, in parser order (the sorts in aud_finish() fix the
+ * order inside), and free the parsers' thread state.  Returns the findings
+ * the parsers lost while scanning (counted per input already).
+ */
+static size_t merge_parsers(struct aud_result *res, struct parser *ps, unsigned jobs,
+			    struct fnd_list *found, struct win_log *all)
+{
+	size_t scan_lost = 0;
+
+	for (unsigned i = 0; i < jobs; i++) {
+		struct parser *p = &ps[i];
+		scan_lost += p->findings.lost;
+		if (!fnd_take(found, &p->findings)) {
+			/* Out of memory joining: what is not kept is counted, never dropped silently. */
+			struct fnd_iter it;
+			const struct finding *f;
+			for (fnd_iter_start(&p->findings, &it); (f = fnd_iter_next(&it));)
+				if (f->file < res->ninputs)
+					res->inputs[f->file].findings_lost++;
+			fnd_release(&p->findings);
+		}
+		if (!win_take(all, p->wl))
+			win_foreach(p->wl, count_dropped, res);
+		arena_take(&res->arena, &p->arena);
+		res->failed_requests += p->failed_requests;
+		res->transfers += p->transfers;
+		for (int k = 0; k < PR_COUNT; k++)
+			res->assessed[k] += p->assessed[k];
+		for (int h = 0; h < 24; h++)
+			res->reads_by_hour[h] += p->reads_by_hour[h];
+		fmt_thread_free(p->ft);
+		eng_thread_free(p->et);
+		win_log_free(p->wl);
+	}
+	return scan_lost;
+}
+
+/* The readers' examples and error texts move into res; the rest of the run is freed. */
+static void run_release(struct run *r, struct reader *rds, unsigned nreaders)
+{
+	for (unsigned i = 0; i < nreaders; i++) {
+		arena_take(&r->res->arena, &rds[i].arena);
+		fmt_thread_free(rds[i].ft);
+		buf_release(&rds[i].record);
+		buf_release(&rds[i].hdr);
+	}
+	while (r->free) {
+		struct chunk *c = r->free;
+		r->free = c->next;
+		buf_release(&c->data);
+		buf_release(&c->hdr);
+		free(c);
+	}
+	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->stats_lock);
+	pthread_cond_destroy(&r->nonempty);
+	pthread_cond_destroy(&r->freed);
+	free(r->records);
+}
+
+/*
+ * After the threads joined (parsers may end after the reader): an input
+ * that lost findings or window records was not audited whole; findings
+ * lost joining the threads' lists (found->lost past scan_lost) make every
+ * input incomplete.  wmax: the window limit, for the message.
+ */
+static void settle_inputs(struct aud_result *res, const struct aud_options *opts, size_t wmax,
+			  const struct fnd_list *found, size_t scan_lost)
+{
+	for (size_t i = 0; i < res->ninputs; i++) {
+		struct aud_input *in = &res->inputs[i];
+		if (in->format)
+			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
+		if (in->findings_lost && in->complete) {
+			char text[256];
+			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory%s "
+				 "(the report shows what was judged before)",
+				 (unsigned long long)in->findings_lost,
+				 opts->findings_budget ? ", or no temporary file for the findings "
+				 "past the memory budget" : "");
+			in->complete = false;
+			in->error = arena_strndup(&res->arena, text, strlen(text));
+		}
+		if (in->window_dropped && in->complete) {
+			char text[256];
+			snprintf(text, sizeof(text), "%llu personal-data read(s) or denial(s) not kept "
+				 "for the windowed checks: the window limit (%zu records) was reached "
+				 "or memory ran out",
+				 (unsigned long long)in->window_dropped, wmax);
+			in->complete = false;
+			in->error = arena_strndup(&res->arena, text, strlen(text));
+		}
+	}
+	if (found->lost > scan_lost) {
+		/* Lost joining the threads' spilled lists: no input to name, so every input says it. */
+		char text[256];
+		snprintf(text, sizeof(text), "%zu finding(s) not kept joining the threads' findings: "
+			 "out of memory or temporary file error", found->lost - scan_lost);
+		for (size_t i = 0; i < res->ninputs; i++)
+			set_incomplete(res, i, text);
+	}
+}
+
 int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct eng *eng,
 	    const char *const *paths, size_t npaths, const struct aud_options *opts,
 	    struct aud_result *res, struct diag *err)
@@ -881,6 +1171,10 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	res->ninputs = npaths;
 	res->inputs = xcalloc(npaths, sizeof(*res->inputs));
 	r.choice_assessable = any_optout_purpose(pol) && pol->optout.count > 0;
+	r.records = xcalloc(pol->nformats + 1, sizeof(*r.records));
+	for (size_t i = 0; i < pol->nformats; i++)
+		if (pol->formats[i].records)
+			r.records[r.nrecords++] = pol->formats[i].records;
 
 	/*
 	 * jobs parsers; one reader per input being read, at most jobs of them
@@ -888,132 +1182,23 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	 */
 	jobs = opts->jobs ? opts->jobs : aud_cpus();
 	nreaders = jobs < npaths ? jobs : (unsigned)(npaths ? npaths : 1);
-	r.inline_parse = jobs == 1;
-	r.maxchunks = 2 * (size_t)jobs + 2 * nreaders;
-	pthread_mutex_init(&r.lock, NULL);
-	pthread_mutex_init(&r.stats_lock, NULL);
-	pthread_cond_init(&r.nonempty, NULL);
-	pthread_cond_init(&r.freed, NULL);
-	ps = xcalloc(jobs, sizeof(*ps));
-	rds = xcalloc(nreaders, sizeof(*rds));
 	size_t wmax = opts->max_window_records ? opts->max_window_records : AUD_WINDOW_RECORDS;
 	/* One budget for every parser: the limit does not depend on -j. */
 	struct win_budget wbudget = { .max = wmax };
-	size_t wmem = aud_memory_budget() / jobs;
-	for (unsigned i = 0; i < jobs; i++) {
-		parser_init(&ps[i], &r, i);
-		win_log_set_budget(ps[i].wl, &wbudget);
-		win_log_set_memory(ps[i].wl, wmem);
-	}
-	for (unsigned i = 0; i < nreaders; i++)
-		reader_init(&rds[i], &r);
+	run_init(&r, jobs, nreaders, &wbudget, &ps, &rds);
 
 	r.progress = progress_start(opts->progress, total_size(paths, npaths));
-	if (r.inline_parse) {
-		rds[0].self = &ps[0];
-		reader_main(&rds[0]);
-	} else {
-		pthread_t *pt = xcalloc(jobs, sizeof(*pt));
-		pthread_t *rt = xcalloc(nreaders, sizeof(*rt));
-		unsigned np = 0, nr = 0;
-		for (; np < jobs; np++)
-			if (pthread_create(&pt[np], NULL, parser_main, &ps[np]))
-				break;
-		if (np == 0) {
-			/*
-			 * No parser thread could start (EAGAIN: a thread limit):
-			 * parse inline, as -j 1 does.  Nothing else runs yet, so
-			 * the switch is safe; queueing chunks for no parser would
-			 * block the reader once the pool is full.
-			 */
-			r.inline_parse = true;
-			rds[0].self = &ps[0];
-			reader_main(&rds[0]);
-		} else {
-			for (; nr < nreaders; nr++)
-				if (pthread_create(&rt[nr], NULL, reader_main, &rds[nr]))
-					break;
-			if (nr == 0)	/* no reader thread could start: read here, the parsers drain */
-				reader_main(&rds[0]);
-		}
-		for (unsigned i = 0; i < nr; i++)
-			pthread_join(rt[i], NULL);
-		pthread_mutex_lock(&r.lock);
-		r.readers_done = true;
-		pthread_cond_broadcast(&r.nonempty);
-		pthread_mutex_unlock(&r.lock);
-		for (unsigned i = 0; i < np; i++)
-			pthread_join(pt[i], NULL);
-		free(pt);
-		free(rt);
-	}
+	read_all(&r, ps, jobs, rds, nreaders);
 	progress_stop(r.progress);
 
-	/* Merge in a fixed order; order inside is fixed by the sorts in aud_finish. */
 	struct win_log *all = win_log_new();
 	struct fnd_list found = FND_LIST_INIT;
-	for (unsigned i = 0; i < jobs; i++) {
-		struct parser *p = &ps[i];
-		if (!fnd_take(&found, &p->findings)) {
-			/* Out of memory joining: what is not kept is counted, never dropped silently. */
-			for (size_t k = 0; k < p->findings.n; k++)
-				if (p->findings.v[k].file < npaths)
-					res->inputs[p->findings.v[k].file].findings_lost++;
-			fnd_release(&p->findings);
-		}
-		if (!win_take(all, p->wl))
-			win_foreach(p->wl, count_dropped, res);
-		arena_take(&res->arena, &p->arena);
-		res->failed_requests += p->failed_requests;
-		res->transfers += p->transfers;
-		for (int k = 0; k < PR_COUNT; k++)
-			res->assessed[k] += p->assessed[k];
-		for (int h = 0; h < 24; h++)
-			res->reads_by_hour[h] += p->reads_by_hour[h];
-		fmt_thread_free(p->ft);
-		eng_thread_free(p->et);
-		win_log_free(p->wl);
-	}
-	for (unsigned i = 0; i < nreaders; i++) {
-		arena_take(&res->arena, &rds[i].arena);
-		fmt_thread_free(rds[i].ft);
-		buf_release(&rds[i].record);
-	}
-	while (r.free) {
-		struct chunk *c = r.free;
-		r.free = c->next;
-		buf_release(&c->data);
-		free(c);
-	}
-	pthread_mutex_destroy(&r.lock);
-	pthread_mutex_destroy(&r.stats_lock);
-	pthread_cond_destroy(&r.nonempty);
-	pthread_cond_destroy(&r.freed);
+	found.budget = opts->findings_budget;
+	size_t scan_lost = merge_parsers(res, ps, jobs, &found, all);
+	run_release(&r, rds, nreaders);
 	free(ps);
 	free(rds);
-	for (size_t i = 0; i < npaths; i++) {
-		struct aud_input *in = &res->inputs[i];
-		if (in->format)
-			in->format = arena_strndup(&res->arena, in->format, strlen(in->format));
-		/* Decided after the threads joined: parsers may end after the reader. */
-		if (in->findings_lost && in->complete) {
-			char text[256];
-			snprintf(text, sizeof(text), "%llu finding(s) not kept: out of memory "
-				 "(the report shows what was judged before)",
-				 (unsigned long long)in->findings_lost);
-			in->complete = false;
-			in->error = arena_strndup(&res->arena, text, strlen(text));
-		}
-		if (in->window_dropped && in->complete) {
-			char text[256];
-			snprintf(text, sizeof(text), "%llu personal-data read(s) or denial(s) not kept "
-				 "for the windowed checks: the window limit (%zu records) was reached "
-				 "or memory ran out",
-				 (unsigned long long)in->window_dropped, wmax);
-			in->complete = false;
-			in->error = arena_strndup(&res->arena, text, strlen(text));
-		}
-	}
+	settle_inputs(res, opts, wmax, &found, scan_lost);
 	res->findings = found;
 	collect_limits(pol, res);
 	aud_check_unparsed(res, opts->max_unparsed_set ? opts->max_unparsed : AUD_MAX_UNPARSED);
@@ -1027,6 +1212,69 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	aud_finish(pol, &opts->filter, all, res);
 	win_log_free(all);
 	return 0;
+}
+
+
+static void count_hour(struct aud_result *res, const struct finding *f)
+{
+	if (f->has_time)
+		res->findings_by_hour[(f->time % 86400 + 86400) % 86400 / 3600]++;
+}
+
+/*
+ * aud_finish() of a spilled list: what the in-memory path does in place
+ * (drop the carried findings, filter, count per hour), done while the
+ * sorted findings are read once into a new list of the same budget.
+ */
+static void finish_spilled(const struct policy *pol, const struct filter *filter,
+			   struct aud_result *res)
+{
+	struct fnd_list *found = &res->findings;
+	struct fnd_list kept = FND_LIST_INIT;
+	bool filtering = filter && filter_active(filter);
+	struct fnd_iter it;
+	const struct finding *f;
+
+	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
+	/* Most runs keep every finding: then one reading counts the hours, and nothing is copied. */
+	bool drop = filtering;
+	for (fnd_iter_start(found, &it); !drop && (f = fnd_iter_next(&it));) {
+		drop = f->file >= res->ninputs;
+		count_hour(res, f);
+	}
+	if (!drop || fnd_error(found))
+		goto out;
+	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
+	kept.budget = found->budget;
+	for (fnd_iter_start(found, &it); (f = fnd_iter_next(&it));) {
+		if (f->file >= res->ninputs)
+			continue;
+		if (filtering && !filter_finding(filter, pol, f)) {
+			res->findings_filtered_out++;
+			continue;
+		}
+		if (!fnd_add(&kept, f)) {
+			res->inputs[f->file].findings_lost++;
+			set_incomplete(res, f->file, "findings not kept: out of memory or temporary "
+				       "file error (the report shows what was judged before)");
+			continue;
+		}
+		count_hour(res, f);
+	}
+	if (!fnd_error(found)) {
+		fnd_release(found);
+		*found = kept;
+	} else {
+		fnd_release(&kept);
+	}
+out:
+	if (fnd_error(found)) {
+		char text[256];
+		snprintf(text, sizeof(text), "the findings could not be read back whole: "
+			 "temporary file: %s", strerror(fnd_error(found)));
+		for (size_t i = 0; i < res->ninputs; i++)
+			set_incomplete(res, i, text);
+	}
 }
 
 void aud_finish(const struct policy *pol, const struct filter *filter, struct win_log *wl,
@@ -1052,6 +1300,11 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 	 * A finding past the inputs was triggered by a record carried from an
 	 * earlier run (aud_options.carry_in): that run reported it.
 	 */
+	if (fnd_spilled(found)) {
+		finish_spilled(pol, filter, res);
+		aud_totals(res);
+		return;
+	}
 	size_t kept = 0;
 	for (size_t i = 0; i < found->n; i++)
 		if (found->v[i].file < res->ninputs)
@@ -1071,11 +1324,7 @@ void aud_finish(const struct policy *pol, const struct filter *filter, struct wi
 		found->n = k;
 	}
 	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
-	for (size_t i = 0; i < found->n; i++) {
-		if (found->v[i].has_time) {
-			int64_t h = (found->v[i].time % 86400 + 86400) % 86400 / 3600;
-			res->findings_by_hour[h]++;
-		}
-	}
+	for (size_t i = 0; i < found->n; i++)
+		count_hour(res, &found->v[i]);
 	aud_totals(res);
 }

@@ -73,6 +73,13 @@ struct aud_options {
 	 */
 	size_t max_window_records;
 	/*
+	 * Bytes of findings kept in memory, all threads together, before they
+	 * spill (findings.h FND_MEMORY_BUDGET; aud_memory_budget() gives it
+	 * with the test override); 0: always in memory.  Only for a caller that
+	 * reads res->findings with fnd_iter alone (the JSON and CSV reports).
+	 */
+	size_t findings_budget;
+	/*
 	 * --max-unparsed, in hundredths of a percent of an input's records
 	 * (0..10000), and whether it was given; unset: AUD_MAX_UNPARSED
 	 * (1%).  An input with a larger share unparsed is incomplete.

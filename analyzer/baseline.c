@@ -81,7 +81,13 @@ struct baseline *bl_load(const char *path, struct diag *err)
 			return NULL;
 		}
 		bool created;
-		strmap_put(&b->entries, sv_make(line, (size_t)len), 0, &created);
+		if (!strmap_put(&b->entries, sv_make(line, (size_t)len), 0, &created)) {
+			diag_set(err, "%s:%zu: out of memory", path, lineno);
+			free(line);
+			fclose(f);
+			bl_free(b);
+			return NULL;
+		}
 		if (created) {
 			char **no = realloc(b->order, (b->n + 1) * sizeof(*no));
 			if (!no)

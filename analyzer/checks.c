@@ -9,6 +9,8 @@
 
 #include "checks.h"
 
+#include "buf.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -229,10 +231,16 @@ const struct chk_info *chk_info(enum chk_id id)
 	return (unsigned)id < CHK_BUILTIN_COUNT ? &checks[id] : NULL;
 }
 
-enum chk_id chk_parse(sv id)
+void pr_join(struct buf *out, unsigned bits, const char *(*name)(enum principle), const char *sep)
 {
-	for (int i = 0; i < CHK_BUILTIN_COUNT; i++)
-		if (sv_eq(id, sv_cstr(checks[i].id)))
-			return (enum chk_id)i;
-	return CHK_BUILTIN_COUNT;
+	bool first = true;
+
+	for (int p = 0; p < PR_COUNT; p++) {
+		if (!(bits & PR_BIT(p)))
+			continue;
+		if (!first)
+			buf_adds(out, sep);
+		first = false;
+		buf_adds(out, name((enum principle)p));
+	}
 }

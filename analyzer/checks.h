@@ -42,6 +42,12 @@ enum principle {
 
 const char *pr_name(enum principle p);	/* "Security", "Data Integrity and Purpose Limitation" */
 const char *pr_slug(enum principle p);	/* "security", "purpose-limitation" */
+struct buf;
+/*
+ * Append the principles of bits (PR_BIT set), in report order, each as
+ * name(p) (pr_name or pr_slug), joined by sep; nothing when bits is 0.
+ */
+void pr_join(struct buf *out, unsigned bits, const char *(*name)(enum principle), const char *sep);
 /* Accepts the slug, the name, or short forms ("purpose", "onward", "choice"), any case. */
 enum principle pr_parse(sv s);	/* PR_COUNT if unknown */
 
@@ -72,8 +78,7 @@ struct chk_info {
 	const char *fix;	/* how to fix a finding */
 };
 
+/* NULL past the catalogue.  A check by id: policy_check() (policy.h). */
 const struct chk_info *chk_info(enum chk_id id);
-/* CHK_BUILTIN_COUNT if not a built-in id. */
-enum chk_id chk_parse(sv id);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "checks.h"
 #include "cli.h"
 #include "cmd.h"
@@ -41,13 +42,11 @@ static int on_opt(void *ctx, int id, const char *val)
 
 static void principles_line(FILE *out, unsigned bits)
 {
-	bool first = true;
-	for (int p = 0; p < PR_COUNT; p++) {
-		if (bits & PR_BIT(p)) {
-			fprintf(out, "%s%s", first ? "" : "; ", pr_name((enum principle)p));
-			first = false;
-		}
-	}
+	struct buf b = BUF_INIT;
+
+	pr_join(&b, bits, pr_name, "; ");
+	fwrite(buf_sv(&b).p, 1, b.len, out);
+	buf_release(&b);
 }
 
 static void list_checks(FILE *out, const struct policy *pol)

@@ -22,6 +22,7 @@
 #include "outcome.h"
 #include "pseudo.h"
 #include "partial.h"
+#include "partjoin.h"
 #include "paths.h"
 #include "safefile.h"
 #include "report.h"

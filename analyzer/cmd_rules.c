@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "checks.h"
 #include "cli.h"
 #include "cmd.h"
 #include "diag.h"
 #include "evidence.h"
 #include "policy.h"
+#include "lint.h"
 #include "rules.h"
 #include "setup.h"
 
@@ -93,13 +95,11 @@ static void print_bits(FILE *out, const struct policy *p, uint64_t bits, bool al
 
 static void print_principles(FILE *out, unsigned bits)
 {
-	bool first = true;
-	for (int i = 0; i < PR_COUNT; i++) {
-		if (bits & PR_BIT(i)) {
-			fprintf(out, "%s%s", first ? "" : ", ", pr_slug((enum principle)i));
-			first = false;
-		}
-	}
+	struct buf b = BUF_INIT;
+
+	pr_join(&b, bits, pr_slug, ", ");
+	fwrite(buf_sv(&b).p, 1, b.len, out);
+	buf_release(&b);
 }
 
 static void print_policy(FILE *out, const struct policy *p)
@@ -251,7 +251,7 @@ int cmd_rules(int argc, char **argv, const char *argv0)
 		return DPF_EXIT_USAGE;
 	}
 	size_t nw = 0;
-	char **warns = rules_lint(p, &nw);
+	char **warns = lint_policy(p, &nw);
 	if (o.lint) {
 		for (size_t i = 0; i < nw; i++)
 			printf("warning: %s\n", warns[i]);
@@ -266,9 +266,7 @@ int cmd_rules(int argc, char **argv, const char *argv0)
 				printf("  %s\n", warns[i]);
 		}
 	}
-	for (size_t i = 0; i < nw; i++)
-		free(warns[i]);
-	free(warns);
+	lint_free(warns, nw);
 	policy_free(p);
 	free(def);
 	return DPF_EXIT_OK;	/* main() checks that stdout was written whole */

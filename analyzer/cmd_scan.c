@@ -22,6 +22,7 @@
 #include "events.h"
 #include "outcome.h"
 #include "partial.h"
+#include "shard.h"
 #include "paths.h"
 #include "pseudo.h"
 #include "report.h"
@@ -31,20 +32,20 @@
 #include "xalloc.h"
 
 enum {
-	O_RULES = 1, O_FORMAT, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_WINDOW, O_MAX_LINE,
-	O_YEAR, O_EVENTS, O_PARTIAL, O_SHARD, O_SHARD_COUNT, O_PARTIAL_KEY, O_STATE,
+	O_RULES = 1, O_FORMAT, O_PROGRESS, O_NO_PROGRESS, O_MAX_WINDOW, O_EVENTS, O_PARTIAL,
+	O_SHARD, O_SHARD_COUNT, O_PARTIAL_KEY, O_STATE,
 };
 
 static const struct cli_opt scan_opts[] = {
 	{ O_RULES, 'r', "rules", "PATH", "rule file or directory (repeatable; default: the installed rules)" },
 	{ O_FORMAT, 'F', "log-format", "NAME", "force a log format (default: detect per file)" },
 	OUT_OPT_ROWS,
-	{ O_JOBS, 'j', "jobs", "N", "worker threads, 1..1024 (default: the number of CPUs)" },
+	SETUP_JOBS_ROW,
 	{ O_PROGRESS, 0, "progress", NULL, "show progress on stderr (default when it is a terminal)" },
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
 	{ O_MAX_WINDOW, 0, "max-window-records", "N", "window records kept for excessive-access and failed-access-burst (default 10000000); past it the audit is incomplete" },
-	{ O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" },
-	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
+	SETUP_MAX_LINE_ROW,
+	SETUP_YEAR_ROW,
 	{ O_EVENTS, 0, "events", "FILE", "write the events that pass the filters as JSON lines" },
 	{ O_PARTIAL, 0, "partial", "FILE", "write a partial result for `dpfaudit merge` (no report unless --report)" },
 	{ O_PARTIAL_KEY, 0, "partial-key", "KEYFILE", "sign the partial with an HMAC made with this key (merge --partial-key verifies it)" },
@@ -116,7 +117,8 @@ static int on_opt(void *ctx, int id, const char *val)
 	unsigned long n;
 	int r;
 
-	if ((r = out_opt(&s->o, "scan", id, val)) != 1)
+	if ((r = out_opt(&s->o, "scan", id, val)) != 1 ||
+	    (r = setup_opt(&s->ao, "scan", id, val)) != 1)
 		return r;
 	switch (id) {
 	case O_RULES: PUSH(s->rules, s->nrules, val, "--rules"); break;
@@ -131,8 +133,6 @@ static int on_opt(void *ctx, int id, const char *val)
 			return r;
 		s->shard_count = (unsigned)n;
 		break;
-	case O_JOBS:
-		return cli_jobs("scan", val, &s->ao.jobs);
 	case O_PROGRESS: s->progress = 1; break;
 	case O_NO_PROGRESS: s->progress = 0; break;
 	case O_MAX_WINDOW:
@@ -143,20 +143,6 @@ static int on_opt(void *ctx, int id, const char *val)
 			return DPF_EXIT_USAGE;
 		}
 		s->ao.max_window_records = n;
-		break;
-	case O_MAX_LINE:
-		if ((r = cli_uint("scan", "--max-line", val, 1UL << 30, &n)))
-			return r;
-		if (n < 64) {
-			error("scan: --max-line: at least 64 bytes");
-			return DPF_EXIT_USAGE;
-		}
-		s->ao.max_line = n;
-		break;
-	case O_YEAR:
-		if ((r = cli_uint("scan", "--year", val, 9999, &n)))
-			return r;
-		s->ao.year = (int)n;
 		break;
 	}
 	return 0;
@@ -182,11 +168,6 @@ static int build_filter(struct scan *s, const struct policy *pol)
 }
 
 /*
- * --shard I/N, or (with --partial only, so a plain scan is never silently
- * sharded) the array index a batch scheduler gives each task.  *n stays 0
- * when the run is not sharded.
- */
-/*
  * An array index from the environment: digits only, at most a billion, or
  * a usage error (a value strtol() would wrap or clamp ran the wrong shard).
  */
@@ -204,6 +185,11 @@ static int env_uint(const char *name, const char *val, unsigned long *out)
 	return 0;
 }
 
+/*
+ * --shard I/N, or (with --partial only, so a plain scan is never silently
+ * sharded) the array index a batch scheduler gives each task.  *n stays 0
+ * when the run is not sharded.
+ */
 static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 {
 	struct diag err;
@@ -212,7 +198,7 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 
 	*i = *n = 0;
 	if (s->shard) {
-		if (part_parse_shard(s->shard, i, n, &err)) {
+		if (shard_parse(s->shard, i, n, &err)) {
 			error("scan: --shard: %s", err.msg);
 			return DPF_EXIT_USAGE;
 		}
@@ -261,12 +247,29 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 	}
 	size_t k = strlen(spec);
 	snprintf(spec + k, sizeof(spec) - k, "/%s", cnt);
-	if (part_parse_shard(spec, i, n, &err)) {
+	if (shard_parse(spec, i, n, &err)) {
 		error("scan: shard from %s: %s", from, err.msg);
 		return DPF_EXIT_USAGE;
 	}
 	error("shard %u/%u (from %s)", *i, *n, from);
 	return 0;
+}
+
+/*
+ * Whether everything this run does with its findings reads them in order
+ * (fnd_iter) or looks up a bounded few (rep_shown), so they may spill past
+ * FND_MEMORY_BUDGET: every report but the text report at --detail high
+ * (every group's evidence), and no baseline, pseudonyms, --events or
+ * --partial (which change or look up findings in place).
+ */
+static bool streams_findings(const struct scan *s)
+{
+	if (s->o.baseline || s->o.write_baseline || s->o.pseudonymize || s->events || s->partial)
+		return false;
+	for (size_t i = 0; i < s->o.nreports; i++)
+		if (s->o.reports[i].w == &rep_text && s->o.detail == REP_DETAIL_HIGH)
+			return false;
+	return s->o.nreports || s->o.detail != REP_DETAIL_HIGH;	/* none: text on stdout */
 }
 
 /*
@@ -386,8 +389,8 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	inputs = xcalloc(paths.n, sizeof(*inputs));
 	sel = xcalloc(paths.n, sizeof(*sel));
 	if (nshards) {
-		if (part_shard_select((const char *const *)paths.v, paths.n, shard, nshards, sel,
-				      &ninputs, &err)) {
+		if (shard_select((const char *const *)paths.v, paths.n, shard, nshards, sel,
+				 &ninputs, &err)) {
 			error("scan: --shard: %s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out_bl;
@@ -449,6 +452,8 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	s.ao.progress = s.progress < 0 ? !s.o.quiet && isatty(STDERR_FILENO) : s.progress;
 	s.ao.max_unparsed_set = s.o.max_unparsed_set;
 	s.ao.max_unparsed = s.o.max_unparsed;
+	if (streams_findings(&s))
+		s.ao.findings_budget = aud_memory_budget();
 	if (aud_run(st.pol, st.fmts, st.eng, inputs, ninputs, &s.ao, &res, &err)) {
 		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;

@@ -444,16 +444,13 @@ static void print_input_problems(const struct aud_result *res)
 static int load_expectations(struct exp_set *set, const struct paths *paths,
 			     const struct policy *pol, bool *unreadable)
 {
-	const char **ids = xreallocarray(NULL, pol->nchecks, sizeof(*ids));
 	struct diag err;
 	bool invalid = false;
 
-	for (size_t i = 0; i < pol->nchecks; i++)
-		ids[i] = pol->checks[i].id;
 	*unreadable = false;
 	for (size_t i = 0; i < paths->n; i++) {
 		size_t before = set->n;
-		enum exp_status st = exp_load(set, paths->v[i], ids, pol->nchecks, &err);
+		enum exp_status st = exp_load(set, paths->v[i], pol, &err);
 		if (st == EXP_UNREADABLE)
 			*unreadable = true;	/* the audit reports it (exit 3) */
 		else if (st == EXP_INVALID)
@@ -464,7 +461,6 @@ static int load_expectations(struct exp_set *set, const struct paths *paths,
 		if (st == EXP_INVALID && !set->nerrors)	/* out of memory */
 			error("%s", err.msg);
 	}
-	free(ids);
 	for (size_t i = 0; i < set->nerrors; i++)
 		error("%s", set->errors[i]);
 	if (invalid || set->nerrors)

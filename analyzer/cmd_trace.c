@@ -34,8 +34,7 @@
 #include "xalloc.h"
 
 enum {
-	O_RULES = 1, O_FORMAT, O_REPORT, O_EVENTS, O_JOBS, O_PROGRESS, O_NO_PROGRESS, O_MAX_LINE,
-	O_YEAR,
+	O_RULES = 1, O_FORMAT, O_REPORT, O_EVENTS, O_PROGRESS, O_NO_PROGRESS,
 };
 
 static const struct cli_opt trace_opts[] = {
@@ -55,11 +54,11 @@ static const struct cli_opt trace_opts[] = {
 	{ O_EVENTS, 0, "events", "FILE", "also write the events as JSON lines" },
 	{ OUT_O_NO_REDACT, 0, "no-redact", NULL, "show resources and reasons unmasked (default: masked)" },
 	{ OUT_O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects with keyed HMAC pseudonyms" },
-	{ O_JOBS, 'j', "jobs", "N", "worker threads, 1..1024 (default: the number of CPUs)" },
+	SETUP_JOBS_ROW,
 	{ O_PROGRESS, 0, "progress", NULL, "show progress on stderr (default when it is a terminal)" },
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },
-	{ O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" },
-	{ O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" },
+	SETUP_MAX_LINE_ROW,
+	SETUP_YEAR_ROW,
 	OUT_MAX_UNPARSED_ROW(OUT_O_MAX_UNPARSED),
 	CLI_END
 };
@@ -102,7 +101,6 @@ struct trace {
 static int on_opt(void *ctx, int id, const char *val)
 {
 	struct trace *t = ctx;
-	unsigned long n;
 	int r;
 
 	if ((id == OUT_O_SUBJECT || id == OUT_O_USER) && !*val) {
@@ -110,8 +108,8 @@ static int on_opt(void *ctx, int id, const char *val)
 			id == OUT_O_SUBJECT ? "subject" : "user");
 		return DPF_EXIT_USAGE;
 	}
-	r = out_opt(&t->oo, "trace", id, val);
-	if (r != 1)
+	if ((r = out_opt(&t->oo, "trace", id, val)) != 1 ||
+	    (r = setup_opt(&t->ao, "trace", id, val)) != 1)
 		return r;
 	switch (id) {
 	case O_RULES:
@@ -141,24 +139,8 @@ static int on_opt(void *ctx, int id, const char *val)
 		break;
 	}
 	case O_EVENTS: t->events = val; break;
-	case O_JOBS:
-		return cli_jobs("trace", val, &t->ao.jobs);
 	case O_PROGRESS: t->progress = 1; break;
 	case O_NO_PROGRESS: t->progress = 0; break;
-	case O_MAX_LINE:
-		if ((r = cli_uint("trace", "--max-line", val, 1UL << 30, &n)))
-			return r;
-		if (n < 64) {
-			error("trace: --max-line: at least 64 bytes");
-			return DPF_EXIT_USAGE;
-		}
-		t->ao.max_line = n;
-		break;
-	case O_YEAR:
-		if ((r = cli_uint("trace", "--year", val, 9999, &n)))
-			return r;
-		t->ao.year = (int)n;
-		break;
 	}
 	return 0;
 }

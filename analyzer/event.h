@@ -124,7 +124,8 @@ void ev_add_extra(struct event *ev, sv name, sv value);
  * the query string (from the first '?' or '#') is appended as logged.
  *
  * Writes into out, which must have room for in.n bytes (the result is
- * never longer than the input); returns the view into out.  Allocates
+ * never longer than the input); returns the view into out, or in itself
+ * where the path is already normal (then out is untouched).  Allocates
  * nothing; out and in must not overlap.
  */
 sv ev_normalize_path(sv in, char *out);

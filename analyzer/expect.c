@@ -18,7 +18,9 @@
 
 #include "input.h"
 #include "lines.h"
+#include "policy.h"
 #include "sv.h"
+#include "xalloc.h"
 
 /* Append one "path:line: message" to set->errors; false when out of memory. */
 static bool add_error(struct exp_set *set, const char *fmt, ...)
@@ -69,49 +71,17 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-size_t exp_distance(const char *a, size_t na, const char *b, size_t nb, size_t max)
-{
-	/* Two rows of the classic table; ids are short, longer inputs are simply far. */
-	size_t row[2][65];
-
-	if (na > 64 || nb > 64)
-		return max + 1;
-	if ((na > nb ? na - nb : nb - na) > max)
-		return max + 1;
-	for (size_t j = 0; j <= nb; j++)
-		row[0][j] = j;
-	for (size_t i = 1; i <= na; i++) {
-		size_t *prev = row[(i - 1) & 1], *cur = row[i & 1];
-		size_t best = cur[0] = i;
-		for (size_t j = 1; j <= nb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			size_t m = sub < del ? sub : del;
-			cur[j] = m < ins ? m : ins;
-			if (cur[j] < best)
-				best = cur[j];
-		}
-		if (best > max)
-			return max + 1;
-	}
-	size_t d = row[na & 1][nb];
-	return d > max ? max + 1 : d;
-}
-
 /* The closest known id, if close enough to be a plausible typo. */
-static const char *did_you_mean(sv word, const char *const *ids, size_t nids)
+static const char *did_you_mean(sv word, const struct policy *pol)
 {
-	size_t max = word.n / 3 > 2 ? word.n / 3 : 2;
-	size_t best = max + 1;
-	const char *hint = NULL;
+	const char **ids = xreallocarray(NULL, pol->nchecks ? pol->nchecks : 1, sizeof(*ids));
+	const char *hint;
 
-	for (size_t i = 0; i < nids; i++) {
-		size_t d = exp_distance(word.p, word.n, ids[i], strlen(ids[i]), max);
-		if (d < best) {
-			best = d;
-			hint = ids[i];
-		}
-	}
+	for (size_t i = 0; i < pol->nchecks; i++)
+		ids[i] = pol->checks[i].id;
+	/* Ids are long: a third of the word may be wrong, at least two edits. */
+	hint = sv_closest_within(word, ids, pol->nchecks, word.n / 3 > 2 ? word.n / 3 : 2);
+	free(ids);
 	return hint;
 }
 
@@ -153,7 +123,7 @@ static bool is_sep(char c)
 
 /* Parse one expect list into the pending annotation.  False: out of memory. */
 static bool parse_list(struct exp_set *set, struct pending *pd, const char *path, uint64_t lineno,
-		       sv list, const char *const *ids, size_t nids)
+		       sv list, const struct policy *pol)
 {
 	size_t i = 0, words = 0;
 
@@ -181,12 +151,9 @@ static bool parse_list(struct exp_set *set, struct pending *pd, const char *path
 			pd->none = true;
 			continue;
 		}
-		size_t k;
-		for (k = 0; k < nids; k++)
-			if (sv_eq_nocase(w, sv_cstr(ids[k])))
-				break;
-		if (k == nids) {
-			const char *hint = did_you_mean(w, ids, nids);
+		int k = policy_check_nocase(pol, w);
+		if (k < 0) {
+			const char *hint = did_you_mean(w, pol);
 			bool ok = hint ?
 				add_error(set, "%s:%llu: unknown check '%.*s' (did you mean '%s'?)", path,
 					  (unsigned long long)lineno, (int)w.n, w.p, hint) :
@@ -242,8 +209,8 @@ static bool finish(struct exp_set *set, struct pending *pd, uint64_t lineno)
 	return true;
 }
 
-enum exp_status exp_load(struct exp_set *set, const char *path, const char *const *ids,
-			 size_t nids, struct diag *err)
+enum exp_status exp_load(struct exp_set *set, const char *path, const struct policy *pol,
+			 struct diag *err)
 {
 	struct pending pd = { 0 };
 	size_t errors_before = set->nerrors;
@@ -277,7 +244,7 @@ enum exp_status exp_load(struct exp_set *set, const char *path, const char *cons
 			continue;
 		if (st == LR_LINE && t.p[0] == '#') {
 			sv list;
-			if (is_expect(t, &list) && !parse_list(set, &pd, path, no, list, ids, nids))
+			if (is_expect(t, &list) && !parse_list(set, &pd, path, no, list, pol))
 				goto oom;
 			continue;
 		}

@@ -40,7 +40,7 @@ struct exp_entry {
 struct exp_set {
 	struct exp_entry *v;	/* ordered by file, then line */
 	size_t n, cap;
-	uint32_t *ids;		/* indexes into the check-id list given to exp_load() */
+	uint32_t *ids;		/* indexes into the policy's checks given to exp_load() */
 	size_t nids, capids;
 	char **files;		/* owned copies of the sample paths */
 	size_t nfiles;
@@ -62,9 +62,10 @@ enum exp_status {
 /*
  * Read the annotations of one sample and append them as file index
  * set->nfiles (so call it in the order the audit reads its inputs).
- * ids[0..nids) are the known check ids (built-in and custom, the index
- * being the check's index in the policy); an unknown id is an error naming
- * file:line and the id, with a "did you mean" hint from that list.
+ * The known check ids are pol's (built-in and custom; policy_check_nocase(),
+ * so an entry's ids are indexes into pol->checks); an unknown id is an
+ * error naming file:line and the id, with a "did you mean" hint from them.
+ * pol is only borrowed for the call.
  *
  * Returns EXP_OK; EXP_INVALID after appending every error to set->errors
  * (err holds the first); or EXP_UNREADABLE with err "PATH: ..." when the
@@ -73,8 +74,9 @@ enum exp_status {
  * EXP_UNREADABLE wins over EXP_INVALID; set->errors may then hold errors too.
  * Out of memory is EXP_INVALID with "out of memory".
  */
-enum exp_status exp_load(struct exp_set *set, const char *path, const char *const *ids,
-			 size_t nids, struct diag *err);
+struct policy;
+enum exp_status exp_load(struct exp_set *set, const char *path, const struct policy *pol,
+			 struct diag *err);
 
 /* The entry for file:line, or NULL if that line carries no annotation. */
 const struct exp_entry *exp_find(const struct exp_set *set, uint32_t file, uint64_t line);
@@ -83,11 +85,5 @@ const struct exp_entry *exp_find(const struct exp_set *set, uint32_t file, uint6
 bool exp_expects(const struct exp_set *set, const struct exp_entry *e, uint32_t id);
 
 void exp_release(struct exp_set *set);
-
-/*
- * Levenshtein distance between a and b, capped at max + 1 (for "did you
- * mean" hints).  Exposed for tests.
- */
-size_t exp_distance(const char *a, size_t na, const char *b, size_t nb, size_t max);
 
 #endif

@@ -38,14 +38,50 @@ struct finding {
 	bool suppressed;	/* matched the baseline */
 };
 
+/*
+ * Bytes of findings (structs and strings) a list keeps in memory before it
+ * spills (SPEC section 7), where its owner allows spilling (budget != 0):
+ * then every finding goes, in order, to a sorter (spill.h) whose records
+ * past the same budget are written as sorted runs to an owner-only,
+ * already unlinked temporary file in $TMPDIR, and read back merged in
+ * fnd_sort() order.  Tests force a tiny budget with DPFAUDIT_MEMORY_BUDGET
+ * (audit.h aud_memory_budget).
+ */
+#define FND_MEMORY_BUDGET ((size_t)16 << 20)
+
+struct spill;
+
 struct fnd_list {
-	struct finding *v;
-	size_t n, cap;
+	struct finding *v;	/* NULL once spilled */
+	size_t n, cap;		/* n: every finding kept, in memory or spilled */
 	struct arena arena;
 	size_t lost;		/* findings fnd_add() could not keep: out of memory */
+	size_t budget;		/* 0: always in memory; else FND_MEMORY_BUDGET or a test's */
+	struct spill *sp;	/* non-NULL: spilled, v is empty: read with fnd_iter */
+	struct buf enc;		/* encoding scratch */
 };
 
-#define FND_LIST_INIT { NULL, 0, 0, ARENA_INIT, 0 }
+#define FND_LIST_INIT { NULL, 0, 0, ARENA_INIT, 0, 0, NULL, BUF_INIT }
+
+/* True when l's findings are in its sorter: read them only with fnd_iter. */
+static inline bool fnd_spilled(const struct fnd_list *l) { return l->sp != NULL; }
+
+/*
+ * Read every finding in order (sorted order once fnd_sort() ran; a spilled
+ * list is always read sorted).  One reader at a time per list.  The
+ * finding returned (and its strings) stays valid until the next call.
+ * NULL at the end, or on a read error of the temporary file: then
+ * fnd_error() is non-zero (an errno value) from then on.
+ */
+struct fnd_iter {
+	const struct fnd_list *l;
+	size_t i;
+	struct finding f;
+};
+void fnd_iter_start(const struct fnd_list *l, struct fnd_iter *it);
+const struct finding *fnd_iter_next(struct fnd_iter *it);
+/* The sorter's first error (an errno value), or 0: a report from l is not whole. */
+int fnd_error(const struct fnd_list *l);
 
 /*
  * Add a copy of f.  Never aborts: where memory runs out the finding is not
@@ -69,16 +105,29 @@ struct fnd_group {
 	sv user, subject, role;
 	uint64_t categories;	/* union */
 	size_t count, suppressed;
+	size_t by_sev[SEV_COUNT];	/* unsuppressed members per severity */
 	size_t first, last;	/* indexes into the list: earliest, latest by time */
+	/* Of the findings first and last, so a spilled list needs no lookup by index. */
+	bool first_has_time, last_has_time;
+	int64_t first_time, last_time;
+	sv first_detail;
+	uint32_t first_file;
+	uint64_t first_line;
 	size_t *members;	/* indexes of every finding, in list order (owned) */
 };
 
 /*
  * Group a sorted list.  Groups are ordered by severity (highest first),
  * then check id, user, subject.  Returns the number of groups; *out is
- * malloc'd (free with fnd_groups_free).
+ * malloc'd (free with fnd_groups_free).  The groups' strings point into
+ * the list, or, for a spilled list, into *strings (the caller's arena).
+ * The groups are a report's tables: out of memory is the x* tier's exit 3
+ * (xalloc.h).  A spilled list is read twice (its findings, then their
+ * group keys, sorted in a second sorter); a read error of the temporary
+ * file ends the grouping early and is left in fnd_error(l).
  */
-size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct fnd_group **out);
+size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct arena *strings,
+		 struct fnd_group **out);
 void fnd_groups_free(struct fnd_group *g, size_t n);
 
 /*

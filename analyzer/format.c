@@ -94,12 +94,11 @@ static sv url_decode(sv v, struct fmt_thread *t)
 	size_t k = 0;
 	for (size_t i = 0; i < v.n; i++) {
 		char c = v.p[i];
-		int h, l;
+		int b;
 		if (c == '+') {
 			c = ' ';
-		} else if (c == '%' && i + 2 < v.n && (h = sv_hexval(v.p[i + 1])) >= 0 &&
-			   (l = sv_hexval(v.p[i + 2])) >= 0) {
-			c = (char)(h * 16 + l);
+		} else if (c == '%' && i + 2 < v.n && (b = sv_hexbyte(v.p + i + 1)) >= 0) {
+			c = (char)b;
 			i += 2;
 		}
 		o[k++] = c;
@@ -620,15 +619,28 @@ static const struct {
 	bool multiline;
 	bool (*parse)(const struct fmt *, sv, struct event *, struct fmt_thread *);
 	bool keymap;
+	bool header;
 } builtins[] = {
-	{ "vhost_combined", false, fmt_clf_vhost_parse, false },
-	{ "combined", false, fmt_clf_combined_parse, false },
-	{ "common", false, fmt_clf_common_parse, false },
-	{ "pgaudit", true, fmt_pgaudit_parse, false },
-	{ "json", false, fmt_json_parse, true },
-	{ "logfmt", false, fmt_logfmt_parse, true },
+	{ "w3c", false, fmt_w3c_parse, false, true },
+	{ "zeek-http", false, fmt_zeek_parse, false, true },
+	{ "vhost_combined", false, fmt_clf_vhost_parse, false, false },
+	{ "combined", false, fmt_clf_combined_parse, false, false },
+	{ "common", false, fmt_clf_common_parse, false, false },
+	{ "pgaudit", true, fmt_pgaudit_parse, false, false },
+	{ "json", false, fmt_json_parse, true, false },
+	{ "logfmt", false, fmt_logfmt_parse, true, false },
 };
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
+
+bool fmt_is_builtin(sv name)
+{
+	if (sv_eq_cstr(name, "syslog"))
+		return true;
+	for (size_t i = 0; i < NBUILTINS; i++)
+		if (sv_eq_cstr(name, builtins[i].name))
+			return true;
+	return false;
+}
 
 void fmt_set_free(struct fmt_set *s)
 {
@@ -662,6 +674,8 @@ static int add_rule_format(struct fmt_set *s, const struct pol_format *pf, struc
 	case PF_REGEX:
 		if (pf->pattern) {
 			sl->f.parse = fmt_regex_parse;
+			sl->f.multiline = pf->multiline != POL_ML_NONE;
+			sl->f.csv_continuation = pf->multiline == POL_ML_CSV;
 			sl->kind = FK_REGEX;
 			sl->f.impl = fmt_regex_build(pf, err);
 			if (!sl->f.impl)
@@ -725,12 +739,12 @@ static int add_syslog(struct fmt_set *s, const struct fmt *inner, struct diag *e
 
 /*
  * "cri+NAME" / "docker+NAME": plain's parser behind a container wrapper.
- * Not for multi-line formats (a wrapper frames each line on its own) nor
- * for formats that already name a wrapper.
+ * Not for multi-line formats (a wrapper frames each line on its own), for
+ * formats that already name a wrapper, nor for header formats.
  */
 static int add_wrapped(struct fmt_set *s, const struct fmt *plain, int wrapper, struct diag *err)
 {
-	if (plain->multiline || plain->wrapper)
+	if (plain->multiline || plain->wrapper || plain->header)
 		return 0;
 	struct fmt_slot *sl = &s->slots[s->n];
 	memset(sl, 0, sizeof(*sl));
@@ -787,6 +801,7 @@ struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 		sl->f.name = builtins[i].name;
 		sl->f.multiline = builtins[i].multiline;
 		sl->f.parse = builtins[i].parse;
+		sl->f.header = builtins[i].header;
 		if (builtins[i].keymap) {
 			sl->f.impl = &s->defaults;
 			sl->f.needs_evidence = true;
@@ -808,6 +823,8 @@ struct fmt_set *fmt_set_new(const struct policy *pol, struct diag *err)
 		s->slots[i].f.fallback = fb;
 	}
 	for (size_t i = 0; i < nplain; i++) {
+		if (s->slots[i].f.header)
+			continue;	/* a header's lines are the file's own, not a wrapper's */
 		if (add_syslog(s, &s->slots[i].f, err)) {
 			fmt_set_free(s);
 			return NULL;
@@ -875,16 +892,55 @@ bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread
 bool fmt_set_parse_any(const struct fmt_set *s, sv line, struct event *ev, struct fmt_thread *t)
 {
 	size_t mark = t->used;
-	for (size_t i = 0; i < s->n; i++) {
+	bool found = false;
+	t->any_format = true;
+	for (size_t i = 0; i < s->n && !found; i++) {
 		const struct fmt_slot *sl = &s->slots[i];
-		if (sl->is_syslog)
+		if (sl->is_syslog || sl->f.header)
 			continue;
-		if (fmt_call(&sl->f, line, ev, t))
-			return true;
-		fmt_ev_clear(ev);
-		t->used = mark;
+		found = fmt_call(&sl->f, line, ev, t);
+		if (!found) {
+			fmt_ev_clear(ev);
+			t->used = mark;
+		}
 	}
-	return false;
+	t->any_format = false;
+	return found;
+}
+
+bool fmt_odd_quotes(sv s)
+{
+	bool odd = false;
+	for (const char *p = s.p, *e = s.p + s.n; (p = memchr(p, '"', (size_t)(e - p))) != NULL; p++)
+		odd = !odd;
+	return odd;
+}
+
+/*
+ * A csv_continuation format's records span lines: the sample's lines are
+ * joined while a quote is open, as the reader joins them, and a record that
+ * parses counts for each of its lines.
+ */
+static size_t detect_joined(const struct fmt *f, const sv *lines, size_t n, struct fmt_thread *t)
+{
+	struct buf rec = BUF_INIT;
+	struct event ev;
+	size_t ok = 0;
+	for (size_t j = 0, k; j < n; j = k) {
+		bool open = false;
+		buf_reset(&rec);
+		for (k = j; k == j || (open && k < n); k++) {
+			if (k > j)
+				buf_addc(&rec, '\n');
+			buf_addsv(&rec, lines[k]);
+			open ^= fmt_odd_quotes(lines[k]);
+		}
+		ev_reset(&ev);
+		if (!rec.err && fmt_parse(f, buf_sv(&rec), &ev, t) && (!f->needs_evidence || t->evidence))
+			ok += k - j;
+	}
+	buf_release(&rec);
+	return ok;
 }
 
 const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
@@ -898,7 +954,9 @@ const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 		size_t ok = 0;
 		if (f->pf && f->pf->npaths)
 			continue;	/* reads only the inputs its `paths` name */
-		for (size_t j = 0; j < n; j++) {
+		if (f->csv_continuation)
+			ok = detect_joined(f, lines, n, t);
+		for (size_t j = 0; j < n && !f->csv_continuation; j++) {
 			ev_reset(&ev);
 			if (fmt_parse(f, lines[j], &ev, t) && (!f->needs_evidence || t->evidence))
 				ok++;

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "event.h"
 #include "policy.h"
@@ -40,6 +41,12 @@ struct fmt {
 	 * the event's line is the first line's number.
 	 */
 	bool multiline;
+	/*
+	 * With multiline: a record continues while it has an open double-quoted
+	 * CSV field (an odd number of '"' so far: PostgreSQL's csvlog writes a
+	 * message's newlines inside its quotes), not on tab-led lines.
+	 */
+	bool csv_continuation;
 	/*
 	 * Parse a line into ev (already ev_reset by the caller; ev->raw, file
 	 * and line set).  Sets fields, time, status, raw action and the mapped
@@ -62,6 +69,14 @@ struct fmt {
 	 * rule format's `wrapper = cri | docker`.
 	 */
 	unsigned char wrapper;
+	/*
+	 * The columns are named by `#` directive lines of the input (W3C
+	 * `#Fields:`, Zeek `#fields`), which may change mid-file: the caller
+	 * keeps them with fmt_header_update() as it reads the lines in order
+	 * and installs the ones in effect with fmt_thread_set_header() before
+	 * parsing records.  Never wrapped (syslog, cri, docker).
+	 */
+	bool header;
 	/* `fallback = NAME`: tried on a line this format does not read (mixed logs). */
 	const struct fmt *fallback;
 	void *impl;			/* format-private, read-only after build */
@@ -79,6 +94,12 @@ void fmt_set_free(struct fmt_set *s);
 
 /* A format by name (built-in or rule-defined, "syslog+combined" too), or NULL. */
 const struct fmt *fmt_by_name(const struct fmt_set *s, const char *name);
+/*
+ * Whether name is a format compiled into the program (a row of builtins[]
+ * in format.c, or "syslog"): a [format] section may not take it.  The
+ * built-in audit sources (sources.h) are rule text, not counted here.
+ */
+bool fmt_is_builtin(sv name);
 /* Names of every selectable format, for --help and errors. */
 size_t fmt_names(const struct fmt_set *s, const char **names, size_t max);
 
@@ -109,6 +130,23 @@ const struct fmt *fmt_for_path(const struct fmt_set *s, const char *path);
  * wrong time).
  */
 bool fmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+
+/*
+ * Header formats (struct fmt.header): a directive line ("#Fields: ...",
+ * "#separator \\x09", "#fields\t...") replaces the one of the same name in
+ * hdr (one directive a line).  Returns true if the directives in effect
+ * changed; false for other lines and for a directive repeated unchanged.
+ * Allocates (once per directive line, not per record).
+ */
+bool fmt_header_update(struct buf *hdr, sv line);
+/*
+ * Install the directives in effect for the records parsed next on t (a
+ * view: it must outlive them, e.g. the chunk's copy).  Empty: none.
+ */
+void fmt_thread_set_header(struct fmt_thread *t, sv hdr);
+
+/* An odd number of '"' in s: a line that opens (or closes) a quoted CSV field. */
+bool fmt_odd_quotes(sv s);
 
 struct fmt_thread *fmt_thread_new(void);
 void fmt_thread_free(struct fmt_thread *t);

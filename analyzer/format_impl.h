@@ -22,6 +22,21 @@
 #define FMT_JSON_MAX_DEPTH 64
 #define FMT_PATH_MAX 512
 
+/*
+ * A column-header format's layout (format_w3c.c), compiled from the
+ * installed header for one format; views into the header.
+ */
+#define FMT_COLS_MAX 128
+struct fmt_cols {
+	const struct fmt *f;	/* compiled for; NULL: stale */
+	bool ok;		/* the header maps a time and a resource */
+	unsigned n;
+	unsigned char col[FMT_COLS_MAX];	/* each column's target (format_w3c.c) */
+	char sep;		/* Zeek #separator */
+	sv unset, empty;	/* Zeek #unset_field, #empty_field */
+	sv date;		/* W3C #Date: for records without a date column */
+};
+
 struct fmt_thread {
 	struct rx_thread *rx;
 	int year;		/* for RFC 3164 timestamps */
@@ -34,9 +49,17 @@ struct fmt_thread {
 	 * parses as JSON.  Reset by fmt_parse().
 	 */
 	bool evidence;
+	/*
+	 * Set while fmt_set_parse_any() tries every format on a message (the
+	 * per-line syslog): a format's leniencies for its own inputs (a JSON
+	 * source's diagnostic lines) do not apply to another program's line.
+	 */
+	bool any_format;
 	char *scratch;
 	size_t used;
 	char path[FMT_PATH_MAX];	/* json: the dotted path of the current value */
+	sv hdr;			/* the chunk's header directives (fmt_thread_set_header) */
+	struct fmt_cols cols;
 };
 
 /* n bytes of scratch valid until the next line, or NULL when it is full. */
@@ -83,6 +106,9 @@ bool fmt_clf_vhost_parse(const struct fmt *f, sv line, struct event *ev, struct 
 bool fmt_json_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 bool fmt_logfmt_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 bool fmt_pgaudit_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+/* format_w3c.c: columns named by the input's header (fmt_thread_set_header). */
+bool fmt_w3c_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
+bool fmt_zeek_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 bool fmt_regex_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);
 /* syslog+INNER (f->inner set) or syslog with the inner format chosen per line (f->impl: the set). */
 bool fmt_syslog_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t);

@@ -304,6 +304,52 @@ static const yajl_callbacks jcallbacks = {
 	.yajl_end_array = j_close,
 };
 
+/* A log level word as programs print it ("DEBUG", "warn"), any case. */
+static bool level_word(sv w)
+{
+	static const char *const levels[] = {
+		"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR", "CRIT",
+		"CRITICAL", "ALERT", "EMERG", "FATAL", "PANIC", NULL
+	};
+	for (size_t i = 0; levels[i]; i++)
+		if (sv_eq_nocase(w, sv_cstr(levels[i])))
+			return true;
+	return false;
+}
+
+/*
+ * A program's own diagnostic line interleaved with its JSON access records
+ * (a plugin's "DEBUG: CrowdsecBouncerTraefikPlugin: ...", "[WARN] ...", a
+ * logfmt "time=... level=debug msg=..."): it starts with an upper-case level
+ * word followed by ':' or ']' (optionally in brackets), or carries a
+ * logfmt `level=` key with a level value.  Such a line is no access record:
+ * fmt_json_parse() marks it skipped (counted and reported, SPEC §5), where
+ * any other line that is not JSON stays unparsed.
+ */
+static bool diagnostic_line(sv s)
+{
+	s = sv_trim(s);
+	if (s.n && s.p[0] == '[')
+		fmt_adv(&s, 1);
+	size_t i = 0;
+	while (i < s.n && s.p[i] >= 'A' && s.p[i] <= 'Z')
+		i++;
+	if (i < s.n && (s.p[i] == ':' || s.p[i] == ']') && level_word(sv_make(s.p, i)))
+		return true;
+	for (size_t k = 0; k + 6 < s.n; k++) {
+		if ((k == 0 || s.p[k - 1] == ' ') && memcmp(s.p + k, "level=", 6) == 0) {
+			size_t e = k + 6;
+			while (e < s.n && s.p[e] != ' ')
+				e++;
+			sv v = sv_make(s.p + k + 6, e - k - 6);
+			if (v.n >= 2 && v.p[0] == '"' && v.p[v.n - 1] == '"')
+				v = sv_make(v.p + 1, v.n - 2);
+			return level_word(v);
+		}
+	}
+	return false;
+}
+
 bool fmt_json_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_thread *t)
 {
 	const struct fmt_keymap *m = f->impl;
@@ -314,8 +360,14 @@ bool fmt_json_parse(const struct fmt *f, sv line, struct event *ev, struct fmt_t
 	while (i < line.n && (line.p[i] == ' ' || line.p[i] == '\t' || line.p[i] == '\n' ||
 			     line.p[i] == '\r'))
 		i++;
-	if (i == line.n || line.p[i] != '{')
+	if (i == line.n)
 		return false;
+	if (line.p[i] != '{') {
+		if (t->any_format || !diagnostic_line(line))
+			return false;
+		ev->skip = true;
+		return true;
+	}
 
 	struct fmt_collect c;
 	struct jctx j = { .t = t, .m = m, .c = &c, .ev = ev, .line = line };

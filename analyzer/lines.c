@@ -37,10 +37,18 @@ struct lr {
 	uint64_t linelen;
 	enum lr_mode mode;
 	struct lrdoc *doc;	/* LR_RECORDS only */
+	const char *const *rpaths;	/* lr_set_records(): more array paths (borrowed) */
+	size_t nrpaths;
 	bool damaged;
 	uint64_t dmg_off;
 	char dmg_msg[160];
 };
+
+void lr_set_records(struct lr *r, const char *const *paths, size_t n)
+{
+	r->rpaths = paths;
+	r->nrpaths = n;
+}
 
 static bool doc_probe(struct lr *r, size_t from);
 static enum lr_status doc_next(struct lr *r, sv *line);
@@ -245,20 +253,80 @@ void lr_free(struct lr *r)
  * object names Records/records with an array value (yes) or ends, breaks or
  * the head runs out (no: read as lines, as before).
  */
+/*
+ * Where the parser is, as the dotted path of keys from the top-level
+ * object, while every enclosing value is an object reached by a key: the
+ * records array is the value of such a path ("Records", "records", or a
+ * `records = PATH`).  Depth d is the nesting inside the d-th open value
+ * (the top-level object: 1), as struct probe and struct lrdoc count it.
+ */
+#define RP_DEPTH 16
+#define RP_LEN 512
+struct rpath {
+	const struct lr *r;
+	char path[RP_LEN];
+	size_t cur;		/* length of the path of the last key */
+	size_t plen[RP_DEPTH + 1];	/* path length of the object at depth d */
+	unsigned maps;		/* depths 1..maps are objects reached by keys */
+	bool keyed;		/* the next value is that of the key `path` names */
+};
+
+static void rp_key(struct rpath *p, unsigned depth, const unsigned char *k, size_t n)
+{
+	p->keyed = false;
+	if (p->maps != depth || depth > RP_DEPTH)
+		return;
+	size_t base = p->plen[depth], need = base + (base ? 1 : 0) + n;
+	if (need >= RP_LEN)
+		return;
+	if (base)
+		p->path[base++] = '.';
+	memcpy(p->path + base, k, n);
+	p->cur = need;
+	p->keyed = true;
+}
+
+/* A value opens at depth+1 (depth: before it). */
+static void rp_open_map(struct rpath *p, unsigned depth)
+{
+	if (depth + 1 <= RP_DEPTH && p->maps == depth && (depth == 0 || p->keyed)) {
+		p->maps = depth + 1;
+		p->plen[depth + 1] = depth == 0 ? 0 : p->cur;
+	}
+	p->keyed = false;
+}
+
+/* An array opens at depth+1: is it the records array? */
+static bool rp_open_array(struct rpath *p, unsigned depth)
+{
+	bool hit = false;
+	if (p->keyed && depth >= 1 && p->maps == depth) {
+		sv path = sv_make(p->path, p->cur);
+		hit = sv_eq_cstr(path, "Records") || sv_eq_cstr(path, "records");
+		for (size_t i = 0; !hit && i < p->r->nrpaths; i++)
+			hit = sv_eq_cstr(path, p->r->rpaths[i]);
+	}
+	p->keyed = false;
+	return hit;
+}
+
+/* The value at depth closes. */
+static void rp_close(struct rpath *p, unsigned depth)
+{
+	if (p->maps >= depth)
+		p->maps = depth ? depth - 1 : 0;
+	p->keyed = false;
+}
+
 struct probe {
 	unsigned depth;
-	bool key_match;
+	struct rpath rp;
 	int found;	/* 1 records, -1 not */
 };
 
-static bool is_records_key(const unsigned char *k, size_t n)
-{
-	return n == 7 && (memcmp(k, "Records", 7) == 0 || memcmp(k, "records", 7) == 0);
-}
-
 static int p_value(void *ctx)
 {
-	((struct probe *)ctx)->key_match = false;
+	((struct probe *)ctx)->rp.keyed = false;
 	return 1;
 }
 static int p_null(void *ctx) { return p_value(ctx); }
@@ -269,14 +337,14 @@ static int p_str(void *ctx, const unsigned char *s, size_t n) { (void)s; (void)n
 static int p_key(void *ctx, const unsigned char *k, size_t n)
 {
 	struct probe *p = ctx;
-	p->key_match = p->depth == 1 && is_records_key(k, n);
+	rp_key(&p->rp, p->depth, k, n);
 	return 1;
 }
 
 static int p_open(void *ctx)
 {
 	struct probe *p = ctx;
-	p->key_match = false;
+	rp_open_map(&p->rp, p->depth);
 	if (++p->depth > 64) {
 		p->found = -1;
 		return 0;
@@ -287,16 +355,21 @@ static int p_open(void *ctx)
 static int p_open_array(void *ctx)
 {
 	struct probe *p = ctx;
-	if (p->depth == 1 && p->key_match) {
+	if (rp_open_array(&p->rp, p->depth)) {
 		p->found = 1;
 		return 0;
 	}
-	return p_open(ctx);
+	if (++p->depth > 64) {
+		p->found = -1;
+		return 0;
+	}
+	return 1;
 }
 
 static int p_close(void *ctx)
 {
 	struct probe *p = ctx;
+	rp_close(&p->rp, p->depth);
 	if (--p->depth == 0) {
 		p->found = -1;
 		return 0;
@@ -339,7 +412,7 @@ struct lrdoc {
 	size_t nrec, caprec, next;
 	unsigned depth;		/* nesting of the document */
 	unsigned arr;		/* depth of the Records array being read, 0 none */
-	bool key_match;
+	struct rpath rp;
 	bool in_elem;
 	bool done;		/* EOF or damage: no more pieces */
 	uint64_t base;		/* document bytes fed before the current piece */
@@ -405,7 +478,7 @@ static int elem_end(struct lrdoc *d)
 #define SCALAR(d, call)                                              \
 	do {                                                         \
 		tok(d);                                              \
-		d->key_match = false;                                \
+		d->rp.keyed = false;                                 \
 		if (d->in_elem) {                                    \
 			call;                                        \
 		} else if (d->arr && d->depth == d->arr) {           \
@@ -444,7 +517,7 @@ static int d_key(void *ctx, const unsigned char *k, size_t n)
 {
 	struct lrdoc *d = ctx;
 	tok(d);
-	d->key_match = !d->arr && d->depth == 1 && is_records_key(k, n);
+	rp_key(&d->rp, d->depth, k, n);
 	if (d->in_elem)
 		yajl_gen_string(d->g, k, n);
 	return 1;
@@ -454,12 +527,12 @@ static int d_open(void *ctx, bool array)
 {
 	struct lrdoc *d = ctx;
 	tok(d);
-	if (array && d->key_match && !d->arr && d->depth == 1) {
-		d->key_match = false;
+	if (!d->arr && (array ? rp_open_array(&d->rp, d->depth) : (rp_open_map(&d->rp, d->depth), false))) {
 		d->arr = ++d->depth;
 		return 1;
 	}
-	d->key_match = false;
+	if (d->arr)
+		d->rp.keyed = false;
 	if (d->depth >= LR_DOC_MAX_DEPTH) {
 		snprintf(d->err, sizeof(d->err), "JSON nested deeper than %d levels",
 			 LR_DOC_MAX_DEPTH);
@@ -481,7 +554,7 @@ static int d_close(void *ctx, bool array)
 {
 	struct lrdoc *d = ctx;
 	tok(d);
-	d->key_match = false;
+	rp_close(&d->rp, d->depth);
 	d->depth--;
 	if (d->arr && d->depth + 1 == d->arr) {
 		d->arr = 0;	/* the end of the Records array */
@@ -525,7 +598,7 @@ static void doc_free(struct lrdoc *d)
 
 static bool doc_probe(struct lr *r, size_t from)
 {
-	struct probe p = { 0, false, 0 };
+	struct probe p = { .rp.r = r };
 	yajl_handle h = yajl_alloc(&probe_cb, NULL, &p);
 	size_t fed = from;
 	struct lrdoc *d;
@@ -548,6 +621,7 @@ static bool doc_probe(struct lr *r, size_t from)
 	if (!d)
 		return false;
 	d->r = r;
+	d->rp.r = r;
 	d->h = yajl_alloc(&doc_cb, NULL, d);
 	d->g = yajl_gen_alloc(NULL);
 	d->qcap = r->max + 2 * LR_SLACK;

@@ -401,14 +401,18 @@ int out_write(const struct out_job *job)
 int out_status(const struct aud_result *res, enum sev fail_on, int written)
 {
 	size_t failing = 0, findings = 0;
+	struct fnd_iter it;
+	const struct finding *f;
 
-	for (size_t i = 0; i < res->findings.n; i++) {
-		if (res->findings.v[i].suppressed)
+	for (fnd_iter_start(&res->findings, &it); (f = fnd_iter_next(&it));) {
+		if (f->suppressed)
 			continue;
 		findings++;
-		if (fail_on != SEV_NONE && res->findings.v[i].severity >= fail_on)
+		if (fail_on != SEV_NONE && f->severity >= fail_on)
 			failing++;
 	}
+	if (fnd_error(&res->findings))
+		return DPF_EXIT_INCOMPLETE;	/* the reports said so: not written whole */
 	if (written != DPF_EXIT_OK)
 		return DPF_EXIT_INCOMPLETE;
 	return rep_verdict_exit(rep_verdict_of(res, findings, failing, fail_on), res, fail_on);

@@ -1,6 +1,7 @@
 /*
- * partial.c - partial results: write, read, join, and the shard split
- * (see partial.h; the file format is doc/partial.md).
+ * partial.c - partial results: made from an audit, written and read (see
+ * partial.h; the file format is doc/partial.md).  Joining sets is
+ * partjoin.c, the shard split shard.c.
  *
  * The format is one record a line, fields separated by tabs, every string
  * escaped (\\ \t \n \r \xHH, and \N for "none") so that evidence lines
@@ -26,56 +27,22 @@
 #include "buf.h"
 #include "digest.h"
 #include "findings.h"
-#include "strmap.h"
+#include "paths.h"
 #include "windows.h"
 #include "xalloc.h"
 
 /* ---- the policy's regexes, in the order audit.c reports limit hits ---- */
 
-/* Mirrors collect_limits() in audit.c: limits are listed in this order. */
-static size_t pol_regexes(const struct policy *p, const struct rx **v)
-{
-	size_t n = 0;
-#define RX(x) do { if (x) { if (v) v[n] = (x); n++; } } while (0)
-	for (size_t i = 0; i < p->ncategories; i++)
-		for (size_t j = 0; j < p->categories[i].nmatchers; j++)
-			RX(p->categories[i].matchers[j].rx);
-	for (size_t i = 0; i < p->npurposes; i++)
-		for (size_t j = 0; j < p->purposes[i].nreasons; j++)
-			RX(p->purposes[i].reasons[j]);
-	for (size_t i = 0; i < p->nchecks; i++)
-		for (size_t j = 0; j < p->checks[i].nmatchers; j++)
-			RX(p->checks[i].matchers[j].rx);
-	for (size_t i = 0; i < p->nformats; i++) {
-		RX(p->formats[i].pattern);
-		RX(p->formats[i].prefix);
-	}
-	for (size_t i = 0; i < p->napproved; i++)
-		RX(p->approved[i]);
-	for (size_t i = 0; i < p->nredact; i++)
-		RX(p->redact[i]);
-#undef RX
-	return n;
-}
-
 static const struct rx **regex_table(const struct policy *p, size_t *n)
 {
-	*n = pol_regexes(p, NULL);
+	*n = policy_regexes(p, NULL);
 	const struct rx **v = calloc(*n ? *n : 1, sizeof(*v));
 	if (v)
-		pol_regexes(p, v);
+		policy_regexes(p, v);
 	return v;
 }
 
 /* ---- making a set from an audit ---------------------------------------- */
-
-static uint64_t size_of(const char *path)
-{
-	struct stat st;
-	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		return (uint64_t)st.st_size;
-	return 0;
-}
 
 /*
  * All shards of one run expand the same PATHs to the same files: the run
@@ -98,7 +65,7 @@ static void run_id(const char *const *all, size_t nall, unsigned shards, char ou
 	}
 	for (size_t i = 0; i < nall; i++) {
 		dg_sha256_update(&c, all[i], strlen(all[i]) + 1);
-		snprintf(num, sizeof(num), "%" PRIu64 "\n", size_of(all[i]));
+		snprintf(num, sizeof(num), "%" PRIu64 "\n", paths_file_size(all[i]));
 		dg_sha256_update(&c, num, strlen(num));
 	}
 	dg_sha256_hex(&c, hex);
@@ -503,9 +470,10 @@ static int get_str(struct reader *r, size_t i, sv *out, bool *null)
 		case 'r': d[k++] = '\r'; break;
 		case 'x': {
 			/* The field is NUL-terminated: a short escape fails on the NUL. */
-			if (sv_hexval(s[j + 1]) < 0 || sv_hexval(s[j + 2]) < 0)
+			int b = sv_hexbyte(s + j + 1);
+			if (b < 0)
 				return bad(r, "bad \\x escape%s", "");
-			d[k++] = (char)(sv_hexval(s[j + 1]) * 16 + sv_hexval(s[j + 2]));
+			d[k++] = (char)b;
 			j += 2;
 			break;
 		}
@@ -619,7 +587,7 @@ static int want(struct reader *r, size_t n)
 	return 0;
 }
 
-static struct part_run *find_run(struct part_set *ps, const char *id)
+struct part_run *part_run_find(struct part_set *ps, const char *id)
 {
 	for (size_t i = 0; i < ps->nruns; i++)
 		if (!strcmp(ps->runs[i].id, id))
@@ -645,7 +613,7 @@ static int rd_run(struct reader *r)
 		return -1;
 	if (!is_run_id(r->f[1]))
 		return bad(r, "bad run id '%s'", r->f[1]);
-	if (find_run(ps, r->f[1]))
+	if (part_run_find(ps, r->f[1]))
 		return bad(r, "run %s listed twice", r->f[1]);
 	if (shards > 100000)
 		return bad(r, "bad 'run' record%s", "");
@@ -671,7 +639,7 @@ static int rd_path(struct reader *r)
 	uint64_t k;
 	if (want(r, 4) || get_u64(r, 2, &k))
 		return -1;
-	struct part_run *run = find_run(r->ps, r->f[1]);
+	struct part_run *run = part_run_find(r->ps, r->f[1]);
 	if (!run)
 		return bad(r, "path of an unknown run '%s'", r->f[1]);
 	if (k >= run->ninputs || run->paths[k])
@@ -700,7 +668,7 @@ static int rd_input(struct reader *r)
 	struct part_origin *o = &ps->origin[res->ninputs];
 	memset(in, 0, sizeof(*in));
 	memset(o, 0, sizeof(*o));
-	struct part_run *run = find_run(ps, r->f[1]);
+	struct part_run *run = part_run_find(ps, r->f[1]);
 	if (!run)
 		return bad(r, "input of an unknown run '%s'", r->f[1]);
 	memcpy(o->run, run->id, 17);
@@ -1084,384 +1052,5 @@ int part_read(const char *path, const struct policy *pol, const struct part_key 
 		return -1;
 	}
 	aud_totals(&ps->res);
-	return 0;
-}
-
-/* ---- joining ------------------------------------------------------------ */
-
-struct slot {
-	size_t set, input;		/* set == SIZE_MAX: an input that no set holds */
-	const struct part_origin *o;	/* NULL for those: see missing */
-	const char *path;
-	struct part_origin missing;
-};
-
-static const struct part_origin *origin_of(const struct slot *s)
-{
-	return s->set == SIZE_MAX ? &s->missing : s->o;
-}
-
-static int slot_cmp(const void *pa, const void *pb)
-{
-	const struct slot *a = pa, *b = pb;
-	const struct part_origin *ao = origin_of(a), *bo = origin_of(b);
-	if (ao->index != bo->index)
-		return ao->index < bo->index ? -1 : 1;
-	int c = strcmp(a->path, b->path);
-	if (c)
-		return c;
-	c = strcmp(ao->run, bo->run);
-	if (c)
-		return c;
-	/* Equal origins are a duplicate, reported by the caller; keep the order total. */
-	if (a->set != b->set)
-		return a->set < b->set ? -1 : 1;
-	return (a->input > b->input) - (a->input < b->input);
-}
-
-struct remap_ctx {
-	struct win_log *dst;
-	const size_t *map;
-};
-
-static void remap_window(void *arg, const struct win_record *r)
-{
-	struct remap_ctx *c = arg;
-	struct win_record w = *r;
-	w.file = (uint32_t)c->map[r->file];
-	win_add_record(c->dst, &w);
-}
-
-static int run_cmp(const void *pa, const void *pb)
-{
-	return strcmp(((const struct part_run *)pa)->id, ((const struct part_run *)pb)->id);
-}
-
-int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_missing,
-	      const struct policy *pol, struct diag *err)
-{
-	struct aud_result *res = &out->res;
-	struct slot *slots = NULL;
-	size_t **maps = NULL;
-	size_t nslots = 0, cap = 0;
-	uint64_t *hits = NULL;
-	const struct rx **rx = NULL;
-	size_t nrx = 0;
-	int ret = -1;
-
-	memset(out, 0, sizeof(*out));
-	snprintf(out->digest, sizeof(out->digest), "%s", pol->digest);
-	res->windows = win_log_new();
-
-	/* The runs: every run any set knows, once. */
-	for (size_t s = 0; s < n; s++) {
-		for (size_t i = 0; i < sets[s].nruns; i++) {
-			const struct part_run *run = &sets[s].runs[i];
-			struct part_run *have = find_run(out, run->id);
-			if (have) {
-				if (have->ninputs != run->ninputs) {
-					diag_set(err, "run %s has %zu inputs in one partial, %zu in another",
-						 run->id, have->ninputs, run->ninputs);
-					goto out;
-				}
-				continue;
-			}
-			struct part_run *nv = realloc(out->runs, (out->nruns + 1) * sizeof(*nv));
-			if (!nv)
-				goto oom;
-			out->runs = nv;
-			out->runs[out->nruns++] = *run;	/* paths: in sets[s]'s arena, moved below */
-		}
-	}
-	if (out->nruns > 1)
-		qsort(out->runs, out->nruns, sizeof(*out->runs), run_cmp);
-
-	/* Every input, and (for a report) every input of a run that no set holds. */
-	maps = calloc(n ? n : 1, sizeof(*maps));
-	if (!maps)
-		goto oom;
-	for (size_t s = 0; s < n; s++) {
-		maps[s] = calloc(sets[s].res.ninputs ? sets[s].res.ninputs : 1, sizeof(size_t));
-		if (!maps[s])
-			goto oom;
-		for (size_t i = 0; i < sets[s].res.ninputs; i++) {
-			if (nslots == cap) {
-				cap = cap ? cap * 2 : 64;
-				struct slot *nv = realloc(slots, cap * sizeof(*nv));
-				if (!nv)
-					goto oom;
-				slots = nv;
-			}
-			slots[nslots++] = (struct slot){ s, i, &sets[s].origin[i],
-							 sets[s].res.inputs[i].path, { "", 0 } };
-		}
-	}
-	if (fill_missing) {
-		for (size_t k = 0; k < out->nruns; k++) {
-			const struct part_run *run = &out->runs[k];
-			bool *seen = calloc(run->ninputs ? run->ninputs : 1, sizeof(bool));
-			if (!seen)
-				goto oom;
-			for (size_t i = 0; i < nslots; i++)
-				if (slots[i].set != SIZE_MAX && !strcmp(slots[i].o->run, run->id))
-					seen[slots[i].o->index] = true;
-			for (size_t g = 0; g < run->ninputs; g++) {
-				if (seen[g])
-					continue;
-				if (nslots == cap) {
-					cap = cap ? cap * 2 : 64;
-					struct slot *nv = realloc(slots, cap * sizeof(*nv));
-					if (!nv) {
-						free(seen);
-						goto oom;
-					}
-					slots = nv;
-				}
-				struct slot *sl = &slots[nslots++];
-				*sl = (struct slot){ SIZE_MAX, SIZE_MAX, NULL, run->paths[g], { "", g } };
-				memcpy(sl->missing.run, run->id, 17);
-			}
-			free(seen);
-		}
-	}
-	if (nslots > 1)
-		qsort(slots, nslots, sizeof(*slots), slot_cmp);
-
-	for (size_t i = 1; i < nslots; i++) {
-		const struct slot *a = &slots[i - 1], *b = &slots[i];
-		if (a->set != SIZE_MAX && b->set != SIZE_MAX && a->o->index == b->o->index &&
-		    !strcmp(a->o->run, b->o->run)) {
-			diag_set(err, "%s: the same input (run %s, input %" PRIu64 ") is in two "
-				 "partials: %s and %s", b->path, b->o->run, b->o->index,
-				 sets[a->set].name ? sets[a->set].name : "?",
-				 sets[b->set].name ? sets[b->set].name : "?");
-			goto out;
-		}
-	}
-
-	/*
-	 * The same file (path, size and content) in two runs is one input
-	 * audited twice (a re-run with another N, a partial kept from last
-	 * night): its findings would count twice.  Empty files prove nothing.
-	 */
-	struct strmap files = STRMAP_INIT;
-	struct buf key = BUF_INIT;
-	for (size_t i = 0; i < nslots; i++) {
-		const struct slot *sl = &slots[i];
-		if (sl->set == SIZE_MAX)
-			continue;
-		const struct aud_input *in = &sets[sl->set].res.inputs[sl->input];
-		if (!in->size || !in->sha256[0])
-			continue;
-		buf_reset(&key);
-		buf_addf(&key, "%s%c%" PRIu64 "%c%s", in->path, 0, in->size, 0, in->sha256);
-		bool created;
-		uintptr_t *v = strmap_put(&files, buf_sv(&key), i, &created);
-		if (!created) {
-			const struct slot *first = &slots[*v];
-			diag_set(err, "%s: the same file is in two partials of different runs: %s and %s "
-				 "(merge the partials of one run of each file)", in->path,
-				 sets[first->set].name ? sets[first->set].name : "?",
-				 sets[sl->set].name ? sets[sl->set].name : "?");
-			strmap_release(&files);
-			buf_release(&key);
-			goto out;
-		}
-	}
-	strmap_release(&files);
-	buf_release(&key);
-
-	res->ninputs = nslots;
-	res->inputs = calloc(nslots ? nslots : 1, sizeof(*res->inputs));
-	out->origin = calloc(nslots ? nslots : 1, sizeof(*out->origin));
-	if (!res->inputs || !out->origin)
-		goto oom;
-	for (size_t i = 0; i < nslots; i++) {
-		const struct slot *sl = &slots[i];
-		out->origin[i] = *origin_of(sl);
-		if (sl->set == SIZE_MAX) {
-			struct aud_input *in = &res->inputs[i];
-			char msg[256];
-			const struct part_run *run = find_run(out, origin_of(sl)->run);
-			snprintf(msg, sizeof(msg), "not in any partial given to merge (input %" PRIu64
-				 " of %zu of run %s%s)", origin_of(sl)->index, run ? run->ninputs : (size_t)0,
-				 origin_of(sl)->run, run && run->shards ? ": a shard's partial is missing" : "");
-			in->path = sl->path;
-			in->compression = "none";
-			in->error = arena_strndup(&res->arena, msg, strlen(msg));
-			continue;
-		}
-		res->inputs[i] = sets[sl->set].res.inputs[sl->input];
-		maps[sl->set][sl->input] = i;
-	}
-
-	/* Findings and window records, their input indexes remapped. */
-	size_t total = 0;
-	for (size_t s = 0; s < n; s++)
-		total += sets[s].res.findings.n;
-	if (total) {
-		res->findings.v = malloc(total * sizeof(*res->findings.v));
-		if (!res->findings.v)
-			goto oom;
-		res->findings.cap = total;
-	}
-	for (size_t s = 0; s < n; s++) {
-		struct aud_result *sr = &sets[s].res;
-		for (size_t i = 0; i < sr->findings.n; i++) {
-			struct finding f = sr->findings.v[i];
-			f.file = (uint32_t)maps[s][f.file];
-			res->findings.v[res->findings.n++] = f;
-		}
-		struct remap_ctx rc = { res->windows, maps[s] };
-		win_foreach(sr->windows, remap_window, &rc);
-		res->failed_requests += sr->failed_requests;
-		res->transfers += sr->transfers;
-		for (int p = 0; p < PR_COUNT; p++)
-			res->assessed[p] += sr->assessed[p];
-		for (int h = 0; h < 24; h++)
-			res->reads_by_hour[h] += sr->reads_by_hour[h];
-	}
-
-	/* Limit hits summed per regex, listed in the policy's order as one run lists them. */
-	rx = regex_table(pol, &nrx);
-	hits = calloc(nrx + 1, sizeof(*hits));
-	if (!rx || !hits)
-		goto oom;
-	for (size_t s = 0; s < n; s++)
-		for (size_t i = 0; i < sets[s].res.nlimits; i++)
-			if (sets[s].limit_ord[i] < nrx)
-				hits[sets[s].limit_ord[i]] += sets[s].res.limits[i].hits;
-	size_t nl = 0;
-	for (size_t k = 0; k < nrx; k++)
-		nl += hits[k] != 0;
-	if (nl) {
-		res->limits = calloc(nl, sizeof(*res->limits));
-		out->limit_ord = calloc(nl, sizeof(*out->limit_ord));
-		if (!res->limits || !out->limit_ord)
-			goto oom;
-		for (size_t k = 0; k < nrx; k++) {
-			if (!hits[k])
-				continue;
-			res->limits[res->nlimits].where =
-				arena_strndup(&res->arena, rx[k]->where, strlen(rx[k]->where));
-			res->limits[res->nlimits].hits = (unsigned long)hits[k];
-			out->limit_ord[res->nlimits] = (uint32_t)k;
-			res->nlimits++;
-		}
-	}
-
-	/* Everything the joined set points to moves into its arenas; the sets are released. */
-	for (size_t s = 0; s < n; s++) {
-		arena_take(&res->arena, &sets[s].res.arena);
-		arena_take(&res->findings.arena, &sets[s].res.findings.arena);
-		part_set_release(&sets[s]);
-	}
-	aud_totals(res);
-	ret = 0;
-	goto out;
-oom:
-	diag_set(err, "out of memory");
-out:
-	if (maps)
-		for (size_t s = 0; s < n; s++)
-			free(maps[s]);
-	free(maps);
-	free(slots);
-	free(hits);
-	free(rx);
-	if (ret) {
-		part_set_release(out);
-		for (size_t s = 0; s < n; s++)
-			part_set_release(&sets[s]);
-	}
-	return ret;
-}
-
-/* ---- shards ------------------------------------------------------------- */
-
-int part_parse_shard(const char *s, unsigned *i, unsigned *n, struct diag *err)
-{
-	char *end;
-	unsigned long a, b;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		goto bad;
-	a = strtoul(s, &end, 10);
-	if (*end != '/' || end[1] < '0' || end[1] > '9')
-		goto bad;
-	b = strtoul(end + 1, &end, 10);
-	if (*end || errno || b == 0 || b > 100000 || a >= b)
-		goto bad;
-	*i = (unsigned)a;
-	*n = (unsigned)b;
-	return 0;
-bad:
-	return diag_set(err, "'%s' is not I/N with 0 <= I < N (shards are numbered from 0)", s);
-}
-
-struct sized {
-	size_t idx;
-	uint64_t size;
-	const char *path;
-};
-
-static int sized_cmp(const void *pa, const void *pb)
-{
-	const struct sized *a = pa, *b = pb;
-	if (a->size != b->size)
-		return a->size > b->size ? -1 : 1;
-	int c = strcmp(a->path, b->path);
-	if (c)
-		return c;
-	return (a->idx > b->idx) - (a->idx < b->idx);
-}
-
-static int idx_cmp(const void *pa, const void *pb)
-{
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	return (a > b) - (a < b);
-}
-
-int part_shard_select(const char *const *paths, size_t n, unsigned i, unsigned nshards,
-		      size_t *sel, size_t *nsel, struct diag *err)
-{
-	struct sized *v = calloc(n ? n : 1, sizeof(*v));
-	uint64_t *load = calloc(nshards ? nshards : 1, sizeof(*load));
-	struct stat st;
-
-	*nsel = 0;
-	if (!v || !load) {
-		free(v);
-		free(load);
-		return diag_set(err, "out of memory");
-	}
-	for (size_t k = 0; k < n; k++) {
-		if (!strcmp(paths[k], "-")) {
-			free(v);
-			free(load);
-			return diag_set(err, "standard input cannot be split into shards");
-		}
-		v[k].idx = k;
-		v[k].path = paths[k];
-		/* An unreadable input still goes to one shard, which reports it. */
-		v[k].size = stat(paths[k], &st) == 0 ? (uint64_t)st.st_size : 0;
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), sized_cmp);
-	for (size_t k = 0; k < n; k++) {
-		unsigned best = 0;
-		for (unsigned s = 1; s < nshards; s++)
-			if (load[s] < load[best])
-				best = s;
-		/* Empty files weigh one byte, so they spread out too. */
-		load[best] += v[k].size ? v[k].size : 1;
-		if (best == i)
-			sel[(*nsel)++] = v[k].idx;
-	}
-	if (*nsel > 1)
-		qsort(sel, *nsel, sizeof(*sel), idx_cmp);
-	free(v);
-	free(load);
 	return 0;
 }

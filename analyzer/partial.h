@@ -14,6 +14,8 @@
  * and its index in that run's expanded PATHs, so a merge restores the
  * order of a single run, refuses an input given twice, and names every
  * input of a run that no partial holds.
+ *
+ * Joining sets is partjoin.h; which inputs a shard audits, shard.h.
  */
 #ifndef DPF_PARTIAL_H
 #define DPF_PARTIAL_H
@@ -98,31 +100,9 @@ int part_write(struct part_set *ps, const struct policy *pol, const struct part_
 int part_read(const char *path, const struct policy *pol, const struct part_key *key,
 	      struct part_set *ps, struct diag *err);
 
-/*
- * Join sets[0..n) into out, in the order of one run (by index, then path,
- * then run); the sets are released, whatever it returns.  fill_missing: add each
- * input of a run that no set holds, as unread, so the report says what is
- * missing (for a report; not for a partial that is merged on).  -1 with
- * err when one input is in two sets.
- */
-int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_missing,
-	      const struct policy *pol, struct diag *err);
-
 void part_set_release(struct part_set *ps);
 
-/*
- * --shard I/N: choose inputs of paths[0..n) for shard i of nshards,
- * balanced by size: largest first (then by path), each to the lightest
- * shard so far (the lowest-numbered on a tie).  Every machine computes the
- * same split from the same files.  sel gets the chosen indexes, ascending;
- * -1 with err for standard input or an unreadable size.
- */
-int part_shard_select(const char *const *paths, size_t n, unsigned i, unsigned nshards,
-		      size_t *sel, size_t *nsel, struct diag *err);
-
-/*
- * Parse "I/N" (0 <= I < N <= 100000).  -1 with err otherwise.
- */
-int part_parse_shard(const char *s, unsigned *i, unsigned *n, struct diag *err);
+/* The run with that id in ps->runs, or NULL. */
+struct part_run *part_run_find(struct part_set *ps, const char *id);
 
 #endif

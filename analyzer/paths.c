@@ -335,3 +335,12 @@ void paths_release(struct paths *p)
 	free(p->seen);
 	*p = (struct paths)PATHS_INIT;
 }
+
+uint64_t paths_file_size(const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return (uint64_t)st.st_size;
+	return 0;
+}

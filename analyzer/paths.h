@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 
@@ -52,5 +53,8 @@ int paths_add(struct paths *p, const char *arg);
 struct stat;
 bool paths_holds(const struct paths *p, const struct stat *st);
 void paths_release(struct paths *p);
+
+/* The size of path if it is a regular file; 0 for "-" (standard input) and anything else. */
+uint64_t paths_file_size(const char *path);
 
 #endif

@@ -89,16 +89,52 @@ int policy_role(const struct policy *p, sv name)
 	return -1;
 }
 
+/* The lookup behind policy_check() and policy_check_nocase(). */
+static int find_check(const struct policy *p, sv id, bool (*eq)(sv, sv))
+{
+	size_t n = p ? p->nchecks : CHK_BUILTIN_COUNT;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *cid = p ? p->checks[i].id : chk_info((enum chk_id)i)->id;
+		if (cid && eq(id, sv_cstr(cid)))
+			return (int)i;
+	}
+	return -1;
+}
+
 int policy_check(const struct policy *p, sv id)
 {
-	if (!p) {
-		enum chk_id c = chk_parse(id);
-		return c == CHK_BUILTIN_COUNT ? -1 : (int)c;
-	}
+	return find_check(p, id, sv_eq);
+}
+
+int policy_check_nocase(const struct policy *p, sv id)
+{
+	return find_check(p, id, sv_eq_nocase);
+}
+
+size_t policy_regexes(const struct policy *p, const struct rx **v)
+{
+	size_t n = 0;
+#define RX(x) do { if (x) { if (v) v[n] = (x); n++; } } while (0)
+	for (size_t i = 0; i < p->ncategories; i++)
+		for (size_t j = 0; j < p->categories[i].nmatchers; j++)
+			RX(p->categories[i].matchers[j].rx);
+	for (size_t i = 0; i < p->npurposes; i++)
+		for (size_t j = 0; j < p->purposes[i].nreasons; j++)
+			RX(p->purposes[i].reasons[j]);
 	for (size_t i = 0; i < p->nchecks; i++)
-		if (p->checks[i].id && sv_eq_cstr(id, p->checks[i].id))
-			return (int)i;
-	return -1;
+		for (size_t j = 0; j < p->checks[i].nmatchers; j++)
+			RX(p->checks[i].matchers[j].rx);
+	for (size_t i = 0; i < p->nformats; i++) {
+		RX(p->formats[i].pattern);
+		RX(p->formats[i].prefix);
+	}
+	for (size_t i = 0; i < p->napproved; i++)
+		RX(p->approved[i]);
+	for (size_t i = 0; i < p->nredact; i++)
+		RX(p->redact[i]);
+#undef RX
+	return n;
 }
 
 void policy_free(struct policy *p)

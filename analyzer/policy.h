@@ -132,6 +132,8 @@ enum pol_format_type {
 
 /* A container runtime's framing around each line (format_wrap.c). */
 enum pol_wrapper { POL_WRAP_NONE = 0, POL_WRAP_CRI, POL_WRAP_DOCKER };
+/* `multiline = tab | csv`: how a record continues on the next line. */
+enum pol_multiline { POL_ML_NONE = 0, POL_ML_TAB, POL_ML_CSV };
 
 /* Where one canonical field comes from: up to POL_MAX_SOURCES, first non-empty wins. */
 #define POL_MAX_SOURCES 4
@@ -170,6 +172,7 @@ struct pol_format {
 	struct rx *pattern;	/* regex */
 	struct rx *prefix;	/* pgAudit-style custom log line prefix, or NULL */
 	unsigned char wrapper;	/* `wrapper = cri | docker`: enum pol_wrapper */
+	unsigned char multiline;	/* `multiline = tab | csv`: enum pol_multiline (regex formats) */
 	const char *time_format;	/* NULL: ISO 8601 / epoch / CLF auto */
 	struct tu_fmt *time_fmt;	/* compiled time_format */
 	struct tz_zone *timezone;	/* `timezone = ZONE`: local times without an offset; NULL: UTC */
@@ -183,6 +186,8 @@ struct pol_format {
 	size_t nconds[PC_COUNT];
 	/* `pgaudit = PATH`: that value is a pgAudit record, read as format_pgaudit.c reads one. */
 	const char *pgaudit;
+	/* `records = PATH` (type json): the input is one JSON document; each element of that array is a record. */
+	const char *records;
 	/* `request-line = PATH`: "METHOD URI PROTOCOL" (nginx $request) for action, resource, protocol. */
 	const char *request_line;
 	/* `require = PATH[|PATH...] ...`: keys a record must carry (one of each |-group) to count for detection. */
@@ -248,6 +253,17 @@ int policy_role(const struct policy *p, sv name);
  * (checks.h) alone, and custom ids are unknown.
  */
 int policy_check(const struct policy *p, sv id);
+/* The same lookup, ignoring ASCII case (`# expect:` annotations). */
+int policy_check_nocase(const struct policy *p, sv id);
+/*
+ * The one walk over p's compiled regexes: each once, in a fixed order
+ * (categories' matchers, purposes' reasons, checks' matchers, formats'
+ * pattern and prefix, approved transfers, redaction patterns), the order
+ * in which a run lists regex limit hits (audit.c) and a partial keeps them
+ * (partial.c, partjoin.c).  Fills v[0..n) unless v is NULL; returns n.  The regexes
+ * stay p's.
+ */
+size_t policy_regexes(const struct policy *p, const struct rx **v);
 void policy_free(struct policy *p);
 
 #endif

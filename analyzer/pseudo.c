@@ -120,7 +120,9 @@ static void map_add(struct psd_map *m, const struct psd *p, const char *kind, sv
 	if (sv_is_dash_or_empty(id) || id.n > 256)
 		return;	/* anonymous stays anonymous: that is the finding */
 	snprintf(key, sizeof(key), "%s%c%.*s", kind, 0, (int)id.n, id.p);
-	strmap_put(&m->seen, sv_make(key, strlen(kind) + 1 + id.n), 0, &created);
+	/* Out of memory: the x* tier's exit 3, as for m->v (an id left unmapped would leak). */
+	if (!strmap_put(&m->seen, sv_make(key, strlen(kind) + 1 + id.n), 0, &created))
+		xalloc_oom(id.n);
 	if (!created)
 		return;
 	while (skip < id.n && !alnum(id.p[skip]))
@@ -141,6 +143,8 @@ static void map_add(struct psd_map *m, const struct psd *p, const char *kind, sv
 	else
 		psd_name(p, kind, id, e->name, sizeof(e->name));
 	uintptr_t *head = strmap_put(&m->by_run, sv_make(run, k), 0, &created);
+	if (!head)
+		xalloc_oom(k);
 	e->next = *head;
 	*head = ++m->n;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "spill.h"
 
 #define REP_TOP 10
 
@@ -37,84 +38,156 @@ const char *rep_status_name(enum rep_status s)
 
 /* ---- ranking ------------------------------------------------------------ */
 
-static int cmp_sv(const void *a, const void *b)
+/*
+ * Rankings in bounded memory: the names go to a sorter (spill.h; past its
+ * budget to the temporary file), are read back sorted and counted per
+ * name, and only the REP_TOP best counts are kept.
+ */
+static int cmp_rank(const struct rep_rank *x, const struct rep_rank *y)
 {
-	return sv_cmp(*(const sv *)a, *(const sv *)b);
-}
-
-static int cmp_rank(const void *a, const void *b)
-{
-	const struct rep_rank *x = a, *y = b;
-
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	return sv_cmp(x->name, y->name);
 }
 
-/* Top REP_TOP names by occurrence; ties by name.  Empty names are skipped. */
-static struct rep_rank *rank(sv *names, size_t n, size_t *nout)
+static int name_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
 {
-	struct rep_rank *r;
-	size_t i, k = 0;
+	(void)ctx;
+	return sv_cmp(sv_make(a, an), sv_make(b, bn));
+}
 
-	*nout = 0;
-	if (!n)
-		return NULL;
-	qsort(names, n, sizeof(*names), cmp_sv);
-	r = calloc(n, sizeof(*r));
-	if (!r)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (sv_empty(names[i]))
-			continue;
-		if (k && sv_eq(r[k - 1].name, names[i])) {
-			r[k - 1].count++;
-		} else {
-			r[k].name = names[i];
-			r[k].count = 1;
-			k++;
-		}
+struct ranker {
+	struct spill *sp;
+};
+
+/* The names one ranking counts (empty names are skipped). */
+static int ranker_add(struct ranker *r, sv name)
+{
+	if (sv_empty(name))
+		return 0;
+	return spill_add(r->sp, name.p, name.n);
+}
+
+/* Offer (name, count) to the top list top[0..*n), best first; names copied into names[]. */
+static void offer(struct rep_rank *top, struct buf *names, size_t *n, sv name, size_t count)
+{
+	struct rep_rank cand = { name, count };
+	if (*n == REP_TOP && cmp_rank(&cand, &top[REP_TOP - 1]) >= 0)
+		return;
+	size_t at = *n < REP_TOP ? (*n)++ : REP_TOP - 1;
+	struct buf spare = names[at];	/* the slot falling off (or a new one) */
+	while (at > 0 && cmp_rank(&cand, &top[at - 1]) < 0) {
+		top[at] = top[at - 1];
+		names[at] = names[at - 1];
+		at--;
 	}
-	qsort(r, k, sizeof(*r), cmp_rank);
-	*nout = k < REP_TOP ? k : REP_TOP;
-	return r;
+	buf_reset(&spare);
+	buf_addsv(&spare, name);
+	names[at] = spare;
+	top[at].name = buf_sv(&names[at]);
+	top[at].count = count;
+}
+
+/* Top REP_TOP names by occurrence, ties by name; copied into a.  -1 on a sorter error. */
+static int ranker_top(struct ranker *r, struct arena *a, struct rep_rank **out, size_t *nout)
+{
+	struct rep_rank top[REP_TOP];
+	struct buf names[REP_TOP];
+	size_t n = 0, count = 0;
+	struct buf cur = BUF_INIT;
+	const void *rec;
+	size_t len;
+	int rc;
+
+	for (size_t i = 0; i < REP_TOP; i++)
+		names[i] = (struct buf)BUF_INIT;
+	*out = NULL;
+	*nout = 0;
+	if (spill_rewind(r->sp) < 0)
+		return -1;
+	while ((rc = spill_next(r->sp, &rec, &len)) > 0) {
+		sv name = sv_make(rec, len);
+		if (count && sv_eq(buf_sv(&cur), name)) {
+			count++;
+			continue;
+		}
+		if (count)
+			offer(top, names, &n, buf_sv(&cur), count);
+		buf_reset(&cur);
+		buf_addsv(&cur, name);
+		count = 1;
+	}
+	if (count && rc == 0)
+		offer(top, names, &n, buf_sv(&cur), count);
+	if (rc == 0 && n) {
+		*out = arena_alloc(a, n * sizeof(**out));
+		for (size_t i = 0; i < n; i++) {
+			(*out)[i].name = arena_sv(a, top[i].name);
+			(*out)[i].count = top[i].count;
+		}
+		*nout = n;
+	}
+	bool err = cur.err;
+	for (size_t i = 0; i < REP_TOP; i++) {
+		err |= names[i].err;
+		buf_release(&names[i]);
+	}
+	buf_release(&cur);
+	return rc < 0 || err ? -1 : 0;
 }
 
 /* ---- summary ------------------------------------------------------------ */
 
+/*
+ * What the reports say of check index `check`: the policy's check, else the
+ * built-in catalogue's (a report without rules), else "unknown-check" with
+ * no title and no principles.  The one fallback of rep_check_*().
+ */
+struct check_view {
+	const char *id, *title;
+	unsigned principles;
+};
+
+static struct check_view check_view(const struct rep_ctx *c, uint32_t check)
+{
+	const struct pol_check *pc = c->pol && check < c->pol->nchecks ? &c->pol->checks[check] : NULL;
+	const struct chk_info *ci = check < CHK_BUILTIN_COUNT ? chk_info((enum chk_id)check) : NULL;
+	struct check_view v = { "unknown-check", "", 0 };
+
+	if (ci)
+		v = (struct check_view){ ci->id, ci->title, ci->principles };
+	if (pc) {
+		v.principles = pc->principles;
+		v.id = pc->id ? pc->id : v.id;
+		v.title = pc->title ? pc->title : v.title;
+	}
+	return v;
+}
+
 unsigned rep_check_principles(const struct rep_ctx *c, uint32_t check)
 {
-	if (c->pol && check < c->pol->nchecks)
-		return c->pol->checks[check].principles;
-	if (check < CHK_BUILTIN_COUNT)
-		return chk_info((enum chk_id)check)->principles;
-	return 0;
+	return check_view(c, check).principles;
 }
 
 const char *rep_check_id(const struct rep_ctx *c, uint32_t check)
 {
-	if (c->pol && check < c->pol->nchecks && c->pol->checks[check].id)
-		return c->pol->checks[check].id;
-	if (check < CHK_BUILTIN_COUNT)
-		return chk_info((enum chk_id)check)->id;
-	return "unknown-check";
+	return check_view(c, check).id;
 }
 
 const char *rep_check_title(const struct rep_ctx *c, uint32_t check)
 {
-	if (c->pol && check < c->pol->nchecks && c->pol->checks[check].title)
-		return c->pol->checks[check].title;
-	if (check < CHK_BUILTIN_COUNT)
-		return chk_info((enum chk_id)check)->title;
-	return "";
+	return check_view(c, check).title;
 }
 
 struct rep_summary *rep_summarize(const struct rep_ctx *c)
 {
 	const struct fnd_list *l = &c->res->findings;
 	struct rep_summary *s = calloc(1, sizeof(*s));
-	sv *users = NULL, *roles = NULL, *subjects = NULL;
-	size_t i, n = 0;
+	struct ranker rk[3] = { { NULL }, { NULL }, { NULL } };
+	size_t budget = l->budget ? l->budget : FND_MEMORY_BUDGET;
+	struct fnd_iter it;
+	const struct finding *f;
+	bool ok = true;
 	int p;
 
 	if (!s)
@@ -124,15 +197,13 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 	s->by_check = calloc(s->nby_check, sizeof(*s->by_check));
 	if (!s->by_check)
 		goto fail;
-	if (l->n) {
-		users = malloc(l->n * sizeof(*users));
-		roles = malloc(l->n * sizeof(*roles));
-		subjects = malloc(l->n * sizeof(*subjects));
-		if (!users || !roles || !subjects)
+	for (int k = 0; k < 3; k++)
+		if (!(rk[k].sp = spill_new(name_cmp, NULL, budget / 8)))
 			goto fail;
-	}
-	for (i = 0; i < l->n; i++) {
-		const struct finding *f = &l->v[i];
+		else
+			spill_memory_fallback(rk[k].sp);
+	fnd_iter_start(l, &it);
+	while ((f = fnd_iter_next(&it))) {
 		unsigned pr = rep_check_principles(c, f->check);
 		enum sev sv_ = f->severity < SEV_COUNT ? f->severity : SEV_CRITICAL;
 
@@ -149,11 +220,14 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		for (p = 0; p < PR_COUNT; p++)
 			if (pr & PR_BIT(p))
 				s->by_sev[p][sv_]++;
-		users[n] = f->user;
-		roles[n] = f->role;
-		subjects[n] = f->subject;
-		n++;
+		if (ranker_add(&rk[0], f->user) < 0 || ranker_add(&rk[1], f->role) < 0 ||
+		    ranker_add(&rk[2], f->subject) < 0) {
+			ok = false;
+			break;
+		}
 	}
+	if (!ok || fnd_error(l))
+		goto fail;
 	for (p = 0; p < PR_COUNT; p++) {
 		size_t k, any = 0;
 
@@ -166,20 +240,24 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		else
 			s->status[p] = REP_NOT_ASSESSED;
 	}
-	s->ngroups = fnd_group(l, c->pol, &s->groups);
-	s->top_users = rank(users, n, &s->ntop_users);
-	s->top_roles = rank(roles, n, &s->ntop_roles);
-	s->top_subjects = rank(subjects, n, &s->ntop_subjects);
-	free(users);
-	free(roles);
-	free(subjects);
+	if (ranker_top(&rk[0], &s->arena, &s->top_users, &s->ntop_users) < 0 ||
+	    ranker_top(&rk[1], &s->arena, &s->top_roles, &s->ntop_roles) < 0 ||
+	    ranker_top(&rk[2], &s->arena, &s->top_subjects, &s->ntop_subjects) < 0)
+		goto fail;
+	for (int k = 0; k < 3; k++) {
+		spill_free(rk[k].sp);
+		rk[k].sp = NULL;
+	}
+	s->ngroups = fnd_group(l, c->pol, &s->arena, &s->groups);
+	if (s->ngroups == (size_t)-1) {
+		s->ngroups = 0;
+		goto fail;
+	}
 	return s;
 fail:
-	free(users);
-	free(roles);
-	free(subjects);
-	free(s->by_check);
-	free(s);
+	for (int k = 0; k < 3; k++)
+		spill_free(rk[k].sp);
+	rep_summary_free(s);
 	return NULL;
 }
 
@@ -188,11 +266,76 @@ void rep_summary_free(struct rep_summary *s)
 	if (!s)
 		return;
 	fnd_groups_free(s->groups, s->ngroups);
-	free(s->top_users);
-	free(s->top_roles);
-	free(s->top_subjects);
+	arena_release(&s->arena);
 	free(s->by_check);
 	free(s);
+}
+
+void rep_shown_init(struct rep_shown *sh, const struct rep_ctx *c)
+{
+	memset(sh, 0, sizeof(*sh));
+	sh->l = &c->res->findings;
+	sh->copies = (struct fnd_list)FND_LIST_INIT;
+}
+
+int rep_shown_want(struct rep_shown *sh, size_t i)
+{
+	if (!fnd_spilled(sh->l))
+		return 0;
+	if (sh->n == sh->cap) {
+		size_t ncap = sh->cap ? sh->cap * 2 : 64;
+		size_t *ni = try_reallocarray(sh->idx, ncap, sizeof(*ni));
+		if (!ni)
+			return -1;
+		sh->idx = ni;
+		sh->cap = ncap;
+	}
+	sh->idx[sh->n++] = i;
+	return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+int rep_shown_fetch(struct rep_shown *sh)
+{
+	if (!fnd_spilled(sh->l) || !sh->n)
+		return 0;
+	qsort(sh->idx, sh->n, sizeof(*sh->idx), cmp_size);
+	size_t k = 0;
+	for (size_t i = 0; i < sh->n; i++)	/* distinct */
+		if (!k || sh->idx[k - 1] != sh->idx[i])
+			sh->idx[k++] = sh->idx[i];
+	sh->n = k;
+	struct fnd_iter it;
+	const struct finding *f;
+	k = 0;
+	for (fnd_iter_start(sh->l, &it); k < sh->n && (f = fnd_iter_next(&it));)
+		if (it.i - 1 == sh->idx[k]) {
+			if (!fnd_add(&sh->copies, f))
+				return -1;
+			k++;
+		}
+	return k == sh->n ? 0 : -1;
+}
+
+const struct finding *rep_shown_get(const struct rep_shown *sh, size_t i)
+{
+	if (!fnd_spilled(sh->l))
+		return i < sh->l->n ? &sh->l->v[i] : NULL;
+	const size_t *at = bsearch(&i, sh->idx, sh->copies.n, sizeof(*sh->idx), cmp_size);
+	return at ? &sh->copies.v[at - sh->idx] : NULL;
+}
+
+void rep_shown_free(struct rep_shown *sh)
+{
+	free(sh->idx);
+	fnd_release(&sh->copies);
+	sh->idx = NULL;
+	sh->n = sh->cap = 0;
 }
 
 size_t rep_check_findings(const struct rep_summary *s, size_t check)
@@ -355,18 +498,17 @@ void rep_categories(const struct policy *p, uint64_t bits, const char *sep, stru
 	}
 }
 
-void rep_principles(unsigned bits, const char *sep, struct buf *out)
+void rep_principles_json(FILE *out, unsigned bits)
 {
 	int p, first = 1;
 
-	for (p = 0; p < PR_COUNT; p++) {
-		if (!(bits & PR_BIT(p)))
-			continue;
-		if (!first)
-			buf_adds(out, sep);
-		first = 0;
-		buf_adds(out, pr_name((enum principle)p));
-	}
+	fputc('[', out);
+	for (p = 0; p < PR_COUNT; p++)
+		if (bits & PR_BIT(p)) {
+			fprintf(out, "%s\"%s\"", first ? "" : ", ", pr_slug((enum principle)p));
+			first = 0;
+		}
+	fputc(']', out);
 }
 
 const char *rep_input_path(const struct rep_ctx *c, uint32_t file)
@@ -427,7 +569,8 @@ static int run_writer(void *arg, FILE *out)
 	j->w->write(j->c, out);
 	if (ferror(out))
 		return errno ? errno : EIO;
-	return 0;
+	/* Spilled findings that could not be read back: the report is not whole. */
+	return fnd_error(&j->c->res->findings);
 }
 
 int rep_write(const struct rep_writer *w, const struct rep_ctx *c0, const char *path,

@@ -76,7 +76,30 @@ struct rep_summary {
 	size_t ntop_users, ntop_roles, ntop_subjects;	/* at most 10 each */
 	size_t *by_check;			/* unsuppressed findings per check index */
 	size_t nby_check;			/* the policy's nchecks (at least the built-ins) */
+	struct arena arena;			/* the rankings' names, a spilled list's group strings */
 };
+
+/*
+ * The findings a writer looks up by index (a group's members): the list's
+ * own where it is in memory; for a spilled list (findings.h) the writer
+ * names the few it shows, rep_shown_fetch() copies them in one reading,
+ * and rep_shown_get() finds them.  Owned by the writer; rep_shown_free().
+ */
+struct rep_shown {
+	const struct fnd_list *l;
+	size_t *idx;		/* sorted, distinct */
+	size_t n, cap;
+	struct fnd_list copies;	/* copies[k] is finding idx[k] */
+};
+/* Start (nothing fetched) for c's findings. */
+void rep_shown_init(struct rep_shown *sh, const struct rep_ctx *c);
+/* Name finding i as needed (nothing to do for a list in memory).  0, or -1 out of memory. */
+int rep_shown_want(struct rep_shown *sh, size_t i);
+/* Copy every named finding; 0, or -1 (out of memory, a temporary file error). */
+int rep_shown_fetch(struct rep_shown *sh);
+/* Finding i: NULL only if it was not named and fetched (a caller's bug) or is past the list. */
+const struct finding *rep_shown_get(const struct rep_shown *sh, size_t i);
+void rep_shown_free(struct rep_shown *sh);
 
 /* Unsuppressed findings of one check (0 for an index past the policy's). */
 size_t rep_check_findings(const struct rep_summary *s, size_t check);
@@ -128,8 +151,8 @@ sv rep_clean(const struct rep_ctx *c, struct red *r, sv s, struct buf *scratch);
 void rep_time_iso(int64_t t, char *out);
 /* Category names of bits, in policy order, joined by sep. */
 void rep_categories(const struct policy *p, uint64_t bits, const char *sep, struct buf *out);
-/* Principle names of bits (PR_BIT), in report order, joined by sep. */
-void rep_principles(unsigned bits, const char *sep, struct buf *out);
+/* The principles of bits (PR_BIT) as a JSON array of slugs, `["notice", "choice"]` (JSON and SARIF). */
+void rep_principles_json(FILE *out, unsigned bits);
 /* The path of input i ("?" if out of range). */
 const char *rep_input_path(const struct rep_ctx *c, uint32_t file);
 /* The check's id, title and principles (built-in or custom; never NULL). */

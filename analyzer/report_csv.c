@@ -20,21 +20,20 @@ static void field(FILE *out, sv s, int last)
 
 static void write_csv(const struct rep_ctx *c, FILE *out)
 {
-	const struct fnd_list *l = &c->res->findings;
 	struct red *red = rep_red_new(c);
+	struct fnd_iter it;
+	const struct finding *f;
 	struct buf scratch = BUF_INIT, tmp = BUF_INIT;
 	char t[32], num[32];
 	size_t i;
 
 	fputs("check,severity,principle,user,role,subject,categories,time,file,line,message,"
 	      "evidence,suppressed\r\n", out);
-	for (i = 0; i < l->n; i++) {
-		const struct finding *f = &l->v[i];
-
+	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it));) {
 		field(out, sv_cstr(rep_check_id(c, f->check)), 0);
 		field(out, sv_cstr(sev_name(f->severity)), 0);
 		buf_reset(&tmp);
-		rep_principles(rep_check_principles(c, f->check), "; ", &tmp);
+		pr_join(&tmp, rep_check_principles(c, f->check), pr_name, "; ");
 		field(out, buf_sv(&tmp), 0);
 		field(out, f->user, 0);
 		field(out, f->role, 0);

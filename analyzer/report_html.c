@@ -288,10 +288,9 @@ static void chart_rank(const struct rep_ctx *c, FILE *out, const char *title,
 
 /* One group of findings: check, who, what, when, the check's promise, evidence. */
 static void group_section(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
-			  struct red *red, struct buf *scratch, struct buf *tmp)
+			  const struct rep_shown *sh, struct red *red, struct buf *scratch,
+			  struct buf *tmp)
 {
-	const struct fnd_list *l = &c->res->findings;
-	const struct finding *first = &l->v[g->first], *last = &l->v[g->last];
 	const struct chk_info *ci = NULL;
 	size_t n = g->count - g->suppressed, shown = 0, k;
 	char t1[32], t2[32];
@@ -308,7 +307,7 @@ static void group_section(const struct rep_ctx *c, FILE *out, const struct fnd_g
 	h(out, rep_check_title(c, g->check));
 	fputs("</h3>\n<div class=\"meta\">", out);
 	buf_reset(tmp);
-	rep_principles(rep_check_principles(c, g->check), "; ", tmp);
+	pr_join(tmp, rep_check_principles(c, g->check), pr_name, "; ");
 	esc_html(out, buf_sv(tmp));
 	fputs("<br>user <b>", out);
 	esc_html(out, sv_empty(g->user) ? SV_LIT("(anonymous)") : g->user);
@@ -322,13 +321,13 @@ static void group_section(const struct rep_ctx *c, FILE *out, const struct fnd_g
 	fputs(", categories ", out);
 	esc_html(out, tmp->len ? buf_sv(tmp) : SV_LIT("(none)"));
 	fprintf(out, "<br>%zu finding%s", n, n == 1 ? "" : "s");
-	if (first->has_time) {
-		rep_time_iso(first->time, t1);
-		rep_time_iso(last->time, t2);
+	if (g->first_has_time) {
+		rep_time_iso(g->first_time, t1);
+		rep_time_iso(g->last_time, t2);
 		fprintf(out, ", first %s, last %s", t1, t2);
 	}
 	fputs("</div>\n<p>", out);
-	esc_html(out, rep_clean(c, red, first->detail, scratch));
+	esc_html(out, rep_clean(c, red, g->first_detail, scratch));
 	fputs("</p>\n", out);
 	if (ci) {
 		fputs("<p class=\"meta\"><b>Promise:</b> ", out);
@@ -339,8 +338,10 @@ static void group_section(const struct rep_ctx *c, FILE *out, const struct fnd_g
 	}
 	fputs("<pre>", out);
 	for (k = 0; k < g->count; k++) {
-		const struct finding *f = &l->v[g->members[k]];
+		const struct finding *f = rep_shown_get(sh, g->members[k]);
 
+		if (!f)
+			break;	/* not fetched: rep_write reports the temporary file's error */
 		if (f->suppressed)
 			continue;
 		if (shown == HTML_EVIDENCE) {
@@ -383,6 +384,23 @@ static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct b
 			order[norder++] = g->check;
 		}
 	}
+	/*
+	 * The members group_section() looks at (HTML_GROUPS_PER_CHECK groups of
+	 * each check: the evidence shown, the suppressed skipped, one more):
+	 * fetched in one reading if the findings are spilled.
+	 */
+	struct rep_shown sh;
+	size_t *per_check = xcalloc(nchecks ? nchecks : 1, sizeof(*per_check));
+	rep_shown_init(&sh, c);
+	for (i = 0; i < s->ngroups; i++) {
+		const struct fnd_group *g = &s->groups[i];
+		if (g->count <= g->suppressed || per_check[g->check]++ >= HTML_GROUPS_PER_CHECK)
+			continue;
+		for (size_t k = 0; k < g->count && k <= HTML_EVIDENCE + g->suppressed; k++)
+			(void)rep_shown_want(&sh, g->members[k]);
+	}
+	free(per_check);
+	(void)rep_shown_fetch(&sh);	/* what is missing ends a group's evidence */
 	fprintf(out, "<h2>Findings (%zu in %zu groups)</h2>\n", s->findings, live);
 	if (!live)
 		fputs("<p>No findings.</p>\n", out);
@@ -417,7 +435,7 @@ static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct b
 				hidden_findings += g->count - g->suppressed;
 				continue;
 			}
-			group_section(c, out, g, red, scratch, tmp);
+			group_section(c, out, g, &sh, red, scratch, tmp);
 			shown++;
 		}
 		if (hidden_groups) {
@@ -430,6 +448,7 @@ static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct b
 		}
 		fputs("</details>\n", out);
 	}
+	rep_shown_free(&sh);
 	free(order);
 	free(seen);
 }

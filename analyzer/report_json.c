@@ -73,19 +73,6 @@ static void sev_obj(FILE *out, const size_t *by_sev)
 		by_sev[SEV_CRITICAL], by_sev[SEV_HIGH], by_sev[SEV_MEDIUM], by_sev[SEV_LOW]);
 }
 
-static void principle_list(FILE *out, unsigned bits)
-{
-	int p, first = 1;
-
-	fputc('[', out);
-	for (p = 0; p < PR_COUNT; p++)
-		if (bits & PR_BIT(p)) {
-			fprintf(out, "%s\"%s\"", first ? "" : ", ", pr_slug((enum principle)p));
-			first = 0;
-		}
-	fputc(']', out);
-}
-
 static void category_list(struct jw *j, uint64_t bits)
 {
 	const struct policy *p = j->c->pol;
@@ -255,7 +242,7 @@ static void checks(struct jw *j)
 		fputs(", \"title\": ", out);
 		str(out, rep_check_title(c, (uint32_t)i));
 		fputs(", \"principles\": ", out);
-		principle_list(out, rep_check_principles(c, (uint32_t)i));
+		rep_principles_json(out, rep_check_principles(c, (uint32_t)i));
 		fprintf(out, ", \"severity\": \"%s\", \"builtin\": %s, \"enabled\": %s, "
 			     "\"findings\": %zu}",
 			sev_name(sv_), !pc || pc->builtin ? "true" : "false",
@@ -267,18 +254,17 @@ static void checks(struct jw *j)
 static void findings(struct jw *j)
 {
 	const struct rep_ctx *c = j->c;
-	const struct fnd_list *l = &c->res->findings;
 	FILE *out = j->out;
-	size_t i;
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t i = 0;
 
 	fputs("  \"findings\": [", out);
-	for (i = 0; i < l->n; i++) {
-		const struct finding *f = &l->v[i];
-
+	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it)); i++) {
 		fprintf(out, "%s\n    {\"index\": %zu, \"check\": ", i ? "," : "", i);
 		str(out, rep_check_id(c, f->check));
 		fprintf(out, ", \"severity\": \"%s\", \"principles\": ", sev_name(f->severity));
-		principle_list(out, rep_check_principles(c, f->check));
+		rep_principles_json(out, rep_check_principles(c, f->check));
 		fputs(", \"user\": ", out);
 		svstr(out, f->user);
 		fputs(", \"role\": ", out);
@@ -308,19 +294,17 @@ static void groups(struct jw *j)
 {
 	const struct rep_ctx *c = j->c;
 	const struct rep_summary *s = c->sum;
-	const struct fnd_list *l = &c->res->findings;
 	FILE *out = j->out;
 	size_t i, k;
 
 	fputs("  \"groups\": [", out);
 	for (i = 0; i < s->ngroups; i++) {
 		const struct fnd_group *g = &s->groups[i];
-		const struct finding *first = &l->v[g->first], *last = &l->v[g->last];
 
 		fprintf(out, "%s\n    {\"check\": ", i ? "," : "");
 		str(out, rep_check_id(c, g->check));
 		fprintf(out, ", \"severity\": \"%s\", \"principles\": ", sev_name(g->severity));
-		principle_list(out, rep_check_principles(c, g->check));
+		rep_principles_json(out, rep_check_principles(c, g->check));
 		fputs(", \"user\": ", out);
 		svstr(out, g->user);
 		fputs(", \"role\": ", out);
@@ -331,11 +315,11 @@ static void groups(struct jw *j)
 		category_list(j, g->categories);
 		fprintf(out, ", \"count\": %zu, \"suppressed\": %zu, \"first_time\": ", g->count,
 			g->suppressed);
-		time_or_null(out, first->has_time, first->time);
+		time_or_null(out, g->first_has_time, g->first_time);
 		fputs(", \"last_time\": ", out);
-		time_or_null(out, last->has_time, last->time);
+		time_or_null(out, g->last_has_time, g->last_time);
 		fputs(", \"message\": ", out);
-		clean(j, first->detail);
+		clean(j, g->first_detail);
 		fputs(", \"findings\": [", out);
 		for (k = 0; k < g->count; k++)
 			fprintf(out, "%s%zu", k ? ", " : "", g->members[k]);

@@ -54,53 +54,98 @@ static bool gates(const struct rep_ctx *c, const struct finding *f)
 	return c->fail_on != SEV_NONE && !f->suppressed && f->severity >= c->fail_on;
 }
 
-/* Whether finding f is of the check, or (check == SIZE_MAX) tests principle p. */
-static bool belongs(const struct rep_ctx *c, const struct finding *f, size_t check, int p)
-{
-	if (check != SIZE_MAX)
-		return f->check == check;
-	return (rep_check_principles(c, f->check) & PR_BIT(p)) != 0;
-}
-
 struct tally {
 	size_t gating, below;	/* unsuppressed findings failing the case / listed as output */
 	enum sev worst;		/* highest severity among the gating ones */
 };
 
-static struct tally tally(const struct rep_ctx *c, size_t check, int p)
+/*
+ * What the cases need, from one reading of the findings (a spilled list
+ * is read once, not once per case): each check's tally, and the indexes
+ * of its first JUNIT_LISTED + 1 gating and other findings, fetched into sh.
+ */
+struct pre {
+	struct tally *ck;	/* per check index */
+	size_t nck;
+	size_t *idx;		/* [check][gating][JUNIT_LISTED + 1] */
+	size_t *nidx;		/* [check][gating] */
+	struct rep_shown sh;
+};
+
+static void pre_init(struct pre *pr, const struct rep_ctx *c)
 {
-	const struct fnd_list *l = &c->res->findings;
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t i = 0;
+
+	pr->nck = nchecks(c) > CHK_BUILTIN_COUNT ? nchecks(c) : CHK_BUILTIN_COUNT;
+	pr->ck = xcalloc(pr->nck, sizeof(*pr->ck));
+	pr->idx = xcalloc(pr->nck * 2 * (JUNIT_LISTED + 1), sizeof(*pr->idx));
+	pr->nidx = xcalloc(pr->nck * 2, sizeof(*pr->nidx));
+	rep_shown_init(&pr->sh, c);
+	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it)); i++) {
+		if (f->suppressed || f->check >= pr->nck)
+			continue;	/* past the checks: no principle, no case */
+		struct tally *t = &pr->ck[f->check];
+		bool g = gates(c, f);
+		if (g) {
+			t->gating++;
+			if (f->severity > t->worst)
+				t->worst = f->severity;
+		} else {
+			t->below++;
+		}
+		size_t *n = &pr->nidx[f->check * 2 + g];
+		if (*n <= JUNIT_LISTED) {
+			pr->idx[(f->check * 2 + g) * (JUNIT_LISTED + 1) + (*n)++] = i;
+			(void)rep_shown_want(&pr->sh, i);
+		}
+	}
+	(void)rep_shown_fetch(&pr->sh);	/* what is missing ends a list; rep_write reports it */
+}
+
+static void pre_free(struct pre *pr)
+{
+	rep_shown_free(&pr->sh);
+	free(pr->ck);
+	free(pr->idx);
+	free(pr->nidx);
+}
+
+/* The tally of one check (check != SIZE_MAX), or of every check of principle p. */
+static struct tally tally(const struct rep_ctx *c, const struct pre *pr, size_t check, int p)
+{
 	struct tally t = { 0, 0, SEV_NONE };
 
-	for (size_t i = 0; i < l->n; i++) {
-		const struct finding *f = &l->v[i];
-		if (f->suppressed || !belongs(c, f, check, p))
+	if (check != SIZE_MAX)
+		return check < pr->nck ? pr->ck[check] : t;
+	for (size_t i = 0; i < pr->nck; i++) {
+		if (!(rep_check_principles(c, (uint32_t)i) & PR_BIT(p)))
 			continue;
-		if (gates(c, f)) {
-			t.gating++;
-			if (f->severity > t.worst)
-				t.worst = f->severity;
-		} else {
-			t.below++;
-		}
+		t.gating += pr->ck[i].gating;
+		t.below += pr->ck[i].below;
+		if (pr->ck[i].worst > t.worst)
+			t.worst = pr->ck[i].worst;
 	}
 	return t;
 }
 
 /* List a check's unsuppressed findings that gate (gating) or do not. */
-static void list_findings(const struct rep_ctx *c, FILE *out, size_t check, bool gating,
-			  size_t total, struct red *red, struct buf *scratch)
+static void list_findings(const struct rep_ctx *c, const struct pre *pr, FILE *out, size_t check,
+			  bool gating, size_t total, struct red *red, struct buf *scratch)
 {
-	const struct fnd_list *l = &c->res->findings;
-	size_t i, listed = 0;
+	size_t listed = 0;
 	char t[32];
 
-	for (i = 0; i < l->n; i++) {
-		const struct finding *f = &l->v[i];
+	if (check >= pr->nck)
+		return;
+	const size_t *idx = &pr->idx[(check * 2 + gating) * (JUNIT_LISTED + 1)];
+	for (size_t k = 0; k < pr->nidx[check * 2 + gating]; k++) {
+		const struct finding *f = rep_shown_get(&pr->sh, idx[k]);
 		struct buf line = BUF_INIT;
 
-		if (f->check != check || f->suppressed || gates(c, f) != gating)
-			continue;
+		if (!f)
+			break;
 		if (listed == JUNIT_LISTED) {
 			fprintf(out, "... and %zu more\n", total - listed);
 			break;
@@ -145,15 +190,18 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 	struct red *red = rep_red_new(c);
 	struct buf scratch = BUF_INIT, msg = BUF_INIT;
 	size_t tests = 0, failures = 0, skipped, i;
+	struct pre pr;
 	int p;
+
+	pre_init(&pr, c);
 
 	for (p = 0; p < PR_COUNT; p++) {
 		tests++;
-		failures += tally(c, SIZE_MAX, p).gating > 0;
+		failures += tally(c, &pr, SIZE_MAX, p).gating > 0;
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				tests++;
-				failures += tally(c, i, p).gating > 0;
+				failures += tally(c, &pr, i, p).gating > 0;
 			}
 	}
 	enum rep_verdict v = rep_verdict(c);
@@ -196,14 +244,14 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 	fputs("</testcase>\n  </testsuite>\n", out);
 	buf_release(&head);
 	for (p = 0; p < PR_COUNT; p++) {
-		struct tally pt = tally(c, SIZE_MAX, p);
+		struct tally pt = tally(c, &pr, SIZE_MAX, p);
 		size_t t = 1, f = pt.gating > 0;
 
 		skipped = s->status[p] == REP_NOT_ASSESSED;
 		for (i = 0; i < nchecks(c); i++)
 			if (rep_check_principles(c, (uint32_t)i) & PR_BIT(p)) {
 				t++;
-				f += tally(c, i, p).gating > 0;
+				f += tally(c, &pr, i, p).gating > 0;
 				skipped += !enabled(c, i);
 			}
 		fputs("  <testsuite", out);
@@ -251,7 +299,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		for (i = 0; i < nchecks(c); i++) {
 			if (!(rep_check_principles(c, (uint32_t)i) & PR_BIT(p)))
 				continue;
-			struct tally ct = tally(c, i, p);
+			struct tally ct = tally(c, &pr, i, p);
 			fputs("    <testcase", out);
 			attr(out, "name", rep_check_id(c, (uint32_t)i));
 			buf_reset(&msg);
@@ -272,7 +320,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 					attr(out, "message", msg.p);
 					attr(out, "type", sev_name(ct.worst));
 					fputs(">", out);
-					list_findings(c, out, i, true, ct.gating, red, &scratch);
+					list_findings(c, &pr, out, i, true, ct.gating, red, &scratch);
 					fputs("</failure>", out);
 				}
 				if (ct.below) {
@@ -280,7 +328,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 					below_note(c, &msg, ct.below);
 					fputs("<system-out>", out);
 					esc_xml(out, buf_sv(&msg));
-					list_findings(c, out, i, false, ct.below, red, &scratch);
+					list_findings(c, &pr, out, i, false, ct.below, red, &scratch);
 					fputs("</system-out>", out);
 				}
 			}
@@ -289,6 +337,7 @@ static void write_junit(const struct rep_ctx *c, FILE *out)
 		fputs("  </testsuite>\n", out);
 	}
 	fputs("</testsuites>\n", out);
+	pre_free(&pr);
 	buf_release(&scratch);
 	buf_release(&msg);
 	red_free(red);

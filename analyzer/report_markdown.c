@@ -26,7 +26,6 @@ static void write_markdown(const struct rep_ctx *c, FILE *out)
 {
 	const struct rep_summary *s = c->sum;
 	const struct aud_result *r = c->res;
-	const struct fnd_list *l = &r->findings;
 	struct red *red = rep_red_new(c);
 	struct buf scratch = BUF_INIT, tmp = BUF_INIT;
 	size_t i, live = 0, shown = 0;
@@ -87,7 +86,6 @@ static void write_markdown(const struct rep_ctx *c, FILE *out)
 		      "| --- | --- | --- | --- | --- | --- | ---: | --- | --- | --- |\n", out);
 		for (i = 0; i < s->ngroups && shown < MD_GROUPS; i++) {
 			const struct fnd_group *g = &s->groups[i];
-			const struct finding *first = &l->v[g->first], *last = &l->v[g->last];
 
 			if (g->count == g->suppressed)
 				continue;
@@ -103,16 +101,16 @@ static void write_markdown(const struct rep_ctx *c, FILE *out)
 			cell(out, buf_sv(&tmp));
 			fprintf(out, " %zu |", g->count - g->suppressed);
 			t1[0] = t2[0] = '\0';
-			if (first->has_time)
-				rep_time_iso(first->time, t1);
-			if (last->has_time)
-				rep_time_iso(last->time, t2);
+			if (g->first_has_time)
+				rep_time_iso(g->first_time, t1);
+			if (g->last_has_time)
+				rep_time_iso(g->last_time, t2);
 			cell(out, sv_cstr(t1));
 			cell(out, sv_cstr(t2));
 			buf_reset(&tmp);
-			buf_addf(&tmp, "%s:%llu: ", rep_input_path(c, first->file),
-				 (unsigned long long)first->line);
-			buf_addsv(&tmp, rep_clean(c, red, first->detail, &scratch));
+			buf_addf(&tmp, "%s:%llu: ", rep_input_path(c, g->first_file),
+				 (unsigned long long)g->first_line);
+			buf_addsv(&tmp, rep_clean(c, red, g->first_detail, &scratch));
 			cell(out, buf_sv(&tmp));
 			fputc('\n', out);
 		}

@@ -70,19 +70,6 @@ static void uri(FILE *out, const char *path)
 	putc('"', out);
 }
 
-static void principles(FILE *out, unsigned bits)
-{
-	int p, first = 1;
-
-	fputc('[', out);
-	for (p = 0; p < PR_COUNT; p++)
-		if (bits & PR_BIT(p)) {
-			fprintf(out, "%s\"%s\"", first ? "" : ", ", pr_slug((enum principle)p));
-			first = 0;
-		}
-	fputc(']', out);
-}
-
 static void rules(const struct rep_ctx *c, FILE *out)
 {
 	size_t i, n = c->pol ? c->pol->nchecks : CHK_BUILTIN_COUNT;
@@ -112,7 +99,7 @@ static void rules(const struct rep_ctx *c, FILE *out)
 		fprintf(out, "}, \"defaultConfiguration\": {\"level\": \"%s\", \"enabled\": %s}",
 			level(sv_), !pc || pc->enabled ? "true" : "false");
 		fputs(", \"properties\": {\"principles\": ", out);
-		principles(out, rep_check_principles(c, (uint32_t)i));
+		rep_principles_json(out, rep_check_principles(c, (uint32_t)i));
 		fprintf(out, ", \"severity\": \"%s\"}}", sev_name(sv_));
 	}
 	buf_release(&b);
@@ -223,16 +210,15 @@ static void automation(const struct rep_ctx *c, FILE *out)
 
 static void results(const struct rep_ctx *c, FILE *out)
 {
-	const struct fnd_list *l = &c->res->findings;
 	struct red *red = rep_red_new(c);
 	struct buf scratch = BUF_INIT, cats = BUF_INIT, fp = BUF_INIT;
 	struct dg_sha256 h;
 	char t[32], hex[65];
-	size_t i;
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t i = 0;
 
-	for (i = 0; i < l->n; i++) {
-		const struct finding *f = &l->v[i];
-
+	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it)); i++) {
 		fprintf(out, "%s\n        {\"ruleId\": ", i ? "," : "");
 		str(out, rep_check_id(c, f->check));
 		fprintf(out, ", \"ruleIndex\": %u, \"level\": \"%s\", \"message\": {\"text\": ",

@@ -362,15 +362,19 @@ static void checks(const struct rep_ctx *c, FILE *out)
 		      out);
 }
 
-static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
-		  struct red *red, struct buf *scratch, struct buf *tmp)
+/* Evidence lines shown per group at c's detail. */
+static size_t evidence_shown(const struct rep_ctx *c)
 {
-	const struct fnd_list *l = &c->res->findings;
-	const struct finding *first = &l->v[g->first], *last = &l->v[g->last];
+	return c->detail == REP_DETAIL_HIGH ? EVIDENCE_SHOWN : 1;
+}
+
+static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
+		  const struct rep_shown *sh, struct red *red, struct buf *scratch,
+		  struct buf *tmp)
+{
 	size_t live = g->count - g->suppressed, shown = 0, i;
 	char t1[32], t2[32];
-
-	size_t evidence = c->detail == REP_DETAIL_HIGH ? EVIDENCE_SHOWN : 1;
+	size_t evidence = evidence_shown(c);
 
 	fputs("\n  ", out);
 	paint_on(c, out, sev_color(g->severity));
@@ -378,7 +382,7 @@ static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
 	paint_off(c, out);
 	fprintf(out, " %s", rep_check_id(c, g->check));
 	buf_reset(tmp);
-	rep_principles(rep_check_principles(c, g->check), "; ", tmp);
+	pr_join(tmp, rep_check_principles(c, g->check), pr_name, "; ");
 	fputs(" (", out);
 	put_sv(out, buf_sv(tmp));
 	fputs(")\n    user ", out);
@@ -393,20 +397,22 @@ static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
 	fputs(", categories ", out);
 	put_sv(out, tmp->len ? buf_sv(tmp) : SV_LIT("(none)"));
 	fprintf(out, "\n    %zu finding%s", live, live == 1 ? "" : "s");
-	if (first->has_time) {
-		rep_time_iso(first->time, t1);
-		rep_time_iso(last->time, t2);
+	if (g->first_has_time) {
+		rep_time_iso(g->first_time, t1);
+		rep_time_iso(g->last_time, t2);
 		if (live > 1)
 			fprintf(out, ", first %s, last %s", t1, t2);
 		else
 			fprintf(out, " at %s", t1);
 	}
 	fputs("\n    ", out);
-	put_sv(out, rep_clean(c, red, first->detail, scratch));
+	put_sv(out, rep_clean(c, red, g->first_detail, scratch));
 	fputc('\n', out);
 	for (i = 0; i < g->count; i++) {
-		const struct finding *f = &l->v[g->members[i]];
+		const struct finding *f = rep_shown_get(sh, g->members[i]);
 
+		if (!f)
+			break;	/* not fetched: rep_write reports the temporary file's error */
 		if (f->suppressed)
 			continue;
 		if (shown == evidence) {
@@ -428,6 +434,23 @@ static void findings(const struct rep_ctx *c, FILE *out, struct red *red, struct
 	const struct rep_summary *s = c->sum;
 	size_t i, live = 0, shown = 0;
 	size_t cap = c->detail == REP_DETAIL_HIGH ? (size_t)-1 : GROUPS_SHOWN;
+	struct rep_shown sh;
+
+	/*
+	 * The members group() looks at: those whose evidence is shown, the
+	 * suppressed it skips and the one after (is there more?).  Fetched if spilled.
+	 */
+	rep_shown_init(&sh, c);
+	for (i = 0; i < s->ngroups && shown < cap; i++) {
+		const struct fnd_group *g = &s->groups[i];
+		if (g->count == g->suppressed)
+			continue;
+		for (size_t k = 0; k < g->count && k <= evidence_shown(c) + g->suppressed; k++)
+			(void)rep_shown_want(&sh, g->members[k]);
+		shown++;
+	}
+	(void)rep_shown_fetch(&sh);	/* what is missing ends the group's evidence */
+	shown = 0;
 
 	for (i = 0; i < s->ngroups; i++)
 		live += s->groups[i].count > s->groups[i].suppressed;
@@ -442,9 +465,10 @@ static void findings(const struct rep_ctx *c, FILE *out, struct red *red, struct
 	/* Groups come most severe first (fnd_group), so the first ones shown are those. */
 	for (i = 0; i < s->ngroups && shown < cap; i++)
 		if (s->groups[i].count > s->groups[i].suppressed) {
-			group(c, out, &s->groups[i], red, scratch, tmp);
+			group(c, out, &s->groups[i], &sh, red, scratch, tmp);
 			shown++;
 		}
+	rep_shown_free(&sh);
 	if (live > shown)
 		fprintf(out, "\n  ... and %zu more group%s: --detail high lists every group here; "
 			"the json and csv reports list every finding.\n", live - shown,
@@ -588,7 +612,6 @@ static void coverage(const struct rep_ctx *c, FILE *out, struct red *red, struct
 static void gate(const struct rep_ctx *c, FILE *out)
 {
 	const struct rep_summary *s = c->sum;
-	const struct fnd_list *l = &c->res->findings;
 	size_t i;
 
 	if (c->fail_on == SEV_NONE)
@@ -605,12 +628,10 @@ static void gate(const struct rep_ctx *c, FILE *out)
 	fprintf(out, "FAILED by %zu finding%s:\n", s->failing, s->failing == 1 ? "" : "s");
 	for (i = 0; i < s->ngroups; i++) {
 		const struct fnd_group *g = &s->groups[i];
-		size_t k, n = 0;
+		size_t n = 0;
 
-		for (k = 0; k < g->count; k++) {
-			const struct finding *f = &l->v[g->members[k]];
-			n += !f->suppressed && f->severity >= c->fail_on;
-		}
+		for (int sv_ = c->fail_on; sv_ < SEV_COUNT; sv_++)
+			n += g->by_sev[sv_];
 		if (!n)
 			continue;
 		fprintf(out, "  %zu x %s [%s] user ", n, rep_check_id(c, g->check),

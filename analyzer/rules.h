@@ -25,7 +25,7 @@
 /*
  * Load the policy from paths (npaths >= 1).  Returns a new policy (caller
  * frees with policy_free) or NULL with err filled.  Warnings that do not
- * stop loading (a role with no members) are not errors; see rules_lint().
+ * stop loading (a role with no members) are not errors; see lint.h.
  */
 struct policy *rules_load(const char *const *paths, size_t npaths, struct diag *err);
 
@@ -46,13 +46,5 @@ struct policy *rules_load_builtin(const char *name, const char *text, struct dia
  * malloc'd string.
  */
 char *rules_default_path(const char *argv0);
-
-/*
- * Lint warnings, one "file:line: message" per entry (malloc'd strings in a
- * malloc'd array, *n entries): categories no role may read, roles with no
- * members, patterns that can never match a path, greedy catch-alls, users
- * in several roles.
- */
-char **rules_lint(const struct policy *p, size_t *n);
 
 #endif

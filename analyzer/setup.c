@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "buf.h"
+#include "cli.h"
 #include "cmd.h"
 #include "paths.h"
 #include "rules.h"
@@ -154,4 +156,30 @@ void setup_release(struct setup *s)
 	free(s->rule_paths);
 	free(s->default_path);
 	memset(s, 0, sizeof(*s));
+}
+
+int setup_opt(struct aud_options *ao, const char *cmd, int id, const char *val)
+{
+	unsigned long n;
+	int r;
+
+	switch (id) {
+	case SETUP_O_JOBS:
+		return cli_jobs(cmd, val, &ao->jobs);
+	case SETUP_O_MAX_LINE:
+		if ((r = cli_uint(cmd, "--max-line", val, 1UL << 30, &n)))
+			return r;
+		if (n < 64) {
+			error("%s: --max-line: at least 64 bytes", cmd);
+			return DPF_EXIT_USAGE;
+		}
+		ao->max_line = n;
+		return 0;
+	case SETUP_O_YEAR:
+		if ((r = cli_uint(cmd, "--year", val, 9999, &n)))
+			return r;
+		ao->year = (int)n;
+		return 0;
+	}
+	return 1;
 }

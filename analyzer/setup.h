@@ -50,4 +50,26 @@ int setup_command(const char *cmd, const char *argv0, int argc, char **argv, int
 		  struct paths *paths, struct setup *s);
 void setup_release(struct setup *s);
 
+/*
+ * The audit options `scan` and `trace` share, parsed once: a command puts
+ * the rows in its option table and hands every option id to setup_opt()
+ * (ids from 300 on, clear of outcome.h's).
+ */
+enum { SETUP_O_JOBS = 300, SETUP_O_MAX_LINE, SETUP_O_YEAR };
+
+#define SETUP_JOBS_ROW \
+	{ SETUP_O_JOBS, 'j', "jobs", "N", "worker threads, 1..1024 (default: the number of CPUs)" }
+#define SETUP_MAX_LINE_ROW \
+	{ SETUP_O_MAX_LINE, 0, "max-line", "BYTES", "longest line audited (default 1048576); longer ones are reported" }
+#define SETUP_YEAR_ROW \
+	{ SETUP_O_YEAR, 0, "year", "YYYY", "year for syslog timestamps without one (default: file mtime)" }
+
+struct aud_options;
+
+/*
+ * Take one of those options into *ao: 0 when handled, 1 when id is not
+ * one of them, or DPF_EXIT_USAGE after printing "dpfaudit CMD: ..." why.
+ */
+int setup_opt(struct aud_options *ao, const char *cmd, int id, const char *val);
+
 #endif

@@ -67,6 +67,8 @@ struct spill {
 	size_t *heap;
 	size_t nheap;
 	bool reading;
+	bool mem_fallback;	/* spill_memory_fallback() */
+	int full;		/* no file could be created: adds past the budget fail with it */
 };
 
 static int fail(struct spill *s, int e)
@@ -127,6 +129,16 @@ size_t spill_runs(const struct spill *s)
 int spill_error(const struct spill *s)
 {
 	return s ? s->err : 0;
+}
+
+void spill_memory_fallback(struct spill *s)
+{
+	s->mem_fallback = true;
+}
+
+int spill_set_error(struct spill *s, int e)
+{
+	return fail(s, e);
 }
 
 /* A new unlinked owner-only file in $TMPDIR; it becomes the newest of s->fds. */
@@ -289,8 +301,8 @@ static int flush_run(struct spill *s)
 
 int spill_add(struct spill *s, const void *rec, size_t n)
 {
-	if (s->err) {
-		errno = s->err;
+	if (s->err || s->full) {
+		errno = s->err ? s->err : s->full;
 		return -1;
 	}
 	if (n > SPILL_RECORD_MAX) {
@@ -301,8 +313,23 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 		end_reading(s);
 	size_t cost = n + sizeof(struct ent);
 	if (s->nents && (s->used + s->nents * sizeof(struct ent)) + cost > s->budget &&
-	    flush_run(s) < 0)
-		return -1;
+	    flush_run(s) < 0) {
+		if (s->nfds)
+			return -1;
+		/*
+		 * No file could be created, so nothing was written: what is in
+		 * memory stays readable.  Memory only from now on, or refuse
+		 * every further record (the caller counts them, never a silent drop).
+		 */
+		int e = s->err;
+		s->err = 0;
+		if (!s->mem_fallback) {
+			s->full = e;
+			errno = e;
+			return -1;
+		}
+		s->budget = SIZE_MAX;
+	}
 	if (s->used + n > s->memcap) {
 		size_t ncap = s->memcap ? s->memcap : 4096;
 		while (ncap < s->used + n)
@@ -533,8 +560,16 @@ int spill_rewind(struct spill *s)
 		return -1;
 	}
 	end_reading(s);
-	if (s->nruns && flush_run(s) < 0)
-		return -1;
+	if (s->nruns) {
+		if (flush_run(s) < 0)
+			return -1;
+		/* Everything is on disk: reading needs only the cursors' buffers. */
+		free(s->mem);
+		free(s->ents);
+		s->mem = NULL;
+		s->ents = NULL;
+		s->memcap = s->entcap = 0;
+	}
 	sort_mem(s);
 	while (s->nruns > SPILL_FANIN)
 		if (merge_pass(s) < 0)

@@ -15,6 +15,9 @@
  * Nothing aborts: an allocation or I/O failure makes the call return -1
  * with errno set, and the sorter keeps that error (spill_error) from then
  * on; what was already added is still readable where the failure allows.
+ * Where no temporary file can be created at all, the records in memory
+ * stay readable (no error) and every further spill_add() fails (or, with
+ * spill_memory_fallback(), the sorter keeps them in memory).
  *
  * Ownership: a struct spill owns its memory and its temporary files; one
  * thread at a time.  The comparator context must outlive the sorter.
@@ -36,6 +39,14 @@ struct spill;
 struct spill *spill_new(spill_cmp cmp, void *ctx, size_t budget);
 void spill_free(struct spill *s);
 
+/*
+ * Where no temporary file can be created, keep the records in memory past
+ * the budget instead of failing: for sorters whose records are bounded by
+ * data the process already holds (a report's rankings and groups of the
+ * findings it kept), so the reports are still written.
+ */
+void spill_memory_fallback(struct spill *s);
+
 /* Add a copy of the record.  0, or -1 (errno: ENOMEM, EIO, E2BIG, ...). */
 int spill_add(struct spill *s, const void *rec, size_t n);
 /*
@@ -50,6 +61,8 @@ uint64_t spill_count(const struct spill *s);
 size_t spill_runs(const struct spill *s);
 /* The first error (an errno value), or 0. */
 int spill_error(const struct spill *s);
+/* Record e (EIO if 0) as the sorter's error, e.g. a record the caller finds damaged; -1. */
+int spill_set_error(struct spill *s, int e);
 
 /*
  * Read every record in order: spill_rewind() starts (and may be called

@@ -69,18 +69,26 @@ char *st_escape(const char *s)
 	return o;
 }
 
-char *st_unescape(const char *s, size_t n)
+/* Undo st_escape() of s[0..n) into out (out may be s: it never gets ahead); the length. */
+static size_t unescape(const char *s, size_t n, char *out)
 {
-	char *o = xmalloc(n + 1), *p = o;
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && sv_hexval(s[i + 1]) >= 0 && sv_hexval(s[i + 2]) >= 0) {
-			*p++ = (char)(sv_hexval(s[i + 1]) * 16 + sv_hexval(s[i + 2]));
+		int b = s[i] == '%' && i + 2 < n ? sv_hexbyte(s + i + 1) : -1;
+		if (b >= 0) {
+			out[k++] = (char)b;
 			i += 2;
 		} else {
-			*p++ = s[i];
+			out[k++] = s[i];
 		}
 	}
-	*p = 0;
+	return k;
+}
+
+char *st_unescape(const char *s, size_t n)
+{
+	char *o = xmalloc(n + 1);
+	o[unescape(s, n, o)] = 0;
 	return o;
 }
 
@@ -205,17 +213,11 @@ static int get_field(char **cur, sv *out)
 	if (p[0] != ' ' || p[1] != '=')
 		return -1;
 	p += 2;
-	o = p;
-	out->p = o;
-	while (*p && *p != ' ') {
-		if (*p == '%' && sv_hexval(p[1]) >= 0 && sv_hexval(p[2]) >= 0) {
-			*o++ = (char)(sv_hexval(p[1]) * 16 + sv_hexval(p[2]));
-			p += 3;
-		} else {
-			*o++ = *p++;
-		}
-	}
-	out->n = (size_t)(o - out->p);
+	size_t n = strcspn(p, " ");
+	out->p = p;
+	out->n = unescape(p, n, p);
+	o = p + out->n;
+	p += n;
 	/* Unescaping shrinks the field: move the rest up to where it ends now. */
 	memmove(o, p, strlen(p) + 1);
 	*cur = o;

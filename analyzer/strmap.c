@@ -6,11 +6,15 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static void strmap_grow(struct strmap *m)
+/* Double the table; false (the map unchanged) when out of memory. */
+static bool strmap_grow(struct strmap *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 16;
-	struct strmap_slot *ns = xcalloc(ncap, sizeof(*ns));
+	struct strmap_slot *ns = try_calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return false;
 	for (size_t i = 0; i < m->cap; i++) {
 		struct strmap_slot *s = &m->slots[i];
 		if (!s->key.p)
@@ -23,13 +27,16 @@ static void strmap_grow(struct strmap *m)
 	free(m->slots);
 	m->slots = ns;
 	m->cap = ncap;
+	return true;
 }
 
 uintptr_t *strmap_put(struct strmap *m, sv key, uintptr_t val, bool *created)
 {
 	unsigned long long h = sv_hash(key);
-	if ((m->count + 1) * 4 > m->cap * 3)
-		strmap_grow(m);
+	if (created)
+		*created = false;
+	if ((m->count + 1) * 4 > m->cap * 3 && !strmap_grow(m))
+		return NULL;
 	size_t j = h & (m->cap - 1);
 	while (m->slots[j].key.p) {
 		if (m->slots[j].hash == h && sv_eq(m->slots[j].key, key)) {
@@ -39,7 +46,12 @@ uintptr_t *strmap_put(struct strmap *m, sv key, uintptr_t val, bool *created)
 		}
 		j = (j + 1) & (m->cap - 1);
 	}
-	m->slots[j].key = arena_sv(&m->keys, key);
+	char *copy = arena_try_alloc(&m->keys, key.n + 1);
+	if (!copy)
+		return NULL;
+	if (key.n)
+		memcpy(copy, key.p, key.n);
+	m->slots[j].key = sv_make(copy, key.n);
 	m->slots[j].hash = h;
 	m->slots[j].val = val;
 	m->count++;

@@ -33,6 +33,8 @@ struct strmap {
 /*
  * Insert key (copied) with val, or find it.  Returns a pointer to the stored
  * value; *created says whether the key was new (then the value is val).
+ * Never aborts: out of memory returns NULL (*created false) and leaves the
+ * map as it was, so a data path can end the run as incomplete (exit 3).
  */
 uintptr_t *strmap_put(struct strmap *m, sv key, uintptr_t val, bool *created);
 /* Pointer to the value of key, or NULL. */

@@ -56,9 +56,10 @@ unsigned long long sv_hash(sv s)
 	return h;
 }
 
-/* Optimal string alignment distance (a transposition costs 1), for hints. */
-static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
+size_t sv_distance(sv sa, sv sb)
 {
+	const char *a = sa.p, *b = sb.p;
+	size_t na = sa.n, nb = sb.n;
 	size_t d[3][65];
 	if (na > 64 || nb > 64)
 		return SIZE_MAX;
@@ -84,21 +85,25 @@ static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
 	return d[na % 3][nb];
 }
 
-const char *sv_closest(sv s, const char *const *cands, size_t n)
+const char *sv_closest_within(sv s, const char *const *cands, size_t n, size_t max)
 {
 	const char *best = NULL;
 	size_t bestd = SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
 		if (!cands[i])
 			continue;
-		size_t d = edit_distance(s.p, s.n, cands[i], strlen(cands[i]));
+		size_t d = sv_distance(s, sv_cstr(cands[i]));
 		if (d < bestd) {
 			bestd = d;
 			best = cands[i];
 		}
 	}
-	size_t limit = s.n >= 5 ? 2 : 1;
-	return bestd <= limit ? best : NULL;
+	return bestd <= max ? best : NULL;
+}
+
+const char *sv_closest(sv s, const char *const *cands, size_t n)
+{
+	return sv_closest_within(s, cands, n, s.n >= 5 ? 2 : 1);
 }
 
 int sv_cmp(sv a, sv b)

@@ -57,6 +57,14 @@ bool sv_to_u64(sv s, unsigned long long *out);
  * For "did you mean" hints; NULL entries in cands are skipped.
  */
 const char *sv_closest(sv s, const char *const *cands, size_t n);
+/* The same with the bound given: within max edits (ties: the first), or NULL. */
+const char *sv_closest_within(sv s, const char *const *cands, size_t n, size_t max);
+/*
+ * Optimal string alignment distance between a and b (an insertion, a
+ * deletion, a substitution or a transposition of neighbours costs 1);
+ * SIZE_MAX when either is longer than 64 bytes (too far for a hint).
+ */
+size_t sv_distance(sv a, sv b);
 
 /* The value of one hex digit (either case), or -1. */
 static inline int sv_hexval(char c)
@@ -68,6 +76,17 @@ static inline int sv_hexval(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/*
+ * The byte two hex digits at p spell ("4F", "4f"), or -1 when either is not
+ * a hex digit.  Reads p[1] only after p[0] is a digit, so a NUL-terminated
+ * string may end at p[0].
+ */
+static inline int sv_hexbyte(const char *p)
+{
+	int hi = sv_hexval(p[0]), lo = hi < 0 ? -1 : sv_hexval(p[1]);
+	return lo < 0 ? -1 : hi * 16 + lo;
 }
 
 /* Stable 64-bit FNV-1a hash of the bytes. */

@@ -4,6 +4,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,13 +34,38 @@ _Noreturn void xalloc_oom(size_t size)
 	exit(DPF_EXIT_INCOMPLETE);
 }
 
+/* xalloc_fail_try(): try_* calls still to succeed; -1: all. */
+static long try_budget = -1;
+
+void xalloc_fail_try(long after)
+{
+	try_budget = after;
+}
+
+/* True when the test hook says this try_* call fails. */
+static bool try_refused(void)
+{
+	if (try_budget < 0)
+		return false;
+	if (try_budget == 0) {
+		errno = ENOMEM;
+		return true;
+	}
+	try_budget--;
+	return false;
+}
+
 void *try_malloc(size_t size)
 {
+	if (try_refused())
+		return NULL;
 	return malloc(size ? size : 1);
 }
 
 void *try_calloc(size_t n, size_t size)
 {
+	if (try_refused())
+		return NULL;
 	if (!n || !size)
 		return calloc(1, 1);
 	if (n > SIZE_MAX / size) {	/* checked here: sanitizers abort on calloc's own check */
@@ -51,6 +77,8 @@ void *try_calloc(size_t n, size_t size)
 
 void *try_reallocarray(void *p, size_t n, size_t size)
 {
+	if (try_refused())
+		return NULL;
 	if (size && n > SIZE_MAX / size) {
 		errno = ENOMEM;
 		return NULL;
@@ -63,6 +91,8 @@ char *try_strndup(const char *s, size_t n)
 {
 	char *p;
 
+	if (try_refused())
+		return NULL;
 	if (n == SIZE_MAX) {
 		errno = ENOMEM;
 		return NULL;

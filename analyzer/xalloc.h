@@ -57,4 +57,11 @@ _Noreturn void xalloc_oom(size_t size);
  */
 void xalloc_set_oom_hook(void (*hook)(size_t size));
 
+/*
+ * For unit tests only: the next `after` try_* calls succeed, every later
+ * one fails with ENOMEM as if memory had run out; -1 (the default) turns
+ * this off.  Not thread-safe: call it where no other thread allocates.
+ */
+void xalloc_fail_try(long after);
+
 #endif

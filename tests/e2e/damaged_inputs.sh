@@ -7,16 +7,7 @@ if [ "${SHARED_TESTDATA+set}" = set ] && [ -z "$SHARED_TESTDATA" ]; then NO_TEST
 . "$(dirname "$0")/lib.sh"
 
 # A small policy of our own, so these cases do not depend on the default rules.
-cat >"$T/r.rules" <<'R'
-[category email]
-resource = ^/api/v1/customers/(?<subject>\d+)/email
-[purpose support]
-reason = ^TICKET-\d+$
-[role support-agent]
-members = mrossi
-may-read = email
-purposes = support
-R
+support_rules >"$T/r.rules"
 
 # 2000 lines; line 5 is a read without a reason (a known finding early on).
 i=1

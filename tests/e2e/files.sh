@@ -4,16 +4,7 @@
 # before a line is read; an interrupted run leaves no temporary file behind.
 . "$(dirname "$0")/lib.sh"
 
-cat >"$T/r.rules" <<'R'
-[category email]
-resource = ^/api/v1/customers/(?<subject>[^/]+)/email
-[purpose support]
-reason = ^TICKET-\d+$
-[role support-agent]
-members = mrossi
-may-read = email
-purposes = support
-R
+support_rules '[^/]+' >"$T/r.rules"
 LOG="$T/access.log"
 cat >"$LOG" <<'L'
 10.0.0.1 - mrossi [23/Nov/2026:10:00:00 +0000] "GET /api/v1/customers/5012/email HTTP/1.1" 200 15 "-" "curl"

@@ -5,16 +5,7 @@
 # reports that stay valid whatever bytes the log carried.
 . "$(dirname "$0")/lib.sh"
 
-cat >"$T/r.rules" <<'R'
-[category email]
-resource = ^/api/v1/customers/(?<subject>[^/]+)/email
-[purpose support]
-reason = ^TICKET-\d+$
-[role support-agent]
-members = mrossi
-may-read = email
-purposes = support
-R
+support_rules '[^/]+' >"$T/r.rules"
 
 scan() { run scan --no-progress --rules "$T/r.rules" "$@"; }
 

@@ -56,6 +56,17 @@ email_rules() {
 		'[role support-agent]' 'members = mrossi' 'may-read = email'
 }
 
+# support_rules [SUBJECT_RX]: on stdout, the policy where reads need a
+# reason: category email (its subject SUBJECT_RX, default \d+), purpose
+# support (reasons TICKET-N), role support-agent (member mrossi) that may
+# read email for support.  The line numbers are those tests quote.
+support_rules() {
+	printf '%s\n' '[category email]' \
+		"resource = ^/api/v1/customers/(?<subject>${1:-\d+})/email" \
+		'[purpose support]' 'reason = ^TICKET-\d+$' \
+		'[role support-agent]' 'members = mrossi' 'may-read = email' 'purposes = support'
+}
+
 # finish: the plain closing line, and the exit status.
 finish() {
 	echo "$PASSED passed, $FAILED failed"

@@ -20,16 +20,7 @@ M
 chmod +x "$T/mail"
 mkdir -p "$T/mail.d"
 
-cat >"$T/r.rules" <<'R'
-[category email]
-resource = ^/api/v1/customers/(?<subject>\d+)/email
-[purpose support]
-reason = ^TICKET-\d+$
-[role support-agent]
-members = mrossi
-may-read = email
-purposes = support
-R
+support_rules >"$T/r.rules"
 L='"-" "curl/8.0"'
 mkdir -p "$T/logs"
 # Two nights of one API: the 2nd of December has one read without a reason.

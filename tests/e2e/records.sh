@@ -99,10 +99,11 @@ run_rss() {
 	fi
 }
 # Bounded means: 50 times the records cost (almost) no more memory than a
-# 1,000-record document. That holds under any instrumentation (a sanitizer
-# runtime's shadow memory and arenas come on top of both runs alike); the
-# absolute ceiling is only ours to state for an uninstrumented build.
-# DPF_INSTRUMENTED: the build's sanitizer and coverage flags (Makefile.am).
+# 1,000-record document: at most 16 MB more, and under 40 MB in all. An
+# instrumented build (DPF_INSTRUMENTED: the build's sanitizer and coverage
+# flags, from Makefile.am) adds shadow memory and allocator caches in
+# proportion to what the run touches, so there the bound is the one a
+# whole-document buffer could not meet: growth below the document's size.
 instrumented=$(echo ${DPF_INSTRUMENTED:-})
 run_rss scan --no-progress --rules "$RULES" --report "json:$T/small.r.json" "$T/small.json"
 small_mb=$RSS_MB
@@ -111,14 +112,20 @@ expect_rc "50,000-record document ($size_mb MB) read" 0
 expect_eq "50,000-record document: every record an event" "$(input_field "$T/big.r.json" 0 events)" 50000
 if [ -z "$RSS_MB" ]; then
 	echo "# skip: no GNU time for the RSS of the big document"
-elif [ $((RSS_MB - small_mb)) -ge 16 ]; then
-	bad "big document read in bounded memory" "peak RSS $RSS_MB MB for a $size_mb MB document, $small_mb MB for 1,000 records"
-elif [ -n "$instrumented" ]; then
-	ok "big document read in bounded memory ($RSS_MB MB vs $small_mb MB for 1,000 records; instrumented build: $instrumented)"
-elif [ "$RSS_MB" -lt 40 ]; then
-	ok "big document read in bounded memory ($RSS_MB MB for a $size_mb MB document, $small_mb MB for 1,000 records)"
 else
-	bad "big document read in bounded memory" "peak RSS $RSS_MB MB for a $size_mb MB document"
+	growth=$((RSS_MB - small_mb))
+	what="peak RSS $RSS_MB MB for a $size_mb MB document, $small_mb MB for 1,000 records"
+	if [ -n "$instrumented" ]; then
+		if [ "$growth" -lt "$size_mb" ]; then
+			ok "big document read in bounded memory ($what; instrumented: $instrumented)"
+		else
+			bad "big document read in bounded memory" "$what; instrumented: $instrumented"
+		fi
+	elif [ "$growth" -lt 16 ] && [ "$RSS_MB" -lt 40 ]; then
+		ok "big document read in bounded memory ($what)"
+	else
+		bad "big document read in bounded memory" "$what"
+	fi
 fi
 gzip -c "$T/big.json" >"$T/big.json.gz"
 scan --report "json:$T/bigz.r.json" --events "$T/bigz.ev" "$T/big.json.gz"
@@ -211,5 +218,57 @@ d=json.load(open(sys.argv[1]))
 open(sys.argv[2],"w").write("".join(json.dumps(r)+"\n" for r in d["Records"]))' "$PRETTY" "$T/lines.json"
 scan --report "json:$T/lines.r.json" "$T/lines.json"
 expect_eq "one record a line: still lines" "$(input_field "$T/lines.r.json" 0 events)" "$n_pretty"
+
+# --- `records = PATH` in the rules: the array is elsewhere -----------------
+# A made-up secrets-store audit document whose events are at data.events; a
+# "records" key below the top level and keys inside elements are no array
+# of records.  Gzip too: the same streaming reader.
+cat >"$T/vault.rules" <<'RULES'
+[format vault]
+type = json
+records = data.events
+field.time = at
+field.user = who.name
+field.action = op
+field.resource = path
+read = read
+denied = error:^permission denied$
+
+[category secrets]
+resource = ^secret/customers/
+
+[role ops]
+members = alice
+may-read = *
+reason-required = no
+RULES
+printf '%s\n' '{"meta":{"records":[1,2],"n":3},"data":{"note":"x","events":[' \
+	' {"at":"2026-11-24T10:00:00Z","who":{"name":"alice"},"op":"read","path":"secret/customers/4711"},' \
+	' {"at":"2026-11-24T10:00:01Z","who":{"name":"bob"},"op":"read","path":"secret/customers/4712","x":[{"records":[]}]},' \
+	' {"at":"2026-11-24T10:00:02Z","who":{"name":"carol"},"op":"read","path":"secret/customers/4713","error":"permission denied"}' \
+	']}}' >"$T/vault.json"
+gzip -c "$T/vault.json" >"$T/vault2.json.gz"
+run scan --no-progress --rules "$T/vault.rules" --report "json:$T/vault.r.json" --events "$T/vault.ev" "$T/vault.json" "$T/vault2.json.gz"
+expect_rc "records = data.events: complete" 0
+expect_eq "records = PATH: detected as the rule format" "$(input_field "$T/vault.r.json" 0 format)" vault
+expect_eq "records = PATH: one event per element" "$(input_field "$T/vault.r.json" 0 events)" 3
+expect_eq "records = PATH: the records counted as lines" "$(input_field "$T/vault.r.json" 0 lines)" 3
+expect_eq "records = PATH, gzip: one event per element" "$(input_field "$T/vault.r.json" 1 events)" 3
+expect_eq "records = PATH: record 2's user" "$(event_field "$T/vault.ev" vault.json 2 user)" bob
+expect_eq "records = PATH: record 2's resource" "$(event_field "$T/vault.ev" vault.json 2 resource)" secret/customers/4712
+expect_eq "records = PATH: record 3 denied" "$(event_field "$T/vault.ev" vault.json 3 status)" 403
+expect_eq "records = PATH: record 1's time" "$(event_field "$T/vault.ev" vault2.json.gz 1 time)" 2026-11-24T10:00:00Z
+# Cut inside the array: incomplete (exit 3), with the records read before the cut.
+head -c 250 "$T/vault.json" >"$T/vault-cut.json"
+run scan --no-progress --rules "$T/vault.rules" --report "json:$T/cut.r.json" "$T/vault-cut.json"
+expect_rc "records = PATH cut short: incomplete" 3
+expect_eq "records = PATH cut short: the record before the cut read" "$(input_field "$T/cut.r.json" 0 events)" 1
+expect_in "records = PATH cut short: said where" "$ERR" "JSON document"
+# Without the rule's path, the same document is no records document.
+run scan --no-progress --rules "$RULES" --report "json:$T/nopath.r.json" "$T/vault.json"
+expect_rc "without records = PATH: not read as records" 3
+printf '[format x]\ntype = logfmt\nrecords = data.events\n' >"$T/badrec.rules"
+run rules -r "$T/badrec.rules" --lint
+expect_in "records = PATH needs type json" "$ERR" "badrec.rules:3: 'records' is only for type json"
 
 finish

@@ -56,16 +56,7 @@ expect_rc "a missing input beside a readable one" 3
 expect_not_in "what could be read is reported in full" "$OUT" "Nothing could be read"
 
 # ---- stale baseline entries, pasteable -----------------------------------------
-cat >"$T/r.rules" <<'R'
-[category email]
-resource = ^/api/v1/customers/(?<subject>\d+)/email
-[purpose support]
-reason = ^TICKET-\d+$
-[role support-agent]
-members = mrossi
-may-read = email
-purposes = support
-R
+support_rules >"$T/r.rules"
 printf '%s\n' '10.0.0.7 - mrossi [24/Nov/2026:10:01:00 +0000] "GET /api/v1/customers/4711/email HTTP/1.1" 200 71' >"$T/a.log"
 printf '%s\n' '10.0.0.7 - mrossi [24/Nov/2026:10:01:00 +0000] "GET /api/v1/customers/4712/email?reason=TICKET-1 HTTP/1.1" 200 71' >"$T/b.log"
 run scan -r "$T/r.rules" --write-baseline "$T/bl.txt" "$T/a.log"
@@ -85,6 +76,22 @@ for c in scan trace test; do
 	else run "$c" -j 0 -r "$T/r.rules" "$T/a.log"; fi
 	expect_rc "$c -j 0 is refused" 2
 	expect_in "$c -j 0 says why and what to do" "$ERR" "--jobs: 0 is not a number of threads (1..1024; leave -j out for one per CPU)"
+done
+
+# ---- --max-line and --year: one parser for scan and trace ---------------------------
+for c in scan trace; do
+	sel=; [ "$c" = trace ] && sel="--user mrossi"
+	run "$c" $sel --max-line 63 -r "$T/r.rules" "$T/a.log"
+	expect_rc "$c --max-line 63 is refused" 2
+	expect_in "$c --max-line 63 says the floor" "$ERR" "$c: --max-line: at least 64 bytes"
+	run "$c" $sel --year 10000 -r "$T/r.rules" "$T/a.log"
+	expect_rc "$c --year 10000 is refused" 2
+	expect_in "$c --year 10000 says the range" "$ERR" "$c: --year: '10000' is not a number (0..9999)"
+	run "$c" $sel --max-line 64 -r "$T/r.rules" "$T/a.log"
+	expect_rc "$c --max-line 64 is taken: the 98-byte line is overlong" 3
+	expect_in "$c --max-line 64 names the cap" "$ERR" "longer than 64 bytes"
+	run "$c" $sel --max-line 128 --year 2026 -r "$T/r.rules" "$T/a.log"
+	expect_rc "$c --max-line 128 --year 2026 are taken" 0
 done
 
 # ---- the headline without --fail-on ------------------------------------------------

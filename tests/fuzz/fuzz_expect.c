@@ -13,6 +13,7 @@
 
 #include "checks.h"
 #include "expect.h"
+#include "policy.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char path[256];
-	static const char *ids[CHK_BUILTIN_COUNT + 1];
+	static struct pol_check checks[CHK_BUILTIN_COUNT + 1];
+	static struct policy pol = { .checks = checks, .nchecks = CHK_BUILTIN_COUNT + 1 };
 	const size_t nids = CHK_BUILTIN_COUNT + 1;
 	struct exp_set set = EXP_SET_INIT;
 	struct diag err;
@@ -30,12 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!path[0]) {
 		fz_path(path, sizeof(path), ".log");
 		for (int i = 0; i < CHK_BUILTIN_COUNT; i++)
-			ids[i] = chk_info((enum chk_id)i)->id;
-		ids[CHK_BUILTIN_COUNT] = "custom-export-check";
+			checks[i].id = chk_info((enum chk_id)i)->id;
+		checks[CHK_BUILTIN_COUNT].id = "custom-export-check";
 	}
 	fz_write(path, data, size);
 	for (int round = 0; round < 2; round++) {
-		enum exp_status st = exp_load(&set, path, ids, nids, &err);
+		enum exp_status st = exp_load(&set, path, &pol, &err);
 		if (st != EXP_OK && st != EXP_INVALID && st != EXP_UNREADABLE)
 			abort();
 		if (st != EXP_OK && (!memchr(err.msg, '\0', sizeof(err.msg)) || !err.msg[0]))

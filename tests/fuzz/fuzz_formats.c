@@ -9,7 +9,8 @@
  * the default rules too, since the fields a format extracts are exactly
  * what the engine's patterns then see.  Invariants: every field view of a
  * parsed event lies inside the line or the thread's scratch (ASan catches
- * the rest), and parsing is deterministic.
+ * the rest), and parsing is deterministic.  Header formats (w3c, zeek-http)
+ * take their columns from the input's '#' lines, in order.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -104,7 +105,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct fmt *f = fmt_by_name(fmts, names[k]);
 		if (!f)
 			abort();	/* fmt_names() lists it */
+		/* Header formats (w3c, zeek-http): '#' lines set the columns, as audit.c does. */
+		struct buf hdr = BUF_INIT;
+		fmt_thread_set_header(ft, buf_sv(&hdr));
 		for (size_t i = 0; i < nl; i++) {
+			if (f->header && lines[i].n && lines[i].p[0] == '#' && fmt_header_update(&hdr, lines[i]))
+				fmt_thread_set_header(ft, buf_sv(&hdr));
 			ev_reset(&ev);
 			ev.raw = lines[i];
 			ev.line = i + 1;
@@ -122,6 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!fmt_parse(f, lines[i], &ev2, ft) || ev2.time != t1 || ev2.action != a1)
 				abort();
 		}
+		fmt_thread_set_header(ft, SV_NULL);
+		buf_release(&hdr);
 	}
 	/* A multi-line record (pgAudit): the whole input joined, as audit.c does. */
 	for (size_t k = 0; k < nnames; k++) {

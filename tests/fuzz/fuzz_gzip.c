@@ -54,6 +54,9 @@ static void read_all(const char *path, const uint8_t *data, size_t size, size_t 
 	r = lr_new(in, max_len);
 	if (!r)
 		abort();
+	/* `records = PATH` documents: the key-path tracker on arbitrary JSON. */
+	static const char *const rpaths[] = { "data.events", "a.b" };
+	lr_set_records(r, rpaths, 2);
 	if (max_len == 0)
 		max_len = LR_DEFAULT_MAX;
 	while ((st = lr_next(r, &line)) != LR_EOF) {

@@ -13,6 +13,7 @@
 
 #include "fuzz_util.h"
 #include "policy.h"
+#include "lint.h"
 #include "rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,10 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	size_t n = 0;
-	char **w = rules_lint(p, &n);
-	for (size_t i = 0; i < n; i++)
-		free(w[i]);
-	free(w);
+	lint_free(lint_policy(p, &n), n);
 	policy_free(p);
 	return 0;
 }

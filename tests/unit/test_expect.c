@@ -11,6 +11,7 @@
 #include "testutil.h"
 
 #include "expect.h"
+#include "policy.h"
 
 static const char *const ids[] = {
 	"no-business-reason",	/* 0 */
@@ -20,6 +21,16 @@ static const char *const ids[] = {
 	"my-custom-check",	/* 4: a custom check from the rules */
 };
 #define NIDS (sizeof(ids) / sizeof(ids[0]))
+
+/* A policy with just those checks: exp_load() knows the ids through it. */
+static struct pol_check checks[NIDS];
+static struct policy pol = { .checks = checks, .nchecks = NIDS };
+
+static void pol_setup(void)
+{
+	for (size_t i = 0; i < NIDS; i++)
+		checks[i].id = ids[i];
+}
 
 #define LOG "10.0.0.7 - mrossi [27/Nov/2026:03:14:07 +0000] \"GET /api/v1/customers/4711/email HTTP/1.1\" 200 71"
 
@@ -103,7 +114,7 @@ START_TEST(test_rows)
 	char got[4096];
 	char *path = write_text(rows[_i].text);
 
-	int rc = exp_load(&s, path, ids, NIDS, &err);
+	int rc = exp_load(&s, path, &pol, &err);
 	ck_assert_msg(rc == rows[_i].status, "%s: status %d, want %d (%s)", rows[_i].name, rc,
 		      rows[_i].status, err.msg);
 	ck_assert_uint_eq(s.nfiles, 1);
@@ -133,7 +144,7 @@ START_TEST(test_all_errors)
 	struct diag err;
 	char *path = write_text("# expect: bogus\n" LOG "\n# expect: none\n" LOG "\n# expect: off-hour-access\n" LOG "\n# expect: none\n");
 
-	ck_assert_int_eq(exp_load(&s, path, ids, NIDS, &err), EXP_INVALID);
+	ck_assert_int_eq(exp_load(&s, path, &pol, &err), EXP_INVALID);
 	ck_assert_uint_eq(s.nerrors, 3);
 	ck_assert_ptr_nonnull(strstr(s.errors[0], ":1: unknown check 'bogus'"));
 	ck_assert_ptr_nonnull(strstr(s.errors[1], ":5: unknown check 'off-hour-access' (did you mean 'off-hours-access'?)"));
@@ -174,7 +185,7 @@ START_TEST(test_gzip)
 	char got[256];
 	char *path = write_gzip("# expect: none\r\n" LOG "\r\n\n# expect: off-hours-access\n" LOG "\n", 0);
 
-	ck_assert_int_eq(exp_load(&s, path, ids, NIDS, &err), EXP_OK);
+	ck_assert_int_eq(exp_load(&s, path, &pol, &err), EXP_OK);
 	describe(&s, got, sizeof(got));
 	ck_assert_str_eq(got, "2:none;5:off-hours-access");
 	unlink(path);
@@ -201,7 +212,7 @@ START_TEST(test_gzip_truncated)
 	ck_assert_uint_lt(used, sizeof(text) - 1);
 	char *path = write_gzip(text, 12);
 
-	ck_assert_int_eq(exp_load(&s, path, ids, NIDS, &err), EXP_UNREADABLE);
+	ck_assert_int_eq(exp_load(&s, path, &pol, &err), EXP_UNREADABLE);
 	ck_assert_ptr_nonnull(strstr(err.msg, path));
 	ck_assert_ptr_nonnull(strstr(err.msg, "byte "));
 	ck_assert_uint_eq(s.nerrors, 0);
@@ -221,10 +232,10 @@ START_TEST(test_files_and_find)
 	char *a = write_text("# expect: none\n" LOG "\n# expect: off-hours-access\n" LOG "\n");
 	char *b = write_text(LOG "\n# expect: role-not-permitted, no-business-reason\n" LOG "\n");
 
-	ck_assert_int_eq(exp_load(&s, a, ids, NIDS, &err), EXP_OK);
-	ck_assert_int_eq(exp_load(&s, "/nonexistent/dpf/sample.log", ids, NIDS, &err), EXP_UNREADABLE);
+	ck_assert_int_eq(exp_load(&s, a, &pol, &err), EXP_OK);
+	ck_assert_int_eq(exp_load(&s, "/nonexistent/dpf/sample.log", &pol, &err), EXP_UNREADABLE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/dpf/sample.log: "));
-	ck_assert_int_eq(exp_load(&s, b, ids, NIDS, &err), EXP_OK);
+	ck_assert_int_eq(exp_load(&s, b, &pol, &err), EXP_OK);
 	ck_assert_uint_eq(s.nfiles, 3);
 	ck_assert_str_eq(s.files[2], b);
 
@@ -255,39 +266,16 @@ START_TEST(test_files_and_find)
 }
 END_TEST
 
-static const struct {
-	const char *a, *b;
-	size_t max, want;
-} dist_rows[] = {
-	{ "", "", 2, 0 },
-	{ "abc", "abc", 2, 0 },
-	{ "abc", "", 5, 3 },
-	{ "no-busines-reason", "no-business-reason", 2, 1 },
-	{ "off-hour-acess", "off-hours-access", 3, 2 },
-	{ "kitten", "sitting", 5, 3 },
-	{ "kitten", "sitting", 2, 3 },	/* capped at max + 1 */
-	{ "a", "abcdefgh", 2, 3 },	/* length difference alone exceeds max */
-};
-
-START_TEST(test_distance)
-{
-	size_t d = exp_distance(dist_rows[_i].a, strlen(dist_rows[_i].a), dist_rows[_i].b,
-				strlen(dist_rows[_i].b), dist_rows[_i].max);
-	ck_assert_msg(d == dist_rows[_i].want, "'%s' '%s': %zu, want %zu", dist_rows[_i].a,
-		      dist_rows[_i].b, d, dist_rows[_i].want);
-}
-END_TEST
-
 static Suite *expect_suite(void)
 {
 	Suite *s = suite_create("expect");
 	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, pol_setup, NULL);
 	tcase_add_loop_test(tc, test_rows, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_test(tc, test_all_errors);
 	tcase_add_test(tc, test_gzip);
 	tcase_add_test(tc, test_gzip_truncated);
 	tcase_add_test(tc, test_files_and_find);
-	tcase_add_loop_test(tc, test_distance, 0, sizeof(dist_rows) / sizeof(dist_rows[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -118,7 +118,7 @@ START_TEST(test_group)
 	l.v[2].suppressed = true;
 	fnd_sort(&l);
 	struct fnd_group *g;
-	size_t n = fnd_group(&l, &pol, &g);
+	size_t n = fnd_group(&l, &pol, NULL, &g);
 	ck_assert_uint_eq(n, 3);
 	/* critical first */
 	ck_assert_uint_eq(g[0].check, CHK_UNAUTHENTICATED_ACCESS);
@@ -132,6 +132,116 @@ START_TEST(test_group)
 	ck_assert_int_eq(l.v[g[2].last].time, 300);
 	fnd_groups_free(g, n);
 	fnd_release(&l);
+}
+END_TEST
+
+/* n pseudo-random findings (a fixed sequence), with long evidence now and then. */
+static void add_many(struct fnd_list *a, struct fnd_list *b, size_t n, unsigned seed)
+{
+	static char ev[2000];
+	char user[16], subj[16], detail[32];
+	memset(ev, 'e', sizeof(ev));
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = seed >> 8;
+		snprintf(user, sizeof(user), "u%u", r % 7);
+		snprintf(subj, sizeof(subj), "%u", r % 13);
+		snprintf(detail, sizeof(detail), "why %u", r % 3);
+		uint32_t check = r % 3 ? CHK_NO_BUSINESS_REASON : CHK_OFF_HOURS_ACCESS;
+		struct finding f = mk(check, user, subj, r % 2, r % 50, (int64_t)(r % 97));
+		f.detail = sv_cstr(detail);
+		f.has_time = r % 11 != 0;
+		f.suppressed = r % 17 == 0;
+		f.role = SV_LIT("support");
+		f.evidence = sv_make(ev, r % 5 ? 80 : sizeof(ev));	/* some cut at FND_EVIDENCE_MAX */
+		ck_assert(fnd_add(a, &f));
+		if (b)
+			ck_assert(fnd_add(b, &f));
+	}
+}
+
+static bool same_finding(const struct finding *x, const struct finding *y)
+{
+	return x->file == y->file && x->line == y->line && x->check == y->check &&
+	       x->severity == y->severity && x->time == y->time && x->has_time == y->has_time &&
+	       x->categories == y->categories && x->suppressed == y->suppressed &&
+	       sv_eq(x->user, y->user) && sv_eq(x->subject, y->subject) &&
+	       sv_eq(x->role, y->role) && sv_eq(x->detail, y->detail) &&
+	       sv_eq(x->reason, y->reason) && sv_eq(x->resource, y->resource) &&
+	       sv_eq(x->evidence, y->evidence);
+}
+
+/*
+ * Past its budget a list spills (to the temporary file: runs of a few
+ * findings each here) and reads back exactly what the in-memory list holds,
+ * in the same order, and groups the same; joining spilled and in-memory
+ * lists (the threads' lists) keeps every finding.
+ */
+START_TEST(test_spilled_list_reads_as_in_memory)
+{
+	struct fnd_list mem = FND_LIST_INIT, sp = FND_LIST_INIT, part = FND_LIST_INIT;
+	sp.budget = 4096;
+	part.budget = 1 << 20;
+	add_many(&mem, &sp, 500, 7);
+	add_many(&mem, NULL, 40, 99);
+	add_many(&part, NULL, 40, 99);	/* small: stays in memory */
+	ck_assert(fnd_spilled(&sp));
+	ck_assert(!fnd_spilled(&part));
+	ck_assert(fnd_take(&sp, &part));
+	ck_assert_uint_eq(part.n, 0);
+	ck_assert_uint_eq(sp.n, 540);
+	ck_assert_ptr_null(sp.v);
+	fnd_sort(&mem);
+	fnd_sort(&sp);
+
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t i = 0;
+	for (fnd_iter_start(&sp, &it); (f = fnd_iter_next(&it)); i++) {
+		ck_assert_uint_lt(i, mem.n);
+		ck_assert_msg(same_finding(f, &mem.v[i]), "finding %zu differs", i);
+	}
+	ck_assert_uint_eq(i, mem.n);
+	ck_assert_int_eq(fnd_error(&sp), 0);
+	/* Read again: the same. */
+	fnd_iter_start(&sp, &it);
+	ck_assert_ptr_nonnull((f = fnd_iter_next(&it)));
+	ck_assert(same_finding(f, &mem.v[0]));
+
+	struct arena strings = ARENA_INIT;
+	struct fnd_group *gm, *gs;
+	size_t nm = fnd_group(&mem, &pol, NULL, &gm);
+	size_t ns = fnd_group(&sp, &pol, &strings, &gs);
+	ck_assert_uint_eq(nm, ns);
+	ck_assert_uint_gt(nm, 10);
+	for (size_t k = 0; k < nm; k++) {
+		ck_assert_uint_eq(gm[k].check, gs[k].check);
+		ck_assert_uint_eq(gm[k].severity, gs[k].severity);
+		ck_assert(sv_eq(gm[k].user, gs[k].user) && sv_eq(gm[k].subject, gs[k].subject));
+		ck_assert(sv_eq(gm[k].role, gs[k].role));
+		ck_assert_uint_eq(gm[k].categories, gs[k].categories);
+		ck_assert_uint_eq(gm[k].count, gs[k].count);
+		ck_assert_uint_eq(gm[k].suppressed, gs[k].suppressed);
+		ck_assert_uint_eq(gm[k].first, gs[k].first);
+		ck_assert_uint_eq(gm[k].last, gs[k].last);
+		ck_assert_int_eq(gm[k].first_has_time, gs[k].first_has_time);
+		ck_assert_int_eq(gm[k].first_time, gs[k].first_time);
+		ck_assert_int_eq(gm[k].last_has_time, gs[k].last_has_time);
+		ck_assert_int_eq(gm[k].last_time, gs[k].last_time);
+		ck_assert(sv_eq(gm[k].first_detail, gs[k].first_detail));
+		ck_assert(sv_eq(gm[k].first_detail, mem.v[gm[k].first].detail));
+		ck_assert_uint_eq(gs[k].first_file, mem.v[gm[k].first].file);
+		ck_assert_uint_eq(gs[k].first_line, mem.v[gm[k].first].line);
+		for (int v = 0; v < SEV_COUNT; v++)
+			ck_assert_uint_eq(gm[k].by_sev[v], gs[k].by_sev[v]);
+		for (size_t m = 0; m < gm[k].count; m++)
+			ck_assert_uint_eq(gm[k].members[m], gs[k].members[m]);
+	}
+	fnd_groups_free(gm, nm);
+	fnd_groups_free(gs, ns);
+	arena_release(&strings);
+	fnd_release(&mem);
+	fnd_release(&sp);
 }
 END_TEST
 
@@ -237,6 +347,7 @@ static Suite *findings_suite(void)
 	tcase_add_test(tc, test_evidence_truncated);
 	tcase_add_test(tc, test_sort_is_total_and_take_keeps_data);
 	tcase_add_test(tc, test_group);
+	tcase_add_test(tc, test_spilled_list_reads_as_in_memory);
 	tcase_add_test(tc, test_fingerprint_is_stable);
 	tcase_add_test(tc, test_add_out_of_memory_is_counted);
 	suite_add_tcase(s, tc);

@@ -35,13 +35,14 @@ static const struct {
 
 START_TEST(expect_none_without_ids)
 {
-	static const char *const ids[] = { "no-business-reason" };
+	struct pol_check check = { .id = "no-business-reason" };
+	struct policy pol = { .checks = &check, .nchecks = 1 };
 	struct exp_set set = EXP_SET_INIT;
 	struct diag err;
 	char *path = tu_write_tmp(none_rows[_i].text, strlen(none_rows[_i].text));
 
 	ck_assert_ptr_nonnull(path);
-	ck_assert_int_eq(exp_load(&set, path, ids, 1, &err), EXP_OK);
+	ck_assert_int_eq(exp_load(&set, path, &pol, &err), EXP_OK);
 	ck_assert_uint_eq(set.n, none_rows[_i].entries);
 	ck_assert_uint_eq(set.v[0].line, 2);
 	ck_assert_uint_eq(set.v[0].n, none_rows[_i].ids0);

@@ -797,6 +797,26 @@ END_TEST
  * Thousands of damaged variants of a good file (flipped bytes, cuts): each
  * ends, and a stream read as clean decodes exactly the original text.
  */
+/*
+ * Mutation iter of good into f: 1 to 3 bytes flipped (never to themselves),
+ * and every fifth one cut short, from a seeded LCG so a failure repeats.
+ */
+static void mutate(struct bytes *f, const struct bytes *good, int iter, uint32_t *seed)
+{
+	f->n = 0;
+	bytes_add(f, good->p, good->n);
+	for (int k = 0; k < 1 + iter % 3; k++) {
+		*seed = *seed * 1103515245u + 12345u;
+		size_t at = (*seed >> 8) % f->n;
+		*seed = *seed * 1103515245u + 12345u;
+		f->p[at] ^= (unsigned char)(1 + ((*seed >> 16) % 255));
+	}
+	if (iter % 5 == 4) {
+		*seed = *seed * 1103515245u + 12345u;
+		f->n = (*seed >> 8) % f->n;
+	}
+}
+
 START_TEST(test_mutations)
 {
 	static const char text[] =
@@ -810,18 +830,7 @@ START_TEST(test_mutations)
 	gz_members(&good, text);
 	gz_members(&good, text);
 	for (iter = 0; iter < 3000; iter++) {
-		f.n = 0;
-		bytes_add(&f, good.p, good.n);
-		for (k = 0; k < 1 + iter % 3; k++) {
-			seed = seed * 1103515245u + 12345u;
-			size_t at = (seed >> 8) % f.n;
-			seed = seed * 1103515245u + 12345u;
-			f.p[at] ^= (unsigned char)(1 + ((seed >> 16) % 255));
-		}
-		if (iter % 5 == 4) {
-			seed = seed * 1103515245u + 12345u;
-			f.n = (seed >> 8) % f.n;
-		}
+		mutate(&f, &good, iter, &seed);
 		read_bytes(f.p, f.n, iter % 2 ? 7 : 4096, &r);
 		ck_assert(r.opened);
 		if (!r.damaged && r.kind == INP_GZIP) {
@@ -985,24 +994,13 @@ START_TEST(test_backends_agree_mutations)
 	struct bytes good = { 0 }, f = { 0 };
 	uint32_t seed = 777;
 	char what[64];
-	int iter, k, nbad = 0;
+	int iter, nbad = 0;
 	bool dmg;
 
 	gz_members(&good, text);
 	gz_members(&good, text);
 	for (iter = 0; iter < 3000; iter++) {
-		f.n = 0;
-		bytes_add(&f, good.p, good.n);
-		for (k = 0; k < 1 + iter % 3; k++) {
-			seed = seed * 1103515245u + 12345u;
-			size_t at = (seed >> 8) % f.n;
-			seed = seed * 1103515245u + 12345u;
-			f.p[at] ^= (unsigned char)(1 + ((seed >> 16) % 255));
-		}
-		if (iter % 5 == 4) {
-			seed = seed * 1103515245u + 12345u;
-			f.n = (seed >> 8) % f.n;
-		}
+		mutate(&f, &good, iter, &seed);
 		snprintf(what, sizeof(what), "mutation %d", iter);
 		read_both(what, f.p, f.n, iter % 2 ? 7 : 4096, &dmg);
 		nbad += dmg;

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "partial.h"
+#include "partjoin.h"
+#include "shard.h"
 #include "rules.h"
 #include "testutil.h"
 #include "windows.h"
@@ -286,7 +288,7 @@ START_TEST(test_parse_shard)
 {
 	unsigned i = 77, n = 77;
 	struct diag err;
-	int r = part_parse_shard(shard_rows[_i].s, &i, &n, &err);
+	int r = shard_parse(shard_rows[_i].s, &i, &n, &err);
 	ck_assert_msg((r == 0) == shard_rows[_i].ok, "'%s'", shard_rows[_i].s);
 	if (shard_rows[_i].ok) {
 		ck_assert_uint_eq(i, shard_rows[_i].i);
@@ -310,7 +312,7 @@ START_TEST(test_shard_select)
 	size_t sel[5], nsel, seen[5] = { 0 };
 	uint64_t load[2] = { 0, 0 };
 	for (unsigned s = 0; s < 2; s++) {
-		ck_assert_int_eq(part_shard_select((const char *const *)paths, 5, s, 2, sel, &nsel, &err), 0);
+		ck_assert_int_eq(shard_select((const char *const *)paths, 5, s, 2, sel, &nsel, &err), 0);
 		for (size_t k = 0; k < nsel; k++) {
 			seen[sel[k]]++;
 			load[s] += sizes[sel[k]];
@@ -324,17 +326,17 @@ START_TEST(test_shard_select)
 	ck_assert_uint_eq(load[0], 110);
 	ck_assert_uint_eq(load[1], 100);
 	/* One shard of one: everything. */
-	ck_assert_int_eq(part_shard_select((const char *const *)paths, 5, 0, 1, sel, &nsel, &err), 0);
+	ck_assert_int_eq(shard_select((const char *const *)paths, 5, 0, 1, sel, &nsel, &err), 0);
 	ck_assert_uint_eq(nsel, 5);
 	/* More shards than inputs: some are empty, none is doubled. */
 	size_t total = 0;
 	for (unsigned s = 0; s < 8; s++) {
-		ck_assert_int_eq(part_shard_select((const char *const *)paths, 5, s, 8, sel, &nsel, &err), 0);
+		ck_assert_int_eq(shard_select((const char *const *)paths, 5, s, 8, sel, &nsel, &err), 0);
 		total += nsel;
 	}
 	ck_assert_uint_eq(total, 5);
 	const char *stdin_path[] = { "-" };
-	ck_assert_int_eq(part_shard_select(stdin_path, 1, 0, 2, sel, &nsel, &err), -1);
+	ck_assert_int_eq(shard_select(stdin_path, 1, 0, 2, sel, &nsel, &err), -1);
 	for (size_t k = 0; k < 5; k++)
 		rm(paths[k]);
 }

@@ -113,6 +113,21 @@ static bool has_warning(const struct paths *p, const char *path, const char *wha
 	return false;
 }
 
+/* Sizes for progress and run ids: regular files only. */
+START_TEST(test_file_size)
+{
+	char *f = tu_write_tmp("0123456789", 10);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(paths_file_size(f), 10);
+	ck_assert_uint_eq(paths_file_size("-"), 0);
+	ck_assert_uint_eq(paths_file_size("/nonexistent/dpf/x.log"), 0);
+	ck_assert_uint_eq(paths_file_size("/"), 0);	/* a directory */
+	unlink(f);
+	free(f);
+}
+END_TEST
+
 START_TEST(test_tree)
 {
 	static const char *const want[] = {
@@ -263,6 +278,7 @@ static Suite *paths_suite(void)
 	TCase *tc = tcase_create("paths");
 
 	tcase_add_test(tc, test_tree);
+	tcase_add_test(tc, test_file_size);
 	tcase_add_loop_test(tc, test_args, 0, NELEM(args));
 	tcase_add_test(tc, test_repeatable);
 	tcase_add_test(tc, test_unreadable_dir);

@@ -17,6 +17,7 @@
 #include "testutil.h"
 
 #include "evidence.h"
+#include "lint.h"
 #include "rules.h"
 #include "rx.h"
 
@@ -452,6 +453,10 @@ static const struct err_case err_cases[] = {
 	  "main.rules:2: ", "bad type 'xml' (expected regex, json or logfmt)" },
 	{ "format hides builtin", "[format json]\ntype = json\n", NULL, NULL,
 	  "main.rules:1: ", "would hide the built-in format" },
+	{ "format hides builtin syslog", "[format syslog]\ntype = json\n", NULL, NULL,
+	  "main.rules:1: ", "would hide the built-in format" },
+	{ "format hides builtin pgaudit", "[format pgaudit]\ntype = json\n", NULL, NULL,
+	  "main.rules:1: ", "would hide the built-in format" },
 	{ "unknown format field", "[format f]\ntype = json\nfield.usr = u\n", NULL, NULL,
 	  "main.rules:3: ", "unknown event field 'usr' (did you mean 'user'?)" },
 	{ "too many sources", "[format f]\ntype = json\nfield.user = a b c d e\n", NULL, NULL,
@@ -751,13 +756,6 @@ static bool has_warning(char **w, size_t n, const char *gist)
 	return false;
 }
 
-static void free_warnings(char **w, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(w[i]);
-	free(w);
-}
-
 START_TEST(test_lint)
 {
 	struct diag err = { "" };
@@ -775,7 +773,7 @@ START_TEST(test_lint)
 	    "[recipients]\napproved = .*\n");
 	struct policy *p = load1("main.rules", &err);
 	ck_assert_msg(p != NULL, "%s", err.msg);
-	char **w = rules_lint(p, &n);
+	char **w = lint_policy(p, &n);
 	snprintf(want, sizeof(want), "%s/main.rules:3: category 'health' may be read by no role", tmpdir);
 	ck_assert_msg(has_warning(w, n, want), "missing: %s", want);
 	snprintf(want, sizeof(want), "%s/main.rules:4: pattern '/api^/h' can never match", tmpdir);
@@ -789,7 +787,7 @@ START_TEST(test_lint)
 	ck_assert(has_warning(w, n, "reason pattern '.*' of purpose 'p' accepts any reason"));
 	ck_assert(has_warning(w, n, "approves every recipient"));
 	ck_assert(!has_warning(w, n, "category 'email'"));
-	free_warnings(w, n);
+	lint_free(w, n);
 	policy_free(p);
 	rm_tmpdir();
 }
@@ -880,9 +878,9 @@ START_TEST(test_default_rules)
 
 	/* the shipped policy lints clean */
 	size_t n;
-	char **w = rules_lint(p, &n);
+	char **w = lint_policy(p, &n);
 	ck_assert_msg(n == 0, "default rules lint: %s", n ? w[0] : "");
-	free_warnings(w, n);
+	lint_free(w, n);
 	policy_free(p);
 }
 END_TEST

@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "checks.h"
 #include "strmap.h"
 #include "sv.h"
 #include "xalloc.h"
@@ -60,6 +61,79 @@ START_TEST(test_sv_basics)
 	ck_assert(!sv_is_dash_or_empty(SV_LIT("--")));
 	ck_assert(sv_hash(SV_LIT("a")) != sv_hash(SV_LIT("b")));
 	ck_assert(sv_hash(SV_LIT("abc")) == sv_hash(sv_cstr("abc")));
+}
+END_TEST
+
+/* Two hex digits, either case; anything else (a NUL that ends the string too) is -1. */
+START_TEST(test_sv_hexbyte)
+{
+	ck_assert_int_eq(sv_hexbyte("4F"), 0x4f);
+	ck_assert_int_eq(sv_hexbyte("4f"), 0x4f);
+	ck_assert_int_eq(sv_hexbyte("00"), 0);
+	ck_assert_int_eq(sv_hexbyte("fF"), 255);
+	ck_assert_int_eq(sv_hexbyte("G0"), -1);
+	ck_assert_int_eq(sv_hexbyte("0g"), -1);
+	ck_assert_int_eq(sv_hexbyte("4"), -1);
+	ck_assert_int_eq(sv_hexbyte(""), -1);
+	ck_assert_int_eq(sv_hexbyte(" 4"), -1);
+}
+END_TEST
+
+/* Hint distances (sv_distance): a transposition of neighbours is one edit. */
+static const struct {
+	const char *a, *b;
+	size_t want;
+} dist_rows[] = {
+	{ "", "", 0 },
+	{ "abc", "abc", 0 },
+	{ "abc", "", 3 },
+	{ "no-busines-reason", "no-business-reason", 1 },
+	{ "off-hour-acess", "off-hours-access", 2 },
+	{ "kitten", "sitting", 3 },
+	{ "a", "abcdefgh", 7 },
+	{ "rpeort", "report", 1 },
+	{ "ab", "ba", 1 },
+};
+
+START_TEST(test_sv_distance)
+{
+	size_t d = sv_distance(sv_cstr(dist_rows[_i].a), sv_cstr(dist_rows[_i].b));
+	ck_assert_msg(d == dist_rows[_i].want, "'%s' '%s': %zu, want %zu", dist_rows[_i].a,
+		      dist_rows[_i].b, d, dist_rows[_i].want);
+}
+END_TEST
+
+/* The nearest candidate within the bound, the first on a tie; NULL entries skipped. */
+START_TEST(test_sv_closest_within)
+{
+	static const char *const ids[] = { NULL, "off-hours-access", "role-not-permitted",
+					   "off-hours-accesz" };
+	ck_assert_str_eq(sv_closest_within(SV_LIT("off-hour-acess"), ids, 4, 2), "off-hours-access");
+	ck_assert_ptr_null(sv_closest_within(SV_LIT("off-hour-acess"), ids, 4, 1));
+	ck_assert_str_eq(sv_closest_within(SV_LIT("role-not-permited"), ids, 4, 2),
+			 "role-not-permitted");
+	ck_assert_ptr_null(sv_closest_within(SV_LIT("x"), ids, 0, 5));
+	/* sv_closest: one edit below five bytes, two from five on */
+	ck_assert_ptr_null(sv_closest(SV_LIT("sxxn"), (const char *const[]){ "scan" }, 1));
+	ck_assert_str_eq(sv_closest(SV_LIT("scna"), (const char *const[]){ "scan" }, 1), "scan");
+	ck_assert_str_eq(sv_closest(SV_LIT("rapurt"), (const char *const[]){ "report" }, 1), "report");
+}
+END_TEST
+
+/* Principles in report order whatever the bit order, names or slugs, nothing for none. */
+START_TEST(test_pr_join)
+{
+	struct buf b = BUF_INIT;
+
+	pr_join(&b, PR_BIT(PR_SECURITY) | PR_BIT(PR_NOTICE), pr_name, "; ");
+	ck_assert(sv_eq_cstr(buf_sv(&b), "Notice; Security"));
+	buf_reset(&b);
+	pr_join(&b, PR_BIT(PR_SECURITY) | PR_BIT(PR_NOTICE), pr_slug, ", ");
+	ck_assert(sv_eq_cstr(buf_sv(&b), "notice, security"));
+	buf_reset(&b);
+	pr_join(&b, 0, pr_name, "; ");
+	ck_assert_uint_eq(b.len, 0);
+	buf_release(&b);
 }
 END_TEST
 
@@ -145,6 +219,50 @@ START_TEST(test_strmap)
 }
 END_TEST
 
+/*
+ * Out of memory, strmap_put returns NULL and leaves the map as it was (no
+ * abort): both where the table must grow and where the key is copied.
+ */
+START_TEST(test_strmap_out_of_memory)
+{
+	struct strmap m = STRMAP_INIT;
+	char key[32];
+	bool created = true;
+	int i, n;
+
+	for (i = 0; i < 12; i++) {	/* 12 of the first table's 16 slots: the next grows it */
+		n = snprintf(key, sizeof(key), "user%d", i);
+		ck_assert_ptr_nonnull(strmap_put(&m, sv_make(key, (size_t)n), (uintptr_t)i, NULL));
+	}
+	size_t cap = m.cap;
+	xalloc_fail_try(0);
+	ck_assert_ptr_null(strmap_put(&m, SV_LIT("user12"), 12, &created));
+	ck_assert(!created);
+	ck_assert_uint_eq(m.count, 12);
+	ck_assert_uint_eq(m.cap, cap);
+	/* An existing key is still found: that needs no memory, but the grow comes first. */
+	xalloc_fail_try(-1);
+	ck_assert_ptr_nonnull(strmap_put(&m, SV_LIT("user12"), 12, &created));
+	ck_assert(created);
+	/* The table has room now; the key's copy is what fails (a new arena block). */
+	static char big[70000];	/* more than an arena block holds: a new block */
+	memset(big, 'k', sizeof(big));
+	xalloc_fail_try(0);
+	ck_assert_ptr_null(strmap_put(&m, sv_make(big, sizeof(big)), 1, &created));
+	ck_assert(!created);
+	xalloc_fail_try(-1);
+	ck_assert_uint_eq(m.count, 13);
+	ck_assert_ptr_null(strmap_get(&m, sv_make(big, sizeof(big))));
+	for (i = 0; i <= 12; i++) {
+		n = snprintf(key, sizeof(key), "user%d", i);
+		uintptr_t *v = strmap_get(&m, sv_make(key, (size_t)n));
+		ck_assert_ptr_nonnull(v);
+		ck_assert_uint_eq(*v, (uintptr_t)i);
+	}
+	strmap_release(&m);
+}
+END_TEST
+
 /* The try_ tier reports an overflowing size as ENOMEM, never a short block. */
 START_TEST(test_xalloc_overflow)
 {
@@ -222,10 +340,15 @@ static Suite *util_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, test_sv_to_u64, 0, sizeof(u64_rows) / sizeof(u64_rows[0]));
 	tcase_add_test(tc, test_sv_basics);
+	tcase_add_test(tc, test_sv_hexbyte);
+	tcase_add_loop_test(tc, test_sv_distance, 0, sizeof(dist_rows) / sizeof(dist_rows[0]));
+	tcase_add_test(tc, test_sv_closest_within);
+	tcase_add_test(tc, test_pr_join);
 	tcase_add_test(tc, test_buf_cap_is_sticky);
 	tcase_add_test(tc, test_buf_grows_unbounded);
 	tcase_add_test(tc, test_arena);
 	tcase_add_test(tc, test_strmap);
+	tcase_add_test(tc, test_strmap_out_of_memory);
 	tcase_add_test(tc, test_xalloc_overflow);
 	tcase_add_test(tc, test_xalloc_oom_exits_3);
 	tcase_add_test(tc, test_xalloc_oom_hook);
