@@ -511,6 +511,15 @@ void rep_principles_json(FILE *out, unsigned bits)
 	fputc(']', out);
 }
 
+void rep_principles_jw(struct jw *w, unsigned bits)
+{
+	jw_array_begin(w, JW_INLINE);
+	for (int p = 0; p < PR_COUNT; p++)
+		if (bits & PR_BIT(p))
+			jw_cstr(w, pr_slug((enum principle)p));
+	jw_array_end(w);
+}
+
 const char *rep_input_path(const struct rep_ctx *c, uint32_t file)
 {
 	if (file < c->res->ninputs && c->res->inputs[file].path)

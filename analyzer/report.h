@@ -24,6 +24,7 @@
 #include "checks.h"
 #include "diag.h"
 #include "findings.h"
+#include "jsonw.h"
 #include "policy.h"
 #include "redact.h"
 
@@ -153,6 +154,8 @@ void rep_time_iso(int64_t t, char *out);
 void rep_categories(const struct policy *p, uint64_t bits, const char *sep, struct buf *out);
 /* The principles of bits (PR_BIT) as a JSON array of slugs, `["notice", "choice"]` (JSON and SARIF). */
 void rep_principles_json(FILE *out, unsigned bits);
+/* The same array written with w, inline. */
+void rep_principles_jw(struct jw *w, unsigned bits);
 /* The path of input i ("?" if out of range). */
 const char *rep_input_path(const struct rep_ctx *c, uint32_t file);
 /* The check's id, title and principles (built-in or custom; never NULL). */
