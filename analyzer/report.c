@@ -498,20 +498,7 @@ void rep_categories(const struct policy *p, uint64_t bits, const char *sep, stru
 	}
 }
 
-void rep_principles_json(FILE *out, unsigned bits)
-{
-	int p, first = 1;
-
-	fputc('[', out);
-	for (p = 0; p < PR_COUNT; p++)
-		if (bits & PR_BIT(p)) {
-			fprintf(out, "%s\"%s\"", first ? "" : ", ", pr_slug((enum principle)p));
-			first = 0;
-		}
-	fputc(']', out);
-}
-
-void rep_principles_jw(struct jw *w, unsigned bits)
+void rep_principles_json(struct jw *w, unsigned bits)
 {
 	jw_array_begin(w, JW_INLINE);
 	for (int p = 0; p < PR_COUNT; p++)

@@ -152,10 +152,8 @@ sv rep_clean(const struct rep_ctx *c, struct red *r, sv s, struct buf *scratch);
 void rep_time_iso(int64_t t, char *out);
 /* Category names of bits, in policy order, joined by sep. */
 void rep_categories(const struct policy *p, uint64_t bits, const char *sep, struct buf *out);
-/* The principles of bits (PR_BIT) as a JSON array of slugs, `["notice", "choice"]` (JSON and SARIF). */
-void rep_principles_json(FILE *out, unsigned bits);
-/* The same array written with w, inline. */
-void rep_principles_jw(struct jw *w, unsigned bits);
+/* The principles of bits (PR_BIT) as an inline JSON array of slugs, `["notice", "choice"]` (JSON and SARIF). */
+void rep_principles_json(struct jw *w, unsigned bits);
 /* The path of input i ("?" if out of range). */
 const char *rep_input_path(const struct rep_ctx *c, uint32_t file);
 /* The check's id, title and principles (built-in or custom; never NULL). */

@@ -256,7 +256,7 @@ static void checks(struct rj *j)
 		cstr(w, "id", rep_check_id(c, (uint32_t)i));
 		cstr(w, "title", rep_check_title(c, (uint32_t)i));
 		jw_key(w, "principles");
-		rep_principles_jw(w, rep_check_principles(c, (uint32_t)i));
+		rep_principles_json(w, rep_check_principles(c, (uint32_t)i));
 		cstr(w, "severity", sev_name(sv_));
 		boolean(w, "builtin", !pc || pc->builtin);
 		boolean(w, "enabled", !pc || pc->enabled);
@@ -275,7 +275,7 @@ static void who(struct rj *j, uint32_t check, enum sev sev, sv user, sv role, sv
 	cstr(w, "check", rep_check_id(j->c, check));
 	cstr(w, "severity", sev_name(sev));
 	jw_key(w, "principles");
-	rep_principles_jw(w, rep_check_principles(j->c, check));
+	rep_principles_json(w, rep_check_principles(j->c, check));
 	jw_key(w, "user");
 	svstr(w, user);
 	jw_key(w, "role");

@@ -28,8 +28,8 @@
 
 #include "baseline.h"
 #include "digest.h"
-#include "escape.h"
 #include "filter.h"
+#include "jsonw.h"
 
 static const char *level(enum sev s)
 {
@@ -41,50 +41,93 @@ static const char *level(enum sev s)
 	}
 }
 
-static void str(FILE *out, const char *s)
+/* "key": "s" (an empty string for NULL: SARIF has no null strings). */
+static void str(struct jw *w, const char *key, const char *s)
 {
-	esc_json_str(out, sv_cstr(s ? s : ""));
+	jw_key(w, key);
+	jw_cstr(w, s ? s : "");
 }
 
-/* A path as a URI reference: absolute paths as file:// URIs, unreserved bytes kept. */
-static void uri(FILE *out, const char *path)
+/* "key": {"text": s}, SARIF's message object. */
+static void text(struct jw *w, const char *key, sv s)
+{
+	jw_key(w, key);
+	jw_object_begin(w, JW_INLINE);
+	jw_key(w, "text");
+	jw_str(w, s);
+	jw_object_end(w);
+}
+
+/*
+ * "uri": a path as a URI reference: absolute paths as file:// URIs,
+ * unreserved bytes kept, every other byte %XX (so nothing needs escaping).
+ */
+static void uri(struct jw *w, const char *path, struct buf *tmp)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)path;
 
-	putc('"', out);
+	buf_reset(tmp);
 	if (!strcmp(path, "-")) {
-		fputs("stdin", out);
-		putc('"', out);
-		return;
+		buf_adds(tmp, "stdin");
+	} else {
+		if (p[0] == '/')
+			buf_adds(tmp, "file://");
+		for (; *p; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+				buf_addc(tmp, (char)*p);
+			} else {
+				buf_addc(tmp, '%');
+				buf_addc(tmp, hex[*p >> 4]);
+				buf_addc(tmp, hex[*p & 15]);
+			}
+		}
 	}
-	if (p[0] == '/')
-		fputs("file://", out);
-	for (; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
-			putc(*p, out);
-		else
-			fprintf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
-	}
-	putc('"', out);
+	jw_key(w, "uri");
+	jw_str(w, buf_sv(tmp));
 }
 
-static void rules(const struct rep_ctx *c, FILE *out)
+/*
+ * "locations": [{"physicalLocation": {"artifactLocation": {"uri": PATH ...
+ * left open for more members of the artifactLocation and then of the
+ * physicalLocation; location_end() closes what is left.
+ */
+static void location_begin(struct jw *w, const char *path, struct buf *tmp)
+{
+	jw_key(w, "locations");
+	jw_array_begin(w, JW_INLINE);
+	jw_object_begin(w, JW_INLINE);
+	jw_key(w, "physicalLocation");
+	jw_object_begin(w, JW_INLINE);
+	jw_key(w, "artifactLocation");
+	jw_object_begin(w, JW_INLINE);
+	uri(w, path, tmp);
+}
+
+static void location_end(struct jw *w)
+{
+	jw_object_end(w);	/* physicalLocation */
+	jw_object_end(w);
+	jw_array_end(w);
+}
+
+static void rules(const struct rep_ctx *c, struct jw *w)
 {
 	size_t i, n = c->pol ? c->pol->nchecks : CHK_BUILTIN_COUNT;
 	struct buf b = BUF_INIT;
 
+	jw_key(w, "rules");
+	jw_array_begin(w, JW_BLOCK);
 	for (i = 0; i < n; i++) {
 		const struct pol_check *pc = c->pol ? &c->pol->checks[i] : NULL;
 		const struct chk_info *ci = (!pc || pc->builtin) && i < CHK_BUILTIN_COUNT ?
 						    chk_info((enum chk_id)i) : NULL;
 		enum sev sv_ = pc ? pc->severity : ci->severity;
 
-		fprintf(out, "%s\n            {\"id\": ", i ? "," : "");
-		str(out, rep_check_id(c, (uint32_t)i));
-		fputs(", \"shortDescription\": {\"text\": ", out);
-		str(out, rep_check_title(c, (uint32_t)i));
+		jw_object_begin(w, JW_INLINE);
+		str(w, "id", rep_check_id(c, (uint32_t)i));
+		text(w, "shortDescription", sv_cstr(rep_check_title(c, (uint32_t)i)));
 		buf_reset(&b);
 		if (ci) {
 			buf_addf(&b, "Promise: %s Fires when: %s", ci->promise, ci->fires);
@@ -92,38 +135,50 @@ static void rules(const struct rep_ctx *c, FILE *out)
 			buf_adds(&b, "Custom check: ");
 			buf_adds(&b, pc && pc->message ? pc->message : rep_check_title(c, (uint32_t)i));
 		}
-		fputs("}, \"fullDescription\": {\"text\": ", out);
-		esc_json_str(out, buf_sv(&b));
-		fputs("}, \"help\": {\"text\": ", out);
-		str(out, ci ? ci->fix : "See the rule that defines this check.");
-		fprintf(out, "}, \"defaultConfiguration\": {\"level\": \"%s\", \"enabled\": %s}",
-			level(sv_), !pc || pc->enabled ? "true" : "false");
-		fputs(", \"properties\": {\"principles\": ", out);
-		rep_principles_json(out, rep_check_principles(c, (uint32_t)i));
-		fprintf(out, ", \"severity\": \"%s\"}}", sev_name(sv_));
+		text(w, "fullDescription", buf_sv(&b));
+		text(w, "help", sv_cstr(ci ? ci->fix : "See the rule that defines this check."));
+		jw_key(w, "defaultConfiguration");
+		jw_object_begin(w, JW_INLINE);
+		str(w, "level", level(sv_));
+		jw_key(w, "enabled");
+		jw_bool(w, !pc || pc->enabled);
+		jw_object_end(w);
+		jw_key(w, "properties");
+		jw_object_begin(w, JW_INLINE);
+		jw_key(w, "principles");
+		rep_principles_json(w, rep_check_principles(c, (uint32_t)i));
+		str(w, "severity", sev_name(sv_));
+		jw_object_end(w);
+		jw_object_end(w);
 	}
+	jw_array_end(w);
 	buf_release(&b);
 }
 
-static void invocation(const struct rep_ctx *c, FILE *out)
+static void invocation(const struct rep_ctx *c, struct jw *w, struct buf *tmp)
 {
 	const struct aud_result *r = c->res;
-	size_t i, first = 1;
+	size_t i;
 
 	struct buf head = BUF_INIT;
 	enum rep_verdict v = rep_verdict(c);
 	rep_headline(c, &head);
-	fprintf(out, "      \"invocations\": [{\"executionSuccessful\": %s",
-		r->incomplete ? "false" : "true");
+	jw_key(w, "invocations");
+	jw_array_begin(w, JW_INLINE);
+	jw_object_begin(w, JW_INLINE);
+	jw_key(w, "executionSuccessful");
+	jw_bool(w, !r->incomplete);
 	/* The verdict (SPEC §5) in the property bag; a notification when there is nothing to pass. */
-	fprintf(out, ", \"properties\": {\"verdict\": \"%s\", \"headline\": ", rep_verdict_key(v));
-	esc_json_str(out, buf_sv(&head));
-	fputc('}', out);
-	if (c->command_line) {
-		fputs(", \"commandLine\": ", out);
-		str(out, c->command_line);
-	}
-	fputs(", \"toolExecutionNotifications\": [", out);
+	jw_key(w, "properties");
+	jw_object_begin(w, JW_INLINE);
+	str(w, "verdict", rep_verdict_key(v));
+	jw_key(w, "headline");
+	jw_str(w, buf_sv(&head));
+	jw_object_end(w);
+	if (c->command_line)
+		str(w, "commandLine", c->command_line);
+	jw_key(w, "toolExecutionNotifications");
+	jw_array_begin(w, JW_INLINE);
 	for (i = 0; i < r->ninputs; i++) {
 		const struct aud_input *in = &r->inputs[i];
 		struct buf b = BUF_INIT;
@@ -132,35 +187,42 @@ static void invocation(const struct rep_ctx *c, FILE *out)
 			continue;
 		buf_addf(&b, "%s: not read whole: %s", in->path,
 			 in->error ? in->error : "not read whole");
-		fprintf(out, "%s{\"level\": \"error\", \"message\": {\"text\": ", first ? "" : ", ");
-		esc_json_str(out, buf_sv(&b));
-		fputs("}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ", out);
-		uri(out, in->path);
-		fputs("}}}]}", out);
+		jw_object_begin(w, JW_INLINE);
+		str(w, "level", "error");
+		text(w, "message", buf_sv(&b));
+		location_begin(w, in->path, tmp);
+		jw_object_end(w);	/* artifactLocation */
+		location_end(w);
+		jw_object_end(w);
 		buf_release(&b);
-		first = 0;
 	}
 	if (v == REP_V_NOTHING_AUDITED || v == REP_V_NOT_ASSESSED) {
-		fprintf(out, "%s{\"level\": \"%s\", \"message\": {\"text\": ", first ? "" : ", ",
-			v == REP_V_NOTHING_AUDITED ? "error" : "warning");
-		esc_json_str(out, buf_sv(&head));
-		fputs("}}", out);
+		jw_object_begin(w, JW_INLINE);
+		str(w, "level", v == REP_V_NOTHING_AUDITED ? "error" : "warning");
+		text(w, "message", buf_sv(&head));
+		jw_object_end(w);
 	}
 	buf_release(&head);
-	fputs("]}],\n", out);
+	jw_array_end(w);
+	jw_object_end(w);
+	jw_array_end(w);
 }
 
 /* A compressed input's location says its lines are those of the decompressed text. */
-static void compression(const struct rep_ctx *c, uint32_t file, FILE *out)
+static void compression(const struct rep_ctx *c, uint32_t file, struct jw *w)
 {
 	const char *z = file < c->res->ninputs ? c->res->inputs[file].compression : NULL;
-	if (z && strcmp(z, "plain"))
-		fprintf(out, ", \"properties\": {\"compression\": \"%s\", "
-			"\"lineNumbers\": \"decompressed\"}", z);
+	if (z && strcmp(z, "plain")) {
+		jw_key(w, "properties");
+		jw_object_begin(w, JW_INLINE);
+		str(w, "compression", z);
+		str(w, "lineNumbers", "decompressed");
+		jw_object_end(w);
+	}
 }
 
 /* "dpfaudit/CATEGORIES/PERIOD" (see the top of this file). */
-static void automation(const struct rep_ctx *c, FILE *out)
+static void automation(const struct rep_ctx *c, struct jw *w)
 {
 	const struct filter *f = c->filter;
 	const struct aud_result *r = c->res;
@@ -202,13 +264,66 @@ static void automation(const struct rep_ctx *c, FILE *out)
 	} else {
 		buf_adds(&id, "no-time");
 	}
-	fputs("      \"automationDetails\": {\"id\": ", out);
-	esc_json_str(out, buf_sv(&id));
-	fputs(", \"description\": {\"text\": \"dpfaudit: data categories and period audited\"}},\n", out);
+	jw_key(w, "automationDetails");
+	jw_object_begin(w, JW_INLINE);
+	jw_key(w, "id");
+	jw_str(w, buf_sv(&id));
+	text(w, "description", SV_LIT("dpfaudit: data categories and period audited"));
+	jw_object_end(w);
 	buf_release(&id);
 }
 
-static void results(const struct rep_ctx *c, FILE *out)
+static void artifacts(const struct rep_ctx *c, struct jw *w, struct buf *tmp)
+{
+	jw_key(w, "artifacts");
+	jw_array_begin(w, JW_BLOCK);
+	for (size_t i = 0; i < c->res->ninputs; i++) {
+		const struct aud_input *in = &c->res->inputs[i];
+
+		jw_object_begin(w, JW_INLINE);
+		jw_key(w, "location");
+		jw_object_begin(w, JW_INLINE);
+		uri(w, in->path, tmp);
+		jw_object_end(w);
+		if (in->size) {
+			jw_key(w, "length");
+			jw_uint(w, in->size);
+		}
+		if (in->sha256[0]) {
+			jw_key(w, "hashes");
+			jw_object_begin(w, JW_INLINE);
+			str(w, "sha-256", in->sha256);
+			jw_object_end(w);
+		}
+		compression(c, (uint32_t)i, w);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+/* "locations": [{"physicalLocation": ...}] of finding f. */
+static void location(const struct rep_ctx *c, struct jw *w, struct red *red,
+		     const struct finding *f, struct buf *scratch, struct buf *tmp)
+{
+	location_begin(w, rep_input_path(c, f->file), tmp);
+	if (f->file < c->res->ninputs) {
+		jw_key(w, "index");
+		jw_uint(w, f->file);
+	}
+	jw_object_end(w);
+	compression(c, f->file, w);
+	if (f->line > 0) {
+		jw_key(w, "region");
+		jw_object_begin(w, JW_INLINE);
+		jw_key(w, "startLine");
+		jw_uint(w, f->line);
+		text(w, "snippet", rep_clean(c, red, f->evidence, scratch));
+		jw_object_end(w);
+	}
+	location_end(w);
+}
+
+static void results(const struct rep_ctx *c, struct jw *w, struct buf *tmp)
 {
 	struct red *red = rep_red_new(c);
 	struct buf scratch = BUF_INIT, cats = BUF_INIT, fp = BUF_INIT;
@@ -216,94 +331,94 @@ static void results(const struct rep_ctx *c, FILE *out)
 	char t[32], hex[65];
 	struct fnd_iter it;
 	const struct finding *f;
-	size_t i = 0;
 
-	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it)); i++) {
-		fprintf(out, "%s\n        {\"ruleId\": ", i ? "," : "");
-		str(out, rep_check_id(c, f->check));
-		fprintf(out, ", \"ruleIndex\": %u, \"level\": \"%s\", \"message\": {\"text\": ",
-			(unsigned)f->check, level(f->severity));
-		if (sv_empty(f->detail))
-			str(out, rep_check_title(c, f->check));
-		else
-			esc_json_str(out, rep_clean(c, red, f->detail, &scratch));
-		fputs("}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ", out);
-		uri(out, rep_input_path(c, f->file));
-		if (f->file < c->res->ninputs)
-			fprintf(out, ", \"index\": %u", (unsigned)f->file);
-		fputc('}', out);
-		compression(c, f->file, out);
-		if (f->line > 0) {
-			fprintf(out, ", \"region\": {\"startLine\": %llu, \"snippet\": {\"text\": ",
-				(unsigned long long)f->line);
-			esc_json_str(out, rep_clean(c, red, f->evidence, &scratch));
-			fputs("}}", out);
-		}
-		fputs("}}]", out);
+	jw_key(w, "results");
+	jw_array_begin(w, JW_BLOCK);
+	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it));) {
+		jw_object_begin(w, JW_INLINE);
+		str(w, "ruleId", rep_check_id(c, f->check));
+		jw_key(w, "ruleIndex");
+		jw_uint(w, f->check);
+		str(w, "level", level(f->severity));
+		text(w, "message", sv_empty(f->detail) ? sv_cstr(rep_check_title(c, f->check)) :
+						       rep_clean(c, red, f->detail, &scratch));
+		location(c, w, red, f, &scratch, tmp);
 		buf_reset(&fp);
 		bl_fingerprint(f, c->pol, &fp);
 		dg_sha256_init(&h);
 		dg_sha256_update(&h, fp.p ? fp.p : "", fp.len);
 		dg_sha256_hex(&h, hex);
-		fprintf(out, ", \"partialFingerprints\": {\"dpfaudit/v1\": \"%s\"}", hex);
-		if (f->suppressed)
-			fputs(", \"suppressions\": [{\"kind\": \"external\", "
-			      "\"justification\": \"in the baseline\"}]", out);
-		fprintf(out, ", \"properties\": {\"severity\": \"%s\", \"user\": ",
-			sev_name(f->severity));
-		esc_json_str(out, f->user);
-		fputs(", \"role\": ", out);
-		esc_json_str(out, f->role);
-		fputs(", \"subject\": ", out);
-		esc_json_str(out, sv_empty(f->subject) ? f->subject :
-				  rep_clean(c, red, f->subject, &scratch));
+		jw_key(w, "partialFingerprints");
+		jw_object_begin(w, JW_INLINE);
+		str(w, "dpfaudit/v1", hex);
+		jw_object_end(w);
+		if (f->suppressed) {
+			jw_key(w, "suppressions");
+			jw_array_begin(w, JW_INLINE);
+			jw_object_begin(w, JW_INLINE);
+			str(w, "kind", "external");
+			str(w, "justification", "in the baseline");
+			jw_object_end(w);
+			jw_array_end(w);
+		}
+		jw_key(w, "properties");
+		jw_object_begin(w, JW_INLINE);
+		str(w, "severity", sev_name(f->severity));
+		jw_key(w, "user");
+		jw_str(w, f->user);
+		jw_key(w, "role");
+		jw_str(w, f->role);
+		jw_key(w, "subject");
+		jw_str(w, sv_empty(f->subject) ? f->subject : rep_clean(c, red, f->subject, &scratch));
 		buf_reset(&cats);
 		rep_categories(c->pol, f->categories, ",", &cats);
-		fputs(", \"categories\": ", out);
-		esc_json_str(out, buf_sv(&cats));
+		jw_key(w, "categories");
+		jw_str(w, buf_sv(&cats));
 		if (f->has_time) {
 			rep_time_iso(f->time, t);
-			fprintf(out, ", \"time\": \"%s\"", t);
+			str(w, "time", t);
 		}
-		fputs("}}", out);
+		jw_object_end(w);
+		jw_object_end(w);
 	}
+	jw_array_end(w);
 	buf_release(&scratch);
 	buf_release(&cats);
 	buf_release(&fp);
 	red_free(red);
 }
 
+/* Write errors are the stream's: sf_write() checks ferror() once at the end. */
 static void write_sarif(const struct rep_ctx *c, FILE *out)
 {
-	size_t i;
+	struct jw jw, *w = &jw;
+	struct buf tmp = BUF_INIT;	/* uri() */
 
-	fputs("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
-	      "  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n"
-	      "      \"tool\": {\n        \"driver\": {\n"
-	      "          \"name\": \"dpfaudit\",\n          \"version\": ", out);
-	str(out, c->version);
-	fputs(",\n          \"rules\": [", out);
-	rules(c, out);
-	fputs("\n          ]\n        }\n      },\n", out);
-	invocation(c, out);
-	automation(c, out);
-	fputs("      \"artifacts\": [", out);
-	for (i = 0; i < c->res->ninputs; i++) {
-		const struct aud_input *in = &c->res->inputs[i];
-
-		fprintf(out, "%s\n        {\"location\": {\"uri\": ", i ? "," : "");
-		uri(out, in->path);
-		fputc('}', out);
-		if (in->size)
-			fprintf(out, ", \"length\": %llu", (unsigned long long)in->size);
-		if (in->sha256[0])
-			fprintf(out, ", \"hashes\": {\"sha-256\": \"%s\"}", in->sha256);
-		compression(c, (uint32_t)i, out);
-		fputc('}', out);
-	}
-	fputs("\n      ],\n      \"results\": [", out);
-	results(c, out);
-	fputs("\n      ]\n    }\n  ]\n}\n", out);
+	jw_init(w, out, 2);
+	jw_object_begin(w, JW_BLOCK);
+	str(w, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+	str(w, "version", "2.1.0");
+	jw_key(w, "runs");
+	jw_array_begin(w, JW_BLOCK);
+	jw_object_begin(w, JW_BLOCK);
+	jw_key(w, "tool");
+	jw_object_begin(w, JW_BLOCK);
+	jw_key(w, "driver");
+	jw_object_begin(w, JW_BLOCK);
+	str(w, "name", "dpfaudit");
+	str(w, "version", c->version);
+	rules(c, w);
+	jw_object_end(w);
+	jw_object_end(w);
+	invocation(c, w, &tmp);
+	automation(c, w);
+	artifacts(c, w, &tmp);
+	results(c, w, &tmp);
+	jw_object_end(w);
+	jw_array_end(w);
+	jw_object_end(w);
+	putc('\n', out);
+	buf_release(&tmp);
 }
 
 const struct rep_writer rep_sarif = {
