@@ -76,6 +76,18 @@ void buf_addsv(struct buf *b, sv s) { buf_add(b, s.p, s.n); }
 void buf_adds(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
 void buf_addc(struct buf *b, char c) { buf_add(b, &c, 1); }
 
+void buf_addu64(struct buf *b, uint64_t v)
+{
+	char d[24];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_add(b, d + n, sizeof(d) - n);
+}
+
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

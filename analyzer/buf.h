@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sv.h"
 
@@ -34,6 +35,8 @@ void buf_add(struct buf *b, const void *p, size_t n);
 void buf_addsv(struct buf *b, sv s);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
+/* v in decimal, without printf (for per-record writers on the hot path). */
+void buf_addu64(struct buf *b, uint64_t v);
 void buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "jsonw.h"
 #include "timeutil.h"
 
 /* A run of one input's records, lines increasing, contiguous in a spool. */
@@ -124,110 +125,54 @@ void evw_pseudonymize(struct evw *w, const struct psd_map *m)
 /* ---- one event as JSON ---------------------------------------------------- */
 
 /*
- * An object is built in a buffer and written with one fwrite: per-field
- * stdio calls (each taking the stream's lock) cost more than the audit
- * itself.  Strings that need no escaping (printable ASCII without quote or
- * backslash: nearly all of them) are copied; any other goes through the one
- * JSON escaper, esc_json_str(), after what is buffered so far is written.
+ * An object is written with a staged writer (jsonw.h): built in a buffer
+ * and written with one fwrite, because per-field stdio calls (each taking
+ * the stream's lock) cost more than the audit itself.
  */
 struct jctx {
-	FILE *out;
-	struct buf *rec;	/* the object being built */
+	struct jw *w;
 	struct red *red;	/* NULL: no redaction */
 	struct buf *scratch;	/* redaction output */
 };
 
-static void j_flush(struct jctx *j)
+static void j_plain(struct jw *w, const char *key, sv s)
 {
-	if (j->rec->len)
-		fwrite(j->rec->p, 1, j->rec->len, j->out);
-	buf_reset(j->rec);
-}
-
-static bool plain_ascii(sv s)
-{
-	for (size_t i = 0; i < s.n; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
-			return false;
-	}
-	return true;
-}
-
-static void j_strval(struct jctx *j, sv s)
-{
-	if (plain_ascii(s)) {
-		buf_addc(j->rec, '"');
-		buf_addsv(j->rec, s);
-		buf_addc(j->rec, '"');
-		return;
-	}
-	j_flush(j);
-	esc_json_str(j->out, s);
-}
-
-static void j_key(struct jctx *j, const char *key)
-{
-	buf_adds(j->rec, ",\"");
-	buf_adds(j->rec, key);
-	buf_adds(j->rec, "\":");
-}
-
-static void j_plain(struct jctx *j, const char *key, sv s)
-{
-	j_key(j, key);
+	jw_key(w, key);
 	if (!s.n)
-		buf_adds(j->rec, "null");
+		jw_null(w);
 	else
-		j_strval(j, s);
+		jw_str(w, s);
 }
 
 /* Personal data: masked when redaction is on. */
 static void j_masked(struct jctx *j, const char *key, sv s)
 {
 	if (!s.n || !j->red) {
-		j_plain(j, key, s);
+		j_plain(j->w, key, s);
 		return;
 	}
 	buf_reset(j->scratch);
 	red_apply(j->red, s, j->scratch);
-	j_key(j, key);
+	jw_key(j->w, key);
 	if (j->scratch->err)
-		buf_adds(j->rec, "\"[redacted]\"");	/* never leak on out-of-memory */
+		jw_str(j->w, SV_LIT("[redacted]"));	/* never leak on out-of-memory */
 	else
-		j_strval(j, buf_sv(j->scratch));
+		jw_str(j->w, buf_sv(j->scratch));
 }
 
-static void j_u64(struct buf *b, uint64_t v)
+static void j_num(struct jw *w, const char *key, int64_t v, bool known)
 {
-	char d[24];
-	size_t n = sizeof(d);
-	do {
-		d[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	buf_add(b, d + n, sizeof(d) - n);
+	jw_key(w, key);
+	if (known)
+		jw_int(w, v);
+	else
+		jw_null(w);
 }
 
-static void j_num(struct jctx *j, const char *key, int64_t v, bool known)
+static void j_bool(struct jw *w, const char *key, bool v)
 {
-	j_key(j, key);
-	if (!known) {
-		buf_adds(j->rec, "null");
-		return;
-	}
-	if (v < 0) {
-		buf_addc(j->rec, '-');
-		j_u64(j->rec, (uint64_t)0 - (uint64_t)v);
-	} else {
-		j_u64(j->rec, (uint64_t)v);
-	}
-}
-
-static void j_bool(struct jctx *j, const char *key, bool v)
-{
-	j_key(j, key);
-	buf_adds(j->rec, v ? "true" : "false");
+	jw_key(w, key);
+	jw_bool(w, v);
 }
 
 static const char *check_id(const struct policy *pol, size_t i)
@@ -239,80 +184,62 @@ static const char *check_id(const struct policy *pol, size_t i)
 	return "?";
 }
 
-/* Append ids of built-in bits, each preceded by a comma unless first. */
-static bool j_ids(struct jctx *j, const struct policy *pol, uint32_t bits, bool any)
+/* The ids of built-in bits, as members of the open array. */
+static void j_ids(struct jw *w, const struct policy *pol, uint32_t bits)
 {
-	for (size_t i = 0; i < CHK_BUILTIN_COUNT; i++) {
-		if (!(bits & (1u << i)))
-			continue;
-		if (any)
-			buf_addc(j->rec, ',');
-		j_strval(j, sv_cstr(check_id(pol, i)));
-		any = true;
-	}
-	return any;
+	for (size_t i = 0; i < CHK_BUILTIN_COUNT; i++)
+		if (bits & (1u << i))
+			jw_str(w, sv_cstr(check_id(pol, i)));
 }
 
 /*
- * Build everything up to and including the fired ids of v, the "verdict"
- * array left open, into j->rec (parts needing escaping already written to
- * j->out).  Returns whether any id was written.
+ * Write everything up to and including the fired ids of v, with the
+ * "verdict" array (and the object) left open.
  */
-static bool json_prefix(struct jctx *j, const struct policy *pol, const char *path,
+static void json_prefix(struct jctx *j, const struct policy *pol, const char *path,
 			const struct event *ev, const struct eng_verdict *v)
 {
+	struct jw *w = j->w;
 	char t[32];
 
+	jw_object_begin(w, JW_INLINE);
+	jw_key(w, "time");
 	if (ev->has_time) {
 		tu_format_iso(ev->time, t);
-		buf_adds(j->rec, "{\"time\":\"");
-		buf_adds(j->rec, t);
-		buf_addc(j->rec, '"');
+		jw_str(w, sv_cstr(t));
 	} else {
-		buf_adds(j->rec, "{\"time\":null");
+		jw_null(w);
 	}
-	j_plain(j, "user", ev->f[EVF_USER]);
-	j_plain(j, "role", v->role >= 0 && (size_t)v->role < pol->nroles ?
+	j_plain(w, "user", ev->f[EVF_USER]);
+	j_plain(w, "role", v->role >= 0 && (size_t)v->role < pol->nroles ?
 		sv_cstr(pol->roles[v->role].name) : SV_NULL);
-	j_plain(j, "action", sv_cstr(ev_action_name(ev->action)));
-	j_plain(j, "raw_action", ev->f[EVF_ACTION]);
+	j_plain(w, "action", sv_cstr(ev_action_name(ev->action)));
+	j_plain(w, "raw_action", ev->f[EVF_ACTION]);
 	j_masked(j, "resource", ev->f[EVF_RESOURCE]);
 	j_masked(j, "subject", ev->f[EVF_SUBJECT]);
-	j_key(j, "categories");
-	buf_addc(j->rec, '[');
-	bool first = true;
-	for (size_t i = 0; i < pol->ncategories && i < 64; i++) {
-		if (!(ev->categories & (1ULL << i)))
-			continue;
-		if (!first)
-			buf_addc(j->rec, ',');
-		j_strval(j, sv_cstr(pol->categories[i].name));
-		first = false;
-	}
-	buf_addc(j->rec, ']');
+	jw_key(w, "categories");
+	jw_array_begin(w, JW_INLINE);
+	for (size_t i = 0; i < pol->ncategories && i < 64; i++)
+		if (ev->categories & (1ULL << i))
+			jw_str(w, sv_cstr(pol->categories[i].name));
+	jw_array_end(w);
 	j_masked(j, "reason", ev->f[EVF_REASON]);
-	j_plain(j, "src", ev->f[EVF_SRC]);
+	j_plain(w, "src", ev->f[EVF_SRC]);
 	j_masked(j, "dst", ev->f[EVF_DST]);
-	j_num(j, "status", ev->status, ev->status >= 0);
-	j_num(j, "bytes", ev->bytes, ev->bytes >= 0);
-	j_num(j, "records", ev->records, ev->records >= 0);
-	j_bool(j, "pd_read", ev->pd_read);
-	j_plain(j, "file", sv_cstr(path ? path : "?"));
-	j_num(j, "line", (int64_t)ev->line, true);
-	j_plain(j, "justified_by", v->justified ? v->justified_by : SV_NULL);
-	j_bool(j, "inferred", v->justified && v->inferred);
-	j_key(j, "verdict");
-	buf_addc(j->rec, '[');
-	bool any = j_ids(j, pol, v->fired, false);
-	for (size_t k = 0; CHK_BUILTIN_COUNT + k < pol->nchecks; k++) {
-		if (!eng_custom_fired(v, k))
-			continue;
-		if (any)
-			buf_addc(j->rec, ',');
-		j_strval(j, sv_cstr(check_id(pol, CHK_BUILTIN_COUNT + k)));
-		any = true;
-	}
-	return any;
+	j_num(w, "status", ev->status, ev->status >= 0);
+	j_num(w, "bytes", ev->bytes, ev->bytes >= 0);
+	j_num(w, "records", ev->records, ev->records >= 0);
+	j_bool(w, "pd_read", ev->pd_read);
+	j_plain(w, "file", sv_cstr(path ? path : "?"));
+	j_num(w, "line", (int64_t)ev->line, true);
+	j_plain(w, "justified_by", v->justified ? v->justified_by : SV_NULL);
+	j_bool(w, "inferred", v->justified && v->inferred);
+	jw_key(w, "verdict");
+	jw_array_begin(w, JW_INLINE);
+	j_ids(w, pol, v->fired);
+	for (size_t k = 0; CHK_BUILTIN_COUNT + k < pol->nchecks; k++)
+		if (eng_custom_fired(v, k))
+			jw_str(w, sv_cstr(check_id(pol, CHK_BUILTIN_COUNT + k)));
 }
 
 void evw_json(FILE *out, const struct policy *pol, struct red *red, struct buf *scratch,
@@ -320,11 +247,15 @@ void evw_json(FILE *out, const struct policy *pol, struct red *red, struct buf *
 	      uint32_t extra_fired)
 {
 	struct buf rec = BUF_INIT;
-	struct jctx j = { out, &rec, red, scratch };
-	bool any = json_prefix(&j, pol, path, ev, v);
-	j_ids(&j, pol, extra_fired & ~v->fired, any);
-	buf_adds(&rec, "]}");
-	j_flush(&j);
+	struct jw w;
+	struct jctx j = { &w, red, scratch };
+
+	jw_init_staged(&w, out, 0, &rec);
+	json_prefix(&j, pol, path, ev, v);
+	j_ids(&w, pol, extra_fired & ~v->fired);
+	jw_array_end(&w);
+	jw_object_end(&w);
+	jw_flush(&w);
 	buf_release(&rec);
 }
 
@@ -415,15 +346,17 @@ void evw_on_event(void *arg, unsigned worker, const struct event *ev,
 	}
 	seg->last = ev->line;
 	/* LINE FIRED ANY: ANY says the prefix lists an id (built-in or custom). */
-	struct jctx j = { me->spool, &me->rec, me->red, &me->scratch };
+	struct jw jw;
+	struct jctx j = { &jw, me->red, &me->scratch };
 	buf_reset(&me->rec);
-	j_u64(&me->rec, ev->line);
+	jw_init_staged(&jw, me->spool, 0, &me->rec);
+	buf_addu64(&me->rec, ev->line);
 	buf_addc(&me->rec, ' ');
-	j_u64(&me->rec, v->fired);
+	buf_addu64(&me->rec, v->fired);
 	buf_adds(&me->rec, (v->fired || v->any_custom) ? " 1\t" : " 0\t");
 	json_prefix(&j, w->pol, w->paths[ev->file], ev, v);
 	buf_addc(&me->rec, '\n');
-	j_flush(&j);
+	jw_flush(&jw);
 	if (me->rec.err)
 		set_err(w, ENOMEM);
 	seg->count++;
@@ -662,12 +595,16 @@ static int copy_out(void *arg, FILE *out)
 				write_psd(out, w->psd, sv_make(m->json, m->jlen), &tmp, &res);
 			else
 				fwrite(m->json, 1, m->jlen, out);
-			if (extra) {
-				struct jctx j = { out, &rec, NULL, NULL };
-				j_ids(&j, w->pol, extra, m->any);
-				j_flush(&j);
-			}
-			fputs("]}\n", out);
+			/* The spooled object and its verdict array are open: close them. */
+			struct jw jw;
+			jw_init_staged(&jw, out, 0, &rec);
+			jw_object_resume(&jw, true);
+			jw_array_resume(&jw, m->any);
+			j_ids(&jw, w->pol, extra);
+			jw_array_end(&jw);
+			jw_object_end(&jw);
+			buf_addc(&rec, '\n');
+			jw_flush(&jw);
 			e = cur_next(m, (uint32_t)i);
 		}
 	}

@@ -7,23 +7,55 @@
 #include "jsonw.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "escape.h"
 
 void jw_init(struct jw *w, FILE *out, int indent)
 {
 	w->out = out;
+	w->stage = NULL;
 	w->indent = indent > 0 ? indent : 0;
 	w->depth = 0;
 	w->after_key = false;
 	w->err = JW_OK;
 }
 
+void jw_init_staged(struct jw *w, FILE *out, int indent, struct buf *stage)
+{
+	jw_init(w, out, indent);
+	w->stage = stage;
+}
+
+void jw_flush(struct jw *w)
+{
+	if (w->stage && w->stage->len)
+		fwrite(w->stage->p, 1, w->stage->len, w->out);
+	if (w->stage)
+		buf_reset(w->stage);
+}
+
+static void put(struct jw *w, const char *p, size_t n)
+{
+	if (w->stage)
+		buf_add(w->stage, p, n);
+	else
+		fwrite(p, 1, n, w->out);
+}
+
+static void putch(struct jw *w, char c)
+{
+	if (w->stage)
+		buf_addc(w->stage, c);
+	else
+		putc(c, w->out);
+}
+
 static void newline(struct jw *w, int level)
 {
-	putc('\n', w->out);
+	putch(w, '\n');
 	for (int i = 0; i < level * w->indent; i++)
-		putc(' ', w->out);
+		putch(w, ' ');
 }
 
 /*
@@ -37,11 +69,11 @@ static void separate(struct jw *w)
 	bool *comma = &w->lv[w->depth - 1].comma;
 
 	if (*comma)
-		putc(',', w->out);
+		putch(w, ',');
 	if (w->lv[w->depth - 1].block)
 		newline(w, w->depth);
 	else if (*comma && w->indent)
-		putc(' ', w->out);
+		putch(w, ' ');
 	*comma = true;
 }
 
@@ -62,6 +94,18 @@ static bool value_ok(struct jw *w)
 	return true;
 }
 
+static void push(struct jw *w, char close, bool block, bool comma)
+{
+	if (w->depth == JW_MAX_DEPTH) {
+		w->err = JW_EDEPTH;
+		return;
+	}
+	w->lv[w->depth].close = close;
+	w->lv[w->depth].block = block;
+	w->lv[w->depth].comma = comma;
+	w->depth++;
+}
+
 static void begin(struct jw *w, char open, char close, enum jw_layout layout)
 {
 	if (!value_ok(w))
@@ -70,11 +114,20 @@ static void begin(struct jw *w, char open, char close, enum jw_layout layout)
 		w->err = JW_EDEPTH;
 		return;
 	}
-	putc(open, w->out);
-	w->lv[w->depth].close = close;
-	w->lv[w->depth].block = layout == JW_BLOCK;
-	w->lv[w->depth].comma = false;
-	w->depth++;
+	putch(w, open);
+	push(w, close, layout == JW_BLOCK, false);
+}
+
+void jw_object_resume(struct jw *w, bool nonempty)
+{
+	if (!w->err)
+		push(w, '}', false, nonempty);
+}
+
+void jw_array_resume(struct jw *w, bool nonempty)
+{
+	if (!w->err)
+		push(w, ']', false, nonempty);
 }
 
 static void end(struct jw *w, char close)
@@ -88,7 +141,7 @@ static void end(struct jw *w, char close)
 	w->depth--;
 	if (w->lv[w->depth].block)
 		newline(w, w->depth);
-	putc(close, w->out);
+	putch(w, close);
 }
 
 void jw_object_begin(struct jw *w, enum jw_layout layout) { begin(w, '{', '}', layout); }
@@ -105,16 +158,40 @@ void jw_key(struct jw *w, const char *key)
 		return;
 	}
 	separate(w);
-	putc('"', w->out);
-	fputs(key, w->out);
-	fputs(w->indent ? "\": " : "\":", w->out);
+	putch(w, '"');
+	put(w, key, strlen(key));
+	if (w->indent)
+		put(w, "\": ", 3);
+	else
+		put(w, "\":", 2);
 	w->after_key = true;
+}
+
+/* Printable ASCII without quote or backslash: written as it is. */
+static bool plain_ascii(sv s)
+{
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
 }
 
 void jw_str(struct jw *w, sv s)
 {
-	if (value_ok(w))
+	if (!value_ok(w))
+		return;
+	if (!w->stage) {
 		esc_json_str(w->out, s);
+	} else if (plain_ascii(s)) {
+		putch(w, '"');
+		put(w, s.p, s.n);
+		putch(w, '"');
+	} else {
+		jw_flush(w);	/* the stage's bytes come first */
+		esc_json_str(w->out, s);
+	}
 }
 
 void jw_cstr(struct jw *w, const char *s)
@@ -125,15 +202,27 @@ void jw_cstr(struct jw *w, const char *s)
 		jw_null(w);
 }
 
+/* Staged: digits without printf (the --events hot path). */
 void jw_int(struct jw *w, int64_t v)
 {
-	if (value_ok(w))
+	if (!value_ok(w))
+		return;
+	if (!w->stage) {
 		fprintf(w->out, "%" PRId64, v);
+		return;
+	}
+	if (v < 0)
+		putch(w, '-');
+	buf_addu64(w->stage, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 void jw_uint(struct jw *w, uint64_t v)
 {
-	if (value_ok(w))
+	if (!value_ok(w))
+		return;
+	if (w->stage)
+		buf_addu64(w->stage, v);
+	else
 		fprintf(w->out, "%" PRIu64, v);
 }
 
@@ -150,7 +239,7 @@ void jw_null(struct jw *w)
 void jw_raw(struct jw *w, const char *json)
 {
 	if (value_ok(w))
-		fputs(json, w->out);
+		put(w, json, strlen(json));
 }
 
 enum jw_err jw_error(const struct jw *w)

@@ -23,9 +23,18 @@
  * of the stream is seen by jw_error() through ferror(), checked once at the
  * end as safefile.c's sf_write() does.
  *
- * Ownership: the writer borrows out; it allocates nothing and needs no
- * release.  Keys are written as given (they are the emitters' literals and
- * never need escaping).
+ * Staged writing (jw_init_staged()): for callers that write many small
+ * records (--events: one per log record, from every parser thread), where
+ * a stdio call per member, each taking the stream's lock, costs more than
+ * the audit.  Bytes are gathered in a caller's buffer and reach the stream
+ * with one fwrite by jw_flush(), or earlier when a string needs escaping
+ * (esc_json_str() writes to the stream; printable ASCII is copied).  The
+ * caller may append bytes of its own to the stage between calls; they keep
+ * their place.  Its out-of-memory state is the stage's (buf.err).
+ *
+ * Ownership: the writer borrows out and the stage; it allocates nothing
+ * itself and needs no release.  Keys are written as given (they are the
+ * emitters' literals and never need escaping).
  */
 #ifndef DPF_JSONW_H
 #define DPF_JSONW_H
@@ -34,6 +43,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "sv.h"
 
 /* Open containers at most: the deepest emitter (SARIF) nests 9. */
@@ -50,6 +60,7 @@ enum jw_err {
 
 struct jw {
 	FILE *out;
+	struct buf *stage;		/* NULL, or bytes not yet written to out */
 	int indent;			/* spaces per level in JW_BLOCK containers; 0: compact */
 	int depth;			/* open containers */
 	bool after_key;			/* a key was written: the value follows it directly */
@@ -63,11 +74,24 @@ struct jw {
 
 /* Start a document on out (borrowed); indent as above. */
 void jw_init(struct jw *w, FILE *out, int indent);
+/* The same, staged in stage (borrowed; not reset).  Call jw_flush() at the end. */
+void jw_init_staged(struct jw *w, FILE *out, int indent, struct buf *stage);
+/* Write and empty the stage (nothing without one). */
+void jw_flush(struct jw *w);
 
 void jw_object_begin(struct jw *w, enum jw_layout layout);
 void jw_object_end(struct jw *w);
 void jw_array_begin(struct jw *w, enum jw_layout layout);
 void jw_array_end(struct jw *w);
+
+/*
+ * Continue a container whose opening was written earlier, not by this
+ * writer (the --events spool keeps a record's JSON up to its open verdict
+ * array); nonempty: it has members already, so the next needs a comma.
+ * Inline layout.
+ */
+void jw_object_resume(struct jw *w, bool nonempty);
+void jw_array_resume(struct jw *w, bool nonempty);
 
 /* The next member's key (inside an object only). */
 void jw_key(struct jw *w, const char *key);

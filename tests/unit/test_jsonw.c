@@ -174,6 +174,64 @@ START_TEST(test_strings_escaped)
 }
 END_TEST
 
+/*
+ * Staged: the same bytes as direct writing; the caller's own bytes keep
+ * their place around a string that needs escaping (written to the stream
+ * directly); a resumed container continues with or without a comma.
+ */
+START_TEST(test_staged_and_resume)
+{
+	static const char part1[] = "7 1\t{\"a\":\"plain\",\"b\":\"x\\ny" FFFD "\"";
+	static const char whole1[] = "7 1\t{\"a\":\"plain\",\"b\":\"x\\ny" FFFD
+				     "\",\"n\":-9223372036854775808,\"v\":[\"id1\"";
+	struct buf stage = BUF_INIT;
+	struct cap c;
+
+	cap_open(&c, 0);
+	jw_init_staged(&c.w, c.f, 0, &stage);
+	buf_adds(&stage, "7 1\t");		/* a spool record's header */
+	jw_object_begin(&c.w, JW_INLINE);
+	jw_key(&c.w, "a");
+	jw_str(&c.w, SV_LIT("plain"));
+	jw_key(&c.w, "b");
+	jw_str(&c.w, SV_LIT("x\ny\xFF"));	/* escaped: the stage is flushed first */
+	jw_key(&c.w, "n");
+	jw_int(&c.w, INT64_MIN);
+	jw_key(&c.w, "v");
+	jw_array_begin(&c.w, JW_INLINE);
+	jw_str(&c.w, SV_LIT("id1"));
+	fflush(c.f);
+	ck_assert_str_eq(c.p, part1);	/* the rest is still staged */
+	jw_flush(&c.w);
+	ck_assert_uint_eq(stage.len, 0);
+	fflush(c.f);
+	ck_assert_str_eq(c.p, whole1);
+
+	/* The record continues later: the open object and array, an id written. */
+	jw_init_staged(&c.w, c.f, 0, &stage);
+	jw_object_resume(&c.w, true);
+	jw_array_resume(&c.w, true);
+	jw_str(&c.w, SV_LIT("id2"));
+	jw_array_end(&c.w);
+	jw_object_end(&c.w);
+	buf_addc(&stage, '\n');
+	jw_flush(&c.w);
+	ck_assert_int_eq(c.w.depth, 0);
+	/* An empty array resumed: its first member needs no comma. */
+	jw_init_staged(&c.w, c.f, 0, &stage);
+	jw_object_resume(&c.w, true);
+	jw_array_resume(&c.w, false);
+	jw_str(&c.w, SV_LIT("id3"));
+	jw_array_end(&c.w);
+	jw_object_end(&c.w);
+	jw_flush(&c.w);
+	ck_assert_int_eq(stage.err, 0);
+	buf_release(&stage);
+	cap_check(&c, "7 1\t{\"a\":\"plain\",\"b\":\"x\\ny" FFFD "\",\"n\":-9223372036854775808,"
+		      "\"v\":[\"id1\",\"id2\"]}\n\"id3\"]}");
+}
+END_TEST
+
 START_TEST(test_depth_overflow)
 {
 	struct cap c;
@@ -270,6 +328,7 @@ static Suite *jsonw_suite(void)
 	tcase_add_test(tc, test_pretty_indent_width);
 	tcase_add_test(tc, test_compact);
 	tcase_add_test(tc, test_strings_escaped);
+	tcase_add_test(tc, test_staged_and_resume);
 	tcase_add_test(tc, test_depth_overflow);
 	tcase_add_test(tc, test_misuse);
 	tcase_add_test(tc, test_write_error_remembered);

@@ -174,6 +174,19 @@ START_TEST(test_buf_grows_unbounded)
 }
 END_TEST
 
+START_TEST(test_buf_addu64)
+{
+	struct buf b = BUF_INIT;
+	buf_addu64(&b, 0);
+	buf_addc(&b, ' ');
+	buf_addu64(&b, 10);
+	buf_addc(&b, ' ');
+	buf_addu64(&b, UINT64_MAX);
+	ck_assert_str_eq(b.p, "0 10 18446744073709551615");
+	buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_arena)
 {
 	struct arena a = ARENA_INIT;
@@ -346,6 +359,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_pr_join);
 	tcase_add_test(tc, test_buf_cap_is_sticky);
 	tcase_add_test(tc, test_buf_grows_unbounded);
+	tcase_add_test(tc, test_buf_addu64);
 	tcase_add_test(tc, test_arena);
 	tcase_add_test(tc, test_strmap);
 	tcase_add_test(tc, test_strmap_out_of_memory);
