@@ -242,21 +242,16 @@ static void json_prefix(struct jctx *j, const struct policy *pol, const char *pa
 			jw_str(w, sv_cstr(check_id(pol, CHK_BUILTIN_COUNT + k)));
 }
 
-void evw_json(FILE *out, const struct policy *pol, struct red *red, struct buf *scratch,
+void evw_json(struct jw *w, const struct policy *pol, struct red *red, struct buf *scratch,
 	      const char *path, const struct event *ev, const struct eng_verdict *v,
 	      uint32_t extra_fired)
 {
-	struct buf rec = BUF_INIT;
-	struct jw w;
-	struct jctx j = { &w, red, scratch };
+	struct jctx j = { w, red, scratch };
 
-	jw_init_staged(&w, out, 0, &rec);
 	json_prefix(&j, pol, path, ev, v);
-	j_ids(&w, pol, extra_fired & ~v->fired);
-	jw_array_end(&w);
-	jw_object_end(&w);
-	jw_flush(&w);
-	buf_release(&rec);
+	j_ids(w, pol, extra_fired & ~v->fired);
+	jw_array_end(w);
+	jw_object_end(w);
 }
 
 /* ---- spooling (worker threads) ------------------------------------------- */

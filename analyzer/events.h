@@ -41,6 +41,7 @@
 #include "engine.h"
 #include "event.h"
 #include "findings.h"
+#include "jsonw.h"
 #include "policy.h"
 #include "pseudo.h"
 #include "redact.h"
@@ -89,12 +90,12 @@ void evw_free(struct evw *w);
 void evw_pseudonymize(struct evw *w, const struct psd_map *m);
 
 /*
- * One event as a JSON object (no newline), for writers that keep events
- * themselves (trace).  path: the input's name; red: NULL for no redaction;
- * scratch is reused; extra_fired: more built-in check bits (1u << CHK_...)
- * to list in "verdict", e.g. windowed findings.
+ * One event as a JSON object (no newline), a value written with w, for
+ * writers that keep events themselves (trace).  path: the input's name;
+ * red: NULL for no redaction; scratch is reused; extra_fired: more built-in
+ * check bits (1u << CHK_...) to list in "verdict", e.g. windowed findings.
  */
-void evw_json(FILE *out, const struct policy *pol, struct red *red, struct buf *scratch,
+void evw_json(struct jw *w, const struct policy *pol, struct red *red, struct buf *scratch,
 	      const char *path, const struct event *ev, const struct eng_verdict *v,
 	      uint32_t extra_fired);
 

@@ -16,6 +16,7 @@
 
 #include "escape.h"
 #include "events.h"
+#include "jsonw.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
@@ -611,80 +612,104 @@ static void as_event(const struct tr_ev *e, struct event *ev)
 	ev->f[EVF_DST] = e->dst;
 }
 
-static void json_time(FILE *out, bool has, int64_t t)
+static void json_time(struct jw *w, const char *key, bool has, int64_t t)
 {
 	char ts[32];
+
+	jw_key(w, key);
 	if (!has) {
-		fputs("null", out);
+		jw_null(w);
 		return;
 	}
 	tu_format_iso(t, ts);
-	fprintf(out, "\"%s\"", ts);
+	jw_cstr(w, ts);
 }
 
-static void json_counts(FILE *out, const char *key, const struct tr_count *t, size_t n)
+static void json_counts(struct jw *w, const char *key, const struct tr_count *t, size_t n)
 {
-	fprintf(out, ",\"by_%s\":[", key);
+	char by[16];
+
+	snprintf(by, sizeof(by), "by_%s", key);
+	jw_key(w, by);
+	jw_array_begin(w, JW_INLINE);
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "%s{\"%s\":", i ? "," : "", key);
-		esc_json_str(out, t[i].name);
-		fprintf(out, ",\"count\":%zu}", t[i].count);
+		jw_object_begin(w, JW_INLINE);
+		jw_key(w, key);
+		jw_str(w, t[i].name);
+		jw_key(w, "count");
+		jw_uint(w, t[i].count);
+		jw_object_end(w);
 	}
-	fputc(']', out);
+	jw_array_end(w);
 }
 
-static void json_list(FILE *out, const char *const *v, size_t n, const struct tr_set *s,
-		      bool personal, struct buf *tmp)
+static void json_list(struct jw *w, const char *key, const char *const *v, size_t n,
+		      const struct tr_set *s, bool personal, struct buf *tmp)
 {
-	fputc('[', out);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			fputc(',', out);
-		esc_json_str(out, personal && !s->pseudonymized ? clean(s, sv_cstr(v[i]), tmp)
-							       : sv_cstr(v[i]));
-	}
-	fputc(']', out);
+	jw_key(w, key);
+	jw_array_begin(w, JW_INLINE);
+	for (size_t i = 0; i < n; i++)
+		jw_str(w, personal && !s->pseudonymized ? clean(s, sv_cstr(v[i]), tmp)
+							 : sv_cstr(v[i]));
+	jw_array_end(w);
 }
 
+static void json_count(struct jw *w, const char *key, size_t n)
+{
+	jw_key(w, key);
+	jw_uint(w, n);
+}
+
+/* Compact, one event a line (JSON Lines inside one document). */
 static void write_json(struct tr_set *s, const struct tr_sum *sum, FILE *out)
 {
 	struct buf a = BUF_INIT, scratch = BUF_INIT;
 	struct event ev;
+	struct jw jw, *w = &jw;
 
-	fputs("{\"dpfaudit_trace\":1,\"subjects\":", out);
-	json_list(out, s->subjects, s->nsubjects, s, true, &a);
-	fputs(",\"users\":", out);
-	json_list(out, s->users, s->nusers, s, false, &a);
-	fprintf(out, ",\"summary\":{\"accesses\":%zu,\"personal_data_reads\":%zu,"
-		"\"failed_requests\":%zu,\"unjustified\":%zu",
-		sum->events, sum->pd_reads, sum->failed, sum->with_findings);
-	json_counts(out, "user", sum->users, sum->nusers);
-	json_counts(out, "subject", sum->subjects, sum->nsubjects);
-	fputs(",\"from\":", out);
-	json_time(out, sum->has_time, sum->tmin);
-	fputs(",\"until\":", out);
-	json_time(out, sum->has_time, sum->tmax);
-	fprintf(out, ",\"complete\":%s,\"inputs\":[", s->res && s->res->incomplete ? "false" : "true");
+	jw_init(w, out, 0);
+	jw_object_begin(w, JW_INLINE);
+	json_count(w, "dpfaudit_trace", 1);
+	json_list(w, "subjects", s->subjects, s->nsubjects, s, true, &a);
+	json_list(w, "users", s->users, s->nusers, s, false, &a);
+	jw_key(w, "summary");
+	jw_object_begin(w, JW_INLINE);
+	json_count(w, "accesses", sum->events);
+	json_count(w, "personal_data_reads", sum->pd_reads);
+	json_count(w, "failed_requests", sum->failed);
+	json_count(w, "unjustified", sum->with_findings);
+	json_counts(w, "user", sum->users, sum->nusers);
+	json_counts(w, "subject", sum->subjects, sum->nsubjects);
+	json_time(w, "from", sum->has_time, sum->tmin);
+	json_time(w, "until", sum->has_time, sum->tmax);
+	jw_key(w, "complete");
+	jw_bool(w, !(s->res && s->res->incomplete));
+	jw_key(w, "inputs");
+	jw_array_begin(w, JW_INLINE);
 	for (size_t i = 0; s->res && i < s->res->ninputs; i++) {
 		const struct aud_input *in = &s->res->inputs[i];
-		fputs(i ? ",{\"path\":" : "{\"path\":", out);
-		esc_json_str(out, sv_cstr(in->path));
-		fprintf(out, ",\"complete\":%s,\"error\":", in->complete ? "true" : "false");
-		if (in->error)
-			esc_json_str(out, sv_cstr(in->error));
-		else
-			fputs("null", out);
-		fputc('}', out);
+		jw_object_begin(w, JW_INLINE);
+		jw_key(w, "path");
+		jw_str(w, sv_cstr(in->path));
+		jw_key(w, "complete");
+		jw_bool(w, in->complete);
+		jw_key(w, "error");
+		jw_cstr(w, in->error);
+		jw_object_end(w);
 	}
-	fputs("]},\"events\":[", out);
+	jw_array_end(w);
+	jw_object_end(w);
+	jw_key(w, "events");
+	jw_array_begin(w, JW_BLOCK);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct tr_ev *e = &s->ev[i];
 		as_event(e, &ev);
-		fputs(i ? ",\n" : "\n", out);
-		evw_json(out, s->pol, s->red, &scratch, input_path(s, e->file), &ev, &e->v,
+		evw_json(w, s->pol, s->red, &scratch, input_path(s, e->file), &ev, &e->v,
 			 e->windowed);
 	}
-	fputs("\n]}\n", out);
+	jw_array_end(w);
+	jw_object_end(w);
+	putc('\n', out);
 	buf_release(&a);
 	buf_release(&scratch);
 }
