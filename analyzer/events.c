@@ -169,12 +169,6 @@ static void j_num(struct jw *w, const char *key, int64_t v, bool known)
 		jw_null(w);
 }
 
-static void j_bool(struct jw *w, const char *key, bool v)
-{
-	jw_key(w, key);
-	jw_bool(w, v);
-}
-
 static const char *check_id(const struct policy *pol, size_t i)
 {
 	if (i < pol->nchecks && pol->checks[i].id)
@@ -229,11 +223,11 @@ static void json_prefix(struct jctx *j, const struct policy *pol, const char *pa
 	j_num(w, "status", ev->status, ev->status >= 0);
 	j_num(w, "bytes", ev->bytes, ev->bytes >= 0);
 	j_num(w, "records", ev->records, ev->records >= 0);
-	j_bool(w, "pd_read", ev->pd_read);
+	jw_key_bool(w, "pd_read", ev->pd_read);
 	j_plain(w, "file", sv_cstr(path ? path : "?"));
 	j_num(w, "line", (int64_t)ev->line, true);
 	j_plain(w, "justified_by", v->justified ? v->justified_by : SV_NULL);
-	j_bool(w, "inferred", v->justified && v->inferred);
+	jw_key_bool(w, "inferred", v->justified && v->inferred);
 	jw_key(w, "verdict");
 	jw_array_begin(w, JW_INLINE);
 	j_ids(w, pol, v->fired);

@@ -242,6 +242,24 @@ void jw_raw(struct jw *w, const char *json)
 		put(w, json, strlen(json));
 }
 
+void jw_key_uint(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_uint(w, v);
+}
+
+void jw_key_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	jw_bool(w, v);
+}
+
+void jw_key_cstr(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	jw_cstr(w, s);
+}
+
 enum jw_err jw_error(const struct jw *w)
 {
 	if (w->err)

@@ -106,6 +106,11 @@ void jw_null(struct jw *w);
 /* A value already formatted as JSON (e.g. a number): written as it is. */
 void jw_raw(struct jw *w, const char *json);
 
+/* A member of an object: its key and value in one call. */
+void jw_key_uint(struct jw *w, const char *key, uint64_t v);
+void jw_key_bool(struct jw *w, const char *key, bool v);
+void jw_key_cstr(struct jw *w, const char *key, const char *s);	/* null for NULL */
+
 /*
  * JW_OK, or the first misuse, else JW_EIO when the stream has its error
  * indicator set.  A document is finished when jw_error() is JW_OK and

@@ -54,31 +54,13 @@ static void time_or_null(struct jw *w, bool has, int64_t t)
 	jw_cstr(w, b);
 }
 
-static void u64(struct jw *w, const char *key, uint64_t v)
-{
-	jw_key(w, key);
-	jw_uint(w, v);
-}
-
-static void boolean(struct jw *w, const char *key, bool v)
-{
-	jw_key(w, key);
-	jw_bool(w, v);
-}
-
-static void cstr(struct jw *w, const char *key, const char *s)
-{
-	jw_key(w, key);
-	jw_cstr(w, s);
-}
-
 static void sev_obj(struct jw *w, const size_t *by_sev)
 {
 	jw_object_begin(w, JW_INLINE);
-	u64(w, "critical", by_sev[SEV_CRITICAL]);
-	u64(w, "high", by_sev[SEV_HIGH]);
-	u64(w, "medium", by_sev[SEV_MEDIUM]);
-	u64(w, "low", by_sev[SEV_LOW]);
+	jw_key_uint(w, "critical", by_sev[SEV_CRITICAL]);
+	jw_key_uint(w, "high", by_sev[SEV_HIGH]);
+	jw_key_uint(w, "medium", by_sev[SEV_MEDIUM]);
+	jw_key_uint(w, "low", by_sev[SEV_LOW]);
 	jw_object_end(w);
 }
 
@@ -126,7 +108,7 @@ static void examples(struct rj *j, const char *key, const struct aud_example *ex
 	jw_array_begin(&j->w, JW_INLINE);
 	for (k = 0; k < n && k < AUD_EXAMPLES; k++) {
 		jw_object_begin(&j->w, JW_INLINE);
-		u64(&j->w, "line", ex[k].line);
+		jw_key_uint(&j->w, "line", ex[k].line);
 		jw_key(&j->w, "text");
 		jw_str(&j->w, rep_clean(j->c, j->red, ex[k].text, &j->scratch));
 		jw_object_end(&j->w);
@@ -139,29 +121,29 @@ static void input(struct rj *j, const struct aud_input *in)
 	struct jw *w = &j->w;
 
 	jw_object_begin(w, JW_INLINE);
-	cstr(w, "path", in->path);
-	u64(w, "size", in->size);
-	cstr(w, "compression", in->compression);
-	cstr(w, "format", in->format);
-	u64(w, "lines", in->lines);
-	u64(w, "parsed", in->parsed);
-	u64(w, "unparsed", in->unparsed);
-	u64(w, "unmapped", in->unmapped);
-	u64(w, "skipped", in->skipped);
-	u64(w, "comments", in->comments);
-	u64(w, "overlong", in->overlong);
-	u64(w, "events", in->events);
-	u64(w, "personal_data_reads", in->pd_reads);
-	boolean(w, "already_audited", in->already_audited);
-	u64(w, "lines_already_audited", in->resumed_after);
-	boolean(w, "complete", in->complete);
-	cstr(w, "error", in->complete ? NULL : (in->error ? in->error : "not read whole"));
+	jw_key_cstr(w, "path", in->path);
+	jw_key_uint(w, "size", in->size);
+	jw_key_cstr(w, "compression", in->compression);
+	jw_key_cstr(w, "format", in->format);
+	jw_key_uint(w, "lines", in->lines);
+	jw_key_uint(w, "parsed", in->parsed);
+	jw_key_uint(w, "unparsed", in->unparsed);
+	jw_key_uint(w, "unmapped", in->unmapped);
+	jw_key_uint(w, "skipped", in->skipped);
+	jw_key_uint(w, "comments", in->comments);
+	jw_key_uint(w, "overlong", in->overlong);
+	jw_key_uint(w, "events", in->events);
+	jw_key_uint(w, "personal_data_reads", in->pd_reads);
+	jw_key_bool(w, "already_audited", in->already_audited);
+	jw_key_uint(w, "lines_already_audited", in->resumed_after);
+	jw_key_bool(w, "complete", in->complete);
+	jw_key_cstr(w, "error", in->complete ? NULL : (in->error ? in->error : "not read whole"));
 	jw_key(w, "error_offset");
 	if (in->complete)
 		jw_null(w);
 	else
 		jw_uint(w, in->error_offset);
-	cstr(w, "sha256", in->sha256[0] ? in->sha256 : NULL);
+	jw_key_cstr(w, "sha256", in->sha256[0] ? in->sha256 : NULL);
 	time_range(w, in->has_time, in->tmin, in->tmax);
 	examples(j, "unparsed_examples", in->unparsed_ex, in->nunparsed_ex);
 	examples(j, "overlong_examples", in->overlong_ex, in->noverlong_ex);
@@ -195,7 +177,7 @@ static void scope(struct rj *j)
 	for (i = 0; c->pol && i < c->pol->nfiles; i++)
 		jw_cstr(w, c->pol->files[i]);
 	jw_array_end(w);
-	cstr(w, "digest", c->pol && c->pol->digest[0] ? c->pol->digest : NULL);
+	jw_key_cstr(w, "digest", c->pol && c->pol->digest[0] ? c->pol->digest : NULL);
 	jw_object_end(w);
 	jw_key(w, "filters");
 	jw_array_begin(w, JW_INLINE);
@@ -205,8 +187,8 @@ static void scope(struct rj *j)
 	jw_key(w, "baseline");
 	if (c->baseline_path) {
 		jw_object_begin(w, JW_INLINE);
-		cstr(w, "path", c->baseline_path);
-		u64(w, "suppressed", c->sum->suppressed);
+		jw_key_cstr(w, "path", c->baseline_path);
+		jw_key_uint(w, "suppressed", c->sum->suppressed);
 		jw_key(w, "stale");
 		jw_array_begin(w, JW_INLINE);
 		for (i = 0; i < c->nstale; i++)
@@ -229,10 +211,10 @@ static void principles(struct rj *j)
 	jw_array_begin(w, JW_BLOCK);
 	for (p = 0; p < PR_COUNT; p++) {
 		jw_object_begin(w, JW_INLINE);
-		cstr(w, "id", pr_slug((enum principle)p));
-		cstr(w, "name", pr_name((enum principle)p));
-		cstr(w, "status", rep_status_name(s->status[p]));
-		u64(w, "events_assessed", j->c->res->assessed[p]);
+		jw_key_cstr(w, "id", pr_slug((enum principle)p));
+		jw_key_cstr(w, "name", pr_name((enum principle)p));
+		jw_key_cstr(w, "status", rep_status_name(s->status[p]));
+		jw_key_uint(w, "events_assessed", j->c->res->assessed[p]);
 		jw_key(w, "findings");
 		sev_obj(w, s->by_sev[p]);
 		jw_object_end(w);
@@ -253,14 +235,14 @@ static void checks(struct rj *j)
 		enum sev sv_ = pc ? pc->severity : chk_info((enum chk_id)i)->severity;
 
 		jw_object_begin(w, JW_INLINE);
-		cstr(w, "id", rep_check_id(c, (uint32_t)i));
-		cstr(w, "title", rep_check_title(c, (uint32_t)i));
+		jw_key_cstr(w, "id", rep_check_id(c, (uint32_t)i));
+		jw_key_cstr(w, "title", rep_check_title(c, (uint32_t)i));
 		jw_key(w, "principles");
 		rep_principles_json(w, rep_check_principles(c, (uint32_t)i));
-		cstr(w, "severity", sev_name(sv_));
-		boolean(w, "builtin", !pc || pc->builtin);
-		boolean(w, "enabled", !pc || pc->enabled);
-		u64(w, "findings", rep_check_findings(c->sum, i));
+		jw_key_cstr(w, "severity", sev_name(sv_));
+		jw_key_bool(w, "builtin", !pc || pc->builtin);
+		jw_key_bool(w, "enabled", !pc || pc->enabled);
+		jw_key_uint(w, "findings", rep_check_findings(c->sum, i));
 		jw_object_end(w);
 	}
 	jw_array_end(w);
@@ -272,8 +254,8 @@ static void who(struct rj *j, uint32_t check, enum sev sev, sv user, sv role, sv
 {
 	struct jw *w = &j->w;
 
-	cstr(w, "check", rep_check_id(j->c, check));
-	cstr(w, "severity", sev_name(sev));
+	jw_key_cstr(w, "check", rep_check_id(j->c, check));
+	jw_key_cstr(w, "severity", sev_name(sev));
 	jw_key(w, "principles");
 	rep_principles_json(w, rep_check_principles(j->c, check));
 	jw_key(w, "user");
@@ -298,7 +280,7 @@ static void findings(struct rj *j)
 	jw_array_begin(w, JW_BLOCK);
 	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it)); i++) {
 		jw_object_begin(w, JW_INLINE);
-		u64(w, "index", i);
+		jw_key_uint(w, "index", i);
 		who(j, f->check, f->severity, f->user, f->role, f->subject, f->categories);
 		jw_key(w, "reason");
 		clean(j, f->reason);
@@ -306,13 +288,13 @@ static void findings(struct rj *j)
 		clean(j, f->resource);
 		jw_key(w, "time");
 		time_or_null(w, f->has_time, f->time);
-		cstr(w, "file", rep_input_path(c, f->file));
-		u64(w, "line", f->line);
+		jw_key_cstr(w, "file", rep_input_path(c, f->file));
+		jw_key_uint(w, "line", f->line);
 		jw_key(w, "message");
 		clean(j, f->detail);
 		jw_key(w, "evidence");
 		clean(j, f->evidence);
-		boolean(w, "suppressed", f->suppressed);
+		jw_key_bool(w, "suppressed", f->suppressed);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
@@ -332,8 +314,8 @@ static void groups(struct rj *j)
 
 		jw_object_begin(w, JW_INLINE);
 		who(j, g->check, g->severity, g->user, g->role, g->subject, g->categories);
-		u64(w, "count", g->count);
-		u64(w, "suppressed", g->suppressed);
+		jw_key_uint(w, "count", g->count);
+		jw_key_uint(w, "suppressed", g->suppressed);
 		jw_key(w, "first_time");
 		time_or_null(w, g->first_has_time, g->first_time);
 		jw_key(w, "last_time");
@@ -364,7 +346,7 @@ static void ranks(struct rj *j, const char *key, const struct rep_rank *r, size_
 			clean(j, r[i].name);
 		else
 			svstr(w, r[i].name);
-		u64(w, "findings", r[i].count);
+		jw_key_uint(w, "findings", r[i].count);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
@@ -389,33 +371,33 @@ static void tail(struct rj *j)
 	jw_array_begin(w, JW_BLOCK);
 	for (h = 0; h < 24; h++) {
 		jw_object_begin(w, JW_INLINE);
-		u64(w, "hour", (uint64_t)h);
-		u64(w, "personal_data_reads", r->reads_by_hour[h]);
-		u64(w, "findings", r->findings_by_hour[h]);
+		jw_key_uint(w, "hour", (uint64_t)h);
+		jw_key_uint(w, "personal_data_reads", r->reads_by_hour[h]);
+		jw_key_uint(w, "findings", r->findings_by_hour[h]);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
 	jw_key(w, "coverage");
 	jw_object_begin(w, JW_INLINE);
-	u64(w, "lines", r->lines);
-	u64(w, "records", r->records);
-	u64(w, "parsed", r->parsed);
-	u64(w, "unparsed", r->unparsed);
-	u64(w, "unmapped", r->unmapped);
-	u64(w, "skipped", r->skipped);
-	u64(w, "comments", r->comments);
-	u64(w, "overlong", r->overlong);
-	u64(w, "events", r->events);
-	u64(w, "personal_data_reads", r->pd_reads);
-	u64(w, "failed_requests", r->failed_requests);
-	u64(w, "transfers", r->transfers);
-	u64(w, "findings_filtered_out", r->findings_filtered_out);
+	jw_key_uint(w, "lines", r->lines);
+	jw_key_uint(w, "records", r->records);
+	jw_key_uint(w, "parsed", r->parsed);
+	jw_key_uint(w, "unparsed", r->unparsed);
+	jw_key_uint(w, "unmapped", r->unmapped);
+	jw_key_uint(w, "skipped", r->skipped);
+	jw_key_uint(w, "comments", r->comments);
+	jw_key_uint(w, "overlong", r->overlong);
+	jw_key_uint(w, "events", r->events);
+	jw_key_uint(w, "personal_data_reads", r->pd_reads);
+	jw_key_uint(w, "failed_requests", r->failed_requests);
+	jw_key_uint(w, "transfers", r->transfers);
+	jw_key_uint(w, "findings_filtered_out", r->findings_filtered_out);
 	jw_key(w, "regex_limits");
 	jw_array_begin(w, JW_INLINE);
 	for (i = 0; i < r->nlimits; i++) {
 		jw_object_begin(w, JW_INLINE);
-		cstr(w, "where", r->limits[i].where);
-		u64(w, "hits", r->limits[i].hits);
+		jw_key_cstr(w, "where", r->limits[i].where);
+		jw_key_uint(w, "hits", r->limits[i].hits);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
@@ -437,24 +419,24 @@ static void write_json(const struct rep_ctx *c, FILE *out)
 
 	jw_init(w, out, 2);
 	jw_object_begin(w, JW_BLOCK);
-	cstr(w, "schema_version", JSON_SCHEMA_VERSION);
+	jw_key_cstr(w, "schema_version", JSON_SCHEMA_VERSION);
 	jw_key(w, "tool");
 	jw_object_begin(w, JW_INLINE);
-	cstr(w, "name", "dpfaudit");
-	cstr(w, "version", c->version);
+	jw_key_cstr(w, "name", "dpfaudit");
+	jw_key_cstr(w, "version", c->version);
 	jw_object_end(w);
-	cstr(w, "command", c->command_line);
-	cstr(w, "verdict", rep_verdict_key(v));
-	cstr(w, "verdict_reason", rep_verdict_reason(c->res, v, why, sizeof(why)));
-	boolean(w, "complete", !c->res->incomplete);
-	boolean(w, "redacted", c->redact);
-	cstr(w, "fail_on", c->fail_on != SEV_NONE ? sev_name(c->fail_on) : NULL);
+	jw_key_cstr(w, "command", c->command_line);
+	jw_key_cstr(w, "verdict", rep_verdict_key(v));
+	jw_key_cstr(w, "verdict_reason", rep_verdict_reason(c->res, v, why, sizeof(why)));
+	jw_key_bool(w, "complete", !c->res->incomplete);
+	jw_key_bool(w, "redacted", c->redact);
+	jw_key_cstr(w, "fail_on", c->fail_on != SEV_NONE ? sev_name(c->fail_on) : NULL);
 	jw_key(w, "summary");
 	jw_object_begin(w, JW_INLINE);
-	u64(w, "findings", s->findings);
-	u64(w, "suppressed", s->suppressed);
-	u64(w, "failing", s->failing);
-	u64(w, "groups", s->ngroups);
+	jw_key_uint(w, "findings", s->findings);
+	jw_key_uint(w, "suppressed", s->suppressed);
+	jw_key_uint(w, "failing", s->failing);
+	jw_key_uint(w, "groups", s->ngroups);
 	jw_key(w, "by_severity");
 	sev_obj(w, s->total_by_sev);
 	jw_object_end(w);

@@ -140,8 +140,7 @@ static void rules(const struct rep_ctx *c, struct jw *w)
 		jw_key(w, "defaultConfiguration");
 		jw_object_begin(w, JW_INLINE);
 		str(w, "level", level(sv_));
-		jw_key(w, "enabled");
-		jw_bool(w, !pc || pc->enabled);
+		jw_key_bool(w, "enabled", !pc || pc->enabled);
 		jw_object_end(w);
 		jw_key(w, "properties");
 		jw_object_begin(w, JW_INLINE);
@@ -166,8 +165,7 @@ static void invocation(const struct rep_ctx *c, struct jw *w, struct buf *tmp)
 	jw_key(w, "invocations");
 	jw_array_begin(w, JW_INLINE);
 	jw_object_begin(w, JW_INLINE);
-	jw_key(w, "executionSuccessful");
-	jw_bool(w, !r->incomplete);
+	jw_key_bool(w, "executionSuccessful", !r->incomplete);
 	/* The verdict (SPEC §5) in the property bag; a notification when there is nothing to pass. */
 	jw_key(w, "properties");
 	jw_object_begin(w, JW_INLINE);
@@ -286,8 +284,7 @@ static void artifacts(const struct rep_ctx *c, struct jw *w, struct buf *tmp)
 		uri(w, in->path, tmp);
 		jw_object_end(w);
 		if (in->size) {
-			jw_key(w, "length");
-			jw_uint(w, in->size);
+			jw_key_uint(w, "length", in->size);
 		}
 		if (in->sha256[0]) {
 			jw_key(w, "hashes");
@@ -307,16 +304,14 @@ static void location(const struct rep_ctx *c, struct jw *w, struct red *red,
 {
 	location_begin(w, rep_input_path(c, f->file), tmp);
 	if (f->file < c->res->ninputs) {
-		jw_key(w, "index");
-		jw_uint(w, f->file);
+		jw_key_uint(w, "index", f->file);
 	}
 	jw_object_end(w);
 	compression(c, f->file, w);
 	if (f->line > 0) {
 		jw_key(w, "region");
 		jw_object_begin(w, JW_INLINE);
-		jw_key(w, "startLine");
-		jw_uint(w, f->line);
+		jw_key_uint(w, "startLine", f->line);
 		text(w, "snippet", rep_clean(c, red, f->evidence, scratch));
 		jw_object_end(w);
 	}
@@ -337,8 +332,7 @@ static void results(const struct rep_ctx *c, struct jw *w, struct buf *tmp)
 	for (fnd_iter_start(&c->res->findings, &it); (f = fnd_iter_next(&it));) {
 		jw_object_begin(w, JW_INLINE);
 		str(w, "ruleId", rep_check_id(c, f->check));
-		jw_key(w, "ruleIndex");
-		jw_uint(w, f->check);
+		jw_key_uint(w, "ruleIndex", f->check);
 		str(w, "level", level(f->severity));
 		text(w, "message", sv_empty(f->detail) ? sv_cstr(rep_check_title(c, f->check)) :
 						       rep_clean(c, red, f->detail, &scratch));

@@ -654,12 +654,6 @@ static void json_list(struct jw *w, const char *key, const char *const *v, size_
 	jw_array_end(w);
 }
 
-static void json_count(struct jw *w, const char *key, size_t n)
-{
-	jw_key(w, key);
-	jw_uint(w, n);
-}
-
 /* Compact, one event a line (JSON Lines inside one document). */
 static void write_json(struct tr_set *s, const struct tr_sum *sum, FILE *out)
 {
@@ -669,21 +663,20 @@ static void write_json(struct tr_set *s, const struct tr_sum *sum, FILE *out)
 
 	jw_init(w, out, 0);
 	jw_object_begin(w, JW_INLINE);
-	json_count(w, "dpfaudit_trace", 1);
+	jw_key_uint(w, "dpfaudit_trace", 1);
 	json_list(w, "subjects", s->subjects, s->nsubjects, s, true, &a);
 	json_list(w, "users", s->users, s->nusers, s, false, &a);
 	jw_key(w, "summary");
 	jw_object_begin(w, JW_INLINE);
-	json_count(w, "accesses", sum->events);
-	json_count(w, "personal_data_reads", sum->pd_reads);
-	json_count(w, "failed_requests", sum->failed);
-	json_count(w, "unjustified", sum->with_findings);
+	jw_key_uint(w, "accesses", sum->events);
+	jw_key_uint(w, "personal_data_reads", sum->pd_reads);
+	jw_key_uint(w, "failed_requests", sum->failed);
+	jw_key_uint(w, "unjustified", sum->with_findings);
 	json_counts(w, "user", sum->users, sum->nusers);
 	json_counts(w, "subject", sum->subjects, sum->nsubjects);
 	json_time(w, "from", sum->has_time, sum->tmin);
 	json_time(w, "until", sum->has_time, sum->tmax);
-	jw_key(w, "complete");
-	jw_bool(w, !(s->res && s->res->incomplete));
+	jw_key_bool(w, "complete", !(s->res && s->res->incomplete));
 	jw_key(w, "inputs");
 	jw_array_begin(w, JW_INLINE);
 	for (size_t i = 0; s->res && i < s->res->ninputs; i++) {
@@ -691,10 +684,8 @@ static void write_json(struct tr_set *s, const struct tr_sum *sum, FILE *out)
 		jw_object_begin(w, JW_INLINE);
 		jw_key(w, "path");
 		jw_str(w, sv_cstr(in->path));
-		jw_key(w, "complete");
-		jw_bool(w, in->complete);
-		jw_key(w, "error");
-		jw_cstr(w, in->error);
+		jw_key_bool(w, "complete", in->complete);
+		jw_key_cstr(w, "error", in->error);
 		jw_object_end(w);
 	}
 	jw_array_end(w);

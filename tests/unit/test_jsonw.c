@@ -140,6 +140,21 @@ START_TEST(test_compact)
 }
 END_TEST
 
+START_TEST(test_members)
+{
+	struct cap c;
+
+	cap_open(&c, 2);
+	jw_object_begin(&c.w, JW_INLINE);
+	jw_key_uint(&c.w, "n", 42);
+	jw_key_bool(&c.w, "b", false);
+	jw_key_cstr(&c.w, "s", "a\"b");
+	jw_key_cstr(&c.w, "z", NULL);
+	jw_object_end(&c.w);
+	cap_check(&c, "{\"n\": 42, \"b\": false, \"s\": \"a\\\"b\", \"z\": null}");
+}
+END_TEST
+
 START_TEST(test_strings_escaped)
 {
 	static const struct {
@@ -327,6 +342,7 @@ static Suite *jsonw_suite(void)
 	tcase_add_test(tc, test_pretty);
 	tcase_add_test(tc, test_pretty_indent_width);
 	tcase_add_test(tc, test_compact);
+	tcase_add_test(tc, test_members);
 	tcase_add_test(tc, test_strings_escaped);
 	tcase_add_test(tc, test_staged_and_resume);
 	tcase_add_test(tc, test_depth_overflow);
