@@ -266,3 +266,16 @@ enum jw_err jw_error(const struct jw *w)
 		return w->err;
 	return ferror(w->out) ? JW_EIO : JW_OK;
 }
+
+void jw_done_fl(const struct jw *w, const char *file, int line)
+{
+	static const char *const what[] = {
+		[JW_EDEPTH] = "nested deeper than JW_MAX_DEPTH",
+		[JW_EMISUSE] = "misused (a value without its key, or an unmatched end)",
+	};
+
+	if (w->err == JW_EDEPTH || w->err == JW_EMISUSE)
+		bug_fl(file, line, "JSON writer %s", what[w->err]);
+	if (w->depth)
+		bug_fl(file, line, "JSON document ended with %d containers open", w->depth);
+}

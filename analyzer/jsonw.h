@@ -118,4 +118,12 @@ void jw_key_cstr(struct jw *w, const char *key, const char *s);	/* null for NULL
  */
 enum jw_err jw_error(const struct jw *w);
 
+/*
+ * A document's end: BUG() (abort, file:line) when the writer was misused or
+ * left containers open, which is the emitter's fault, never the data's.  A
+ * write error is not checked here: the caller's writer (sf_write()) does.
+ */
+#define jw_done(w) jw_done_fl((w), __FILE__, __LINE__)
+void jw_done_fl(const struct jw *w, const char *file, int line);
+
 #endif

@@ -447,6 +447,7 @@ static void write_json(const struct rep_ctx *c, FILE *out)
 	findings(&j);
 	tail(&j);
 	jw_object_end(w);
+	jw_done(w);
 	putc('\n', out);
 	buf_release(&j.scratch);
 	red_free(j.red);

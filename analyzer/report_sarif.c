@@ -411,6 +411,7 @@ static void write_sarif(const struct rep_ctx *c, FILE *out)
 	jw_object_end(w);
 	jw_array_end(w);
 	jw_object_end(w);
+	jw_done(w);
 	putc('\n', out);
 	buf_release(&tmp);
 }

@@ -700,6 +700,7 @@ static void write_json(struct tr_set *s, const struct tr_sum *sum, FILE *out)
 	}
 	jw_array_end(w);
 	jw_object_end(w);
+	jw_done(w);
 	putc('\n', out);
 	buf_release(&a);
 	buf_release(&scratch);

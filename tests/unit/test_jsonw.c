@@ -8,6 +8,10 @@
 
 #include "jsonw.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #define FFFD "\xEF\xBF\xBD"
 
 struct cap {
@@ -31,6 +35,7 @@ static void cap_check(struct cap *c, const char *want)
 {
 	ck_assert_int_eq(jw_error(&c->w), JW_OK);
 	ck_assert_int_eq(c->w.depth, 0);
+	jw_done(&c->w);		/* a complete document: no BUG() */
 	fclose(c->f);
 	ck_assert_msg(strcmp(c->p, want) == 0, "got [%s]\nwant [%s]", c->p, want);
 	free(c->p);
@@ -334,6 +339,53 @@ START_TEST(test_write_error_remembered)
 }
 END_TEST
 
+/* jw_done() in a child (it aborts by design; also under CK_FORK=no); whether it aborted. */
+static bool done_aborts(void (*fill)(struct jw *))
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		FILE *f = fopen("/dev/null", "w");
+		struct jw w;
+
+		if (!f)
+			_exit(98);
+		freopen("/dev/null", "w", stderr);	/* the BUG message */
+		jw_init(&w, f, 2);
+		fill(&w);
+		jw_done(&w);
+		_exit(0);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(!WIFEXITED(st) || WEXITSTATUS(st) != 98, "child: /dev/null");
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void fill_open(struct jw *w) { jw_array_begin(w, JW_INLINE); }
+static void fill_keyless(struct jw *w)
+{
+	jw_object_begin(w, JW_INLINE);
+	jw_null(w);
+	jw_object_end(w);
+}
+static void fill_ok(struct jw *w)
+{
+	jw_object_begin(w, JW_INLINE);
+	jw_key_uint(w, "k", 1);
+	jw_object_end(w);
+}
+
+/* An emitter's mistake is a BUG() at the document's end, not a silent bad file. */
+START_TEST(test_done_bug)
+{
+	ck_assert(done_aborts(fill_open));
+	ck_assert(done_aborts(fill_keyless));
+	ck_assert(!done_aborts(fill_ok));
+}
+END_TEST
+
 static Suite *jsonw_suite(void)
 {
 	Suite *s = suite_create("jsonw");
@@ -348,6 +400,7 @@ static Suite *jsonw_suite(void)
 	tcase_add_test(tc, test_depth_overflow);
 	tcase_add_test(tc, test_misuse);
 	tcase_add_test(tc, test_write_error_remembered);
+	tcase_add_test(tc, test_done_bug);
 	suite_add_tcase(s, tc);
 	return s;
 }
