@@ -46,7 +46,7 @@
 #include "buf.h"
 #include "sv.h"
 
-/* Open containers at most: the deepest emitter (SARIF) nests 9. */
+/* Open containers at most: the deepest emitter (SARIF, a result's snippet) nests 10. */
 #define JW_MAX_DEPTH 16
 
 enum jw_layout { JW_INLINE, JW_BLOCK };
