@@ -10,6 +10,7 @@
 #include "checks.h"
 
 #include "buf.h"
+#include "policy.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -75,6 +76,100 @@ enum principle pr_parse(sv s)
 	return PR_COUNT;
 }
 
+/* ---- when a policy can make a check fire -------------------------------- */
+
+uint64_t chk_sensitive_categories(const struct policy *pol)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < pol->ncategories && i < 64; i++)
+		if (pol->categories[i].sensitive)
+			m |= UINT64_C(1) << i;
+	return m;
+}
+
+static uint64_t all_bits(size_t n)
+{
+	return n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
+}
+
+/* Needs no configuration: fires on what the logs show. */
+static bool applies_always(const struct policy *pol)
+{
+	(void)pol;
+	return true;
+}
+
+/* Some role requires a reason. */
+static bool applies_reason_required(const struct policy *pol)
+{
+	for (size_t r = 0; r < pol->nroles; r++)
+		if (pol->roles[r].reason_required)
+			return true;
+	return false;
+}
+
+/* Some role may not read some non-sensitive category. */
+static bool applies_role_limits(const struct policy *pol)
+{
+	uint64_t plain = all_bits(pol->ncategories) & ~chk_sensitive_categories(pol);
+	for (size_t r = 0; r < pol->nroles; r++)
+		if (!pol->roles[r].may_read_all && (pol->roles[r].may_read & plain) != plain)
+			return true;
+	return false;
+}
+
+static bool applies_sensitive(const struct policy *pol)
+{
+	return chk_sensitive_categories(pol) != 0;
+}
+
+/* Some role requires a reason and is limited to some of the purposes. */
+static bool applies_role_purposes(const struct policy *pol)
+{
+	uint64_t all = all_bits(pol->npurposes);
+	for (size_t r = 0; r < pol->nroles; r++)
+		if (pol->roles[r].reason_required && !pol->roles[r].purposes_all &&
+		    (pol->roles[r].purposes & all) != all)
+			return true;
+	return false;
+}
+
+/* Some purpose names an evidence file. */
+static bool applies_evidence(const struct policy *pol)
+{
+	for (size_t p = 0; p < pol->npurposes; p++)
+		if (pol->purposes[p].evidence >= 0)
+			return true;
+	return false;
+}
+
+static bool applies_max_subjects(const struct policy *pol)
+{
+	for (size_t r = 0; r < pol->nroles; r++)
+		if (pol->roles[r].max_subjects > 0)
+			return true;
+	return false;
+}
+
+static bool applies_hours(const struct policy *pol)
+{
+	for (size_t r = 0; r < pol->nroles; r++)
+		if (pol->roles[r].has_hours)
+			return true;
+	return false;
+}
+
+/* Some purpose honours the opt-out list, and the list names someone. */
+static bool applies_optout(const struct policy *pol)
+{
+	if (pol->optout.count == 0)
+		return false;
+	for (size_t p = 0; p < pol->npurposes; p++)
+		if (pol->purposes[p].honours_optout)
+			return true;
+	return false;
+}
+
 static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 	[CHK_NO_BUSINESS_REASON] = {
 		.id = "no-business-reason",
@@ -89,6 +184,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 		.fix = "Make the client send the reason (e.g. ?reason=TICKET-123) with every read; for "
 		       "support work, make sure the ticket exists and is assigned to the agent so the "
 		       "reason can be inferred; if the access had no reason, investigate it as a breach.",
+		.applies = applies_reason_required,
 	},
 	[CHK_ROLE_NOT_PERMITTED] = {
 		.id = "role-not-permitted",
@@ -101,6 +197,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 			 "include.",
 		.fix = "If the role needs the data, add the category to the role's may-read list in a "
 		       "reviewed rule change; otherwise revoke the user's access to that endpoint.",
+		.applies = applies_role_limits,
 	},
 	[CHK_UNKNOWN_IDENTITY] = {
 		.id = "unknown-identity",
@@ -112,6 +209,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 		.fires = "A personal-data read by an authenticated user who is a member of no role.",
 		.fix = "Add the user to the right role's member list if the access was legitimate; "
 		       "otherwise disable the account and investigate.",
+		.applies = applies_always,
 	},
 	[CHK_UNAUTHENTICATED_ACCESS] = {
 		.id = "unauthenticated-access",
@@ -123,6 +221,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 		.fires = "A successful read of personal data whose user is empty or '-'.",
 		.fix = "Require authentication on the endpoint; treat served records as a possible "
 		       "breach and assess notification duties.",
+		.applies = applies_always,
 	},
 	[CHK_SENSITIVE_DATA_ACCESS] = {
 		.id = "sensitive-data-access",
@@ -134,6 +233,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 		.fires = "A user read a category marked sensitive that their role may not read.",
 		.fix = "Revoke access to the sensitive endpoint for this role; if access is needed, "
 		       "grant it explicitly in a reviewed rule change with a documented reason.",
+		.applies = applies_sensitive,
 	},
 	[CHK_REASON_NOT_FOR_ROLE] = {
 		.id = "reason-not-for-role",
@@ -145,6 +245,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 			 "purposes list.",
 		.fix = "Use a reason for one of the role's purposes, or add the purpose to the role if "
 		       "it really serves it.",
+		.applies = applies_role_purposes,
 	},
 	[CHK_REASON_UNVERIFIED] = {
 		.id = "reason-unverified",
@@ -157,6 +258,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 			 "to another user, or was not open at the time of the access.",
 		.fix = "Correct the ticket (subject, assignee, dates) if it was wrong; otherwise the "
 		       "reason was not genuine: investigate.",
+		.applies = applies_evidence,
 	},
 	[CHK_EXCESSIVE_ACCESS] = {
 		.id = "excessive-access",
@@ -168,6 +270,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 			 "max-subjects allows.",
 		.fix = "Check whether the burst was a bulk lookup or scraping; raise the role's limit "
 		       "only if the work needs it.",
+		.applies = applies_max_subjects,
 	},
 	[CHK_OFF_HOURS_ACCESS] = {
 		.id = "off-hours-access",
@@ -179,6 +282,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 		.fires = "A personal-data read outside the role's hours (in the role's time zone).",
 		.fix = "Confirm with the user (on-call, travel); widen the role's hours if the pattern "
 		       "is legitimate.",
+		.applies = applies_hours,
 	},
 	[CHK_INSECURE_TRANSPORT] = {
 		.id = "insecure-transport",
@@ -188,6 +292,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 		.promise = "Personal data is protected in transit.",
 		.fires = "A personal-data read over http (scheme http or port 80, where the log shows it).",
 		.fix = "Redirect the endpoint to https and turn on HSTS.",
+		.applies = applies_always,
 	},
 	[CHK_FAILED_ACCESS_BURST] = {
 		.id = "failed-access-burst",
@@ -199,6 +304,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 		.fires = "N or more 401/403 responses for one user (or one address, without a user) at "
 			 "most WINDOW apart (threshold, default 20/10m).",
 		.fix = "Find the client; block the address or reset the credentials if it is an attack.",
+		.applies = applies_always,
 	},
 	[CHK_OPTOUT_VIOLATION] = {
 		.id = "optout-violation",
@@ -211,6 +317,7 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 			 "the opt-out list.",
 		.fix = "Remove the subject from the campaign's audience and make the campaign tool "
 		       "read the opt-out list.",
+		.applies = applies_optout,
 	},
 	[CHK_UNAPPROVED_TRANSFER] = {
 		.id = "unapproved-transfer",
@@ -223,12 +330,23 @@ static const struct chk_info checks[CHK_BUILTIN_COUNT] = {
 			 "approved recipient.",
 		.fix = "Stop the transfer; sign the onward-transfer contract and add the recipient to "
 		       "[recipients] approved, or delete the transferred data.",
+		.applies = applies_always,
 	},
 };
 
 const struct chk_info *chk_info(enum chk_id id)
 {
 	return (unsigned)id < CHK_BUILTIN_COUNT ? &checks[id] : NULL;
+}
+
+bool chk_applies(const struct policy *pol, size_t c)
+{
+	if (c >= pol->nchecks || !pol->checks[c].builtin)
+		return true;
+	const struct chk_info *ci = chk_info((enum chk_id)c);
+	if (!ci || !ci->applies)
+		BUG("check %zu states no applicability in the catalogue", c);
+	return ci->applies(pol);
 }
 
 void pr_join(struct buf *out, unsigned bits, const char *(*name)(enum principle), const char *sep)

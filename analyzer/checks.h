@@ -11,6 +11,8 @@
 #define DPF_CHECKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "sv.h"
 
@@ -68,6 +70,8 @@ enum chk_id {
 	CHK_BUILTIN_COUNT
 };
 
+struct policy;
+
 struct chk_info {
 	const char *id;		/* "no-business-reason" */
 	unsigned principles;	/* PR_BIT set */
@@ -76,9 +80,25 @@ struct chk_info {
 	const char *promise;	/* which promise of the policy it tests */
 	const char *fires;	/* what fires it */
 	const char *fix;	/* how to fix a finding */
+	/*
+	 * Whether a policy can make the check fire at all: false where it
+	 * needs configuration nobody wrote (no role has hours, no purpose has
+	 * evidence).  Every built-in check states it (`dpfaudit test` then
+	 * does not require a sample of a check that cannot fire).
+	 */
+	bool (*applies)(const struct policy *pol);
 };
 
 /* NULL past the catalogue.  A check by id: policy_check() (policy.h). */
 const struct chk_info *chk_info(enum chk_id id);
+
+/*
+ * Whether pol can make its check c (an index into pol->checks) fire: the
+ * catalogue's answer for a built-in check, true for a custom one.
+ */
+bool chk_applies(const struct policy *pol, size_t c);
+
+/* The policy's sensitive categories as bits (category i: bit i). */
+uint64_t chk_sensitive_categories(const struct policy *pol);
 
 #endif

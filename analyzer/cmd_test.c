@@ -265,15 +265,6 @@ static size_t unannotated(const struct exp_set *set, const struct policy *pol,
 	return failed;
 }
 
-static uint64_t sensitive_mask(const struct policy *pol)
-{
-	uint64_t m = 0;
-	for (size_t i = 0; i < pol->ncategories; i++)
-		if (pol->categories[i].sensitive)
-			m |= UINT64_C(1) << i;
-	return m;
-}
-
 /*
  * Whether an annotated line is a negative sample for check c: a line of
  * the kind the check judges, whose expectation leaves the check out.
@@ -319,60 +310,6 @@ static const char *negative_kind(const struct policy *pol, size_t c)
 }
 
 /*
- * Whether these rules can make check c fire at all: a check that needs
- * configuration nobody wrote (no role has hours, no purpose has evidence)
- * cannot have a positive sample, so it is as good as disabled.
- */
-static bool applicable(const struct policy *pol, size_t c)
-{
-	uint64_t all_cats = pol->ncategories >= 64 ? ~UINT64_C(0) :
-		(UINT64_C(1) << pol->ncategories) - 1;
-	uint64_t all_purposes = pol->npurposes >= 64 ? ~UINT64_C(0) :
-		(UINT64_C(1) << pol->npurposes) - 1;
-	bool any = false;
-
-	if (!pol->checks[c].builtin)
-		return true;
-	switch (c) {
-	case CHK_NO_BUSINESS_REASON:
-		for (size_t r = 0; r < pol->nroles; r++)
-			any |= pol->roles[r].reason_required;
-		return any;
-	case CHK_ROLE_NOT_PERMITTED:
-		for (size_t r = 0; r < pol->nroles; r++)
-			any |= !pol->roles[r].may_read_all &&
-			       (pol->roles[r].may_read & all_cats & ~sensitive_mask(pol)) !=
-				       (all_cats & ~sensitive_mask(pol));
-		return any;
-	case CHK_SENSITIVE_DATA_ACCESS:
-		return sensitive_mask(pol) != 0;
-	case CHK_REASON_NOT_FOR_ROLE:
-		for (size_t r = 0; r < pol->nroles; r++)
-			any |= pol->roles[r].reason_required && !pol->roles[r].purposes_all &&
-			       (pol->roles[r].purposes & all_purposes) != all_purposes;
-		return any;
-	case CHK_REASON_UNVERIFIED:
-		for (size_t p = 0; p < pol->npurposes; p++)
-			any |= pol->purposes[p].evidence >= 0;
-		return any;
-	case CHK_EXCESSIVE_ACCESS:
-		for (size_t r = 0; r < pol->nroles; r++)
-			any |= pol->roles[r].max_subjects > 0;
-		return any;
-	case CHK_OFF_HOURS_ACCESS:
-		for (size_t r = 0; r < pol->nroles; r++)
-			any |= pol->roles[r].has_hours;
-		return any;
-	case CHK_OPTOUT_VIOLATION:
-		for (size_t p = 0; p < pol->npurposes; p++)
-			any |= pol->purposes[p].honours_optout;
-		return any && pol->optout.count > 0;
-	default:
-		return true;
-	}
-}
-
-/*
  * Report enabled checks without a positive or a negative sample; returns
  * how many gaps.  Checks these rules cannot fire are listed, not required.
  */
@@ -383,13 +320,13 @@ static bool applicable(const struct policy *pol, size_t c)
 static size_t coverage(const struct exp_set *set, const struct seen *seen, const struct policy *pol,
 		       struct buf *gap, bool *na_check)
 {
-	uint64_t sens = sensitive_mask(pol);
+	uint64_t sens = chk_sensitive_categories(pol);
 	size_t gaps = 0, enabled = 0, na = 0;
 
 	for (size_t c = 0; c < pol->nchecks; c++) {
 		if (!pol->checks[c].enabled)
 			continue;
-		if (!applicable(pol, c)) {
+		if (!chk_applies(pol, c)) {
 			printf("coverage: %s not required (these rules cannot make it fire)\n",
 			       pol->checks[c].id);
 			na_check[c] = true;

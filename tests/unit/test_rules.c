@@ -300,6 +300,60 @@ START_TEST(test_good_policy)
 END_TEST
 
 /* The digest covers member and data files, not only the rule file. */
+/*
+ * The catalogue says for every built-in check when a policy can make it
+ * fire (`dpfaudit test` requires samples only of those): a check added
+ * without saying so must fail here, not become a silent requirement.
+ */
+START_TEST(test_check_applicability)
+{
+	struct diag err = { "" };
+	for (int c = 0; c < CHK_BUILTIN_COUNT; c++)
+		ck_assert_msg(chk_info((enum chk_id)c)->applies != NULL, "%s states no applicability",
+			      chk_info((enum chk_id)c)->id);
+
+	mk_tmpdir();
+	/* One role, no reason required, no hours, no limits, no evidence, no opt-out. */
+	put("min.rules", "[category email]\nresource = ^/c/(?<subject>\\d+)/email\n"
+			 "[role staff]\nmembers = mrossi\nmay-read = *\nreason-required = no\n");
+	struct policy *p = load1("min.rules", &err);
+	ck_assert_msg(p != NULL, "load failed: %s", err.msg);
+	static const enum chk_id cannot[] = { CHK_NO_BUSINESS_REASON, CHK_ROLE_NOT_PERMITTED,
+					      CHK_SENSITIVE_DATA_ACCESS, CHK_REASON_NOT_FOR_ROLE,
+					      CHK_REASON_UNVERIFIED, CHK_EXCESSIVE_ACCESS,
+					      CHK_OFF_HOURS_ACCESS, CHK_OPTOUT_VIOLATION };
+	for (size_t i = 0; i < sizeof(cannot) / sizeof(cannot[0]); i++)
+		ck_assert_msg(!chk_applies(p, cannot[i]), "%s applies", chk_info(cannot[i])->id);
+	ck_assert(chk_applies(p, CHK_UNKNOWN_IDENTITY));
+	ck_assert(chk_applies(p, CHK_FAILED_ACCESS_BURST));
+	ck_assert(chk_applies(p, CHK_UNAPPROVED_TRANSFER));
+	policy_free(p);
+
+	/* The full policy configures each of them. */
+	put("main.rules", good_rules);
+	put("staff/agents.txt", "akowalski\n");
+	put("tickets.csv", tickets_csv);
+	put("optout.txt", "4711\n");
+	p = load1("main.rules", &err);
+	ck_assert_msg(p != NULL, "load failed: %s", err.msg);
+	for (size_t i = 0; i < sizeof(cannot) / sizeof(cannot[0]); i++)
+		if (cannot[i] != CHK_ROLE_NOT_PERMITTED)	/* its one role may read every plain category */
+			ck_assert_msg(chk_applies(p, cannot[i]), "%s does not apply", chk_info(cannot[i])->id);
+	ck_assert(!chk_applies(p, CHK_ROLE_NOT_PERMITTED));
+	policy_free(p);
+
+	/* A role limited to one of two plain categories. */
+	put("two.rules", "[category email]\nresource = ^/c/(?<subject>\\d+)/email\n"
+			 "[category phone]\nresource = ^/c/(?<subject>\\d+)/phone\n"
+			 "[role staff]\nmembers = mrossi\nmay-read = email\n");
+	p = load1("two.rules", &err);
+	ck_assert_msg(p != NULL, "load failed: %s", err.msg);
+	ck_assert(chk_applies(p, CHK_ROLE_NOT_PERMITTED));
+	policy_free(p);
+	rm_tmpdir();
+}
+END_TEST
+
 START_TEST(test_digest_covers_data_files)
 {
 	struct diag err = { "" };
@@ -1063,6 +1117,7 @@ static Suite *rules_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_good_policy);
+	tcase_add_test(tc, test_check_applicability);
 	tcase_add_test(tc, test_digest_covers_data_files);
 	tcase_add_test(tc, test_bom_and_crlf);
 	tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof(err_cases) / sizeof(err_cases[0])));
