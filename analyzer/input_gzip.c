@@ -173,6 +173,24 @@ static void inflate_damage(struct inp *in, int ret)
 	inflate_damage_at(in, ret, pos(in));
 }
 
+/*
+ * An inflate() result that is neither progress (Z_OK) nor the member's
+ * end: the input is damaged there and finished.  Z_BUF_ERROR with no
+ * input left is EOF inside a member (its header included, or a read error,
+ * recorded); with input left it means no progress with input and room,
+ * which cannot happen: never spin.
+ */
+static void inflate_stopped(struct inp *in, int ret)
+{
+	if (ret == Z_BUF_ERROR && in->avail == 0)
+		inp_damage(in, in->raw, "unexpected end of gzip stream");
+	else if (ret == Z_BUF_ERROR)
+		inp_damage(in, pos(in), "inflate made no progress in member %u", in->members + 1);
+	else
+		inflate_damage(in, ret);
+	inp_finish(in);
+}
+
 #ifdef HAVE_ISAL
 /* Damage ISA-L's side finds that is not an ISA-L error code (those are < 0). */
 enum {
@@ -349,19 +367,10 @@ static size_t isal_member_step(struct inp *in, char *dst, size_t n)
 		g->zs.avail_out = n > UINT_MAX ? UINT_MAX : (uInt)n;
 		/* Z_BLOCK: zlib stops after the header, before any deflate bit. */
 		ret = inflate_cur(in, g, Z_BLOCK);
-		if (ret == Z_OK && g->hdr.done) {
+		if (ret == Z_OK && g->hdr.done)
 			g->ph = PH_BODY;
-		} else if (ret == Z_BUF_ERROR && in->avail == 0) {
-			inp_damage(in, in->raw, "unexpected end of gzip stream");
-			inp_finish(in);
-		} else if (ret == Z_BUF_ERROR) {
-			inp_damage(in, pos(in), "inflate made no progress in member %u",
-				   in->members + 1);
-			inp_finish(in);
-		} else if (ret != Z_OK) {
-			inflate_damage(in, ret);
-			inp_finish(in);
-		}
+		else if (ret != Z_OK)
+			inflate_stopped(in, ret);
 		return 0;
 	case PH_BODY:
 		if (in->avail == 0)
@@ -458,19 +467,8 @@ static size_t gzip_step(struct inp *in, char *dst, size_t n)
 		if (ret == Z_STREAM_END) {
 			in->members++;
 			g->st = ST_BETWEEN;
-		} else if (ret == Z_BUF_ERROR && in->avail == 0) {
-			/* No input left and nothing more to decode: EOF inside a
-			 * member, its header included (or a read error, recorded). */
-			inp_damage(in, in->raw, "unexpected end of gzip stream");
-			inp_finish(in);
-		} else if (ret == Z_BUF_ERROR) {
-			/* No progress with input and room: cannot happen; never spin. */
-			inp_damage(in, pos(in), "inflate made no progress in member %u",
-				   in->members + 1);
-			inp_finish(in);
 		} else if (ret != Z_OK) {
-			inflate_damage(in, ret);
-			inp_finish(in);
+			inflate_stopped(in, ret);
 		}
 		return got;
 	case ST_BETWEEN:
