@@ -87,4 +87,40 @@ static inline void slurp(const char *path, struct bytes *b)
 	fclose(f);
 }
 
+/*
+ * Capture what the code under test writes to fd 1 or 2 (stdout, stderr,
+ * also from other threads): tu_cap_start(&c, 2) ... tu_cap_end(&c)
+ * returns the text (up to sizeof(c.text) - 1 bytes), valid until c goes.
+ */
+struct tu_cap {
+	int fd, saved;
+	char path[32];
+	char text[8192];
+};
+
+static inline void tu_cap_start(struct tu_cap *c, int fd)
+{
+	strcpy(c->path, "/tmp/dpftest-cap.XXXXXX");
+	int t = mkstemp(c->path);
+	ck_assert_int_ge(t, 0);
+	fflush(fd == 1 ? stdout : stderr);
+	c->fd = fd;
+	c->saved = dup(fd);
+	ck_assert_int_ge(dup2(t, fd), 0);
+	close(t);
+}
+
+static inline const char *tu_cap_end(struct tu_cap *c)
+{
+	struct bytes b = { 0 };
+	fflush(c->fd == 1 ? stdout : stderr);
+	dup2(c->saved, c->fd);
+	close(c->saved);
+	slurp(c->path, &b);
+	unlink(c->path);
+	snprintf(c->text, sizeof(c->text), "%s", b.n ? (const char *)b.p : "");
+	free(b.p);
+	return c->text;
+}
+
 #endif
