@@ -3,12 +3,14 @@
  * share (setup.h setup_opt): callbacks per option, operands, --help, the
  * messages and exit statuses of unknown options (with did-you-mean),
  * missing arguments and bad numbers, -j 0 refused, --max-line and --year
- * bounds, and the shell-quoted command line reports record.
+ * bounds, the shell-quoted command line reports record, and `dpfaudit
+ * rules` (cmd_rules): --lint output and its refusals with exit 2.
  */
 #include "testutil.h"
 
 #include "audit.h"
 #include "cli.h"
+#include "cmd.h"
 #include "setup.h"
 
 static struct tu_cap cap;
@@ -230,6 +232,67 @@ START_TEST(setup_opt_refusals)
 }
 END_TEST
 
+/* `dpfaudit rules` (cmd_rules): its exit status and what it prints. */
+static const char rules_text[] =
+	"[category phone]\n"
+	"resource = ^/people/(?<subject>\\d+)/phone\n"
+	"[purpose billing]\n"
+	"reason = ^INV-\\d+$\n";
+
+START_TEST(rules_lint_summary)
+{
+	char *path = tu_write_tmp(rules_text, sizeof(rules_text) - 1);
+	ck_assert_ptr_nonnull(path);
+	char *argv[] = { "rules", "--lint", "-r", path, NULL };
+	tu_cap_start(&cap, 1);
+	int r = cmd_rules(4, argv, "dpfaudit");
+	const char *out = tu_cap_end(&cap);
+	ck_assert_int_eq(r, DPF_EXIT_OK);
+	/* Warnings (file:line) do not fail the rules; the summary comes last. */
+	char want[160];
+	snprintf(want, sizeof(want), "warning: %s:1: category 'phone' may be read by no role", path);
+	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
+	snprintf(want, sizeof(want), "\n%s: 1 rule file, 1 categories, 1 purposes, 0 roles, ", path);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	const char *tail = " checks: ok, 2 warnings\n";
+	ck_assert_uint_ge(strlen(out), strlen(tail));
+	ck_assert_str_eq(out + strlen(out) - strlen(tail), tail);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(rules_refusals)
+{
+	char bad_text[] = "[category email]\nresource = ^/c/(\n";
+	char *bad = tu_write_tmp(bad_text, sizeof(bad_text) - 1);
+	ck_assert_ptr_nonnull(bad);
+	char *stray[] = { "rules", "extra.rules", NULL };
+	char *missing[] = { "rules", "-r", "/nonexistent/dpf.rules", NULL };
+	char *broken[] = { "rules", "--lint", "-r", bad, NULL };
+	char *unknown[] = { "rules", "--lnt", NULL };
+	const struct {
+		char **argv;
+		int argc;
+		const char *want;
+	} rows[] = {
+		{ stray, 2, "rules: unexpected argument 'extra.rules' (rule paths go after --rules)" },
+		{ missing, 3, "/nonexistent/dpf.rules" },
+		{ broken, 4, ":2:" },	/* file and line of the bad regex */
+		{ unknown, 2, "rules: unknown option '--lnt' (did you mean '--lint'?)" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		tu_cap_start(&cap, 2);
+		int r = cmd_rules(rows[i].argc, rows[i].argv, "dpfaudit");
+		const char *err = tu_cap_end(&cap);
+		ck_assert_msg(r == DPF_EXIT_USAGE, "row %zu: exit %d", i, r);
+		ck_assert_msg(strstr(err, rows[i].want) != NULL, "row %zu: %s", i, err);
+	}
+	unlink(bad);
+	free(bad);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -246,6 +309,10 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, command_line_quotes);
 	tcase_add_test(tc, setup_opt_values);
 	tcase_add_test(tc, setup_opt_refusals);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rules");
+	tcase_add_test(tc, rules_lint_summary);
+	tcase_add_test(tc, rules_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }
