@@ -163,6 +163,13 @@ static void sleep_ms(long ms)
 		;
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 static size_t count(const char *s, const char *what)
 {
 	size_t n = 0;
@@ -187,19 +194,21 @@ END_TEST
 START_TEST(progress_draws_in_place)
 {
 	tu_cap_start(&cap, 2);
+	long t0 = now_ms();
 	struct progress *p = progress_start(true, 1024);
 	ck_assert_ptr_nonnull(p);
 	progress_add(p, 256, 4);
 	progress_add(p, 256, 6);
 	sleep_ms(650);
+	long ran = now_ms() - t0;	/* more than 650 on a loaded machine */
 	progress_stop(p);
 	const char *err = tu_cap_end(&cap);
 	ck_assert_msg(strstr(err, "\r\033[Kscanning: 512.0 B of 1.0 KiB (50%), 10 lines, ") != NULL,
 		      "%s", err);
 	ck_assert_ptr_nonnull(strstr(err, "s left"));
-	/* Four times a second, not on every add: at most 3 lines in 650 ms. */
+	/* Four times a second, not on every add: 2 lines in 650 ms (one more where a wake-up meets the stop). */
 	size_t n = count(err, "scanning:");
-	ck_assert_msg(n >= 1 && n <= 3, "%zu lines drawn", n);
+	ck_assert_msg(n >= 1 && n <= (size_t)(ran / 250) + 1, "%zu lines drawn in %ld ms", n, ran);
 	/* No newline: the line is redrawn in place and erased at the end. */
 	ck_assert_ptr_null(strchr(err, '\n'));
 	size_t len = strlen(err);
@@ -228,13 +237,23 @@ START_TEST(progress_stop_right_away)
 	 * A run shorter than a quarter second draws nothing but the erase,
 	 * even when the drawing thread wakes after the stop.
 	 */
-	tu_cap_start(&cap, 2);
-	struct progress *p = progress_start(true, 100);
-	progress_add(p, 100, 1);
-	sleep_ms(100);
-	progress_stop(p);
-	const char *err = tu_cap_end(&cap);
-	ck_assert_str_eq(err, "\r\033[K");
+	long ran = 0;
+	/* A machine loaded enough to stretch 100 ms past 200 ms gets three tries. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		tu_cap_start(&cap, 2);
+		long t0 = now_ms();
+		struct progress *p = progress_start(true, 100);
+		progress_add(p, 100, 1);
+		sleep_ms(100);
+		ran = now_ms() - t0;
+		progress_stop(p);
+		const char *err = tu_cap_end(&cap);
+		if (ran >= 200)
+			continue;
+		ck_assert_str_eq(err, "\r\033[K");
+		return;
+	}
+	ck_abort_msg("no run of the three stopped within 200 ms (last: %ld ms)", ran);
 }
 END_TEST
 
