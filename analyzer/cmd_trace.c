@@ -53,7 +53,7 @@ static const struct cli_opt trace_opts[] = {
 	{ O_REPORT, 0, "report", "FMT[:FILE]", "text (default, stdout), csv, json or html; repeatable" },
 	{ O_EVENTS, 0, "events", "FILE", "also write the events as JSON lines" },
 	{ OUT_O_NO_REDACT, 0, "no-redact", NULL, "show resources and reasons unmasked (default: masked)" },
-	{ OUT_O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects with keyed HMAC pseudonyms" },
+	{ OUT_O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users, subjects and addresses with keyed HMAC pseudonyms in every output" },
 	SETUP_JOBS_ROW,
 	{ O_PROGRESS, 0, "progress", NULL, "show progress on stderr (default when it is a terminal)" },
 	{ O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress" },

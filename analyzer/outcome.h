@@ -83,7 +83,7 @@ enum {
 	{ OUT_O_BASELINE, 0, "baseline", "FILE", "suppress the known findings listed in FILE" }, \
 	{ OUT_O_WRITE_BASELINE, 0, "write-baseline", "FILE", "record the findings as a baseline" }, \
 	{ OUT_O_NO_REDACT, 0, "no-redact", NULL, "show evidence unmasked (default: masked)" }, \
-	{ OUT_O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users and subjects in reports with keyed HMAC pseudonyms" }, \
+	{ OUT_O_PSEUDONYMIZE, 0, "pseudonymize", "KEYFILE", "replace users, subjects and addresses with keyed HMAC pseudonyms in every output" }, \
 	{ OUT_O_DETAIL, 0, "detail", "LEVEL", "text report: low (counts), medium (default: also the most severe groups), high (everything)" }, \
 	{ OUT_O_QUIET, 'q', "quiet", NULL, "the headline alone on standard output (errors still on stderr)" }, \
 	{ OUT_O_COLOR, 0, "color", "WHEN", "colour the text report on standard output: auto (a terminal, unless NO_COLOR is set), always, never" }, \
