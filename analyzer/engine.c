@@ -29,10 +29,28 @@
 #include "windows.h"
 #include "xalloc.h"
 
-/* A matcher's field, resolved once: canonical index, or -1 for an extra. */
+/*
+ * A matcher's field, resolved once: canonical index, or -1 for an extra.
+ * pfx: for a category matcher on the resource whose pattern has a literal
+ * prefix (rx.h), the index of that prefix in eng.pfx; else -1.
+ */
 struct eng_matcher {
 	int field;
 	sv name;
+	int pfx;
+};
+
+/*
+ * The distinct literal prefixes of the category patterns on the resource.
+ * A policy's patterns mostly share a few ("/api/v"): eng_classify() tests
+ * each once per event, and skips every pattern whose prefix the resource
+ * lacks, instead of one memcmp per pattern per event.
+ */
+#define ENG_MAX_PFX 64
+
+struct eng_pfx {
+	const char *p;		/* the pattern's rx.prefix, borrowed */
+	size_t n;
 };
 
 struct eng {
@@ -40,6 +58,8 @@ struct eng {
 	struct eng_matcher **cat;	/* [category][matcher] */
 	struct eng_matcher **custom;	/* [check][matcher], PCM_FIELD only */
 	uint64_t limited_roles;		/* roles with max-subjects */
+	struct eng_pfx pfx[ENG_MAX_PFX];
+	unsigned npfx;
 };
 
 #define ENG_TEXT 2048
@@ -56,12 +76,27 @@ struct eng_thread {
 
 static struct eng_matcher resolve(sv field)
 {
-	struct eng_matcher m = { EVF_RESOURCE, field };
+	struct eng_matcher m = { EVF_RESOURCE, field, -1 };
 	if (field.n) {
 		enum ev_field f = ev_field_parse(field);
 		m.field = f == EVF_COUNT ? -1 : (int)f;
 	}
 	return m;
+}
+
+/* The index of r's literal prefix in e->pfx, added if new; -1 if none or full. */
+static int prefix_index(struct eng *e, const struct rx *r)
+{
+	if (!r || r->nprefix == 0)
+		return -1;
+	for (unsigned i = 0; i < e->npfx; i++)
+		if (e->pfx[i].n == r->nprefix && memcmp(e->pfx[i].p, r->prefix, r->nprefix) == 0)
+			return (int)i;
+	if (e->npfx == ENG_MAX_PFX)
+		return -1;	/* rx_match() then tests the prefix itself */
+	e->pfx[e->npfx].p = r->prefix;
+	e->pfx[e->npfx].n = r->nprefix;
+	return (int)e->npfx++;
 }
 
 struct eng *eng_new(const struct policy *pol, struct diag *err)
@@ -81,8 +116,11 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 	for (size_t c = 0; c < pol->ncategories; c++) {
 		const struct pol_category *pc = &pol->categories[c];
 		e->cat[c] = xcalloc(pc->nmatchers, sizeof(**e->cat));
-		for (size_t k = 0; k < pc->nmatchers; k++)
+		for (size_t k = 0; k < pc->nmatchers; k++) {
 			e->cat[c][k] = resolve(pc->matchers[k].field);
+			if (e->cat[c][k].field == EVF_RESOURCE)
+				e->cat[c][k].pfx = prefix_index(e, pc->matchers[k].rx);
+		}
 	}
 	for (size_t r = 0; r < pol->nroles; r++)
 		if (pol->roles[r].max_subjects)
@@ -153,7 +191,8 @@ static bool field_value(const struct event *ev, const struct eng_matcher *m, sv 
 		*out = ev->f[m->field];
 		return out->n > 0;
 	}
-	return ev_get(ev, m->name, out);
+	/* resolve() found the name is no canonical field: only extras can hold it. */
+	return ev_get_extra(ev, m->name, out);
 }
 
 void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
@@ -171,17 +210,29 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	}
 	ev->resource_norm = res.n ? ev_normalize_path(res, t->norm) : SV_LIT("");
 
+	/* Bit i: the resource starts with e->pfx[i]. */
+	uint64_t pfx_ok = 0;
+	sv rn = ev->resource_norm;
+	for (unsigned i = 0; i < e->npfx; i++)
+		if (rn.n >= e->pfx[i].n && memcmp(rn.p, e->pfx[i].p, e->pfx[i].n) == 0)
+			pfx_ok |= UINT64_C(1) << i;
+
 	for (size_t c = 0; c < p->ncategories; c++) {
 		const struct pol_category *pc = &p->categories[c];
 		for (size_t k = 0; k < pc->nmatchers; k++) {
 			const struct pol_matcher *pm = &pc->matchers[k];
+			const struct eng_matcher *m = &e->cat[c][k];
 			/* Once the category matched, later patterns matter only for a subject. */
 			if ((cats & (1ull << c)) && (have_subject || pm->subject_group < 0))
 				continue;
-			sv val;
-			if (!field_value(ev, &e->cat[c][k], &val))
+			/* What rx_match() would reject by its prefix, without a call. */
+			if (m->pfx >= 0 && !(pfx_ok & (UINT64_C(1) << m->pfx)))
 				continue;
-			if (!rx_match(pm->rx, val, t->rx))
+			sv val;
+			if (!field_value(ev, m, &val))
+				continue;
+			if (!(m->pfx >= 0 ? rx_match_prefixed(pm->rx, val, t->rx)
+					  : rx_match(pm->rx, val, t->rx)))
 				continue;
 			cats |= 1ull << c;
 			if (!have_subject && pm->subject_group >= 0) {

@@ -425,6 +425,10 @@ static const struct {
 	{ "public.customers", "", "", "customers", EV_READ, -1, BIT(CAT_RECORDS), "", true },
 	{ "public.customers", "", "", "customers_archive", EV_READ, -1, 0, "", false },
 	{ "", "", "", "", EV_READ, 200, 0, "", false },
+	/* the prefixes are tested on the normalised resource */
+	{ "//api/v1/customers/4711/%65mail", "", "", "", EV_READ, 200, BIT(CAT_EMAIL), "4711", true },
+	{ "/api/v1/./customers/4711/health", "", "", "", EV_READ, 200, BIT(CAT_HEALTH), "4711", true },
+	{ "/ap", "", "", "", EV_READ, 200, 0, "", false },	/* shorter than every prefix */
 };
 
 START_TEST(test_classify)
@@ -444,6 +448,63 @@ START_TEST(test_classify)
 	ck_assert_msg(sv_eq_cstr(ev.f[EVF_SUBJECT], class_rows[_i].subject), "row %d: subject '%.*s'", _i,
 		      (int)ev.f[EVF_SUBJECT].n, ev.f[EVF_SUBJECT].p);
 	ck_assert_int_eq(ev.pd_read, class_rows[_i].pd_read);
+}
+END_TEST
+
+/*
+ * More distinct literal prefixes than the engine tests once per event (64):
+ * the patterns past them test their own prefix, with the same result.  One
+ * category of 70 patterns "^/pNN/(?<subject>\d+)", one per prefix, then a
+ * second pattern per prefix that only the first can shadow.
+ */
+START_TEST(test_classify_many_prefixes)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	enum { N = 70 };
+	p->ncategories = 1;
+	p->categories = arena_alloc(&p->arena, sizeof(*p->categories));
+	struct pol_category *c = &p->categories[0];
+	c->name = "many";
+	c->matchers = arena_alloc(&p->arena, 2 * N * sizeof(*c->matchers));
+	for (int i = 0; i < 2 * N; i++) {
+		char pat[64];
+		if (i < N)
+			snprintf(pat, sizeof(pat), "^/p%02d/(?<subject>\\d+)$", i);
+		else
+			snprintf(pat, sizeof(pat), "^/p%02d/x", i - N);
+		struct pol_matcher *m = &c->matchers[c->nmatchers++];
+		m->field = SV_LIT("");
+		m->rx = rx(pat);
+		m->subject_group = rx_group_index(m->rx, "subject");
+		ck_assert_uint_gt(m->rx->nprefix, 0);
+	}
+	struct diag err = { "" };
+	struct eng *e = eng_new(p, &err);
+	ck_assert_msg(e != NULL, "%s", err.msg);
+	struct eng_thread *t = eng_thread_new(e);
+	static const struct {
+		const char *resource, *subject;
+		uint64_t cats;
+	} cases[] = {
+		{ "/p00/1", "1", 1 }, { "/p63/2", "2", 1 }, { "/p64/3", "3", 1 }, { "/p69/4", "4", 1 },
+		{ "/p69/x", "", 1 }, { "/p05/x", "", 1 }, { "/p70/5", "", 0 }, { "/p6/6", "", 0 },
+		{ "/q00/7", "", 0 }, { "/p69", "", 0 },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct event ev;
+		ev_reset(&ev);
+		ev.f[EVF_RESOURCE] = sv_cstr(cases[k].resource);
+		ev.action = EV_READ;
+		ev.status = 200;
+		eng_classify(e, &ev, t);
+		ck_assert_msg(ev.categories == cases[k].cats, "%s: categories %llx", cases[k].resource,
+			      (unsigned long long)ev.categories);
+		ck_assert_msg(sv_eq_cstr(ev.f[EVF_SUBJECT], cases[k].subject), "%s: subject '%.*s'",
+			      cases[k].resource, (int)ev.f[EVF_SUBJECT].n, ev.f[EVF_SUBJECT].p);
+	}
+	eng_thread_free(t);
+	eng_free(e);
+	policy_free(p);
 }
 END_TEST
 
@@ -673,6 +734,7 @@ static Suite *engine_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_rows, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_loop_test(tc, test_classify, 0, sizeof(class_rows) / sizeof(class_rows[0]));
+	tcase_add_test(tc, test_classify_many_prefixes);
 	tcase_add_loop_test(tc, test_details, 0, sizeof(detail_rows) / sizeof(detail_rows[0]));
 	tcase_add_test(tc, test_finding_fields);
 	tcase_add_test(tc, test_verdicts);
