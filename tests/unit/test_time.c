@@ -180,6 +180,74 @@ START_TEST(clf_table)
 }
 END_TEST
 
+/*
+ * tu_parse_clf_cached() gives tu_parse_clf()'s answer whatever stamp came
+ * before: every row after every other row (the cache primed by the first),
+ * then stamps that share the cached date and offset but differ elsewhere.
+ */
+static void clf_cached_agrees(struct tu_clf_cache *c, const char *in, size_t n)
+{
+	int64_t want = -1, got = -2;
+	bool ok = tu_parse_clf(sv_make(in, n), &want);
+	bool cok = tu_parse_clf_cached(sv_make(in, n), c, &got);
+	ck_assert_msg(ok == cok, "'%.*s': %d, cached %d", (int)n, in, ok, cok);
+	if (ok)
+		ck_assert_msg(want == got, "'%.*s': %lld, cached %lld", (int)n, in, (long long)want,
+			      (long long)got);
+}
+
+START_TEST(clf_cached_pairs)
+{
+	size_t n = sizeof(clf_rows) / sizeof(clf_rows[0]);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			struct tu_clf_cache c = { 0 };
+			clf_cached_agrees(&c, clf_rows[i].in, strlen(clf_rows[i].in));
+			clf_cached_agrees(&c, clf_rows[j].in, strlen(clf_rows[j].in));
+			clf_cached_agrees(&c, clf_rows[j].in, strlen(clf_rows[j].in));
+		}
+	}
+	static const char *const seq[] = {
+		"27/Nov/2026:03:14:07 +0000", "27/Nov/2026:23:59:60 +0000", "27/Nov/2026:24:00:00 +0000",
+		"27/Nov/2026:03:60:00 +0000", "27/Nov/2026:03:14:61 +0000", "27/Nov/2026:00:00:00 +0000",
+		"27/Nov/2026:3:14:07Z +0000", "27/Nov/2026:03:14:07 +0001", "27/Nov/2026:03:14:07  0000",
+		"27/Nov/2026:03:14:0x +0000", "27/Nov/2026:03:14:07 +0000",
+		"1/Nov/2026:03:14:07 +01:00", "1/Nov/2026:03:14:08 +01:00", "01/Nov/2026:03:14:08 +0100",
+		"31/Dec/9999:23:59:59 +0000", "31/Dec/9999:23:59:60 +0000", "31/Dec/9999:23:59:59 -2359",
+		"01/Jan/0001:00:00:00 +0000", "01/Jan/0001:00:00:00 +0100", "01/Jan/0001:00:59:59 +0100",
+		"01/Jan/0001:01:00:00 +0100",
+	};
+	struct tu_clf_cache c = { 0 };
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		clf_cached_agrees(&c, seq[i], strlen(seq[i]));
+}
+END_TEST
+
+/* Random bytes in random places of one stamp (fixed seed): one cache throughout. */
+START_TEST(clf_cached_mutations)
+{
+	static const char base[] = "27/Nov/2026:03:14:07 +0000";
+	static const char bytes[] = "0123456789/: +-:Zx";
+	struct tu_clf_cache c = { 0 };
+	unsigned seed = 4242;
+	char in[sizeof(base)];
+	for (int k = 0; k < 50000; k++) {
+		memcpy(in, base, sizeof(base));
+		size_t n = sizeof(base) - 1;
+		int edits = k % 4;	/* a quarter of them the unchanged stamp */
+		for (int e = 0; e < edits; e++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t pos = (seed >> 16) % n;
+			seed = seed * 1103515245u + 12345u;
+			in[pos] = bytes[(seed >> 16) % (sizeof(bytes) - 1)];
+		}
+		if (k % 97 == 0)
+			n--;	/* now and then one byte short */
+		clf_cached_agrees(&c, in, n);
+	}
+}
+END_TEST
+
 /* ---- epoch, any, syslog ---- */
 
 static const struct {
@@ -706,6 +774,8 @@ static Suite *time_suite(void)
 	tcase_add_loop_test(tc, iso8601_table, 0, sizeof(iso_rows) / sizeof(iso_rows[0]));
 	tcase_add_test(tc, iso8601_view_not_terminated);
 	tcase_add_loop_test(tc, clf_table, 0, sizeof(clf_rows) / sizeof(clf_rows[0]));
+	tcase_add_test(tc, clf_cached_pairs);
+	tcase_add_test(tc, clf_cached_mutations);
 	tcase_add_loop_test(tc, epoch_table, 0, sizeof(epoch_rows) / sizeof(epoch_rows[0]));
 	tcase_add_test(tc, parse_any_tries_each);
 	tcase_add_loop_test(tc, syslog_table, 0, sizeof(syslog_rows) / sizeof(syslog_rows[0]));
