@@ -53,9 +53,23 @@ struct eng_pfx {
 	size_t n;
 };
 
+/*
+ * The category matchers in policy order (category by category), flat and
+ * with what eng_classify() reads per pattern in one place.
+ */
+struct eng_cm {
+	struct eng_matcher m;
+	const struct rx *rx;
+	int subject_group;
+	unsigned cat;
+};
+
 struct eng {
 	const struct policy *pol;
-	struct eng_matcher **cat;	/* [category][matcher] */
+	struct eng_cm *cm;
+	size_t ncm;
+	/* Every category matcher has a prefix in pfx[]: an event with none matches none. */
+	bool all_gated;
 	struct eng_matcher **custom;	/* [check][matcher], PCM_FIELD only */
 	uint64_t limited_roles;		/* roles with max-subjects */
 	struct eng_pfx pfx[ENG_MAX_PFX];
@@ -112,14 +126,23 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 				pol->nroles, POL_MAX_ROLES), NULL;
 	struct eng *e = xcalloc(1, sizeof(*e));
 	e->pol = pol;
-	e->cat = xcalloc(pol->ncategories, sizeof(*e->cat));
+	for (size_t c = 0; c < pol->ncategories; c++)
+		e->ncm += pol->categories[c].nmatchers;
+	e->cm = xcalloc(e->ncm ? e->ncm : 1, sizeof(*e->cm));
+	e->all_gated = true;
+	size_t n = 0;
 	for (size_t c = 0; c < pol->ncategories; c++) {
 		const struct pol_category *pc = &pol->categories[c];
-		e->cat[c] = xcalloc(pc->nmatchers, sizeof(**e->cat));
-		for (size_t k = 0; k < pc->nmatchers; k++) {
-			e->cat[c][k] = resolve(pc->matchers[k].field);
-			if (e->cat[c][k].field == EVF_RESOURCE)
-				e->cat[c][k].pfx = prefix_index(e, pc->matchers[k].rx);
+		for (size_t k = 0; k < pc->nmatchers; k++, n++) {
+			struct eng_cm *cm = &e->cm[n];
+			cm->m = resolve(pc->matchers[k].field);
+			if (cm->m.field == EVF_RESOURCE)
+				cm->m.pfx = prefix_index(e, pc->matchers[k].rx);
+			cm->rx = pc->matchers[k].rx;
+			cm->subject_group = pc->matchers[k].subject_group;
+			cm->cat = (unsigned)c;
+			if (cm->m.pfx < 0)
+				e->all_gated = false;
 		}
 	}
 	for (size_t r = 0; r < pol->nroles; r++)
@@ -139,9 +162,7 @@ void eng_free(struct eng *e)
 {
 	if (!e)
 		return;
-	for (size_t c = 0; c < e->pol->ncategories; c++)
-		free(e->cat[c]);
-	free(e->cat);
+	free(e->cm);
 	for (size_t i = 0; i < e->pol->nchecks; i++)
 		free(e->custom[i]);
 	free(e->custom);
@@ -197,7 +218,6 @@ static bool field_value(const struct event *ev, const struct eng_matcher *m, sv 
 
 void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 {
-	const struct policy *p = e->pol;
 	uint64_t cats = 0;
 	bool have_subject = ev->f[EVF_SUBJECT].n > 0;
 
@@ -217,30 +237,27 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 		if (rn.n >= e->pfx[i].n && memcmp(rn.p, e->pfx[i].p, e->pfx[i].n) == 0)
 			pfx_ok |= UINT64_C(1) << i;
 
-	for (size_t c = 0; c < p->ncategories; c++) {
-		const struct pol_category *pc = &p->categories[c];
-		for (size_t k = 0; k < pc->nmatchers; k++) {
-			const struct pol_matcher *pm = &pc->matchers[k];
-			const struct eng_matcher *m = &e->cat[c][k];
-			/* Once the category matched, later patterns matter only for a subject. */
-			if ((cats & (1ull << c)) && (have_subject || pm->subject_group < 0))
-				continue;
-			/* What rx_match() would reject by its prefix, without a call. */
-			if (m->pfx >= 0 && !(pfx_ok & (UINT64_C(1) << m->pfx)))
-				continue;
-			sv val;
-			if (!field_value(ev, m, &val))
-				continue;
-			if (!(m->pfx >= 0 ? rx_match_prefixed(pm->rx, val, t->rx)
-					  : rx_match(pm->rx, val, t->rx)))
-				continue;
-			cats |= 1ull << c;
-			if (!have_subject && pm->subject_group >= 0) {
-				sv s = rx_group(t->rx, val, (unsigned)pm->subject_group);
-				if (s.n) {
-					ev->f[EVF_SUBJECT] = s;
-					have_subject = true;
-				}
+	for (size_t i = 0; i < e->ncm && (pfx_ok || !e->all_gated); i++) {
+		const struct eng_cm *cm = &e->cm[i];
+		const struct eng_matcher *m = &cm->m;
+		uint64_t bit = UINT64_C(1) << cm->cat;
+		/* Once the category matched, later patterns matter only for a subject. */
+		if ((cats & bit) && (have_subject || cm->subject_group < 0))
+			continue;
+		/* What rx_match() would reject by its prefix, without a call. */
+		if (m->pfx >= 0 && !(pfx_ok & (UINT64_C(1) << m->pfx)))
+			continue;
+		sv val;
+		if (!field_value(ev, m, &val))
+			continue;
+		if (!(m->pfx >= 0 ? rx_match_prefixed(cm->rx, val, t->rx) : rx_match(cm->rx, val, t->rx)))
+			continue;
+		cats |= bit;
+		if (!have_subject && cm->subject_group >= 0) {
+			sv s = rx_group(t->rx, val, (unsigned)cm->subject_group);
+			if (s.n) {
+				ev->f[EVF_SUBJECT] = s;
+				have_subject = true;
 			}
 		}
 	}

@@ -454,24 +454,36 @@ END_TEST
 /*
  * More distinct literal prefixes than the engine tests once per event (64):
  * the patterns past them test their own prefix, with the same result.  One
- * category of 70 patterns "^/pNN/(?<subject>\d+)", one per prefix, then a
- * second pattern per prefix that only the first can shadow.
+ * category of n patterns "^/pNN/(?<subject>\d+)$", one per prefix, then a
+ * second pattern "^/pNN/x" per prefix.  With n = 70 there are 140 prefixes;
+ * with n = 3, 6, all tested once per event (an event with none of them
+ * skips every pattern).
  */
-START_TEST(test_classify_many_prefixes)
+static const struct {
+	const char *resource, *subject;
+	uint64_t cats, cats_few;	/* with 70 patterns, with 3 */
+} prefix_cases[] = {
+	{ "/p00/1", "1", 1, 1 }, { "/p02/x", "", 1, 1 }, { "/p63/2", "2", 1, 0 },
+	{ "/p64/3", "3", 1, 0 }, { "/p69/4", "4", 1, 0 }, { "/p69/x", "", 1, 0 },
+	{ "/p05/x", "", 1, 0 }, { "/p70/5", "", 0, 0 }, { "/p6/6", "", 0, 0 },
+	{ "/q00/7", "", 0, 0 }, { "/p69", "", 0, 0 }, { "/p0", "", 0, 0 }, { "", "", 0, 0 },
+};
+
+START_TEST(test_classify_prefixes)
 {
+	int n = _i ? 3 : 70;
 	struct policy *p = calloc(1, sizeof(*p));
-	enum { N = 70 };
 	p->ncategories = 1;
 	p->categories = arena_alloc(&p->arena, sizeof(*p->categories));
 	struct pol_category *c = &p->categories[0];
 	c->name = "many";
-	c->matchers = arena_alloc(&p->arena, 2 * N * sizeof(*c->matchers));
-	for (int i = 0; i < 2 * N; i++) {
+	c->matchers = arena_alloc(&p->arena, 2 * (size_t)n * sizeof(*c->matchers));
+	for (int i = 0; i < 2 * n; i++) {
 		char pat[64];
-		if (i < N)
+		if (i < n)
 			snprintf(pat, sizeof(pat), "^/p%02d/(?<subject>\\d+)$", i);
 		else
-			snprintf(pat, sizeof(pat), "^/p%02d/x", i - N);
+			snprintf(pat, sizeof(pat), "^/p%02d/x", i - n);
 		struct pol_matcher *m = &c->matchers[c->nmatchers++];
 		m->field = SV_LIT("");
 		m->rx = rx(pat);
@@ -482,25 +494,20 @@ START_TEST(test_classify_many_prefixes)
 	struct eng *e = eng_new(p, &err);
 	ck_assert_msg(e != NULL, "%s", err.msg);
 	struct eng_thread *t = eng_thread_new(e);
-	static const struct {
-		const char *resource, *subject;
-		uint64_t cats;
-	} cases[] = {
-		{ "/p00/1", "1", 1 }, { "/p63/2", "2", 1 }, { "/p64/3", "3", 1 }, { "/p69/4", "4", 1 },
-		{ "/p69/x", "", 1 }, { "/p05/x", "", 1 }, { "/p70/5", "", 0 }, { "/p6/6", "", 0 },
-		{ "/q00/7", "", 0 }, { "/p69", "", 0 },
-	};
-	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+	for (size_t k = 0; k < sizeof(prefix_cases) / sizeof(prefix_cases[0]); k++) {
+		uint64_t want = _i ? prefix_cases[k].cats_few : prefix_cases[k].cats;
 		struct event ev;
 		ev_reset(&ev);
-		ev.f[EVF_RESOURCE] = sv_cstr(cases[k].resource);
+		ev.f[EVF_RESOURCE] = sv_cstr(prefix_cases[k].resource);
 		ev.action = EV_READ;
 		ev.status = 200;
 		eng_classify(e, &ev, t);
-		ck_assert_msg(ev.categories == cases[k].cats, "%s: categories %llx", cases[k].resource,
-			      (unsigned long long)ev.categories);
-		ck_assert_msg(sv_eq_cstr(ev.f[EVF_SUBJECT], cases[k].subject), "%s: subject '%.*s'",
-			      cases[k].resource, (int)ev.f[EVF_SUBJECT].n, ev.f[EVF_SUBJECT].p);
+		ck_assert_msg(ev.categories == want, "%d patterns, %s: categories %llx", n,
+			      prefix_cases[k].resource, (unsigned long long)ev.categories);
+		ck_assert_msg(sv_eq_cstr(ev.f[EVF_SUBJECT], want ? prefix_cases[k].subject : ""),
+			      "%s: subject '%.*s'", prefix_cases[k].resource, (int)ev.f[EVF_SUBJECT].n,
+			      ev.f[EVF_SUBJECT].p);
+		ck_assert_int_eq(ev.pd_read, want != 0);
 	}
 	eng_thread_free(t);
 	eng_free(e);
@@ -734,7 +741,7 @@ static Suite *engine_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_rows, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_loop_test(tc, test_classify, 0, sizeof(class_rows) / sizeof(class_rows[0]));
-	tcase_add_test(tc, test_classify_many_prefixes);
+	tcase_add_loop_test(tc, test_classify_prefixes, 0, 2);
 	tcase_add_loop_test(tc, test_details, 0, sizeof(detail_rows) / sizeof(detail_rows[0]));
 	tcase_add_test(tc, test_finding_fields);
 	tcase_add_test(tc, test_verdicts);
