@@ -78,6 +78,21 @@ struct eng {
 
 #define ENG_TEXT 2048
 
+/*
+ * A thread's memo of policy_roles_of() (exact names, then globs through
+ * fnmatch), asked for every event with a user and again for personal-data
+ * reads: a few hundred staff users make most of a log.  Direct-mapped by
+ * the user's hash; a user longer than the slot is looked up every time.
+ */
+#define ENG_ROLE_SLOTS 256
+#define ENG_ROLE_USER 54
+
+struct eng_role_slot {
+	uint64_t roles;
+	unsigned char n;	/* user bytes; 0: empty slot (an empty user is anonymous) */
+	char user[ENG_ROLE_USER];
+};
+
 struct eng_thread {
 	struct rx_thread *rx;
 	uint64_t *custom;	/* the verdict's custom_fired, eng_custom_words() words */
@@ -86,7 +101,22 @@ struct eng_thread {
 	size_t norm_cap;
 	char detail[ENG_TEXT];
 	char scratch[ENG_TEXT];
+	struct eng_role_slot roles[ENG_ROLE_SLOTS];
 };
+
+/* policy_roles_of(e->pol, user), remembered in t. */
+static uint64_t roles_of(const struct eng *e, struct eng_thread *t, sv user)
+{
+	if (user.n == 0 || user.n > ENG_ROLE_USER)
+		return policy_roles_of(e->pol, user);
+	struct eng_role_slot *s = &t->roles[sv_hash(user) % ENG_ROLE_SLOTS];
+	if (s->n == user.n && memcmp(s->user, user.p, user.n) == 0)
+		return s->roles;
+	s->roles = policy_roles_of(e->pol, user);
+	s->n = (unsigned char)user.n;
+	memcpy(s->user, user.p, user.n);
+	return s->roles;
+}
 
 static struct eng_matcher resolve(sv field)
 {
@@ -657,7 +687,7 @@ static void judge_read(struct judge *j, struct win_log *wl)
 	 */
 	if (wl && j->e->limited_roles && chk_enabled(p, CHK_EXCESSIVE_ACCESS) &&
 	    ((r->max_subjects ? 1ull << j->role : 0) |
-	     (policy_roles_of(p, ev->f[EVF_USER]) & j->e->limited_roles)))
+	     (roles_of(j->e, j->t, ev->f[EVF_USER]) & j->e->limited_roles)))
 		win_add_read(wl, ev, j->role);
 
 	/* Personal data over plain http. */
@@ -785,7 +815,7 @@ void eng_judge(const struct eng *e, const struct event *ev, struct eng_thread *t
 	sv user = ev->f[EVF_USER];
 	bool anonymous = sv_is_dash_or_empty(user);
 	if (!anonymous)
-		j.role = policy_role_of(e->pol, user, ev->f[EVF_ROLE]);
+		j.role = policy_role_among(e->pol, roles_of(e, t, user), ev->f[EVF_ROLE]);
 	v->role = j.role;
 
 	/* 1: a failed request read nothing; 401/403 feed the burst window. */

@@ -607,6 +607,47 @@ START_TEST(test_verdicts)
 }
 END_TEST
 
+/*
+ * The engine remembers each user's roles per thread (a direct-mapped memo
+ * of 256 slots): over 600 users, so slots are shared and overwritten, in
+ * three passes, members, glob members (vendor-*), unknown users, users
+ * longer than a slot, with and without a claimed role, the verdict's role
+ * is policy_role_of()'s every time.
+ */
+START_TEST(test_role_memo)
+{
+	static const char *const claims[] = { "", "marketing", "support-agent", "nosuch" };
+	char user[128];
+	for (int pass = 0; pass < 3; pass++) {
+		for (int i = 0; i < 640; i++) {
+			switch (i % 5) {
+			case 0: snprintf(user, sizeof(user), "%s", (const char *[]){ "mrossi", "jdoe", "cmartin", "dklein", "rpatel" }[i / 5 % 5]); break;
+			/* one length, two answers: slots shared by both */
+			case 1: snprintf(user, sizeof(user), "vendor-%03d", i); break;
+			case 2: snprintf(user, sizeof(user), "agent-%04d", i); break;
+			case 3: snprintf(user, sizeof(user), "vendor-%060d", i); break;	/* longer than a slot */
+			default: snprintf(user, sizeof(user), "%054d", i); break;	/* exactly a slot */
+			}
+			const char *claim = claims[(i + pass) % 4];
+			struct event ev;
+			ev_reset(&ev);
+			ev.f[EVF_USER] = sv_cstr(user);
+			ev.f[EVF_ROLE] = sv_cstr(claim);
+			ev.f[EVF_RESOURCE] = SV_LIT(R "4711/email");
+			ev.action = EV_READ;
+			ev.status = 200;
+			struct fnd_list out = FND_LIST_INIT;
+			struct eng_verdict v;
+			eng_classify(E, &ev, T);
+			eng_judge(E, &ev, T, &out, NULL, &v);
+			ck_assert_msg(v.role == policy_role_of(P, sv_cstr(user), sv_cstr(claim)),
+				      "pass %d, %s claiming '%s': role %d", pass, user, claim, v.role);
+			fnd_release(&out);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_severity_override)
 {
 	P->checks[CHK_OFF_HOURS_ACCESS].severity = SEV_CRITICAL;
@@ -746,6 +787,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_finding_fields);
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_severity_override);
+	tcase_add_test(tc, test_role_memo);
 	tcase_add_test(tc, test_claimed_role);
 	tcase_add_test(tc, test_denied_burst);
 	tcase_add_test(tc, test_denied_by_src);
