@@ -102,6 +102,7 @@ struct eng_thread {
 	char detail[ENG_TEXT];
 	char scratch[ENG_TEXT];
 	struct eng_role_slot roles[ENG_ROLE_SLOTS];
+	struct tz_memo hours_zone[POL_MAX_ROLES];	/* per role: its hours' zone */
 };
 
 /* policy_roles_of(e->pol, user), remembered in t. */
@@ -612,7 +613,8 @@ static void txt_hours(struct txt *b, const struct tz_hours *h)
 static void judge_hours(struct judge *j, const struct pol_role *r)
 {
 	const struct event *ev = j->ev;
-	if (!r->has_hours || !ev->has_time || tz_hours_contains(&r->hours, ev->time))
+	if (!r->has_hours || !ev->has_time ||
+	    tz_hours_contains_memo(&r->hours, ev->time, &j->t->hours_zone[j->role]))
 		return;
 	struct txt d = txt_on(j->t->detail);
 	static const char *const dn[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };

@@ -765,6 +765,50 @@ START_TEST(hours_every_minute_of_a_dst_week)
 }
 END_TEST
 
+/*
+ * tz_offset_memo() and tz_hours_contains_memo() answer as tz_offset() and
+ * tz_hours_contains() do, with one memo carried through: instants walked
+ * in hours across the transitions of 2020-2060 (past the end of a fat
+ * TZif table, the POSIX rule), a second either side of each transition,
+ * then jumps back and forth (fixed seed), in zones with and without DST
+ * and in UTC.
+ */
+START_TEST(zone_memo_agrees)
+{
+	static const char *const zones[] = { "Europe/Rome", "America/New_York", "Australia/Sydney",
+					     "Asia/Kathmandu", "UTC" };
+	for (size_t k = 0; k < sizeof(zones) / sizeof(zones[0]); k++) {
+		struct diag err;
+		struct tz_zone *z = tz_load(zones[k], &err);
+		ck_assert_msg(z != NULL, "%s", zones[k]);
+		struct tz_memo m = { 0 };
+		for (int64_t t = utc(2020, 1, 1, 0, 0, 0); t < utc(2060, 1, 1, 0, 0, 0); t += 3600) {
+			for (int64_t d = -1; d <= 1; d++)
+				ck_assert_msg(tz_offset_memo(z, t + d, &m) == tz_offset(z, t + d), "%s at %lld",
+					      zones[k], (long long)(t + d));
+			if (tz_offset(z, t) != tz_offset(z, t - 3600))	/* a transition in the last hour */
+				for (int64_t u = t - 3600; u <= t; u++)
+					ck_assert_int_eq(tz_offset_memo(z, u, &m), tz_offset(z, u));
+		}
+		unsigned seed = 99;
+		for (int i = 0; i < 20000; i++) {
+			seed = seed * 1103515245u + 12345u;
+			int64_t t = utc(1900, 1, 1, 0, 0, 0) + (int64_t)(seed >> 8) * 300;
+			ck_assert_int_eq(tz_offset_memo(z, t, &m), tz_offset(z, t));
+		}
+		tz_free(z);
+	}
+	struct tz_hours h;
+	struct diag err;
+	ck_assert(tz_hours_parse(SV_LIT("Mon-Fri 07:00-20:00 Europe/Rome"), &h, &err) == 0);
+	struct tz_memo m = { 0 };
+	for (int64_t t = utc(2026, 3, 25, 0, 0, 0); t < utc(2026, 11, 2, 0, 0, 0); t += 59)
+		ck_assert_msg(tz_hours_contains_memo(&h, t, &m) == tz_hours_contains(&h, t), "at %lld",
+			      (long long)t);
+	tz_hours_release(&h);
+}
+END_TEST
+
 static Suite *time_suite(void)
 {
 	Suite *s = suite_create("time");
@@ -796,6 +840,7 @@ static Suite *time_suite(void)
 	tcase_add_loop_test(tc, hours_table, 0, sizeof(hours_rows) / sizeof(hours_rows[0]));
 	tcase_add_loop_test(tc, hours_errors, 0, sizeof(hours_err_rows) / sizeof(hours_err_rows[0]));
 	tcase_add_test(tc, hours_every_minute_of_a_dst_week);
+	tcase_add_test(tc, zone_memo_agrees);
 	suite_add_tcase(s, tc);
 	return s;
 }
