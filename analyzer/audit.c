@@ -1209,6 +1209,8 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		return 0;
 	}
 	carry(pol, opts, all, npaths);
+	/* The threads the parsers used judge the windows' partitions. */
+	win_log_set_jobs(all, jobs);
 	aud_finish(pol, &opts->filter, all, res);
 	win_log_free(all);
 	return 0;
