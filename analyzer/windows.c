@@ -113,8 +113,18 @@ struct crec {
 	uint8_t kind;
 };
 
-/* The payload: categories, the lengths of user, resource, evidence, then their bytes. */
-#define PAY_FIXED (8 + 3 * 4)
+/*
+ * The payload: categories; the lengths of user, resource and evidence and
+ * where the resource is; then the bytes of user, resource and evidence,
+ * but for what the record has already: a user equal to the key
+ * (PAY_USER_IS_KEY), a resource inside the evidence line (its offset there;
+ * PAY_RES_INLINE: its bytes follow the user's).  Most records are reads
+ * keyed by their user, of a resource their line shows: that is a fifth of
+ * the bytes written.
+ */
+#define PAY_FIXED (8 + 4 * 4)
+#define PAY_USER_IS_KEY 0x80000000u
+#define PAY_RES_INLINE UINT32_MAX
 
 struct win_log {
 	struct spill *part[WIN_PARTS];	/* NULL until the partition's first record */
@@ -307,20 +317,23 @@ static bool load_payload(struct win_rec *r, struct scratch *b)
 	}
 	if (pay_read(r->store, r->pay, r->payn, b->p))
 		return false;
-	uint32_t un, rn, en;
+	uint32_t un, rn, ro, en;
 	memcpy(&r->categories, b->p, 8);
 	memcpy(&un, b->p + 8, 4);
 	memcpy(&rn, b->p + 12, 4);
-	memcpy(&en, b->p + 16, 4);
-	if ((uint64_t)PAY_FIXED + un + rn + en != r->payn) {
+	memcpy(&ro, b->p + 16, 4);
+	memcpy(&en, b->p + 20, 4);
+	uint64_t ustored = un & PAY_USER_IS_KEY ? 0 : un, rstored = ro == PAY_RES_INLINE ? rn : 0;
+	if ((uint64_t)PAY_FIXED + ustored + rstored + en != r->payn ||
+	    (ro != PAY_RES_INLINE && (uint64_t)ro + rn > en)) {
 		int zero = 0;
 		atomic_compare_exchange_strong(&r->store->rerr, &zero, EIO);
 		return false;
 	}
 	const char *c = (const char *)b->p + PAY_FIXED;
-	r->user = sv_make(c, un);
-	r->resource = sv_make(c + un, rn);
-	r->evidence = sv_make(c + un + rn, en);
+	r->user = un & PAY_USER_IS_KEY ? r->key : sv_make(c, un);
+	r->evidence = sv_make(c + ustored + rstored, en);
+	r->resource = ro == PAY_RES_INLINE ? sv_make(c + ustored, rn) : sv_make(r->evidence.p + ro, rn);
 	return true;
 }
 
@@ -424,6 +437,7 @@ static void decode(const void *p, struct win_rec *r)
  */
 static int res_cmp(const struct crec *ha, const struct crec *hb)
 {
+	/* Only the resources are read: no key needed for a user equal to it. */
 	struct win_rec a = { .store = ha->store, .pay = ha->pay, .payn = ha->payn };
 	struct win_rec b = { .store = hb->store, .pay = hb->pay, .payn = hb->payn };
 	struct scratch sa = { 0 }, sb = { 0 };
@@ -502,25 +516,34 @@ static void keep(struct win_log *wl, struct win_rec *r)
 		pay_unref(s);	/* the log's reference (add_store) is the one */
 		wl->own = s;
 	}
-	size_t pn = PAY_FIXED + r->user.n + r->resource.n + r->evidence.n;
+	/* Views compared as addresses: inside the evidence, the resource need not be copied. */
+	uintptr_t rp = (uintptr_t)r->resource.p, ep = (uintptr_t)r->evidence.p;
+	bool res_in_ev = r->resource.n && rp >= ep && rp - ep <= r->evidence.n &&
+		r->resource.n <= r->evidence.n - (rp - ep);
+	bool user_is_key = r->user.n && sv_eq(r->user, r->key);
+	size_t ustored = user_is_key ? 0 : r->user.n, rstored = res_in_ev ? 0 : r->resource.n;
+	size_t pn = PAY_FIXED + ustored + rstored + r->evidence.n;
 	uint64_t off;
-	unsigned char *p = pn <= UINT32_MAX ? pay_reserve(wl->own, pn, &off) : NULL;
+	unsigned char *p = pn <= UINT32_MAX / 2 ? pay_reserve(wl->own, pn, &off) : NULL;
 	if (!p) {
 		wl->dropped++;
 		return;
 	}
-	uint32_t un = (uint32_t)r->user.n, rn = (uint32_t)r->resource.n, en = (uint32_t)r->evidence.n;
+	uint32_t un = user_is_key ? PAY_USER_IS_KEY : (uint32_t)r->user.n;
+	uint32_t rn = (uint32_t)r->resource.n, en = (uint32_t)r->evidence.n;
+	uint32_t ro = res_in_ev ? (uint32_t)(rp - ep) : PAY_RES_INLINE;
 	memcpy(p, &r->categories, 8);
 	memcpy(p + 8, &un, 4);
 	memcpy(p + 12, &rn, 4);
-	memcpy(p + 16, &en, 4);
+	memcpy(p + 16, &ro, 4);
+	memcpy(p + 20, &en, 4);
 	p += PAY_FIXED;
-	if (un)
-		memcpy(p, r->user.p, un);
-	if (rn)
-		memcpy(p + un, r->resource.p, rn);
+	if (ustored)
+		memcpy(p, r->user.p, ustored);
+	if (rstored)
+		memcpy(p + ustored, r->resource.p, rstored);
 	if (en)
-		memcpy(p + un + rn, r->evidence.p, en);
+		memcpy(p + ustored + rstored, r->evidence.p, en);
 	r->store = wl->own;
 	r->pay = off;
 	r->payn = (uint32_t)pn;
