@@ -343,6 +343,9 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 		size_t ncap = s->memcap ? s->memcap : 4096;
 		while (ncap < s->used + n)
 			ncap *= 2;
+		/* Doubling past the budget would only be room the next flush never uses. */
+		if (ncap > s->budget && s->used + n <= s->budget)
+			ncap = s->budget;
 		unsigned char *nm = try_reallocarray(s->mem, ncap, 1);
 		if (!nm)
 			return fail(s, ENOMEM);
@@ -351,6 +354,8 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 	}
 	if (s->nents == s->entcap) {
 		size_t ncap = s->entcap ? s->entcap * 2 : 256;
+		if (ncap > s->budget / sizeof(struct ent) && s->nents < s->budget / sizeof(struct ent))
+			ncap = s->budget / sizeof(struct ent);
 		struct ent *ne = try_reallocarray(s->ents, ncap, sizeof(*ne));
 		if (!ne)
 			return fail(s, ENOMEM);
@@ -584,6 +589,12 @@ int spill_rewind(struct spill *s)
 		if (merge_pass(s) < 0)
 			return -1;
 	return open_cursors(s, 0, s->nruns);
+}
+
+void spill_stop(struct spill *s)
+{
+	if (s)
+		end_reading(s);
 }
 
 int spill_next(struct spill *s, const void **rec, size_t *n)

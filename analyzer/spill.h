@@ -72,6 +72,8 @@ int spill_set_error(struct spill *s, int e);
  */
 int spill_rewind(struct spill *s);
 int spill_next(struct spill *s, const void **rec, size_t *n);
+/* Stop reading: free the read buffers until the next spill_rewind(). */
+void spill_stop(struct spill *s);
 
 /*
  * The temporary files' helpers, for other stores of the same kind

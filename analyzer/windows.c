@@ -273,6 +273,24 @@ static unsigned char *pay_reserve(struct wpay *s, size_t n, uint64_t *off)
 	return p;
 }
 
+/*
+ * No more payloads will be appended: a store that has a file writes its
+ * buffer's tail there and frees the buffer (memory for the audit's later
+ * stages).  Where that write fails the tail stays in memory, readable.
+ */
+static void pay_seal(struct wpay *s)
+{
+	if (s->fd < 0 || s->full)
+		return;
+	if (s->len && spill_pwrite_all(s->fd, s->buf, s->len, s->flushed) < 0)
+		return;
+	s->flushed += s->len;
+	s->len = s->cap = 0;
+	free(s->buf);
+	s->buf = NULL;
+	s->full = EROFS;	/* sealed: an append would be a bug; refused, counted as dropped */
+}
+
 /* Copy the payload at off into dst: 0, or an errno (also kept in s->rerr). */
 static int pay_read(struct wpay *s, uint64_t off, size_t n, unsigned char *dst)
 {
@@ -456,36 +474,53 @@ static int res_cmp(const struct crec *ha, const struct crec *hb)
  * The order windows are judged in, on two encoded records: kind, then key
  * (reads and denials are windowed per key, user or address, whatever the
  * role), time, file, line, subject, resource.  It reads the fields in
- * place: the sort calls this about n log n times.
+ * place, one at a time: the sort calls this about n log n times.
  */
+#define ENC_FIELD(p, member, var) \
+	memcpy(&(var), (const char *)(p) + offsetof(struct crec, member), sizeof(var))
 static int enc_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
 {
 	(void)an;
 	(void)bn;
 	(void)ctx;
+	uint8_t ka, kb;
+	ENC_FIELD(a, kind, ka);
+	ENC_FIELD(b, kind, kb);
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	uint32_t kna, knb;
+	ENC_FIELD(a, keyn, kna);
+	ENC_FIELD(b, keyn, knb);
+	const char *sa = (const char *)a + sizeof(struct crec);
+	const char *sb = (const char *)b + sizeof(struct crec);
+	int c = sv_cmp(sv_make(sa, kna), sv_make(sb, knb));
+	if (c)
+		return c;
+#define ENC_CMP_NUM(member, type)                                 \
+	do {                                                      \
+		type va, vb;                                      \
+		ENC_FIELD(a, member, va);                         \
+		ENC_FIELD(b, member, vb);                         \
+		if (va != vb)                                     \
+			return va < vb ? -1 : 1;                  \
+	} while (0)
+	ENC_CMP_NUM(time, int64_t);
+	ENC_CMP_NUM(nsec, int32_t);
+	ENC_CMP_NUM(file, uint32_t);
+	ENC_CMP_NUM(line, uint64_t);
+#undef ENC_CMP_NUM
+	uint32_t sna, snb;
+	ENC_FIELD(a, subjn, sna);
+	ENC_FIELD(b, subjn, snb);
+	c = sv_cmp(sv_make(sa + kna, sna), sv_make(sb + knb, snb));
+	if (c)
+		return c;
 	struct crec ha, hb;
 	memcpy(&ha, a, sizeof(ha));
 	memcpy(&hb, b, sizeof(hb));
-	if (ha.kind != hb.kind)
-		return ha.kind < hb.kind ? -1 : 1;
-	const char *sa = (const char *)a + sizeof(ha);
-	const char *sb = (const char *)b + sizeof(hb);
-	int c = sv_cmp(sv_make(sa, ha.keyn), sv_make(sb, hb.keyn));
-	if (c)
-		return c;
-#define ENC_CMP_NUM(member)                                           \
-	do {                                                          \
-		if (ha.member != hb.member)                           \
-			return ha.member < hb.member ? -1 : 1;        \
-	} while (0)
-	ENC_CMP_NUM(time);
-	ENC_CMP_NUM(nsec);
-	ENC_CMP_NUM(file);
-	ENC_CMP_NUM(line);
-#undef ENC_CMP_NUM
-	c = sv_cmp(sv_make(sa + ha.keyn, ha.subjn), sv_make(sb + hb.keyn, hb.subjn));
-	return c ? c : res_cmp(&ha, &hb);
+	return res_cmp(&ha, &hb);
 }
+#undef ENC_FIELD
 
 /* The partition of a key: a fixed hash, so a key's records meet in one partition of every log. */
 static size_t part_of(uint8_t kind, sv key)
@@ -660,6 +695,9 @@ bool win_take(struct win_log *dst, struct win_log *src)
 			return false;
 		}
 	}
+	/* src appends no more: its own store goes to its file whole. */
+	if (src->own)
+		pay_seal(src->own);
 	for (size_t i = 0; i < src->nstores; i++)
 		pay_unref(src->stores[i]);
 	free(src->stores);
@@ -720,6 +758,8 @@ void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_reco
 		fn(arg, &o);
 		live[m] = spill_next(wl->part[m], &cur[m], &curn[m]) > 0;
 	}
+	for (size_t i = 0; i < WIN_PARTS; i++)
+		spill_stop(wl->part[i]);
 	free(pay.p);
 }
 
@@ -1101,6 +1141,8 @@ static int eval_part(struct spill *sp, struct judge *j)
 	}
 	if (rc < 0)
 		ret = -1;
+	/* The read buffers go now, not when the log does: the next partitions need the memory. */
+	spill_stop(sp);
 	kstate_free(&k);
 	buf_release(&prev);
 	return ret;
