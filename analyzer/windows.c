@@ -142,6 +142,8 @@ struct win_log {
 	struct strmap roles;
 	struct win_budget *budget;	/* NULL: none */
 	size_t dropped;		/* records not kept: past the budget, or out of memory */
+	int64_t tmax;		/* the latest time of a record kept, if any */
+	bool any;
 };
 
 /* A growable scratch block (one per reading thread). */
@@ -597,6 +599,9 @@ static void keep(struct win_log *wl, struct win_rec *r)
 		wl->dropped++;
 		return;
 	}
+	if (!wl->any || r->time > wl->tmax)
+		wl->tmax = r->time;
+	wl->any = true;
 	if (r->kind == WK_READ && r->role >= 0 && r->role < 64) {
 		bool created;
 		uintptr_t *roles = strmap_put(&wl->roles, r->key, 0, &created);
@@ -707,6 +712,10 @@ bool win_take(struct win_log *dst, struct win_log *src)
 	strmap_release(&src->roles);
 	dst->dropped += src->dropped;
 	src->dropped = 0;
+	if (src->any && (!dst->any || src->tmax > dst->tmax))
+		dst->tmax = src->tmax;
+	dst->any |= src->any;
+	src->any = false;
 	return true;
 }
 
@@ -715,8 +724,22 @@ bool win_take(struct win_log *dst, struct win_log *src)
 _Static_assert((int)WIN_READ == WK_READ && (int)WIN_DENIED_USER == WK_DENIED_USER &&
 	       (int)WIN_DENIED_SRC == WK_DENIED_SRC, "public and private record kinds agree");
 
+bool win_time_max(const struct win_log *wl, int64_t *t)
+{
+	if (!wl || !wl->any)
+		return false;
+	*t = wl->tmax;
+	return true;
+}
+
 void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_record *r),
 		 void *arg)
+{
+	win_foreach_since(wl, INT64_MIN, fn, arg);
+}
+
+void win_foreach_since(struct win_log *wl, int64_t from,
+		       void (*fn)(void *arg, const struct win_record *r), void *arg)
 {
 	if (!wl)
 		return;
@@ -739,6 +762,11 @@ void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_reco
 			break;
 		struct win_rec r;
 		decode(cur[m], &r);
+		/* Only the records shown have their payloads read back. */
+		if (r.time < from) {
+			live[m] = spill_next(wl->part[m], &cur[m], &curn[m]) > 0;
+			continue;
+		}
 		if (!load_payload(&r, &pay))
 			break;	/* kept in the store: win_error() */
 		struct win_record o = {

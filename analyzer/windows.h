@@ -106,6 +106,11 @@ struct win_record {
  */
 void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_record *r),
 		 void *arg);
+/* The same for the records of time >= from only (the others cost no payload read). */
+void win_foreach_since(struct win_log *wl, int64_t from,
+		       void (*fn)(void *arg, const struct win_record *r), void *arg);
+/* The latest time of a record kept into *t; false when the log has none. */
+bool win_time_max(const struct win_log *wl, int64_t *t);
 /* Add a copy of r (its views are copied into the log). */
 void win_add_record(struct win_log *wl, const struct win_record *r);
 

@@ -777,6 +777,52 @@ START_TEST(test_payload_write_error)
 }
 END_TEST
 
+/* What `scan --state` carries: the latest time, and the records from a time on, in order. */
+struct since_ctx {
+	int64_t from;
+	struct bytes all;
+};
+
+static void since_filter(void *arg, const struct win_record *r)
+{
+	struct since_ctx *c = arg;
+	if (r->time >= c->from)
+		foreach_line(&c->all, r);
+}
+
+START_TEST(test_foreach_since)
+{
+	pay_setup();
+	struct win_log *a = win_log_new(), *b = win_log_new();
+	int64_t t;
+	ck_assert(!win_time_max(a, &t));
+	win_log_set_memory(a, 4096);
+	win_log_set_memory(b, 4096);
+	for (size_t i = 0; i < NPAY; i++)
+		add_pay(i < NPAY - 10 ? a : b, i);	/* the latest records in b */
+	ck_assert(win_time_max(a, &t));
+	ck_assert(win_take(a, b));
+	win_log_free(b);
+	int64_t last = 1795000000 + (int64_t)((NPAY - 1) / 3) * 7 + (int64_t)((NPAY - 1) / 100) * 3700;
+	ck_assert(win_time_max(a, &t));
+	ck_assert_int_eq(t, last);
+	struct since_ctx want = { .from = last - 5000 };
+	win_foreach(a, since_filter, &want);
+	struct bytes got = { 0 };
+	win_foreach_since(a, last - 5000, foreach_line, &got);
+	ck_assert_uint_gt(got.n, 0);
+	ck_assert_uint_eq(got.n, want.all.n);
+	ck_assert(memcmp(got.p, want.all.p, got.n) == 0);
+	struct bytes every = { 0 };
+	win_foreach(a, foreach_line, &every);
+	ck_assert_uint_gt(every.n, got.n);
+	free(every.p);
+	free(got.p);
+	free(want.all.p);
+	win_log_free(a);
+}
+END_TEST
+
 static Suite *windows_suite(void)
 {
 	Suite *s = suite_create("windows");
@@ -794,6 +840,7 @@ static Suite *windows_suite(void)
 	tcase_add_test(tc, test_long_evidence);
 	tcase_add_test(tc, test_payload_spilled_and_jobs);
 	tcase_add_test(tc, test_payload_no_file);
+	tcase_add_test(tc, test_foreach_since);
 	tcase_add_test(tc, test_payload_write_error);
 	suite_add_tcase(s, tc);
 	return s;
