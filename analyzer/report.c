@@ -187,11 +187,14 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 	size_t budget = l->budget ? l->budget : FND_MEMORY_BUDGET;
 	struct fnd_iter it;
 	const struct finding *f;
+	struct fnd_grouper gp;
 	bool ok = true;
 	int p;
 
 	if (!s)
 		return NULL;
+	/* The groups are made in the same reading of the list as the counts. */
+	fnd_grouper_start(&gp, fnd_spilled(l) ? &s->arena : NULL);
 	s->nby_check = c->pol && c->pol->nchecks > CHK_BUILTIN_COUNT ? c->pol->nchecks
 								      : CHK_BUILTIN_COUNT;
 	s->by_check = calloc(s->nby_check, sizeof(*s->by_check));
@@ -207,6 +210,7 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		unsigned pr = rep_check_principles(c, f->check);
 		enum sev sv_ = f->severity < SEV_COUNT ? f->severity : SEV_CRITICAL;
 
+		fnd_grouper_add(&gp, f, it.i - 1);
 		if (f->suppressed) {
 			s->suppressed++;
 			continue;
@@ -248,13 +252,10 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		spill_free(rk[k].sp);
 		rk[k].sp = NULL;
 	}
-	s->ngroups = fnd_group(l, c->pol, &s->arena, &s->groups);
-	if (s->ngroups == (size_t)-1) {
-		s->ngroups = 0;
-		goto fail;
-	}
+	s->ngroups = fnd_grouper_finish(&gp, c->pol, &s->groups);
 	return s;
 fail:
+	fnd_grouper_drop(&gp);
 	for (int k = 0; k < 3; k++)
 		spill_free(rk[k].sp);
 	rep_summary_free(s);
