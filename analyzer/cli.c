@@ -123,7 +123,8 @@ int cli_uint(const char *cmd, const char *opt, const char *val, unsigned long ma
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(val, &end, 10);
-	if (!*val || *end || errno || v > max || val[0] == '-') {
+	/* Digits only: strtoul would also take leading blanks, a sign, and wrap "-1". */
+	if (val[0] < '0' || val[0] > '9' || *end || errno || v > max) {
 		error("%s: %s: '%s' is not a number (0..%lu)", cmd, opt, val, max);
 		return DPF_EXIT_USAGE;
 	}

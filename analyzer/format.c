@@ -947,32 +947,41 @@ const struct fmt *fmt_detect(const struct fmt_set *s, const sv *lines, size_t n,
 			     struct fmt_thread *t)
 {
 	const struct fmt *best = NULL;
-	size_t best_n = 0;
+	size_t best_n = 0, best_quiet = 0;
 	struct event ev;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct fmt *f = &s->slots[i].f;
-		size_t ok = 0;
+		size_t ok = 0, quiet = 0;
 		if (f->pf && f->pf->npaths)
 			continue;	/* reads only the inputs its `paths` name */
 		if (f->csv_continuation)
 			ok = detect_joined(f, lines, n, t);
 		for (size_t j = 0; j < n && !f->csv_continuation; j++) {
 			ev_reset(&ev);
-			if (fmt_parse(f, lines[j], &ev, t) && (!f->needs_evidence || t->evidence))
+			if (!fmt_parse(f, lines[j], &ev, t))
+				continue;
+			if (!f->needs_evidence || t->evidence)
 				ok++;
+			else if (ev.skip)
+				quiet++;	/* the program's own diagnostic line (format_json.c) */
 		}
 		/* Strictly more: earlier slots win ties (rule-defined, then more specific). */
 		if (ok > best_n) {
 			best = f;
 			best_n = ok;
+			best_quiet = quiet;
 		}
 	}
 	/*
 	 * A format must read at least half of the sample: binary junk or prose
 	 * in which a few lines happen to look like key=value is no log, and
-	 * reporting it as "not read" (exit 3) beats auditing noise.
+	 * reporting it as "not read" (exit 3) beats auditing noise.  Lines the
+	 * format itself recognises as its program's diagnostics (a plugin's
+	 * "DEBUG: ..." between JSON access records) are neither: a proxy at
+	 * debug level may print more of them than records, and the reader
+	 * skips them just the same once the format is chosen.
 	 */
-	if (best_n * 2 < n)
+	if (best_n == 0 || best_n * 2 < n - best_quiet)
 		return NULL;
 	return best;
 }

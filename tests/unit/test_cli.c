@@ -142,7 +142,8 @@ START_TEST(uint_bounds)
 	ck_assert_uint_eq(v, 0);
 	ck_assert_int_eq(cli_uint("scan", "--n", "10", 10, &v), 0);
 	ck_assert_uint_eq(v, 10);
-	static const char *const bad[] = { "11", "", "-1", "3x", "-0", "99999999999999999999999" };
+	static const char *const bad[] = { "11", "", "-1", "3x", "-0", "99999999999999999999999",
+					     " 5", "+5", "\t5", "5 " };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		v = 42;
 		tu_cap_start(&cap, 2);

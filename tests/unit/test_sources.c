@@ -501,6 +501,49 @@ START_TEST(test_json_diagnostic_lines)
 }
 END_TEST
 
+/*
+ * Detection: a JSON source at debug level may print more diagnostic lines
+ * than access records.  The diagnostics neither count for the format nor
+ * against it; the records that parse must still be half of the rest, and
+ * a sample of diagnostics alone names no format.  Lines from the real
+ * traefik log.
+ */
+START_TEST(test_detect_past_diagnostics)
+{
+	static char rec[5][4096], diag[4096];
+	FILE *fp = fopen(SHARED_TESTDATA "/logs/audit-sources/traefik/crowdsec_traefik_json.log", "r");
+	ck_assert_ptr_nonnull(fp);
+	for (size_t i = 0; i < 6; i++) {
+		char *l = i < 5 ? rec[i] : diag;
+		ck_assert_ptr_nonnull(fgets(l, sizeof(rec[0]), fp));
+		l[strcspn(l, "\n")] = '\0';
+	}
+	fclose(fp);
+	ck_assert(strncmp(diag, "DEBUG:", 6) == 0);
+	struct fmt_thread *t = fmt_thread_new();
+	sv v[64];
+	size_t n = 0;
+	/* 5 records among 40 diagnostics: traefik. */
+	for (size_t i = 0; i < 45; i++)
+		v[n++] = sv_cstr(i % 9 == 4 ? rec[i / 9] : diag);
+	const struct fmt *f = fmt_detect(fmts, v, n, t);
+	ck_assert_msg(f && strcmp(f->name, "traefik") == 0, "detected %s", f ? f->name : "(none)");
+	/* 1 record, 5 lines of prose and 40 diagnostics: under half of what is not a diagnostic. */
+	n = 0;
+	v[n++] = sv_cstr(rec[0]);
+	for (size_t i = 0; i < 5; i++)
+		v[n++] = SV_LIT("hello world, not a record");
+	for (size_t i = 0; i < 40; i++)
+		v[n++] = sv_cstr(diag);
+	ck_assert_ptr_null(fmt_detect(fmts, v, n, t));
+	/* Diagnostics alone. */
+	for (n = 0; n < 10; n++)
+		v[n] = sv_cstr(diag);
+	ck_assert_ptr_null(fmt_detect(fmts, v, n, t));
+	fmt_thread_free(t);
+}
+END_TEST
+
 /* The nginx error line is skipped, but read: its request's fields are there for trace and --explain. */
 START_TEST(test_nginx_error_fields)
 {
@@ -537,6 +580,7 @@ static Suite *sources_suite(void)
 	tcase_add_test(tc, test_denied_is_no_read);
 	tcase_add_test(tc, test_header_without_access);
 	tcase_add_test(tc, test_json_diagnostic_lines);
+	tcase_add_test(tc, test_detect_past_diagnostics);
 	tcase_add_test(tc, test_nginx_error_fields);
 	tcase_add_test(tc, test_header_change_across_chunks);
 	suite_add_tcase(s, tc);
