@@ -233,6 +233,67 @@ START_TEST(test_rank_ties_and_cap)
 }
 END_TEST
 
+/*
+ * The counts behind the rankings stay exact when the counting map is past
+ * its memory (a tiny findings budget: it moves to the sorter at nearly
+ * every name, so one name is summed from many records): the same top lists
+ * as with the default budget, and the counts asked for.
+ */
+START_TEST(test_rank_exact_past_the_map_budget)
+{
+	fnd_release(&res.findings);
+	char user[8], subj[8];
+	/* user uK has K+1 findings (K < 30); subjects cycle over 37, so they tie and interleave. */
+	unsigned n = 0;
+	for (unsigned k = 0; k < 30; k++)
+		for (unsigned i = 0; i <= k; i++, n++) {
+			snprintf(user, sizeof(user), "u%03u", k);
+			snprintf(subj, sizeof(subj), "%u", n % 37);
+			add(CHK_OFF_HOURS_ACCESS, SEV_LOW, user, n % 3 ? "r1" : "r2", subj, 1, 0,
+			    n + 1, 0, "x", false);
+		}
+	fnd_sort(&res.findings);
+	struct rep_ctx c = ctx(SEV_NONE, true);
+	struct rep_summary *big = rep_summarize(&c);
+	ck_assert_ptr_nonnull(big);
+	ck_assert_uint_eq(big->ntop_users, 10);
+	for (size_t i = 0; i < 10; i++) {
+		char want[8];
+		snprintf(want, sizeof(want), "u%03zu", 29 - i);
+		ck_assert(sv_eq_cstr(big->top_users[i].name, want));
+		ck_assert_uint_eq(big->top_users[i].count, 30 - i);
+	}
+	ck_assert_uint_eq(big->ntop_roles, 2);
+	ck_assert(sv_eq_cstr(big->top_roles[0].name, "r1"));
+	ck_assert_uint_eq(big->top_roles[0].count + big->top_roles[1].count, n);
+	/* Subjects: 465 findings over 37 subjects, 13 or 12 each; the 13s first, by name. */
+	ck_assert_uint_eq(big->top_subjects[0].count, 13);
+	ck_assert(sv_eq_cstr(big->top_subjects[0].name, "0"));
+	/* Map of 256 bytes: moved at every new name; of 1 KiB: a dozen names at a time. */
+	for (size_t budget = 4096; budget <= 16384; budget *= 4) {
+		res.findings.budget = budget;
+		struct rep_summary *tiny = rep_summarize(&c);
+		res.findings.budget = 0;
+		ck_assert_ptr_nonnull(tiny);
+		const struct rep_rank *const lists[][2] = { { big->top_users, tiny->top_users },
+							     { big->top_roles, tiny->top_roles },
+							     { big->top_subjects, tiny->top_subjects } };
+		const size_t counts[][2] = { { big->ntop_users, tiny->ntop_users },
+					     { big->ntop_roles, tiny->ntop_roles },
+					     { big->ntop_subjects, tiny->ntop_subjects } };
+		for (size_t l = 0; l < 3; l++) {
+			ck_assert_uint_eq(counts[l][0], counts[l][1]);
+			for (size_t i = 0; i < counts[l][0]; i++) {
+				ck_assert(sv_eq(lists[l][0][i].name, lists[l][1][i].name));
+				ck_assert_uint_eq(lists[l][0][i].count, lists[l][1][i].count);
+			}
+		}
+		rep_summary_free(tiny);
+	}
+	rep_summary_free(big);
+}
+END_TEST
+
 /* ---- redaction ------------------------------------------------------------ */
 
 START_TEST(test_redact_email)
@@ -829,6 +890,7 @@ static Suite *report_suite(void)
 	tcase_add_checked_fixture(tc, fixture, teardown);
 	tcase_add_test(tc, test_summary);
 	tcase_add_test(tc, test_rank_ties_and_cap);
+	tcase_add_test(tc, test_rank_exact_past_the_map_budget);
 	tcase_add_test(tc, test_redact_email);
 	tcase_add_test(tc, test_redact_patterns);
 	tcase_add_test(tc, test_redact_before_cut);
