@@ -528,6 +528,16 @@ sv rep_clean(const struct rep_ctx *c, struct red *r, sv s, struct buf *scratch)
 	return buf_sv(scratch);
 }
 
+void rep_flush(struct buf *b, FILE *out, size_t at)
+{
+	if (b->len < at || (!b->len && !b->err))
+		return;
+	if (b->err)
+		xalloc_oom(b->len);
+	fwrite(b->p, 1, b->len, out);
+	buf_reset(b);
+}
+
 void rep_time_iso(int64_t t, char *out)
 {
 	time_t tt = (time_t)t;

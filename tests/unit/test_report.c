@@ -764,6 +764,54 @@ START_TEST(test_csv)
 }
 END_TEST
 
+/*
+ * JSON and CSV are built in a buffer written every REP_FLUSH_AT bytes: a
+ * report of several such chunks has every finding once, in order, and
+ * ends whole (the last chunk written, the document closed).
+ */
+START_TEST(test_long_reports_written_whole)
+{
+	char ev[200];
+	memset(ev, 'e', sizeof(ev) - 1);
+	ev[sizeof(ev) - 1] = '\0';
+	ev[10] = '"';	/* escaped in both formats */
+	fnd_release(&res.findings);
+	const size_t n = 2000;	/* ~800 KiB of JSON, ~500 KiB of CSV */
+	for (size_t i = 0; i < n; i++)
+		add(CHK_OFF_HOURS_ACCESS, SEV_LOW, "jdoe", "r", "4711", 1, 0, i + 1, 1795748047,
+		    ev, false);
+	fnd_sort(&res.findings);
+	char *t = render(&rep_csv, ctx(SEV_NONE, false));
+	ck_assert_uint_gt(strlen(t), 4 * REP_FLUSH_AT);
+	size_t line = 0;
+	const char *p = strstr(t, "\r\n") + 2;
+	for (; strncmp(p, "(verdict)", 9); p = strstr(p, "\r\n") + 2) {
+		char want[64];
+		snprintf(want, sizeof(want), ",logs/access.log.gz,%zu,", ++line);
+		const char *eol = strstr(p, "\r\n");
+		ck_assert_ptr_nonnull(eol);
+		const char *at = strstr(p, want);
+		ck_assert_msg(at && at < eol, "row %zu", line);
+	}
+	ck_assert_uint_eq(line, n);
+	ck_assert_str_eq(p + strlen(p) - 2, "\r\n");
+	free(t);
+
+	t = render(&rep_json, ctx(SEV_NONE, false));
+	ck_assert_uint_gt(strlen(t), 4 * REP_FLUSH_AT);
+	p = strstr(t, "\"findings\": [");
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < n; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "{\"index\": %zu,", i);
+		p = strstr(p, want);
+		ck_assert_msg(p != NULL, "finding %zu", i);
+	}
+	ck_assert_str_eq(t + strlen(t) - 3, "\n}\n");
+	free(t);
+}
+END_TEST
+
 START_TEST(test_markdown_html)
 {
 	char *t = render(&rep_markdown, ctx(SEV_NONE, true));
@@ -904,6 +952,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_sarif);
 	tcase_add_test(tc, test_junit);
 	tcase_add_test(tc, test_csv);
+	tcase_add_test(tc, test_long_reports_written_whole);
 	tcase_add_test(tc, test_markdown_html);
 	tcase_add_loop_test(tc, test_verdict_rules, 0, (int)(sizeof(vrows) / sizeof(vrows[0])));
 	tcase_add_test(tc, test_verdict_names);
