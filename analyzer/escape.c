@@ -188,6 +188,12 @@ static void esc_markup(FILE *out, sv s, int html)
 
 	while (i < s.n) {
 		int32_t cp;
+		unsigned char c = (unsigned char)s.p[i];
+		if (c >= 0x20 && c < 0x7F && c != '&' && c != '<' && c != '>' && c != '"' &&
+		    c != '\'') {	/* as below, without decoding */
+			i++;
+			continue;
+		}
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
 		if (cp >= 0 && xml_char_ok(cp) && cp != 0x7F && !(cp >= 0x80 && cp <= 0x9F) &&
@@ -325,6 +331,11 @@ void esc_term(FILE *out, sv s, bool keep_newlines)
 
 	while (i < s.n) {
 		int32_t cp;
+		unsigned char c = (unsigned char)s.p[i];
+		if (c >= 0x20 && c < 0x7F) {	/* printable ASCII, as below without decoding */
+			i++;
+			continue;
+		}
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
 		if (cp >= 0 && !esc_is_control(cp)) {
