@@ -765,7 +765,7 @@ START_TEST(test_csv)
 END_TEST
 
 /*
- * JSON and CSV are built in a buffer written every REP_FLUSH_AT bytes: a
+ * JSON, CSV and SARIF are built in a buffer written every REP_FLUSH_AT bytes: a
  * report of several such chunks has every finding once, in order, and
  * ends whole (the last chunk written, the document closed).
  */
@@ -807,6 +807,15 @@ START_TEST(test_long_reports_written_whole)
 		p = strstr(p, want);
 		ck_assert_msg(p != NULL, "finding %zu", i);
 	}
+	ck_assert_str_eq(t + strlen(t) - 3, "\n}\n");
+	free(t);
+
+	t = render(&rep_sarif, ctx(SEV_NONE, false));
+	ck_assert_uint_gt(strlen(t), 4 * REP_FLUSH_AT);
+	size_t results = 0;
+	for (p = t; (p = strstr(p, "\"partialFingerprints\"")); p++)
+		results++;
+	ck_assert_uint_eq(results, n);
 	ck_assert_str_eq(t + strlen(t) - 3, "\n}\n");
 	free(t);
 }
