@@ -177,6 +177,13 @@ START_TEST(test_buf_cap_is_sticky)
 	ck_assert_int_eq(b.err, 0);
 	buf_addf(&b, "%d-%s", 12, "ab");
 	ck_assert_str_eq(b.p, "12-ab");
+	/* Exactly the cap fits (memory is there already: the append without growing). */
+	buf_adds(&b, "678");
+	ck_assert_int_eq(b.err, 0);
+	ck_assert_str_eq(b.p, "12-ab678");
+	buf_addc(&b, '9');
+	ck_assert_int_eq(b.err, E2BIG);
+	ck_assert_str_eq(b.p, "12-ab678");
 	buf_release(&b);
 	ck_assert_ptr_null(b.p);
 }
