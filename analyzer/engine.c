@@ -265,7 +265,8 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	uint64_t pfx_ok = 0;
 	sv rn = ev->resource_norm;
 	for (unsigned i = 0; i < e->npfx; i++)
-		if (rn.n >= e->pfx[i].n && memcmp(rn.p, e->pfx[i].p, e->pfx[i].n) == 0)
+		if (rn.n >= e->pfx[i].n && rn.p[0] == e->pfx[i].p[0] &&
+		    memcmp(rn.p, e->pfx[i].p, e->pfx[i].n) == 0)
 			pfx_ok |= UINT64_C(1) << i;
 
 	for (size_t i = 0; i < e->ncm && (pfx_ok || !e->all_gated); i++) {

@@ -69,10 +69,17 @@ static bool at_field_end(sv s)
 	return s.n == 0 || s.p[0] == ' ';
 }
 
+static char lower_ascii(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* The first byte first: most URLs start with '/', not "http". */
 static bool has_prefix_nocase(sv s, const char *pfx)
 {
 	size_t n = strlen(pfx);
-	return s.n >= n && sv_eq_nocase(sv_make(s.p, n), sv_make(pfx, n));
+	return s.n >= n && lower_ascii(s.p[0]) == lower_ascii(pfx[0]) &&
+	       sv_eq_nocase(sv_make(s.p, n), sv_make(pfx, n));
 }
 
 /*

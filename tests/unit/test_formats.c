@@ -250,6 +250,16 @@ static const struct row clf_rows[] = {
 	  .f = { [EVF_SRC] = "10.0.0.9", [EVF_ACTION] = "GET", [EVF_RESOURCE] = "/api/v1/x?reason=T-1",
 		 [EVF_SCHEME] = "http", [EVF_HOST] = "crm.example.com", [EVF_PROTOCOL] = "HTTP/1.1",
 		 [EVF_REASON] = "T-1" } },
+	/* scheme and protocol in any case; a URL that only starts like one is a path */
+	{ "common",
+	  "10.0.0.9 - - [27/Nov/2026:03:14:07 +0000] \"GET HTTPS://Crm.example.com/x http/1.1\" 200 3",
+	  true, "2026-11-27T03:14:07Z", EV_READ, .status = 200, .bytes = 3, .records = -1, .port = -1,
+	  .f = { [EVF_SRC] = "10.0.0.9", [EVF_ACTION] = "GET", [EVF_RESOURCE] = "/x",
+		 [EVF_SCHEME] = "HTTPS", [EVF_HOST] = "Crm.example.com", [EVF_PROTOCOL] = "http/1.1" } },
+	{ "common",
+	  "10.0.0.9 - - [27/Nov/2026:03:14:07 +0000] \"GET hxxp://a/b HTTPS/1.1\" 200 3",
+	  true, "2026-11-27T03:14:07Z", EV_READ, .status = 200, .bytes = 3, .records = -1, .port = -1,
+	  .f = { [EVF_SRC] = "10.0.0.9", [EVF_ACTION] = "GET", [EVF_RESOURCE] = "hxxp://a/b HTTPS/1.1" } },
 	/* vhost_combined: port 443 is https, 80 is http */
 	{ "vhost_combined",
 	  "shop.example.com:443 10.0.0.7 - mrossi [27/Nov/2026:03:14:07 +0000] \"HEAD /api/v1/customers/4711 HTTP/1.1\" 200 0 \"-\" \"curl/8.0\"",
