@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "format.h"
+#include "format_impl.h"
 #include "policy.h"
 #include "rx.h"
 #include "timeutil.h"
@@ -1262,6 +1263,36 @@ START_TEST(test_rule_pg_prefix)
 }
 END_TEST
 
+/*
+ * fmt_span_nonspace() reads eight bytes at a time: over random strings of
+ * bytes around the space and the zero-byte test's edges (0x00, 0x01, 0x21,
+ * 0x80, 0xA0, 0xFF), every length to 40 at every alignment, it finds the
+ * first space exactly where a byte-by-byte scan does.
+ */
+START_TEST(test_span_nonspace)
+{
+	static const unsigned char bytes[] = { ' ', 'a', 0x00, 0x01, 0x21, 0x1f, 0x80, 0xA0, 0xFF, '-' };
+	unsigned seed = 31337;
+	unsigned char buf[64];
+	for (int k = 0; k < 200000; k++) {
+		seed = seed * 1103515245u + 12345u;
+		size_t off = (seed >> 16) % 8, n = (seed >> 20) % 41;
+		/* mostly non-space, so that words without a space are common */
+		for (size_t i = 0; i < off + n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = (seed >> 16) % 64;
+			buf[i] = r < (unsigned)sizeof(bytes) ? bytes[r] : (unsigned char)('b' + r % 20);
+		}
+		const char *p = (const char *)buf + off;
+		size_t want = 0;
+		while (want < n && p[want] != ' ')
+			want++;
+		ck_assert_msg(fmt_span_nonspace(p, n) == want, "k=%d off=%zu n=%zu: %zu, want %zu", k, off,
+			      n, fmt_span_nonspace(p, n), want);
+	}
+}
+END_TEST
+
 static Suite *formats_suite(void)
 {
 	Suite *s = suite_create("formats");
@@ -1269,6 +1300,7 @@ static Suite *formats_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_clf_rows, 0, sizeof(clf_rows) / sizeof(clf_rows[0]));
+	tcase_add_test(tc, test_span_nonspace);
 	tcase_add_test(tc, test_clf_elastic_all);
 	tcase_add_test(tc, test_clf_shop_all);
 	tcase_add_loop_test(tc, test_query_param, 0, sizeof(query_rows) / sizeof(query_rows[0]));
