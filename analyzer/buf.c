@@ -64,7 +64,9 @@ static int buf_grow(struct buf *b, size_t extra)
 
 void buf_add(struct buf *b, const void *p, size_t n)
 {
-	if (buf_grow(b, n))
+	/* Room already (the writers' per-field appends): buf_grow's checks hold without it. */
+	bool room = !b->err && b->cap - b->len > n && (!b->max || b->len + n <= b->max);
+	if (!room && buf_grow(b, n))
 		return;
 	if (n)
 		memcpy(b->p + b->len, p, n);

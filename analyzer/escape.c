@@ -65,6 +65,10 @@ void esc_utf8_fix(struct buf *b, sv s)
 
 	while (i < s.n) {
 		int32_t cp;
+		if ((unsigned char)s.p[i] < 0x80) {	/* ASCII: valid as it is */
+			i++;
+			continue;
+		}
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 		if (cp < 0) {
 			buf_add(b, s.p + start, i - start);
@@ -87,12 +91,40 @@ static void put_run(FILE *out, sv s, size_t *run, size_t i)
 		fwrite(s.p + *run, 1, i - *run, out);
 }
 
-void esc_json(FILE *out, sv s)
+/*
+ * Where the JSON and CSV escapers write: a stream, or (b non-NULL) a
+ * buffer, so a writer can build a whole record and write it at once.
+ */
+struct sink {
+	FILE *f;
+	struct buf *b;
+};
+
+static void sink_put(const struct sink *o, const char *p, size_t n)
+{
+	if (o->b)
+		buf_add(o->b, p, n);
+	else
+		fwrite(p, 1, n, o->f);
+}
+
+static void sink_run(const struct sink *o, sv s, size_t *run, size_t i)
+{
+	if (i > *run)
+		sink_put(o, s.p + *run, i - *run);
+}
+
+static void json_to(const struct sink *o, sv s)
 {
 	size_t i = 0, run = 0;
 
 	while (i < s.n) {
 		int32_t cp;
+		unsigned char c = (unsigned char)s.p[i];
+		if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {	/* as below, without decoding */
+			i++;
+			continue;
+		}
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
 		/*
@@ -104,22 +136,35 @@ void esc_json(FILE *out, sv s)
 			i += k;
 			continue;
 		}
-		put_run(out, s, &run, i);
+		sink_run(o, s, &run, i);
+		char u[16];
+		const char *e = u;
 		switch (cp) {
-		case -1: fputs(FFFD, out); break;
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\b': fputs("\\b", out); break;
-		case '\f': fputs("\\f", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default: fprintf(out, "\\u%04x", (unsigned)cp);
+		case -1: e = FFFD; break;
+		case '"': e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		default: snprintf(u, sizeof(u), "\\u%04x", (unsigned)cp);
 		}
+		sink_put(o, e, strlen(e));
 		i += k;
 		run = i;
 	}
-	put_run(out, s, &run, i);
+	sink_run(o, s, &run, i);
+}
+
+void esc_json(FILE *out, sv s)
+{
+	json_to(&(struct sink){ out, NULL }, s);
+}
+
+void esc_json_buf(struct buf *b, sv s)
+{
+	json_to(&(struct sink){ NULL, b }, s);
 }
 
 void esc_json_str(FILE *out, sv s)
@@ -143,6 +188,12 @@ static void esc_markup(FILE *out, sv s, int html)
 
 	while (i < s.n) {
 		int32_t cp;
+		unsigned char c = (unsigned char)s.p[i];
+		if (c >= 0x20 && c < 0x7F && c != '&' && c != '<' && c != '>' && c != '"' &&
+		    c != '\'') {	/* as below, without decoding */
+			i++;
+			continue;
+		}
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
 		if (cp >= 0 && xml_char_ok(cp) && cp != 0x7F && !(cp >= 0x80 && cp <= 0x9F) &&
@@ -173,7 +224,7 @@ static void esc_markup(FILE *out, sv s, int html)
 void esc_xml(FILE *out, sv s) { esc_markup(out, s, 0); }
 void esc_html(FILE *out, sv s) { esc_markup(out, s, 1); }
 
-void esc_csv(FILE *out, sv s)
+static void csv_to(const struct sink *o, sv s)
 {
 	int quote = 0, formula = 0;
 	size_t i;
@@ -189,26 +240,41 @@ void esc_csv(FILE *out, sv s)
 	if (formula)
 		quote = 1;
 	if (quote)
-		putc('"', out);
+		sink_put(o, "\"", 1);
 	if (formula)
-		putc('\'', out);
+		sink_put(o, "'", 1);
 	i = 0;
 	size_t run = 0;
 	while (i < s.n) {
 		int32_t cp;
+		unsigned char c = (unsigned char)s.p[i];
+		if (c >= 0x20 && c < 0x7F && c != '"') {	/* as below, without decoding */
+			i++;
+			continue;
+		}
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
 		if (cp == '"' || cp < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
 		    cp == 0x7F) {
-			put_run(out, s, &run, i);
-			fputs(cp == '"' ? "\"\"" : FFFD, out);
+			sink_run(o, s, &run, i);
+			sink_put(o, cp == '"' ? "\"\"" : FFFD, cp == '"' ? 2 : 3);
 			run = i + k;
 		}
 		i += k;
 	}
-	put_run(out, s, &run, i);
+	sink_run(o, s, &run, i);
 	if (quote)
-		putc('"', out);
+		sink_put(o, "\"", 1);
+}
+
+void esc_csv(FILE *out, sv s)
+{
+	csv_to(&(struct sink){ out, NULL }, s);
+}
+
+void esc_csv_buf(struct buf *b, sv s)
+{
+	csv_to(&(struct sink){ NULL, b }, s);
 }
 
 void esc_markdown(FILE *out, sv s)
@@ -265,6 +331,11 @@ void esc_term(FILE *out, sv s, bool keep_newlines)
 
 	while (i < s.n) {
 		int32_t cp;
+		unsigned char c = (unsigned char)s.p[i];
+		if (c >= 0x20 && c < 0x7F) {	/* printable ASCII, as below without decoding */
+			i++;
+			continue;
+		}
 		size_t k = esc_utf8_next(s.p + i, s.n - i, &cp);
 
 		if (cp >= 0 && !esc_is_control(cp)) {

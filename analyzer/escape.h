@@ -17,6 +17,8 @@
 
 /* JSON string contents (no quotes): \" \\ \n \u00XX for controls. */
 void esc_json(FILE *out, sv s);
+/* esc_json() appended to b. */
+void esc_json_buf(struct buf *b, sv s);
 /* A quoted JSON string, "null" handling left to the caller. */
 void esc_json_str(FILE *out, sv s);
 /* XML text and attribute values (&amp; &lt; &gt; &quot; &apos;); characters not allowed in XML 1.0 become U+FFFD. */
@@ -25,6 +27,8 @@ void esc_xml(FILE *out, sv s);
 void esc_html(FILE *out, sv s);
 /* One CSV field (RFC 4180): quoted when needed, "" for quotes; a leading = + - @ is prefixed with ' (formula injection). */
 void esc_csv(FILE *out, sv s);
+/* esc_csv() appended to b. */
+void esc_csv_buf(struct buf *b, sv s);
 /*
  * Markdown table cell: | and backslash escaped, newlines as spaces; also the
  * characters that start emphasis, code, links or inline HTML (* _ ` [ ] < > &),

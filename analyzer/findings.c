@@ -352,22 +352,7 @@ int fnd_error(const struct fnd_list *l)
 	return l->sp ? spill_error(l->sp) : 0;
 }
 
-/* Grouping: sort indexes by (check, user, subject, list order). */
-static const struct fnd_list *group_list;
-
-static int idx_cmp(const void *pa, const void *pb)
-{
-	const struct finding *a = &group_list->v[*(const size_t *)pa];
-	const struct finding *b = &group_list->v[*(const size_t *)pb];
-	int c;
-	CMP(a->check, b->check);
-	if ((c = sv_cmp(a->user, b->user)))
-		return c;
-	if ((c = sv_cmp(a->subject, b->subject)))
-		return c;
-	CMP(*(const size_t *)pa, *(const size_t *)pb);
-	return 0;
-}
+/* ---- grouping ---------------------------------------------------------- */
 
 static const struct policy *group_policy;
 
@@ -387,237 +372,203 @@ static int group_cmp(const void *pa, const void *pb)
 	return sv_cmp(a->subject, b->subject);
 }
 
-static bool later(const struct finding *a, const struct finding *b)
+/* True when (t, has) is strictly later than (u, hasu): by time where both have one. */
+static bool later(bool has, int64_t t, bool hasu, int64_t u)
 {
-	/* By time where both have one, else by position (list order). */
-	if (a->has_time && b->has_time && a->time != b->time)
-		return a->time > b->time;
-	return false;
+	return has && hasu && t > u;
 }
 
-/* The first and last findings' fields a report shows, kept in the group. */
-static void note_ends(struct fnd_group *gr, const struct finding *first, const struct finding *last)
+/* FNV-1a over the group key (check, user, subject); the lengths keep "ab","c" apart from "a","bc". */
+static uint64_t key_hash(uint32_t check, sv user, sv subject)
 {
-	gr->first_has_time = first->has_time;
-	gr->first_time = first->time;
-	gr->first_detail = first->detail;
-	gr->first_file = first->file;
-	gr->first_line = first->line;
-	gr->last_has_time = last->has_time;
-	gr->last_time = last->time;
+	uint64_t h = 1469598103934665603ULL ^ check;
+	h *= 1099511628211ULL;
+	for (size_t i = 0; i < user.n; i++)
+		h = (h ^ (unsigned char)user.p[i]) * 1099511628211ULL;
+	h = (h ^ user.n) * 1099511628211ULL;
+	for (size_t i = 0; i < subject.n; i++)
+		h = (h ^ (unsigned char)subject.p[i]) * 1099511628211ULL;
+	return (h ^ subject.n) * 1099511628211ULL;
 }
 
-/*
- * Group keys of a spilled list: [u64 index in the list][the finding's
- * record without evidence, reason or resource], in the order
- * (check, user, subject, index) of the in-memory grouping.
- */
-static bool decode_key(const void *rec, size_t n, struct finding *f, uint64_t *idx)
+void fnd_grouper_start(struct fnd_grouper *gp, struct arena *strings)
 {
-	if (n < 8)
-		return false;
-	memcpy(idx, rec, 8);
-	return decode((const unsigned char *)rec + 8, n - 8, f);
+	memset(gp, 0, sizeof(*gp));
+	gp->strings = strings;
 }
 
-static int key_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
+static sv keep_sv(struct fnd_grouper *gp, sv s)
 {
-	struct finding x, y;
-	uint64_t xi, yi;
-	int c;
-	(void)ctx;
-	if (!decode_key(a, an, &x, &xi) || !decode_key(b, bn, &y, &yi))
-		return 0;
-	CMP(x.check, y.check);
-	if ((c = sv_cmp(x.user, y.user)))
-		return c;
-	if ((c = sv_cmp(x.subject, y.subject)))
-		return c;
-	CMP(xi, yi);
-	return 0;
+	if (!gp->strings)
+		return s;
+	return s.n ? arena_sv(gp->strings, s) : sv_make("", 0);
 }
 
-static sv keep_sv(struct arena *a, sv s)
+/* Double the hash table (load at most 1/2) and re-slot every group. */
+static void grow_slots(struct fnd_grouper *gp)
 {
-	return s.n ? arena_sv(a, s) : sv_make("", 0);
-}
-
-/*
- * fnd_group of a spilled list: every finding's group key (and what the
- * group shows of it) into a second sorter, read back per group in the
- * order the in-memory grouping uses, so the groups are the same.
- */
-static size_t group_spilled(const struct fnd_list *l, struct arena *strings,
-			    struct fnd_group **out)
-{
-	/* Half the budget: the keys are smaller than the findings (no evidence). */
-	struct spill *keys = spill_new(key_cmp, NULL, (l->budget ? l->budget : FND_MEMORY_BUDGET) / 2);
-	struct buf enc = BUF_INIT, rec = BUF_INIT;
-	struct fnd_iter it;
-	const struct finding *f;
-	uint64_t i = 0;
-
-	if (!keys)
-		xalloc_oom(sizeof(struct spill *));
-	spill_memory_fallback(keys);
-	fnd_iter_start(l, &it);
-	while ((f = fnd_iter_next(&it))) {
-		struct finding k = *f;
-		k.evidence = k.reason = k.resource = sv_make("", 0);
-		encode(&enc, &k);
-		buf_reset(&rec);
-		buf_add(&rec, &i, 8);
-		buf_add(&rec, enc.p, enc.len);
-		i++;
-		if (enc.err || rec.err || spill_add(keys, rec.p, rec.len) < 0)
-			break;
+	size_t n = gp->nslot ? gp->nslot * 2 : 256;
+	free(gp->slot);
+	gp->slot = xcalloc(n, sizeof(*gp->slot));
+	gp->nslot = n;
+	for (size_t k = 0; k < gp->ng; k++) {
+		size_t i = (size_t)gp->hash[k] & (n - 1);
+		while (gp->slot[i])
+			i = (i + 1) & (n - 1);
+		gp->slot[i] = k + 1;
 	}
-	buf_release(&enc);
-	buf_release(&rec);
+}
 
-	struct fnd_group *g = NULL, *gr = NULL;
-	size_t ng = 0, gcap = 0, mcap = 0;
-	struct buf first_detail = BUF_INIT;
-	struct finding first = { 0 }, last = { 0 };
-	const void *kr;
-	size_t n;
-	uint64_t hi;
-	int rc = fnd_error(l) || spill_error(keys) || spill_rewind(keys) < 0 ? -1 : 0;
-	while (rc == 0 && (rc = spill_next(keys, &kr, &n)) > 0) {
-		struct finding h;
-		rc = decode_key(kr, n, &h, &hi) ? 0 : -1;
-		if (rc < 0)
-			break;
-		if (!gr || h.check != gr->check || !sv_eq(h.user, gr->user) ||
-		    !sv_eq(h.subject, gr->subject)) {
-			if (gr) {
-				first.detail = buf_sv(&first_detail);
-				note_ends(gr, &first, &last);
-				gr->first_detail = keep_sv(strings, first.detail);
-			}
-			if (ng == gcap) {
-				gcap = gcap ? gcap * 2 : 64;
-				g = xreallocarray(g, gcap, sizeof(*g));
-			}
-			gr = &g[ng++];
-			memset(gr, 0, sizeof(*gr));
-			gr->check = h.check;
-			gr->user = keep_sv(strings, h.user);
-			gr->subject = keep_sv(strings, h.subject);
-			gr->role = keep_sv(strings, h.role);
-			gr->first = gr->last = (size_t)hi;
-			first = last = h;
-			buf_reset(&first_detail);
-			buf_addsv(&first_detail, h.detail);
-			mcap = 0;
-		} else {
-			/* The in-memory rules: earliest and latest by time, else by position. */
-			if (later(&first, &h)) {
-				first = h;
-				gr->first = (size_t)hi;
-				buf_reset(&first_detail);
-				buf_addsv(&first_detail, h.detail);
-			}
-			if (later(&h, &last) || !h.has_time) {
-				last = h;
-				gr->last = (size_t)hi;
+/* The group of f's key, a new one (f its first member) if there is none yet. */
+static struct fnd_group *group_of(struct fnd_grouper *gp, const struct finding *f, size_t index,
+				  bool *fresh)
+{
+	uint64_t h = key_hash(f->check, f->user, f->subject);
+	size_t i = gp->nslot ? (size_t)h & (gp->nslot - 1) : 0;
+	for (; gp->nslot && gp->slot[i]; i = (i + 1) & (gp->nslot - 1)) {
+		struct fnd_group *gr = &gp->g[gp->slot[i] - 1];
+		if (gp->hash[gp->slot[i] - 1] == h && gr->check == f->check &&
+		    sv_eq(gr->user, f->user) && sv_eq(gr->subject, f->subject)) {
+			*fresh = false;
+			return gr;
+		}
+	}
+	if (gp->ng == gp->gcap) {
+		size_t ncap = gp->gcap ? gp->gcap * 2 : 64;
+		gp->g = xreallocarray(gp->g, ncap, sizeof(*gp->g));
+		gp->mcap = xreallocarray(gp->mcap, ncap, sizeof(*gp->mcap));
+		gp->hash = xreallocarray(gp->hash, ncap, sizeof(*gp->hash));
+		if (gp->strings)
+			gp->detail = xreallocarray(gp->detail, ncap, sizeof(*gp->detail));
+		gp->gcap = ncap;
+	}
+	size_t k = gp->ng++;
+	struct fnd_group *gr = &gp->g[k];
+	memset(gr, 0, sizeof(*gr));
+	gp->mcap[k] = 0;
+	gp->hash[k] = h;
+	if (gp->strings)
+		gp->detail[k] = (struct buf)BUF_INIT;
+	gr->check = f->check;
+	gr->user = keep_sv(gp, f->user);
+	gr->subject = keep_sv(gp, f->subject);
+	gr->role = keep_sv(gp, f->role);
+	gr->first = gr->last = index;
+	gr->first_has_time = gr->last_has_time = f->has_time;
+	gr->first_time = gr->last_time = f->time;
+	gr->first_detail = keep_sv(gp, f->detail);
+	gr->first_file = f->file;
+	gr->first_line = f->line;
+	if (2 * gp->ng > gp->nslot)
+		grow_slots(gp);	/* slots the new group too */
+	else
+		gp->slot[i] = k + 1;
+	*fresh = true;
+	return gr;
+}
+
+void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f, size_t index)
+{
+	bool fresh;
+	struct fnd_group *gr = group_of(gp, f, index, &fresh);
+	size_t k = (size_t)(gr - gp->g);
+
+	if (!fresh) {
+		/* Earliest and latest by time; without times, the first and last in list order. */
+		if (later(gr->first_has_time, gr->first_time, f->has_time, f->time)) {
+			gr->first = index;
+			gr->first_has_time = f->has_time;
+			gr->first_time = f->time;
+			gr->first_file = f->file;
+			gr->first_line = f->line;
+			if (gp->strings) {
+				/* One buffer per group however often its first changes. */
+				buf_reset(&gp->detail[k]);
+				buf_addsv(&gp->detail[k], f->detail);
+				if (gp->detail[k].err)
+					xalloc_oom(f->detail.n);
+				gr->first_detail = buf_sv(&gp->detail[k]);
+			} else {
+				gr->first_detail = f->detail;
 			}
 		}
-		if (gr->count == mcap) {
-			mcap = mcap ? mcap * 2 : 4;
-			gr->members = xreallocarray(gr->members, mcap, sizeof(size_t));
+		if (later(f->has_time, f->time, gr->last_has_time, gr->last_time) || !f->has_time) {
+			gr->last = index;
+			gr->last_has_time = f->has_time;
+			gr->last_time = f->time;
 		}
-		gr->members[gr->count++] = (size_t)hi;
-		if (h.severity > gr->severity)
-			gr->severity = h.severity;
-		gr->categories |= h.categories;
-		if (h.suppressed)
-			gr->suppressed++;
-		else if (h.severity < SEV_COUNT)
-			gr->by_sev[h.severity]++;
 	}
-	if (gr) {
-		first.detail = buf_sv(&first_detail);
-		note_ends(gr, &first, &last);
-		gr->first_detail = keep_sv(strings, first.detail);
+	if (gr->count == gp->mcap[k]) {
+		gp->mcap[k] = gp->mcap[k] ? gp->mcap[k] * 2 : 4;
+		gr->members = xreallocarray(gr->members, gp->mcap[k], sizeof(size_t));
 	}
-	buf_release(&first_detail);
-	spill_free(keys);
-	if (rc < 0 || fnd_error(l)) {
-		fnd_groups_free(g, ng);
-		return (size_t)-1;
-	}
+	gr->members[gr->count++] = index;
+	if (f->severity > gr->severity)
+		gr->severity = f->severity;
+	gr->categories |= f->categories;
+	if (f->suppressed)
+		gr->suppressed++;
+	else if (f->severity < SEV_COUNT)
+		gr->by_sev[f->severity]++;
+}
+
+/* Free the grouper's tables; the groups themselves stay with the caller or are freed. */
+static void grouper_free(struct fnd_grouper *gp, bool groups_too)
+{
+	if (gp->detail)
+		for (size_t k = 0; k < gp->ng; k++)
+			buf_release(&gp->detail[k]);
+	if (groups_too)
+		fnd_groups_free(gp->g, gp->ng);
+	free(gp->detail);
+	free(gp->mcap);
+	free(gp->hash);
+	free(gp->slot);
+	fnd_grouper_start(gp, gp->strings);
+}
+
+size_t fnd_grouper_finish(struct fnd_grouper *gp, const struct policy *p,
+			  struct fnd_group **out)
+{
+	size_t ng = gp->ng;
+	struct fnd_group *g = gp->g;
+
+	/* A first detail that changed lives in its group's buffer: into the arena now. */
+	if (gp->detail)
+		for (size_t k = 0; k < ng; k++)
+			if (gp->detail[k].p)
+				g[k].first_detail = keep_sv(gp, g[k].first_detail);
+	/* qsort has no context argument in C11; grouping runs on one thread. */
+	group_policy = p;
+	if (ng > 1)
+		qsort(g, ng, sizeof(*g), group_cmp);
+	group_policy = NULL;
+	grouper_free(gp, false);
 	*out = g;
 	return ng;
+}
+
+void fnd_grouper_drop(struct fnd_grouper *gp)
+{
+	grouper_free(gp, true);
 }
 
 size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct arena *strings,
 		 struct fnd_group **out)
 {
-	size_t *idx, ng = 0;
-	struct fnd_group *g;
+	struct fnd_grouper gp;
+	struct fnd_iter it;
+	const struct finding *f;
 
 	*out = NULL;
-	if (!l->n)
-		return 0;
-	if (l->sp) {
-		ng = group_spilled(l, strings, &g);
-		if (ng == (size_t)-1)
-			return ng;
-		goto order;
+	fnd_grouper_start(&gp, fnd_spilled(l) ? strings : NULL);
+	for (fnd_iter_start(l, &it); (f = fnd_iter_next(&it));)
+		fnd_grouper_add(&gp, f, it.i - 1);
+	if (fnd_error(l)) {
+		fnd_grouper_drop(&gp);
+		return (size_t)-1;
 	}
-	idx = xreallocarray(NULL, l->n, sizeof(*idx));
-	g = xcalloc(l->n, sizeof(*g));
-	for (size_t i = 0; i < l->n; i++)
-		idx[i] = i;
-	/* qsort has no context argument in C11; grouping runs on one thread. */
-	group_list = l;
-	qsort(idx, l->n, sizeof(*idx), idx_cmp);
-
-	for (size_t i = 0; i < l->n;) {
-		const struct finding *f = &l->v[idx[i]];
-		size_t j = i;
-		while (j < l->n) {
-			const struct finding *h = &l->v[idx[j]];
-			if (h->check != f->check || !sv_eq(h->user, f->user) ||
-			    !sv_eq(h->subject, f->subject))
-				break;
-			j++;
-		}
-		struct fnd_group *gr = &g[ng++];
-		gr->check = f->check;
-		gr->user = f->user;
-		gr->subject = f->subject;
-		gr->role = f->role;
-		gr->count = j - i;
-		gr->members = xreallocarray(NULL, gr->count, sizeof(size_t));
-		gr->first = gr->last = idx[i];
-		for (size_t k = i; k < j; k++) {
-			const struct finding *h = &l->v[idx[k]];
-			gr->members[k - i] = idx[k];
-			if (h->severity > gr->severity)
-				gr->severity = h->severity;
-			gr->categories |= h->categories;
-			if (h->suppressed)
-				gr->suppressed++;
-			else if (h->severity < SEV_COUNT)
-				gr->by_sev[h->severity]++;
-			if (later(&l->v[gr->first], h))
-				gr->first = idx[k];
-			if (later(h, &l->v[gr->last]) || (!h->has_time && k > i))
-				gr->last = idx[k];
-		}
-		note_ends(gr, &l->v[gr->first], &l->v[gr->last]);
-		i = j;
-	}
-	free(idx);
-order:
-	group_policy = p;
-	qsort(g, ng, sizeof(*g), group_cmp);
-	group_policy = NULL;
-	group_list = NULL;
-	*out = g;
-	return ng;
+	return fnd_grouper_finish(&gp, p, out);
 }
 
 void fnd_groups_free(struct fnd_group *g, size_t n)

@@ -122,12 +122,44 @@ struct fnd_group {
  * malloc'd (free with fnd_groups_free).  The groups' strings point into
  * the list, or, for a spilled list, into *strings (the caller's arena).
  * The groups are a report's tables: out of memory is the x* tier's exit 3
- * (xalloc.h).  A spilled list is read twice (its findings, then their
- * group keys, sorted in a second sorter); a read error of the temporary
- * file ends the grouping early and is left in fnd_error(l).
+ * (xalloc.h).  The list is read once (fnd_grouper below); a read error of
+ * a spilled list's temporary file returns (size_t)-1, the error left in
+ * fnd_error(l).
  */
 size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct arena *strings,
 		 struct fnd_group **out);
+
+/*
+ * The grouping of fnd_group() fed one finding at a time, in list order,
+ * so a caller that reads the list anyway (the report summary) groups in
+ * the same pass.  Memory: the groups (their member indexes) and a hash
+ * table of them; nothing per finding beyond its member index.
+ *
+ *   fnd_grouper_start(&g, strings);
+ *   for each finding f at list index i, in list order: fnd_grouper_add(&g, f, i);
+ *   n = fnd_grouper_finish(&g, policy, &groups);   (or fnd_grouper_drop(&g))
+ *
+ * strings NULL: every finding's strings outlive the groups (an in-memory
+ * list), and the groups point into them; else what the groups keep is
+ * copied into *strings.  Out of memory: the x* tier's exit 3, as above.
+ */
+struct fnd_grouper {
+	struct arena *strings;
+	struct fnd_group *g;
+	size_t ng, gcap;
+	size_t *mcap;		/* per group: capacity of members */
+	struct buf *detail;	/* per group: first_detail once it changed (copy mode) */
+	uint64_t *hash;		/* per group: its key's hash */
+	size_t *slot;		/* open addressing: group index + 1, 0 empty */
+	size_t nslot;		/* a power of two, or 0 */
+};
+void fnd_grouper_start(struct fnd_grouper *gp, struct arena *strings);
+void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f, size_t index);
+/* The groups in report order (as fnd_group); gp is emptied. */
+size_t fnd_grouper_finish(struct fnd_grouper *gp, const struct policy *p,
+			  struct fnd_group **out);
+/* Free what gp holds without making groups. */
+void fnd_grouper_drop(struct fnd_grouper *gp);
 void fnd_groups_free(struct fnd_group *g, size_t n);
 
 /*

@@ -167,30 +167,16 @@ void jw_key(struct jw *w, const char *key)
 	w->after_key = true;
 }
 
-/* Printable ASCII without quote or backslash: written as it is. */
-static bool plain_ascii(sv s)
-{
-	for (size_t i = 0; i < s.n; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
-			return false;
-	}
-	return true;
-}
-
 void jw_str(struct jw *w, sv s)
 {
 	if (!value_ok(w))
 		return;
 	if (!w->stage) {
 		esc_json_str(w->out, s);
-	} else if (plain_ascii(s)) {
-		putch(w, '"');
-		put(w, s.p, s.n);
-		putch(w, '"');
 	} else {
-		jw_flush(w);	/* the stage's bytes come first */
-		esc_json_str(w->out, s);
+		putch(w, '"');
+		esc_json_buf(w->stage, s);
+		putch(w, '"');
 	}
 }
 

@@ -26,11 +26,12 @@
  * Staged writing (jw_init_staged()): for callers that write many small
  * records (--events: one per log record, from every parser thread), where
  * a stdio call per member, each taking the stream's lock, costs more than
- * the audit.  Bytes are gathered in a caller's buffer and reach the stream
- * with one fwrite by jw_flush(), or earlier when a string needs escaping
- * (esc_json_str() writes to the stream; printable ASCII is copied).  The
- * caller may append bytes of its own to the stage between calls; they keep
- * their place.  Its out-of-memory state is the stage's (buf.err).
+ * the audit, and for the reports' long lists.  Bytes are gathered in a
+ * caller's buffer (strings escaped into it, esc_json_buf()) and reach the
+ * stream only with one fwrite by jw_flush(), which the caller calls at the
+ * end and wherever it wants the stage bounded.  The caller may append bytes
+ * of its own to the stage between calls; they keep their place.  Its
+ * out-of-memory state is the stage's (buf.err).
  *
  * Ownership: the writer borrows out and the stage; it allocates nothing
  * itself and needs no release.  Keys are written as given (they are the

@@ -24,6 +24,7 @@
 
 #include "escape.h"
 #include "spill.h"
+#include "strmap.h"
 
 #define REP_TOP 10
 
@@ -39,9 +40,13 @@ const char *rep_status_name(enum rep_status s)
 /* ---- ranking ------------------------------------------------------------ */
 
 /*
- * Rankings in bounded memory: the names go to a sorter (spill.h; past its
- * budget to the temporary file), are read back sorted and counted per
- * name, and only the REP_TOP best counts are kept.
+ * Rankings in bounded memory: each name's count in a hash map of at most
+ * a budget of bytes; past it (and at the end) the (count, name) pairs go
+ * to a sorter (spill.h; past its budget to the temporary file), are read
+ * back sorted by name, summed per name, and only the REP_TOP best counts
+ * are kept.  Most runs name a few thousand users and subjects: the map
+ * holds them all and the sorter sorts one record per name, not per
+ * finding.
  */
 static int cmp_rank(const struct rep_rank *x, const struct rep_rank *y)
 {
@@ -50,22 +55,67 @@ static int cmp_rank(const struct rep_rank *x, const struct rep_rank *y)
 	return sv_cmp(x->name, y->name);
 }
 
+/* A sorter record: [u64 count][the name's bytes]. */
+#define RANK_HDR 8
+
 static int name_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
 {
 	(void)ctx;
-	return sv_cmp(sv_make(a, an), sv_make(b, bn));
+	return sv_cmp(sv_make((const char *)a + RANK_HDR, an - RANK_HDR),
+		      sv_make((const char *)b + RANK_HDR, bn - RANK_HDR));
 }
 
 struct ranker {
 	struct spill *sp;
+	struct strmap counts;	/* name -> occurrences since the last flush */
+	size_t cap;		/* bytes the map may hold */
+	struct buf rec;		/* record scratch */
 };
 
-/* The names one ranking counts (empty names are skipped). */
+/* Move the map's counts to the sorter and empty it; -1 on a sorter error. */
+static int ranker_flush(struct ranker *r)
+{
+	int rc = 0;
+	for (size_t i = 0; i < r->counts.cap && rc == 0; i++) {
+		const struct strmap_slot *sl = &r->counts.slots[i];
+		if (!sl->key.p)
+			continue;
+		uint64_t n = sl->val;
+		buf_reset(&r->rec);
+		buf_add(&r->rec, &n, RANK_HDR);
+		buf_addsv(&r->rec, sl->key);
+		rc = r->rec.err ? -1 : spill_add(r->sp, r->rec.p, r->rec.len);
+	}
+	strmap_release(&r->counts);
+	r->counts = (struct strmap)STRMAP_INIT;
+	return rc;
+}
+
+/* Count one occurrence of name (empty names are skipped); -1 out of memory or on a sorter error. */
 static int ranker_add(struct ranker *r, sv name)
 {
+	bool created;
 	if (sv_empty(name))
 		return 0;
-	return spill_add(r->sp, name.p, name.n);
+	uintptr_t *v = strmap_put(&r->counts, name, 0, &created);
+	if (!v) {
+		/* Memory is short: what the map holds goes to the sorter, then once more. */
+		if (ranker_flush(r) < 0 || !(v = strmap_put(&r->counts, name, 0, &created)))
+			return -1;
+	}
+	++*v;
+	if (created && r->counts.keys.used + r->counts.cap * sizeof(struct strmap_slot) > r->cap)
+		return ranker_flush(r);
+	return 0;
+}
+
+static void ranker_free(struct ranker *r)
+{
+	spill_free(r->sp);
+	strmap_release(&r->counts);
+	buf_release(&r->rec);
+	r->sp = NULL;
+	r->counts = (struct strmap)STRMAP_INIT;
 }
 
 /* Offer (name, count) to the top list top[0..*n), best first; names copied into names[]. */
@@ -103,19 +153,25 @@ static int ranker_top(struct ranker *r, struct arena *a, struct rep_rank **out, 
 		names[i] = (struct buf)BUF_INIT;
 	*out = NULL;
 	*nout = 0;
-	if (spill_rewind(r->sp) < 0)
+	if (ranker_flush(r) < 0 || spill_rewind(r->sp) < 0)
 		return -1;
 	while ((rc = spill_next(r->sp, &rec, &len)) > 0) {
-		sv name = sv_make(rec, len);
+		uint64_t k;
+		if (len < RANK_HDR) {
+			rc = spill_set_error(r->sp, EIO);	/* not what was written */
+			break;
+		}
+		memcpy(&k, rec, RANK_HDR);
+		sv name = sv_make((const char *)rec + RANK_HDR, len - RANK_HDR);
 		if (count && sv_eq(buf_sv(&cur), name)) {
-			count++;
+			count += (size_t)k;
 			continue;
 		}
 		if (count)
 			offer(top, names, &n, buf_sv(&cur), count);
 		buf_reset(&cur);
 		buf_addsv(&cur, name);
-		count = 1;
+		count = (size_t)k;
 	}
 	if (count && rc == 0)
 		offer(top, names, &n, buf_sv(&cur), count);
@@ -183,22 +239,27 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 {
 	const struct fnd_list *l = &c->res->findings;
 	struct rep_summary *s = calloc(1, sizeof(*s));
-	struct ranker rk[3] = { { NULL }, { NULL }, { NULL } };
+	struct ranker rk[3];
 	size_t budget = l->budget ? l->budget : FND_MEMORY_BUDGET;
 	struct fnd_iter it;
 	const struct finding *f;
+	struct fnd_grouper gp;
 	bool ok = true;
 	int p;
 
+	for (int k = 0; k < 3; k++)
+		rk[k] = (struct ranker){ NULL, STRMAP_INIT, budget / 16, BUF_INIT };
 	if (!s)
 		return NULL;
+	/* The groups are made in the same reading of the list as the counts. */
+	fnd_grouper_start(&gp, fnd_spilled(l) ? &s->arena : NULL);
 	s->nby_check = c->pol && c->pol->nchecks > CHK_BUILTIN_COUNT ? c->pol->nchecks
 								      : CHK_BUILTIN_COUNT;
 	s->by_check = calloc(s->nby_check, sizeof(*s->by_check));
 	if (!s->by_check)
 		goto fail;
 	for (int k = 0; k < 3; k++)
-		if (!(rk[k].sp = spill_new(name_cmp, NULL, budget / 8)))
+		if (!(rk[k].sp = spill_new(name_cmp, NULL, budget / 16)))
 			goto fail;
 		else
 			spill_memory_fallback(rk[k].sp);
@@ -207,6 +268,7 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		unsigned pr = rep_check_principles(c, f->check);
 		enum sev sv_ = f->severity < SEV_COUNT ? f->severity : SEV_CRITICAL;
 
+		fnd_grouper_add(&gp, f, it.i - 1);
 		if (f->suppressed) {
 			s->suppressed++;
 			continue;
@@ -244,19 +306,14 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 	    ranker_top(&rk[1], &s->arena, &s->top_roles, &s->ntop_roles) < 0 ||
 	    ranker_top(&rk[2], &s->arena, &s->top_subjects, &s->ntop_subjects) < 0)
 		goto fail;
-	for (int k = 0; k < 3; k++) {
-		spill_free(rk[k].sp);
-		rk[k].sp = NULL;
-	}
-	s->ngroups = fnd_group(l, c->pol, &s->arena, &s->groups);
-	if (s->ngroups == (size_t)-1) {
-		s->ngroups = 0;
-		goto fail;
-	}
+	for (int k = 0; k < 3; k++)
+		ranker_free(&rk[k]);
+	s->ngroups = fnd_grouper_finish(&gp, c->pol, &s->groups);
 	return s;
 fail:
+	fnd_grouper_drop(&gp);
 	for (int k = 0; k < 3; k++)
-		spill_free(rk[k].sp);
+		ranker_free(&rk[k]);
 	rep_summary_free(s);
 	return NULL;
 }
@@ -469,6 +526,16 @@ sv rep_clean(const struct rep_ctx *c, struct red *r, sv s, struct buf *scratch)
 	if (scratch->err)
 		return SV_LIT("[redacted]");
 	return buf_sv(scratch);
+}
+
+void rep_flush(struct buf *b, FILE *out, size_t at)
+{
+	if (b->len < at || (!b->len && !b->err))
+		return;
+	if (b->err)
+		xalloc_oom(b->len);
+	fwrite(b->p, 1, b->len, out);
+	buf_reset(b);
 }
 
 void rep_time_iso(int64_t t, char *out)

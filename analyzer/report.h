@@ -148,6 +148,15 @@ struct red *rep_red_new(const struct rep_ctx *c);
  * memory), returns "[redacted]" rather than leak.
  */
 sv rep_clean(const struct rep_ctx *c, struct red *r, sv s, struct buf *scratch);
+/*
+ * Writers build their long lists in a buffer and write it with one fwrite
+ * (per-field stdio calls each take the stream's lock): rep_flush() writes
+ * b when it holds at least `at` bytes (0: always) and empties it.  A buffer
+ * that dropped bytes (out of memory) is the x* tier's exit 3 (xalloc.h),
+ * as for the report's tables: a report is never written with a hole.
+ */
+#define REP_FLUSH_AT ((size_t)64 << 10)
+void rep_flush(struct buf *b, FILE *out, size_t at);
 /* "2026-11-27T03:14:07Z" (UTC, out has >= 32 bytes). */
 void rep_time_iso(int64_t t, char *out);
 /* Category names of bits, in policy order, joined by sep. */

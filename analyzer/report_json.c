@@ -22,6 +22,8 @@ struct rj {
 	const struct rep_ctx *c;
 	struct red *red;
 	struct buf scratch;
+	struct buf stage;	/* the staged writer's bytes (jsonw.h), flushed per REP_FLUSH_AT */
+	FILE *out;
 };
 
 /* A redacted (or UTF-8-fixed) string; null when empty. */
@@ -296,6 +298,7 @@ static void findings(struct rj *j)
 		clean(j, f->evidence);
 		jw_key_bool(w, "suppressed", f->suppressed);
 		jw_object_end(w);
+		rep_flush(&j->stage, j->out, REP_FLUSH_AT);
 	}
 	jw_array_end(w);
 }
@@ -328,6 +331,7 @@ static void groups(struct rj *j)
 			jw_uint(w, g->members[k]);
 		jw_array_end(w);
 		jw_object_end(w);
+		rep_flush(&j->stage, j->out, REP_FLUSH_AT);
 	}
 	jw_array_end(w);
 }
@@ -412,12 +416,13 @@ static void tail(struct rj *j)
 static void write_json(const struct rep_ctx *c, FILE *out)
 {
 	const struct rep_summary *s = c->sum;
-	struct rj j = { .c = c, .red = rep_red_new(c), .scratch = BUF_INIT };
+	struct rj j = { .c = c, .red = rep_red_new(c), .scratch = BUF_INIT, .stage = BUF_INIT,
+			.out = out };
 	struct jw *w = &j.w;
 	enum rep_verdict v = rep_verdict(c);
 	char why[256];
 
-	jw_init(w, out, 2);
+	jw_init_staged(w, out, 2, &j.stage);
 	jw_object_begin(w, JW_BLOCK);
 	jw_key_cstr(w, "schema_version", JSON_SCHEMA_VERSION);
 	jw_key(w, "tool");
@@ -448,7 +453,9 @@ static void write_json(const struct rep_ctx *c, FILE *out)
 	tail(&j);
 	jw_object_end(w);
 	jw_done(w);
-	putc('\n', out);
+	buf_addc(&j.stage, '\n');
+	rep_flush(&j.stage, out, 0);
+	buf_release(&j.stage);
 	buf_release(&j.scratch);
 	red_free(j.red);
 }

@@ -374,6 +374,7 @@ static void results(const struct rep_ctx *c, struct jw *w, struct buf *tmp)
 		}
 		jw_object_end(w);
 		jw_object_end(w);
+		rep_flush(w->stage, w->out, REP_FLUSH_AT);
 	}
 	jw_array_end(w);
 	buf_release(&scratch);
@@ -387,8 +388,9 @@ static void write_sarif(const struct rep_ctx *c, FILE *out)
 {
 	struct jw jw, *w = &jw;
 	struct buf tmp = BUF_INIT;	/* uri() */
+	struct buf stage = BUF_INIT;	/* written per REP_FLUSH_AT (report.h) */
 
-	jw_init(w, out, 2);
+	jw_init_staged(w, out, 2, &stage);
 	jw_object_begin(w, JW_BLOCK);
 	str(w, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
 	str(w, "version", "2.1.0");
@@ -412,7 +414,9 @@ static void write_sarif(const struct rep_ctx *c, FILE *out)
 	jw_array_end(w);
 	jw_object_end(w);
 	jw_done(w);
-	putc('\n', out);
+	buf_addc(&stage, '\n');
+	rep_flush(&stage, out, 0);
+	buf_release(&stage);
 	buf_release(&tmp);
 }
 

@@ -29,6 +29,18 @@ static char *run(esc_fn fn, const char *in, size_t n)
 	return p;
 }
 
+/* The buffer escapers, as esc_fn: the same bytes as the stream ones. */
+static void via_buf(FILE *f, sv s, void (*to_buf)(struct buf *, sv))
+{
+	struct buf b = BUF_INIT;
+	to_buf(&b, s);
+	ck_assert_int_eq(b.err, 0);
+	fwrite(b.p ? b.p : "", 1, b.len, f);
+	buf_release(&b);
+}
+static void json_buf(FILE *f, sv s) { via_buf(f, s, esc_json_buf); }
+static void csv_buf(FILE *f, sv s) { via_buf(f, s, esc_csv_buf); }
+
 static void check_rows(esc_fn fn, const struct row *rows, size_t nrows, const char *what)
 {
 	for (size_t i = 0; i < nrows; i++) {
@@ -82,7 +94,7 @@ END_TEST
 START_TEST(test_utf8_invalid_in_every_escaper)
 {
 	/* Each escaper must keep valid sequences and replace invalid ones. */
-	esc_fn fns[] = { esc_json, esc_xml, esc_html, esc_markdown, esc_text };
+	esc_fn fns[] = { esc_json, json_buf, esc_xml, esc_html, esc_markdown, esc_text };
 	for (size_t k = 0; k < sizeof(fns) / sizeof(fns[0]); k++)
 		check_rows(fns[k], ROWS(utf8_rows), "utf8");
 }
@@ -132,8 +144,13 @@ START_TEST(test_json)
 		{ "\xE2\x80\xA8", 0, "\\u2028" },
 		{ "\xE2\x80\xA9", 0, "\\u2029" },
 		{ "</script>", 0, "</script>" },
+		/* ASCII runs around what needs escaping (the writers' fast path) */
+		{ "ab\"cd\\ef\x7fgh\xC3\xA9ij\xE2\x80\xA8kl\xFFmn", 0,
+		  "ab\\\"cd\\\\ef\\u007fgh\xC3\xA9ij\\u2028kl" FFFD "mn" },
+		{ "~ }", 0, "~ }" },
 	};
 	check_rows(esc_json, ROWS(rows), "json");
+	check_rows(json_buf, ROWS(rows), "json into a buffer");
 	char *s = run(esc_json_str, "a\"b", 0);
 	ck_assert_str_eq(s, "\"a\\\"b\"");
 	free(s);
@@ -194,8 +211,10 @@ START_TEST(test_csv)
 		{ "\x1b", 0, FFFD },
 		{ "caf\xC3\xA9", 0, "caf\xC3\xA9" },
 		{ "bad\xFF", 0, "bad" FFFD },
+		{ "a\"b\x7f\xC3\xA9" "c\xFF~", 0, "\"a\"\"b" FFFD "\xC3\xA9" "c" FFFD "~\"" },
 	};
 	check_rows(esc_csv, ROWS(rows), "csv");
+	check_rows(csv_buf, ROWS(rows), "csv into a buffer");
 }
 END_TEST
 

@@ -233,6 +233,67 @@ START_TEST(test_rank_ties_and_cap)
 }
 END_TEST
 
+/*
+ * The counts behind the rankings stay exact when the counting map is past
+ * its memory (a tiny findings budget: it moves to the sorter at nearly
+ * every name, so one name is summed from many records): the same top lists
+ * as with the default budget, and the counts asked for.
+ */
+START_TEST(test_rank_exact_past_the_map_budget)
+{
+	fnd_release(&res.findings);
+	char user[8], subj[8];
+	/* user uK has K+1 findings (K < 30); subjects cycle over 37, so they tie and interleave. */
+	unsigned n = 0;
+	for (unsigned k = 0; k < 30; k++)
+		for (unsigned i = 0; i <= k; i++, n++) {
+			snprintf(user, sizeof(user), "u%03u", k);
+			snprintf(subj, sizeof(subj), "%u", n % 37);
+			add(CHK_OFF_HOURS_ACCESS, SEV_LOW, user, n % 3 ? "r1" : "r2", subj, 1, 0,
+			    n + 1, 0, "x", false);
+		}
+	fnd_sort(&res.findings);
+	struct rep_ctx c = ctx(SEV_NONE, true);
+	struct rep_summary *big = rep_summarize(&c);
+	ck_assert_ptr_nonnull(big);
+	ck_assert_uint_eq(big->ntop_users, 10);
+	for (size_t i = 0; i < 10; i++) {
+		char want[8];
+		snprintf(want, sizeof(want), "u%03zu", 29 - i);
+		ck_assert(sv_eq_cstr(big->top_users[i].name, want));
+		ck_assert_uint_eq(big->top_users[i].count, 30 - i);
+	}
+	ck_assert_uint_eq(big->ntop_roles, 2);
+	ck_assert(sv_eq_cstr(big->top_roles[0].name, "r1"));
+	ck_assert_uint_eq(big->top_roles[0].count + big->top_roles[1].count, n);
+	/* Subjects: 465 findings over 37 subjects, 13 or 12 each; the 13s first, by name. */
+	ck_assert_uint_eq(big->top_subjects[0].count, 13);
+	ck_assert(sv_eq_cstr(big->top_subjects[0].name, "0"));
+	/* Map of 256 bytes: moved at every new name; of 1 KiB: a dozen names at a time. */
+	for (size_t budget = 4096; budget <= 16384; budget *= 4) {
+		res.findings.budget = budget;
+		struct rep_summary *tiny = rep_summarize(&c);
+		res.findings.budget = 0;
+		ck_assert_ptr_nonnull(tiny);
+		const struct rep_rank *const lists[][2] = { { big->top_users, tiny->top_users },
+							     { big->top_roles, tiny->top_roles },
+							     { big->top_subjects, tiny->top_subjects } };
+		const size_t counts[][2] = { { big->ntop_users, tiny->ntop_users },
+					     { big->ntop_roles, tiny->ntop_roles },
+					     { big->ntop_subjects, tiny->ntop_subjects } };
+		for (size_t l = 0; l < 3; l++) {
+			ck_assert_uint_eq(counts[l][0], counts[l][1]);
+			for (size_t i = 0; i < counts[l][0]; i++) {
+				ck_assert(sv_eq(lists[l][0][i].name, lists[l][1][i].name));
+				ck_assert_uint_eq(lists[l][0][i].count, lists[l][1][i].count);
+			}
+		}
+		rep_summary_free(tiny);
+	}
+	rep_summary_free(big);
+}
+END_TEST
+
 /* ---- redaction ------------------------------------------------------------ */
 
 START_TEST(test_redact_email)
@@ -703,6 +764,63 @@ START_TEST(test_csv)
 }
 END_TEST
 
+/*
+ * JSON, CSV and SARIF are built in a buffer written every REP_FLUSH_AT bytes: a
+ * report of several such chunks has every finding once, in order, and
+ * ends whole (the last chunk written, the document closed).
+ */
+START_TEST(test_long_reports_written_whole)
+{
+	char ev[700];
+	memset(ev, 'e', sizeof(ev) - 1);
+	ev[sizeof(ev) - 1] = '\0';
+	ev[10] = '"';	/* escaped in both formats */
+	fnd_release(&res.findings);
+	const size_t n = 500;	/* ~550 KiB of JSON, ~400 KiB of CSV */
+	for (size_t i = 0; i < n; i++)
+		add(CHK_OFF_HOURS_ACCESS, SEV_LOW, "jdoe", "r", "4711", 1, 0, i + 1, 1795748047,
+		    ev, false);
+	fnd_sort(&res.findings);
+	char *t = render(&rep_csv, ctx(SEV_NONE, false));
+	ck_assert_uint_gt(strlen(t), 4 * REP_FLUSH_AT);
+	size_t line = 0;
+	const char *p = strstr(t, "\r\n") + 2;
+	for (; strncmp(p, "(verdict)", 9); p = strstr(p, "\r\n") + 2) {
+		char want[64];
+		snprintf(want, sizeof(want), ",logs/access.log.gz,%zu,", ++line);
+		const char *eol = strstr(p, "\r\n");
+		ck_assert_ptr_nonnull(eol);
+		const char *at = strstr(p, want);
+		ck_assert_msg(at && at < eol, "row %zu", line);
+	}
+	ck_assert_uint_eq(line, n);
+	ck_assert_str_eq(p + strlen(p) - 2, "\r\n");
+	free(t);
+
+	t = render(&rep_json, ctx(SEV_NONE, false));
+	ck_assert_uint_gt(strlen(t), 4 * REP_FLUSH_AT);
+	p = strstr(t, "\"findings\": [");
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < n; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "{\"index\": %zu,", i);
+		p = strstr(p, want);
+		ck_assert_msg(p != NULL, "finding %zu", i);
+	}
+	ck_assert_str_eq(t + strlen(t) - 3, "\n}\n");
+	free(t);
+
+	t = render(&rep_sarif, ctx(SEV_NONE, false));
+	ck_assert_uint_gt(strlen(t), 4 * REP_FLUSH_AT);
+	size_t results = 0;
+	for (p = t; (p = strstr(p, "\"partialFingerprints\"")); p++)
+		results++;
+	ck_assert_uint_eq(results, n);
+	ck_assert_str_eq(t + strlen(t) - 3, "\n}\n");
+	free(t);
+}
+END_TEST
+
 START_TEST(test_markdown_html)
 {
 	char *t = render(&rep_markdown, ctx(SEV_NONE, true));
@@ -829,6 +947,7 @@ static Suite *report_suite(void)
 	tcase_add_checked_fixture(tc, fixture, teardown);
 	tcase_add_test(tc, test_summary);
 	tcase_add_test(tc, test_rank_ties_and_cap);
+	tcase_add_test(tc, test_rank_exact_past_the_map_budget);
 	tcase_add_test(tc, test_redact_email);
 	tcase_add_test(tc, test_redact_patterns);
 	tcase_add_test(tc, test_redact_before_cut);
@@ -842,6 +961,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_sarif);
 	tcase_add_test(tc, test_junit);
 	tcase_add_test(tc, test_csv);
+	tcase_add_test(tc, test_long_reports_written_whole);
 	tcase_add_test(tc, test_markdown_html);
 	tcase_add_loop_test(tc, test_verdict_rules, 0, (int)(sizeof(vrows) / sizeof(vrows[0])));
 	tcase_add_test(tc, test_verdict_names);
