@@ -916,8 +916,7 @@ struct carry_ctx {
 	struct win_log *dst;
 	uint32_t file;		/* the index carried records get */
 	bool retag;
-	int64_t tmax, from;
-	bool any;
+	int64_t from;
 };
 
 static void carry_add(void *arg, const struct win_record *r)
@@ -928,14 +927,6 @@ static void carry_add(void *arg, const struct win_record *r)
 		w.file = c->file;
 	if (w.time >= c->from)
 		win_add_record(c->dst, &w);
-}
-
-static void carry_max(void *arg, const struct win_record *r)
-{
-	struct carry_ctx *c = arg;
-	if (!c->any || r->time > c->tmax)
-		c->tmax = r->time;
-	c->any = true;
 }
 
 /*
@@ -953,10 +944,10 @@ static void carry(const struct policy *pol, const struct aud_options *opts, stru
 	}
 	if (opts->carry_out) {
 		struct carry_ctx c = { .dst = opts->carry_out };
-		win_foreach(all, carry_max, &c);
-		if (c.any) {
-			c.from = c.tmax - 2 * win_longest(pol);
-			win_foreach(all, carry_add, &c);
+		int64_t tmax;
+		if (win_time_max(all, &tmax)) {
+			c.from = tmax - 2 * win_longest(pol);
+			win_foreach_since(all, c.from, carry_add, &c);
 		}
 	}
 }
@@ -1209,6 +1200,8 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 		return 0;
 	}
 	carry(pol, opts, all, npaths);
+	/* The threads the parsers used judge the windows' partitions. */
+	win_log_set_jobs(all, jobs);
 	aud_finish(pol, &opts->filter, all, res);
 	win_log_free(all);
 	return 0;

@@ -29,20 +29,69 @@
 #include "windows.h"
 #include "xalloc.h"
 
-/* A matcher's field, resolved once: canonical index, or -1 for an extra. */
+/*
+ * A matcher's field, resolved once: canonical index, or -1 for an extra.
+ * pfx: for a category matcher on the resource whose pattern has a literal
+ * prefix (rx.h), the index of that prefix in eng.pfx; else -1.
+ */
 struct eng_matcher {
 	int field;
 	sv name;
+	int pfx;
+};
+
+/*
+ * The distinct literal prefixes of the category patterns on the resource.
+ * A policy's patterns mostly share a few ("/api/v"): eng_classify() tests
+ * each once per event, and skips every pattern whose prefix the resource
+ * lacks, instead of one memcmp per pattern per event.
+ */
+#define ENG_MAX_PFX 64
+
+struct eng_pfx {
+	const char *p;		/* the pattern's rx.prefix, borrowed */
+	size_t n;
+};
+
+/*
+ * The category matchers in policy order (category by category), flat and
+ * with what eng_classify() reads per pattern in one place.
+ */
+struct eng_cm {
+	struct eng_matcher m;
+	const struct rx *rx;
+	int subject_group;
+	unsigned cat;
 };
 
 struct eng {
 	const struct policy *pol;
-	struct eng_matcher **cat;	/* [category][matcher] */
+	struct eng_cm *cm;
+	size_t ncm;
+	/* Every category matcher has a prefix in pfx[]: an event with none matches none. */
+	bool all_gated;
 	struct eng_matcher **custom;	/* [check][matcher], PCM_FIELD only */
 	uint64_t limited_roles;		/* roles with max-subjects */
+	struct eng_pfx pfx[ENG_MAX_PFX];
+	unsigned npfx;
 };
 
 #define ENG_TEXT 2048
+
+/*
+ * A thread's memo of policy_roles_of() (exact names, then globs through
+ * fnmatch), asked for every event with a user and again for personal-data
+ * reads: a few hundred staff users make most of a log.  Direct-mapped by
+ * the user's hash; a user longer than the slot is looked up every time.
+ */
+#define ENG_ROLE_SLOTS 256
+#define ENG_ROLE_USER 54
+
+struct eng_role_slot {
+	uint64_t roles;
+	unsigned char n;	/* user bytes; 0: empty slot (an empty user is anonymous) */
+	char user[ENG_ROLE_USER];
+};
 
 struct eng_thread {
 	struct rx_thread *rx;
@@ -52,16 +101,47 @@ struct eng_thread {
 	size_t norm_cap;
 	char detail[ENG_TEXT];
 	char scratch[ENG_TEXT];
+	struct eng_role_slot roles[ENG_ROLE_SLOTS];
+	struct tz_memo hours_zone[POL_MAX_ROLES];	/* per role: its hours' zone */
 };
+
+/* policy_roles_of(e->pol, user), remembered in t. */
+static uint64_t roles_of(const struct eng *e, struct eng_thread *t, sv user)
+{
+	if (user.n == 0 || user.n > ENG_ROLE_USER)
+		return policy_roles_of(e->pol, user);
+	struct eng_role_slot *s = &t->roles[sv_hash(user) % ENG_ROLE_SLOTS];
+	if (s->n == user.n && memcmp(s->user, user.p, user.n) == 0)
+		return s->roles;
+	s->roles = policy_roles_of(e->pol, user);
+	s->n = (unsigned char)user.n;
+	memcpy(s->user, user.p, user.n);
+	return s->roles;
+}
 
 static struct eng_matcher resolve(sv field)
 {
-	struct eng_matcher m = { EVF_RESOURCE, field };
+	struct eng_matcher m = { EVF_RESOURCE, field, -1 };
 	if (field.n) {
 		enum ev_field f = ev_field_parse(field);
 		m.field = f == EVF_COUNT ? -1 : (int)f;
 	}
 	return m;
+}
+
+/* The index of r's literal prefix in e->pfx, added if new; -1 if none or full. */
+static int prefix_index(struct eng *e, const struct rx *r)
+{
+	if (!r || r->nprefix == 0)
+		return -1;
+	for (unsigned i = 0; i < e->npfx; i++)
+		if (e->pfx[i].n == r->nprefix && memcmp(e->pfx[i].p, r->prefix, r->nprefix) == 0)
+			return (int)i;
+	if (e->npfx == ENG_MAX_PFX)
+		return -1;	/* rx_match() then tests the prefix itself */
+	e->pfx[e->npfx].p = r->prefix;
+	e->pfx[e->npfx].n = r->nprefix;
+	return (int)e->npfx++;
 }
 
 struct eng *eng_new(const struct policy *pol, struct diag *err)
@@ -77,12 +157,24 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 				pol->nroles, POL_MAX_ROLES), NULL;
 	struct eng *e = xcalloc(1, sizeof(*e));
 	e->pol = pol;
-	e->cat = xcalloc(pol->ncategories, sizeof(*e->cat));
+	for (size_t c = 0; c < pol->ncategories; c++)
+		e->ncm += pol->categories[c].nmatchers;
+	e->cm = xcalloc(e->ncm ? e->ncm : 1, sizeof(*e->cm));
+	e->all_gated = true;
+	size_t n = 0;
 	for (size_t c = 0; c < pol->ncategories; c++) {
 		const struct pol_category *pc = &pol->categories[c];
-		e->cat[c] = xcalloc(pc->nmatchers, sizeof(**e->cat));
-		for (size_t k = 0; k < pc->nmatchers; k++)
-			e->cat[c][k] = resolve(pc->matchers[k].field);
+		for (size_t k = 0; k < pc->nmatchers; k++, n++) {
+			struct eng_cm *cm = &e->cm[n];
+			cm->m = resolve(pc->matchers[k].field);
+			if (cm->m.field == EVF_RESOURCE)
+				cm->m.pfx = prefix_index(e, pc->matchers[k].rx);
+			cm->rx = pc->matchers[k].rx;
+			cm->subject_group = pc->matchers[k].subject_group;
+			cm->cat = (unsigned)c;
+			if (cm->m.pfx < 0)
+				e->all_gated = false;
+		}
 	}
 	for (size_t r = 0; r < pol->nroles; r++)
 		if (pol->roles[r].max_subjects)
@@ -101,9 +193,7 @@ void eng_free(struct eng *e)
 {
 	if (!e)
 		return;
-	for (size_t c = 0; c < e->pol->ncategories; c++)
-		free(e->cat[c]);
-	free(e->cat);
+	free(e->cm);
 	for (size_t i = 0; i < e->pol->nchecks; i++)
 		free(e->custom[i]);
 	free(e->custom);
@@ -153,12 +243,12 @@ static bool field_value(const struct event *ev, const struct eng_matcher *m, sv 
 		*out = ev->f[m->field];
 		return out->n > 0;
 	}
-	return ev_get(ev, m->name, out);
+	/* resolve() found the name is no canonical field: only extras can hold it. */
+	return ev_get_extra(ev, m->name, out);
 }
 
 void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 {
-	const struct policy *p = e->pol;
 	uint64_t cats = 0;
 	bool have_subject = ev->f[EVF_SUBJECT].n > 0;
 
@@ -171,25 +261,34 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	}
 	ev->resource_norm = res.n ? ev_normalize_path(res, t->norm) : SV_LIT("");
 
-	for (size_t c = 0; c < p->ncategories; c++) {
-		const struct pol_category *pc = &p->categories[c];
-		for (size_t k = 0; k < pc->nmatchers; k++) {
-			const struct pol_matcher *pm = &pc->matchers[k];
-			/* Once the category matched, later patterns matter only for a subject. */
-			if ((cats & (1ull << c)) && (have_subject || pm->subject_group < 0))
-				continue;
-			sv val;
-			if (!field_value(ev, &e->cat[c][k], &val))
-				continue;
-			if (!rx_match(pm->rx, val, t->rx))
-				continue;
-			cats |= 1ull << c;
-			if (!have_subject && pm->subject_group >= 0) {
-				sv s = rx_group(t->rx, val, (unsigned)pm->subject_group);
-				if (s.n) {
-					ev->f[EVF_SUBJECT] = s;
-					have_subject = true;
-				}
+	/* Bit i: the resource starts with e->pfx[i]. */
+	uint64_t pfx_ok = 0;
+	sv rn = ev->resource_norm;
+	for (unsigned i = 0; i < e->npfx; i++)
+		if (rn.n >= e->pfx[i].n && memcmp(rn.p, e->pfx[i].p, e->pfx[i].n) == 0)
+			pfx_ok |= UINT64_C(1) << i;
+
+	for (size_t i = 0; i < e->ncm && (pfx_ok || !e->all_gated); i++) {
+		const struct eng_cm *cm = &e->cm[i];
+		const struct eng_matcher *m = &cm->m;
+		uint64_t bit = UINT64_C(1) << cm->cat;
+		/* Once the category matched, later patterns matter only for a subject. */
+		if ((cats & bit) && (have_subject || cm->subject_group < 0))
+			continue;
+		/* What rx_match() would reject by its prefix, without a call. */
+		if (m->pfx >= 0 && !(pfx_ok & (UINT64_C(1) << m->pfx)))
+			continue;
+		sv val;
+		if (!field_value(ev, m, &val))
+			continue;
+		if (!(m->pfx >= 0 ? rx_match_prefixed(cm->rx, val, t->rx) : rx_match(cm->rx, val, t->rx)))
+			continue;
+		cats |= bit;
+		if (!have_subject && cm->subject_group >= 0) {
+			sv s = rx_group(t->rx, val, (unsigned)cm->subject_group);
+			if (s.n) {
+				ev->f[EVF_SUBJECT] = s;
+				have_subject = true;
 			}
 		}
 	}
@@ -514,7 +613,8 @@ static void txt_hours(struct txt *b, const struct tz_hours *h)
 static void judge_hours(struct judge *j, const struct pol_role *r)
 {
 	const struct event *ev = j->ev;
-	if (!r->has_hours || !ev->has_time || tz_hours_contains(&r->hours, ev->time))
+	if (!r->has_hours || !ev->has_time ||
+	    tz_hours_contains_memo(&r->hours, ev->time, &j->t->hours_zone[j->role]))
 		return;
 	struct txt d = txt_on(j->t->detail);
 	static const char *const dn[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
@@ -589,7 +689,7 @@ static void judge_read(struct judge *j, struct win_log *wl)
 	 */
 	if (wl && j->e->limited_roles && chk_enabled(p, CHK_EXCESSIVE_ACCESS) &&
 	    ((r->max_subjects ? 1ull << j->role : 0) |
-	     (policy_roles_of(p, ev->f[EVF_USER]) & j->e->limited_roles)))
+	     (roles_of(j->e, j->t, ev->f[EVF_USER]) & j->e->limited_roles)))
 		win_add_read(wl, ev, j->role);
 
 	/* Personal data over plain http. */
@@ -717,7 +817,7 @@ void eng_judge(const struct eng *e, const struct event *ev, struct eng_thread *t
 	sv user = ev->f[EVF_USER];
 	bool anonymous = sv_is_dash_or_empty(user);
 	if (!anonymous)
-		j.role = policy_role_of(e->pol, user, ev->f[EVF_ROLE]);
+		j.role = policy_role_among(e->pol, roles_of(e, t, user), ev->f[EVF_ROLE]);
 	v->role = j.role;
 
 	/* 1: a failed request read nothing; 401/403 feed the burst window. */

@@ -46,6 +46,10 @@ struct win_log;
 
 struct eng *eng_new(const struct policy *pol, struct diag *err);
 void eng_free(struct eng *e);
+/*
+ * One per thread, for e alone: it remembers what it learned of e's policy
+ * (the roles of users it has seen), so it must not serve another engine.
+ */
 struct eng_thread *eng_thread_new(const struct eng *e);
 void eng_thread_free(struct eng_thread *t);
 

@@ -105,6 +105,12 @@ enum ev_field ev_field_parse(sv name);
  * extras.  Returns true and sets *out if the field is present and non-empty.
  */
 bool ev_get(const struct event *ev, sv name, sv *out);
+/*
+ * ev_get() for a name known not to be canonical (ev_field_parse() gave
+ * EVF_COUNT when a rule was compiled): the extras only, with no name
+ * lookup per call.
+ */
+bool ev_get_extra(const struct event *ev, sv name, sv *out);
 
 /* Add a named extra value; silently ignored past EV_MAX_EXTRA. */
 void ev_add_extra(struct event *ev, sv name, sv value);

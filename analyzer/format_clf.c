@@ -155,7 +155,7 @@ static bool clf_core(sv *s, struct event *ev, struct fmt_thread *t)
 	if (s->n && s->p[0] == '[') {
 		if (!take_bracketed(s, &when) || !take_space(s))
 			return false;
-		if (!tu_parse_clf(when, &ev->time))
+		if (!tu_parse_clf_cached(when, &t->clf_time, &ev->time))
 			return false;
 		ev->has_time = true;
 	} else if (!t->outer_time) {

@@ -11,6 +11,7 @@
 
 #include "format.h"
 #include "rx.h"
+#include "timeutil.h"
 
 /*
  * Per-thread scratch for decoded values (URL decoding, JSON and CSV
@@ -60,6 +61,7 @@ struct fmt_thread {
 	char path[FMT_PATH_MAX];	/* json: the dotted path of the current value */
 	sv hdr;			/* the chunk's header directives (fmt_thread_set_header) */
 	struct fmt_cols cols;
+	struct tu_clf_cache clf_time;	/* CLF stamps: the last date and offset */
 };
 
 /* n bytes of scratch valid until the next line, or NULL when it is full. */

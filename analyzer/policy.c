@@ -54,7 +54,11 @@ uint64_t policy_roles_of(const struct policy *p, sv user)
 
 int policy_role_of(const struct policy *p, sv user, sv claimed_role)
 {
-	uint64_t roles = policy_roles_of(p, user);
+	return policy_role_among(p, policy_roles_of(p, user), claimed_role);
+}
+
+int policy_role_among(const struct policy *p, uint64_t roles, sv claimed_role)
+{
 	if (!roles)
 		return -1;
 	if (claimed_role.n) {

@@ -242,6 +242,8 @@ uint64_t policy_roles_of(const struct policy *p, sv user);
  * order; -1 if the user is no role's member.
  */
 int policy_role_of(const struct policy *p, sv user, sv claimed_role);
+/* policy_role_of() for a user whose policy_roles_of() is roles. */
+int policy_role_among(const struct policy *p, uint64_t roles, sv claimed_role);
 /* Index of a category / purpose / role by name, or -1. */
 int policy_category(const struct policy *p, sv name);
 int policy_purpose(const struct policy *p, sv name);

@@ -187,11 +187,18 @@ void rx_thread_free(struct rx_thread *t)
 
 int rx_match(const struct rx *r, sv subject, struct rx_thread *t)
 {
+	if (r->nprefix && (subject.n < r->nprefix || memcmp(subject.p, r->prefix, r->nprefix))) {
+		t->last_rc = 0;
+		return 0;
+	}
+	return rx_match_prefixed(r, subject, t);
+}
+
+int rx_match_prefixed(const struct rx *r, sv subject, struct rx_thread *t)
+{
 	int rc;
 
 	t->last_rc = 0;
-	if (r->nprefix && (subject.n < r->nprefix || memcmp(subject.p, r->prefix, r->nprefix)))
-		return 0;
 	/* The JIT entry point skips pcre2_match()'s option checks: it is the hot path. */
 	if (r->jit)
 		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)(subject.p ? subject.p : ""),

@@ -58,6 +58,12 @@ void rx_thread_free(struct rx_thread *t);
 
 /* 1: match, 0: no match (or limit hit: r->limit_hits is incremented). */
 int rx_match(const struct rx *r, sv subject, struct rx_thread *t);
+/*
+ * rx_match() for a caller that has itself checked that subject starts with
+ * r->prefix (engine.c tests each distinct prefix once per event, not once
+ * per pattern): the same result, without the prefilter.
+ */
+int rx_match_prefixed(const struct rx *r, sv subject, struct rx_thread *t);
 
 /*
  * After a successful rx_match() with the same thread and subject: the view

@@ -141,15 +141,15 @@ int spill_set_error(struct spill *s, int e)
 	return fail(s, e);
 }
 
-/* A new unlinked owner-only file in $TMPDIR; it becomes the newest of s->fds. */
-static int new_file(struct spill *s)
+int spill_tmpfd(void)
 {
 	const char *dir = getenv("TMPDIR");
 	struct buf name = BUF_INIT;
 	buf_addf(&name, "%s/dpfaudit-spill.XXXXXX", dir && *dir ? dir : "/tmp");
 	if (name.err) {
 		buf_release(&name);
-		return fail(s, ENOMEM);
+		errno = ENOMEM;
+		return -1;
 	}
 	int fd = mkstemp(name.p);
 	int e = errno;
@@ -163,8 +163,16 @@ static int new_file(struct spill *s)
 		}
 	}
 	buf_release(&name);
+	errno = e;
+	return fd;
+}
+
+/* A new unlinked owner-only file in $TMPDIR; it becomes the newest of s->fds. */
+static int new_file(struct spill *s)
+{
+	int fd = spill_tmpfd();
 	if (fd < 0)
-		return fail(s, e);
+		return fail(s, errno);
 	int *nf = try_reallocarray(s->fds, s->nfds + 1, sizeof(*nf));
 	if (!nf) {
 		close(fd);
@@ -176,7 +184,7 @@ static int new_file(struct spill *s)
 	return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n, uint64_t off)
+int spill_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 {
 	const char *c = p;
 	while (n) {
@@ -242,13 +250,14 @@ static int writer_put(struct writer *w, const void *rec, size_t n)
 {
 	uint32_t n32 = (uint32_t)n;
 	if (w->fill + 4 + n > SPILL_IO) {
-		if (write_all(w->fd, w->io, w->fill, w->off) < 0)
+		if (spill_pwrite_all(w->fd, w->io, w->fill, w->off) < 0)
 			return fail(w->s, errno);
 		w->off += w->fill;
 		w->fill = 0;
 	}
 	if (4 + n > SPILL_IO) {
-		if (write_all(w->fd, &n32, 4, w->off) < 0 || write_all(w->fd, rec, n, w->off + 4) < 0)
+		if (spill_pwrite_all(w->fd, &n32, 4, w->off) < 0 ||
+		    spill_pwrite_all(w->fd, rec, n, w->off + 4) < 0)
 			return fail(w->s, errno);
 		w->off += 4 + (uint64_t)n;
 		return 0;
@@ -262,7 +271,7 @@ static int writer_put(struct writer *w, const void *rec, size_t n)
 /* Flush, free the buffer; on success the run is [start, off) and fd_end moves past it. */
 static int writer_end(struct writer *w, bool ok, struct run *out)
 {
-	if (ok && w->fill && write_all(w->fd, w->io, w->fill, w->off) < 0)
+	if (ok && w->fill && spill_pwrite_all(w->fd, w->io, w->fill, w->off) < 0)
 		ok = !fail(w->s, errno);
 	w->off += w->fill;
 	free(w->io);
@@ -334,6 +343,9 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 		size_t ncap = s->memcap ? s->memcap : 4096;
 		while (ncap < s->used + n)
 			ncap *= 2;
+		/* Doubling past the budget would only be room the next flush never uses. */
+		if (ncap > s->budget && s->used + n <= s->budget)
+			ncap = s->budget;
 		unsigned char *nm = try_reallocarray(s->mem, ncap, 1);
 		if (!nm)
 			return fail(s, ENOMEM);
@@ -342,6 +354,8 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 	}
 	if (s->nents == s->entcap) {
 		size_t ncap = s->entcap ? s->entcap * 2 : 256;
+		if (ncap > s->budget / sizeof(struct ent) && s->nents < s->budget / sizeof(struct ent))
+			ncap = s->budget / sizeof(struct ent);
 		struct ent *ne = try_reallocarray(s->ents, ncap, sizeof(*ne));
 		if (!ne)
 			return fail(s, ENOMEM);
@@ -575,6 +589,12 @@ int spill_rewind(struct spill *s)
 		if (merge_pass(s) < 0)
 			return -1;
 	return open_cursors(s, 0, s->nruns);
+}
+
+void spill_stop(struct spill *s)
+{
+	if (s)
+		end_reading(s);
 }
 
 int spill_next(struct spill *s, const void **rec, size_t *n)

@@ -72,5 +72,16 @@ int spill_set_error(struct spill *s, int e);
  */
 int spill_rewind(struct spill *s);
 int spill_next(struct spill *s, const void **rec, size_t *n);
+/* Stop reading: free the read buffers until the next spill_rewind(). */
+void spill_stop(struct spill *s);
+
+/*
+ * The temporary files' helpers, for other stores of the same kind
+ * (windows.c's payloads): a new owner-only file in $TMPDIR (else /tmp),
+ * already unlinked (the caller closes it), or -1 with errno; and a
+ * pwrite of all n bytes at off (EINTR retried): 0, or -1 with errno.
+ */
+int spill_tmpfd(void);
+int spill_pwrite_all(int fd, const void *p, size_t n, uint64_t off);
 
 #endif

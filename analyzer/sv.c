@@ -3,28 +3,43 @@
 
 #include "sv.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
+
+/*
+ * ASCII case and white space, written out: what tolower() and isspace()
+ * give in the C locale, which the program runs in (it never calls
+ * setlocale), without a call and a locale lookup per byte on the per-line
+ * path (HTTP methods and protocols, every record's trim).
+ */
+static inline unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static inline bool ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');	/* \t \n \v \f \r */
+}
 
 bool sv_eq_nocase(sv a, sv b)
 {
 	if (a.n != b.n)
 		return false;
 	for (size_t i = 0; i < a.n; i++)
-		if (tolower((unsigned char)a.p[i]) != tolower((unsigned char)b.p[i]))
+		if (ascii_lower((unsigned char)a.p[i]) != ascii_lower((unsigned char)b.p[i]))
 			return false;
 	return true;
 }
 
 sv sv_trim(sv s)
 {
-	while (s.n && isspace((unsigned char)s.p[0])) {
+	while (s.n && ascii_space((unsigned char)s.p[0])) {
 		s.p++;
 		s.n--;
 	}
-	while (s.n && isspace((unsigned char)s.p[s.n - 1]))
+	while (s.n && ascii_space((unsigned char)s.p[s.n - 1]))
 		s.n--;
 	return s;
 }

@@ -221,6 +221,61 @@ bool tu_parse_clf(sv s, int64_t *out)
 	return make_time(y, (unsigned)mo + 1, d, h, mi, sec, off, out);
 }
 
+/*
+ * Whether s has the canonical layout "dd/Mon/yyyy:HH:MM:SS +zzzz" at the
+ * fixed positions the cache relies on.  For a stamp tu_parse_clf()
+ * accepted this is exactly a 2-digit day and a 4-digit offset; hours,
+ * minutes and seconds are then bytes 12-13, 15-16 and 18-19.
+ */
+static bool clf_canonical(sv s)
+{
+	static const unsigned char dig[] = { 12, 13, 15, 16, 18, 19 };
+	const char *p = s.p;
+	if (s.n != 26 || !p || p[2] != '/' || p[6] != '/' || p[11] != ':' || p[14] != ':' ||
+	    p[17] != ':' || p[20] != ' ')
+		return false;
+	for (size_t i = 0; i < sizeof(dig); i++)
+		if (!is_digit(p[dig[i]]))
+			return false;
+	return true;
+}
+
+static unsigned two_digits(const char *p)
+{
+	return (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+}
+
+bool tu_parse_clf_cached(sv s, struct tu_clf_cache *c, int64_t *out)
+{
+	if (c->valid && clf_canonical(s) && memcmp(s.p, c->key, 11) == 0 &&
+	    memcmp(s.p + 20, c->key + 11, 6) == 0) {
+		/*
+		 * The same bytes as a stamp tu_parse_clf() accepted, but for the
+		 * time of day: it reads this one the same way, so only
+		 * make_time()'s checks on the time of day and the range remain.
+		 */
+		unsigned h = two_digits(s.p + 12), mi = two_digits(s.p + 15), sec = two_digits(s.p + 18);
+		if (h <= 23 && mi <= 59 && sec <= 60) {
+			int64_t t = c->base + h * 3600 + mi * 60 + sec;
+			if (tu_time_ok(t)) {
+				*out = t;
+				return true;
+			}
+		}
+		return tu_parse_clf(s, out);	/* the rare rejection, by the one definition */
+	}
+	if (!tu_parse_clf(s, out))
+		return false;
+	if (clf_canonical(s)) {
+		memcpy(c->key, s.p, 11);
+		memcpy(c->key + 11, s.p + 20, 6);
+		c->base = *out - (two_digits(s.p + 12) * 3600 + two_digits(s.p + 15) * 60 +
+				  two_digits(s.p + 18));
+		c->valid = true;
+	}
+	return true;
+}
+
 bool tu_parse_iso8601(sv s, int64_t *out)
 {
 	struct tu_stamp t;

@@ -61,6 +61,21 @@ bool tu_zone_abbrev(sv name, int32_t *off);
 
 /* "27/Nov/2026:03:14:07 +0000" (the brackets already removed). */
 bool tu_parse_clf(sv s, int64_t *out);
+
+/*
+ * The date and offset of the last stamp tu_parse_clf_cached() parsed in the
+ * canonical 26-byte layout: consecutive lines of a log share them, so the
+ * next stamp with the same bytes there costs six digits, not a calendar
+ * conversion.  Zero-initialise; one per thread (it is written).
+ */
+struct tu_clf_cache {
+	bool valid;
+	char key[17];		/* bytes 0-10 ("27/Nov/2026") and 20-25 (" +0000") */
+	int64_t base;		/* the stamp's seconds less its hours, minutes and seconds */
+};
+
+/* tu_parse_clf(), with the same result for every input, using and updating c. */
+bool tu_parse_clf_cached(sv s, struct tu_clf_cache *c, int64_t *out);
 /*
  * ISO 8601 / RFC 3339: "2026-11-27", "2026-11-27T03:14:07", "... 03:14:07",
  * fraction ".123456", offset "Z", "+01:00", "+0100", "+01"; none = UTC.

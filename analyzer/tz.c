@@ -415,16 +415,36 @@ void tz_free(struct tz_zone *z)
 	free(z);
 }
 
-int32_t tz_offset(const struct tz_zone *z, int64_t t)
+/*
+ * The offset at t and the span [*from, *until) containing t over which it
+ * holds.  Where a POSIX rule decides (past the table) the span is t alone.
+ */
+static int32_t offset_span(const struct tz_zone *z, int64_t t, int64_t *from, int64_t *until)
 {
+	*from = INT64_MIN;
+	*until = INT64_MAX;
 	if (!z)
 		return 0;
-	if (z->n == 0)
-		return z->has_rule ? posix_offset(&z->rule, t) : z->off_before;
-	if (t < z->trans[0])
+	if (z->n == 0) {
+		if (!z->has_rule)
+			return z->off_before;
+		*from = t;
+		*until = t < INT64_MAX ? t + 1 : t;
+		return posix_offset(&z->rule, t);
+	}
+	if (t < z->trans[0]) {
+		*until = z->trans[0];
 		return z->off_before;
-	if (t >= z->trans[z->n - 1])
-		return z->has_rule ? posix_offset(&z->rule, t) : z->off[z->n - 1];
+	}
+	if (t >= z->trans[z->n - 1]) {
+		if (!z->has_rule) {
+			*from = z->trans[z->n - 1];
+			return z->off[z->n - 1];
+		}
+		*from = t;
+		*until = t < INT64_MAX ? t + 1 : t;
+		return posix_offset(&z->rule, t);
+	}
 	/* Largest i with trans[i] <= t; trans[0] <= t < trans[n-1] here. */
 	size_t lo = 0, hi = z->n - 1;
 	while (hi - lo > 1) {
@@ -434,7 +454,25 @@ int32_t tz_offset(const struct tz_zone *z, int64_t t)
 		else
 			hi = mid;
 	}
+	*from = z->trans[lo];
+	*until = z->trans[lo + 1];
 	return z->off[lo];
+}
+
+int32_t tz_offset(const struct tz_zone *z, int64_t t)
+{
+	int64_t from, until;
+	return offset_span(z, t, &from, &until);
+}
+
+int32_t tz_offset_memo(const struct tz_zone *z, int64_t t, struct tz_memo *m)
+{
+	if (m->valid && m->z == z && t >= m->from && t < m->until)
+		return m->off;
+	m->off = offset_span(z, t, &m->from, &m->until);
+	m->z = z;
+	m->valid = true;
+	return m->off;
 }
 
 /* ---- hours ---- */
@@ -600,9 +638,15 @@ int tz_hours_parse(sv spec, struct tz_hours *out, struct diag *err)
 
 bool tz_hours_contains(const struct tz_hours *h, int64_t t)
 {
+	struct tz_memo m = { 0 };
+	return tz_hours_contains_memo(h, t, &m);
+}
+
+bool tz_hours_contains_memo(const struct tz_hours *h, int64_t t, struct tz_memo *m)
+{
 	if (t > TIME_LIMIT || t < -TIME_LIMIT)
 		return false;	/* no real log line is that far away */
-	int64_t local = t + tz_offset(h->zone, t);
+	int64_t local = t + tz_offset_memo(h->zone, t, m);
 	int64_t days = local / 86400, sec = local % 86400;
 	if (sec < 0) {
 		sec += 86400;

@@ -35,6 +35,22 @@ void tz_free(struct tz_zone *z);
 int32_t tz_offset(const struct tz_zone *z, int64_t t);
 
 /*
+ * A caller's memo of one zone's offset over the span of instants
+ * [from, until) where its transition table says it does not change: the
+ * events of a log are mostly months inside one span, and the table search
+ * ran for every one.  Zero-initialise; one per thread.
+ */
+struct tz_memo {
+	const struct tz_zone *z;
+	bool valid;
+	int64_t from, until;
+	int32_t off;
+};
+
+/* tz_offset(z, t), from m when t is inside its span; m is updated. */
+int32_t tz_offset_memo(const struct tz_zone *z, int64_t t, struct tz_memo *m);
+
+/*
  * The name of the zone the user lives in, for "today" and bare dates: $TZ
  * (":Europe/Rome" and "/usr/share/zoneinfo/Europe/Rome" forms too), else
  * the zone /etc/localtime links to, else /etc/timezone, else "UTC".  Writes
@@ -68,6 +84,8 @@ struct tz_hours {
 int tz_hours_parse(sv spec, struct tz_hours *out, struct diag *err);
 /* Whether instant t falls inside the hours. */
 bool tz_hours_contains(const struct tz_hours *h, int64_t t);
+/* tz_hours_contains(), the zone's offset through m (tz_offset_memo). */
+bool tz_hours_contains_memo(const struct tz_hours *h, int64_t t, struct tz_memo *m);
 void tz_hours_release(struct tz_hours *h);
 
 #endif

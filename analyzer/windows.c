@@ -1,25 +1,39 @@
 /*
  * windows.c - excessive-access and failed-access-burst over time-sorted records.
  *
- * Records are encoded (a struct win_rec whose views are only lengths,
- * then the bytes of key, user, subject, resource and evidence) into an
- * external sorter (spill.h): memory holds at most the log's budget of
- * them, the rest is in sorted runs in an unlinked owner-only temporary
- * file.  win_evaluate() reads them back ordered by (kind, role, key, time,
- * file, line), so the records of one key come together and in time order
- * whatever the order of the lines, the files or the threads; it keeps one
- * key's records at a time and slides a two-pointer window over them: state
- * beyond the records is one counter per distinct subject.
+ * A record is split in two.  What the windows read (kind, key, time,
+ * file, line, role, subject) is a small record in an external sorter
+ * (spill.h); what only a finding needs (user, categories, resource,
+ * evidence: most of the bytes) is its payload, appended in arrival order
+ * to the log's payload store (struct wpay: memory up to a budget, then an
+ * unlinked owner-only temporary file written in large sequential blocks),
+ * the sorted record holding where.  So the sort moves a quarter of the
+ * bytes, and a payload is read back only for a record that becomes a
+ * finding (or that win_foreach() shows).
+ *
+ * The sorted records are split by a hash of (kind, key) into WIN_PARTS
+ * partitions, each its own sorter: a key's records all land in one, so
+ * win_evaluate() judges the partitions independently, on up to the jobs
+ * win_log_set_jobs() allows.  Each partition reads back ordered by (kind,
+ * key, time, nsec, file, line, subject, resource), so the records of one
+ * key come together and in time order whatever the order of the lines,
+ * the files or the threads; it keeps one key's records at a time and
+ * slides a two-pointer window over them: state beyond the records is one
+ * counter per distinct subject.  win_foreach() merges the partitions in
+ * that same order, so its order does not depend on the partitions either.
  */
 #include "common.h"
 
 #include "windows.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "spill.h"
@@ -32,6 +46,48 @@ enum win_kind {
 	WK_DENIED_SRC,		/* a 401/403 with no user, keyed by address */
 };
 
+/*
+ * Partitions of a log: a fixed number, so a log's shape never depends on
+ * -j (win_take joins partition i into partition i).  Eight keep the two
+ * threads of a 2-core machine evenly busy; each costs a sorter (and, once
+ * it spills, a temporary file) per log.
+ */
+#define WIN_PARTS 8
+/* A log's memory when win_log_set_memory() set none (spill.h's default). */
+#define WIN_MEMORY_DEFAULT ((size_t)8 << 20)
+/* The least a partition's sorter or a payload store keeps in memory. */
+#define WIN_MEMORY_MIN 4096
+/*
+ * A payload store with a file writes in blocks of this size: large enough
+ * for few system calls, small enough that the bytes are still in the CPU's
+ * cache when the kernel copies them (a 2 MiB block cost three times the
+ * copying time on the CRM bench file).
+ */
+#define PAY_IO ((size_t)64 << 10)
+
+/*
+ * A payload store: payloads appended in arrival order.  Bytes [0, flushed)
+ * are in the file, [flushed, flushed + len) in buf: a payload is always
+ * whole in one of them.  Written by one thread (the log's), read by any
+ * once writing ended (win_evaluate's threads read concurrently: pread and
+ * memcpy only).  Shared by the logs that took records from it (refs).
+ */
+struct wpay {
+	unsigned refs;
+	int fd;			/* -1 while everything is in memory */
+	uint64_t flushed;
+	unsigned char *buf;
+	size_t len, cap;
+	size_t budget;		/* bytes in memory before the file starts */
+	int full;		/* no file, or a failed write: further payloads refused (an errno) */
+	int werr;		/* a failed write (an errno): the log's records are not whole */
+	_Atomic int rerr;	/* the first read error (an errno) */
+};
+
+/*
+ * The decoded record: views into the sorted record (key, subject) and,
+ * once load_payload() ran, into a payload copy (user, resource, evidence).
+ */
 struct win_rec {
 	int64_t time;
 	int32_t nsec;		/* the time's fraction: windows compare both */
@@ -45,12 +101,46 @@ struct win_rec {
 	uint32_t file;
 	int32_t role;		/* the role the event was judged under, or -1 */
 	uint8_t kind;
+	struct wpay *store;	/* the payload: store, offset, length */
+	uint64_t pay;
+	uint32_t payn;
 };
 
+/* The sorted record's fixed part (native layout: it never leaves the process); then key, subject. */
+struct crec {
+	int64_t time;
+	uint64_t line;
+	uint64_t pay;
+	struct wpay *store;
+	uint32_t payn;
+	uint32_t file;
+	int32_t nsec;
+	int32_t role;
+	uint32_t keyn, subjn;
+	uint8_t kind;
+};
+
+/*
+ * The payload: categories; the lengths of user, resource and evidence and
+ * where the resource is; then the bytes of user, resource and evidence,
+ * but for what the record has already: a user equal to the key
+ * (PAY_USER_IS_KEY), a resource inside the evidence line (its offset there;
+ * PAY_RES_INLINE: its bytes follow the user's).  Most records are reads
+ * keyed by their user, of a resource their line shows: that is a fifth of
+ * the bytes written.
+ */
+#define PAY_FIXED (8 + 4 * 4)
+#define PAY_USER_IS_KEY 0x80000000u
+#define PAY_RES_INLINE UINT32_MAX
+
 struct win_log {
-	struct spill *sp;	/* NULL until the first record */
-	size_t memory;		/* the sorter's memory budget (0: its default) */
+	struct spill *part[WIN_PARTS];	/* NULL until the partition's first record */
+	size_t memory;		/* 0: WIN_MEMORY_DEFAULT */
+	unsigned jobs;		/* threads win_evaluate() may use (0: 1) */
 	struct buf enc;		/* encoding scratch */
+	struct wpay *own;	/* the store this log appends to; NULL until the first record */
+	struct wpay **stores;	/* every store the log's records use (one reference each) */
+	size_t nstores;
 	/*
 	 * Per user, the roles reads were judged under (bits): a user's windows
 	 * use every limited role among them before the first read is judged.
@@ -59,8 +149,15 @@ struct win_log {
 	struct strmap roles;
 	struct win_budget *budget;	/* NULL: none */
 	size_t dropped;		/* records not kept: past the budget, or out of memory */
+	int64_t tmax;		/* the latest time of a record kept, if any */
+	bool any;
 };
 
+/* A growable scratch block (one per reading thread). */
+struct scratch {
+	unsigned char *p;
+	size_t cap;
+};
 
 void win_log_set_budget(struct win_log *wl, struct win_budget *b)
 {
@@ -70,6 +167,11 @@ void win_log_set_budget(struct win_log *wl, struct win_budget *b)
 void win_log_set_memory(struct win_log *wl, size_t bytes)
 {
 	wl->memory = bytes;
+}
+
+void win_log_set_jobs(struct win_log *wl, unsigned jobs)
+{
+	wl->jobs = jobs;
 }
 
 size_t win_dropped(const struct win_log *wl)
@@ -91,6 +193,182 @@ static bool win_full(struct win_log *wl)
 /* Resources are only for the report: keep them bounded. */
 #define WIN_RESOURCE_MAX 512
 
+/* ---- the payload store ------------------------------------------------- */
+
+static struct wpay *pay_new(size_t budget)
+{
+	struct wpay *s = try_calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->refs = 1;
+	s->fd = -1;
+	s->budget = budget;
+	return s;
+}
+
+static void pay_unref(struct wpay *s)
+{
+	if (!s || --s->refs)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->buf);
+	free(s);
+}
+
+static bool scratch_fit(struct scratch *b, size_t n)
+{
+	if (n <= b->cap)
+		return true;
+	size_t ncap = b->cap ? b->cap : 4096;
+	while (ncap < n)
+		ncap *= 2;
+	unsigned char *np = try_reallocarray(b->p, ncap, 1);
+	if (!np)
+		return false;
+	b->p = np;
+	b->cap = ncap;
+	return true;
+}
+
+/*
+ * Room for n more bytes at the store's end (*off: where they are): in
+ * memory up to the budget, then the buffer goes to the file in one write
+ * whenever it is full.  NULL when the payload cannot be kept (no memory,
+ * no file, a failed write): the caller counts the record as dropped;
+ * everything already kept stays readable (a failed write left it in buf).
+ */
+static unsigned char *pay_reserve(struct wpay *s, size_t n, uint64_t *off)
+{
+	if (s->full)
+		return NULL;
+	if (s->len + n > s->cap || (s->fd >= 0 && s->len && s->len + n > PAY_IO)) {
+		if (s->fd < 0 && s->len + n <= s->budget) {
+			size_t ncap = s->cap ? s->cap * 2 : 4096;
+			while (ncap < s->len + n)
+				ncap *= 2;
+			if (ncap > s->budget)
+				ncap = s->budget;
+			unsigned char *nb = try_reallocarray(s->buf, ncap, 1);
+			if (!nb)
+				return NULL;
+			s->buf = nb;
+			s->cap = ncap;
+		} else {
+			if (s->fd < 0 && (s->fd = spill_tmpfd()) < 0) {
+				s->full = errno ? errno : EIO;
+				return NULL;
+			}
+			if (s->len && spill_pwrite_all(s->fd, s->buf, s->len, s->flushed) < 0) {
+				/* What buf holds stays readable; what comes next is not kept. */
+				s->full = s->werr = errno ? errno : EIO;
+				return NULL;
+			}
+			s->flushed += s->len;
+			s->len = 0;
+			/* From now on a block of PAY_IO (or one longer payload): the rest of the memory goes. */
+			size_t want = n > PAY_IO ? n : PAY_IO;
+			if (want != s->cap) {
+				unsigned char *nb = try_reallocarray(s->buf, want, 1);
+				if (nb) {
+					s->buf = nb;
+					s->cap = want;
+				} else if (n > s->cap) {
+					return NULL;
+				}
+			}
+		}
+	}
+	*off = s->flushed + s->len;
+	unsigned char *p = s->buf + s->len;
+	s->len += n;
+	return p;
+}
+
+/*
+ * No more payloads will be appended: a store that has a file writes its
+ * buffer's tail there and frees the buffer (memory for the audit's later
+ * stages).  Where that write fails the tail stays in memory, readable.
+ */
+static void pay_seal(struct wpay *s)
+{
+	if (s->fd < 0 || s->full)
+		return;
+	if (s->len && spill_pwrite_all(s->fd, s->buf, s->len, s->flushed) < 0)
+		return;
+	s->flushed += s->len;
+	s->len = s->cap = 0;
+	free(s->buf);
+	s->buf = NULL;
+	s->full = EROFS;	/* sealed: an append would be a bug; refused, counted as dropped */
+}
+
+/* Copy the payload at off into dst: 0, or an errno (also kept in s->rerr). */
+static int pay_read(struct wpay *s, uint64_t off, size_t n, unsigned char *dst)
+{
+	int e = 0;
+	if (off >= s->flushed) {
+		if (off - s->flushed > s->len || n > s->len - (off - s->flushed))
+			e = EIO;
+		else if (n)
+			memcpy(dst, s->buf + (off - s->flushed), n);
+	} else if (n > s->flushed - off) {
+		e = EIO;
+	} else {
+		while (n) {
+			ssize_t r = pread(s->fd, dst, n, (off_t)off);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				e = r < 0 ? errno : EIO;
+				break;
+			}
+			dst += r;
+			off += (uint64_t)r;
+			n -= (size_t)r;
+		}
+	}
+	if (e) {
+		int zero = 0;
+		atomic_compare_exchange_strong(&s->rerr, &zero, e);
+	}
+	return e;
+}
+
+/* r's payload, read into b: user, categories, resource, evidence point into b.  False: a read error. */
+static bool load_payload(struct win_rec *r, struct scratch *b)
+{
+	if (r->payn < PAY_FIXED || !scratch_fit(b, r->payn)) {
+		if (r->payn >= PAY_FIXED) {
+			int zero = 0;
+			atomic_compare_exchange_strong(&r->store->rerr, &zero, ENOMEM);
+		}
+		return false;
+	}
+	if (pay_read(r->store, r->pay, r->payn, b->p))
+		return false;
+	uint32_t un, rn, ro, en;
+	memcpy(&r->categories, b->p, 8);
+	memcpy(&un, b->p + 8, 4);
+	memcpy(&rn, b->p + 12, 4);
+	memcpy(&ro, b->p + 16, 4);
+	memcpy(&en, b->p + 20, 4);
+	uint64_t ustored = un & PAY_USER_IS_KEY ? 0 : un, rstored = ro == PAY_RES_INLINE ? rn : 0;
+	if ((uint64_t)PAY_FIXED + ustored + rstored + en != r->payn ||
+	    (ro != PAY_RES_INLINE && (uint64_t)ro + rn > en)) {
+		int zero = 0;
+		atomic_compare_exchange_strong(&r->store->rerr, &zero, EIO);
+		return false;
+	}
+	const char *c = (const char *)b->p + PAY_FIXED;
+	r->user = un & PAY_USER_IS_KEY ? r->key : sv_make(c, un);
+	r->evidence = sv_make(c + ustored + rstored, en);
+	r->resource = ro == PAY_RES_INLINE ? sv_make(c + ustored, rn) : sv_make(r->evidence.p + ro, rn);
+	return true;
+}
+
+/* ---- the log ----------------------------------------------------------- */
+
 struct win_log *win_log_new(void)
 {
 	return xcalloc(1, sizeof(struct win_log));
@@ -100,7 +378,11 @@ void win_log_free(struct win_log *wl)
 {
 	if (!wl)
 		return;
-	spill_free(wl->sp);
+	for (size_t i = 0; i < WIN_PARTS; i++)
+		spill_free(wl->part[i]);
+	for (size_t i = 0; i < wl->nstores; i++)
+		pay_unref(wl->stores[i]);
+	free(wl->stores);
 	buf_release(&wl->enc);
 	strmap_release(&wl->roles);
 	free(wl);
@@ -108,49 +390,106 @@ void win_log_free(struct win_log *wl)
 
 size_t win_count(const struct win_log *wl)
 {
-	return wl ? (size_t)spill_count(wl->sp) : 0;
+	size_t n = 0;
+	for (size_t i = 0; wl && i < WIN_PARTS; i++)
+		n += (size_t)spill_count(wl->part[i]);
+	return n;
+}
+
+/* Add a reference to s to wl's stores (once); false: out of memory. */
+static bool add_store(struct win_log *wl, struct wpay *s)
+{
+	for (size_t i = 0; i < wl->nstores; i++)
+		if (wl->stores[i] == s)
+			return true;
+	struct wpay **ns = try_reallocarray(wl->stores, wl->nstores + 1, sizeof(*ns));
+	if (!ns)
+		return false;
+	wl->stores = ns;
+	wl->stores[wl->nstores++] = s;
+	s->refs++;
+	return true;
+}
+
+static size_t log_memory(const struct win_log *wl)
+{
+	return wl->memory ? wl->memory : WIN_MEMORY_DEFAULT;
 }
 
 /* ---- the encoding ------------------------------------------------------ */
 
-/* r's header (views as lengths only) and its strings, in one record. */
 static void encode(struct buf *b, const struct win_rec *r)
 {
-	struct win_rec h = *r;
-	h.key.p = h.user.p = h.subject.p = h.resource.p = h.evidence.p = NULL;
+	struct crec h;
+	memset(&h, 0, sizeof(h));
+	h.time = r->time;
+	h.line = r->line;
+	h.pay = r->pay;
+	h.store = r->store;
+	h.payn = r->payn;
+	h.file = r->file;
+	h.nsec = r->nsec;
+	h.role = r->role;
+	h.keyn = (uint32_t)r->key.n;
+	h.subjn = (uint32_t)r->subject.n;
+	h.kind = r->kind;
 	buf_reset(b);
 	buf_add(b, &h, sizeof(h));
 	buf_addsv(b, r->key);
-	buf_addsv(b, r->user);
 	buf_addsv(b, r->subject);
-	buf_addsv(b, r->resource);
-	buf_addsv(b, r->evidence);
 }
 
-/* The record's views point into p (valid while p is). */
+/* The sorted record's fields; key and subject point into p (valid while p is).  No payload yet. */
 static void decode(const void *p, struct win_rec *r)
 {
-	const char *c = (const char *)p + sizeof(*r);
-	memcpy(r, p, sizeof(*r));
-	r->key.p = c;
-	c += r->key.n;
-	r->user.p = c;
-	c += r->user.n;
-	r->subject.p = c;
-	c += r->subject.n;
-	r->resource.p = c;
-	c += r->resource.n;
-	r->evidence.p = c;
+	struct crec h;
+	memcpy(&h, p, sizeof(h));
+	const char *c = (const char *)p + sizeof(h);
+	memset(r, 0, sizeof(*r));
+	r->time = h.time;
+	r->nsec = h.nsec;
+	r->line = h.line;
+	r->file = h.file;
+	r->role = h.role;
+	r->kind = h.kind;
+	r->store = h.store;
+	r->pay = h.pay;
+	r->payn = h.payn;
+	r->key = sv_make(c, h.keyn);
+	r->subject = sv_make(c + h.keyn, h.subjn);
+}
+
+/*
+ * Same kind, key, time, file, line and subject (rare: one line's records,
+ * or records carried from another run): the resources decide, read from
+ * the payloads.  A read error is kept in the store (win_error) and the
+ * payloads' places decide instead, so the order stays total.
+ */
+static int res_cmp(const struct crec *ha, const struct crec *hb)
+{
+	/* Only the resources are read: no key needed for a user equal to it. */
+	struct win_rec a = { .store = ha->store, .pay = ha->pay, .payn = ha->payn };
+	struct win_rec b = { .store = hb->store, .pay = hb->pay, .payn = hb->payn };
+	struct scratch sa = { 0 }, sb = { 0 };
+	int c = 0;
+	if (load_payload(&a, &sa) && load_payload(&b, &sb))
+		c = sv_cmp(a.resource, b.resource);
+	else if (ha->store != hb->store || ha->pay != hb->pay)
+		c = ha->store != hb->store ? ((uintptr_t)ha->store < (uintptr_t)hb->store ? -1 : 1) :
+			(ha->pay < hb->pay ? -1 : 1);
+	free(sa.p);
+	free(sb.p);
+	return c;
 }
 
 /*
  * The order windows are judged in, on two encoded records: kind, then key
  * (reads and denials are windowed per key, user or address, whatever the
  * role), time, file, line, subject, resource.  It reads the fields in
- * place: the sort calls this about n log n times, and decoding both whole
- * records first was a tenth of a scan's CPU.
+ * place, one at a time: the sort calls this about n log n times.
  */
-#define ENC_FIELD(p, member, var) memcpy(&(var), (const char *)(p) + offsetof(struct win_rec, member), sizeof(var))
+#define ENC_FIELD(p, member, var) \
+	memcpy(&(var), (const char *)(p) + offsetof(struct crec, member), sizeof(var))
 static int enc_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
 {
 	(void)an;
@@ -161,11 +500,11 @@ static int enc_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 	ENC_FIELD(b, kind, kb);
 	if (ka != kb)
 		return ka < kb ? -1 : 1;
-	size_t kna, knb;
-	ENC_FIELD(a, key.n, kna);
-	ENC_FIELD(b, key.n, knb);
-	const char *sa = (const char *)a + sizeof(struct win_rec);
-	const char *sb = (const char *)b + sizeof(struct win_rec);
+	uint32_t kna, knb;
+	ENC_FIELD(a, keyn, kna);
+	ENC_FIELD(b, keyn, knb);
+	const char *sa = (const char *)a + sizeof(struct crec);
+	const char *sb = (const char *)b + sizeof(struct crec);
 	int c = sv_cmp(sv_make(sa, kna), sv_make(sb, knb));
 	if (c)
 		return c;
@@ -182,30 +521,97 @@ static int enc_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 	ENC_CMP_NUM(file, uint32_t);
 	ENC_CMP_NUM(line, uint64_t);
 #undef ENC_CMP_NUM
-	/* Same key, time and line (rare): the subject and resource decide. */
-	struct win_rec x, y;
-	decode(a, &x);
-	decode(b, &y);
-	c = sv_cmp(x.subject, y.subject);
-	return c ? c : sv_cmp(x.resource, y.resource);
+	uint32_t sna, snb;
+	ENC_FIELD(a, subjn, sna);
+	ENC_FIELD(b, subjn, snb);
+	c = sv_cmp(sv_make(sa + kna, sna), sv_make(sb + knb, snb));
+	if (c)
+		return c;
+	struct crec ha, hb;
+	memcpy(&ha, a, sizeof(ha));
+	memcpy(&hb, b, sizeof(hb));
+	return res_cmp(&ha, &hb);
 }
 #undef ENC_FIELD
 
-/* Keep r (its views are copied); counted as dropped where memory or the disk runs out. */
-static void keep(struct win_log *wl, const struct win_rec *r)
+/* The partition of a key: a fixed hash, so a key's records meet in one partition of every log. */
+static size_t part_of(uint8_t kind, sv key)
 {
-	if (!wl->sp) {
-		wl->sp = spill_new(enc_cmp, NULL, wl->memory);
-		if (!wl->sp) {
+	unsigned long long h = sv_hash(key) ^ kind;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return (size_t)(h % WIN_PARTS);
+}
+
+/*
+ * Keep r: its payload appended to the log's store, its sorted record to
+ * its partition (views copied).  Counted as dropped where memory or the
+ * disk runs out.
+ */
+static void keep(struct win_log *wl, struct win_rec *r)
+{
+	size_t m = log_memory(wl);
+	if (!wl->own) {
+		size_t pm = m / 4 > WIN_MEMORY_MIN ? m / 4 : WIN_MEMORY_MIN;
+		struct wpay *s = pay_new(pm);
+		if (!s || !add_store(wl, s)) {
+			pay_unref(s);
+			wl->dropped++;
+			return;
+		}
+		pay_unref(s);	/* the log's reference (add_store) is the one */
+		wl->own = s;
+	}
+	/* Views compared as addresses: inside the evidence, the resource need not be copied. */
+	uintptr_t rp = (uintptr_t)r->resource.p, ep = (uintptr_t)r->evidence.p;
+	bool res_in_ev = r->resource.n && rp >= ep && rp - ep <= r->evidence.n &&
+		r->resource.n <= r->evidence.n - (rp - ep);
+	bool user_is_key = r->user.n && sv_eq(r->user, r->key);
+	size_t ustored = user_is_key ? 0 : r->user.n, rstored = res_in_ev ? 0 : r->resource.n;
+	size_t pn = PAY_FIXED + ustored + rstored + r->evidence.n;
+	uint64_t off;
+	unsigned char *p = pn <= UINT32_MAX / 2 ? pay_reserve(wl->own, pn, &off) : NULL;
+	if (!p) {
+		wl->dropped++;
+		return;
+	}
+	uint32_t un = user_is_key ? PAY_USER_IS_KEY : (uint32_t)r->user.n;
+	uint32_t rn = (uint32_t)r->resource.n, en = (uint32_t)r->evidence.n;
+	uint32_t ro = res_in_ev ? (uint32_t)(rp - ep) : PAY_RES_INLINE;
+	memcpy(p, &r->categories, 8);
+	memcpy(p + 8, &un, 4);
+	memcpy(p + 12, &rn, 4);
+	memcpy(p + 16, &ro, 4);
+	memcpy(p + 20, &en, 4);
+	p += PAY_FIXED;
+	if (ustored)
+		memcpy(p, r->user.p, ustored);
+	if (rstored)
+		memcpy(p + ustored, r->resource.p, rstored);
+	if (en)
+		memcpy(p + ustored + rstored, r->evidence.p, en);
+	r->store = wl->own;
+	r->pay = off;
+	r->payn = (uint32_t)pn;
+
+	size_t pi = part_of(r->kind, r->key);
+	if (!wl->part[pi]) {
+		size_t sm = m / 4 * 3 / WIN_PARTS;
+		wl->part[pi] = spill_new(enc_cmp, NULL, sm > WIN_MEMORY_MIN ? sm : WIN_MEMORY_MIN);
+		if (!wl->part[pi]) {
 			wl->dropped++;
 			return;
 		}
 	}
 	encode(&wl->enc, r);
-	if (wl->enc.err || spill_add(wl->sp, wl->enc.p, wl->enc.len) < 0) {
+	if (wl->enc.err || spill_add(wl->part[pi], wl->enc.p, wl->enc.len) < 0) {
 		wl->dropped++;
 		return;
 	}
+	if (!wl->any || r->time > wl->tmax)
+		wl->tmax = r->time;
+	wl->any = true;
 	if (r->kind == WK_READ && r->role >= 0 && r->role < 64) {
 		bool created;
 		uintptr_t *roles = strmap_put(&wl->roles, r->key, 0, &created);
@@ -289,17 +695,37 @@ bool win_take(struct win_log *dst, struct win_log *src)
 			return false;
 		*roles |= sl->val;
 	}
-	if (src->sp) {
-		if (!dst->sp) {
-			dst->sp = src->sp;
-			src->sp = NULL;
-		} else if (spill_take(dst->sp, src->sp) < 0) {
+	/* The payloads stay where they are: dst shares src's stores. */
+	for (size_t i = 0; i < src->nstores; i++)
+		if (!add_store(dst, src->stores[i]))
+			return false;
+	for (size_t i = 0; i < WIN_PARTS; i++) {
+		if (!src->part[i])
+			continue;
+		if (!dst->part[i]) {
+			dst->part[i] = src->part[i];
+			src->part[i] = NULL;
+		} else if (spill_take(dst->part[i], src->part[i]) < 0) {
+			/* src keeps its stores: what it still holds stays readable (win_foreach). */
 			return false;
 		}
 	}
+	/* src appends no more: its own store goes to its file whole. */
+	if (src->own)
+		pay_seal(src->own);
+	for (size_t i = 0; i < src->nstores; i++)
+		pay_unref(src->stores[i]);
+	free(src->stores);
+	src->stores = NULL;
+	src->nstores = 0;
+	src->own = NULL;
 	strmap_release(&src->roles);
 	dst->dropped += src->dropped;
 	src->dropped = 0;
+	if (src->any && (!dst->any || src->tmax > dst->tmax))
+		dst->tmax = src->tmax;
+	dst->any |= src->any;
+	src->any = false;
 	return true;
 }
 
@@ -308,17 +734,51 @@ bool win_take(struct win_log *dst, struct win_log *src)
 _Static_assert((int)WIN_READ == WK_READ && (int)WIN_DENIED_USER == WK_DENIED_USER &&
 	       (int)WIN_DENIED_SRC == WK_DENIED_SRC, "public and private record kinds agree");
 
+bool win_time_max(const struct win_log *wl, int64_t *t)
+{
+	if (!wl || !wl->any)
+		return false;
+	*t = wl->tmax;
+	return true;
+}
+
 void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_record *r),
 		 void *arg)
 {
-	if (!wl || !wl->sp || spill_rewind(wl->sp) < 0)
+	win_foreach_since(wl, INT64_MIN, fn, arg);
+}
+
+void win_foreach_since(struct win_log *wl, int64_t from,
+		       void (*fn)(void *arg, const struct win_record *r), void *arg)
+{
+	if (!wl)
 		return;
-	const void *p;
-	size_t n;
-	/* The evaluation order is total for one event's record, so it is deterministic. */
-	while (spill_next(wl->sp, &p, &n) > 0) {
+	/* The partitions merged in the evaluation order, which is total for one event's record. */
+	const void *cur[WIN_PARTS];
+	size_t curn[WIN_PARTS];
+	bool live[WIN_PARTS] = { false };
+	for (size_t i = 0; i < WIN_PARTS; i++)
+		if (wl->part[i] && spill_rewind(wl->part[i]) < 0)
+			return;
+	for (size_t i = 0; i < WIN_PARTS; i++)
+		live[i] = wl->part[i] && spill_next(wl->part[i], &cur[i], &curn[i]) > 0;
+	struct scratch pay = { 0 };
+	for (;;) {
+		size_t m = WIN_PARTS;
+		for (size_t i = 0; i < WIN_PARTS; i++)
+			if (live[i] && (m == WIN_PARTS || enc_cmp(cur[i], curn[i], cur[m], curn[m], NULL) < 0))
+				m = i;
+		if (m == WIN_PARTS)
+			break;
 		struct win_rec r;
-		decode(p, &r);
+		decode(cur[m], &r);
+		/* Only the records shown have their payloads read back. */
+		if (r.time < from) {
+			live[m] = spill_next(wl->part[m], &cur[m], &curn[m]) > 0;
+			continue;
+		}
+		if (!load_payload(&r, &pay))
+			break;	/* kept in the store: win_error() */
 		struct win_record o = {
 			.kind = (enum win_record_kind)r.kind,
 			.time = r.time,
@@ -334,7 +794,11 @@ void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_reco
 			.evidence = r.evidence,
 		};
 		fn(arg, &o);
+		live[m] = spill_next(wl->part[m], &cur[m], &curn[m]) > 0;
 	}
+	for (size_t i = 0; i < WIN_PARTS; i++)
+		spill_stop(wl->part[i]);
+	free(pay.p);
 }
 
 void win_add_record(struct win_log *wl, const struct win_record *in)
@@ -359,12 +823,18 @@ void win_add_record(struct win_log *wl, const struct win_record *in)
 
 int win_error(const struct win_log *wl)
 {
-	return wl ? spill_error(wl->sp) : 0;
-}
-
-static bool same_group(const struct win_rec *a, const struct win_rec *b)
-{
-	return a->kind == b->kind && sv_eq(a->key, b->key);
+	if (!wl)
+		return 0;
+	for (size_t i = 0; i < WIN_PARTS; i++)
+		if (spill_error(wl->part[i]))
+			return spill_error(wl->part[i]);
+	for (size_t i = 0; i < wl->nstores; i++) {
+		if (wl->stores[i]->werr)
+			return wl->stores[i]->werr;
+		if (atomic_load(&wl->stores[i]->rerr))
+			return atomic_load(&wl->stores[i]->rerr);
+	}
+	return 0;
 }
 
 /* "1h", "10m", "90s", "2d": the shortest exact unit. */
@@ -380,9 +850,20 @@ static void fmt_duration(int64_t s, char *buf, size_t n)
 		snprintf(buf, n, "%llds", (long long)s);
 }
 
-static void emit(const struct win_rec *r, const struct policy *p, enum chk_id id,
-		 const char *detail, struct fnd_list *out)
+/* What judging one partition needs: the policy, its findings, a payload scratch. */
+struct judge {
+	const struct win_log *wl;
+	const struct policy *p;
+	struct fnd_list *out;
+	struct scratch pay;
+};
+
+/* A finding at r: its payload read back now.  False: the payload could not be read. */
+static bool emit(struct judge *j, struct win_rec *r, enum chk_id id, const char *detail)
 {
+	const struct policy *p = j->p;
+	if (!load_payload(r, &j->pay))
+		return false;
 	struct finding f;
 	memset(&f, 0, sizeof(f));
 	f.check = id;
@@ -399,7 +880,8 @@ static void emit(const struct win_rec *r, const struct policy *p, enum chk_id id
 	f.line = r->line;
 	f.evidence = r->evidence;
 	f.detail = sv_cstr(detail);
-	fnd_add(out, &f);
+	fnd_add(j->out, &f);
+	return true;
 }
 
 static bool check_on(const struct policy *p, enum chk_id id)
@@ -543,12 +1025,12 @@ static bool add_rwin(struct kstate *k, int r)
  * limited roles are the user's (policy_roles_of) and every role a read of
  * the user was judged under (wl->roles).  False: out of memory.
  */
-static bool step_read(struct kstate *k, const struct win_rec *r, const struct win_log *wl,
-		      const struct policy *p, struct fnd_list *out)
+static bool step_read(struct kstate *k, struct win_rec *r, struct judge *j)
 {
+	const struct policy *p = j->p;
 	if (!k->started) {
 		uint64_t roles = policy_roles_of(p, r->key);
-		const uintptr_t *seen = strmap_get(&wl->roles, r->key);
+		const uintptr_t *seen = strmap_get(&j->wl->roles, r->key);
 		if (seen)
 			roles |= (uint64_t)*seen;
 		k->started = true;
@@ -622,14 +1104,13 @@ static bool step_read(struct kstate *k, const struct win_rec *r, const struct wi
 				 len ? "; " : "read ", w->distinct, dur, role->name, role->max_subjects);
 		len += n > 0 ? (size_t)n : 0;
 	}
-	emit(r, p, CHK_EXCESSIVE_ACCESS, detail, out);
-	return true;
+	return emit(j, r, CHK_EXCESSIVE_ACCESS, detail);
 }
 
 /* One denied request of a user or address (SPEC §4 semantics 1); false: out of memory. */
-static bool step_denied(struct kstate *k, const struct win_rec *r, const struct policy *p,
-			struct fnd_list *out)
+static bool step_denied(struct kstate *k, struct win_rec *r, struct judge *j)
 {
+	const struct policy *p = j->p;
 	const struct pol_check *c = CHK_FAILED_ACCESS_BURST < p->nchecks ?
 		&p->checks[CHK_FAILED_ACCESS_BURST] : NULL;
 	size_t limit = c && c->threshold_n ? c->threshold_n : 20;
@@ -646,8 +1127,9 @@ static bool step_denied(struct kstate *k, const struct win_rec *r, const struct 
 			 "%zu denied (401/403) requests within %s by %s %.*s; the threshold is %zu",
 			 count, dur, r->kind == WK_DENIED_SRC ? "address" : "user",
 			 (int)r->key.n, r->key.p, limit);
-		emit(r, p, CHK_FAILED_ACCESS_BURST, detail, out);
 		k->burst = true;
+		if (!emit(j, r, CHK_FAILED_ACCESS_BURST, detail))
+			return false;
 	} else if (count < limit) {
 		k->burst = false;
 	}
@@ -660,45 +1142,123 @@ static bool judged(const struct win_rec *r, const struct policy *p)
 	return check_on(p, r->kind == WK_READ ? CHK_EXCESSIVE_ACCESS : CHK_FAILED_ACCESS_BURST);
 }
 
-int win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *out)
+/* Judge one partition's records into j->out: 0, or -1 (read error or out of memory). */
+static int eval_part(struct spill *sp, struct judge *j)
 {
-	if (!wl || !wl->sp)
-		return 0;
-	if (spill_rewind(wl->sp) < 0)
+	if (spill_rewind(sp) < 0)
 		return -1;
-	/* The previous record's key, copied: the sorter's view dies at the next record. */
+	/* The current key, copied: the sorter's view dies at the next record. */
 	struct buf prev = BUF_INIT;
-	struct win_rec pr, cur;
+	uint8_t prev_kind = 0;
 	bool have_prev = false;
 	struct kstate k;
 	memset(&k, 0, sizeof(k));
 	const void *rec;
 	size_t n;
 	int rc, ret = 0;
-	while ((rc = spill_next(wl->sp, &rec, &n)) > 0) {
+	while ((rc = spill_next(sp, &rec, &n)) > 0) {
+		struct win_rec cur;
 		decode(rec, &cur);
-		if (have_prev)
-			decode(prev.p, &pr);
-		if (!have_prev || !same_group(&pr, &cur)) {
+		if (!have_prev || prev_kind != cur.kind || !sv_eq(buf_sv(&prev), cur.key)) {
 			kstate_reset(&k);
 			buf_reset(&prev);
-			buf_add(&prev, rec, n);
+			buf_addsv(&prev, cur.key);
 			if (prev.err) {
 				ret = -1;
 				break;
 			}
+			prev_kind = cur.kind;
 			have_prev = true;
 		}
-		if (!judged(&cur, p))
+		if (!judged(&cur, j->p))
 			continue;
-		if (!(cur.kind == WK_READ ? step_read(&k, &cur, wl, p, out) : step_denied(&k, &cur, p, out))) {
+		if (!(cur.kind == WK_READ ? step_read(&k, &cur, j) : step_denied(&k, &cur, j))) {
 			ret = -1;
 			break;
 		}
 	}
 	if (rc < 0)
 		ret = -1;
+	/* The read buffers go now, not when the log does: the next partitions need the memory. */
+	spill_stop(sp);
 	kstate_free(&k);
 	buf_release(&prev);
+	return ret;
+}
+
+/* The partitions shared by win_evaluate()'s threads: each takes the next one not yet judged. */
+struct eval {
+	struct win_log *wl;
+	const struct policy *p;
+	struct fnd_list outs[WIN_PARTS];
+	int rc[WIN_PARTS];
+	_Atomic size_t next;
+};
+
+static void *eval_main(void *arg)
+{
+	struct eval *e = arg;
+	struct judge j = { .wl = e->wl, .p = e->p };
+	size_t i;
+	while ((i = atomic_fetch_add(&e->next, 1)) < WIN_PARTS) {
+		if (!e->wl->part[i])
+			continue;
+		j.out = &e->outs[i];
+		e->rc[i] = eval_part(e->wl->part[i], &j);
+	}
+	free(j.pay.p);
+	return NULL;
+}
+
+int win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *out)
+{
+	if (!wl)
+		return 0;
+	struct eval *e = try_calloc(1, sizeof(*e));
+	if (!e)
+		return -1;
+	e->wl = wl;
+	e->p = p;
+	size_t nparts = 0;
+	for (size_t i = 0; i < WIN_PARTS; i++) {
+		e->outs[i] = (struct fnd_list)FND_LIST_INIT;
+		/* The list's memory budget shared by the partitions (0: no spill, as out's). */
+		if (out->budget)
+			e->outs[i].budget = out->budget / WIN_PARTS ? out->budget / WIN_PARTS : 1;
+		nparts += wl->part[i] != NULL;
+	}
+	/* Threads past the first; where one cannot start, the others (and this one) do its share. */
+	size_t nthreads = wl->jobs > 1 ? wl->jobs - 1 : 0;
+	if (nthreads > (nparts ? nparts - 1 : 0))
+		nthreads = nparts ? nparts - 1 : 0;
+	pthread_t th[WIN_PARTS];
+	size_t started = 0;
+	while (started < nthreads && pthread_create(&th[started], NULL, eval_main, e) == 0)
+		started++;
+	eval_main(e);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+
+	/* Joined in partition order; aud_finish() sorts them (fnd_sort: a total order). */
+	int ret = 0;
+	for (size_t i = 0; i < WIN_PARTS; i++) {
+		if (e->rc[i] < 0)
+			ret = -1;
+		if (!fnd_take(out, &e->outs[i])) {
+			/* Out of memory joining: one by one, each kept or counted lost in out. */
+			struct fnd_iter it;
+			const struct finding *f;
+			for (fnd_iter_start(&e->outs[i], &it); (f = fnd_iter_next(&it));)
+				fnd_add(out, f);
+			if (fnd_error(&e->outs[i]))
+				ret = -1;
+			out->lost += e->outs[i].lost;
+			fnd_release(&e->outs[i]);
+		}
+	}
+	free(e);
+	/* A payload write failed (the records after it were not kept), or one could not be read back. */
+	if (win_error(wl))
+		ret = -1;
 	return ret;
 }

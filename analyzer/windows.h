@@ -11,11 +11,14 @@
  * user across all of the user's roles (semantics 8).
  *
  * Memory is bounded whatever the input (SPEC §7): a log keeps at most its
- * memory budget of records in memory and spills the rest, sorted, to an
- * unlinked owner-only temporary file (spill.h); evaluation keeps, per key,
- * only the records its longest window can still use.  Disk holds one
- * record per personal-data read by a user of a role with max-subjects and
- * per 401/403 event, with its evidence line.
+ * memory budget of records in memory and spills the rest to unlinked
+ * owner-only temporary files (spill.h): the few fields the windows read,
+ * sorted, and apart from them what only a finding needs (user, resource,
+ * evidence line), in arrival order, read back for the records that become
+ * findings.  Evaluation keeps, per key, only the records its longest
+ * window can still use.  Disk holds one record per personal-data read by
+ * a user of a role with max-subjects and per 401/403 event, with its
+ * evidence line.
  */
 #ifndef DPF_WINDOWS_H
 #define DPF_WINDOWS_H
@@ -61,6 +64,12 @@ size_t win_dropped(const struct win_log *wl);
  * depend on it.
  */
 void win_log_set_memory(struct win_log *wl, size_t bytes);
+/*
+ * Threads win_evaluate() may use (0 or 1: only the caller's), e.g. the
+ * audit's jobs: the keys are judged in independent partitions, and the
+ * findings do not depend on the number.
+ */
+void win_log_set_jobs(struct win_log *wl, unsigned jobs);
 /* The first I/O or memory error of the log's spill (an errno value), or 0. */
 int win_error(const struct win_log *wl);
 
@@ -97,14 +106,20 @@ struct win_record {
  */
 void win_foreach(struct win_log *wl, void (*fn)(void *arg, const struct win_record *r),
 		 void *arg);
+/* The same for the records of time >= from only (the others cost no payload read). */
+void win_foreach_since(struct win_log *wl, int64_t from,
+		       void (*fn)(void *arg, const struct win_record *r), void *arg);
+/* The latest time of a record kept into *t; false when the log has none. */
+bool win_time_max(const struct win_log *wl, int64_t *t);
 /* Add a copy of r (its views are copied into the log). */
 void win_add_record(struct win_log *wl, const struct win_record *r);
 
 /*
- * Judge every window; append findings to out.  Deterministic whatever the
- * order records were added in (ties broken by file, then line).  Returns 0,
- * or -1 where the spilled records could not be read back (win_error()):
- * then the windowed findings are incomplete.
+ * Judge every window; append findings to out (in an order fnd_sort() fixes).
+ * Deterministic whatever the order records were added in (ties broken by
+ * file, then line) and whatever the jobs.  Returns 0, or -1 where the
+ * spilled records could not be written or read back (win_error()): then
+ * the windowed findings are incomplete.
  */
 int win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *out);
 

@@ -425,6 +425,10 @@ static const struct {
 	{ "public.customers", "", "", "customers", EV_READ, -1, BIT(CAT_RECORDS), "", true },
 	{ "public.customers", "", "", "customers_archive", EV_READ, -1, 0, "", false },
 	{ "", "", "", "", EV_READ, 200, 0, "", false },
+	/* the prefixes are tested on the normalised resource */
+	{ "//api/v1/customers/4711/%65mail", "", "", "", EV_READ, 200, BIT(CAT_EMAIL), "4711", true },
+	{ "/api/v1/./customers/4711/health", "", "", "", EV_READ, 200, BIT(CAT_HEALTH), "4711", true },
+	{ "/ap", "", "", "", EV_READ, 200, 0, "", false },	/* shorter than every prefix */
 };
 
 START_TEST(test_classify)
@@ -444,6 +448,70 @@ START_TEST(test_classify)
 	ck_assert_msg(sv_eq_cstr(ev.f[EVF_SUBJECT], class_rows[_i].subject), "row %d: subject '%.*s'", _i,
 		      (int)ev.f[EVF_SUBJECT].n, ev.f[EVF_SUBJECT].p);
 	ck_assert_int_eq(ev.pd_read, class_rows[_i].pd_read);
+}
+END_TEST
+
+/*
+ * More distinct literal prefixes than the engine tests once per event (64):
+ * the patterns past them test their own prefix, with the same result.  One
+ * category of n patterns "^/pNN/(?<subject>\d+)$", one per prefix, then a
+ * second pattern "^/pNN/x" per prefix.  With n = 70 there are 140 prefixes;
+ * with n = 3, 6, all tested once per event (an event with none of them
+ * skips every pattern).
+ */
+static const struct {
+	const char *resource, *subject;
+	uint64_t cats, cats_few;	/* with 70 patterns, with 3 */
+} prefix_cases[] = {
+	{ "/p00/1", "1", 1, 1 }, { "/p02/x", "", 1, 1 }, { "/p63/2", "2", 1, 0 },
+	{ "/p64/3", "3", 1, 0 }, { "/p69/4", "4", 1, 0 }, { "/p69/x", "", 1, 0 },
+	{ "/p05/x", "", 1, 0 }, { "/p70/5", "", 0, 0 }, { "/p6/6", "", 0, 0 },
+	{ "/q00/7", "", 0, 0 }, { "/p69", "", 0, 0 }, { "/p0", "", 0, 0 }, { "", "", 0, 0 },
+};
+
+START_TEST(test_classify_prefixes)
+{
+	int n = _i ? 3 : 70;
+	struct policy *p = calloc(1, sizeof(*p));
+	p->ncategories = 1;
+	p->categories = arena_alloc(&p->arena, sizeof(*p->categories));
+	struct pol_category *c = &p->categories[0];
+	c->name = "many";
+	c->matchers = arena_alloc(&p->arena, 2 * (size_t)n * sizeof(*c->matchers));
+	for (int i = 0; i < 2 * n; i++) {
+		char pat[64];
+		if (i < n)
+			snprintf(pat, sizeof(pat), "^/p%02d/(?<subject>\\d+)$", i);
+		else
+			snprintf(pat, sizeof(pat), "^/p%02d/x", i - n);
+		struct pol_matcher *m = &c->matchers[c->nmatchers++];
+		m->field = SV_LIT("");
+		m->rx = rx(pat);
+		m->subject_group = rx_group_index(m->rx, "subject");
+		ck_assert_uint_gt(m->rx->nprefix, 0);
+	}
+	struct diag err = { "" };
+	struct eng *e = eng_new(p, &err);
+	ck_assert_msg(e != NULL, "%s", err.msg);
+	struct eng_thread *t = eng_thread_new(e);
+	for (size_t k = 0; k < sizeof(prefix_cases) / sizeof(prefix_cases[0]); k++) {
+		uint64_t want = _i ? prefix_cases[k].cats_few : prefix_cases[k].cats;
+		struct event ev;
+		ev_reset(&ev);
+		ev.f[EVF_RESOURCE] = sv_cstr(prefix_cases[k].resource);
+		ev.action = EV_READ;
+		ev.status = 200;
+		eng_classify(e, &ev, t);
+		ck_assert_msg(ev.categories == want, "%d patterns, %s: categories %llx", n,
+			      prefix_cases[k].resource, (unsigned long long)ev.categories);
+		ck_assert_msg(sv_eq_cstr(ev.f[EVF_SUBJECT], want ? prefix_cases[k].subject : ""),
+			      "%s: subject '%.*s'", prefix_cases[k].resource, (int)ev.f[EVF_SUBJECT].n,
+			      ev.f[EVF_SUBJECT].p);
+		ck_assert_int_eq(ev.pd_read, want != 0);
+	}
+	eng_thread_free(t);
+	eng_free(e);
+	policy_free(p);
 }
 END_TEST
 
@@ -536,6 +604,47 @@ START_TEST(test_verdicts)
 	ck_assert_uint_eq(v.custom_fired[0], UINT64_C(1) << (CK_HEALTH_EXPORT - CHK_BUILTIN_COUNT));
 	ck_assert_uint_eq(v.fired, 0);
 	fnd_release(&out);
+}
+END_TEST
+
+/*
+ * The engine remembers each user's roles per thread (a direct-mapped memo
+ * of 256 slots): over 600 users, so slots are shared and overwritten, in
+ * three passes, members, glob members (vendor-*), unknown users, users
+ * longer than a slot, with and without a claimed role, the verdict's role
+ * is policy_role_of()'s every time.
+ */
+START_TEST(test_role_memo)
+{
+	static const char *const claims[] = { "", "marketing", "support-agent", "nosuch" };
+	char user[128];
+	for (int pass = 0; pass < 3; pass++) {
+		for (int i = 0; i < 640; i++) {
+			switch (i % 5) {
+			case 0: snprintf(user, sizeof(user), "%s", (const char *[]){ "mrossi", "jdoe", "cmartin", "dklein", "rpatel" }[i / 5 % 5]); break;
+			/* one length, two answers: slots shared by both */
+			case 1: snprintf(user, sizeof(user), "vendor-%03d", i); break;
+			case 2: snprintf(user, sizeof(user), "agent-%04d", i); break;
+			case 3: snprintf(user, sizeof(user), "vendor-%060d", i); break;	/* longer than a slot */
+			default: snprintf(user, sizeof(user), "%054d", i); break;	/* exactly a slot */
+			}
+			const char *claim = claims[(i + pass) % 4];
+			struct event ev;
+			ev_reset(&ev);
+			ev.f[EVF_USER] = sv_cstr(user);
+			ev.f[EVF_ROLE] = sv_cstr(claim);
+			ev.f[EVF_RESOURCE] = SV_LIT(R "4711/email");
+			ev.action = EV_READ;
+			ev.status = 200;
+			struct fnd_list out = FND_LIST_INIT;
+			struct eng_verdict v;
+			eng_classify(E, &ev, T);
+			eng_judge(E, &ev, T, &out, NULL, &v);
+			ck_assert_msg(v.role == policy_role_of(P, sv_cstr(user), sv_cstr(claim)),
+				      "pass %d, %s claiming '%s': role %d", pass, user, claim, v.role);
+			fnd_release(&out);
+		}
+	}
 }
 END_TEST
 
@@ -673,10 +782,12 @@ static Suite *engine_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_rows, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_loop_test(tc, test_classify, 0, sizeof(class_rows) / sizeof(class_rows[0]));
+	tcase_add_loop_test(tc, test_classify_prefixes, 0, 2);
 	tcase_add_loop_test(tc, test_details, 0, sizeof(detail_rows) / sizeof(detail_rows[0]));
 	tcase_add_test(tc, test_finding_fields);
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_severity_override);
+	tcase_add_test(tc, test_role_memo);
 	tcase_add_test(tc, test_claimed_role);
 	tcase_add_test(tc, test_denied_burst);
 	tcase_add_test(tc, test_denied_by_src);

@@ -114,6 +114,67 @@ START_TEST(test_normalize_properties)
 }
 END_TEST
 
+/*
+ * The fast path (a path already normal is returned as it is, not copied)
+ * takes exactly the paths the two-pass check it replaced took: find the
+ * path's end ('?', '#'), then look for '%', ';', "//", "/." and a leading
+ * '.'.  Written out here as that reference, over generated resources with
+ * and without a "scheme://authority" prefix, and the result compared.
+ */
+static bool ref_untouched(const char *p, size_t n)
+{
+	size_t auth = 0, i = 0;
+	while (i < n && ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+			 (i > 0 && ((p[i] >= '0' && p[i] <= '9') || p[i] == '+' || p[i] == '-' ||
+				    p[i] == '.'))))
+		i++;
+	if (i > 0 && i + 3 <= n && memcmp(p + i, "://", 3) == 0) {
+		auth = i + 3;
+		while (auth < n && p[auth] != '/')
+			auth++;
+	}
+	size_t pend = auth;
+	while (pend < n && p[pend] != '?' && p[pend] != '#')
+		pend++;
+	const char *q = p + auth;
+	size_t m = pend - auth;
+	if (m && q[0] == '.')
+		return false;
+	for (size_t k = 0; k < m; k++) {
+		if (q[k] == '%' || q[k] == ';')
+			return false;
+		if (q[k] == '/' && k + 1 < m && (q[k + 1] == '/' || q[k + 1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+START_TEST(test_normalize_fast_path)
+{
+	static const char alphabet[] = "/.;%2eaZ?#:";
+	static const char *const heads[] = { "", "http://h", "https://h.example:8443", "x:/", "./" };
+	unsigned seed = 777;
+	char in[96], out[96];
+	for (int k = 0; k < 50000; k++) {
+		const char *h = heads[k % 5];
+		size_t n = strlen(h);
+		memcpy(in, h, n);
+		seed = seed * 1103515245u + 12345u;
+		size_t len = n + ((seed >> 16) % 24);
+		while (n < len) {
+			seed = seed * 1103515245u + 12345u;
+			in[n++] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		sv got = ev_normalize_path(sv_make(in, n), out);
+		bool untouched = got.p == in;
+		ck_assert_msg(untouched == ref_untouched(in, n), "'%.*s': fast path %d", (int)n, in,
+			      untouched);
+		if (untouched)
+			ck_assert_uint_eq(got.n, n);
+	}
+}
+END_TEST
+
 /* ---- an input that changed while it was read (inpwatch.h) ------------------ */
 
 struct watch_row {
@@ -224,6 +285,7 @@ static Suite *semantics_suite(void)
 	TCase *tc = tcase_create("normalize");
 	tcase_add_loop_test(tc, test_normalize_path, 0, sizeof(norm_rows) / sizeof(norm_rows[0]));
 	tcase_add_test(tc, test_normalize_properties);
+	tcase_add_test(tc, test_normalize_fast_path);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("time");
 	tcase_add_loop_test(tc, test_zone_and_fraction, 0, sizeof(zone_rows) / sizeof(zone_rows[0]));

@@ -180,6 +180,74 @@ START_TEST(clf_table)
 }
 END_TEST
 
+/*
+ * tu_parse_clf_cached() gives tu_parse_clf()'s answer whatever stamp came
+ * before: every row after every other row (the cache primed by the first),
+ * then stamps that share the cached date and offset but differ elsewhere.
+ */
+static void clf_cached_agrees(struct tu_clf_cache *c, const char *in, size_t n)
+{
+	int64_t want = -1, got = -2;
+	bool ok = tu_parse_clf(sv_make(in, n), &want);
+	bool cok = tu_parse_clf_cached(sv_make(in, n), c, &got);
+	ck_assert_msg(ok == cok, "'%.*s': %d, cached %d", (int)n, in, ok, cok);
+	if (ok)
+		ck_assert_msg(want == got, "'%.*s': %lld, cached %lld", (int)n, in, (long long)want,
+			      (long long)got);
+}
+
+START_TEST(clf_cached_pairs)
+{
+	size_t n = sizeof(clf_rows) / sizeof(clf_rows[0]);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			struct tu_clf_cache c = { 0 };
+			clf_cached_agrees(&c, clf_rows[i].in, strlen(clf_rows[i].in));
+			clf_cached_agrees(&c, clf_rows[j].in, strlen(clf_rows[j].in));
+			clf_cached_agrees(&c, clf_rows[j].in, strlen(clf_rows[j].in));
+		}
+	}
+	static const char *const seq[] = {
+		"27/Nov/2026:03:14:07 +0000", "27/Nov/2026:23:59:60 +0000", "27/Nov/2026:24:00:00 +0000",
+		"27/Nov/2026:03:60:00 +0000", "27/Nov/2026:03:14:61 +0000", "27/Nov/2026:00:00:00 +0000",
+		"27/Nov/2026:3:14:07Z +0000", "27/Nov/2026:03:14:07 +0001", "27/Nov/2026:03:14:07  0000",
+		"27/Nov/2026:03:14:0x +0000", "27/Nov/2026:03:14:07 +0000",
+		"1/Nov/2026:03:14:07 +01:00", "1/Nov/2026:03:14:08 +01:00", "01/Nov/2026:03:14:08 +0100",
+		"31/Dec/9999:23:59:59 +0000", "31/Dec/9999:23:59:60 +0000", "31/Dec/9999:23:59:59 -2359",
+		"01/Jan/0001:00:00:00 +0000", "01/Jan/0001:00:00:00 +0100", "01/Jan/0001:00:59:59 +0100",
+		"01/Jan/0001:01:00:00 +0100",
+	};
+	struct tu_clf_cache c = { 0 };
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		clf_cached_agrees(&c, seq[i], strlen(seq[i]));
+}
+END_TEST
+
+/* Random bytes in random places of one stamp (fixed seed): one cache throughout. */
+START_TEST(clf_cached_mutations)
+{
+	static const char base[] = "27/Nov/2026:03:14:07 +0000";
+	static const char bytes[] = "0123456789/: +-:Zx";
+	struct tu_clf_cache c = { 0 };
+	unsigned seed = 4242;
+	char in[sizeof(base)];
+	for (int k = 0; k < 50000; k++) {
+		memcpy(in, base, sizeof(base));
+		size_t n = sizeof(base) - 1;
+		int edits = k % 4;	/* a quarter of them the unchanged stamp */
+		for (int e = 0; e < edits; e++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t pos = (seed >> 16) % n;
+			seed = seed * 1103515245u + 12345u;
+			in[pos] = bytes[(seed >> 16) % (sizeof(bytes) - 1)];
+		}
+		if (k % 97 == 0)
+			n--;	/* now and then one byte short */
+		clf_cached_agrees(&c, in, n);
+	}
+}
+END_TEST
+
 /* ---- epoch, any, syslog ---- */
 
 static const struct {
@@ -697,6 +765,50 @@ START_TEST(hours_every_minute_of_a_dst_week)
 }
 END_TEST
 
+/*
+ * tz_offset_memo() and tz_hours_contains_memo() answer as tz_offset() and
+ * tz_hours_contains() do, with one memo carried through: instants walked
+ * in hours across the transitions of 2020-2060 (past the end of a fat
+ * TZif table, the POSIX rule), a second either side of each transition,
+ * then jumps back and forth (fixed seed), in zones with and without DST
+ * and in UTC.
+ */
+START_TEST(zone_memo_agrees)
+{
+	static const char *const zones[] = { "Europe/Rome", "America/New_York", "Australia/Sydney",
+					     "Asia/Kathmandu", "UTC" };
+	for (size_t k = 0; k < sizeof(zones) / sizeof(zones[0]); k++) {
+		struct diag err;
+		struct tz_zone *z = tz_load(zones[k], &err);
+		ck_assert_msg(z != NULL, "%s", zones[k]);
+		struct tz_memo m = { 0 };
+		for (int64_t t = utc(2020, 1, 1, 0, 0, 0); t < utc(2060, 1, 1, 0, 0, 0); t += 3600) {
+			for (int64_t d = -1; d <= 1; d++)
+				ck_assert_msg(tz_offset_memo(z, t + d, &m) == tz_offset(z, t + d), "%s at %lld",
+					      zones[k], (long long)(t + d));
+			if (tz_offset(z, t) != tz_offset(z, t - 3600))	/* a transition in the last hour */
+				for (int64_t u = t - 3600; u <= t; u++)
+					ck_assert_int_eq(tz_offset_memo(z, u, &m), tz_offset(z, u));
+		}
+		unsigned seed = 99;
+		for (int i = 0; i < 20000; i++) {
+			seed = seed * 1103515245u + 12345u;
+			int64_t t = utc(1900, 1, 1, 0, 0, 0) + (int64_t)(seed >> 8) * 300;
+			ck_assert_int_eq(tz_offset_memo(z, t, &m), tz_offset(z, t));
+		}
+		tz_free(z);
+	}
+	struct tz_hours h;
+	struct diag err;
+	ck_assert(tz_hours_parse(SV_LIT("Mon-Fri 07:00-20:00 Europe/Rome"), &h, &err) == 0);
+	struct tz_memo m = { 0 };
+	for (int64_t t = utc(2026, 3, 25, 0, 0, 0); t < utc(2026, 11, 2, 0, 0, 0); t += 59)
+		ck_assert_msg(tz_hours_contains_memo(&h, t, &m) == tz_hours_contains(&h, t), "at %lld",
+			      (long long)t);
+	tz_hours_release(&h);
+}
+END_TEST
+
 static Suite *time_suite(void)
 {
 	Suite *s = suite_create("time");
@@ -706,6 +818,8 @@ static Suite *time_suite(void)
 	tcase_add_loop_test(tc, iso8601_table, 0, sizeof(iso_rows) / sizeof(iso_rows[0]));
 	tcase_add_test(tc, iso8601_view_not_terminated);
 	tcase_add_loop_test(tc, clf_table, 0, sizeof(clf_rows) / sizeof(clf_rows[0]));
+	tcase_add_test(tc, clf_cached_pairs);
+	tcase_add_test(tc, clf_cached_mutations);
 	tcase_add_loop_test(tc, epoch_table, 0, sizeof(epoch_rows) / sizeof(epoch_rows[0]));
 	tcase_add_test(tc, parse_any_tries_each);
 	tcase_add_loop_test(tc, syslog_table, 0, sizeof(syslog_rows) / sizeof(syslog_rows[0]));
@@ -726,6 +840,7 @@ static Suite *time_suite(void)
 	tcase_add_loop_test(tc, hours_table, 0, sizeof(hours_rows) / sizeof(hours_rows[0]));
 	tcase_add_loop_test(tc, hours_errors, 0, sizeof(hours_err_rows) / sizeof(hours_err_rows[0]));
 	tcase_add_test(tc, hours_every_minute_of_a_dst_week);
+	tcase_add_test(tc, zone_memo_agrees);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,7 @@
 /* test_util.c - sv, buf, arena and strmap: the containers everything uses. */
 #include "testutil.h"
 
+#include <ctype.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,29 @@ START_TEST(test_sv_to_u64)
 		ck_assert_uint_eq(v, u64_rows[_i].v);
 	else
 		ck_assert_uint_eq(v, 7);	/* untouched on failure */
+}
+END_TEST
+
+/*
+ * sv_eq_nocase and sv_trim read ASCII case and white space themselves:
+ * for every pair of bytes they agree with tolower() and isspace() in the
+ * C locale the program runs in (high bytes are never letters or space).
+ */
+START_TEST(test_sv_ascii_matches_ctype)
+{
+	for (int a = 0; a < 256; a++) {
+		char ca = (char)a;
+		for (int b = 0; b < 256; b++) {
+			char cb = (char)b;
+			bool want = tolower(a) == tolower(b);
+			ck_assert_msg(sv_eq_nocase(sv_make(&ca, 1), sv_make(&cb, 1)) == want, "%d %d", a, b);
+		}
+		char s[3] = { 'x', ca, 'x' };
+		ck_assert_uint_eq(sv_trim(sv_make(&ca, 1)).n, isspace(a) ? 0 : 1);
+		ck_assert_uint_eq(sv_trim(sv_make(s + 1, 2)).n, isspace(a) ? 1 : 2);
+		ck_assert_uint_eq(sv_trim(sv_make(s, 2)).n, isspace(a) ? 1 : 2);
+		ck_assert_uint_eq(sv_trim(sv_make(s, 3)).n, 3);
+	}
 }
 END_TEST
 
@@ -360,6 +384,7 @@ static Suite *util_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, test_sv_to_u64, 0, sizeof(u64_rows) / sizeof(u64_rows[0]));
 	tcase_add_test(tc, test_sv_basics);
+	tcase_add_test(tc, test_sv_ascii_matches_ctype);
 	tcase_add_test(tc, test_sv_hexbyte);
 	tcase_add_loop_test(tc, test_sv_distance, 0, sizeof(dist_rows) / sizeof(dist_rows[0]));
 	tcase_add_test(tc, test_sv_closest_within);

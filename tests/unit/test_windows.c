@@ -4,7 +4,9 @@
  * Policies are built by hand: one role with max-subjects 3/1h (N small so
  * the rows stay readable), and the failed-access-burst threshold.
  */
+#include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "findings.h"
 #include "policy.h"
@@ -567,6 +569,260 @@ START_TEST(test_out_of_order_across_files_spilled)
 }
 END_TEST
 
+/*
+ * What only a finding needs (user, resource, categories, evidence) is kept
+ * apart from the sorted records and read back for the findings.  A stream
+ * of reads and denials, every line with its own evidence, resource and
+ * categories, is judged (a) in memory by one thread and (b) split over
+ * two logs of a 4 KiB memory budget (about 900 KB of payloads: they go
+ * to the temporary file), joined, judged on 1, 2 and 3 threads.  Every
+ * finding is the same in every field, and its payload is its own line's.
+ * win_foreach() shows the same records in the same order either way.
+ */
+#define NPAY 3000
+static char pay_ev[NPAY][200], pay_res[NPAY][24], pay_user[NPAY][8], pay_key[NPAY][16];
+
+static void add_pay(struct win_log *wl, size_t i)
+{
+	struct event ev;
+	ev_reset(&ev);
+	/* Seconds apart, and a quiet hour every 100 lines: bursts end and start again. */
+	ev.time = 1795000000 + (int64_t)(i / 3) * 7 + (int64_t)(i / 100) * 3700;
+	ev.has_time = true;
+	ev.f[EVF_USER] = sv_cstr(pay_user[i]);
+	ev.f[EVF_RESOURCE] = sv_cstr(pay_res[i]);
+	ev.raw = sv_cstr(pay_ev[i]);
+	/* As a parser gives it: every other resource a view into its line (the same text). */
+	if (i % 2)
+		ev.f[EVF_RESOURCE] = sv_make(strstr(pay_ev[i], pay_res[i]), strlen(pay_res[i]));
+	ev.categories = (uint64_t)i * 2654435761u;
+	ev.file = (uint32_t)(i % 2);
+	ev.line = i + 1;
+	bool denied = i % 4 == 0;
+	ev.status = denied ? 401 : 200;
+	if (denied) {
+		ev.f[EVF_SRC] = sv_cstr(pay_key[i]);
+		win_add_denied(wl, &ev, -1);
+	} else {
+		ev.f[EVF_SUBJECT] = sv_cstr(pay_key[i]);
+		win_add_read(wl, &ev, 0);
+	}
+}
+
+static void pay_setup(void)
+{
+	setup();
+	checks[CHK_FAILED_ACCESS_BURST].threshold_n = 5;
+	for (size_t i = 0; i < NPAY; i++) {
+		bool denied = i % 4 == 0;
+		snprintf(pay_user[i], sizeof(pay_user[i]), "%s", denied && i % 8 == 0 ? "-" :
+			 (const char *[]){ "mrossi", "jdoe", "akim", "bnorr" }[i % 7 % 4]);
+		if (denied)
+			snprintf(pay_key[i], sizeof(pay_key[i]), "198.51.100.%zu", i % 3);
+		else
+			snprintf(pay_key[i], sizeof(pay_key[i]), "%zu", 1000 + i * 7919 % 40);
+		snprintf(pay_res[i], sizeof(pay_res[i]), "/api/v1/c/%zu", i);
+		snprintf(pay_ev[i], sizeof(pay_ev[i]), "10.0.0.%zu - %.7s [line %zu] \"GET /api/v1/c/%zu\" %d "
+			 "padding-padding-padding-padding-padding-padding-padding-padding-padding-padding-%zu",
+			 i % 250, pay_user[i], i + 1, i, i % 4 == 0 ? 401 : 200, i);
+	}
+}
+
+static bool same_finding(const struct finding *a, const struct finding *b)
+{
+	return a->check == b->check && a->severity == b->severity && a->time == b->time &&
+	       a->file == b->file && a->line == b->line && a->categories == b->categories &&
+	       sv_eq(a->user, b->user) && sv_eq(a->role, b->role) && sv_eq(a->subject, b->subject) &&
+	       sv_eq(a->resource, b->resource) && sv_eq(a->evidence, b->evidence) &&
+	       sv_eq(a->detail, b->detail);
+}
+
+/* win_foreach() as one text: every field of every record, in order. */
+static void foreach_line(void *arg, const struct win_record *r)
+{
+	struct bytes *b = arg;
+	char head[128];
+	int n = snprintf(head, sizeof(head), "%d %lld %d %u %llu %d %llu|", (int)r->kind,
+			 (long long)r->time, r->nsec, r->file, (unsigned long long)r->line, r->role,
+			 (unsigned long long)r->categories);
+	bytes_add(b, head, (size_t)n);
+	sv f[] = { r->key, r->user, r->subject, r->resource, r->evidence };
+	for (size_t i = 0; i < 5; i++) {
+		bytes_add(b, f[i].p, f[i].n);
+		bytes_add(b, "|", 1);
+	}
+	bytes_add(b, "\n", 1);
+}
+
+START_TEST(test_payload_spilled_and_jobs)
+{
+	pay_setup();
+	struct win_log *ref = win_log_new();
+	for (size_t i = 0; i < NPAY; i++)
+		add_pay(ref, i);
+	struct fnd_list want = FND_LIST_INIT;
+	ck_assert_int_eq(win_evaluate(ref, &pol, &want), 0);
+	ck_assert_uint_gt(count_check(&want, CHK_EXCESSIVE_ACCESS), 10);
+	ck_assert_uint_gt(count_check(&want, CHK_FAILED_ACCESS_BURST), 10);
+	fnd_sort(&want);
+	/* Each finding carries its own line's payload. */
+	for (size_t k = 0; k < want.n; k++) {
+		const struct finding *f = &want.v[k];
+		size_t i = (size_t)f->line - 1;
+		ck_assert(sv_eq(f->resource, sv_cstr(pay_res[i])));
+		ck_assert(sv_eq(f->evidence, sv_cstr(pay_ev[i])));
+		ck_assert(sv_eq(f->user, sv_cstr(pay_user[i])));
+		ck_assert_uint_eq(f->categories, (uint64_t)i * 2654435761u);
+	}
+	struct bytes want_each = { 0 };
+	win_foreach(ref, foreach_line, &want_each);
+	ck_assert_uint_gt(want_each.n, 0);
+
+	for (unsigned jobs = 1; jobs <= 3; jobs++) {
+		struct win_log *a = win_log_new(), *b = win_log_new();
+		win_log_set_memory(a, 4096);
+		win_log_set_memory(b, 4096);
+		/* Backwards, every third record to the second log. */
+		for (size_t i = NPAY; i-- > 0;)
+			add_pay(i % 3 == 0 ? b : a, i);
+		ck_assert(win_take(a, b));
+		win_log_free(b);	/* a reads b's payloads: they stay as long as a needs them */
+		ck_assert_uint_eq(win_count(a), NPAY);
+		ck_assert_uint_eq(win_dropped(a), 0);
+		win_log_set_jobs(a, jobs);
+		struct fnd_list got = FND_LIST_INIT;
+		ck_assert_int_eq(win_evaluate(a, &pol, &got), 0);
+		ck_assert_int_eq(win_error(a), 0);
+		fnd_sort(&got);
+		ck_assert_uint_eq(got.n, want.n);
+		for (size_t k = 0; k < want.n; k++)
+			ck_assert(same_finding(&got.v[k], &want.v[k]));
+		fnd_release(&got);
+		struct bytes each = { 0 };
+		win_foreach(a, foreach_line, &each);
+		ck_assert_uint_eq(each.n, want_each.n);
+		ck_assert(memcmp(each.p, want_each.p, each.n) == 0);
+		free(each.p);
+		win_log_free(a);
+	}
+	free(want_each.p);
+	fnd_release(&want);
+	win_log_free(ref);
+}
+END_TEST
+
+/*
+ * Where the payloads' temporary file cannot be created, what is in memory
+ * is judged and the rest is counted as dropped (the audit says so), never
+ * an abort; where a write to it fails (here: a file size limit), the log
+ * reports the error, so the audit says the windows were not judged whole.
+ */
+START_TEST(test_payload_no_file)
+{
+	pay_setup();
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? strdup(old) : NULL;
+	setenv("TMPDIR", "/nonexistent/dpfaudit-test", 1);
+	struct win_log *wl = win_log_new();
+	win_log_set_memory(wl, 4096);
+	for (size_t i = 0; i < NPAY; i++)
+		add_pay(wl, i);
+	ck_assert_uint_gt(win_dropped(wl), 0);
+	ck_assert_uint_gt(win_count(wl), 0);
+	ck_assert_uint_eq(win_count(wl) + win_dropped(wl), NPAY);
+	struct fnd_list out = FND_LIST_INIT;
+	ck_assert_int_eq(win_evaluate(wl, &pol, &out), 0);
+	ck_assert_int_eq(win_error(wl), 0);
+	fnd_release(&out);
+	win_log_free(wl);
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+}
+END_TEST
+
+START_TEST(test_payload_write_error)
+{
+	pay_setup();
+	struct rlimit old;
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	struct rlimit none = { 0, old.rlim_max };
+	void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &none), 0);
+	/* 64 KiB: 16 KiB of payloads, sorters big enough for these records (no spill). */
+	struct win_log *wl = win_log_new();
+	win_log_set_memory(wl, 65536);
+	static char ev[2000];
+	memset(ev, 'e', sizeof(ev) - 1);
+	for (unsigned k = 0; k < 60; k++) {
+		struct event e;
+		ev_reset(&e);
+		e.time = 1795000000 + k;
+		e.has_time = true;
+		e.f[EVF_USER] = SV_LIT("jdoe");
+		e.raw = sv_cstr(ev);
+		e.line = k + 1;
+		win_add_denied(wl, &e, -1);
+	}
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, oldsig);
+	ck_assert_uint_gt(win_dropped(wl), 0);
+	struct fnd_list out = FND_LIST_INIT;
+	ck_assert_int_eq(win_evaluate(wl, &pol, &out), -1);
+	ck_assert_int_eq(win_error(wl), EFBIG);
+	fnd_release(&out);
+	win_log_free(wl);
+}
+END_TEST
+
+/* What `scan --state` carries: the latest time, and the records from a time on, in order. */
+struct since_ctx {
+	int64_t from;
+	struct bytes all;
+};
+
+static void since_filter(void *arg, const struct win_record *r)
+{
+	struct since_ctx *c = arg;
+	if (r->time >= c->from)
+		foreach_line(&c->all, r);
+}
+
+START_TEST(test_foreach_since)
+{
+	pay_setup();
+	struct win_log *a = win_log_new(), *b = win_log_new();
+	int64_t t;
+	ck_assert(!win_time_max(a, &t));
+	win_log_set_memory(a, 4096);
+	win_log_set_memory(b, 4096);
+	for (size_t i = 0; i < NPAY; i++)
+		add_pay(i < NPAY - 10 ? a : b, i);	/* the latest records in b */
+	ck_assert(win_time_max(a, &t));
+	ck_assert(win_take(a, b));
+	win_log_free(b);
+	int64_t last = 1795000000 + (int64_t)((NPAY - 1) / 3) * 7 + (int64_t)((NPAY - 1) / 100) * 3700;
+	ck_assert(win_time_max(a, &t));
+	ck_assert_int_eq(t, last);
+	struct since_ctx want = { .from = last - 5000 };
+	win_foreach(a, since_filter, &want);
+	struct bytes got = { 0 };
+	win_foreach_since(a, last - 5000, foreach_line, &got);
+	ck_assert_uint_gt(got.n, 0);
+	ck_assert_uint_eq(got.n, want.all.n);
+	ck_assert(memcmp(got.p, want.all.p, got.n) == 0);
+	struct bytes every = { 0 };
+	win_foreach(a, foreach_line, &every);
+	ck_assert_uint_gt(every.n, got.n);
+	free(every.p);
+	free(got.p);
+	free(want.all.p);
+	win_log_free(a);
+}
+END_TEST
+
 static Suite *windows_suite(void)
 {
 	Suite *s = suite_create("windows");
@@ -582,6 +838,10 @@ static Suite *windows_suite(void)
 	tcase_add_test(tc, test_denied_rearm);
 	tcase_add_test(tc, test_take);
 	tcase_add_test(tc, test_long_evidence);
+	tcase_add_test(tc, test_payload_spilled_and_jobs);
+	tcase_add_test(tc, test_payload_no_file);
+	tcase_add_test(tc, test_foreach_since);
+	tcase_add_test(tc, test_payload_write_error);
 	suite_add_tcase(s, tc);
 	return s;
 }
