@@ -354,19 +354,33 @@ int fnd_error(const struct fnd_list *l)
 
 /* ---- grouping ---------------------------------------------------------- */
 
+/*
+ * Report order of the checks: by id, then index (ranked once per grouping,
+ * so comparing two groups compares two numbers, not two ids).
+ */
 static const struct policy *group_policy;
+static uint32_t *check_rank;	/* NULL: by index */
+static size_t ncheck_rank;
+
+static int check_id_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int c = strcmp(group_policy->checks[a].id, group_policy->checks[b].id);
+	return c ? c : (a > b) - (a < b);
+}
+
+static uint64_t rank_of(uint32_t check)
+{
+	return check < ncheck_rank ? check_rank[check] : (uint64_t)ncheck_rank + check;
+}
 
 static int group_cmp(const void *pa, const void *pb)
 {
 	const struct fnd_group *a = pa, *b = pb;
 	int c;
 	CMP(b->severity, a->severity);	/* highest first */
-	if (group_policy && a->check != b->check) {
-		c = strcmp(group_policy->checks[a->check].id, group_policy->checks[b->check].id);
-		if (c)
-			return c;
-	}
-	CMP(a->check, b->check);
+	if (a->check != b->check)
+		CMP(rank_of(a->check), rank_of(b->check));
 	if ((c = sv_cmp(a->user, b->user)))
 		return c;
 	return sv_cmp(a->subject, b->subject);
@@ -558,11 +572,28 @@ static void order_groups(struct fnd_group *g, size_t ng, const struct policy *p)
 	for (size_t i = 0; i < ng; i++)
 		perm[i] = i;
 	/* qsort has no context argument in C11; grouping runs on one thread. */
-	group_policy = p;
+	uint32_t *by_id = NULL;
+	ncheck_rank = 0;
+	if (p && p->nchecks) {
+		size_t nc = p->nchecks;
+		by_id = xreallocarray(NULL, nc, sizeof(*by_id));
+		check_rank = xreallocarray(NULL, nc, sizeof(*check_rank));
+		for (size_t i = 0; i < nc; i++)
+			by_id[i] = (uint32_t)i;
+		group_policy = p;
+		qsort(by_id, nc, sizeof(*by_id), check_id_cmp);
+		group_policy = NULL;
+		for (size_t i = 0; i < nc; i++)
+			check_rank[by_id[i]] = (uint32_t)i;
+		ncheck_rank = nc;
+	}
 	sorting_groups = g;
 	qsort(perm, ng, sizeof(*perm), group_idx_cmp);
-	group_policy = NULL;
 	sorting_groups = NULL;
+	free(by_id);
+	free(check_rank);
+	check_rank = NULL;
+	ncheck_rank = 0;
 	/* g[i] = old g[perm[i]], cycle by cycle. */
 	for (size_t i = 0; i < ng; i++) {
 		if (perm[i] == i)
