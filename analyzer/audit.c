@@ -979,6 +979,7 @@ static void run_init(struct run *r, unsigned jobs, unsigned nreaders, struct win
 			p->findings.budget = opts->findings_budget / jobs ? opts->findings_budget / jobs : 1;
 		win_log_set_budget(p->wl, wb);
 		win_log_set_memory(p->wl, wmem);
+		win_log_set_parts(p->wl, win_parts_for(jobs));
 	}
 	for (unsigned i = 0; i < nreaders; i++)
 		reader_init(&(*rds)[i], r);
@@ -1183,6 +1184,7 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	progress_stop(r.progress);
 
 	struct win_log *all = win_log_new();
+	win_log_set_parts(all, win_parts_for(jobs));
 	struct fnd_list found = FND_LIST_INIT;
 	found.budget = opts->findings_budget;
 	size_t scan_lost = merge_parsers(res, ps, jobs, &found, all);

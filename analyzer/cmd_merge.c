@@ -27,6 +27,7 @@
 #include "safefile.h"
 #include "report.h"
 #include "setup.h"
+#include "windows.h"
 #include "xalloc.h"
 
 enum {
@@ -191,6 +192,9 @@ int cmd_merge(int argc, char **argv, const char *argv0)
 	}
 	have_whole = true;
 	struct aud_result *res = &whole.res;
+	/* The windows' partitions judged on every CPU (the findings do not depend on it). */
+	if (res->windows)
+		win_log_set_jobs(res->windows, aud_cpus());
 	aud_finish(st.pol, &filter, res->windows, res);
 	/* The shards applied their own --max-unparsed; merge adds its own (default 1%). */
 	aud_check_unparsed(res, m.o.max_unparsed_set ? m.o.max_unparsed : AUD_MAX_UNPARSED);

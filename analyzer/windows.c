@@ -47,10 +47,12 @@ enum win_kind {
 };
 
 /*
- * Partitions of a log: a fixed number, so a log's shape never depends on
- * -j (win_take joins partition i into partition i).  Eight keep the two
- * threads of a 2-core machine evenly busy; each costs a sorter (and, once
- * it spills, a temporary file) per log.
+ * Partitions of a log: at most this many (win_log_set_parts), the same in
+ * the logs one joins (win_take joins partition i into partition i).  Eight
+ * keep the two threads of a 2-core machine evenly busy; each costs a
+ * sorter (and, once it spills, a temporary file) per log.  Nothing a caller
+ * sees depends on the number: the findings are sorted after, win_foreach()
+ * merges the partitions.
  */
 #define WIN_PARTS 8
 /* A log's memory when win_log_set_memory() set none (spill.h's default). */
@@ -135,6 +137,7 @@ struct crec {
 
 struct win_log {
 	struct spill *part[WIN_PARTS];	/* NULL until the partition's first record */
+	unsigned nparts;	/* partitions in use, 1..WIN_PARTS (0: WIN_PARTS) */
 	size_t memory;		/* 0: WIN_MEMORY_DEFAULT */
 	unsigned jobs;		/* threads win_evaluate() may use (0: 1) */
 	struct buf enc;		/* encoding scratch */
@@ -172,6 +175,23 @@ void win_log_set_memory(struct win_log *wl, size_t bytes)
 void win_log_set_jobs(struct win_log *wl, unsigned jobs)
 {
 	wl->jobs = jobs;
+}
+
+void win_log_set_parts(struct win_log *wl, unsigned n)
+{
+	wl->nparts = n > WIN_PARTS ? WIN_PARTS : n;
+}
+
+unsigned win_parts_for(unsigned jobs)
+{
+	if (jobs <= 256 / WIN_PARTS)
+		return WIN_PARTS;
+	return jobs < 256 ? 256 / jobs : 1;
+}
+
+static size_t log_parts(const struct win_log *wl)
+{
+	return wl->nparts ? wl->nparts : WIN_PARTS;
 }
 
 size_t win_dropped(const struct win_log *wl)
@@ -535,13 +555,13 @@ static int enc_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 #undef ENC_FIELD
 
 /* The partition of a key: a fixed hash, so a key's records meet in one partition of every log. */
-static size_t part_of(uint8_t kind, sv key)
+static size_t part_of(uint8_t kind, sv key, size_t nparts)
 {
 	unsigned long long h = sv_hash(key) ^ kind;
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 32;
-	return (size_t)(h % WIN_PARTS);
+	return (size_t)(h % nparts);
 }
 
 /*
@@ -595,9 +615,9 @@ static void keep(struct win_log *wl, struct win_rec *r)
 	r->pay = off;
 	r->payn = (uint32_t)pn;
 
-	size_t pi = part_of(r->kind, r->key);
+	size_t pi = part_of(r->kind, r->key, log_parts(wl));
 	if (!wl->part[pi]) {
-		size_t sm = m / 4 * 3 / WIN_PARTS;
+		size_t sm = m / 4 * 3 / log_parts(wl);
 		wl->part[pi] = spill_new(enc_cmp, NULL, sm > WIN_MEMORY_MIN ? sm : WIN_MEMORY_MIN);
 		if (!wl->part[pi]) {
 			wl->dropped++;
@@ -680,6 +700,50 @@ void win_add_denied(struct win_log *wl, const struct event *ev, int role)
 	keep(wl, &r);
 }
 
+/* After a take: src lets go of its stores and roles; its counts go to dst. */
+static void taken(struct win_log *dst, struct win_log *src)
+{
+	for (size_t i = 0; i < src->nstores; i++)
+		pay_unref(src->stores[i]);
+	free(src->stores);
+	src->stores = NULL;
+	src->nstores = 0;
+	src->own = NULL;
+	strmap_release(&src->roles);
+	dst->dropped += src->dropped;
+	src->dropped = 0;
+	if (src->any && (!dst->any || src->tmax > dst->tmax))
+		dst->tmax = src->tmax;
+	dst->any |= src->any;
+	src->any = false;
+}
+
+static void add_copy(void *arg, const struct win_record *r)
+{
+	win_add_record(arg, r);
+}
+
+/*
+ * win_take() between logs of different partitions: every record copied
+ * (payload too; one not kept is counted as dropped in dst), then src
+ * emptied.  A slow path: the audit gives its logs one shape.
+ */
+static bool take_copies(struct win_log *dst, struct win_log *src)
+{
+	size_t want = win_count(src), before = win_count(dst) + dst->dropped;
+	win_foreach(src, add_copy, dst);
+	/* A payload that could not be read back ended the copy: the rest is counted. */
+	size_t done = win_count(dst) + dst->dropped - before;
+	if (done < want)
+		dst->dropped += want - done;
+	for (size_t i = 0; i < WIN_PARTS; i++) {
+		spill_free(src->part[i]);
+		src->part[i] = NULL;
+	}
+	taken(dst, src);
+	return true;
+}
+
 bool win_take(struct win_log *dst, struct win_log *src)
 {
 	if (!src)
@@ -694,6 +758,11 @@ bool win_take(struct win_log *dst, struct win_log *src)
 		if (!roles)
 			return false;
 		*roles |= sl->val;
+	}
+	if (log_parts(src) != log_parts(dst)) {
+		if (win_count(dst) || dst->nstores)
+			return take_copies(dst, src);
+		dst->nparts = src->nparts;	/* dst is empty: it takes src's shape */
 	}
 	/* The payloads stay where they are: dst shares src's stores. */
 	for (size_t i = 0; i < src->nstores; i++)
@@ -713,19 +782,7 @@ bool win_take(struct win_log *dst, struct win_log *src)
 	/* src appends no more: its own store goes to its file whole. */
 	if (src->own)
 		pay_seal(src->own);
-	for (size_t i = 0; i < src->nstores; i++)
-		pay_unref(src->stores[i]);
-	free(src->stores);
-	src->stores = NULL;
-	src->nstores = 0;
-	src->own = NULL;
-	strmap_release(&src->roles);
-	dst->dropped += src->dropped;
-	src->dropped = 0;
-	if (src->any && (!dst->any || src->tmax > dst->tmax))
-		dst->tmax = src->tmax;
-	dst->any |= src->any;
-	src->any = false;
+	taken(dst, src);
 	return true;
 }
 

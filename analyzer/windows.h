@@ -70,6 +70,15 @@ void win_log_set_memory(struct win_log *wl, size_t bytes);
  * findings do not depend on the number.
  */
 void win_log_set_jobs(struct win_log *wl, unsigned jobs);
+/*
+ * The partitions the log's records are split into (1..8; 0: 8), set before
+ * the first record: each is a sorter, and a temporary file once it spills,
+ * so an audit with many jobs uses fewer.  Results do not depend on it; logs
+ * joined with win_take() should have the same (else it copies every record).
+ */
+void win_log_set_parts(struct win_log *wl, unsigned n);
+/* The partitions for an audit of that many jobs: 8, fewer past 32 jobs (about 256 files in all). */
+unsigned win_parts_for(unsigned jobs);
 /* The first I/O or memory error of the log's spill (an errno value), or 0. */
 int win_error(const struct win_log *wl);
 

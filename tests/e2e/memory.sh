@@ -35,6 +35,23 @@ done
 expect_in "the runs found windowed findings to compare" "$T/mem/r.csv" "excessive-access,"
 expect_in "... and failed-access bursts" "$T/mem/r.csv" "failed-access-burst,"
 
+# The windows' key partitions are judged on up to -j threads: spilled, on 1
+# and 3 threads, the same JSON (but for the command line) and CSV.
+for j in 1 3; do
+	mkdir -p "$T/j$j"
+	# shellcheck disable=SC2086
+	(cd "$T/j$j" && DPFAUDIT_MEMORY_BUDGET=4096 "$DPFAUDIT" scan --no-progress -r "$RULES" -j$j \
+		--report json:r.json --report csv:r.csv $IN >/dev/null 2>err; echo $? >rc)
+	grep -v '^  "command": ' "$T/mem/r.json" >"$T/mem.json.cmp"
+	grep -v '^  "command": ' "$T/j$j/r.json" >"$T/j$j.json.cmp"
+	for f in rc r.csv; do
+		if cmp -s "$T/mem/$f" "$T/j$j/$f"; then ok "spilled windows, -j$j: $f byte-identical"; else
+			bad "spilled windows, -j$j: $f differs" "$(diff "$T/mem/$f" "$T/j$j/$f" | head -n 6 | tr '\n' '|')"; fi
+	done
+	if cmp -s "$T/mem.json.cmp" "$T/j$j.json.cmp"; then ok "spilled windows, -j$j: r.json the same"; else
+		bad "spilled windows, -j$j: r.json differs" "$(diff "$T/mem.json.cmp" "$T/j$j.json.cmp" | head -n 6 | tr '\n' '|')"; fi
+done
+
 # The partial/merge path over spilled records gives the report of the same
 # path in memory (merge.sh shows that path is the single run's report).
 # partials DIR [ENV=VALUE]: two shards' partials merged into DIR/merged.json.

@@ -823,6 +823,80 @@ START_TEST(test_foreach_since)
 }
 END_TEST
 
+/* Judge a log made of the pay_* records by logs of parts_a and parts_b partitions (0: none). */
+static void judge_parts(unsigned parts_a, unsigned parts_b, unsigned jobs, struct fnd_list *out,
+			struct bytes *each)
+{
+	struct win_log *a = win_log_new(), *b = win_log_new();
+	win_log_set_parts(a, parts_a);
+	win_log_set_parts(b, parts_b);
+	win_log_set_memory(a, 8192);
+	win_log_set_memory(b, 8192);
+	for (size_t i = 0; i < NPAY; i++)
+		add_pay(i % 5 == 0 ? b : a, i);
+	ck_assert(win_take(a, b));
+	ck_assert_uint_eq(win_count(a), NPAY);
+	ck_assert_uint_eq(win_count(b), 0);
+	ck_assert_uint_eq(win_dropped(a), 0);
+	win_log_free(b);
+	win_log_set_jobs(a, jobs);
+	ck_assert_int_eq(win_evaluate(a, &pol, out), 0);
+	fnd_sort(out);
+	win_foreach(a, foreach_line, each);
+	win_log_free(a);
+}
+
+/*
+ * One partition is the evaluation of every key in one stream; eight, on
+ * two threads, give the same findings and win_foreach() order, and so do
+ * logs of different partitions joined (every record copied), and an
+ * empty log taking a log of another shape.
+ */
+START_TEST(test_partitions)
+{
+	pay_setup();
+	ck_assert_uint_eq(win_parts_for(1), 8);
+	ck_assert_uint_eq(win_parts_for(32), 8);
+	ck_assert_uint_eq(win_parts_for(64), 4);
+	ck_assert_uint_eq(win_parts_for(128), 2);
+	ck_assert_uint_eq(win_parts_for(1000), 1);
+	struct fnd_list want = FND_LIST_INIT;
+	struct bytes want_each = { 0 };
+	judge_parts(1, 1, 1, &want, &want_each);
+	ck_assert_uint_gt(want.n, 20);
+	static const unsigned shapes[][3] = { { 8, 8, 2 }, { 3, 3, 3 }, { 3, 8, 2 }, { 8, 1, 1 } };
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		struct fnd_list got = FND_LIST_INIT;
+		struct bytes each = { 0 };
+		judge_parts(shapes[s][0], shapes[s][1], shapes[s][2], &got, &each);
+		ck_assert_uint_eq(got.n, want.n);
+		for (size_t k = 0; k < want.n; k++)
+			ck_assert(same_finding(&got.v[k], &want.v[k]));
+		ck_assert_uint_eq(each.n, want_each.n);
+		ck_assert(memcmp(each.p, want_each.p, each.n) == 0);
+		fnd_release(&got);
+		free(each.p);
+	}
+	/* An empty log takes the shape of the log it takes. */
+	struct win_log *e = win_log_new(), *b = win_log_new();
+	win_log_set_parts(b, 2);
+	for (size_t i = 0; i < NPAY; i++)
+		add_pay(b, i);
+	ck_assert(win_take(e, b));
+	win_log_free(b);
+	struct fnd_list got = FND_LIST_INIT;
+	ck_assert_int_eq(win_evaluate(e, &pol, &got), 0);
+	fnd_sort(&got);
+	ck_assert_uint_eq(got.n, want.n);
+	for (size_t k = 0; k < want.n; k++)
+		ck_assert(same_finding(&got.v[k], &want.v[k]));
+	fnd_release(&got);
+	win_log_free(e);
+	fnd_release(&want);
+	free(want_each.p);
+}
+END_TEST
+
 static Suite *windows_suite(void)
 {
 	Suite *s = suite_create("windows");
@@ -841,6 +915,7 @@ static Suite *windows_suite(void)
 	tcase_add_test(tc, test_payload_spilled_and_jobs);
 	tcase_add_test(tc, test_payload_no_file);
 	tcase_add_test(tc, test_foreach_since);
+	tcase_add_test(tc, test_partitions);
 	tcase_add_test(tc, test_payload_write_error);
 	suite_add_tcase(s, tc);
 	return s;
