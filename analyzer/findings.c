@@ -354,19 +354,33 @@ int fnd_error(const struct fnd_list *l)
 
 /* ---- grouping ---------------------------------------------------------- */
 
+/*
+ * Report order of the checks: by id, then index (ranked once per grouping,
+ * so comparing two groups compares two numbers, not two ids).
+ */
 static const struct policy *group_policy;
+static uint32_t *check_rank;	/* NULL: by index */
+static size_t ncheck_rank;
+
+static int check_id_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int c = strcmp(group_policy->checks[a].id, group_policy->checks[b].id);
+	return c ? c : (a > b) - (a < b);
+}
+
+static uint64_t rank_of(uint32_t check)
+{
+	return check < ncheck_rank ? check_rank[check] : (uint64_t)ncheck_rank + check;
+}
 
 static int group_cmp(const void *pa, const void *pb)
 {
 	const struct fnd_group *a = pa, *b = pb;
 	int c;
 	CMP(b->severity, a->severity);	/* highest first */
-	if (group_policy && a->check != b->check) {
-		c = strcmp(group_policy->checks[a->check].id, group_policy->checks[b->check].id);
-		if (c)
-			return c;
-	}
-	CMP(a->check, b->check);
+	if (a->check != b->check)
+		CMP(rank_of(a->check), rank_of(b->check));
 	if ((c = sv_cmp(a->user, b->user)))
 		return c;
 	return sv_cmp(a->subject, b->subject);
@@ -391,6 +405,16 @@ static uint64_t key_hash(uint32_t check, sv user, sv subject)
 	return (h ^ subject.n) * 1099511628211ULL;
 }
 
+/*
+ * A finding's word while adding: PLACE_TAG | group << 31 | rank in the
+ * group (group < 2^32, rank < 2^31; a 64-bit size_t).  Placed, the word is
+ * the finding's index (no tag); PLACE_HOLE marks where a cycle started.
+ */
+#define PLACE_TAG ((size_t)1 << 63)
+#define PLACE_RANK_MAX ((size_t)1 << 31)
+#define PLACE_HOLE SIZE_MAX
+_Static_assert(sizeof(size_t) == 8, "the grouper packs group and rank in a size_t");
+
 void fnd_grouper_start(struct fnd_grouper *gp, struct arena *strings)
 {
 	memset(gp, 0, sizeof(*gp));
@@ -412,14 +436,15 @@ static void grow_slots(struct fnd_grouper *gp)
 	gp->slot = xcalloc(n, sizeof(*gp->slot));
 	gp->nslot = n;
 	for (size_t k = 0; k < gp->ng; k++) {
-		size_t i = (size_t)gp->hash[k] & (n - 1);
+		const struct fnd_group *gr = &gp->g[k];
+		size_t i = (size_t)key_hash(gr->check, gr->user, gr->subject) & (n - 1);
 		while (gp->slot[i])
 			i = (i + 1) & (n - 1);
-		gp->slot[i] = k + 1;
+		gp->slot[i] = (uint32_t)(k + 1);
 	}
 }
 
-/* The group of f's key, a new one (f its first member) if there is none yet. */
+/* The group of f's key, a new one (f, list index `index`, its first member) if there is none yet. */
 static struct fnd_group *group_of(struct fnd_grouper *gp, const struct finding *f, size_t index,
 				  bool *fresh)
 {
@@ -427,28 +452,26 @@ static struct fnd_group *group_of(struct fnd_grouper *gp, const struct finding *
 	size_t i = gp->nslot ? (size_t)h & (gp->nslot - 1) : 0;
 	for (; gp->nslot && gp->slot[i]; i = (i + 1) & (gp->nslot - 1)) {
 		struct fnd_group *gr = &gp->g[gp->slot[i] - 1];
-		if (gp->hash[gp->slot[i] - 1] == h && gr->check == f->check &&
-		    sv_eq(gr->user, f->user) && sv_eq(gr->subject, f->subject)) {
+		if (gr->check == f->check && sv_eq(gr->user, f->user) &&
+		    sv_eq(gr->subject, f->subject)) {
 			*fresh = false;
 			return gr;
 		}
 	}
 	if (gp->ng == gp->gcap) {
 		size_t ncap = gp->gcap ? gp->gcap * 2 : 64;
+		if (ncap >= UINT32_MAX)	/* slots and a finding's word hold a group in 32 bits */
+			xalloc_oom(ncap);
 		gp->g = xreallocarray(gp->g, ncap, sizeof(*gp->g));
-		gp->mcap = xreallocarray(gp->mcap, ncap, sizeof(*gp->mcap));
-		gp->hash = xreallocarray(gp->hash, ncap, sizeof(*gp->hash));
-		if (gp->strings)
+		if (gp->detail) {
 			gp->detail = xreallocarray(gp->detail, ncap, sizeof(*gp->detail));
+			memset(gp->detail + gp->gcap, 0, (ncap - gp->gcap) * sizeof(*gp->detail));
+		}
 		gp->gcap = ncap;
 	}
 	size_t k = gp->ng++;
 	struct fnd_group *gr = &gp->g[k];
 	memset(gr, 0, sizeof(*gr));
-	gp->mcap[k] = 0;
-	gp->hash[k] = h;
-	if (gp->strings)
-		gp->detail[k] = (struct buf)BUF_INIT;
 	gr->check = f->check;
 	gr->user = keep_sv(gp, f->user);
 	gr->subject = keep_sv(gp, f->subject);
@@ -462,13 +485,14 @@ static struct fnd_group *group_of(struct fnd_grouper *gp, const struct finding *
 	if (2 * gp->ng > gp->nslot)
 		grow_slots(gp);	/* slots the new group too */
 	else
-		gp->slot[i] = k + 1;
+		gp->slot[i] = (uint32_t)(k + 1);
 	*fresh = true;
 	return gr;
 }
 
-void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f, size_t index)
+void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f)
 {
+	size_t index = gp->n;
 	bool fresh;
 	struct fnd_group *gr = group_of(gp, f, index, &fresh);
 	size_t k = (size_t)(gr - gp->g);
@@ -481,8 +505,12 @@ void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f, size_t ind
 			gr->first_time = f->time;
 			gr->first_file = f->file;
 			gr->first_line = f->line;
-			if (gp->strings) {
+			if (sv_eq(gr->first_detail, f->detail)) {
+				/* The same words (most groups' details are): nothing to copy. */
+			} else if (gp->strings) {
 				/* One buffer per group however often its first changes. */
+				if (!gp->detail)
+					gp->detail = xcalloc(gp->gcap, sizeof(*gp->detail));
 				buf_reset(&gp->detail[k]);
 				buf_addsv(&gp->detail[k], f->detail);
 				if (gp->detail[k].err)
@@ -498,11 +526,14 @@ void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f, size_t ind
 			gr->last_time = f->time;
 		}
 	}
-	if (gr->count == gp->mcap[k]) {
-		gp->mcap[k] = gp->mcap[k] ? gp->mcap[k] * 2 : 4;
-		gr->members = xreallocarray(gr->members, gp->mcap[k], sizeof(size_t));
+	if (gp->n == gp->cap) {
+		gp->cap = gp->cap ? gp->cap * 2 : 1024;
+		gp->block = xreallocarray(gp->block, gp->cap, sizeof(*gp->block));
 	}
-	gr->members[gr->count++] = index;
+	if (gr->count >= PLACE_RANK_MAX)	/* 2^31 members of one group: far past any budget */
+		xalloc_oom(gr->count);
+	gp->block[gp->n++] = PLACE_TAG | (k << 31) | gr->count;
+	gr->count++;
 	if (f->severity > gr->severity)
 		gr->severity = f->severity;
 	gr->categories |= f->categories;
@@ -521,10 +552,64 @@ static void grouper_free(struct fnd_grouper *gp, bool groups_too)
 	if (groups_too)
 		fnd_groups_free(gp->g, gp->ng);
 	free(gp->detail);
-	free(gp->mcap);
-	free(gp->hash);
 	free(gp->slot);
+	free(gp->block);
 	fnd_grouper_start(gp, gp->strings);
+}
+
+/* Sorting the groups through indexes: qsort of the structs themselves takes a copy of them all. */
+static const struct fnd_group *sorting_groups;
+
+static int group_idx_cmp(const void *a, const void *b)
+{
+	return group_cmp(&sorting_groups[*(const size_t *)a], &sorting_groups[*(const size_t *)b]);
+}
+
+/* Put g in report order, with a temporary of one index per group. */
+static void order_groups(struct fnd_group *g, size_t ng, const struct policy *p)
+{
+	size_t *perm = xreallocarray(NULL, ng, sizeof(*perm));
+	for (size_t i = 0; i < ng; i++)
+		perm[i] = i;
+	/* qsort has no context argument in C11; grouping runs on one thread. */
+	uint32_t *by_id = NULL;
+	ncheck_rank = 0;
+	if (p && p->nchecks) {
+		size_t nc = p->nchecks;
+		by_id = xreallocarray(NULL, nc, sizeof(*by_id));
+		check_rank = xreallocarray(NULL, nc, sizeof(*check_rank));
+		for (size_t i = 0; i < nc; i++)
+			by_id[i] = (uint32_t)i;
+		group_policy = p;
+		qsort(by_id, nc, sizeof(*by_id), check_id_cmp);
+		group_policy = NULL;
+		for (size_t i = 0; i < nc; i++)
+			check_rank[by_id[i]] = (uint32_t)i;
+		ncheck_rank = nc;
+	}
+	sorting_groups = g;
+	qsort(perm, ng, sizeof(*perm), group_idx_cmp);
+	sorting_groups = NULL;
+	free(by_id);
+	free(check_rank);
+	check_rank = NULL;
+	ncheck_rank = 0;
+	/* g[i] = old g[perm[i]], cycle by cycle. */
+	for (size_t i = 0; i < ng; i++) {
+		if (perm[i] == i)
+			continue;
+		struct fnd_group tmp = g[i];
+		size_t j = i;
+		while (perm[j] != i) {
+			size_t next = perm[j];
+			g[j] = g[next];
+			perm[j] = j;
+			j = next;
+		}
+		g[j] = tmp;
+		perm[j] = j;
+	}
+	free(perm);
 }
 
 size_t fnd_grouper_finish(struct fnd_grouper *gp, const struct policy *p,
@@ -533,17 +618,61 @@ size_t fnd_grouper_finish(struct fnd_grouper *gp, const struct policy *p,
 	size_t ng = gp->ng;
 	struct fnd_group *g = gp->g;
 
+	/* What only the adding needed goes first: the memory peaks below. */
+	free(gp->slot);
+	gp->slot = NULL;
+	if (ng && ng < gp->gcap) {
+		g = xreallocarray(g, ng, sizeof(*g));
+		gp->g = g;
+		gp->gcap = ng;
+	}
+	/*
+	 * Every group's members in one block, in list order: one allocation
+	 * instead of one growing array per group (100k groups of a few members
+	 * each fragmented the heap by more than the members themselves), made
+	 * in place of the (group, rank) words the adding left: finding i goes
+	 * to its group's start plus its rank, a permutation, done cycle by
+	 * cycle, so the members cost no memory beyond those words.
+	 */
+	size_t *block = gp->block ? gp->block : xreallocarray(NULL, 1, sizeof(*block));
+	size_t n = gp->n;
+	gp->block = NULL;
+	if (n && n < gp->cap)
+		block = xreallocarray(block, n, sizeof(*block));
+	size_t at = 0;
+	size_t *start = xreallocarray(NULL, ng ? ng : 1, sizeof(*start));	/* dense: fewer misses */
+	for (size_t k = 0; k < ng; k++) {
+		g[k].members = block + at;
+		start[k] = at;
+		at += g[k].count;
+	}
+	for (size_t s = 0; s < n; s++) {
+		if (!(block[s] & PLACE_TAG))
+			continue;	/* placed by an earlier cycle */
+		size_t i = s, w = block[s];
+		block[s] = PLACE_HOLE;
+		for (;;) {
+			size_t dest = start[(w & ~PLACE_TAG) >> 31] + (w & (PLACE_RANK_MAX - 1));
+			w = block[dest];
+			block[dest] = i;
+			if (w == PLACE_HOLE)
+				break;	/* back where the cycle started */
+			i = dest;	/* the finding whose word was at dest moves next */
+		}
+	}
+	free(start);
+	for (size_t k = 0; k < ng; k++)
+		g[k].members_block = block;
 	/* A first detail that changed lives in its group's buffer: into the arena now. */
 	if (gp->detail)
 		for (size_t k = 0; k < ng; k++)
 			if (gp->detail[k].p)
 				g[k].first_detail = keep_sv(gp, g[k].first_detail);
-	/* qsort has no context argument in C11; grouping runs on one thread. */
-	group_policy = p;
-	if (ng > 1)
-		qsort(g, ng, sizeof(*g), group_cmp);
-	group_policy = NULL;
 	grouper_free(gp, false);
+	if (ng > 1)
+		order_groups(g, ng, p);
+	if (!ng)
+		free(block);
 	*out = g;
 	return ng;
 }
@@ -563,7 +692,7 @@ size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct arena 
 	*out = NULL;
 	fnd_grouper_start(&gp, fnd_spilled(l) ? strings : NULL);
 	for (fnd_iter_start(l, &it); (f = fnd_iter_next(&it));)
-		fnd_grouper_add(&gp, f, it.i - 1);
+		fnd_grouper_add(&gp, f);
 	if (fnd_error(l)) {
 		fnd_grouper_drop(&gp);
 		return (size_t)-1;
@@ -573,8 +702,8 @@ size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct arena 
 
 void fnd_groups_free(struct fnd_group *g, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(g[i].members);
+	if (n)
+		free(g[0].members_block);	/* the same block for every group */
 	free(g);
 }
 

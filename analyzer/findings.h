@@ -113,7 +113,8 @@ struct fnd_group {
 	sv first_detail;
 	uint32_t first_file;
 	uint64_t first_line;
-	size_t *members;	/* indexes of every finding, in list order (owned) */
+	size_t *members;	/* indexes of every finding, in list order */
+	size_t *members_block;	/* what every group's members point into (fnd_groups_free frees it) */
 };
 
 /*
@@ -132,11 +133,12 @@ size_t fnd_group(const struct fnd_list *l, const struct policy *p, struct arena 
 /*
  * The grouping of fnd_group() fed one finding at a time, in list order,
  * so a caller that reads the list anyway (the report summary) groups in
- * the same pass.  Memory: the groups (their member indexes) and a hash
- * table of them; nothing per finding beyond its member index.
+ * the same pass.  Memory: the groups, a hash table of them, and one size_t
+ * per finding (its group and its rank in the group, rewritten in place into
+ * every group's member indexes by fnd_grouper_finish()).
  *
  *   fnd_grouper_start(&g, strings);
- *   for each finding f at list index i, in list order: fnd_grouper_add(&g, f, i);
+ *   for each finding f, in list order: fnd_grouper_add(&g, f);   (the i-th call: index i)
  *   n = fnd_grouper_finish(&g, policy, &groups);   (or fnd_grouper_drop(&g))
  *
  * strings NULL: every finding's strings outlive the groups (an in-memory
@@ -147,14 +149,14 @@ struct fnd_grouper {
 	struct arena *strings;
 	struct fnd_group *g;
 	size_t ng, gcap;
-	size_t *mcap;		/* per group: capacity of members */
-	struct buf *detail;	/* per group: first_detail once it changed (copy mode) */
-	uint64_t *hash;		/* per group: its key's hash */
-	size_t *slot;		/* open addressing: group index + 1, 0 empty */
+	struct buf *detail;	/* NULL, or per group: first_detail once it changed (copy mode) */
+	uint32_t *slot;		/* open addressing: group index + 1, 0 empty */
 	size_t nslot;		/* a power of two, or 0 */
+	size_t *block;		/* per finding added: its group and rank in it; then the members */
+	size_t n, cap;		/* findings added; capacity of block */
 };
 void fnd_grouper_start(struct fnd_grouper *gp, struct arena *strings);
-void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f, size_t index);
+void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f);
 /* The groups in report order (as fnd_group); gp is emptied. */
 size_t fnd_grouper_finish(struct fnd_grouper *gp, const struct policy *p,
 			  struct fnd_group **out);

@@ -248,7 +248,7 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 	int p;
 
 	for (int k = 0; k < 3; k++)
-		rk[k] = (struct ranker){ NULL, STRMAP_INIT, budget / 16, BUF_INIT };
+		rk[k] = (struct ranker){ NULL, STRMAP_INIT, budget / 64, BUF_INIT };
 	if (!s)
 		return NULL;
 	/* The groups are made in the same reading of the list as the counts. */
@@ -259,7 +259,7 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 	if (!s->by_check)
 		goto fail;
 	for (int k = 0; k < 3; k++)
-		if (!(rk[k].sp = spill_new(name_cmp, NULL, budget / 16)))
+		if (!(rk[k].sp = spill_new(name_cmp, NULL, budget / 64)))
 			goto fail;
 		else
 			spill_memory_fallback(rk[k].sp);
@@ -268,7 +268,7 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		unsigned pr = rep_check_principles(c, f->check);
 		enum sev sv_ = f->severity < SEV_COUNT ? f->severity : SEV_CRITICAL;
 
-		fnd_grouper_add(&gp, f, it.i - 1);
+		fnd_grouper_add(&gp, f);
 		if (f->suppressed) {
 			s->suppressed++;
 			continue;

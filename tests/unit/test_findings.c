@@ -334,8 +334,9 @@ START_TEST(test_group_matches_reference)
 	for (unsigned i = 0; i < 3000; i++) {	/* many keys, some with two members */
 		snprintf(user, sizeof(user), "k%u", i % 2500);
 		snprintf(detail, sizeof(detail), "d%u", i);
-		struct finding f = mk(CHK_NO_BUSINESS_REASON, user, "77", 1, 100 + i,
-				      (int64_t)(5000 - i));
+		/* Two checks of one severity whose ids sort unlike their indexes. */
+		struct finding f = mk(i % 3 ? CHK_OPTOUT_VIOLATION : CHK_ROLE_NOT_PERMITTED, user,
+				      "77", 1, 100 + i, (int64_t)(5000 - i));
 		f.detail = sv_cstr(detail);
 		ck_assert(fnd_add(&mem, &f));
 		ck_assert(fnd_add(&sp, &f));
@@ -378,7 +379,7 @@ START_TEST(test_grouper_copies_transient_strings)
 		struct finding f = mk(CHK_NO_BUSINESS_REASON, user, subj, 0, i + 1,
 				      i == 4 ? 10 : (int64_t)(100 + i));
 		f.detail = sv_cstr(detail);
-		fnd_grouper_add(&gp, &f, i);
+		fnd_grouper_add(&gp, &f);
 		memset(user, 'X', sizeof(user) - 1);	/* the reader's buffer moves on */
 		memset(detail, 'X', sizeof(detail) - 1);
 	}
@@ -398,9 +399,41 @@ START_TEST(test_grouper_copies_transient_strings)
 	/* Dropped without finishing: nothing leaks (the sanitizer build checks). */
 	fnd_grouper_start(&gp, &strings);
 	struct finding f = mk(CHK_NO_BUSINESS_REASON, "u", "s", 0, 1, 1);
-	fnd_grouper_add(&gp, &f, 0);
+	fnd_grouper_add(&gp, &f);
 	fnd_grouper_drop(&gp);
 	arena_release(&strings);
+}
+END_TEST
+
+/*
+ * Many findings over a few groups (the grouper lays the members out in
+ * place, cycle by cycle): every member in its group, in list order, each
+ * once.
+ */
+START_TEST(test_grouper_members_in_list_order)
+{
+	const size_t n = 131195;	/* long cycles of the in-place layout */
+	const char *users[] = { "a", "b", "c", "d", "e", "f", "g" };
+	struct fnd_grouper gp;
+	fnd_grouper_start(&gp, NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct finding f = mk(CHK_NO_BUSINESS_REASON, users[i % 7], "s", 0, i + 1,
+				      (int64_t)i);
+		fnd_grouper_add(&gp, &f);
+	}
+	struct fnd_group *g;
+	size_t ng = fnd_grouper_finish(&gp, &pol, &g);
+	ck_assert_uint_eq(ng, 7);
+	for (size_t k = 0; k < ng; k++) {
+		size_t u = (size_t)(g[k].user.p[0] - 'a');
+		ck_assert_uint_eq(k, u);	/* same severity and check: by user */
+		ck_assert_uint_eq(g[k].count, (n - u + 6) / 7);
+		for (size_t m = 0; m < g[k].count; m++)
+			ck_assert_uint_eq(g[k].members[m], u + 7 * m);
+		ck_assert_uint_eq(g[k].first, u);
+		ck_assert_uint_eq(g[k].last, g[k].members[g[k].count - 1]);
+	}
+	fnd_groups_free(g, ng);
 }
 END_TEST
 
@@ -509,6 +542,7 @@ static Suite *findings_suite(void)
 	tcase_add_test(tc, test_spilled_list_reads_as_in_memory);
 	tcase_add_test(tc, test_group_matches_reference);
 	tcase_add_test(tc, test_grouper_copies_transient_strings);
+	tcase_add_test(tc, test_grouper_members_in_list_order);
 	tcase_add_test(tc, test_fingerprint_is_stable);
 	tcase_add_test(tc, test_add_out_of_memory_is_counted);
 	suite_add_tcase(s, tc);
