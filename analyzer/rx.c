@@ -41,13 +41,12 @@ struct rx_thread {
  * source: any construct we do not fully understand ends the prefix, so the
  * prefilter can only skip subjects PCRE2 would not match either.
  */
-static size_t literal_prefix(const char *p, size_t n, char *out, size_t max)
+/* Any top-level alternation makes the anchor apply to one branch only. */
+static bool top_level_alternation(const char *p, size_t n)
 {
-	size_t i = 0, k = 0;
 	int depth = 0;
 	bool in_class = false;
 
-	/* Any top-level alternation makes the anchor apply to one branch only. */
 	for (size_t j = 0; j < n; j++) {
 		char c = p[j];
 		if (c == '\\') {
@@ -68,10 +67,17 @@ static size_t literal_prefix(const char *p, size_t n, char *out, size_t max)
 		} else if (c == ')') {
 			depth--;
 		} else if (c == '|' && depth <= 0) {
-			return 0;
+			return true;
 		}
 	}
-	if (n == 0 || p[0] != '^')
+	return false;
+}
+
+static size_t literal_prefix(const char *p, size_t n, char *out, size_t max)
+{
+	size_t i = 0, k = 0;
+
+	if (n == 0 || p[0] != '^' || top_level_alternation(p, n))
 		return 0;
 	i = 1;
 	while (i < n && k < max) {
@@ -98,6 +104,243 @@ static size_t literal_prefix(const char *p, size_t n, char *out, size_t max)
 		i += adv;
 	}
 	return k;
+}
+
+/*
+ * The skeleton prefilter (rx.h).  Tokens read from an anchored pattern,
+ * conservatively like literal_prefix(): a literal character (SK_CHAR), one
+ * followed by a plain `?` (SK_OPT), and \d+ bare or as the whole of a group
+ * "(\d+)", "(?:\d+)", "(?<name>\d+)", "(?P<name>\d+)", "(?'name'\d+)"
+ * (SK_DIGITS).  Anything else ends the skeleton.
+ *
+ * rx_skel_ok() matches greedily without backtracking, which is exact only
+ * where no backtracking could help, so the program is cut before:
+ *  - a token after \d+ that is not a mandatory non-digit character (the
+ *    digits must end right where it starts);
+ *  - an optional c not followed by a mandatory character other than c
+ *    (taking c when present is then the only way on).
+ * \d is [0-9]: patterns are compiled without UTF or UCP, and (*UCP) could
+ * only stand before the leading ^.
+ */
+enum { SK_END, SK_LIT, SK_DIGITS, SK_OPT, SK_CHAR };
+
+struct sk_tok {
+	unsigned char kind;	/* SK_CHAR, SK_OPT, SK_DIGITS */
+	unsigned char c;
+};
+
+/* Length of "\d+" at p (not followed by a quantifier modifier), else 0. */
+static size_t digits_at(const char *p, size_t n)
+{
+	if (n < 3 || p[0] != '\\' || p[1] != 'd' || p[2] != '+')
+		return 0;
+	if (n > 3 && strchr("?+*{", p[3]))
+		return 0;
+	return 3;
+}
+
+/* Length of a group holding exactly \d+ at p, up to and including ')', else 0. */
+static size_t digits_group_at(const char *p, size_t n)
+{
+	size_t i = 1;
+	char close = 0;
+
+	if (n < 1 || p[0] != '(')
+		return 0;
+	if (i < n && p[i] == '?') {
+		i++;
+		if (i < n && p[i] == ':') {
+			i++;
+		} else {
+			if (i < n && p[i] == 'P')
+				i++;
+			if (i < n && p[i] == '<')
+				close = '>';
+			else if (i < n && p[i] == '\'')
+				close = '\'';
+			else
+				return 0;
+			i++;
+			/* A name, not "(?<=" or "(?<!" lookbehind. */
+			size_t start = i;
+			while (i < n && (p[i] == '_' || (p[i] >= 'a' && p[i] <= 'z') ||
+					 (p[i] >= 'A' && p[i] <= 'Z') ||
+					 (i > start && p[i] >= '0' && p[i] <= '9')))
+				i++;
+			if (i == start || i >= n || p[i] != close)
+				return 0;
+			i++;
+		}
+	}
+	if (i + 3 >= n || p[i] != '\\' || p[i + 1] != 'd' || p[i + 2] != '+' || p[i + 3] != ')')
+		return 0;
+	i += 4;
+	if (i < n && strchr("?*+{", p[i]))
+		return 0;	/* the group repeated or optional */
+	return i;
+}
+
+/* The next token at p[*i]; false at the end or at anything not understood. */
+static bool skel_token(const char *p, size_t n, size_t *i, struct sk_tok *t)
+{
+	size_t at = *i, adv;
+	unsigned char c;
+
+	if (at >= n)
+		return false;
+	if ((adv = digits_at(p + at, n - at)) || (adv = digits_group_at(p + at, n - at))) {
+		t->kind = SK_DIGITS;
+		t->c = 0;
+		*i = at + adv;
+		return true;
+	}
+	if (p[at] == '\\') {
+		if (at + 1 >= n)
+			return false;
+		c = (unsigned char)p[at + 1];
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			return false;
+		adv = 2;
+	} else if (strchr("^$.[]|()?*+{}", p[at])) {
+		return false;
+	} else {
+		c = (unsigned char)p[at];
+		adv = 1;
+	}
+	t->c = c;
+	t->kind = SK_CHAR;
+	if (at + adv < n && p[at + adv] == '?') {
+		/* c? but not the lazy c?? or possessive c?+ */
+		if (at + adv + 1 < n && (p[at + adv + 1] == '?' || p[at + adv + 1] == '+'))
+			return false;
+		t->kind = SK_OPT;
+		adv++;
+	} else if (at + adv < n && strchr("*+{", p[at + adv])) {
+		return false;
+	}
+	*i = at + adv;
+	return true;
+}
+
+static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+/* Compile the skeleton of pattern p into r->skel; r->nskel 0 if it adds nothing. */
+static void skeleton(struct rx *r, const char *p, size_t n)
+{
+	struct sk_tok prev = { SK_END, 0 }, t;
+	size_t i = 1, k = 0, lit = 0;	/* lit: index of the open SK_LIT run's length byte, or 0 */
+	size_t max = sizeof(r->skel);
+	bool beyond = false;		/* anything a prefix check would not test */
+
+	r->nskel = 0;
+	if (n == 0 || p[0] != '^' || top_level_alternation(p, n))
+		return;
+	while (skel_token(p, n, &i, &t)) {
+		if (prev.kind == SK_DIGITS && !(t.kind == SK_CHAR && !is_digit(t.c)))
+			break;
+		if (prev.kind == SK_OPT && !(t.kind == SK_CHAR && t.c != prev.c)) {
+			k -= 2;	/* the optional character without what follows it */
+			break;
+		}
+		if (t.kind == SK_CHAR) {
+			if (!lit) {
+				if (k + 3 > max)
+					break;
+				r->skel[k++] = SK_LIT;
+				lit = k;
+				r->skel[k++] = 0;
+			} else if (k + 1 > max || r->skel[lit] == 255) {
+				break;
+			}
+			r->skel[k++] = t.c;
+			r->skel[lit]++;
+		} else {
+			if (k + 2 > max)
+				break;
+			lit = 0;
+			r->skel[k++] = t.kind;
+			if (t.kind == SK_OPT)
+				r->skel[k++] = t.c;
+		}
+		prev = t;
+	}
+	if (prev.kind == SK_OPT && k >= 2 && r->skel[k - 2] == SK_OPT)
+		k -= 2;		/* a trailing optional character tests nothing */
+	/* Worth a test only where it says more than the literal prefix. */
+	for (size_t j = 0; j < k && !beyond; j += r->skel[j] == SK_LIT ? 2u + r->skel[j + 1] : 1u)
+		beyond = r->skel[j] != SK_LIT || r->skel[j + 1] > r->nprefix;
+	r->nskel = beyond ? k : 0;
+}
+
+/*
+ * a[0..n) == b[0..n), in a few word compares (overlapping at the end)
+ * rather than a loop of byte compares and branches: the runs are short and
+ * tested for every pattern on every resource.
+ */
+static inline bool lit_eq(const unsigned char *a, const unsigned char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+
+	if (n >= 8) {
+		for (size_t j = 0; j + 8 < n; j += 8) {
+			memcpy(&x, a + j, 8);
+			memcpy(&y, b + j, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return false;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	for (size_t j = 0; j < n; j++)
+		if (a[j] != b[j])
+			return false;
+	return true;
+}
+
+/* The subject can start a match as far as the skeleton tells (rx.h). */
+static bool rx_skel_ok(const struct rx *r, const unsigned char *s, size_t n)
+{
+	const unsigned char *k = r->skel, *end = r->skel + r->nskel;
+	size_t i = 0;
+
+	while (k < end) {
+		switch (*k) {
+		case SK_LIT: {
+			size_t len = k[1];
+			if (n - i < len)
+				return false;
+			if (!lit_eq(s + i, k + 2, len))
+				return false;
+			i += len;
+			k += 2 + len;
+			break;
+		}
+		case SK_DIGITS:
+			if (i >= n || !is_digit(s[i]))
+				return false;
+			while (i < n && is_digit(s[i]))
+				i++;
+			k++;
+			break;
+		default:	/* SK_OPT */
+			if (i < n && s[i] == k[1])
+				i++;
+			k += 2;
+			break;
+		}
+	}
+	return true;
 }
 
 struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
@@ -144,8 +387,10 @@ struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
 	 */
 	r->jit = !getenv("DPFAUDIT_NO_JIT") && pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 	atomic_init(&r->limit_hits, 0);
-	if (!(flags & RX_CASELESS))
+	if (!(flags & RX_CASELESS)) {
 		r->nprefix = literal_prefix(pattern, len, r->prefix, sizeof(r->prefix));
+		skeleton(r, pattern, len);
+	}
 	return r;
 }
 
@@ -199,6 +444,8 @@ int rx_match_prefixed(const struct rx *r, sv subject, struct rx_thread *t)
 	int rc;
 
 	t->last_rc = 0;
+	if (r->nskel && !rx_skel_ok(r, (const unsigned char *)subject.p, subject.n))
+		return 0;
 	/* The JIT entry point skips pcre2_match()'s option checks: it is the hot path. */
 	if (r->jit)
 		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)(subject.p ? subject.p : ""),

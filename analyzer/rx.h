@@ -41,6 +41,16 @@ struct rx {
 	 */
 	char prefix[32];
 	size_t nprefix;
+	/*
+	 * A second prefilter, tested after the prefix: the anchored start of
+	 * the pattern as a tiny program of literal runs, \d+ (bare or as a
+	 * group) and optional literal characters, kept only where greedy
+	 * matching of it is exact (see rx.c).  Every PCRE2 match satisfies it,
+	 * so a subject it rejects is no match; "^/api/v\d+/customers/(\d+)/email"
+	 * rejects "/api/v1/customers/42/account" without PCRE2.  nskel 0: none.
+	 */
+	unsigned char skel[48];
+	size_t nskel;
 };
 
 struct rx_thread;

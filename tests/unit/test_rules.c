@@ -1111,6 +1111,145 @@ START_TEST(test_rx_prefix_prefilter)
 }
 END_TEST
 
+/*
+ * The skeleton prefilter (rx.h) must never change an answer either: each
+ * row is matched with it, then with both prefilters off.  skel: whether the
+ * pattern should get one (where greedy matching would not be exact, none or
+ * a shorter one).
+ */
+static const struct {
+	const char *pattern, *subject;
+	bool skel;
+	int match;
+} skel_rows[] = {
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b", "/api/v1/customers/42/profile", true, 1 },
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b", "/api/v1/customers/42/account", true, 0 },
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b", "/api/v12/customers/42/profiles", true, 0 },
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b", "/api/v/customers/42/profile", true, 0 },
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b", "/api/v1/customers//profile", true, 0 },
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b", "/api/v1/customers/42", true, 0 },
+	{ "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\bemail\\b", "/api/v2/customers?fields=email", true, 1 },
+	{ "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\bemail\\b", "/api/v2/customers/?a=1&fields=x,email", true, 1 },
+	{ "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\bemail\\b", "/api/v2/customers/7/email", true, 0 },
+	{ "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\bemail\\b", "/api/v2/customers//?fields=email", true, 0 },
+	{ "^(?:TICKET|CASE)-\\d+$", "CASE-12", false, 1 },
+	{ "^CAMPAIGN-\\d+$", "CAMPAIGN-7", true, 1 },
+	{ "^CAMPAIGN-\\d+$", "CAMPAIGN-", true, 0 },
+	{ "^a(\\d+)b", "a12b", true, 1 },
+	{ "^a(?:\\d+)b", "a12b", true, 1 },
+	{ "^a(?P<n>\\d+)b", "a12x", true, 0 },
+	{ "^a(?'n'\\d+)b", "a12b", true, 1 },
+	{ "^a(?<=a)\\d+b", "a1b", false, 1 },		/* lookbehind, not a name */
+	{ "^a(\\d+)?b", "ab", false, 1 },		/* the group is optional */
+	{ "^a\\d+?b", "a1b", false, 1 },		/* lazy */
+	{ "^a\\d+1", "a11", true, 1 },		/* cut after \d+: it must give one back */
+	{ "^a\\d+x?1", "a11", true, 1 },
+	{ "^a\\d+x?1", "ax1", true, 0 },
+	{ "^abc", "abc", false, 1 },			/* the prefix says it all */
+	{ "^ab?b", "ab", false, 1 },			/* b? then b: greedy would fail */
+	{ "^ab?c", "ac", true, 1 },			/* more than the prefix "a" */
+	{ "^ab?c\\d+", "ac5", true, 1 },
+	{ "^ab?c\\d+", "abd5", true, 0 },
+	{ "^ab??c\\d+", "abc5", false, 1 },		/* lazy optional */
+	{ "^a\\d+b+", "a1bb", true, 1 },		/* b+ ends it after the digits */
+	{ "^a\\d+\\.x", "a1.x", true, 1 },
+	{ "^a\\d+\\.x", "a1-x", true, 0 },
+	{ "^a\\d+\\d", "a12", true, 1 },		/* \d after \d+: cut there */
+	{ "^(?i)a\\d+", "A1", false, 1 },
+	{ "^x\\d+|^y", "y", false, 1 },		/* top-level alternation */
+	{ "^a(\\d+){2}b", "a1b", false, 0 },
+	{ "a\\d+b", "xa1b", false, 1 },		/* not anchored */
+};
+
+START_TEST(test_rx_skeleton_prefilter)
+{
+	struct diag err;
+	const char *pat = skel_rows[_i].pattern;
+	struct rx *r = rx_compile(pat, strlen(pat), 0, "t.rules:1", &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_msg((r->nskel > 0) == skel_rows[_i].skel, "%s: nskel %zu", pat, r->nskel);
+	struct rx_thread *t = rx_thread_new();
+	sv subj = sv_cstr(skel_rows[_i].subject);
+	ck_assert_int_eq(rx_match(r, subj, t), skel_rows[_i].match);
+	r->nskel = 0;
+	r->nprefix = 0;
+	ck_assert_int_eq(rx_match(r, subj, t), skel_rows[_i].match);
+	rx_thread_free(t);
+	rx_free(r);
+}
+END_TEST
+
+/*
+ * The same agreement on many subjects: every prefix of a matching subject
+ * with one byte replaced, inserted or deleted, for the rules' own shapes,
+ * each matched with and without the prefilters (and, on a match, the same
+ * subject group).
+ */
+START_TEST(test_rx_skeleton_mutations)
+{
+	static const struct {
+		const char *pattern, *subject;
+	} pats[] = {
+		{ "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b", "/api/v12/customers/4711/profile?x=1" },
+		{ "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\bemail\\b", "/api/v1/customers/?a=b&fields=email" },
+		{ "^/api/v\\d+/licenses/[^/?]+", "/api/v3/licenses/AB-12" },
+		{ "^customer-exports-eu/customers/(?<subject>\\d+)/", "customer-exports-eu/customers/12/x.csv" },
+		{ "^CAMPAIGN-\\d+$", "CAMPAIGN-2026" },
+		{ "^a\\.?b(\\d+)c?d\\d+", "a.b12cd3" },
+	};
+	static const char repl[] = "/0195a?.bcd-";
+	struct diag err;
+	struct rx_thread *t = rx_thread_new();
+	char buf[128];
+	unsigned long tried = 0;
+
+	for (size_t p = 0; p < sizeof(pats) / sizeof(pats[0]); p++) {
+		struct rx *fast = rx_compile(pats[p].pattern, strlen(pats[p].pattern), 0, "t.rules:1", &err);
+		struct rx *slow = rx_compile(pats[p].pattern, strlen(pats[p].pattern), 0, "t.rules:1", &err);
+		ck_assert(fast && slow);
+		ck_assert_msg(fast->nskel > 0, "%s has no skeleton", pats[p].pattern);
+		slow->nskel = 0;
+		slow->nprefix = 0;
+		int g = rx_group_index(fast, "subject");
+		const char *base = pats[p].subject;
+		size_t n = strlen(base);
+		for (size_t len = 0; len <= n; len++)
+			for (size_t at = 0; at <= len; at++)
+				for (size_t r = 0; r <= sizeof(repl) - 1; r++)
+					for (int op = 0; op < 3; op++) {
+						/* op 0: replace at, 1: insert at, 2: delete at (repl unused) */
+						size_t m = 0;
+						if (op == 2 && (at == len || r > 0))
+							continue;
+						if (op == 0 && (at == len || r == sizeof(repl) - 1))
+							continue;
+						memcpy(buf, base, at);
+						m = at;
+						if (op != 2 && r < sizeof(repl) - 1)
+							buf[m++] = repl[r];
+						size_t rest = at + (op == 1 ? 0 : 1);
+						if (rest < len) {
+							memcpy(buf + m, base + rest, len - rest);
+							m += len - rest;
+						}
+						sv s = sv_make(buf, m);
+						int want = rx_match(slow, s, t);
+						sv wg = want && g > 0 ? rx_group(t, s, (unsigned)g) : SV_NULL;
+						int got = rx_match(fast, s, t);
+						ck_assert_msg(got == want, "%s on '%.*s': %d, want %d",
+							      pats[p].pattern, (int)m, buf, got, want);
+						if (got && g > 0)
+							ck_assert(sv_eq(rx_group(t, s, (unsigned)g), wg));
+						tried++;
+					}
+		rx_free(fast);
+		rx_free(slow);
+	}
+	ck_assert_uint_gt(tried, 10000);
+	rx_thread_free(t);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -1134,6 +1273,8 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_rx_basics);
 	tcase_add_test(tc, test_rx_limits);
 	tcase_add_loop_test(tc, test_rx_prefix_prefilter, 0, (int)(sizeof(prefix_rows) / sizeof(prefix_rows[0])));
+	tcase_add_loop_test(tc, test_rx_skeleton_prefilter, 0, (int)(sizeof(skel_rows) / sizeof(skel_rows[0])));
+	tcase_add_test(tc, test_rx_skeleton_mutations);
 	suite_add_tcase(s, tc);
 	return s;
 }
