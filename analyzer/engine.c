@@ -38,6 +38,7 @@ struct eng_matcher {
 	int field;
 	sv name;
 	int pfx;
+	int stem;	/* like pfx, for the rx.h skeleton stem in eng.stem; else -1 */
 };
 
 /*
@@ -50,6 +51,17 @@ struct eng_matcher {
 
 struct eng_pfx {
 	const char *p;		/* the pattern's rx.prefix, borrowed */
+	size_t n;
+};
+
+/*
+ * The distinct skeleton stems (rx.h) of the same patterns: run once per
+ * event, then each pattern tests only the rest of its skeleton.
+ */
+#define ENG_MAX_STEM 64
+
+struct eng_stem {
+	const unsigned char *p;	/* the pattern's rx.skel, borrowed */
 	size_t n;
 };
 
@@ -74,6 +86,8 @@ struct eng {
 	uint64_t limited_roles;		/* roles with max-subjects */
 	struct eng_pfx pfx[ENG_MAX_PFX];
 	unsigned npfx;
+	struct eng_stem stem[ENG_MAX_STEM];
+	unsigned nstem;
 };
 
 #define ENG_TEXT 2048
@@ -121,7 +135,7 @@ static uint64_t roles_of(const struct eng *e, struct eng_thread *t, sv user)
 
 static struct eng_matcher resolve(sv field)
 {
-	struct eng_matcher m = { EVF_RESOURCE, field, -1 };
+	struct eng_matcher m = { EVF_RESOURCE, field, -1, -1 };
 	if (field.n) {
 		enum ev_field f = ev_field_parse(field);
 		m.field = f == EVF_COUNT ? -1 : (int)f;
@@ -142,6 +156,21 @@ static int prefix_index(struct eng *e, const struct rx *r)
 	e->pfx[e->npfx].p = r->prefix;
 	e->pfx[e->npfx].n = r->nprefix;
 	return (int)e->npfx++;
+}
+
+/* The index of r's skeleton stem in e->stem, added if new; -1 if none or full. */
+static int stem_index(struct eng *e, const struct rx *r)
+{
+	if (!r || r->nstem == 0)
+		return -1;
+	for (unsigned i = 0; i < e->nstem; i++)
+		if (e->stem[i].n == r->nstem && memcmp(e->stem[i].p, r->skel, r->nstem) == 0)
+			return (int)i;
+	if (e->nstem == ENG_MAX_STEM)
+		return -1;	/* rx_match() then runs the whole skeleton itself */
+	e->stem[e->nstem].p = r->skel;
+	e->stem[e->nstem].n = r->nstem;
+	return (int)e->nstem++;
 }
 
 struct eng *eng_new(const struct policy *pol, struct diag *err)
@@ -167,8 +196,10 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 		for (size_t k = 0; k < pc->nmatchers; k++, n++) {
 			struct eng_cm *cm = &e->cm[n];
 			cm->m = resolve(pc->matchers[k].field);
-			if (cm->m.field == EVF_RESOURCE)
+			if (cm->m.field == EVF_RESOURCE) {
 				cm->m.pfx = prefix_index(e, pc->matchers[k].rx);
+				cm->m.stem = stem_index(e, pc->matchers[k].rx);
+			}
 			cm->rx = pc->matchers[k].rx;
 			cm->subject_group = pc->matchers[k].subject_group;
 			cm->cat = (unsigned)c;
@@ -269,6 +300,10 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 		    memcmp(rn.p, e->pfx[i].p, e->pfx[i].n) == 0)
 			pfx_ok |= UINT64_C(1) << i;
 
+	/* Bit i of stem_run: e->stem[i] was run on the resource; of stem_ok: it passed, ending at stem_end[i]. */
+	uint64_t stem_run = 0, stem_ok = 0;
+	size_t stem_end[ENG_MAX_STEM];
+
 	for (size_t i = 0; i < e->ncm && (pfx_ok || !e->all_gated); i++) {
 		const struct eng_cm *cm = &e->cm[i];
 		const struct eng_matcher *m = &cm->m;
@@ -282,7 +317,23 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 		sv val;
 		if (!field_value(ev, m, &val))
 			continue;
-		if (!(m->pfx >= 0 ? rx_match_prefixed(cm->rx, val, t->rx) : rx_match(cm->rx, val, t->rx)))
+		int hit;
+		if (m->stem >= 0) {
+			/* val is the resource here, the same for every stem. */
+			uint64_t sb = UINT64_C(1) << m->stem;
+			if (!(stem_run & sb)) {
+				size_t end = 0;
+				stem_run |= sb;
+				if (rx_skel_run(e->stem[m->stem].p, e->stem[m->stem].n, val, &end)) {
+					stem_ok |= sb;
+					stem_end[m->stem] = end;
+				}
+			}
+			hit = (stem_ok & sb) && rx_match_after_stem(cm->rx, val, stem_end[m->stem], t->rx);
+		} else {
+			hit = m->pfx >= 0 ? rx_match_prefixed(cm->rx, val, t->rx) : rx_match(cm->rx, val, t->rx);
+		}
+		if (!hit)
 			continue;
 		cats |= bit;
 		if (!have_subject && cm->subject_group >= 0) {

@@ -233,6 +233,7 @@ static void skeleton(struct rx *r, const char *p, size_t n)
 	bool beyond = false;		/* anything a prefix check would not test */
 
 	r->nskel = 0;
+	r->nstem = 0;
 	if (n == 0 || p[0] != '^' || top_level_alternation(p, n))
 		return;
 	while (skel_token(p, n, &i, &t)) {
@@ -270,6 +271,10 @@ static void skeleton(struct rx *r, const char *p, size_t n)
 	for (size_t j = 0; j < k && !beyond; j += r->skel[j] == SK_LIT ? 2u + r->skel[j + 1] : 1u)
 		beyond = r->skel[j] != SK_LIT || r->skel[j + 1] > r->nprefix;
 	r->nskel = beyond ? k : 0;
+	r->nstem = 0;
+	for (size_t j = 0; j < r->nskel; j += r->skel[j] == SK_LIT ? 2u + r->skel[j + 1] : r->skel[j] == SK_OPT ? 2u : 1u)
+		if (r->skel[j] == SK_DIGITS)
+			r->nstem = j + 1;
 }
 
 /*
@@ -308,11 +313,12 @@ static inline bool lit_eq(const unsigned char *a, const unsigned char *b, size_t
 	return true;
 }
 
-/* The subject can start a match as far as the skeleton tells (rx.h). */
-static bool rx_skel_ok(const struct rx *r, const unsigned char *s, size_t n)
+/* rx_skel_run(), inlined where rx.c runs a skeleton per match. */
+static inline bool skel_run(const unsigned char *prog, size_t nprog, sv subject, size_t *pos)
 {
-	const unsigned char *k = r->skel, *end = r->skel + r->nskel;
-	size_t i = 0;
+	const unsigned char *k = prog, *end = prog + nprog;
+	const unsigned char *s = (const unsigned char *)subject.p;
+	size_t i = *pos, n = subject.n;
 
 	while (k < end) {
 		switch (*k) {
@@ -340,7 +346,13 @@ static bool rx_skel_ok(const struct rx *r, const unsigned char *s, size_t n)
 			break;
 		}
 	}
+	*pos = i;
 	return true;
+}
+
+bool rx_skel_run(const unsigned char *prog, size_t nprog, sv subject, size_t *pos)
+{
+	return skel_run(prog, nprog, subject, pos);
 }
 
 struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
@@ -439,13 +451,30 @@ int rx_match(const struct rx *r, sv subject, struct rx_thread *t)
 	return rx_match_prefixed(r, subject, t);
 }
 
+static int match_pcre2(const struct rx *r, sv subject, struct rx_thread *t);
+
 int rx_match_prefixed(const struct rx *r, sv subject, struct rx_thread *t)
+{
+	t->last_rc = 0;
+	size_t pos = 0;
+	if (r->nskel && !skel_run(r->skel, r->nskel, subject, &pos))
+		return 0;
+	return match_pcre2(r, subject, t);
+}
+
+int rx_match_after_stem(const struct rx *r, sv subject, size_t pos, struct rx_thread *t)
+{
+	t->last_rc = 0;
+	if (!skel_run(r->skel + r->nstem, r->nskel - r->nstem, subject, &pos))
+		return 0;
+	return match_pcre2(r, subject, t);
+}
+
+/* PCRE2 itself, after the prefilters; t->last_rc is 0. */
+static int match_pcre2(const struct rx *r, sv subject, struct rx_thread *t)
 {
 	int rc;
 
-	t->last_rc = 0;
-	if (r->nskel && !rx_skel_ok(r, (const unsigned char *)subject.p, subject.n))
-		return 0;
 	/* The JIT entry point skips pcre2_match()'s option checks: it is the hot path. */
 	if (r->jit)
 		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)(subject.p ? subject.p : ""),

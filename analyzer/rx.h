@@ -51,6 +51,13 @@ struct rx {
 	 */
 	unsigned char skel[48];
 	size_t nskel;
+	/*
+	 * skel[0..nstem): the skeleton up to its last \d+ (0: none), often
+	 * shared by many patterns ("^/api/v\d+/customers/(\d+)/"); a caller
+	 * runs it once per subject (rx_skel_run) and each pattern's rest with
+	 * rx_match_after_stem().
+	 */
+	size_t nstem;
 };
 
 struct rx_thread;
@@ -74,6 +81,18 @@ int rx_match(const struct rx *r, sv subject, struct rx_thread *t);
  * per pattern): the same result, without the prefilter.
  */
 int rx_match_prefixed(const struct rx *r, sv subject, struct rx_thread *t);
+
+/*
+ * Run the skeleton program prog[0..nprog) (a slice of some r->skel that
+ * starts at an operation) on subject from *pos: false if it rejects,
+ * else true with *pos just after what it consumed.
+ */
+bool rx_skel_run(const unsigned char *prog, size_t nprog, sv subject, size_t *pos);
+/*
+ * rx_match() for a caller that has run r->skel[0..r->nstem) on subject
+ * (rx_skel_run from 0, true, giving pos): the same result.
+ */
+int rx_match_after_stem(const struct rx *r, sv subject, size_t pos, struct rx_thread *t);
 
 /*
  * After a successful rx_match() with the same thread and subject: the view

@@ -515,6 +515,113 @@ START_TEST(test_classify_prefixes)
 }
 END_TEST
 
+/*
+ * The skeleton stems (rx.h), run once per event and shared by patterns,
+ * must give what each pattern alone gives: the rules' own shapes (stems
+ * "/api/v\d+", "/api/v\d+/customers/(\d+)", one stem-less pattern), each
+ * resource classified by an engine with every prefilter and by one whose
+ * patterns have none (nprefix, nskel, nstem 0), over mutated resources.
+ */
+static const char *const stem_pats[][2] = {
+	{ "ident", "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b" },
+	{ "ident", "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\b(?:name|address)\\b" },
+	{ "email", "^/api/v\\d+/customers/(?<subject>\\d+)/email\\b" },
+	{ "device", "^/api/v\\d+/customers/(?<subject>\\d+)/devices\\b" },
+	{ "device", "^/api/v\\d+/licenses/[^/?]+" },
+	{ "export", "^customer-exports-eu/customers/(?<subject>\\d+)/" },
+	{ "health", "^/api/v\\d+/customers/(\\d+)/health\\b" },
+};
+#define NSTEM_PATS (sizeof(stem_pats) / sizeof(stem_pats[0]))
+
+static struct policy *stem_policy(bool plain)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	p->ncategories = NSTEM_PATS;
+	p->categories = arena_alloc(&p->arena, NSTEM_PATS * sizeof(*p->categories));
+	for (size_t i = 0; i < NSTEM_PATS; i++) {
+		/* consecutive rows of one name are one category */
+		size_t c = 0;
+		for (size_t j = 1; j <= i; j++)
+			c += strcmp(stem_pats[j][0], stem_pats[j - 1][0]) != 0;
+		struct pol_category *pc = &p->categories[c];
+		if (!pc->matchers) {
+			pc->name = stem_pats[i][0];
+			pc->matchers = arena_alloc(&p->arena, 2 * sizeof(*pc->matchers));
+		}
+		struct pol_matcher *m = &pc->matchers[pc->nmatchers++];
+		m->field = SV_LIT("");
+		m->rx = rx(stem_pats[i][1]);
+		m->subject_group = rx_group_index(m->rx, "subject");
+		if (m->subject_group < 0 && m->rx->ngroups)
+			m->subject_group = 1;
+		if (plain)
+			m->rx->nprefix = m->rx->nskel = m->rx->nstem = 0;
+		p->ncategories = c + 1;
+	}
+	return p;
+}
+
+START_TEST(test_classify_stems)
+{
+	static const char *const base[] = {
+		"/api/v1/customers/4711/profile", "/api/v2/customers/12/email?x=1",
+		"/api/v10/customers/?a=1&fields=name,email", "/api/v1/licenses/AB-1",
+		"/api/v1/customers/7/devices", "customer-exports-eu/customers/9/a.csv",
+		"/api/v1/customers/3/health", "/api/v1/products/4/downloads",
+	};
+	static const char repl[] = "/01a?v-";
+	struct policy *pf = stem_policy(false), *ps = stem_policy(true);
+	struct diag err = { "" };
+	struct eng *ef = eng_new(pf, &err), *es = eng_new(ps, &err);
+	ck_assert(ef && es);
+	struct eng_thread *tf = eng_thread_new(ef), *ts = eng_thread_new(es);
+	char buf[96];
+	unsigned long hits = 0, tried = 0;
+
+	ck_assert_uint_gt(pf->categories[0].matchers[0].rx->nstem, 0);
+	for (size_t b = 0; b < sizeof(base) / sizeof(base[0]); b++) {
+		size_t n = strlen(base[b]);
+		for (size_t at = 0; at <= n; at++)
+			for (size_t r = 0; r < sizeof(repl); r++)
+				for (int ins = 0; ins < 2; ins++) {
+					/* replace (or, past repl, delete) the byte at, or insert before it */
+					if (!ins && at == n)
+						continue;
+					size_t m = at;
+					memcpy(buf, base[b], at);
+					if (r < sizeof(repl) - 1)
+						buf[m++] = repl[r];
+					else if (ins)
+						continue;
+					size_t rest = ins ? at : at + 1;
+					memcpy(buf + m, base[b] + rest, n - rest);
+					m += n - rest;
+					struct event a, z;
+					ev_reset(&a);
+					ev_reset(&z);
+					a.f[EVF_RESOURCE] = z.f[EVF_RESOURCE] = sv_make(buf, m);
+					a.action = z.action = EV_READ;
+					a.status = z.status = 200;
+					eng_classify(ef, &a, tf);
+					eng_classify(es, &z, ts);
+					ck_assert_msg(a.categories == z.categories, "'%.*s': %llx, want %llx", (int)m, buf,
+						      (unsigned long long)a.categories, (unsigned long long)z.categories);
+					ck_assert_msg(sv_eq(a.f[EVF_SUBJECT], z.f[EVF_SUBJECT]), "'%.*s': subject", (int)m, buf);
+					hits += a.categories != 0;
+					tried++;
+				}
+	}
+	ck_assert_uint_gt(hits, 100);	/* the set has matches, not only misses */
+	ck_assert_uint_gt(tried, hits);
+	eng_thread_free(tf);
+	eng_thread_free(ts);
+	eng_free(ef);
+	eng_free(es);
+	policy_free(pf);
+	policy_free(ps);
+}
+END_TEST
+
 /* ---- what a finding says: details, messages, verdicts -------------------- */
 
 static const struct {
@@ -783,6 +890,7 @@ static Suite *engine_suite(void)
 	tcase_add_loop_test(tc, test_rows, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_loop_test(tc, test_classify, 0, sizeof(class_rows) / sizeof(class_rows[0]));
 	tcase_add_loop_test(tc, test_classify_prefixes, 0, 2);
+	tcase_add_test(tc, test_classify_stems);
 	tcase_add_loop_test(tc, test_details, 0, sizeof(detail_rows) / sizeof(detail_rows[0]));
 	tcase_add_test(tc, test_finding_fields);
 	tcase_add_test(tc, test_verdicts);
