@@ -125,7 +125,7 @@ static uint64_t roles_of(const struct eng *e, struct eng_thread *t, sv user)
 	if (user.n == 0 || user.n > ENG_ROLE_USER)
 		return policy_roles_of(e->pol, user);
 	struct eng_role_slot *s = &t->roles[sv_hash(user) % ENG_ROLE_SLOTS];
-	if (s->n == user.n && memcmp(s->user, user.p, user.n) == 0)
+	if (s->n == user.n && sv_mem_eq(s->user, user.p, user.n))
 		return s->roles;
 	s->roles = policy_roles_of(e->pol, user);
 	s->n = (unsigned char)user.n;
@@ -297,7 +297,7 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	sv rn = ev->resource_norm;
 	for (unsigned i = 0; i < e->npfx; i++)
 		if (rn.n >= e->pfx[i].n && rn.p[0] == e->pfx[i].p[0] &&
-		    memcmp(rn.p, e->pfx[i].p, e->pfx[i].n) == 0)
+		    sv_mem_eq(rn.p, e->pfx[i].p, e->pfx[i].n))
 			pfx_ok |= UINT64_C(1) << i;
 
 	/* Bit i of stem_run: e->stem[i] was run on the resource; of stem_ok: it passed, ending at stem_end[i]. */

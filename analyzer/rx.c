@@ -277,42 +277,6 @@ static void skeleton(struct rx *r, const char *p, size_t n)
 			r->nstem = j + 1;
 }
 
-/*
- * a[0..n) == b[0..n), in a few word compares (overlapping at the end)
- * rather than a loop of byte compares and branches: the runs are short and
- * tested for every pattern on every resource.
- */
-static inline bool lit_eq(const unsigned char *a, const unsigned char *b, size_t n)
-{
-	uint64_t x, y;
-	uint32_t u, v;
-
-	if (n >= 8) {
-		for (size_t j = 0; j + 8 < n; j += 8) {
-			memcpy(&x, a + j, 8);
-			memcpy(&y, b + j, 8);
-			if (x != y)
-				return false;
-		}
-		memcpy(&x, a + n - 8, 8);
-		memcpy(&y, b + n - 8, 8);
-		return x == y;
-	}
-	if (n >= 4) {
-		memcpy(&u, a, 4);
-		memcpy(&v, b, 4);
-		if (u != v)
-			return false;
-		memcpy(&u, a + n - 4, 4);
-		memcpy(&v, b + n - 4, 4);
-		return u == v;
-	}
-	for (size_t j = 0; j < n; j++)
-		if (a[j] != b[j])
-			return false;
-	return true;
-}
-
 /* rx_skel_run(), inlined where rx.c runs a skeleton per match. */
 static inline bool skel_run(const unsigned char *prog, size_t nprog, sv subject, size_t *pos)
 {
@@ -326,7 +290,7 @@ static inline bool skel_run(const unsigned char *prog, size_t nprog, sv subject,
 			size_t len = k[1];
 			if (n - i < len)
 				return false;
-			if (!lit_eq(s + i, k + 2, len))
+			if (!sv_mem_eq(s + i, k + 2, len))
 				return false;
 			i += len;
 			k += 2 + len;

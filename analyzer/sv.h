@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct sv {
@@ -24,9 +25,43 @@ static inline sv sv_make(const char *p, size_t n) { return (sv){ p, n }; }
 static inline sv sv_cstr(const char *s) { return (sv){ s, s ? strlen(s) : 0 }; }
 static inline bool sv_empty(sv s) { return s.n == 0; }
 
+/*
+ * a[0..n) == b[0..n) (memcmp(a, b, n) == 0).  Up to 16 bytes in at most
+ * four word compares (overlapping), no call: the short keys of the hot path
+ * (path prefixes, user names, field names) are compared per line.
+ */
+static inline bool sv_mem_eq(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	uint64_t u, v, w, z;
+	uint32_t h, k;
+
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	if (n >= 8) {
+		memcpy(&u, x, 8);
+		memcpy(&v, y, 8);
+		memcpy(&w, x + n - 8, 8);
+		memcpy(&z, y + n - 8, 8);
+		return ((u ^ v) | (w ^ z)) == 0;
+	}
+	if (n >= 4) {
+		memcpy(&h, x, 4);
+		memcpy(&k, y, 4);
+		uint32_t d = h ^ k;
+		memcpy(&h, x + n - 4, 4);
+		memcpy(&k, y + n - 4, 4);
+		return (d | (h ^ k)) == 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
 static inline bool sv_eq(sv a, sv b)
 {
-	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+	return a.n == b.n && (a.n == 0 || sv_mem_eq(a.p, b.p, a.n));
 }
 
 static inline bool sv_eq_cstr(sv a, const char *s) { return sv_eq(a, sv_cstr(s)); }

@@ -89,6 +89,35 @@ START_TEST(test_sv_basics)
 END_TEST
 
 /* Two hex digits, either case; anything else (a NUL that ends the string too) is -1. */
+/*
+ * sv_mem_eq() agrees with memcmp() == 0 for every length 0..40 (each of
+ * its word-compare cases and memcmp past 16), a difference at every
+ * position and in every bit of it, at unaligned offsets.
+ */
+START_TEST(test_sv_mem_eq)
+{
+	unsigned char a[64], b[64];
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = (unsigned char)(i * 37 + 11);
+	for (size_t off = 0; off < 3; off++)
+		for (size_t n = 0; n <= 40; n++) {
+			memcpy(b, a, sizeof(a));
+			ck_assert(sv_mem_eq(a + off, b + off, n));
+			for (size_t at = 0; at < n; at++)
+				for (int bit = 0; bit < 8; bit++) {
+					memcpy(b, a, sizeof(a));
+					b[off + at] ^= (unsigned char)(1u << bit);
+					ck_assert_msg(!sv_mem_eq(a + off, b + off, n), "n %zu at %zu", n, at);
+					ck_assert(!sv_eq(sv_make((char *)a + off, n), sv_make((char *)b + off, n)));
+				}
+			/* a difference just past the compared bytes does not count */
+			memcpy(b, a, sizeof(a));
+			b[off + n] ^= 1;
+			ck_assert(sv_mem_eq(a + off, b + off, n));
+		}
+}
+END_TEST
+
 START_TEST(test_sv_hexbyte)
 {
 	ck_assert_int_eq(sv_hexbyte("4F"), 0x4f);
@@ -386,6 +415,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_sv_basics);
 	tcase_add_test(tc, test_sv_ascii_matches_ctype);
 	tcase_add_test(tc, test_sv_hexbyte);
+	tcase_add_test(tc, test_sv_mem_eq);
 	tcase_add_loop_test(tc, test_sv_distance, 0, sizeof(dist_rows) / sizeof(dist_rows[0]));
 	tcase_add_test(tc, test_sv_closest_within);
 	tcase_add_test(tc, test_pr_join);
