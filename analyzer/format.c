@@ -133,6 +133,40 @@ sv fmt_query_param(sv resource, sv name, struct fmt_thread *t)
 	return SV_NULL;
 }
 
+sv fmt_query_param_or(sv resource, sv a, sv b, struct fmt_thread *t)
+{
+	const char *q = resource.n ? memchr(resource.p, '?', resource.n) : NULL;
+	if (!q)
+		return SV_NULL;
+	const char *end = resource.p + resource.n;
+	const char *hash = memchr(q, '#', (size_t)(end - q));
+	if (hash)
+		end = hash;
+	/* The first parameter named a and named b, as fmt_query_param() finds each. */
+	sv va = SV_NULL, vb = SV_NULL;
+	bool fa = a.n == 0, fb = b.n == 0;	/* found (an empty name never is) */
+	const char *p = q + 1;
+	while (p < end && !(fa && fb)) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *pe = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(pe - p));
+		sv key = sv_make(p, (size_t)((eq ? eq : pe) - p));
+		sv val = eq ? sv_make(eq + 1, (size_t)(pe - eq - 1)) : SV_NULL;
+		if (!fa && sv_eq(key, a)) {
+			fa = true;
+			va = val;
+		} else if (!fb && sv_eq(key, b)) {
+			fb = true;
+			vb = val;
+		}
+		p = pe + 1;
+	}
+	sv r = va.p ? url_decode(va, t) : SV_NULL;
+	if (r.n == 0)
+		r = vb.p ? url_decode(vb, t) : SV_NULL;
+	return r;
+}
+
 enum ev_action fmt_default_action(sv raw)
 {
 	static const struct {

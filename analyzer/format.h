@@ -159,6 +159,12 @@ void fmt_thread_set_year(struct fmt_thread *t, int year);
  * line).  Empty view if absent.
  */
 sv fmt_query_param(sv resource, sv name, struct fmt_thread *t);
+/*
+ * fmt_query_param(resource, a, t), or if that is empty
+ * fmt_query_param(resource, b, t) ("reason", else "ticket"), in one pass
+ * over the query.  a and b differ.
+ */
+sv fmt_query_param_or(sv resource, sv a, sv b, struct fmt_thread *t);
 
 /* Map a raw method/class to an action with the default web/SQL table. */
 enum ev_action fmt_default_action(sv raw);

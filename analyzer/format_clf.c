@@ -217,10 +217,7 @@ static void clf_finish(struct event *ev, struct fmt_thread *t)
 		else if (ev->port == 80)
 			ev->f[EVF_SCHEME] = SV_LIT("http");
 	}
-	sv r = fmt_query_param(ev->f[EVF_RESOURCE], SV_LIT("reason"), t);
-	if (r.n == 0)
-		r = fmt_query_param(ev->f[EVF_RESOURCE], SV_LIT("ticket"), t);
-	ev->f[EVF_REASON] = r;
+	ev->f[EVF_REASON] = fmt_query_param_or(ev->f[EVF_RESOURCE], SV_LIT("reason"), SV_LIT("ticket"), t);
 	ev->action = fmt_default_action(ev->f[EVF_ACTION]);
 }
 

@@ -363,6 +363,36 @@ START_TEST(test_query_param)
 }
 END_TEST
 
+/*
+ * fmt_query_param_or() is the two lookups it replaces, on the rows above
+ * and on queries with both names, empty values, names without '=', repeats
+ * and a fragment: the same view (bytes, and absent vs empty).
+ */
+START_TEST(test_query_param_or)
+{
+	static const char *const res[] = {
+		"/a?reason=R&ticket=T", "/a?ticket=T&reason=R", "/a?reason=&ticket=T",
+		"/a?reason&ticket=T", "/a?ticket=T", "/a?ticket=&reason=", "/a?ticket",
+		"/a?reason=R#ticket=T", "/a?x=1&ticket=T%2D2&reason=+&reason=R",
+		"/a?reason=&reason=R&ticket=", "/a?ticket=1&ticket=2", "/a?&&reason", "/a?", "?", "",
+		"/a?reasonx=1&xticket=2&ticket=3",
+	};
+	size_t nres = sizeof(res) / sizeof(res[0]), nq = sizeof(query_rows) / sizeof(query_rows[0]);
+	for (size_t i = 0; i < nres + nq; i++) {
+		sv r = S(i < nres ? res[i] : query_rows[i - nres].res);
+		sv want = fmt_query_param(r, SV_LIT("reason"), thr);
+		if (want.n == 0)
+			want = fmt_query_param(r, SV_LIT("ticket"), thr);
+		char copy[64] = "";
+		memcpy(copy, want.p ? want.p : "", want.n);	/* the scratch is reused */
+		bool absent = want.p == NULL;
+		sv got = fmt_query_param_or(r, SV_LIT("reason"), SV_LIT("ticket"), thr);
+		ck_assert_msg(sv_eq_cstr(got, copy) && (got.p == NULL) == absent, "%.*s: '%.*s', want '%s'%s",
+			      (int)r.n, r.p, (int)got.n, got.p ? got.p : "", copy, absent ? " (absent)" : "");
+	}
+}
+END_TEST
+
 static const struct {
 	const char *raw;
 	enum ev_action want;
@@ -1303,6 +1333,7 @@ static Suite *formats_suite(void)
 	tcase_add_test(tc, test_span_nonspace);
 	tcase_add_test(tc, test_clf_elastic_all);
 	tcase_add_test(tc, test_clf_shop_all);
+	tcase_add_test(tc, test_query_param_or);
 	tcase_add_loop_test(tc, test_query_param, 0, sizeof(query_rows) / sizeof(query_rows[0]));
 	tcase_add_loop_test(tc, test_default_action, 0, sizeof(action_rows) / sizeof(action_rows[0]));
 	tcase_add_loop_test(tc, test_kv_rows, 0, sizeof(kv_rows) / sizeof(kv_rows[0]));
