@@ -230,8 +230,8 @@ static void pay_unref(struct wpay *s)
 {
 	if (!s || --s->refs)
 		return;
-	if (s->fd >= 0)
-		close(s->fd);
+	/* Tens of MiB of page cache: freed by the closer thread while the audit goes on. */
+	spill_close_later(s->fd);
 	free(s->buf);
 	free(s);
 }
