@@ -4,6 +4,7 @@
  */
 #include "common.h"
 
+#include "audit.h"
 #include "diag.h"
 #include "outcome.h"
 #include "paths.h"
@@ -376,6 +377,8 @@ int out_write(const struct out_job *job)
 		ctx.stale = bl_stale(job->bl, &ctx.nstale);
 	struct rep_summary *sum = rep_summarize(&ctx);
 	ctx.sum = sum;
+	/* The first reading of a spilled list since aud_finish(): the reports say if it failed. */
+	aud_findings_unread(job->res);
 	if (job->counts) {
 		bool whole = sum && !fnd_error(&job->res->findings);
 		*job->counts = (struct out_counts){ whole, job->fail_on, whole ? sum->findings : 0,
