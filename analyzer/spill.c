@@ -12,8 +12,6 @@
 #include "spill.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +108,7 @@ void spill_free(struct spill *s)
 		return;
 	end_reading(s);
 	for (size_t i = 0; i < s->nfds; i++)
-		spill_close_later(s->fds[i]);
+		close(s->fds[i]);
 	free(s->fds);
 	free(s->runs);
 	free(s->mem);
@@ -167,88 +165,6 @@ int spill_tmpfd(void)
 	buf_release(&name);
 	errno = e;
 	return fd;
-}
-
-/*
- * The closer: a queue of files and one thread that closes them.  The thread
- * starts with the first file, has every signal blocked (they go to the
- * threads that handle them), and waits on reap_work for good once the
- * queue is empty: nothing to stop at exit, spill_close_wait() (atexit)
- * only waits for the queue to drain.
- */
-static pthread_mutex_t reap_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t reap_work = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t reap_done = PTHREAD_COND_INITIALIZER;
-static int reap_fds[SPILL_REAP_MAX];
-static size_t reap_n;
-static bool reap_closing;	/* the thread is in close() */
-static pid_t reap_pid;		/* the process the thread runs in; 0: none yet (or failed) */
-static bool reap_failed;	/* no thread could start: close at once */
-
-static void *reaper(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&reap_mu);
-	for (;;) {
-		while (!reap_n)
-			pthread_cond_wait(&reap_work, &reap_mu);
-		int fd = reap_fds[--reap_n];
-		reap_closing = true;
-		pthread_mutex_unlock(&reap_mu);
-		close(fd);
-		pthread_mutex_lock(&reap_mu);
-		reap_closing = false;
-		if (!reap_n)
-			pthread_cond_broadcast(&reap_done);
-	}
-	return NULL;
-}
-
-/* Start the thread (reap_mu held): true when it runs in this process. */
-static bool reap_start(void)
-{
-	if (reap_pid)
-		return reap_pid == getpid();
-	if (reap_failed)
-		return false;
-	sigset_t all, old;
-	pthread_t t;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int e = pthread_create(&t, NULL, reaper, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e || atexit(spill_close_wait) != 0) {
-		/* A thread that started waits forever on an empty queue: harmless. */
-		reap_failed = true;
-		return false;
-	}
-	pthread_detach(t);
-	reap_pid = getpid();
-	return true;
-}
-
-void spill_close_later(int fd)
-{
-	if (fd < 0)
-		return;
-	pthread_mutex_lock(&reap_mu);
-	bool queued = reap_n < SPILL_REAP_MAX && reap_start();
-	if (queued) {
-		reap_fds[reap_n++] = fd;
-		pthread_cond_signal(&reap_work);
-	}
-	pthread_mutex_unlock(&reap_mu);
-	if (!queued)
-		close(fd);
-}
-
-void spill_close_wait(void)
-{
-	pthread_mutex_lock(&reap_mu);
-	if (reap_pid == getpid())
-		while (reap_n || reap_closing)
-			pthread_cond_wait(&reap_done, &reap_mu);
-	pthread_mutex_unlock(&reap_mu);
 }
 
 /* A new unlinked owner-only file in $TMPDIR; it becomes the newest of s->fds. */

@@ -84,18 +84,4 @@ void spill_stop(struct spill *s);
 int spill_tmpfd(void);
 int spill_pwrite_all(int fd, const void *p, size_t n, uint64_t off);
 
-/*
- * Close fd (a temporary file of this process, possibly large) off the
- * caller's path: one background thread closes it, and the kernel frees
- * the file's pages there (tens of milliseconds for tens of MiB) while the
- * caller goes on.  The file is unlinked, so nothing can observe it in
- * between.  Bounded: at most SPILL_REAP_MAX files wait; past that, where
- * no thread can start, or in a forked child, fd is closed at once.  fd is
- * the callee's from the call on (-1: nothing).
- */
-#define SPILL_REAP_MAX 64
-void spill_close_later(int fd);
-/* Return once every file spill_close_later() took is closed (also run at exit). */
-void spill_close_wait(void);
-
 #endif

@@ -230,8 +230,8 @@ static void pay_unref(struct wpay *s)
 {
 	if (!s || --s->refs)
 		return;
-	/* Tens of MiB of page cache: freed by the closer thread while the audit goes on. */
-	spill_close_later(s->fd);
+	if (s->fd >= 0)
+		close(s->fd);
 	free(s->buf);
 	free(s);
 }

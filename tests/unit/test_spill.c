@@ -4,12 +4,9 @@
  * records moved between sorters, and memory that stays bounded while the
  * data grows.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include "spill.h"
 #include "testutil.h"
@@ -174,52 +171,6 @@ START_TEST(test_record_too_big)
 }
 END_TEST
 
-/* This process's open file descriptors. */
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	ck_assert_ptr_nonnull(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
-/*
- * Files handed to spill_close_later() (more than it queues) are all closed
- * once spill_close_wait() returns, and so are a spilled sorter's runs
- * after spill_free(): no descriptor (and no page of an unlinked file) is
- * left behind.
- */
-START_TEST(test_close_later)
-{
-	int fds[SPILL_REAP_MAX + 8];
-	int before = open_fds();
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		fds[i] = spill_tmpfd();
-		ck_assert_int_ge(fds[i], 0);
-		ck_assert_int_eq(spill_pwrite_all(fds[i], "personal data", 13, 0), 0);
-	}
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		spill_close_later(fds[i]);
-	spill_close_later(-1);
-	spill_close_wait();
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		ck_assert_int_eq(fcntl(fds[i], F_GETFD), -1);
-	ck_assert_int_eq(open_fds(), before);
-
-	struct spill *s = spill_new(key_cmp, NULL, 4096);
-	fill(s, NULL, 5000, 5);
-	ck_assert_uint_gt(spill_runs(s), 0);
-	ck_assert_int_gt(open_fds(), before);
-	drain(s, 5000);
-	spill_free(s);
-	spill_close_wait();
-	ck_assert_int_eq(open_fds(), before);
-}
-END_TEST
-
 static Suite *spill_suite(void)
 {
 	Suite *s = suite_create("spill");
@@ -228,7 +179,6 @@ static Suite *spill_suite(void)
 	tcase_add_test(tc, test_same_order_any_budget);
 	tcase_add_test(tc, test_memory_bounded);
 	tcase_add_test(tc, test_record_too_big);
-	tcase_add_test(tc, test_close_later);
 	suite_add_tcase(s, tc);
 	return s;
 }
