@@ -1213,7 +1213,7 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 static void count_hour(struct aud_result *res, const struct finding *f)
 {
 	if (f->has_time)
-		res->findings_by_hour[(f->time % 86400 + 86400) % 86400 / 3600]++;
+		res->findings_by_hour[fnd_hour(f)]++;
 }
 
 /*
@@ -1230,8 +1230,17 @@ static void finish_spilled(const struct policy *pol, const struct filter *filter
 	struct fnd_iter it;
 	const struct finding *f;
 
+	/*
+	 * Most runs keep every finding: then the hours are what the list
+	 * counted as it was filled, and the spilled file is not read here (a
+	 * read error shows in the reports' first reading: aud_findings_unread).
+	 */
+	if (!filtering && fnd_counts_whole(found) && (!found->n || found->max_file < res->ninputs)) {
+		memcpy(res->findings_by_hour, found->by_hour, sizeof(res->findings_by_hour));
+		goto out;
+	}
 	memset(res->findings_by_hour, 0, sizeof(res->findings_by_hour));
-	/* Most runs keep every finding: then one reading counts the hours, and nothing is copied. */
+	/* Else one reading counts the hours where nothing is to drop, and nothing is copied. */
 	bool drop = filtering;
 	for (fnd_iter_start(found, &it); !drop && (f = fnd_iter_next(&it));) {
 		drop = f->file >= res->ninputs;
@@ -1263,13 +1272,19 @@ static void finish_spilled(const struct policy *pol, const struct filter *filter
 		fnd_release(&kept);
 	}
 out:
-	if (fnd_error(found)) {
-		char text[256];
-		snprintf(text, sizeof(text), "the findings could not be read back whole: "
-			 "temporary file: %s", strerror(fnd_error(found)));
-		for (size_t i = 0; i < res->ninputs; i++)
-			set_incomplete(res, i, text);
-	}
+	aud_findings_unread(res);
+}
+
+void aud_findings_unread(struct aud_result *res)
+{
+	int e = fnd_error(&res->findings);
+	if (!e)
+		return;
+	char text[256];
+	snprintf(text, sizeof(text), "the findings could not be read back whole: "
+		 "temporary file: %s", strerror(e));
+	for (size_t i = 0; i < res->ninputs; i++)
+		set_incomplete(res, i, text);
 }
 
 void aud_finish(const struct policy *pol, const struct filter *filter, struct win_log *wl,

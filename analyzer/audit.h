@@ -118,6 +118,14 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	    struct aud_result *res, struct diag *err);
 
 /*
+ * Where res's findings could not be read back whole (fnd_error: their
+ * temporary file), mark every input incomplete, saying so.  aud_finish()
+ * calls it; so does whoever reads a spilled list first after it (the
+ * reports' summary, outcome.c), as aud_finish() need not read it.
+ */
+void aud_findings_unread(struct aud_result *res);
+
+/*
  * Finish a result: judge the windows over wl's records (may be NULL), sort
  * the findings, apply the filter (may be NULL), count findings per hour and
  * the totals over res->inputs.  aud_run() calls it; `merge` calls it on the

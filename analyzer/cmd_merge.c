@@ -205,6 +205,7 @@ int cmd_merge(int argc, char **argv, const char *argv0)
 	out_describe_filter(&fa, &filter, desc, MAX_LIST, &filter.ndescribed, desc_store, sizeof(desc_store));
 	filter.described = desc;
 	char *cmdline = cli_command_line(argc + 1, argv - 1);
+	struct out_counts counts = { 0 };
 	struct out_job job = {
 		.pol = st.pol,
 		.res = res,
@@ -223,10 +224,11 @@ int cmd_merge(int argc, char **argv, const char *argv0)
 		.bl = bl,
 		.baseline_path = m.o.baseline,
 		.write_baseline = m.o.write_baseline,
+		.counts = &counts,
 	};
 	if (out_write(&job) != DPF_EXIT_OK)
 		status = DPF_EXIT_INCOMPLETE;
-	r = out_status(res, m.o.fail_on, status);
+	r = out_status_counted(res, &counts, m.o.fail_on, status);
 	free(cmdline);
 out:
 	if (have_whole)

@@ -480,6 +480,7 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	shown.described = desc;
 
 	char *cmdline = cli_command_line(argc + 1, argv - 1);
+	struct out_counts counts = { 0 };
 	struct out_job job = {
 		.pol = st.pol,
 		.res = &res,
@@ -499,6 +500,7 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 		.bl = bl,
 		.baseline_path = s.o.baseline,
 		.write_baseline = s.o.write_baseline,
+		.counts = &counts,
 	};
 	/* A shard's partial is its output; reports of the shard alone only when asked. */
 	bool reports = !s.partial || s.o.nreports || s.o.write_baseline;
@@ -533,7 +535,7 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	 * hold the merge back (afterok) for it.
 	 */
 	if (reports)
-		r = out_status(&res, s.o.fail_on, status);
+		r = out_status_counted(&res, &counts, s.o.fail_on, status);
 	else
 		r = status;
 

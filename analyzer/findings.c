@@ -175,6 +175,16 @@ static bool spill_one(struct fnd_list *l, const struct finding *f)
 	return true;
 }
 
+/* Count f, just kept, in l's per-hour and per-file counts. */
+static void count_kept(struct fnd_list *l, const struct finding *f)
+{
+	if (f->has_time)
+		l->by_hour[fnd_hour(f)]++;
+	if (f->file > l->max_file)
+		l->max_file = f->file;
+	l->counted++;
+}
+
 /*
  * Move the in-memory findings to a new sorter (the list's budget): from
  * now on l is spilled.  False (l unchanged) when the sorter cannot start.
@@ -189,6 +199,8 @@ static bool start_spill(struct fnd_list *l)
 	for (size_t i = 0; i < n; i++)
 		if (spill_one(l, &l->v[i]))
 			l->n++;
+		else
+			l->count_lost = true;
 	free(l->v);
 	arena_release(&l->arena);
 	l->v = NULL;
@@ -218,6 +230,7 @@ bool fnd_add(struct fnd_list *l, const struct finding *f)
 		if (!spill_one(l, &c))
 			return false;
 		l->n++;
+		count_kept(l, f);
 		return true;
 	}
 	if (l->n == l->cap) {
@@ -257,8 +270,28 @@ bool fnd_add(struct fnd_list *l, const struct finding *f)
 	} else {
 		d->evidence = copy_sv(&at, ev);
 	}
+	count_kept(l, f);
 	check_budget(l);
 	return true;
+}
+
+static void reset_counts(struct fnd_list *l)
+{
+	memset(l->by_hour, 0, sizeof(l->by_hour));
+	l->max_file = 0;
+	l->counted = 0;
+	l->count_lost = false;
+}
+
+/* src's counts into dst's (src is emptied next). */
+static void take_counts(struct fnd_list *dst, const struct fnd_list *src)
+{
+	for (size_t h = 0; h < 24; h++)
+		dst->by_hour[h] += src->by_hour[h];
+	if (src->max_file > dst->max_file)
+		dst->max_file = src->max_file;
+	dst->counted += src->counted;
+	dst->count_lost |= src->count_lost;
 }
 
 bool fnd_take(struct fnd_list *dst, struct fnd_list *src)
@@ -273,9 +306,12 @@ bool fnd_take(struct fnd_list *dst, struct fnd_list *src)
 			src->sp = NULL;
 		} else {
 			for (size_t i = 0; i < src->n; i++)
-				if (!spill_one(dst, &src->v[i]))
+				if (!spill_one(dst, &src->v[i])) {
 					dst->n--;	/* counted lost by spill_one, not kept */
+					dst->count_lost = true;
+				}
 		}
+		take_counts(dst, src);
 		dst->n += src->n;
 		dst->lost += src->lost;
 		fnd_release(src);
@@ -295,9 +331,11 @@ bool fnd_take(struct fnd_list *dst, struct fnd_list *src)
 	}
 	arena_take(&dst->arena, &src->arena);
 	dst->lost += src->lost;
+	take_counts(dst, src);
 	free(src->v);
 	src->v = NULL;
 	src->n = src->cap = src->lost = 0;
+	reset_counts(src);
 	check_budget(dst);
 	return true;
 }
@@ -319,6 +357,7 @@ void fnd_release(struct fnd_list *l)
 	l->v = NULL;
 	l->sp = NULL;
 	l->n = l->cap = l->lost = 0;
+	reset_counts(l);
 }
 
 void fnd_iter_start(const struct fnd_list *l, struct fnd_iter *it)

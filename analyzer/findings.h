@@ -59,9 +59,32 @@ struct fnd_list {
 	size_t budget;		/* 0: always in memory; else FND_MEMORY_BUDGET or a test's */
 	struct spill *sp;	/* non-NULL: spilled, v is empty: read with fnd_iter */
 	struct buf enc;		/* encoding scratch */
+	/*
+	 * What fnd_add() and fnd_take() counted of the findings they kept, so
+	 * that a spilled list need not be read for it: per hour of the day
+	 * (fnd_hour) of those with a time, and the highest input index.  Whole
+	 * only while fnd_counts_whole(): a finding counted and then lost, or
+	 * one appended another way (counted != n), breaks it.
+	 */
+	uint64_t by_hour[24];
+	uint32_t max_file;
+	size_t counted;
+	bool count_lost;
 };
 
-#define FND_LIST_INIT { NULL, 0, 0, ARENA_INIT, 0, 0, NULL, BUF_INIT }
+#define FND_LIST_INIT { NULL, 0, 0, ARENA_INIT, 0, 0, NULL, BUF_INIT, { 0 }, 0, 0, false }
+
+/* The hour of the day (0..23, UTC) of a finding that has a time. */
+static inline unsigned fnd_hour(const struct finding *f)
+{
+	return (unsigned)((f->time % 86400 + 86400) % 86400 / 3600);
+}
+
+/* Whether l->by_hour and l->max_file count every finding l holds. */
+static inline bool fnd_counts_whole(const struct fnd_list *l)
+{
+	return !l->count_lost && l->counted == l->n;
+}
 
 /* True when l's findings are in its sorter: read them only with fnd_iter. */
 static inline bool fnd_spilled(const struct fnd_list *l) { return l->sp != NULL; }

@@ -4,6 +4,7 @@
  */
 #include "common.h"
 
+#include "audit.h"
 #include "diag.h"
 #include "outcome.h"
 #include "paths.h"
@@ -376,6 +377,13 @@ int out_write(const struct out_job *job)
 		ctx.stale = bl_stale(job->bl, &ctx.nstale);
 	struct rep_summary *sum = rep_summarize(&ctx);
 	ctx.sum = sum;
+	/* The first reading of a spilled list since aud_finish(): the reports say if it failed. */
+	aud_findings_unread(job->res);
+	if (job->counts) {
+		bool whole = sum && !fnd_error(&job->res->findings);
+		*job->counts = (struct out_counts){ whole, job->fail_on, whole ? sum->findings : 0,
+						    whole ? sum->failing : 0 };
+	}
 
 	static const struct out_report text_stdout = { &rep_text, NULL };
 	const struct out_report *reps = job->nreports ? job->reports : &text_stdout;
@@ -400,16 +408,27 @@ int out_write(const struct out_job *job)
 
 int out_status(const struct aud_result *res, enum sev fail_on, int written)
 {
+	return out_status_counted(res, NULL, fail_on, written);
+}
+
+int out_status_counted(const struct aud_result *res, const struct out_counts *c, enum sev fail_on,
+		       int written)
+{
 	size_t failing = 0, findings = 0;
 	struct fnd_iter it;
 	const struct finding *f;
 
-	for (fnd_iter_start(&res->findings, &it); (f = fnd_iter_next(&it));) {
-		if (f->suppressed)
-			continue;
-		findings++;
-		if (fail_on != SEV_NONE && f->severity >= fail_on)
-			failing++;
+	if (c && c->valid && c->fail_on == fail_on) {
+		findings = c->findings;
+		failing = c->failing;
+	} else {
+		for (fnd_iter_start(&res->findings, &it); (f = fnd_iter_next(&it));) {
+			if (f->suppressed)
+				continue;
+			findings++;
+			if (fail_on != SEV_NONE && f->severity >= fail_on)
+				failing++;
+		}
 	}
 	if (fnd_error(&res->findings))
 		return DPF_EXIT_INCOMPLETE;	/* the reports said so: not written whole */

@@ -181,6 +181,20 @@ struct out_job {
 	struct baseline *bl;		/* may be NULL */
 	const char *baseline_path;
 	const char *write_baseline;	/* may be NULL */
+	/* May be NULL; else out_write() fills it for out_status_counted(). */
+	struct out_counts *counts;
+};
+
+/*
+ * What out_status() counts in the findings, as the reports' summary counted
+ * it in its own reading of them: valid only when that reading was whole,
+ * and for the fail_on it was made with.  Saves a spilled list one more
+ * reading of its temporary file.
+ */
+struct out_counts {
+	bool valid;
+	enum sev fail_on;
+	size_t findings, failing;	/* unsuppressed; of them at/above fail_on */
 };
 
 /*
@@ -197,5 +211,8 @@ int out_write(const struct out_job *job);
  * fail_on, else 3 if fail_on is set and the verdict is NOT ASSESSED, else 0.
  */
 int out_status(const struct aud_result *res, enum sev fail_on, int written);
+/* The same, with the counts out_write() made where they are valid for fail_on (c may be NULL). */
+int out_status_counted(const struct aud_result *res, const struct out_counts *c, enum sev fail_on,
+		       int written);
 
 #endif

@@ -100,6 +100,19 @@ expect_in "the filter left findings out" "$T/fs/r.json" '"findings_filtered_out"
 if grep -q '"findings_filtered_out": 0,' "$T/fs/r.json"; then bad "the filter left nothing out"; else ok "... some"; fi
 if [ "$(cat "$T/fs/rc")" = 1 ]; then ok "--fail-on high fails the spilled run (exit 1)"; else bad "gate" "exit $(cat "$T/fs/rc")"; fi
 
+# The gate takes its counts from the reports' summary (outcome.h
+# out_counts), not from one more reading of the spilled findings: findings
+# the baseline suppresses do not fail it, the others do, spilled or not.
+(cd "$T" && "$DPFAUDIT" scan --no-progress -r "$RULES" --write-baseline bl.txt "$S"/* >/dev/null 2>&1)
+for b in 16777216 4096; do
+	scan "$T/gate$b" 1 DPFAUDIT_MEMORY_BUDGET=$b -- --fail-on critical
+	scan "$T/gbl$b" 2 DPFAUDIT_MEMORY_BUDGET=$b -- --baseline "$T/bl.txt" --fail-on low
+	if [ "$(cat "$T/gate$b/rc")" = 1 ]; then ok "budget $b: a critical finding fails --fail-on critical"; else
+		bad "budget $b: gate" "exit $(cat "$T/gate$b/rc")"; fi
+	if [ "$(cat "$T/gbl$b/rc")" = 0 ]; then ok "budget $b: every finding suppressed: --fail-on low passes"; else
+		bad "budget $b: gate with baseline" "exit $(cat "$T/gbl$b/rc")"; fi
+done
+
 # No temporary file possible: the findings past the budget are not kept,
 # and the run says so (incomplete, exit 3), with the reports of what was kept.
 scan "$T/nodir" 2 DPFAUDIT_MEMORY_BUDGET=4096 TMPDIR="$T/missing" --

@@ -530,6 +530,61 @@ START_TEST(test_add_out_of_memory_is_counted)
 }
 END_TEST
 
+/*
+ * A list counts its findings per hour of the day and its highest input
+ * index as it is filled, spilled or not and across fnd_take(): the same
+ * counts as a reading of it gives (aud_finish() takes them instead of
+ * reading a spilled list once more).  Times before 1970 count by their
+ * hour of the day too.
+ */
+START_TEST(test_counts_as_filled)
+{
+	struct fnd_list sp = FND_LIST_INIT, part = FND_LIST_INIT;
+	static char ev[200];
+	memset(ev, 'e', sizeof(ev));
+	sp.budget = 4096;
+	for (unsigned i = 0; i < 400; i++) {
+		char user[16];
+		snprintf(user, sizeof(user), "u%u", i % 9);
+		struct finding f = mk(CHK_NO_BUSINESS_REASON, user, "s", i % 5, i,
+				      (int64_t)i * 3607 - 86400);
+		f.has_time = i % 7 != 0;
+		f.evidence = sv_make(ev, sizeof(ev));
+		ck_assert(fnd_add(i % 4 ? &sp : &part, &f));
+	}
+	ck_assert(fnd_spilled(&sp));
+	ck_assert(!fnd_spilled(&part));
+	ck_assert(fnd_take(&sp, &part));
+	ck_assert(fnd_counts_whole(&sp));
+	ck_assert_uint_eq(part.counted, 0);
+
+	uint64_t hours[24] = { 0 };
+	uint32_t max_file = 0;
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t n = 0;
+	for (fnd_iter_start(&sp, &it); (f = fnd_iter_next(&it)); n++) {
+		if (f->has_time)
+			hours[f->time >= 0 ? f->time % 86400 / 3600 : (f->time % 86400 + 86400) / 3600]++;
+		if (f->file > max_file)
+			max_file = f->file;
+	}
+	ck_assert_uint_eq(n, 400);
+	ck_assert_uint_eq(max_file, 4);
+	ck_assert_uint_eq(sp.max_file, max_file);
+	size_t hours_used = 0;
+	for (int h = 0; h < 24; h++) {
+		ck_assert_msg(sp.by_hour[h] == hours[h], "hour %d: %llu counted, %llu read", h,
+			      (unsigned long long)sp.by_hour[h], (unsigned long long)hours[h]);
+		hours_used += hours[h] != 0;
+	}
+	ck_assert_uint_eq(hours_used, 24);
+	fnd_release(&sp);
+	ck_assert_uint_eq(sp.counted, 0);
+	ck_assert_uint_eq(sp.by_hour[1], 0);
+}
+END_TEST
+
 static Suite *findings_suite(void)
 {
 	Suite *s = suite_create("findings");
@@ -545,6 +600,7 @@ static Suite *findings_suite(void)
 	tcase_add_test(tc, test_grouper_members_in_list_order);
 	tcase_add_test(tc, test_fingerprint_is_stable);
 	tcase_add_test(tc, test_add_out_of_memory_is_counted);
+	tcase_add_test(tc, test_counts_as_filled);
 	suite_add_tcase(s, tc);
 	return s;
 }
