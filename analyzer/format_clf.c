@@ -29,21 +29,6 @@ static bool take_quoted(sv *s, sv *out)
 	if (s->n == 0 || s->p[0] != '"')
 		return false;
 	/*
-	 * "" and a one-byte field ("-", the usual referer) without a memchr
-	 * call: the quote after that byte closes the field unless the byte is a
-	 * backslash escaping it.
-	 */
-	if (s->n >= 2 && s->p[1] == '"') {
-		*out = sv_make(s->p + 1, 0);
-		fmt_adv(s, 2);
-		return true;
-	}
-	if (s->n >= 3 && s->p[2] == '"' && s->p[1] != '\\') {
-		*out = sv_make(s->p + 1, 1);
-		fmt_adv(s, 3);
-		return true;
-	}
-	/*
 	 * memchr to each candidate quote (the hot path: user agents are long);
 	 * a quote is escaped when an odd number of backslashes precede it.
 	 */

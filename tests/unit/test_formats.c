@@ -192,11 +192,8 @@ static const struct row clf_rows[] = {
 	  .f = { [EVF_SRC] = "31.56.96.51", [EVF_ACTION] = "GET", [EVF_RESOURCE] = "/image/60844/productModel/200x200",
 		 [EVF_PROTOCOL] = "HTTP/1.1", [EVF_REFERER] = "https://www.zanbil.ir/m/filter/b113",
 		 [EVF_AGENT] = "Mozilla/5.0 (Linux; Android 6.0; ALE-L21 Build/HuaweiALE-L21) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/66.0.3359.158 Mobile Safari/537.36" } },
-	/*
-	 * Quoted fields of zero and one byte (read without a search), and a
-	 * one-byte field that is an escaped quote (read with it): referer "",
-	 * agent "x"; referer "\"", agent "\\".
-	 */
+	/* Quoted fields of zero and one byte, and an escaped quote: referer "",
+	 * agent "x"; referer "\"", agent "\\". */
 	{ "combined",
 	  "10.0.0.1 - - [20/May/2015:12:05:17 +0000] \"GET /a HTTP/1.1\" 200 1 \"\" \"x\"",
 	  true, "2015-05-20T12:05:17Z", EV_READ, .status = 200, .bytes = 1, .records = -1, .port = -1,
