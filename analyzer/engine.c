@@ -86,6 +86,16 @@ struct eng {
 	uint64_t limited_roles;		/* roles with max-subjects */
 	struct eng_pfx pfx[ENG_MAX_PFX];
 	unsigned npfx;
+	/*
+	 * The candidate sets of eng_classify(), as bitsets of cm indices in
+	 * words of 64 (cm_words of them): ungated[] the matchers without a
+	 * prefix in pfx[], pfx_cms[i * cm_words ...] those gated by pfx[i].
+	 * An event's candidates are ungated plus the sets of the prefixes its
+	 * resource has, so the loop visits no matcher its prefix rules out.
+	 */
+	size_t cm_words;
+	uint64_t *ungated;
+	uint64_t *pfx_cms;
 	struct eng_stem stem[ENG_MAX_STEM];
 	unsigned nstem;
 };
@@ -207,6 +217,15 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 				e->all_gated = false;
 		}
 	}
+	e->cm_words = (e->ncm + 63) / 64;
+	e->ungated = xcalloc(e->cm_words ? e->cm_words : 1, sizeof(*e->ungated));
+	e->pfx_cms = xcalloc(e->npfx && e->cm_words ? e->npfx * e->cm_words : 1,
+			     sizeof(*e->pfx_cms));
+	for (size_t i = 0; i < e->ncm; i++) {
+		uint64_t *set = e->cm[i].m.pfx < 0 ? e->ungated
+						   : e->pfx_cms + (size_t)e->cm[i].m.pfx * e->cm_words;
+		set[i / 64] |= UINT64_C(1) << (i % 64);
+	}
 	for (size_t r = 0; r < pol->nroles; r++)
 		if (pol->roles[r].max_subjects)
 			e->limited_roles |= 1ull << r;
@@ -225,6 +244,8 @@ void eng_free(struct eng *e)
 	if (!e)
 		return;
 	free(e->cm);
+	free(e->ungated);
+	free(e->pfx_cms);
 	for (size_t i = 0; i < e->pol->nchecks; i++)
 		free(e->custom[i]);
 	free(e->custom);
@@ -304,43 +325,47 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	uint64_t stem_run = 0, stem_ok = 0;
 	size_t stem_end[ENG_MAX_STEM];
 
-	for (size_t i = 0; i < e->ncm && (pfx_ok || !e->all_gated); i++) {
-		const struct eng_cm *cm = &e->cm[i];
-		const struct eng_matcher *m = &cm->m;
-		uint64_t bit = UINT64_C(1) << cm->cat;
-		/* Once the category matched, later patterns matter only for a subject. */
-		if ((cats & bit) && (have_subject || cm->subject_group < 0))
-			continue;
-		/* What rx_match() would reject by its prefix, without a call. */
-		if (m->pfx >= 0 && !(pfx_ok & (UINT64_C(1) << m->pfx)))
-			continue;
-		sv val;
-		if (!field_value(ev, m, &val))
-			continue;
-		int hit;
-		if (m->stem >= 0) {
-			/* val is the resource here, the same for every stem. */
-			uint64_t sb = UINT64_C(1) << m->stem;
-			if (!(stem_run & sb)) {
-				size_t end = 0;
-				stem_run |= sb;
-				if (rx_skel_run(e->stem[m->stem].p, e->stem[m->stem].n, val, &end)) {
-					stem_ok |= sb;
-					stem_end[m->stem] = end;
+	for (size_t w = 0; w < e->cm_words && (pfx_ok || !e->all_gated); w++) {
+		/* The candidates in this word: what rx_match() would reject by its prefix is left out. */
+		uint64_t cand = e->ungated[w];
+		for (uint64_t po = pfx_ok; po; po &= po - 1)
+			cand |= e->pfx_cms[(size_t)__builtin_ctzll(po) * e->cm_words + w];
+		for (; cand; cand &= cand - 1) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(cand);
+			const struct eng_cm *cm = &e->cm[i];
+			const struct eng_matcher *m = &cm->m;
+			uint64_t bit = UINT64_C(1) << cm->cat;
+			/* Once the category matched, later patterns matter only for a subject. */
+			if ((cats & bit) && (have_subject || cm->subject_group < 0))
+				continue;
+			sv val;
+			if (!field_value(ev, m, &val))
+				continue;
+			int hit;
+			if (m->stem >= 0) {
+				/* val is the resource here, the same for every stem. */
+				uint64_t sb = UINT64_C(1) << m->stem;
+				if (!(stem_run & sb)) {
+					size_t end = 0;
+					stem_run |= sb;
+					if (rx_skel_run(e->stem[m->stem].p, e->stem[m->stem].n, val, &end)) {
+						stem_ok |= sb;
+						stem_end[m->stem] = end;
+					}
 				}
+				hit = (stem_ok & sb) && rx_match_after_stem(cm->rx, val, stem_end[m->stem], t->rx);
+			} else {
+				hit = m->pfx >= 0 ? rx_match_prefixed(cm->rx, val, t->rx) : rx_match(cm->rx, val, t->rx);
 			}
-			hit = (stem_ok & sb) && rx_match_after_stem(cm->rx, val, stem_end[m->stem], t->rx);
-		} else {
-			hit = m->pfx >= 0 ? rx_match_prefixed(cm->rx, val, t->rx) : rx_match(cm->rx, val, t->rx);
-		}
-		if (!hit)
-			continue;
-		cats |= bit;
-		if (!have_subject && cm->subject_group >= 0) {
-			sv s = rx_group(t->rx, val, (unsigned)cm->subject_group);
-			if (s.n) {
-				ev->f[EVF_SUBJECT] = s;
-				have_subject = true;
+			if (!hit)
+				continue;
+			cats |= bit;
+			if (!have_subject && cm->subject_group >= 0) {
+				sv s = rx_group(t->rx, val, (unsigned)cm->subject_group);
+				if (s.n) {
+					ev->f[EVF_SUBJECT] = s;
+					have_subject = true;
+				}
 			}
 		}
 	}

@@ -516,6 +516,90 @@ START_TEST(test_classify_prefixes)
 END_TEST
 
 /*
+ * eng_classify() visits only the candidates of an event (the matchers
+ * without a prefix, and those whose prefix the resource has), in policy
+ * order across 64-matcher words.  Against an engine whose matchers have no
+ * prefilter at all: category "a" holds "^/pNN/(?<subject>\d+)" then, later,
+ * "^/pNN/\d(?<subject>\d+)" (the first that matches names the subject, so
+ * the order shows), category "b" "^/pNN/1"; every third matcher of the
+ * tested engine is without its prefix (ungated), the rest gated.
+ */
+#define CAND_N 40
+
+static struct policy *cand_policy(bool plain)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	p->ncategories = 2;
+	p->categories = arena_alloc(&p->arena, 2 * sizeof(*p->categories));
+	p->categories[0].name = "a";
+	p->categories[1].name = "b";
+	p->categories[0].matchers = arena_alloc(&p->arena, 2 * CAND_N * sizeof(struct pol_matcher));
+	p->categories[1].matchers = arena_alloc(&p->arena, CAND_N * sizeof(struct pol_matcher));
+	unsigned k = 0;
+	for (int i = 0; i < 3 * CAND_N; i++, k++) {
+		struct pol_category *c = &p->categories[i < 2 * CAND_N ? 0 : 1];
+		char pat[64];
+		if (i < CAND_N)
+			snprintf(pat, sizeof(pat), "^/p%02d/(?<subject>\\d+)", i);
+		else if (i < 2 * CAND_N)
+			snprintf(pat, sizeof(pat), "^/p%02d/\\d(?<subject>\\d+)", i - CAND_N);
+		else
+			snprintf(pat, sizeof(pat), "^/p%02d/1", i - 2 * CAND_N);
+		struct pol_matcher *m = &c->matchers[c->nmatchers++];
+		m->field = SV_LIT("");
+		m->rx = rx(pat);
+		m->subject_group = rx_group_index(m->rx, "subject");
+		ck_assert_uint_gt(m->rx->nprefix, 0);
+		if (plain || k % 3 == 0)
+			m->rx->nprefix = m->rx->nskel = m->rx->nstem = 0;
+	}
+	return p;
+}
+
+START_TEST(test_classify_candidates)
+{
+	struct policy *pm = cand_policy(false), *pp = cand_policy(true);
+	struct diag err = { "" };
+	struct eng *em = eng_new(pm, &err), *ep = eng_new(pp, &err);
+	ck_assert(em && ep);
+	struct eng_thread *tm = eng_thread_new(em), *tp = eng_thread_new(ep);
+	static const char *const tail[] = { "123", "1", "9", "x", "", "10x" };
+	char buf[32];
+	unsigned hits = 0;
+
+	for (int i = 0; i <= CAND_N; i++)
+		for (size_t j = 0; j < sizeof(tail) / sizeof(tail[0]); j++) {
+			snprintf(buf, sizeof(buf), "/p%02d/%s", i, tail[j]);
+			struct event a, z;
+			ev_reset(&a);
+			ev_reset(&z);
+			a.f[EVF_RESOURCE] = z.f[EVF_RESOURCE] = sv_cstr(buf);
+			a.action = z.action = EV_READ;
+			a.status = z.status = 200;
+			eng_classify(em, &a, tm);
+			eng_classify(ep, &z, tp);
+			ck_assert_msg(a.categories == z.categories, "%s: %llx, want %llx", buf,
+				      (unsigned long long)a.categories, (unsigned long long)z.categories);
+			ck_assert_msg(sv_eq(a.f[EVF_SUBJECT], z.f[EVF_SUBJECT]), "%s: subject '%.*s'", buf,
+				      (int)a.f[EVF_SUBJECT].n, a.f[EVF_SUBJECT].p);
+			if (i < CAND_N && j == 0) {
+				/* both categories, the subject of the first pattern in order */
+				ck_assert_uint_eq(a.categories, 3);
+				ck_assert_msg(sv_eq_cstr(a.f[EVF_SUBJECT], "123"), "%s: subject", buf);
+			}
+			hits += a.categories != 0;
+		}
+	ck_assert_uint_eq(hits, 4 * CAND_N);	/* "123", "1", "9", "10x" of each prefix */
+	eng_thread_free(tm);
+	eng_thread_free(tp);
+	eng_free(em);
+	eng_free(ep);
+	policy_free(pm);
+	policy_free(pp);
+}
+END_TEST
+
+/*
  * The skeleton stems (rx.h), run once per event and shared by patterns,
  * must give what each pattern alone gives: the rules' own shapes (stems
  * "/api/v\d+", "/api/v\d+/customers/(\d+)", one stem-less pattern), each
@@ -890,6 +974,7 @@ static Suite *engine_suite(void)
 	tcase_add_loop_test(tc, test_rows, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_loop_test(tc, test_classify, 0, sizeof(class_rows) / sizeof(class_rows[0]));
 	tcase_add_loop_test(tc, test_classify_prefixes, 0, 2);
+	tcase_add_test(tc, test_classify_candidates);
 	tcase_add_test(tc, test_classify_stems);
 	tcase_add_loop_test(tc, test_details, 0, sizeof(detail_rows) / sizeof(detail_rows[0]));
 	tcase_add_test(tc, test_finding_fields);
