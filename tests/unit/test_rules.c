@@ -1250,6 +1250,75 @@ START_TEST(test_rx_skeleton_mutations)
 }
 END_TEST
 
+/*
+ * The prefilters against PCRE2 alone on patterns nobody wrote by hand:
+ * random anchored patterns built from the pieces the skeleton reads
+ * (literals, escaped literals, \d+ bare and in groups, optional
+ * characters) and from pieces that must end it (classes, stars, lazy and
+ * possessive quantifiers, optional groups), each matched on random short
+ * subjects over the same few bytes, so that matches, near misses and
+ * digit runs are all common.  A fixed seed: a failure names the pattern
+ * and subject, and reruns the same.
+ */
+START_TEST(test_rx_prefilters_random)
+{
+	static const char *const pieces[] = {
+		"a", "b", "1", "/", "-", "\\.", "\\/", "\\d+", "(\\d+)", "(?:\\d+)", "(?<s>\\d+)",
+		"a?", "b?", "/?", "1?", "\\.?", "[0-9]", "[ab]", "a*", "b+", "\\d", "\\d+?",
+		"a??", "a?+", "(?:ab)?", ".", "\\w+", "(\\d+)?", "\\b", "$",
+	};
+	static const char alphabet[] = "ab1/-.2";
+	struct diag err;
+	struct rx_thread *t = rx_thread_new();
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	unsigned long with_skel = 0, matched = 0;
+
+	for (int p = 0; p < 1500; p++) {
+		char pat[128] = "^";
+		size_t np = 1;
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		int npieces = 1 + (int)((seed >> 33) % 6);
+		for (int k = 0; k < npieces; k++) {
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			/* Mostly the skeleton's own pieces (the first 16), so it gets long. */
+			size_t pick = (seed >> 40) % 4 ? (seed >> 20) % 16 : (seed >> 20) % (sizeof(pieces) / sizeof(pieces[0]));
+			size_t l = strlen(pieces[pick]);
+			memcpy(pat + np, pieces[pick], l);
+			np += l;
+		}
+		pat[np] = '\0';
+		struct rx *fast = rx_compile(pat, np, 0, "t.rules:1", &err);
+		if (!fast)
+			continue;	/* e.g. two groups named s */
+		struct rx *slow = rx_compile(pat, np, 0, "t.rules:1", &err);
+		ck_assert_msg(slow != NULL, "%s: %s", pat, err.msg);
+		with_skel += fast->nskel > 0;
+		slow->nskel = 0;
+		slow->nprefix = 0;
+		for (int k = 0; k < 100; k++) {
+			char subj[16];
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			size_t n = (seed >> 35) % 10;
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 6364136223846793005u + 1442695040888963407u;
+				subj[i] = alphabet[(seed >> 37) % (sizeof(alphabet) - 1)];
+			}
+			sv s = sv_make(subj, n);
+			int want = rx_match(slow, s, t);
+			int got = rx_match(fast, s, t);
+			ck_assert_msg(got == want, "%s on '%.*s': %d, want %d", pat, (int)n, subj, got, want);
+			matched += want == 1;
+		}
+		rx_free(fast);
+		rx_free(slow);
+	}
+	/* The test means something only if both prefilters and matches were common. */
+	ck_assert_uint_gt(with_skel, 300);
+	ck_assert_uint_gt(matched, 3000);
+	rx_thread_free(t);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -1275,6 +1344,7 @@ static Suite *rules_suite(void)
 	tcase_add_loop_test(tc, test_rx_prefix_prefilter, 0, (int)(sizeof(prefix_rows) / sizeof(prefix_rows[0])));
 	tcase_add_loop_test(tc, test_rx_skeleton_prefilter, 0, (int)(sizeof(skel_rows) / sizeof(skel_rows[0])));
 	tcase_add_test(tc, test_rx_skeleton_mutations);
+	tcase_add_test(tc, test_rx_prefilters_random);
 	suite_add_tcase(s, tc);
 	return s;
 }
