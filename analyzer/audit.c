@@ -1275,6 +1275,13 @@ out:
 	aud_findings_unread(res);
 }
 
+void aud_incomplete(struct aud_result *res, const char *why)
+{
+	for (size_t i = 0; i < res->ninputs; i++)
+		set_incomplete(res, i, why);
+	res->incomplete = true;
+}
+
 void aud_findings_unread(struct aud_result *res)
 {
 	int e = fnd_error(&res->findings);
@@ -1283,8 +1290,7 @@ void aud_findings_unread(struct aud_result *res)
 	char text[256];
 	snprintf(text, sizeof(text), "the findings could not be read back whole: "
 		 "temporary file: %s", strerror(e));
-	for (size_t i = 0; i < res->ninputs; i++)
-		set_incomplete(res, i, text);
+	aud_incomplete(res, text);
 }
 
 void aud_finish(const struct policy *pol, const struct filter *filter, struct win_log *wl,

@@ -124,6 +124,8 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
  * reports' summary, outcome.c), as aud_finish() need not read it.
  */
 void aud_findings_unread(struct aud_result *res);
+/* Mark every input of res incomplete (those not already), why being the reason shown. */
+void aud_incomplete(struct aud_result *res, const char *why);
 
 /*
  * Finish a result: judge the windows over wl's records (may be NULL), sort

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "safefile.h"
+#include "spill.h"
 #include "strmap.h"
 
 struct baseline {
@@ -101,27 +102,43 @@ struct baseline *bl_load(const char *path, struct diag *err)
 	return b;
 }
 
-void bl_apply(struct baseline *b, const struct policy *p, struct fnd_list *l)
+/* fnd_suppress()'s question: is f's fingerprint in the baseline (then noted as matched)? */
+struct match {
+	struct baseline *b;
+	const struct policy *p;
+	struct buf fp;
+};
+
+static bool match_entry(void *ctx, const struct finding *f)
 {
-	struct buf fp = BUF_INIT;
-	for (size_t i = 0; i < l->n; i++) {
-		buf_reset(&fp);
-		bl_fingerprint(&l->v[i], p, &fp);
-		uintptr_t *v = strmap_get(&b->entries, buf_sv(&fp));
-		if (v) {
-			*v = 1;
-			l->v[i].suppressed = true;
-		}
-	}
-	buf_release(&fp);
+	struct match *m = ctx;
+	buf_reset(&m->fp);
+	bl_fingerprint(f, m->p, &m->fp);
+	uintptr_t *v = strmap_get(&m->b->entries, buf_sv(&m->fp));
+	if (!v)
+		return false;
+	*v = 1;
+	return true;
+}
+
+int bl_apply(struct baseline *b, const struct policy *p, struct fnd_list *l, struct diag *err)
+{
+	struct match m = { b, p, BUF_INIT };
+	int e = fnd_suppress(l, match_entry, &m);
+	buf_release(&m.fp);
 	free(b->stale);
-	b->stale = calloc(b->n ? b->n : 1, sizeof(char *));
+	b->stale = NULL;
 	b->nstale = 0;
+	if (e)	/* not every finding was matched: no stale list either */
+		return diag_set(err, "baseline: the findings could not be marked: temporary file: %s",
+				strerror(e));
+	b->stale = calloc(b->n ? b->n : 1, sizeof(char *));
 	for (size_t i = 0; b->stale && i < b->n; i++) {
 		uintptr_t *v = strmap_get(&b->entries, sv_cstr(b->order[i]));
 		if (v && !*v)
 			b->stale[b->nstale++] = b->order[i];
 	}
+	return 0;
 }
 
 const char *const *bl_stale(const struct baseline *b, size_t *n)
@@ -142,50 +159,70 @@ void bl_free(struct baseline *b)
 	free(b);
 }
 
-static int str_cmp(const void *a, const void *b)
+/* Fingerprints in strcmp() order (they hold no NUL: bl_fingerprint escapes it). */
+static int fp_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)ctx;
+	int c = memcmp(a, b, an < bn ? an : bn);
+	return c ? c : (an > bn) - (an < bn);
 }
 
-struct sorted {
-	char **v;
-	size_t n;
-};
-
-/* sf_fn: the header and the sorted fingerprints, each once. */
+/* sf_fn: the header and the sorted fingerprints of the sorter, each once. */
 static int write_sorted(void *arg, FILE *f)
 {
-	const struct sorted *s = arg;
+	struct spill *s = arg;
+	struct buf prev = BUF_INIT;
+	const void *rec;
+	size_t n;
+	int r = spill_rewind(s);
+	bool first = true;
+
 	fputs("# dpfaudit baseline: known findings, one fingerprint a line\n"
 	      "# check<TAB>user<TAB>subject<TAB>categories<TAB>reason\n", f);
-	for (size_t i = 0; i < s->n; i++)
-		if (i == 0 || strcmp(s->v[i], s->v[i - 1]))
-			fprintf(f, "%s\n", s->v[i]);
+	while (r == 0 && (r = spill_next(s, &rec, &n)) > 0) {
+		if (first || n != prev.len || memcmp(rec, prev.p, n)) {
+			fwrite(rec, 1, n, f);
+			fputc('\n', f);
+			buf_reset(&prev);
+			buf_add(&prev, rec, n);
+			first = false;
+		}
+		r = prev.err ? -1 : 0;
+	}
+	buf_release(&prev);
+	if (r < 0)
+		return spill_error(s) ? spill_error(s) : ENOMEM;
 	return 0;
 }
 
 int bl_write(const char *path, const struct policy *p, const struct fnd_list *l,
 	     struct diag *err)
 {
-	char **v = calloc(l->n ? l->n : 1, sizeof(char *));
-	size_t n = 0;
+	struct spill *s = spill_new(fp_cmp, NULL, l->budget ? l->budget : FND_MEMORY_BUDGET);
 	struct buf fp = BUF_INIT;
-	int rc = 0;
+	struct fnd_iter it;
+	const struct finding *f;
+	int e = 0;
 
-	if (!v)
+	if (!s)
 		return diag_set(err, "out of memory");
-	for (size_t i = 0; i < l->n; i++) {
+	/* A list kept in memory may keep its fingerprints there too (no temporary file needed). */
+	if (!l->budget)
+		spill_memory_fallback(s);
+	for (fnd_iter_start(l, &it); !e && (f = fnd_iter_next(&it));) {
 		buf_reset(&fp);
-		bl_fingerprint(&l->v[i], p, &fp);
-		v[n++] = strdup(fp.p ? fp.p : "");
+		bl_fingerprint(f, p, &fp);
+		if (fp.err)
+			e = ENOMEM;
+		else if (spill_add(s, fp.len ? fp.p : "", fp.len) < 0)
+			e = errno ? errno : EIO;
 	}
 	buf_release(&fp);
-	qsort(v, n, sizeof(*v), str_cmp);
-
-	struct sorted out = { v, n };
-	rc = sf_write(path, write_sorted, &out, err);
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	if (!e)
+		e = fnd_error(l);
+	int rc = e ? diag_set(err, "%s: cannot write baseline: temporary file: %s", path,
+			      strerror(e))
+		   : sf_write(path, write_sorted, s, err);
+	spill_free(s);
 	return rc;
 }

@@ -28,13 +28,23 @@ void bl_fingerprint(const struct finding *f, const struct policy *p, struct buf 
 
 /* Load a baseline; -1 with "PATH: ..." on error. */
 struct baseline *bl_load(const char *path, struct diag *err);
-/* Mark the findings whose fingerprint is in the baseline as suppressed. */
-void bl_apply(struct baseline *b, const struct policy *p, struct fnd_list *l);
+/*
+ * Mark the findings whose fingerprint is in the baseline as suppressed,
+ * through fnd_suppress() (a spilled list is rewritten: bounded memory).
+ * -1 with a message when the temporary file fails: then l is unchanged
+ * and no entry is listed as stale.
+ */
+int bl_apply(struct baseline *b, const struct policy *p, struct fnd_list *l, struct diag *err);
 /* Entries that matched no finding in bl_apply (valid until bl_free). */
 const char *const *bl_stale(const struct baseline *b, size_t *n);
 void bl_free(struct baseline *b);
 
-/* Write the fingerprints of every finding (sorted, unique), mode 0600. */
+/*
+ * Write the fingerprints of every finding (sorted, unique), mode 0600.
+ * They are sorted by a sorter (spill.h) of l's budget: past it, on a
+ * temporary file (where l has no budget and no file can be made, in
+ * memory); -1 with "PATH: ..." when that file or l's fails.
+ */
 int bl_write(const char *path, const struct policy *p, const struct fnd_list *l,
 	     struct diag *err);
 

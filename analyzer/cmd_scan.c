@@ -259,12 +259,15 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
  * Whether everything this run does with its findings reads them in order
  * (fnd_iter) or looks up a bounded few (rep_shown), so they may spill past
  * FND_MEMORY_BUDGET: every report but the text report at --detail high
- * (every group's evidence), and no baseline, pseudonyms, --events or
- * --partial (which change or look up findings in place).
+ * (every group's evidence); --baseline (fnd_suppress rewrites a spilled
+ * list), --write-baseline (its fingerprints sorted by a sorter of their
+ * own), --events and --partial (each reads the list once, in order); not
+ * --pseudonymize (its map holds every distinct id, and it rewrites the
+ * findings' names in place).
  */
 static bool streams_findings(const struct scan *s)
 {
-	if (s->o.baseline || s->o.write_baseline || s->o.pseudonymize || s->events || s->partial)
+	if (s->o.pseudonymize)
 		return false;
 	for (size_t i = 0; i < s->o.nreports; i++)
 		if (s->o.reports[i].w == &rep_text && s->o.detail == REP_DETAIL_HIGH)

@@ -476,25 +476,46 @@ static void write_psd(FILE *out, const struct psd_map *m, sv j, struct buf *tmp,
 	fwrite(j.p + copied, 1, j.n - copied, out);
 }
 
+/*
+ * The findings, read once in (file, line) order beside the events: one
+ * finding held at a time, so a spilled list is never loaded whole.
+ */
+struct fcur {
+	struct fnd_iter it;
+	const struct finding *f;	/* the next finding not yet passed; NULL at the end */
+	bool on;			/* a list to read */
+	uint32_t file;			/* the place asked last, and its bits */
+	uint64_t line;
+	uint32_t bits;
+	bool asked;
+};
+
 struct copy {
 	struct evw *w;
 	const struct fnd_list *found;
+	struct fcur fc;
 };
 
-/* Built-in check bits of the findings at (file, line); *k advances over the sorted list. */
-static uint32_t findings_at(const struct fnd_list *l, size_t *k, uint32_t file, uint64_t line)
+/*
+ * Built-in check bits of the findings at (file, line); places are asked in
+ * increasing order (the same place again gives the same bits).
+ */
+static uint32_t findings_at(struct fcur *c, uint32_t file, uint64_t line)
 {
-	uint32_t bits = 0;
-
-	if (!l)
+	if (!c->on)
 		return 0;
-	while (*k < l->n && (l->v[*k].file < file ||
-			     (l->v[*k].file == file && l->v[*k].line < line)))
-		(*k)++;
-	for (size_t i = *k; i < l->n && l->v[i].file == file && l->v[i].line == line; i++)
-		if (l->v[i].check < CHK_BUILTIN_COUNT)
-			bits |= 1u << l->v[i].check;
-	return bits;
+	if (c->asked && c->file == file && c->line == line)
+		return c->bits;
+	c->asked = true;
+	c->file = file;
+	c->line = line;
+	c->bits = 0;
+	while (c->f && (c->f->file < file || (c->f->file == file && c->f->line < line)))
+		c->f = fnd_iter_next(&c->it);
+	for (; c->f && c->f->file == file && c->f->line == line; c->f = fnd_iter_next(&c->it))
+		if (c->f->check < CHK_BUILTIN_COUNT)
+			c->bits |= 1u << c->f->check;
+	return c->bits;
 }
 
 /*
@@ -559,11 +580,15 @@ static int copy_out(void *arg, FILE *out)
 	struct evw *w = c->w;
 	struct buf rec = BUF_INIT, tmp = BUF_INIT, res = BUF_INIT;
 	struct cursor *cs = calloc(w->nw, sizeof(*cs));
-	size_t k = 0;
 	int e = 0;
 
 	if (!cs)
 		return ENOMEM;
+	c->fc.on = c->found != NULL;
+	if (c->found) {
+		fnd_iter_start(c->found, &c->fc.it);
+		c->fc.f = fnd_iter_next(&c->fc.it);
+	}
 	for (size_t t = 0; t < w->nw; t++) {
 		cs[t].wk = &w->w[t];
 		if (cs[t].wk->nsegs > 1)
@@ -579,7 +604,7 @@ static int copy_out(void *arg, FILE *out)
 					m = &cs[t];
 			if (!m)
 				break;
-			uint32_t extra = findings_at(c->found, &k, (uint32_t)i, m->line) & ~m->fired;
+			uint32_t extra = findings_at(&c->fc, (uint32_t)i, m->line) & ~m->fired;
 			if (w->psd)
 				write_psd(out, w->psd, sv_make(m->json, m->jlen), &tmp, &res);
 			else
@@ -597,6 +622,9 @@ static int copy_out(void *arg, FILE *out)
 			e = cur_next(m, (uint32_t)i);
 		}
 	}
+	/* The findings' temporary file failed: the verdicts are not whole. */
+	if (!e && c->found && fnd_error(c->found))
+		e = fnd_error(c->found);
 	for (size_t t = 0; t < w->nw; t++)
 		free(cs[t].text);
 	free(cs);
@@ -606,9 +634,11 @@ static int copy_out(void *arg, FILE *out)
 	return e;
 }
 
-/* Whether l is in (file, line) order, as findings_at() needs. */
+/* Whether l is in (file, line) order, as findings_at() needs (a spilled list always is). */
 static bool sorted_by_place(const struct fnd_list *l)
 {
+	if (fnd_spilled(l))
+		return true;
 	for (size_t i = 1; i < l->n; i++)
 		if (l->v[i].file < l->v[i - 1].file ||
 		    (l->v[i].file == l->v[i - 1].file && l->v[i].line < l->v[i - 1].line))
@@ -633,7 +663,7 @@ int evw_finish(struct evw *w, const struct fnd_list *found, const char *path, st
 	 * A partial result (scan --partial) has its findings unsorted and its
 	 * windows unjudged: the engine's own verdicts are all there is then.
 	 */
-	struct copy c = { w, found && sorted_by_place(found) ? found : NULL };
+	struct copy c = { .w = w, .found = found && sorted_by_place(found) ? found : NULL };
 	return evw_write_file(path, copy_out, &c, err);
 }
 

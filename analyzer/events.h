@@ -73,7 +73,9 @@ void evw_on_event(void *arg, unsigned worker, const struct event *ev,
  * into place), in (file, line) order.  found is the audit's findings list
  * (may be NULL); its windowed findings are added to the "verdict" of the
  * event at their file and line (only if it is sorted, as aud_finish()
- * leaves it: a partial result's windows are not judged yet).  Returns 0, or -1 with
+ * leaves it: a partial result's windows are not judged yet).  It is read
+ * once, in order, beside the events (fnd_iter: it may be spilled; a read
+ * error of its temporary file is a write error here).  Returns 0, or -1 with
  * err = "PATH: write error: ..." (nothing is left at path then).
  */
 int evw_finish(struct evw *w, const struct fnd_list *found, const char *path, struct diag *err);

@@ -52,14 +52,22 @@ static int fnd_cmp(const void *pa, const void *pb)
 	CMP(a->time, b->time);
 	CMP(a->has_time, b->has_time);
 	CMP(a->severity, b->severity);
-	CMP(a->suppressed, b->suppressed);
 	if ((c = sv_cmp(a->role, b->role)))
 		return c;
 	if ((c = sv_cmp(a->reason, b->reason)))
 		return c;
 	if ((c = sv_cmp(a->resource, b->resource)))
 		return c;
-	return sv_cmp(a->evidence, b->evidence);
+	if ((c = sv_cmp(a->evidence, b->evidence)))
+		return c;
+	/*
+	 * Last: a list is sorted before the baseline marks findings (all
+	 * false then), and fnd_suppress() re-sorts a spilled list after it, in
+	 * the same order because findings that differ only here do not exist
+	 * (equal findings have equal fingerprints).
+	 */
+	CMP(a->suppressed, b->suppressed);
+	return 0;
 }
 
 /* ---- spilled findings: one record each --------------------------------- */
@@ -215,13 +223,14 @@ static void check_budget(struct fnd_list *l)
 		(void)start_spill(l);
 }
 
-bool fnd_add(struct fnd_list *l, const struct finding *f)
+/* fnd_add(), where may_cut: evidence past FND_EVIDENCE_MAX is cut (else it was, once). */
+static bool add(struct fnd_list *l, const struct finding *f, bool may_cut)
 {
 	if (l->sp) {
 		/* The same truncation as in memory: what is kept does not depend on the budget. */
 		struct finding c = *f;
 		char ev[FND_EVIDENCE_MAX + 4];
-		if (c.evidence.n > FND_EVIDENCE_MAX) {
+		if (may_cut && c.evidence.n > FND_EVIDENCE_MAX) {
 			size_t k = red_safe_cut(c.evidence, FND_EVIDENCE_MAX);
 			memcpy(ev, c.evidence.p, k);
 			memcpy(ev + k, "...", 3);
@@ -244,7 +253,7 @@ bool fnd_add(struct fnd_list *l, const struct finding *f)
 		l->cap = ncap;
 	}
 	/* One arena block for every string of the finding: one allocation, one failure point. */
-	bool cut = f->evidence.n > FND_EVIDENCE_MAX;
+	bool cut = may_cut && f->evidence.n > FND_EVIDENCE_MAX;
 	sv ev = f->evidence;
 	if (cut)
 		ev.n = red_safe_cut(ev, FND_EVIDENCE_MAX);	/* never through an address */
@@ -273,6 +282,50 @@ bool fnd_add(struct fnd_list *l, const struct finding *f)
 	count_kept(l, f);
 	check_budget(l);
 	return true;
+}
+
+bool fnd_add(struct fnd_list *l, const struct finding *f)
+{
+	return add(l, f, true);
+}
+
+int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct finding *f), void *ctx)
+{
+	if (!l->sp) {
+		for (size_t i = 0; i < l->n; i++)
+			if (match(ctx, &l->v[i]))
+				l->v[i].suppressed = true;
+		return 0;
+	}
+	struct fnd_list out = FND_LIST_INIT;
+	struct fnd_iter it;
+	const struct finding *f;
+	int e = 0;
+
+	out.budget = l->budget;
+	for (fnd_iter_start(l, &it); !e && (f = fnd_iter_next(&it));) {
+		struct finding c = *f;
+		if (match(ctx, &c))	/* asked of every finding: it notes what matched */
+			c.suppressed = true;
+		errno = 0;
+		/*
+		 * Cut once already: cutting again could cut more.  A finding
+		 * lost (lost counts those start_spill() could not move too)
+		 * fails the whole rewrite.
+		 */
+		if (!add(&out, &c, false) || out.lost)
+			e = fnd_error(&out) ? fnd_error(&out) : errno ? errno : EIO;
+	}
+	if (!e)
+		e = fnd_error(l);
+	if (e) {
+		fnd_release(&out);
+		return e;
+	}
+	out.lost = l->lost;
+	fnd_release(l);
+	*l = out;
+	return 0;
 }
 
 static void reset_counts(struct fnd_list *l)

@@ -113,11 +113,21 @@ int fnd_error(const struct fnd_list *l);
  */
 bool fnd_add(struct fnd_list *l, const struct finding *f);
 /*
+ * Mark the findings match() says yes to as suppressed (the baseline), in
+ * list order, match() called once per finding.  In memory: in place.  A
+ * spilled list is read once into a new sorter of the same budget (its
+ * order is the same: fnd_sort() compares `suppressed` last), which
+ * replaces it; memory stays within twice the budget.  0, or an errno
+ * value (the temporary file could not be read or written): then l is
+ * unchanged, and match() may have been called for some findings.
+ */
+int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct finding *f), void *ctx);
+/*
  * Append src's findings to dst (moving src's arena); src is emptied and
  * true returned.  Out of memory: false, and both lists are unchanged.
  */
 bool fnd_take(struct fnd_list *dst, struct fnd_list *src);
-/* Order: file, line, check, user, subject (stable and total). */
+/* Order: file, line, check, user, subject, ..., suppressed last (total). */
 void fnd_sort(struct fnd_list *l);
 void fnd_release(struct fnd_list *l);
 

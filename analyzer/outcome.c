@@ -319,8 +319,12 @@ int out_write(const struct out_job *job)
 	struct diag err;
 	int status = DPF_EXIT_OK;
 
-	if (job->bl)
-		bl_apply(job->bl, job->pol, &job->res->findings);
+	if (job->bl && bl_apply(job->bl, job->pol, &job->res->findings, &err)) {
+		/* The reports show the findings unmarked, and say the run is not whole. */
+		error("%s", err.msg);
+		aud_incomplete(job->res, err.msg);
+		status = DPF_EXIT_INCOMPLETE;
+	}
 	if (job->write_baseline &&
 	    bl_write(job->write_baseline, job->pol, &job->res->findings, &err)) {
 		error("%s", err.msg);

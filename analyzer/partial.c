@@ -348,9 +348,12 @@ static void write_all(struct writer *w, struct part_set *ps)
 		f_str(w, r->limits[i].where);
 		end_line(w);
 	}
+	/* Read once in order: a spilled list is never loaded whole. */
+	struct fnd_iter it;
+	const struct finding *f;
 	fnd_sort(&ps->res.findings);
-	for (size_t i = 0; i < r->findings.n; i++)
-		write_finding(w, &r->findings.v[i]);
+	for (fnd_iter_start(&r->findings, &it); (f = fnd_iter_next(&it));)
+		write_finding(w, f);
 	win_foreach(ps->res.windows, write_window, w);
 
 	char hex[65], mac[65];
@@ -380,6 +383,8 @@ static int write_part(void *arg, FILE *out)
 	write_all(j->w, j->ps);
 	if (j->w->line.err)
 		return ENOMEM;
+	if (fnd_error(&j->ps->res.findings))	/* not every finding was read back */
+		return fnd_error(&j->ps->res.findings);
 	if (ferror(out))
 		return errno ? errno : EIO;
 	return 0;

@@ -13,17 +13,9 @@ mkdir -p "$T/tmp"
 
 # scan DIR J [ENV=VALUE...] -- [OPTIONS...]: JSON and CSV of every sample into DIR.
 scan() {
-	_d=$1 _j=$2
+	_sd=$1 _sj=$2
 	shift 2
-	_env=""
-	while [ "$1" != "--" ]; do _env="$_env $1"; shift; done
-	shift
-	mkdir -p "$_d"
-	# Relative report names: the command line the reports show is the same.
-	# shellcheck disable=SC2086
-	(cd "$_d" && env TMPDIR="$T/tmp" $_env "$DPFAUDIT" scan --no-progress -r "$RULES" -j"$_j" \
-		--report json:r.json --report csv:r.csv "$@" "$S"/* >/dev/null 2>err
-	echo $? >rc)
+	scan_in "$_sd" "$_sj" "$@" --report json:r.json --report csv:r.csv "$S"/*
 }
 
 # same NAME DIR1 DIR2: rc, JSON and CSV byte-identical (but for the JSON's

@@ -67,6 +67,23 @@ support_rules() {
 		'[role support-agent]' 'members = mrossi' 'may-read = email' 'purposes = support'
 }
 
+# scan_in DIR J [ENV=VALUE...] -- ARGS...: `scan --no-progress -r RULES -jJ
+# ARGS` run inside DIR (made; relative output names, so the command line
+# the reports show is the same in every DIR) with TMPDIR=$T/tmp and the
+# ENV settings; its stdout in DIR/out, stderr in DIR/err, exit status in DIR/rc.
+scan_in() {
+	_d=$1 _j=$2
+	shift 2
+	_env=""
+	while [ "$1" != "--" ]; do _env="$_env $1"; shift; done
+	shift
+	mkdir -p "$_d" "$T/tmp"
+	# shellcheck disable=SC2086
+	(cd "$_d" && env TMPDIR="$T/tmp" $_env "$DPFAUDIT" scan --no-progress -r "$RULES" -j"$_j" \
+		"$@" >out 2>err
+	echo $? >rc)
+}
+
 # finish: the plain closing line, and the exit status.
 finish() {
 	echo "$PASSED passed, $FAILED failed"

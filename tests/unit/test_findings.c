@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 
+#include "baseline.h"
 #include "findings.h"
 #include "policy.h"
 
@@ -585,6 +586,165 @@ START_TEST(test_counts_as_filled)
 }
 END_TEST
 
+/* fnd_suppress()'s predicate in these tests: user u3 or subject 5; counts its calls. */
+static size_t match_calls;
+
+static bool match_u3_or_5(void *ctx, const struct finding *f)
+{
+	(void)ctx;
+	match_calls++;
+	return sv_eq(f->user, SV_LIT("u3")) || sv_eq(f->subject, SV_LIT("5"));
+}
+
+/* Read both lists: the same findings in the same order; how many are suppressed. */
+static size_t same_lists(const struct fnd_list *mem, const struct fnd_list *sp)
+{
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t i = 0, suppressed = 0;
+	for (fnd_iter_start(sp, &it); (f = fnd_iter_next(&it)); i++) {
+		ck_assert_uint_lt(i, mem->n);
+		ck_assert_msg(same_finding(f, &mem->v[i]), "finding %zu differs", i);
+		suppressed += f->suppressed;
+	}
+	ck_assert_uint_eq(i, mem->n);
+	ck_assert_int_eq(fnd_error(sp), 0);
+	return suppressed;
+}
+
+/*
+ * The baseline's marking: in place in memory; a spilled list is rewritten
+ * through a new sorter and reads back exactly as the list marked in
+ * memory, in the same order, every finding asked about once.
+ */
+START_TEST(test_suppress_spilled_as_in_memory)
+{
+	struct fnd_list mem = FND_LIST_INIT, sp = FND_LIST_INIT;
+	sp.budget = 4096;
+	add_many(&mem, &sp, 600, 11);
+	fnd_sort(&mem);
+	fnd_sort(&sp);
+	ck_assert(fnd_spilled(&sp));
+	size_t before = same_lists(&mem, &sp);
+
+	match_calls = 0;
+	ck_assert_int_eq(fnd_suppress(&mem, match_u3_or_5, NULL), 0);
+	ck_assert_uint_eq(match_calls, 600);
+	match_calls = 0;
+	ck_assert_int_eq(fnd_suppress(&sp, match_u3_or_5, NULL), 0);
+	ck_assert_uint_eq(match_calls, 600);
+	ck_assert(fnd_spilled(&sp));
+	ck_assert_uint_eq(sp.n, 600);
+	ck_assert(fnd_counts_whole(&sp));
+	size_t after = same_lists(&mem, &sp);
+	ck_assert_uint_gt(after, before + 50);
+	ck_assert_uint_lt(after, 600);
+	fnd_release(&mem);
+	fnd_release(&sp);
+}
+END_TEST
+
+/* Runs fn with TMPDIR naming a directory that does not exist. */
+static void without_tmpdir(void (*fn)(void *), void *arg)
+{
+	const char *old = getenv("TMPDIR");
+	char *keep = old ? strdup(old) : NULL;
+	setenv("TMPDIR", "/nonexistent/dpfaudit-test", 1);
+	fn(arg);
+	if (keep)
+		setenv("TMPDIR", keep, 1);
+	else
+		unsetenv("TMPDIR");
+	free(keep);
+}
+
+static void suppress_fails(void *arg)
+{
+	ck_assert_int_eq(fnd_suppress(arg, match_u3_or_5, NULL), ENOENT);
+}
+
+/* A rewrite that cannot make its temporary file fails and leaves the list as it was. */
+START_TEST(test_suppress_without_tmpdir_keeps_list)
+{
+	struct fnd_list mem = FND_LIST_INIT, sp = FND_LIST_INIT;
+	sp.budget = 4096;
+	add_many(&mem, &sp, 300, 5);
+	fnd_sort(&mem);
+	ck_assert(fnd_spilled(&sp));
+	without_tmpdir(suppress_fails, &sp);
+	ck_assert(fnd_spilled(&sp));
+	ck_assert_uint_eq(sp.n, 300);
+	same_lists(&mem, &sp);
+	fnd_release(&mem);
+	fnd_release(&sp);
+}
+END_TEST
+
+struct bl_job {
+	const char *path;
+	struct fnd_list *l;
+	int rc;
+	struct diag err;
+};
+
+static void write_bl(void *arg)
+{
+	struct bl_job *j = arg;
+	j->rc = bl_write(j->path, &pol, j->l, &j->err);
+}
+
+/*
+ * --write-baseline sorts the fingerprints with a sorter of the list's
+ * budget: from a spilled list (fingerprints spilled too) the same file as
+ * from the list in memory, sorted and each once; where that sorter has no
+ * temporary file, an error naming the file and nothing written.
+ */
+START_TEST(test_write_baseline_spilled)
+{
+	struct fnd_list mem = FND_LIST_INIT, sp = FND_LIST_INIT;
+	char dir[] = "/tmp/dpftest-bl.XXXXXX", a[64], b[64], c[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/mem.bl", dir);
+	snprintf(b, sizeof(b), "%s/sp.bl", dir);
+	snprintf(c, sizeof(c), "%s/none.bl", dir);
+	sp.budget = 4096;
+	add_many(&mem, &sp, 800, 3);
+	fnd_sort(&mem);
+	struct diag err;
+	ck_assert_int_eq(bl_write(a, &pol, &mem, &err), 0);
+	ck_assert_int_eq(bl_write(b, &pol, &sp, &err), 0);
+	struct bytes fa = { 0 }, fb = { 0 };
+	slurp(a, &fa);
+	slurp(b, &fb);
+	ck_assert_str_eq((char *)fa.p, (char *)fb.p);
+	char *ma = (char *)fa.p;
+	/* Sorted and unique: 7 users x 13 subjects x 2 checks x 3 reasons at most. */
+	size_t lines = 0;
+	char *prev = NULL;
+	for (char *p = strtok(ma, "\n"); p; p = strtok(NULL, "\n"), lines++) {
+		if (p[0] != '#' && prev && prev[0] != '#')
+			ck_assert_int_lt(strcmp(prev, p), 0);
+		prev = p;
+	}
+	ck_assert_uint_gt(lines, 50);
+	ck_assert_uint_lt(lines, 300);
+
+	struct bl_job j = { c, &sp, 0, { { 0 } } };
+	without_tmpdir(write_bl, &j);
+	ck_assert_int_eq(j.rc, -1);
+	ck_assert_msg(strstr(j.err.msg, "none.bl: cannot write baseline: temporary file: "),
+		      "%s", j.err.msg);
+	ck_assert_int_ne(access(c, F_OK), 0);
+	free(fa.p);
+	free(fb.p);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+	fnd_release(&mem);
+	fnd_release(&sp);
+}
+END_TEST
+
 static Suite *findings_suite(void)
 {
 	Suite *s = suite_create("findings");
@@ -601,6 +761,9 @@ static Suite *findings_suite(void)
 	tcase_add_test(tc, test_fingerprint_is_stable);
 	tcase_add_test(tc, test_add_out_of_memory_is_counted);
 	tcase_add_test(tc, test_counts_as_filled);
+	tcase_add_test(tc, test_suppress_spilled_as_in_memory);
+	tcase_add_test(tc, test_suppress_without_tmpdir_keeps_list);
+	tcase_add_test(tc, test_write_baseline_spilled);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,95 @@
+#!/bin/sh
+# options_spill.sh - the findings spill past the memory budget (findings.h
+# FND_MEMORY_BUDGET) also with --baseline, --write-baseline, --events and
+# --partial (cmd_scan.c streams_findings): each reads the findings once, in
+# order, or rewrites them through the temporary file, so every output is
+# byte-identical to the run that keeps them in memory, at -j1 and -j2.  A
+# finding dropped or moved by the spilled path changes the JSON and CSV
+# reports, the partial (every finding in order) and the events (windowed
+# verdicts).  DPFAUDIT_MEMORY_BUDGET=4096 is about ten findings; the
+# samples give a few hundred.  Where the temporary file cannot be made the
+# run is incomplete (exit 3), which also shows each option spills.
+. "$(dirname "$0")/lib.sh"
+
+S="$SRCDIR/samples/annotated"
+mkdir -p "$T/tmp"
+
+# A baseline of every other fingerprint of the samples (so some findings
+# are suppressed and some not), and one entry no finding has (stale).
+(cd "$T" && "$DPFAUDIT" scan --no-progress -r "$RULES" -q --write-baseline full.bl "$S"/* \
+	>/dev/null 2>&1)
+awk 'NR <= 2 || NR % 2' "$T/full.bl" >"$T/half.bl"
+printf 'no-business-reason\tnobody\t0\temail\t\n' >>"$T/half.bl"
+n=$(grep -vc '^#' "$T/full.bl")
+if [ "$n" -gt 20 ]; then ok "the samples give $n fingerprints"; else bad "fingerprints" "$n"; fi
+
+# scan DIR J [ENV=VALUE...] -- [OPTIONS...]: every sample, into DIR (lib.sh scan_in).
+scan() {
+	_sd=$1 _sj=$2
+	shift 2
+	scan_in "$_sd" "$_sj" "$@" "$S"/*
+}
+
+# same NAME DIR1 DIR2: every file of the two runs byte-identical (the JSON's
+# command line names -j: left out).
+same() {
+	_diff=""
+	for f in $(cd "$2" && ls); do
+		case $f in *.cmp) continue ;; esac
+		grep -v '^  "command": ' "$2/$f" >"$2/$f.cmp"
+		grep -v '^  "command": ' "$3/$f" >"$3/$f.cmp" 2>/dev/null
+		cmp -s "$2/$f.cmp" "$3/$f.cmp" || _diff="$_diff $f"
+	done
+	if [ -z "$_diff" ]; then ok "$1: $(cd "$2" && ls | grep -cv '\.cmp$') outputs byte-identical"; else
+		bad "$1: differs:$_diff"; fi
+}
+
+REP="--report json:r.json --report csv:r.csv"
+for opt in "--baseline $T/half.bl" "--write-baseline w.bl" "--events ev.jsonl" "--partial p.part" \
+	"--baseline $T/half.bl --write-baseline w.bl --events ev.jsonl --partial p.part"; do
+	name=$(echo "$opt" | sed "s#$T/##g")
+	k=$(echo "$name" | tr -c 'a-z\n' '_')
+	# shellcheck disable=SC2086
+	scan "$T/$k.mem" 1 -- $opt $REP --fail-on high
+	for j in 1 2; do
+		# shellcheck disable=SC2086
+		scan "$T/$k.sp$j" $j DPFAUDIT_MEMORY_BUDGET=4096 -- $opt $REP --fail-on high
+		same "$name, spilled, -j$j" "$T/$k.mem" "$T/$k.sp$j"
+	done
+	# No temporary directory: the findings past the budget are not kept (exit 3).
+	# shellcheck disable=SC2086
+	scan "$T/$k.nodir" 2 DPFAUDIT_MEMORY_BUDGET=4096 TMPDIR="$T/missing" -- $opt $REP
+	if [ "$(cat "$T/$k.nodir/rc")" = 3 ]; then ok "$name: no temporary directory: exit 3"; else
+		bad "$name: no temporary directory" "exit $(cat "$T/$k.nodir/rc")"; fi
+	expect_in "... the report says why" "$T/$k.nodir/r.json" 'no temporary file for the findings'
+done
+if [ -z "$(ls -A "$T/tmp")" ]; then ok "no temporary file left in TMPDIR"; else bad "TMPDIR not empty" "$(ls "$T/tmp")"; fi
+
+# What the comparisons above rest on: the baseline suppressed some findings
+# and left others, listed its stale entry, and the events carry windowed
+# verdicts (known only from the findings list).
+b=__baseline_half_bl
+expect_in "the baseline suppresses findings" "$T/$b.sp2/r.json" '"suppressed": true'
+expect_in "... not all of them" "$T/$b.sp2/r.json" '"suppressed": false'
+expect_in "... and lists its stale entry" "$T/$b.sp2/r.json" 'nobody'
+if cmp -s "$T/full.bl" "$T/__write_baseline_w_bl.sp2/w.bl"; then ok "--write-baseline spilled: the whole baseline"; else
+	bad "--write-baseline spilled differs from the one written before"; fi
+expect_in "the events carry windowed verdicts" "$T/__events_ev_jsonl.sp2/ev.jsonl" '"excessive-access"'
+
+# The partials merge into the report of the in-memory run.
+p=__partial_p_part
+for d in mem sp1 sp2; do
+	(cd "$T/$p.$d" && "$DPFAUDIT" merge -r "$RULES" --report json:m.json --report csv:m.csv p.part \
+		>/dev/null 2>&1; echo $? >mrc)
+done
+same "merged partials, spilled" "$T/$p.mem" "$T/$p.sp2"
+if [ -s "$T/$p.sp2/m.csv" ] && [ "$(grep -c '' "$T/$p.sp2/m.csv")" -gt 200 ]; then
+	ok "... with every finding"; else bad "merged CSV" "$(grep -c '' "$T/$p.sp2/m.csv") rows"; fi
+
+# A partial whose findings could not be kept says so, and its merge is exit 3.
+(cd "$T/$p.nodir" && "$DPFAUDIT" merge -r "$RULES" --report json:m.json p.part >/dev/null 2>&1
+echo $? >mrc)
+if [ "$(cat "$T/$p.nodir/mrc")" = 3 ]; then ok "merge of a partial that lost findings: exit 3"; else
+	bad "merge of a partial that lost findings" "exit $(cat "$T/$p.nodir/mrc")"; fi
+
+finish
