@@ -302,7 +302,10 @@ int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct findi
 	const struct finding *f;
 	int e = 0;
 
+	/* Spilled from the start: no second copy in memory while l is read. */
 	out.budget = l->budget;
+	if (!(out.sp = spill_new(rec_cmp, NULL, l->budget ? l->budget : FND_MEMORY_BUDGET)))
+		return ENOMEM;
 	for (fnd_iter_start(l, &it); !e && (f = fnd_iter_next(&it));) {
 		struct finding c = *f;
 		if (match(ctx, &c))	/* asked of every finding: it notes what matched */
