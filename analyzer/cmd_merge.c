@@ -155,8 +155,14 @@ int cmd_merge(int argc, char **argv, const char *argv0)
 	/* Every partial is read and checked before anything is written. */
 	n = (size_t)(argc - first);
 	sets = xcalloc(n, sizeof(*sets));
+	/*
+	 * Findings past the memory budget spill (as in scan) unless the
+	 * reports need them in memory; the sets share it while all are held.
+	 */
+	size_t budget = out_streams_findings(&m.o) ? aud_memory_budget() : 0;
+	size_t per_set = budget / n > 4096 ? budget / n : budget ? 4096 : 0;
 	for (size_t i = 0; i < n; i++) {
-		if (part_read(argv[first + (int)i], st.pol, key, &sets[i], &err)) {
+		if (part_read(argv[first + (int)i], st.pol, key, per_set, &sets[i], &err)) {
 			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out;

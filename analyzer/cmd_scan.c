@@ -256,26 +256,6 @@ static int shard_of(struct scan *s, unsigned *i, unsigned *n)
 }
 
 /*
- * Whether everything this run does with its findings reads them in order
- * (fnd_iter) or looks up a bounded few (rep_shown), so they may spill past
- * FND_MEMORY_BUDGET: every report but the text report at --detail high
- * (every group's evidence); --baseline (fnd_suppress rewrites a spilled
- * list), --write-baseline (its fingerprints sorted by a sorter of their
- * own), --events and --partial (each reads the list once, in order); not
- * --pseudonymize (its map holds every distinct id, and it rewrites the
- * findings' names in place).
- */
-static bool streams_findings(const struct scan *s)
-{
-	if (s->o.pseudonymize)
-		return false;
-	for (size_t i = 0; i < s->o.nreports; i++)
-		if (s->o.reports[i].w == &rep_text && s->o.detail == REP_DETAIL_HIGH)
-			return false;
-	return s->o.nreports || s->o.detail != REP_DETAIL_HIGH;	/* none: text on stdout */
-}
-
-/*
  * Write the partial result of a deferred audit, then finish the audit as a
  * plain scan would (for --report and --events).  all: the run's expanded
  * PATHs; sel: the inputs this shard audited (NULL: all).
@@ -455,7 +435,7 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	s.ao.progress = s.progress < 0 ? !s.o.quiet && isatty(STDERR_FILENO) : s.progress;
 	s.ao.max_unparsed_set = s.o.max_unparsed_set;
 	s.ao.max_unparsed = s.o.max_unparsed;
-	if (streams_findings(&s))
+	if (out_streams_findings(&s.o))
 		s.ao.findings_budget = aud_memory_budget();
 	if (aud_run(st.pol, st.fmts, st.eng, inputs, ninputs, &s.ao, &res, &err)) {
 		error("%s", err.msg);

@@ -289,6 +289,11 @@ bool fnd_add(struct fnd_list *l, const struct finding *f)
 	return add(l, f, true);
 }
 
+bool fnd_add_whole(struct fnd_list *l, const struct finding *f)
+{
+	return add(l, f, false);
+}
+
 int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct finding *f), void *ctx)
 {
 	if (!l->sp) {
@@ -316,7 +321,7 @@ int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct findi
 		 * lost (lost counts those start_spill() could not move too)
 		 * fails the whole rewrite.
 		 */
-		if (!add(&out, &c, false) || out.lost)
+		if (!fnd_add_whole(&out, &c) || out.lost)
 			e = fnd_error(&out) ? fnd_error(&out) : errno ? errno : EIO;
 	}
 	if (!e)

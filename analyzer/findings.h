@@ -113,6 +113,11 @@ int fnd_error(const struct fnd_list *l);
  */
 bool fnd_add(struct fnd_list *l, const struct finding *f);
 /*
+ * fnd_add() of a finding already kept once (read back from a partial, or
+ * from another list): its evidence, cut when it was found, is kept as it is.
+ */
+bool fnd_add_whole(struct fnd_list *l, const struct finding *f);
+/*
  * Mark the findings match() says yes to as suppressed (the baseline), in
  * list order, match() called once per finding.  In memory: in place.  A
  * spilled list is read once into a new sorter of the same budget (its

@@ -145,6 +145,19 @@ struct stat;
 int out_check(const struct out_opts *o, const char *cmd, bool text_default,
 	      const struct sf_out *extra, size_t n, const struct paths *paths);
 
+/*
+ * Whether everything a run with o does with its findings reads them in
+ * order (fnd_iter) or looks up a bounded few (rep_shown), so they may
+ * spill past FND_MEMORY_BUDGET: every report but the text report at
+ * --detail high (every group's evidence; none asked: text on standard
+ * output); --baseline (fnd_suppress rewrites a spilled list) and
+ * --write-baseline (its fingerprints sorted by a sorter of their own);
+ * not --pseudonymize (its map holds every distinct id, and it rewrites
+ * the findings' names in place).  The command's own outputs (scan's
+ * --events and --partial, merge's --partial) read the list once, in order.
+ */
+bool out_streams_findings(const struct out_opts *o);
+
 /* An sf_is_input_fn (safefile.h) over a struct paths: paths_holds(). */
 bool out_is_input(void *paths, const struct stat *st);
 

@@ -445,10 +445,13 @@ static int bad(struct reader *r, const char *fmt, const char *what)
 	return diag_set(r->err, "%s:%" PRIu64 ": %s", r->path, r->lineno, msg);
 }
 
-/* Unescape field i into the set's arena; *null says it was \N. */
+/*
+ * Unescape field i into the set's arena (r->a NULL: in place, for a copy
+ * made at once); *null says it was \N.
+ */
 static int get_str(struct reader *r, size_t i, sv *out, bool *null)
 {
-	const char *s = r->f[i];
+	char *s = r->f[i];
 	size_t n = strlen(s);
 	if (null)
 		*null = false;
@@ -459,7 +462,7 @@ static int get_str(struct reader *r, size_t i, sv *out, bool *null)
 		*out = sv_make(NULL, 0);
 		return 0;
 	}
-	char *d = arena_alloc(r->a, n + 1);
+	char *d = r->a ? arena_alloc(r->a, n + 1) : s;	/* in place: d never passes s */
 	size_t k = 0;
 	for (size_t j = 0; j < n; j++) {
 		if (s[j] != '\\') {
@@ -775,15 +778,37 @@ static void push_finding(struct fnd_list *l, const struct finding *f)
 	l->v[l->n++] = *f;
 }
 
+/*
+ * A finding not kept by a list with a budget (out of memory, or no
+ * temporary file): counted on its input, which is no longer complete.
+ */
+static void lost_finding(struct aud_result *res, struct arena *a, uint32_t file)
+{
+	static const char why[] = "finding(s) not kept reading the partial: out of memory, "
+				  "or no temporary file for the findings";
+	struct aud_input *in = &res->inputs[file];
+	in->findings_lost++;
+	if (in->complete) {
+		in->complete = false;
+		in->error = arena_strndup(a, why, sizeof(why) - 1);
+	}
+	res->incomplete = true;
+}
+
 static int rd_finding(struct reader *r)
 {
 	struct finding f;
 	uint64_t file, cats;
 	const char *check, *sev;
 	bool has_time;
+	struct fnd_list *l = &r->ps->res.findings;
+	struct arena *a = r->a;
 
 	memset(&f, 0, sizeof(f));
-	if (want(r, 15) || get_u64(r, 1, &file) || get_u64(r, 2, &f.line) ||
+	/* With a budget the list copies the strings: unescaped in place, not into the arena. */
+	if (l->budget)
+		r->a = NULL;
+	int rc = want(r, 15) || get_u64(r, 1, &file) || get_u64(r, 2, &f.line) ||
 	    get_cstr(r, 3, &check, false) || get_cstr(r, 4, &sev, false) ||
 	    get_bool(r, 5, &has_time) || get_i64(r, 6, &f.time) ||
 	    (has_time && !tu_time_ok(f.time) &&
@@ -791,7 +816,9 @@ static int rd_finding(struct reader *r)
 	    get_str(r, 8, &f.user, NULL) || get_str(r, 9, &f.role, NULL) ||
 	    get_str(r, 10, &f.subject, NULL) || get_str(r, 11, &f.reason, NULL) ||
 	    get_str(r, 12, &f.resource, NULL) || get_str(r, 13, &f.detail, NULL) ||
-	    get_str(r, 14, &f.evidence, NULL))
+	    get_str(r, 14, &f.evidence, NULL);
+	r->a = a;
+	if (rc)
 		return -1;
 	if (file >= r->ps->res.ninputs)
 		return bad(r, "finding in an unknown input %s", r->f[1]);
@@ -805,7 +832,10 @@ static int rd_finding(struct reader *r)
 	f.file = (uint32_t)file;
 	f.has_time = has_time;
 	f.categories = cats;
-	push_finding(&r->ps->res.findings, &f);
+	if (!l->budget)
+		push_finding(l, &f);
+	else if (!fnd_add_whole(l, &f))
+		lost_finding(&r->ps->res, a, f.file);
 	return 0;
 }
 
@@ -1030,7 +1060,7 @@ out:
 }
 
 int part_read(const char *path, const struct policy *pol, const struct part_key *key,
-	      struct part_set *ps, struct diag *err)
+	      size_t findings_budget, struct part_set *ps, struct diag *err)
 {
 	struct reader r = { .path = path, .pol = pol, .ps = ps, .err = err, .key = key };
 	struct stat st;
@@ -1039,6 +1069,7 @@ int part_read(const char *path, const struct policy *pol, const struct part_key 
 
 	memset(ps, 0, sizeof(*ps));
 	ps->res.windows = win_log_new();
+	ps->res.findings.budget = findings_budget;
 	r.a = &ps->res.arena;
 	in = !strcmp(path, "-") ? stdin : fopen(path, "r");
 	if (!in) {

@@ -95,10 +95,13 @@ int part_write(struct part_set *ps, const struct policy *pol, const struct part_
  * is refused (it cannot be verified) and a checksum only finds damage.
  * Counts in the file are bounded by its size.  -1 with err = "PATH: rules
  * digest differs ...", "PATH:LINE: ..." (a version mismatch, a truncated,
- * corrupt or edited file).
+ * corrupt or edited file).  findings_budget: 0 keeps the findings in
+ * memory (their strings in ps->res.arena); else ps->res.findings has that
+ * budget (findings.h: it spills past it), and a finding it cannot keep
+ * makes its input incomplete, counted in findings_lost (never a silent drop).
  */
 int part_read(const char *path, const struct policy *pol, const struct part_key *key,
-	      struct part_set *ps, struct diag *err);
+	      size_t findings_budget, struct part_set *ps, struct diag *err);
 
 void part_set_release(struct part_set *ps);
 

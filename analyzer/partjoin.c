@@ -63,6 +63,68 @@ static int run_cmp(const void *pa, const void *pb)
 	return strcmp(((const struct part_run *)pa)->id, ((const struct part_run *)pb)->id);
 }
 
+/* Whether set input i is joined input i for every input. */
+static bool identity(const size_t *map, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (map[i] != i)
+			return false;
+	return true;
+}
+
+/*
+ * The findings of sets read with a budget (partial.h part_read), in
+ * bounded memory: each set's list read once, its input indexes remapped,
+ * into res's list of the largest budget (spilling past it); one set whose
+ * inputs keep their indexes is moved as it is.  A finding not kept, or a
+ * set's list that cannot be read back, makes the inputs concerned
+ * incomplete, saying so.
+ */
+static void join_findings(struct aud_result *res, struct part_set *sets, size_t n,
+			  size_t *const *maps, size_t budget)
+{
+	static const char lost[] = "finding(s) not kept joining the partials: out of memory, "
+				   "or no temporary file for the findings";
+	struct fnd_list *dst = &res->findings;
+
+	if (n == 1 && identity(maps[0], sets[0].res.ninputs)) {
+		*dst = sets[0].res.findings;
+		sets[0].res.findings = (struct fnd_list)FND_LIST_INIT;
+		return;
+	}
+	dst->budget = budget;
+	for (size_t s = 0; s < n; s++) {
+		struct fnd_list *l = &sets[s].res.findings;
+		struct fnd_iter it;
+		const struct finding *f;
+		for (fnd_iter_start(l, &it); (f = fnd_iter_next(&it));) {
+			struct finding c = *f;
+			c.file = (uint32_t)maps[s][f->file];
+			if (!fnd_add_whole(dst, &c)) {
+				struct aud_input *in = &res->inputs[c.file];
+				in->findings_lost++;
+				if (in->complete) {
+					in->complete = false;
+					in->error = arena_strndup(&res->arena, lost, sizeof(lost) - 1);
+				}
+			}
+		}
+		if (fnd_error(l)) {
+			char text[256];
+			snprintf(text, sizeof(text), "the findings could not be read back whole: "
+				 "temporary file: %s", strerror(fnd_error(l)));
+			for (size_t i = 0; i < sets[s].res.ninputs; i++) {
+				struct aud_input *in = &res->inputs[maps[s][i]];
+				if (in->complete) {
+					in->complete = false;
+					in->error = arena_strndup(&res->arena, text, strlen(text));
+				}
+			}
+		}
+		fnd_release(l);
+	}
+}
+
 int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_missing,
 	      const struct policy *pol, struct diag *err)
 {
@@ -227,10 +289,15 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_m
 	}
 
 	/* Findings and window records, their input indexes remapped. */
-	size_t total = 0;
-	for (size_t s = 0; s < n; s++)
+	size_t total = 0, budget = 0;
+	for (size_t s = 0; s < n; s++) {
 		total += sets[s].res.findings.n;
-	if (total) {
+		if (sets[s].res.findings.budget > budget)
+			budget = sets[s].res.findings.budget;
+	}
+	if (budget)
+		join_findings(res, sets, n, maps, budget);
+	else if (total) {
 		res->findings.v = malloc(total * sizeof(*res->findings.v));
 		if (!res->findings.v)
 			goto oom;
@@ -238,7 +305,7 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_m
 	}
 	for (size_t s = 0; s < n; s++) {
 		struct aud_result *sr = &sets[s].res;
-		for (size_t i = 0; i < sr->findings.n; i++) {
+		for (size_t i = 0; !budget && i < sr->findings.n; i++) {
 			struct finding f = sr->findings.v[i];
 			f.file = (uint32_t)maps[s][f.file];
 			res->findings.v[res->findings.n++] = f;

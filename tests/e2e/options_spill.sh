@@ -92,4 +92,37 @@ echo $? >mrc)
 if [ "$(cat "$T/$p.nodir/mrc")" = 3 ]; then ok "merge of a partial that lost findings: exit 3"; else
 	bad "merge of a partial that lost findings" "exit $(cat "$T/$p.nodir/mrc")"; fi
 
+# merge: each partial's findings read into a list of a share of the budget,
+# joined with their input indexes remapped (three shards) or moved (one
+# partial), spilled past it; the reports, baseline and merged partial are
+# those of the merge that keeps them in memory.
+for i in 0 1 2; do scan "$T/shard$i" 2 -- --shard $i/3 --partial p.part; done
+# merged DIR [ENV=VALUE...] -- PARTIAL...: merge into DIR with every output.
+merged() {
+	_md=$1
+	shift
+	_env=""
+	while [ "$1" != "--" ]; do _env="$_env $1"; shift; done
+	shift
+	mkdir -p "$_md"
+	# shellcheck disable=SC2086
+	(cd "$_md" && env TMPDIR="$T/tmp" $_env "$DPFAUDIT" merge -r "$RULES" $REP --fail-on high \
+		--baseline "$T/half.bl" --write-baseline w.bl --partial m.part "$@" >out 2>err
+	echo $? >rc)
+}
+merged "$T/m.mem" -- "$T"/shard*/p.part
+merged "$T/m.sp" DPFAUDIT_MEMORY_BUDGET=4096 -- "$T"/shard*/p.part
+same "merge of 3 shards, spilled" "$T/m.mem" "$T/m.sp"
+merged "$T/m1.mem" -- "$T/$p.mem/p.part"
+merged "$T/m1.sp" DPFAUDIT_MEMORY_BUDGET=4096 -- "$T/$p.mem/p.part"
+same "merge of one partial, spilled" "$T/m1.mem" "$T/m1.sp"
+if [ "$(grep -c '' "$T/m.sp/r.csv")" -gt 200 ] && [ "$(cat "$T/m.sp/rc")" = 1 ]; then
+	ok "... every finding, the gate failing (exit 1)"; else
+	bad "merged" "$(grep -c '' "$T/m.sp/r.csv") rows, exit $(cat "$T/m.sp/rc")"; fi
+merged "$T/m.nodir" DPFAUDIT_MEMORY_BUDGET=4096 TMPDIR="$T/missing" -- "$T"/shard*/p.part
+if [ "$(cat "$T/m.nodir/rc")" = 3 ]; then ok "merge, no temporary directory: exit 3"; else
+	bad "merge, no temporary directory" "exit $(cat "$T/m.nodir/rc")"; fi
+expect_in "... the report says why" "$T/m.nodir/r.json" 'not kept reading the partial'
+if [ -z "$(ls -A "$T/tmp")" ]; then ok "no temporary file left in TMPDIR"; else bad "TMPDIR not empty" "$(ls "$T/tmp")"; fi
+
 finish

@@ -142,7 +142,7 @@ START_TEST(test_round_trip)
 	struct stat st;
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
-	ck_assert_msg(part_read(path, pol, NULL, &back, &err) == 0, "%s: %s", texts[_i].name, err.msg);
+	ck_assert_msg(part_read(path, pol, NULL, 0, &back, &err) == 0, "%s: %s", texts[_i].name, err.msg);
 
 	ck_assert_uint_eq(back.res.ninputs, 2);
 	ck_assert_str_eq(back.origin[1].run, "00112233aabbccdd");
@@ -202,7 +202,7 @@ START_TEST(test_truncated)
 	/* Cut at every length short of the whole: none may be read as a partial. */
 	for (size_t cut = 0; cut < n; cut++) {
 		char *p = tu_write_tmp(buf, cut);
-		ck_assert_msg(part_read(p, pol, NULL, &back, &err) == -1, "a cut at %zu bytes was read", cut);
+		ck_assert_msg(part_read(p, pol, NULL, 0, &back, &err) == -1, "a cut at %zu bytes was read", cut);
 		ck_assert_msg(!strncmp(err.msg, p, strlen(p)) && err.msg[strlen(p)] == ':',
 			      "cut %zu: '%s'", cut, err.msg);
 		rm(p);
@@ -215,7 +215,7 @@ START_TEST(test_truncated)
 			continue;
 		copy[at] = copy[at] == '1' ? '2' : '1';
 		char *p = tu_write_tmp(copy, n);
-		ck_assert_msg(part_read(p, pol, NULL, &back, &err) == -1, "a change at byte %zu was read", at);
+		ck_assert_msg(part_read(p, pol, NULL, 0, &back, &err) == -1, "a change at byte %zu was read", at);
 		rm(p);
 	}
 	rm(path);
@@ -262,6 +262,93 @@ START_TEST(test_join)
 	ck_assert_uint_eq(out.res.ninputs, 2);
 	ck_assert_uint_eq(out.origin[1].index, 1);
 	part_set_release(&out);
+}
+END_TEST
+
+/* Read the partial at path with budget b into set. */
+static void read_back(const char *path, size_t b, struct part_set *set)
+{
+	struct diag err;
+	ck_assert_msg(part_read(path, pol, NULL, b, set, &err) == 0, "%s", err.msg);
+	set->name = path;
+}
+
+/* nsets of the partials at paths joined (budget b); their findings, sorted, copied into *out. */
+static size_t joined(char *const paths[2], size_t b, size_t nsets, struct finding **out,
+		     struct arena *a)
+{
+	struct part_set sets[2], j;
+	struct diag err;
+	for (size_t k = 0; k < nsets; k++)
+		read_back(paths[k], b, &sets[k]);
+	if (b && nsets == 2)
+		ck_assert(fnd_spilled(&sets[0].res.findings));
+	/* One set without the missing inputs keeps its indexes: its list moves whole. */
+	ck_assert_msg(part_join(&j, sets, nsets, nsets == 2, pol, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(j.res.findings.budget, b);
+	if (b)
+		ck_assert(fnd_spilled(&j.res.findings));
+	fnd_sort(&j.res.findings);
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t n = 0;
+	*out = calloc(j.res.findings.n + 1, sizeof(**out));
+	for (fnd_iter_start(&j.res.findings, &it); (f = fnd_iter_next(&it)); n++) {
+		(*out)[n] = *f;
+		(*out)[n].user = arena_sv(a, f->user);
+		(*out)[n].evidence = arena_sv(a, f->evidence);
+		(*out)[n].detail = arena_sv(a, f->detail);
+	}
+	ck_assert_int_eq(fnd_error(&j.res.findings), 0);
+	for (size_t i = 0; i < j.res.ninputs; i++)
+		ck_assert_uint_eq(j.res.inputs[i].findings_lost, 0);
+	part_set_release(&j);
+	return n;
+}
+
+/*
+ * Read with a budget (merge), a partial's findings spill past it, their
+ * escaped strings unescaped in place and copied, and join (input indexes
+ * remapped, or one set moved whole) to the findings read in memory.
+ */
+START_TEST(test_read_join_with_budget)
+{
+	static const char text[] = "C:\\logs\t\\N\x01\0z\t";
+	sv ev = sv_make(text, sizeof(text) - 1);
+	struct part_set a, b;
+	struct diag err;
+	char *paths[2] = { tmp_path(), tmp_path() };
+	make_set(&a, "00112233aabbccdd", 30, 30, 60, ev);
+	make_set(&b, "00112233aabbccdd", 30, 0, 60, ev);
+	ck_assert_int_eq(part_write(&a, pol, NULL, paths[0], &err), 0);
+	ck_assert_int_eq(part_write(&b, pol, NULL, paths[1], &err), 0);
+	part_set_release(&a);
+	part_set_release(&b);
+
+	for (size_t nsets = 1; nsets <= 2; nsets++) {
+		struct arena strs = ARENA_INIT;
+		struct finding *mem, *sp;
+		size_t nm = joined(paths, 0, nsets, &mem, &strs);
+		size_t ns = joined(paths, 4096, nsets, &sp, &strs);
+		ck_assert_uint_eq(nm, 30 * nsets);
+		ck_assert_uint_eq(ns, nm);
+		for (size_t i = 0; i < nm; i++) {
+			ck_assert_uint_eq(mem[i].file, sp[i].file);
+			ck_assert_uint_eq(mem[i].line, sp[i].line);
+			ck_assert_int_eq(mem[i].time, sp[i].time);
+			ck_assert(sv_eq(mem[i].user, sp[i].user));
+			ck_assert(sv_eq(mem[i].detail, sp[i].detail));
+			ck_assert(sv_eq(mem[i].evidence, sp[i].evidence));
+			ck_assert(sv_eq(sp[i].evidence, ev));
+		}
+		/* Joined in the run's order: the second shard's inputs (0..29) come first. */
+		ck_assert_uint_eq(sp[nm - 1].file, nm - 1);
+		free(mem);
+		free(sp);
+		arena_release(&strs);
+	}
+	rm(paths[0]);
+	rm(paths[1]);
 }
 END_TEST
 
@@ -394,6 +481,7 @@ static Suite *partial_suite(void)
 	tcase_add_loop_test(tc, test_round_trip, 0, sizeof(texts) / sizeof(texts[0]));
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_join);
+	tcase_add_test(tc, test_read_join_with_budget);
 	tcase_add_loop_test(tc, test_parse_shard, 0, sizeof(shard_rows) / sizeof(shard_rows[0]));
 	tcase_add_test(tc, test_shard_select);
 	tcase_add_test(tc, test_window_records);
