@@ -7,6 +7,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <signal.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -140,5 +141,11 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
+	/*
+	 * A file size limit (ulimit -f) makes a write past it fail with EFBIG
+	 * instead of killing the process: a spill, report or partial that
+	 * cannot be written is then an incomplete run (exit 3) that says so.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	return check_stdout(run(argc, argv));
 }

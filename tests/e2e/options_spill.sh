@@ -92,6 +92,28 @@ echo $? >mrc)
 if [ "$(cat "$T/$p.nodir/mrc")" = 3 ]; then ok "merge of a partial that lost findings: exit 3"; else
 	bad "merge of a partial that lost findings" "exit $(cat "$T/$p.nodir/mrc")"; fi
 
+# A file size limit (ulimit -f 0): every write to a temporary file fails
+# (EFBIG: dpfaudit ignores SIGXFSZ rather than die of it), so does every
+# output file; the run ends incomplete (exit 3) with the reason, no crash.
+# Standard output and error go to a pipe, which the limit does not touch.
+fsz() {
+	{ (ulimit -f 0 && cd "$T" && DPFAUDIT_MEMORY_BUDGET=4096 TMPDIR="$T/tmp" "$DPFAUDIT" scan \
+		--no-progress -r "$RULES" -q "$@" "$S"/*; echo "rc=$?") 2>&1; } | cat >"$T/fsz.out"
+}
+fsz --baseline "$T/half.bl"
+expect_in "ulimit -f 0, --baseline: exit 3" "$T/fsz.out" "rc=3"
+expect_in "... the baseline could not be applied" "$T/fsz.out" \
+	"baseline: the findings could not be marked: temporary file: File too large"
+fsz --write-baseline fsz.bl
+expect_in "ulimit -f 0, --write-baseline: exit 3" "$T/fsz.out" "rc=3"
+expect_in "... the baseline could not be written" "$T/fsz.out" \
+	"fsz.bl: cannot write baseline: temporary file: File too large"
+fsz --partial fsz.part
+expect_in "ulimit -f 0, --partial: exit 3" "$T/fsz.out" "rc=3"
+expect_in "... the partial could not be written" "$T/fsz.out" "fsz.part: write error: File too large"
+if [ ! -e "$T/fsz.bl" ] && [ ! -e "$T/fsz.part" ]; then ok "... and neither file is left"; else
+	bad "files left after ulimit -f 0" "$(ls "$T")"; fi
+
 # merge: each partial's findings read into a list of a share of the budget,
 # joined with their input indexes remapped (three shards) or moved (one
 # partial), spilled past it; the reports, baseline and merged partial are
