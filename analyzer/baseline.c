@@ -20,11 +20,12 @@
 #include "safefile.h"
 #include "spill.h"
 #include "strmap.h"
+#include "xalloc.h"
 
 struct baseline {
 	struct strmap entries;	/* fingerprint -> 1 once matched */
-	char **order;		/* entries in file order, for stale listing */
-	size_t n;
+	const char **order;	/* entries in file order (the map's own copies), for stale listing */
+	size_t n, cap;
 	const char **stale;
 	size_t nstale;
 };
@@ -82,7 +83,8 @@ struct baseline *bl_load(const char *path, struct diag *err)
 			return NULL;
 		}
 		bool created;
-		if (!strmap_put(&b->entries, sv_make(line, (size_t)len), 0, &created)) {
+		uintptr_t *v = strmap_put(&b->entries, sv_make(line, (size_t)len), 0, &created);
+		if (!v) {
 			diag_set(err, "%s:%zu: out of memory", path, lineno);
 			free(line);
 			fclose(f);
@@ -90,11 +92,23 @@ struct baseline *bl_load(const char *path, struct diag *err)
 			return NULL;
 		}
 		if (created) {
-			char **no = realloc(b->order, (b->n + 1) * sizeof(*no));
-			if (!no)
-				break;
-			b->order = no;
-			b->order[b->n++] = strdup(line);
+			if (b->n == b->cap) {
+				size_t nc = b->cap ? b->cap * 2 : 64;
+				const char **no = try_reallocarray(b->order, nc, sizeof(*no));
+				if (!no) {
+					diag_set(err, "%s:%zu: out of memory", path, lineno);
+					free(line);
+					fclose(f);
+					bl_free(b);
+					return NULL;
+				}
+				b->order = no;
+				b->cap = nc;
+			}
+			/* The map's NUL-terminated copy of the line (v points into its slot): no second one. */
+			const struct strmap_slot *slot =
+				(const void *)((const char *)v - offsetof(struct strmap_slot, val));
+			b->order[b->n++] = slot->key.p;
 		}
 	}
 	free(line);
@@ -152,8 +166,6 @@ void bl_free(struct baseline *b)
 	if (!b)
 		return;
 	strmap_release(&b->entries);
-	for (size_t i = 0; i < b->n; i++)
-		free(b->order[i]);
 	free(b->order);
 	free(b->stale);
 	free(b);
