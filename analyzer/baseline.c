@@ -77,31 +77,18 @@ struct baseline *bl_load(const char *path, struct diag *err)
 		if (!memchr(line, '\t', (size_t)len)) {
 			diag_set(err, "%s:%zu: not a baseline entry (expected tab-separated "
 				 "check, user, subject, categories, reason)", path, lineno);
-			free(line);
-			fclose(f);
-			bl_free(b);
-			return NULL;
+			goto fail;
 		}
 		bool created;
 		uintptr_t *v = strmap_put(&b->entries, sv_make(line, (size_t)len), 0, &created);
-		if (!v) {
-			diag_set(err, "%s:%zu: out of memory", path, lineno);
-			free(line);
-			fclose(f);
-			bl_free(b);
-			return NULL;
-		}
+		if (!v)
+			goto oom;
 		if (created) {
 			if (b->n == b->cap) {
 				size_t nc = b->cap ? b->cap * 2 : 64;
 				const char **no = try_reallocarray(b->order, nc, sizeof(*no));
-				if (!no) {
-					diag_set(err, "%s:%zu: out of memory", path, lineno);
-					free(line);
-					fclose(f);
-					bl_free(b);
-					return NULL;
-				}
+				if (!no)
+					goto oom;
 				b->order = no;
 				b->cap = nc;
 			}
@@ -114,6 +101,13 @@ struct baseline *bl_load(const char *path, struct diag *err)
 	free(line);
 	fclose(f);
 	return b;
+oom:
+	diag_set(err, "%s:%zu: out of memory", path, lineno);
+fail:
+	free(line);
+	fclose(f);
+	bl_free(b);
+	return NULL;
 }
 
 /* fnd_suppress()'s question: is f's fingerprint in the baseline (then noted as matched)? */
