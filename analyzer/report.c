@@ -689,7 +689,9 @@ int rep_write(const struct rep_writer *w, const struct rep_ctx *c0, const char *
 		errno = 0;
 		own = rep_summarize(&c);
 		if (!own)
-			return diag_set(err, "%s: write error: %s", shown, strerror(errno ? errno : ENOMEM));
+			return diag_set(err, "%s: not written: the findings could not be summarized "
+					"(counts, rankings, groups): %s", shown,
+					strerror(errno ? errno : ENOMEM));
 		c.sum = own;
 	}
 	struct write_job j = { w, &c };
