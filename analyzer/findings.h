@@ -121,7 +121,10 @@ bool fnd_take(struct fnd_list *dst, struct fnd_list *src);
 void fnd_sort(struct fnd_list *l);
 void fnd_release(struct fnd_list *l);
 
-/* Findings grouped by (check, user, subject), SPEC §5. */
+/*
+ * Findings grouped by (check, user, subject), SPEC §5: in memory here; a
+ * report groups through groups.h, which spills them past a budget.
+ */
 struct fnd_group {
 	uint32_t check;
 	enum sev severity;	/* highest in the group */

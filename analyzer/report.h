@@ -82,7 +82,7 @@ struct rep_summary {
 	size_t ntop_users, ntop_roles, ntop_subjects;	/* at most 10 each */
 	size_t *by_check;			/* unsuppressed findings per check index */
 	size_t nby_check;			/* the policy's nchecks (at least the built-ins) */
-	struct arena arena;			/* the rankings' names, a spilled list's group strings */
+	struct arena arena;			/* the rankings' names */
 };
 
 /*
