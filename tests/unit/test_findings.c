@@ -814,6 +814,53 @@ START_TEST(test_file_limit_is_an_error)
 }
 END_TEST
 
+/*
+ * The temporary files damaged under the reader (every spill file of the
+ * process replaced by an empty one): the reading ends early and
+ * grp_error() says so, which rep_write() turns into a failed report.
+ */
+START_TEST(test_read_error_is_reported)
+{
+	struct fnd_list l = FND_LIST_INIT;
+	make_list(&l, 20000, 3000, true, 13);
+	struct fnd_group *ref;
+	size_t nref = fnd_group(&l, &pol, NULL, &ref);
+	struct grp_set s;
+	ck_assert_int_eq(build(&l, 4096, &s), 0);
+	ck_assert(grp_spilled(&s));
+	char tmpl[] = "/tmp/dpftest.XXXXXX";
+	int empty = mkstemp(tmpl);
+	ck_assert_int_ge(empty, 0);
+	unlink(tmpl);
+	int replaced = 0;
+	for (int fd = 3; fd < 1024; fd++) {
+		char path[64], target[256];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strstr(target, "dpfaudit-spill") && dup2(empty, fd) == fd)
+			replaced++;
+	}
+	close(empty);
+	ck_assert_int_ge(replaced, 1);
+	struct grp_iter it;
+	const struct fnd_group *g;
+	size_t groups = 0, members = 0, m[64];
+	for (grp_iter_start(&s, &it); (g = grp_iter_next(&it)); groups++)
+		members += grp_members(&s, g, 0, m, 64);
+	size_t whole = 0;	/* what a whole reading gives */
+	for (size_t k = 0; k < nref; k++)
+		whole += ref[k].count < 64 ? ref[k].count : 64;
+	ck_assert_int_ne(grp_error(&s), 0);
+	ck_assert(groups < nref || members < whole);
+	grp_release(&s);
+	fnd_groups_free(ref, nref);
+	fnd_release(&l);
+}
+END_TEST
+
 static Suite *findings_suite(void)
 {
 	Suite *s = suite_create("findings");
@@ -835,6 +882,7 @@ static Suite *findings_suite(void)
 	tcase_add_test(tc, test_spilled_list);
 	tcase_add_test(tc, test_no_tmpdir_keeps_memory);
 	tcase_add_test(tc, test_file_limit_is_an_error);
+	tcase_add_test(tc, test_read_error_is_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }
