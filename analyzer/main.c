@@ -142,9 +142,10 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
 	/*
-	 * A file size limit (ulimit -f) makes a write past it fail with EFBIG
-	 * instead of killing the process: a spill, report or partial that
-	 * cannot be written is then an incomplete run (exit 3) that says so.
+	 * Nothing ends in an abort (SPEC section 7): a file past the size
+	 * limit (ulimit -f) is a write error (EFBIG) of that report or
+	 * temporary file, which ends the run as incomplete, not a signal that
+	 * kills it with no report and no message.
 	 */
 	signal(SIGXFSZ, SIG_IGN);
 	return check_stdout(run(argc, argv));
