@@ -846,11 +846,16 @@ static int rd_window(struct reader *r)
 	const char *role;
 
 	memset(&w, 0, sizeof(w));
-	if (want(r, 12) || get_u64(r, 1, &file) || get_u64(r, 2, &w.line) ||
+	/* win_add_record() copies the strings (and spills them): unescaped in place, not kept twice. */
+	struct arena *a = r->a;
+	r->a = NULL;
+	int rc = want(r, 12) || get_u64(r, 1, &file) || get_u64(r, 2, &w.line) ||
 	    get_u64(r, 3, &kind) || get_time(r, 4, &w.time, &w.nsec) || get_cstr(r, 5, &role, false) ||
 	    get_hex(r, 6, &w.categories) || get_str(r, 7, &w.key, NULL) ||
 	    get_str(r, 8, &w.user, NULL) || get_str(r, 9, &w.subject, NULL) ||
-	    get_str(r, 10, &w.resource, NULL) || get_str(r, 11, &w.evidence, NULL))
+	    get_str(r, 10, &w.resource, NULL) || get_str(r, 11, &w.evidence, NULL);
+	r->a = a;
+	if (rc)
 		return -1;
 	if (file >= r->ps->res.ninputs)
 		return bad(r, "window record in an unknown input %s", r->f[1]);
@@ -1070,6 +1075,8 @@ int part_read(const char *path, const struct policy *pol, const struct part_key 
 	memset(ps, 0, sizeof(*ps));
 	ps->res.windows = win_log_new();
 	ps->res.findings.budget = findings_budget;
+	if (findings_budget)	/* the window records' share too (they spill by default past 8 MiB) */
+		win_log_set_memory(ps->res.windows, findings_budget);
 	r.a = &ps->res.arena;
 	in = !strcmp(path, "-") ? stdin : fopen(path, "r");
 	if (!in) {

@@ -98,7 +98,10 @@ int part_write(struct part_set *ps, const struct policy *pol, const struct part_
  * corrupt or edited file).  findings_budget: 0 keeps the findings in
  * memory (their strings in ps->res.arena); else ps->res.findings has that
  * budget (findings.h: it spills past it), and a finding it cannot keep
- * makes its input incomplete, counted in findings_lost (never a silent drop).
+ * makes its input incomplete, counted in findings_lost (never a silent
+ * drop); its window records have the same budget (win_log_set_memory).
+ * Window records' strings are copied by their log (which spills), never
+ * kept in ps->res.arena.
  */
 int part_read(const char *path, const struct policy *pol, const struct part_key *key,
 	      size_t findings_budget, struct part_set *ps, struct diag *err);

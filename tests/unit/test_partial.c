@@ -130,6 +130,21 @@ static void rm(char *p)
 	free(p);
 }
 
+/* win_foreach(): each record's evidence is the text, and its strings the set's. */
+struct win_seen {
+	sv text;
+	size_t n;
+};
+
+static void window_seen(void *arg, const struct win_record *r)
+{
+	struct win_seen *w = arg;
+	ck_assert(sv_eq(r->evidence, w->text));
+	ck_assert(sv_eq(r->key, SV_LIT("mrossi")) && sv_eq(r->user, SV_LIT("mrossi")));
+	ck_assert(sv_eq(r->resource, SV_LIT("/api/v1/customers/4711/email")));
+	w->n++;
+}
+
 START_TEST(test_round_trip)
 {
 	struct part_set ps, back;
@@ -172,6 +187,10 @@ START_TEST(test_round_trip)
 	ck_assert_uint_eq(f->evidence.n, text.n);
 	ck_assert(text.n == 0 || !memcmp(f->evidence.p, text.p, text.n));
 	ck_assert_uint_eq(win_count(back.res.windows), 2);
+	/* Window records too (read unescaped in place, then copied by the log). */
+	struct win_seen seen = { text, 0 };
+	win_foreach(back.res.windows, window_seen, &seen);
+	ck_assert_uint_eq(seen.n, 2);
 	ck_assert_uint_eq(back.res.reads_by_hour[23], 9);
 	ck_assert_uint_eq(back.res.assessed[PR_SECURITY], 4);
 	ck_assert_uint_eq(back.res.failed_requests, 2);
