@@ -157,10 +157,14 @@ int cmd_merge(int argc, char **argv, const char *argv0)
 	sets = xcalloc(n, sizeof(*sets));
 	/*
 	 * Findings past the memory budget spill (as in scan) unless the
-	 * reports need them in memory; the sets share it while all are held.
+	 * reports need them in memory; the sets share it while all are held,
+	 * each keeping at least 1 MiB (or the budget, if smaller) in memory,
+	 * so that only large partials hold a temporary file open: a merge of
+	 * a thousand small shards needs no thousand descriptors.
 	 */
 	size_t budget = out_streams_findings(&m.o) ? aud_memory_budget() : 0;
-	size_t per_set = budget / n > 4096 ? budget / n : budget ? 4096 : 0;
+	size_t floor = budget < ((size_t)1 << 20) ? budget : (size_t)1 << 20;
+	size_t per_set = budget / n > floor ? budget / n : floor;
 	for (size_t i = 0; i < n; i++) {
 		if (part_read(argv[first + (int)i], st.pol, key, per_set, &sets[i], &err)) {
 			error("%s", err.msg);

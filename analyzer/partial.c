@@ -1075,8 +1075,6 @@ int part_read(const char *path, const struct policy *pol, const struct part_key 
 	memset(ps, 0, sizeof(*ps));
 	ps->res.windows = win_log_new();
 	ps->res.findings.budget = findings_budget;
-	if (findings_budget)	/* the window records' share too (they spill by default past 8 MiB) */
-		win_log_set_memory(ps->res.windows, findings_budget);
 	r.a = &ps->res.arena;
 	in = !strcmp(path, "-") ? stdin : fopen(path, "r");
 	if (!in) {

@@ -99,9 +99,8 @@ int part_write(struct part_set *ps, const struct policy *pol, const struct part_
  * memory (their strings in ps->res.arena); else ps->res.findings has that
  * budget (findings.h: it spills past it), and a finding it cannot keep
  * makes its input incomplete, counted in findings_lost (never a silent
- * drop); its window records have the same budget (win_log_set_memory).
- * Window records' strings are copied by their log (which spills), never
- * kept in ps->res.arena.
+ * drop).  Window records' strings are copied by their log (which spills
+ * past its default), never kept in ps->res.arena.
  */
 int part_read(const char *path, const struct policy *pol, const struct part_key *key,
 	      size_t findings_budget, struct part_set *ps, struct diag *err);
