@@ -575,7 +575,9 @@ END_TEST
  * of reads and denials, every line with its own evidence, resource and
  * categories, is judged (a) in memory by one thread and (b) split over
  * two logs of a 4 KiB memory budget (about 900 KB of payloads: they go
- * to the temporary file), joined, judged on 1, 2 and 3 threads.  Every
+ * to the temporary file in aligned 64 KiB blocks, so some payloads begin
+ * in one block and end in the next, or in the memory after the file),
+ * joined, judged on 1, 2 and 3 threads.  Every
  * finding is the same in every field, and its payload is its own line's.
  * win_foreach() shows the same records in the same order either way.
  */
