@@ -566,9 +566,9 @@ static int enc_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 	ENC_FIELD(b, keyn, knb);
 	const char *sa = (const char *)a + sizeof(struct crec);
 	const char *sb = (const char *)b + sizeof(struct crec);
-	int c = sv_cmp(sv_make(sa, kna), sv_make(sb, knb));
-	if (c)
-		return c;
+	/* Most comparisons of a sort by key are within one key: equal keys take no call. */
+	if (kna != knb || !sv_mem_eq(sa, sb, kna))
+		return sv_cmp(sv_make(sa, kna), sv_make(sb, knb));
 #define ENC_CMP_NUM(member, type)                                 \
 	do {                                                      \
 		type va, vb;                                      \
@@ -585,9 +585,8 @@ static int enc_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 	uint32_t sna, snb;
 	ENC_FIELD(a, subjn, sna);
 	ENC_FIELD(b, subjn, snb);
-	c = sv_cmp(sv_make(sa + kna, sna), sv_make(sb + knb, snb));
-	if (c)
-		return c;
+	if (sna != snb || !sv_mem_eq(sa + kna, sb + knb, sna))
+		return sv_cmp(sv_make(sa + kna, sna), sv_make(sb + knb, snb));
 	struct crec ha, hb;
 	memcpy(&ha, a, sizeof(ha));
 	memcpy(&hb, b, sizeof(hb));
