@@ -205,24 +205,65 @@ int spill_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 	return 0;
 }
 
-/* qsort has no context argument in C11: the sorter being sorted, per thread. */
-static _Thread_local struct spill *sorting;
-
-static int ent_cmp(const void *pa, const void *pb)
+static int ent_cmp(const struct spill *s, const struct ent *a, const struct ent *b)
 {
-	const struct ent *a = pa, *b = pb;
-	return sorting->cmp(sorting->mem + a->off, a->n, sorting->mem + b->off, b->n, sorting->ctx);
+	return s->cmp(s->mem + a->off, a->n, s->mem + b->off, b->n, s->ctx);
 }
 
-static void sort_mem(struct spill *s)
+/*
+ * A stable merge sort of a[0, n) (tmp: room for n / 2 + 1 entries): the
+ * order glibc's qsort gives (a stable merge sort too, where it has the
+ * memory), with one call of the comparator per comparison, not two
+ * through qsort's, and no copying of entries through memcpy calls.  Runs
+ * already in order (records added in order) cost one comparison.
+ */
+static void sort_ents(const struct spill *s, struct ent *a, size_t n, struct ent *tmp)
+{
+	if (n < 2)
+		return;
+	if (n <= 8) {
+		for (size_t i = 1; i < n; i++) {
+			struct ent e = a[i];
+			size_t j = i;
+			while (j > 0 && ent_cmp(s, &a[j - 1], &e) > 0) {
+				a[j] = a[j - 1];
+				j--;
+			}
+			a[j] = e;
+		}
+		return;
+	}
+	size_t h = n / 2;
+	sort_ents(s, a, h, tmp);
+	sort_ents(s, a + h, n - h, tmp);
+	if (ent_cmp(s, &a[h - 1], &a[h]) <= 0)
+		return;
+	memcpy(tmp, a, h * sizeof(*a));
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n) {
+		/* Ties take the left one first: stable. */
+		if (ent_cmp(s, &a[j], &tmp[i]) < 0)
+			a[k++] = a[j++];
+		else
+			a[k++] = tmp[i++];
+	}
+	while (i < h)
+		a[k++] = tmp[i++];
+}
+
+static int sort_mem(struct spill *s)
 {
 	if (s->sorted)
-		return;
-	sorting = s;
-	if (s->nents > 1)
-		qsort(s->ents, s->nents, sizeof(*s->ents), ent_cmp);
-	sorting = NULL;
+		return 0;
+	if (s->nents > 1) {
+		struct ent *tmp = try_reallocarray(NULL, s->nents / 2 + 1, sizeof(*tmp));
+		if (!tmp)
+			return fail(s, ENOMEM);
+		sort_ents(s, s->ents, s->nents, tmp);
+		free(tmp);
+	}
 	s->sorted = true;
+	return 0;
 }
 
 /*
@@ -308,7 +349,8 @@ static int flush_run(struct spill *s)
 {
 	if (!s->nents)
 		return 0;
-	sort_mem(s);
+	if (sort_mem(s) < 0)
+		return -1;
 	struct run *nr = try_reallocarray(s->runs, s->nruns + 1, sizeof(*nr));
 	if (!nr)
 		return fail(s, ENOMEM);
@@ -604,7 +646,8 @@ int spill_rewind(struct spill *s)
 		s->ents = NULL;
 		s->memcap = s->entcap = 0;
 	}
-	sort_mem(s);
+	if (sort_mem(s) < 0)
+		return -1;
 	while (s->nruns > SPILL_FANIN)
 		if (merge_pass(s) < 0)
 			return -1;

@@ -239,6 +239,70 @@ START_TEST(test_records_across_blocks)
 }
 END_TEST
 
+/* Records: a 2-byte key (compared), then a 4-byte sequence number (not). */
+static int key2_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
+{
+	(void)an;
+	(void)bn;
+	(void)ctx;
+	return memcmp(a, b, 2);
+}
+
+struct seq_rec {
+	unsigned char b[6];
+	uint32_t seq;
+};
+
+static int seq_rec_cmp(const void *pa, const void *pb)
+{
+	const struct seq_rec *a = pa, *b = pb;
+	int c = memcmp(a->b, b->b, 2);
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/*
+ * The in-memory sort is the order of a stable sort (as glibc's qsort, a
+ * stable merge sort, gave before): records with equal keys come back in
+ * the order they were added.  Sizes around the insertion-sort cut (8) and
+ * larger, many ties, keys presorted, reversed and random.
+ */
+START_TEST(test_sort_stable)
+{
+	static const size_t sizes[] = { 2, 7, 8, 9, 17, 100, 1000, 5000 };
+	uint64_t seed = 9;
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		for (int shape = 0; shape < 3; shape++) {
+			size_t n = sizes[si];
+			struct seq_rec *want = calloc(n, sizeof(*want));
+			ck_assert_ptr_nonnull(want);
+			struct spill *s = spill_new(key2_cmp, NULL, 64u << 20);
+			for (size_t i = 0; i < n; i++) {
+				unsigned k = shape == 0 ? (unsigned)(i / 3) : shape == 1 ? (unsigned)((n - i) / 3) :
+					(unsigned)(lcg(&seed) % 20);
+				want[i].b[0] = (unsigned char)(k >> 8);
+				want[i].b[1] = (unsigned char)k;
+				want[i].seq = (uint32_t)i;
+				memcpy(want[i].b + 2, &want[i].seq, 4);
+				ck_assert_int_eq(spill_add(s, want[i].b, 6), 0);
+			}
+			qsort(want, n, sizeof(*want), seq_rec_cmp);
+			ck_assert_int_eq(spill_rewind(s), 0);
+			const void *p;
+			size_t len, got = 0;
+			while (spill_next(s, &p, &len) > 0) {
+				ck_assert_uint_lt(got, n);
+				ck_assert_msg(len == 6 && memcmp(p, want[got].b, 6) == 0,
+					      "%zu records, shape %d: record %zu out of order", n, shape, got);
+				got++;
+			}
+			ck_assert_uint_eq(got, n);
+			spill_free(s);
+			free(want);
+		}
+	}
+}
+END_TEST
+
 static Suite *spill_suite(void)
 {
 	Suite *s = suite_create("spill");
@@ -248,6 +312,7 @@ static Suite *spill_suite(void)
 	tcase_add_test(tc, test_memory_bounded);
 	tcase_add_test(tc, test_record_too_big);
 	tcase_add_test(tc, test_records_across_blocks);
+	tcase_add_test(tc, test_sort_stable);
 	suite_add_tcase(s, tc);
 	return s;
 }
