@@ -510,23 +510,62 @@ static struct fnd_group *group_of(struct fnd_grouper *gp, const struct finding *
 	}
 	size_t k = gp->ng++;
 	struct fnd_group *gr = &gp->g[k];
-	memset(gr, 0, sizeof(*gr));
-	gr->check = f->check;
+	fnd_group_start(gr, f, index);
 	gr->user = keep_sv(gp, f->user);
 	gr->subject = keep_sv(gp, f->subject);
 	gr->role = keep_sv(gp, f->role);
-	gr->first = gr->last = index;
-	gr->first_has_time = gr->last_has_time = f->has_time;
-	gr->first_time = gr->last_time = f->time;
 	gr->first_detail = keep_sv(gp, f->detail);
-	gr->first_file = f->file;
-	gr->first_line = f->line;
 	if (2 * gp->ng > gp->nslot)
 		grow_slots(gp);	/* slots the new group too */
 	else
 		gp->slot[i] = (uint32_t)(k + 1);
 	*fresh = true;
 	return gr;
+}
+
+void fnd_group_start(struct fnd_group *g, const struct finding *f, size_t index)
+{
+	memset(g, 0, sizeof(*g));
+	g->check = f->check;
+	g->user = f->user;
+	g->subject = f->subject;
+	g->role = f->role;
+	g->first = g->last = index;
+	g->first_has_time = g->last_has_time = f->has_time;
+	g->first_time = g->last_time = f->time;
+	g->first_detail = f->detail;
+	g->first_file = f->file;
+	g->first_line = f->line;
+}
+
+bool fnd_group_fold(struct fnd_group *g, const struct finding *f, size_t index)
+{
+	bool first = false;
+	if (g->count) {
+		/* Earliest and latest by time; without times, the first and last in list order. */
+		if (later(g->first_has_time, g->first_time, f->has_time, f->time)) {
+			g->first = index;
+			g->first_has_time = f->has_time;
+			g->first_time = f->time;
+			g->first_file = f->file;
+			g->first_line = f->line;
+			first = true;
+		}
+		if (later(f->has_time, f->time, g->last_has_time, g->last_time) || !f->has_time) {
+			g->last = index;
+			g->last_has_time = f->has_time;
+			g->last_time = f->time;
+		}
+	}
+	g->count++;
+	if (f->severity > g->severity)
+		g->severity = f->severity;
+	g->categories |= f->categories;
+	if (f->suppressed)
+		g->suppressed++;
+	else if (f->severity < SEV_COUNT)
+		g->by_sev[f->severity]++;
+	return first;
 }
 
 void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f)
@@ -536,35 +575,6 @@ void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f)
 	struct fnd_group *gr = group_of(gp, f, index, &fresh);
 	size_t k = (size_t)(gr - gp->g);
 
-	if (!fresh) {
-		/* Earliest and latest by time; without times, the first and last in list order. */
-		if (later(gr->first_has_time, gr->first_time, f->has_time, f->time)) {
-			gr->first = index;
-			gr->first_has_time = f->has_time;
-			gr->first_time = f->time;
-			gr->first_file = f->file;
-			gr->first_line = f->line;
-			if (sv_eq(gr->first_detail, f->detail)) {
-				/* The same words (most groups' details are): nothing to copy. */
-			} else if (gp->strings) {
-				/* One buffer per group however often its first changes. */
-				if (!gp->detail)
-					gp->detail = xcalloc(gp->gcap, sizeof(*gp->detail));
-				buf_reset(&gp->detail[k]);
-				buf_addsv(&gp->detail[k], f->detail);
-				if (gp->detail[k].err)
-					xalloc_oom(f->detail.n);
-				gr->first_detail = buf_sv(&gp->detail[k]);
-			} else {
-				gr->first_detail = f->detail;
-			}
-		}
-		if (later(f->has_time, f->time, gr->last_has_time, gr->last_time) || !f->has_time) {
-			gr->last = index;
-			gr->last_has_time = f->has_time;
-			gr->last_time = f->time;
-		}
-	}
 	if (gp->n == gp->cap) {
 		gp->cap = gp->cap ? gp->cap * 2 : 1024;
 		gp->block = xreallocarray(gp->block, gp->cap, sizeof(*gp->block));
@@ -572,14 +582,30 @@ void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f)
 	if (gr->count >= PLACE_RANK_MAX)	/* 2^31 members of one group: far past any budget */
 		xalloc_oom(gr->count);
 	gp->block[gp->n++] = PLACE_TAG | (k << 31) | gr->count;
-	gr->count++;
-	if (f->severity > gr->severity)
-		gr->severity = f->severity;
-	gr->categories |= f->categories;
-	if (f->suppressed)
-		gr->suppressed++;
-	else if (f->severity < SEV_COUNT)
-		gr->by_sev[f->severity]++;
+	if (!fnd_group_fold(gr, f, index) || sv_eq(gr->first_detail, f->detail))
+		return;	/* the same words (most groups' details are): nothing to copy */
+	if (gp->strings) {
+		/* One buffer per group however often its first changes. */
+		if (!gp->detail)
+			gp->detail = xcalloc(gp->gcap, sizeof(*gp->detail));
+		buf_reset(&gp->detail[k]);
+		buf_addsv(&gp->detail[k], f->detail);
+		if (gp->detail[k].err)
+			xalloc_oom(f->detail.n);
+		gr->first_detail = buf_sv(&gp->detail[k]);
+	} else {
+		gr->first_detail = f->detail;
+	}
+}
+
+size_t fnd_grouper_bytes(const struct fnd_grouper *gp)
+{
+	size_t n = gp->gcap * sizeof(*gp->g) + gp->nslot * sizeof(*gp->slot) +
+		   gp->cap * sizeof(*gp->block) + (gp->strings ? gp->strings->used : 0);
+	if (gp->detail)
+		for (size_t k = 0; k < gp->ng; k++)
+			n += sizeof(*gp->detail) + gp->detail[k].cap;
+	return n;
 }
 
 /* Free the grouper's tables; the groups themselves stay with the caller or are freed. */
@@ -596,6 +622,27 @@ static void grouper_free(struct fnd_grouper *gp, bool groups_too)
 	fnd_grouper_start(gp, gp->strings);
 }
 
+uint32_t *fnd_check_ranks(const struct policy *p, size_t *n)
+{
+	*n = 0;
+	if (!p || !p->nchecks)
+		return NULL;
+	size_t nc = p->nchecks;
+	uint32_t *by_id = xreallocarray(NULL, nc, sizeof(*by_id));
+	uint32_t *rank = xreallocarray(NULL, nc, sizeof(*rank));
+	for (size_t i = 0; i < nc; i++)
+		by_id[i] = (uint32_t)i;
+	/* qsort has no context argument in C11; grouping runs on one thread. */
+	group_policy = p;
+	qsort(by_id, nc, sizeof(*by_id), check_id_cmp);
+	group_policy = NULL;
+	for (size_t i = 0; i < nc; i++)
+		rank[by_id[i]] = (uint32_t)i;
+	free(by_id);
+	*n = nc;
+	return rank;
+}
+
 /* Sorting the groups through indexes: qsort of the structs themselves takes a copy of them all. */
 static const struct fnd_group *sorting_groups;
 
@@ -610,26 +657,10 @@ static void order_groups(struct fnd_group *g, size_t ng, const struct policy *p)
 	size_t *perm = xreallocarray(NULL, ng, sizeof(*perm));
 	for (size_t i = 0; i < ng; i++)
 		perm[i] = i;
-	/* qsort has no context argument in C11; grouping runs on one thread. */
-	uint32_t *by_id = NULL;
-	ncheck_rank = 0;
-	if (p && p->nchecks) {
-		size_t nc = p->nchecks;
-		by_id = xreallocarray(NULL, nc, sizeof(*by_id));
-		check_rank = xreallocarray(NULL, nc, sizeof(*check_rank));
-		for (size_t i = 0; i < nc; i++)
-			by_id[i] = (uint32_t)i;
-		group_policy = p;
-		qsort(by_id, nc, sizeof(*by_id), check_id_cmp);
-		group_policy = NULL;
-		for (size_t i = 0; i < nc; i++)
-			check_rank[by_id[i]] = (uint32_t)i;
-		ncheck_rank = nc;
-	}
+	check_rank = fnd_check_ranks(p, &ncheck_rank);
 	sorting_groups = g;
 	qsort(perm, ng, sizeof(*perm), group_idx_cmp);
 	sorting_groups = NULL;
-	free(by_id);
 	free(check_rank);
 	check_rank = NULL;
 	ncheck_rank = 0;

@@ -121,7 +121,10 @@ bool fnd_take(struct fnd_list *dst, struct fnd_list *src);
 void fnd_sort(struct fnd_list *l);
 void fnd_release(struct fnd_list *l);
 
-/* Findings grouped by (check, user, subject), SPEC §5. */
+/*
+ * Findings grouped by (check, user, subject), SPEC §5: in memory here; a
+ * report groups through groups.h, which spills them past a budget.
+ */
 struct fnd_group {
 	uint32_t check;
 	enum sev severity;	/* highest in the group */
@@ -136,9 +139,30 @@ struct fnd_group {
 	sv first_detail;
 	uint32_t first_file;
 	uint64_t first_line;
-	size_t *members;	/* indexes of every finding, in list order */
+	size_t *members;	/* indexes of every finding, in list order; NULL: spilled (groups.h) */
 	size_t *members_block;	/* what every group's members point into (fnd_groups_free frees it) */
+	uint64_t members_at;	/* spilled (groups.h): where its members start in the members file */
 };
+
+/*
+ * The one definition of what a group says of its members, for the grouper
+ * below and the spilled grouping (groups.h): fnd_group_start() makes g the
+ * group of f (list index `index`) with no member counted yet, its strings
+ * pointing into f; fnd_group_fold() counts f (then every later member, in
+ * list order) into g: count, severity, categories, suppressed, by_sev, and
+ * first and last (earliest and latest by time; without times, the first
+ * and last in list order).  Returns true when f became g's first: the
+ * caller sets g->first_detail (f->detail, or a copy that outlives f).
+ */
+void fnd_group_start(struct fnd_group *g, const struct finding *f, size_t index);
+bool fnd_group_fold(struct fnd_group *g, const struct finding *f, size_t index);
+
+/*
+ * The report order of checks (by id, then index): a malloc'd rank per
+ * check index of p, *n of them (NULL and 0 without a policy).  A check
+ * index k past them ranks as *n + k.
+ */
+uint32_t *fnd_check_ranks(const struct policy *p, size_t *n);
 
 /*
  * Group a sorted list.  Groups are ordered by severity (highest first),
@@ -183,6 +207,8 @@ void fnd_grouper_add(struct fnd_grouper *gp, const struct finding *f);
 /* The groups in report order (as fnd_group); gp is emptied. */
 size_t fnd_grouper_finish(struct fnd_grouper *gp, const struct policy *p,
 			  struct fnd_group **out);
+/* Bytes the grouper holds now (its tables and, in copy mode, the strings arena's use). */
+size_t fnd_grouper_bytes(const struct fnd_grouper *gp);
 /* Free what gp holds without making groups. */
 void fnd_grouper_drop(struct fnd_grouper *gp);
 void fnd_groups_free(struct fnd_group *g, size_t n);

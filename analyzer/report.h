@@ -24,6 +24,7 @@
 #include "checks.h"
 #include "diag.h"
 #include "findings.h"
+#include "groups.h"
 #include "jsonw.h"
 #include "policy.h"
 #include "redact.h"
@@ -71,13 +72,17 @@ struct rep_summary {
 	size_t total_by_sev[SEV_COUNT];
 	size_t findings, suppressed;
 	size_t failing;				/* findings at/above fail_on */
-	struct fnd_group *groups;
-	size_t ngroups;
+	/*
+	 * The groups, in report order: in memory or spilled (groups.h), so a
+	 * writer reads them once, as a stream (grp_iter), and keeps the few it
+	 * shows (rep_kept); groups.live and its per-check counts are whole.
+	 */
+	struct grp_set groups;
 	struct rep_rank *top_users, *top_roles, *top_subjects;
 	size_t ntop_users, ntop_roles, ntop_subjects;	/* at most 10 each */
 	size_t *by_check;			/* unsuppressed findings per check index */
 	size_t nby_check;			/* the policy's nchecks (at least the built-ins) */
-	struct arena arena;			/* the rankings' names, a spilled list's group strings */
+	struct arena arena;			/* the rankings' names */
 };
 
 /*
@@ -101,6 +106,24 @@ int rep_shown_fetch(struct rep_shown *sh);
 /* Finding i: NULL only if it was not named and fetched (a caller's bug) or is past the list. */
 const struct finding *rep_shown_get(const struct rep_shown *sh, size_t i);
 void rep_shown_free(struct rep_shown *sh);
+
+/*
+ * The groups a writer shows, kept from one reading of c->sum's groups: a
+ * group of an in-memory set is itself (it lives as long as the summary);
+ * of a spilled set a copy, with its first `members` member indexes
+ * (enough for the evidence a writer shows: a group's loop over its
+ * members must stop there).  Owned by the writer; rep_kept_free().
+ */
+struct rep_kept {
+	const struct fnd_group **v;
+	size_t n, cap;
+	struct arena a;
+};
+#define REP_KEPT_INIT { NULL, 0, 0, ARENA_INIT }
+/* Keep g (just returned by a grp_iter of s); NULL on a read error of the members (grp_error). */
+const struct fnd_group *rep_keep(struct rep_kept *k, const struct rep_summary *s,
+				 const struct fnd_group *g, size_t members);
+void rep_kept_free(struct rep_kept *k);
 
 /* Unsuppressed findings of one check (0 for an index past the policy's). */
 size_t rep_check_findings(const struct rep_summary *s, size_t check);

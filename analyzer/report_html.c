@@ -361,63 +361,57 @@ static void group_section(const struct rep_ctx *c, FILE *out, const struct fnd_g
  * The findings folded by check (<details>, no script): one summary line per
  * check with its counts, the most severe check first and open; inside, its
  * groups, the most severe first, at most HTML_GROUPS_PER_CHECK of them.
+ * One reading of the groups (they may be spilled) keeps those shown; the
+ * counts of the rest are the summary's.
  */
 static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct buf *scratch,
 		   struct buf *tmp)
 {
 	const struct rep_summary *s = c->sum;
-	size_t i, j, live = 0, nchecks = 0, norder = 0;
+	const struct grp_set *gs = &s->groups;
+	size_t i, j, live = gs->live, nchecks = gs->nchecks, norder = 0;
+	struct rep_kept kept = REP_KEPT_INIT;
+	struct grp_iter it;
+	const struct fnd_group *g;
 
-	for (i = 0; i < s->ngroups; i++)
-		if (s->groups[i].check >= nchecks)
-			nchecks = (size_t)s->groups[i].check + 1;
 	/* Checks in the order their first group comes: groups are sorted by severity. */
 	uint32_t *order = xcalloc(nchecks ? nchecks : 1, sizeof(*order));
-	bool *seen = xcalloc(nchecks ? nchecks : 1, sizeof(*seen));
-	for (i = 0; i < s->ngroups; i++) {
-		const struct fnd_group *g = &s->groups[i];
-		if (g->count <= g->suppressed)
-			continue;
-		live++;
-		if (!seen[g->check]) {
-			seen[g->check] = true;
-			order[norder++] = g->check;
-		}
-	}
-	/*
-	 * The members group_section() looks at (HTML_GROUPS_PER_CHECK groups of
-	 * each check: the evidence shown, the suppressed skipped, one more):
-	 * fetched in one reading if the findings are spilled.
-	 */
-	struct rep_shown sh;
 	size_t *per_check = xcalloc(nchecks ? nchecks : 1, sizeof(*per_check));
-	rep_shown_init(&sh, c);
-	for (i = 0; i < s->ngroups; i++) {
-		const struct fnd_group *g = &s->groups[i];
-		if (g->count <= g->suppressed || per_check[g->check]++ >= HTML_GROUPS_PER_CHECK)
+	for (grp_iter_start(gs, &it); (g = grp_iter_next(&it));) {
+		if (g->count <= g->suppressed || g->check >= nchecks)
 			continue;
+		if (!per_check[g->check])
+			order[norder++] = g->check;
+		if (per_check[g->check]++ >= HTML_GROUPS_PER_CHECK)
+			continue;
+		/* The members group_section() looks at: the evidence shown, the suppressed skipped, one more. */
+		if (!rep_keep(&kept, s, g, HTML_EVIDENCE + g->suppressed + 1))
+			break;	/* rep_write reports the temporary file's error */
+	}
+	free(per_check);
+	/* Those members' findings, fetched in one reading if the findings are spilled. */
+	struct rep_shown sh;
+	rep_shown_init(&sh, c);
+	for (i = 0; i < kept.n; i++) {
+		g = kept.v[i];
 		for (size_t k = 0; k < g->count && k <= HTML_EVIDENCE + g->suppressed; k++)
 			(void)rep_shown_want(&sh, g->members[k]);
 	}
-	free(per_check);
 	(void)rep_shown_fetch(&sh);	/* what is missing ends a group's evidence */
 	fprintf(out, "<h2>Findings (%zu in %zu groups)</h2>\n", s->findings, live);
 	if (!live)
 		fputs("<p>No findings.</p>\n", out);
 	for (j = 0; j < norder; j++) {
 		uint32_t ck = order[j];
-		size_t ngroups = 0, nfind = 0, shown = 0, hidden_groups = 0, hidden_findings = 0;
+		size_t ngroups = gs->live_by_check[ck], nfind = gs->live_findings_by_check[ck];
+		size_t shown = 0, shown_findings = 0;
 		enum sev top = SEV_NONE;
 
-		for (i = 0; i < s->ngroups; i++) {
-			const struct fnd_group *g = &s->groups[i];
-			if (g->check != ck || g->count <= g->suppressed)
-				continue;
-			if (!ngroups)
-				top = g->severity;
-			ngroups++;
-			nfind += g->count - g->suppressed;
-		}
+		for (i = 0; i < kept.n; i++)
+			if (kept.v[i]->check == ck) {
+				top = kept.v[i]->severity;	/* the first: the most severe */
+				break;
+			}
 		fprintf(out, "<details class=\"check\"%s><summary>", j == 0 ? " open" : "");
 		sev_badge(out, top);
 		fputs(" ", out);
@@ -426,18 +420,15 @@ static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct b
 		h(out, rep_check_title(c, ck));
 		fprintf(out, ": %zu finding%s in %zu group%s</summary>\n", nfind, nfind == 1 ? "" : "s",
 			ngroups, ngroups == 1 ? "" : "s");
-		for (i = 0; i < s->ngroups; i++) {
-			const struct fnd_group *g = &s->groups[i];
-			if (g->check != ck || g->count <= g->suppressed)
+		for (i = 0; i < kept.n; i++) {
+			g = kept.v[i];
+			if (g->check != ck)
 				continue;
-			if (shown == HTML_GROUPS_PER_CHECK) {
-				hidden_groups++;
-				hidden_findings += g->count - g->suppressed;
-				continue;
-			}
 			group_section(c, out, g, &sh, red, scratch, tmp);
 			shown++;
+			shown_findings += g->count - g->suppressed;
 		}
+		size_t hidden_groups = ngroups - shown, hidden_findings = nfind - shown_findings;
 		if (hidden_groups) {
 			fprintf(out, "<p class=\"more\">%zu more group%s (%zu finding%s) not shown here: "
 				     "this page shows the %d most severe groups of each check. The JSON "
@@ -449,8 +440,8 @@ static void groups(const struct rep_ctx *c, FILE *out, struct red *red, struct b
 		fputs("</details>\n", out);
 	}
 	rep_shown_free(&sh);
+	rep_kept_free(&kept);
 	free(order);
-	free(seen);
 }
 
 static void scope(const struct rep_ctx *c, FILE *out, struct red *red, struct buf *scratch)

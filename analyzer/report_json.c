@@ -308,13 +308,13 @@ static void groups(struct rj *j)
 	const struct rep_ctx *c = j->c;
 	const struct rep_summary *s = c->sum;
 	struct jw *w = &j->w;
-	size_t i, k;
+	struct grp_iter it;
+	const struct fnd_group *g;
+	size_t m[512];	/* a group's members, read a piece at a time */
 
 	jw_key(w, "groups");
 	jw_array_begin(w, JW_BLOCK);
-	for (i = 0; i < s->ngroups; i++) {
-		const struct fnd_group *g = &s->groups[i];
-
+	for (grp_iter_start(&s->groups, &it); (g = grp_iter_next(&it));) {
 		jw_object_begin(w, JW_INLINE);
 		who(j, g->check, g->severity, g->user, g->role, g->subject, g->categories);
 		jw_key_uint(w, "count", g->count);
@@ -327,8 +327,14 @@ static void groups(struct rj *j)
 		clean(j, g->first_detail);
 		jw_key(w, "findings");
 		jw_array_begin(w, JW_INLINE);
-		for (k = 0; k < g->count; k++)
-			jw_uint(w, g->members[k]);
+		for (size_t at = 0, got; at < g->count; at += got) {
+			got = grp_members(&s->groups, g, at, m, sizeof(m) / sizeof(m[0]));
+			if (!got)
+				break;	/* a read error: rep_write reports it (grp_error) */
+			for (size_t k = 0; k < got; k++)
+				jw_uint(w, m[k]);
+			rep_flush(&j->stage, j->out, REP_FLUSH_AT);
+		}
 		jw_array_end(w);
 		jw_object_end(w);
 		rep_flush(&j->stage, j->out, REP_FLUSH_AT);
@@ -441,7 +447,7 @@ static void write_json(const struct rep_ctx *c, FILE *out)
 	jw_key_uint(w, "findings", s->findings);
 	jw_key_uint(w, "suppressed", s->suppressed);
 	jw_key_uint(w, "failing", s->failing);
-	jw_key_uint(w, "groups", s->ngroups);
+	jw_key_uint(w, "groups", s->groups.n);
 	jw_key(w, "by_severity");
 	sev_obj(w, s->total_by_sev);
 	jw_object_end(w);

@@ -78,15 +78,14 @@ static void write_markdown(const struct rep_ctx *c, FILE *out)
 			(unsigned long long)r->assessed[p], s->by_sev[p][SEV_CRITICAL],
 			s->by_sev[p][SEV_HIGH], s->by_sev[p][SEV_MEDIUM], s->by_sev[p][SEV_LOW]);
 
-	for (i = 0; i < s->ngroups; i++)
-		live += s->groups[i].count > s->groups[i].suppressed;
+	live = s->groups.live;
 	if (live) {
+		struct grp_iter it;
+		const struct fnd_group *g;
 		fputs("\n### Findings\n\n| Severity | Check | User | Role | Subject | Categories | Count "
 		      "| First | Last | Example |\n"
 		      "| --- | --- | --- | --- | --- | --- | ---: | --- | --- | --- |\n", out);
-		for (i = 0; i < s->ngroups && shown < MD_GROUPS; i++) {
-			const struct fnd_group *g = &s->groups[i];
-
+		for (grp_iter_start(&s->groups, &it); shown < MD_GROUPS && (g = grp_iter_next(&it));) {
 			if (g->count == g->suppressed)
 				continue;
 			shown++;

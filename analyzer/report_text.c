@@ -330,7 +330,7 @@ static void principles(const struct rep_ctx *c, FILE *out)
 static void checks(const struct rep_ctx *c, FILE *out)
 {
 	const struct rep_summary *s = c->sum;
-	size_t i, k, quiet = 0;
+	size_t i, quiet = 0;
 
 	fputs("\nChecks\n", out);
 	fprintf(out, "  %-28s %-9s %8s %7s\n", "CHECK", "SEVERITY", "FINDINGS", "GROUPS");
@@ -344,9 +344,8 @@ static void checks(const struct rep_ctx *c, FILE *out)
 			quiet++;
 			continue;
 		}
-		for (k = 0; k < s->ngroups; k++)
-			groups += s->groups[k].check == i &&
-				  s->groups[k].count > s->groups[k].suppressed;
+		if (i < s->groups.nchecks)
+			groups = s->groups.live_by_check[i];
 		/* Check ids are the policy's own names ([a-z0-9-], rules.c): no escaping needed. */
 		fputs("  ", out);
 		paint_pad(c, out, n ? C_BOLD : "", chk->id ? chk->id : "?", 28);
@@ -432,28 +431,31 @@ static void findings(const struct rep_ctx *c, FILE *out, struct red *red, struct
 		     struct buf *tmp)
 {
 	const struct rep_summary *s = c->sum;
-	size_t i, live = 0, shown = 0;
+	size_t i, live = s->groups.live;
 	size_t cap = c->detail == REP_DETAIL_HIGH ? (size_t)-1 : GROUPS_SHOWN;
+	struct rep_kept kept = REP_KEPT_INIT;
 	struct rep_shown sh;
+	struct grp_iter it;
+	const struct fnd_group *g;
 
 	/*
-	 * The members group() looks at: those whose evidence is shown, the
-	 * suppressed it skips and the one after (is there more?).  Fetched if spilled.
+	 * The groups shown, kept from one reading (groups come most severe
+	 * first, so the first ones are those), with the members group() looks
+	 * at: those whose evidence is shown, the suppressed it skips and the
+	 * one after (is there more?), whose findings are fetched if spilled.
 	 */
+	for (grp_iter_start(&s->groups, &it); kept.n < cap && (g = grp_iter_next(&it));)
+		if (g->count > g->suppressed &&
+		    !rep_keep(&kept, s, g, evidence_shown(c) + g->suppressed + 1))
+			break;	/* rep_write reports the temporary file's error */
 	rep_shown_init(&sh, c);
-	for (i = 0; i < s->ngroups && shown < cap; i++) {
-		const struct fnd_group *g = &s->groups[i];
-		if (g->count == g->suppressed)
-			continue;
+	for (i = 0; i < kept.n; i++) {
+		g = kept.v[i];
 		for (size_t k = 0; k < g->count && k <= evidence_shown(c) + g->suppressed; k++)
 			(void)rep_shown_want(&sh, g->members[k]);
-		shown++;
 	}
 	(void)rep_shown_fetch(&sh);	/* what is missing ends the group's evidence */
-	shown = 0;
 
-	for (i = 0; i < s->ngroups; i++)
-		live += s->groups[i].count > s->groups[i].suppressed;
 	if (live > cap)
 		fprintf(out, "\nFindings (%zu in %zu group%s; the %zu most severe groups)\n",
 			s->findings, live, live == 1 ? "" : "s", cap);
@@ -462,17 +464,14 @@ static void findings(const struct rep_ctx *c, FILE *out, struct red *red, struct
 			live == 1 ? "" : "s");
 	if (!live)
 		fputs("  none\n", out);
-	/* Groups come most severe first (fnd_group), so the first ones shown are those. */
-	for (i = 0; i < s->ngroups && shown < cap; i++)
-		if (s->groups[i].count > s->groups[i].suppressed) {
-			group(c, out, &s->groups[i], &sh, red, scratch, tmp);
-			shown++;
-		}
+	for (i = 0; i < kept.n; i++)
+		group(c, out, kept.v[i], &sh, red, scratch, tmp);
 	rep_shown_free(&sh);
-	if (live > shown)
+	if (live > kept.n)
 		fprintf(out, "\n  ... and %zu more group%s: --detail high lists every group here; "
-			"the json and csv reports list every finding.\n", live - shown,
-			live - shown == 1 ? "" : "s");
+			"the json and csv reports list every finding.\n", live - kept.n,
+			live - kept.n == 1 ? "" : "s");
+	rep_kept_free(&kept);
 }
 
 static void ranking(const struct rep_ctx *c, FILE *out, const char *what,
@@ -612,7 +611,6 @@ static void coverage(const struct rep_ctx *c, FILE *out, struct red *red, struct
 static void gate(const struct rep_ctx *c, FILE *out)
 {
 	const struct rep_summary *s = c->sum;
-	size_t i;
 
 	if (c->fail_on == SEV_NONE)
 		return;
@@ -626,8 +624,9 @@ static void gate(const struct rep_ctx *c, FILE *out)
 		return;
 	}
 	fprintf(out, "FAILED by %zu finding%s:\n", s->failing, s->failing == 1 ? "" : "s");
-	for (i = 0; i < s->ngroups; i++) {
-		const struct fnd_group *g = &s->groups[i];
+	struct grp_iter it;
+	const struct fnd_group *g;
+	for (grp_iter_start(&s->groups, &it); (g = grp_iter_next(&it));) {
 		size_t n = 0;
 
 		for (int sv_ = c->fail_on; sv_ < SEV_COUNT; sv_++)

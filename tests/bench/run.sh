@@ -34,7 +34,8 @@ usage: $0 [--lines N] [--seed S] [--runs R] [--only-ref] [--profile P] [--memory
                see gen_log.py --profile)
   --memory     instead of timing: peak RSS of one default-jobs scan of the crm
                profile at 2,000,000 and 8,000,000 lines, and of a 2,000,000-line log
-               where every line is a finding, JSON and CSV reports written whole
+               where every line is a finding, JSON and CSV reports written whole,
+               and of one where every line is its own group, every format
                (bounded memory, SPEC section 7)
 environment: DPFAUDIT (default ./analyzer/dpfaudit), RULES (default $srcdir/rules/dpf.rules),
              TMPDIR (cache in \$TMPDIR/dpfaudit-bench), PYTHON (default python3),
@@ -145,6 +146,28 @@ if [ "$memory" = 1 ]; then
 	printf '%-10s %10s %10s %10s %6s  (JSON %s + CSV %s bytes)\n' every-line 2000000 "$wall" \
 		"$((rss / 1024))" "$rc" "$(wc -c <"$out/every.json" | tr -d ' ')" "$(wc -c <"$out/every.csv" | tr -d ' ')"
 	rm -f "$out/every.json" "$out/every.csv"
+	# Every line its own group (an anonymous read of a different customer
+	# each time: 2M findings in 2M groups), the groups spilled past the
+	# budget (groups.h): JSON and CSV, then HTML, Markdown and text.
+	distinct=$cache/distinct-groups-2000000.log.gz
+	if [ ! -s "$distinct" ]; then
+		awk 'BEGIN { for (i = 0; i < 2000000; i++) { s = i % 86400
+			printf "203.0.113.%d - - [01/Dec/2026:%02d:%02d:%02d +0000] \"GET /api/v1/customers/%d/email HTTP/1.1\" 200 71 \"-\" \"curl/8.5.0\"\n",
+				i % 250, int(s / 3600), int(s % 3600 / 60), s % 60, 1000000 + i } }' |
+			gzip -1 >"$distinct.tmp" && mv "$distinct.tmp" "$distinct"
+	fi
+	for reps in "json:$out/d.json csv:$out/d.csv" "html:$out/d.html markdown:$out/d.md text:$out/d.txt"; do
+		rc=0
+		set --
+		for r in $reps; do set -- "$@" --report "$r"; done
+		/usr/bin/time -v "$DPFAUDIT" scan --no-progress --rules "$RULES" "$@" "$distinct" \
+			>/dev/null 2>"$out/mem.err" || rc=$?
+		rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/mem.err")
+		wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out/mem.err")
+		printf '%-10s %10s %10s %10s %6s  (%s)\n' distinct 2000000 "$wall" "$((rss / 1024))" "$rc" \
+			"$(for r in $reps; do printf '%s ' "${r%%:*}"; done)groups"
+		rm -f "$out"/d.*
+	done
 	exit 0
 fi
 

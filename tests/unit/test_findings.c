@@ -1,9 +1,15 @@
-/* test_findings.c - the findings store: copies, order, groups, fingerprints. */
+/*
+ * test_findings.c - the findings store: copies, order, groups, fingerprints;
+ * and the groups spilled past a budget (groups.h), which must be the groups
+ * of the in-memory grouper, field by field and member by member.
+ */
 #include "testutil.h"
 
+#include <signal.h>
 #include <sys/resource.h>
 
 #include "findings.h"
+#include "groups.h"
 #include "policy.h"
 
 /* Under ASan an allocation that fails must return NULL, as malloc does, not end the test. */
@@ -585,6 +591,276 @@ START_TEST(test_counts_as_filled)
 }
 END_TEST
 
+/* ---- groups spilled past a budget (groups.h) ---- */
+
+/*
+ * A sorted list of n pseudo-random findings over `keys` group keys (check,
+ * user, subject), with ties on purpose: times from a small range, some
+ * without a time, severities that differ within a group, details that
+ * change, a few suppressed.  big: every other finding goes to one of two
+ * keys, so those groups have thousands of members.
+ */
+static void make_list(struct fnd_list *l, size_t n, unsigned keys, bool big, unsigned seed)
+{
+	static const uint32_t cks[] = { CHK_NO_BUSINESS_REASON, CHK_OFF_HOURS_ACCESS,
+					CHK_UNAUTHENTICATED_ACCESS };
+	char user[16], subj[16], detail[32], role[16];
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = seed >> 8, k = big && i % 2 ? r % 2 : r % keys;
+		struct finding f = { 0 };
+		f.check = cks[k % 3];
+		f.severity = (enum sev)(r % 5 == 0 ? SEV_CRITICAL : chk_info((enum chk_id)f.check)->severity);
+		snprintf(user, sizeof(user), k % 5 ? "u%u" : "", k / 3);	/* some anonymous */
+		snprintf(subj, sizeof(subj), "%u", k / 7);
+		snprintf(detail, sizeof(detail), "why %u", r % 4);
+		snprintf(role, sizeof(role), "role%u", r % 3);
+		f.user = sv_cstr(user);
+		f.subject = sv_cstr(subj);
+		f.detail = sv_cstr(detail);
+		f.role = sv_cstr(role);
+		f.file = r % 3;
+		f.line = i + 1;
+		f.time = (int64_t)(r % 41);
+		f.has_time = r % 13 != 0;
+		f.suppressed = r % 19 == 0;
+		f.categories = 1ull << (r % 4);
+		f.evidence = SV_LIT("GET /x");
+		ck_assert(fnd_add(l, &f));
+	}
+	fnd_sort(l);
+}
+
+static void same_group(const struct fnd_group *a, const struct fnd_group *b)
+{
+	ck_assert_uint_eq(a->check, b->check);
+	ck_assert_int_eq(a->severity, b->severity);
+	ck_assert(sv_eq(a->user, b->user));
+	ck_assert(sv_eq(a->subject, b->subject));
+	ck_assert(sv_eq(a->role, b->role));
+	ck_assert_uint_eq(a->categories, b->categories);
+	ck_assert_uint_eq(a->count, b->count);
+	ck_assert_uint_eq(a->suppressed, b->suppressed);
+	for (int s = 0; s < SEV_COUNT; s++)
+		ck_assert_uint_eq(a->by_sev[s], b->by_sev[s]);
+	ck_assert_uint_eq(a->first, b->first);
+	ck_assert_uint_eq(a->last, b->last);
+	ck_assert_int_eq(a->first_has_time, b->first_has_time);
+	ck_assert_int_eq(a->last_has_time, b->last_has_time);
+	ck_assert_int_eq(a->first_time, b->first_time);
+	ck_assert_int_eq(a->last_time, b->last_time);
+	ck_assert(sv_eq(a->first_detail, b->first_detail));
+	ck_assert_uint_eq(a->first_file, b->first_file);
+	ck_assert_uint_eq(a->first_line, b->first_line);
+}
+
+/* Group l with a budget; 0, or -1 with errno. */
+static int build(const struct fnd_list *l, size_t budget, struct grp_set *out)
+{
+	struct grp_builder b;
+	struct fnd_iter it;
+	const struct finding *f;
+	grp_build_start(&b, l, budget);
+	for (fnd_iter_start(l, &it); (f = fnd_iter_next(&it));)
+		grp_build_add(&b, f);
+	return grp_build_finish(&b, &pol, out);
+}
+
+/* The set's groups are ref[0..nref), in order, every member read in pieces of `piece`. */
+static void check_set(const struct grp_set *s, const struct fnd_group *ref, size_t nref,
+		      size_t piece)
+{
+	struct grp_iter it;
+	const struct fnd_group *g;
+	size_t k = 0, live = 0, m[9000];
+	ck_assert_uint_le(piece, sizeof(m) / sizeof(m[0]));
+	for (grp_iter_start(s, &it); (g = grp_iter_next(&it)); k++) {
+		ck_assert_uint_lt(k, nref);
+		same_group(g, &ref[k]);
+		size_t at = 0, got;
+		while ((got = grp_members(s, g, at, m, piece)) > 0) {
+			for (size_t i = 0; i < got; i++)
+				ck_assert_uint_eq(m[i], ref[k].members[at + i]);
+			at += got;
+		}
+		ck_assert_uint_eq(at, g->count);
+		live += g->count > g->suppressed;
+	}
+	ck_assert_int_eq(grp_error(s), 0);
+	ck_assert_uint_eq(k, nref);
+	ck_assert_uint_eq(s->n, nref);
+	ck_assert_uint_eq(s->live, live);
+	size_t by_check = 0;
+	for (size_t c = 0; c < s->nchecks; c++)
+		by_check += s->live_by_check[c];
+	ck_assert_uint_eq(by_check, live);
+}
+
+/*
+ * Spilled at once (budget 1), after a few groups (4 KiB) and after many
+ * (256 KiB): the same groups as in memory, for many small groups and for
+ * groups of thousands of members (past the members file's write buffer of
+ * 8192 and any piece a reader asks for).
+ */
+START_TEST(test_spilled_equals_memory)
+{
+	static const struct { size_t n; unsigned keys; bool big; } shapes[] = {
+		{ 6000, 5000, false },	/* mostly one-finding groups */
+		{ 5000, 40, false },	/* groups of about 125 */
+		{ 40000, 3000, true },	/* two groups of about 10,000 */
+	};
+	for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++) {
+		struct fnd_list l = FND_LIST_INIT;
+		make_list(&l, shapes[sh].n, shapes[sh].keys, shapes[sh].big, 7u + (unsigned)sh);
+		struct fnd_group *ref;
+		size_t nref = fnd_group(&l, &pol, NULL, &ref);
+		ck_assert_uint_gt(nref, 1);
+
+		struct grp_set mem;
+		ck_assert_int_eq(build(&l, 0, &mem), 0);
+		ck_assert(!grp_spilled(&mem));
+		check_set(&mem, ref, nref, 9000);
+		grp_release(&mem);
+
+		const size_t budgets[] = { 1, 4096, 256 << 10 };
+		for (size_t bi = 0; bi < 3; bi++) {
+			struct grp_set s;
+			ck_assert_int_eq(build(&l, budgets[bi], &s), 0);
+			/* 40 groups fit in 256 KiB: those stay in memory, the thousands do not. */
+			ck_assert(grp_spilled(&s) == (bi < 2 || shapes[sh].keys > 1000));
+			check_set(&s, ref, nref, bi == 2 ? 9000 : 7);
+			check_set(&s, ref, nref, 512);	/* read again: the same */
+			grp_release(&s);
+		}
+		fnd_groups_free(ref, nref);
+		fnd_release(&l);
+	}
+}
+END_TEST
+
+/* A spilled list (its own sorter) groups the same, through its re-reading. */
+START_TEST(test_spilled_list)
+{
+	struct fnd_list mem = FND_LIST_INIT, sp = FND_LIST_INIT;
+	sp.budget = 4096;
+	make_list(&mem, 3000, 700, false, 99);
+	make_list(&sp, 3000, 700, false, 99);
+	ck_assert(fnd_spilled(&sp));
+	struct fnd_group *ref;
+	size_t nref = fnd_group(&mem, &pol, NULL, &ref);
+	struct grp_set s;
+	ck_assert_int_eq(build(&sp, 64 << 10, &s), 0);
+	ck_assert(grp_spilled(&s));
+	check_set(&s, ref, nref, 100);
+	grp_release(&s);
+	fnd_groups_free(ref, nref);
+	fnd_release(&mem);
+	fnd_release(&sp);
+}
+END_TEST
+
+/* No temporary file possible: what the groups hold stays in memory, the same groups. */
+START_TEST(test_no_tmpdir_keeps_memory)
+{
+	struct fnd_list l = FND_LIST_INIT;
+	make_list(&l, 20000, 300, true, 5);
+	struct fnd_group *ref;
+	size_t nref = fnd_group(&l, &pol, NULL, &ref);
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? strdup(old) : NULL;
+	setenv("TMPDIR", "/nonexistent/dpfaudit-test", 1);
+	struct grp_set s;
+	int rc = build(&l, 4096, &s);
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	ck_assert_int_eq(rc, 0);
+	check_set(&s, ref, nref, 333);
+	grp_release(&s);
+	fnd_groups_free(ref, nref);
+	fnd_release(&l);
+}
+END_TEST
+
+/*
+ * A temporary file that cannot grow (RLIMIT_FSIZE of 4 KiB, SIGXFSZ
+ * ignored as main() does): grp_build_finish() fails with EFBIG and leaves
+ * an empty set, no abort.
+ */
+START_TEST(test_file_limit_is_an_error)
+{
+	struct fnd_list l = FND_LIST_INIT;
+	make_list(&l, 20000, 5000, true, 11);
+	struct rlimit old_rl, rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old_rl), 0);
+	rl = old_rl;
+	rl.rlim_cur = 4096;
+	void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	struct grp_set s;
+	errno = 0;
+	int rc = build(&l, 4096, &s);
+	int e = errno;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old_rl), 0);
+	signal(SIGXFSZ, old_sig);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(e, EFBIG);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert(!grp_spilled(&s));
+	grp_release(&s);
+	fnd_release(&l);
+}
+END_TEST
+
+/*
+ * The temporary files damaged under the reader (every spill file of the
+ * process replaced by an empty one): the reading ends early and
+ * grp_error() says so, which rep_write() turns into a failed report.
+ */
+START_TEST(test_read_error_is_reported)
+{
+	struct fnd_list l = FND_LIST_INIT;
+	make_list(&l, 20000, 3000, true, 13);
+	struct fnd_group *ref;
+	size_t nref = fnd_group(&l, &pol, NULL, &ref);
+	struct grp_set s;
+	ck_assert_int_eq(build(&l, 4096, &s), 0);
+	ck_assert(grp_spilled(&s));
+	char tmpl[] = "/tmp/dpftest.XXXXXX";
+	int empty = mkstemp(tmpl);
+	ck_assert_int_ge(empty, 0);
+	unlink(tmpl);
+	int replaced = 0;
+	for (int fd = 3; fd < 1024; fd++) {
+		char path[64], target[256];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strstr(target, "dpfaudit-spill") && dup2(empty, fd) == fd)
+			replaced++;
+	}
+	close(empty);
+	ck_assert_int_ge(replaced, 1);
+	struct grp_iter it;
+	const struct fnd_group *g;
+	size_t groups = 0, members = 0, m[64];
+	for (grp_iter_start(&s, &it); (g = grp_iter_next(&it)); groups++)
+		members += grp_members(&s, g, 0, m, 64);
+	size_t whole = 0;	/* what a whole reading gives */
+	for (size_t k = 0; k < nref; k++)
+		whole += ref[k].count < 64 ? ref[k].count : 64;
+	ck_assert_int_ne(grp_error(&s), 0);
+	ck_assert(groups < nref || members < whole);
+	grp_release(&s);
+	fnd_groups_free(ref, nref);
+	fnd_release(&l);
+}
+END_TEST
+
 static Suite *findings_suite(void)
 {
 	Suite *s = suite_create("findings");
@@ -601,6 +877,12 @@ static Suite *findings_suite(void)
 	tcase_add_test(tc, test_fingerprint_is_stable);
 	tcase_add_test(tc, test_add_out_of_memory_is_counted);
 	tcase_add_test(tc, test_counts_as_filled);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_spilled_equals_memory);
+	tcase_add_test(tc, test_spilled_list);
+	tcase_add_test(tc, test_no_tmpdir_keeps_memory);
+	tcase_add_test(tc, test_file_limit_is_an_error);
+	tcase_add_test(tc, test_read_error_is_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -191,7 +191,8 @@ START_TEST(test_summary)
 	ck_assert_int_eq(s->status[PR_CHOICE], REP_NOT_ASSESSED);
 	ck_assert_uint_eq(s->by_check[CHK_NO_BUSINESS_REASON], 2);
 	ck_assert_uint_eq(s->by_check[CHK_OFF_HOURS_ACCESS], 0);
-	ck_assert_uint_eq(s->ngroups, 3);
+	ck_assert_uint_eq(s->groups.n, 3);
+	ck_assert_uint_eq(s->groups.live, 2);	/* one group is its suppressed finding alone */
 	/* Rankings skip empty names and suppressed findings. */
 	ck_assert_uint_eq(s->ntop_users, 1);
 	ck_assert(sv_eq_cstr(s->top_users[0].name, "mrossi"));
