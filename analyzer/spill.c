@@ -205,31 +205,79 @@ int spill_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 	return 0;
 }
 
-/* qsort has no context argument in C11: the sorter being sorted, per thread. */
-static _Thread_local struct spill *sorting;
-
-static int ent_cmp(const void *pa, const void *pb)
+static int ent_cmp(const struct spill *s, const struct ent *a, const struct ent *b)
 {
-	const struct ent *a = pa, *b = pb;
-	return sorting->cmp(sorting->mem + a->off, a->n, sorting->mem + b->off, b->n, sorting->ctx);
+	return s->cmp(s->mem + a->off, a->n, s->mem + b->off, b->n, s->ctx);
 }
 
-static void sort_mem(struct spill *s)
+/*
+ * A stable merge sort of a[0, n) (tmp: room for n / 2 + 1 entries): the
+ * order glibc's qsort gives (a stable merge sort too, where it has the
+ * memory), with one call of the comparator per comparison, not two
+ * through qsort's, and no copying of entries through memcpy calls.  Runs
+ * already in order (records added in order) cost one comparison.
+ */
+static void sort_ents(const struct spill *s, struct ent *a, size_t n, struct ent *tmp)
+{
+	if (n < 2)
+		return;
+	if (n <= 8) {
+		for (size_t i = 1; i < n; i++) {
+			struct ent e = a[i];
+			size_t j = i;
+			while (j > 0 && ent_cmp(s, &a[j - 1], &e) > 0) {
+				a[j] = a[j - 1];
+				j--;
+			}
+			a[j] = e;
+		}
+		return;
+	}
+	size_t h = n / 2;
+	sort_ents(s, a, h, tmp);
+	sort_ents(s, a + h, n - h, tmp);
+	if (ent_cmp(s, &a[h - 1], &a[h]) <= 0)
+		return;
+	memcpy(tmp, a, h * sizeof(*a));
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n) {
+		/* Ties take the left one first: stable. */
+		if (ent_cmp(s, &a[j], &tmp[i]) < 0)
+			a[k++] = a[j++];
+		else
+			a[k++] = tmp[i++];
+	}
+	while (i < h)
+		a[k++] = tmp[i++];
+}
+
+static int sort_mem(struct spill *s)
 {
 	if (s->sorted)
-		return;
-	sorting = s;
-	if (s->nents > 1)
-		qsort(s->ents, s->nents, sizeof(*s->ents), ent_cmp);
-	sorting = NULL;
+		return 0;
+	if (s->nents > 1) {
+		struct ent *tmp = try_reallocarray(NULL, s->nents / 2 + 1, sizeof(*tmp));
+		if (!tmp)
+			return fail(s, ENOMEM);
+		sort_ents(s, s->ents, s->nents, tmp);
+		free(tmp);
+	}
 	s->sorted = true;
+	return 0;
 }
 
-/* Appends records as [u32 length][bytes] at off of fd, through a buffer. */
+/*
+ * Appends records as [u32 length][bytes] at off of fd, through a buffer
+ * written in whole SPILL_IO blocks at offsets that are multiples of
+ * SPILL_IO (a run starts at the next such offset; a record may span two
+ * blocks, the reader joins it): the page cache takes aligned 64 KiB
+ * writes as large folios, a quarter less of the kernel's time than
+ * writes of records' uneven sizes (pwrite of 200 MB: 0.047 s, 0.064 s).
+ */
 struct writer {
 	struct spill *s;
 	int fd;
-	uint64_t start, off;
+	uint64_t start, off;	/* off: where io[0] goes, a multiple of SPILL_IO */
 	unsigned char *io;
 	size_t fill;
 };
@@ -240,35 +288,48 @@ static int writer_start(struct writer *w, struct spill *s)
 		return -1;
 	w->s = s;
 	w->fd = s->fds[s->nfds - 1];
-	w->start = w->off = s->fd_end;
+	w->start = w->off = (s->fd_end + SPILL_IO - 1) / SPILL_IO * SPILL_IO;
 	w->fill = 0;
 	w->io = try_malloc(SPILL_IO);
 	return w->io ? 0 : fail(s, ENOMEM);
 }
 
-static int writer_put(struct writer *w, const void *rec, size_t n)
+/* n bytes at the end of the run: whole blocks go to the file as they fill. */
+static int writer_bytes(struct writer *w, const void *p, size_t n)
 {
-	uint32_t n32 = (uint32_t)n;
-	if (w->fill + 4 + n > SPILL_IO) {
-		if (spill_pwrite_all(w->fd, w->io, w->fill, w->off) < 0)
-			return fail(w->s, errno);
-		w->off += w->fill;
-		w->fill = 0;
+	const unsigned char *c = p;
+	while (n) {
+		size_t k = SPILL_IO - w->fill < n ? SPILL_IO - w->fill : n;
+		memcpy(w->io + w->fill, c, k);
+		w->fill += k;
+		c += k;
+		n -= k;
+		if (w->fill == SPILL_IO) {
+			if (spill_pwrite_all(w->fd, w->io, SPILL_IO, w->off) < 0)
+				return fail(w->s, errno);
+			w->off += SPILL_IO;
+			w->fill = 0;
+		}
 	}
-	if (4 + n > SPILL_IO) {
-		if (spill_pwrite_all(w->fd, &n32, 4, w->off) < 0 ||
-		    spill_pwrite_all(w->fd, rec, n, w->off + 4) < 0)
-			return fail(w->s, errno);
-		w->off += 4 + (uint64_t)n;
-		return 0;
-	}
-	memcpy(w->io + w->fill, &n32, 4);
-	memcpy(w->io + w->fill + 4, rec, n);
-	w->fill += 4 + n;
 	return 0;
 }
 
-/* Flush, free the buffer; on success the run is [start, off) and fd_end moves past it. */
+static int writer_put(struct writer *w, const void *rec, size_t n)
+{
+	uint32_t n32 = (uint32_t)n;
+	if (w->fill + 4 + n <= SPILL_IO) {
+		/* The common case: the record fits in the block. */
+		memcpy(w->io + w->fill, &n32, 4);
+		memcpy(w->io + w->fill + 4, rec, n);
+		w->fill += 4 + n;
+		return 0;
+	}
+	if (writer_bytes(w, &n32, 4) < 0)
+		return -1;
+	return writer_bytes(w, rec, n);
+}
+
+/* Write the tail, free the buffer; on success the run is [start, off) and fd_end moves past it. */
 static int writer_end(struct writer *w, bool ok, struct run *out)
 {
 	if (ok && w->fill && spill_pwrite_all(w->fd, w->io, w->fill, w->off) < 0)
@@ -288,7 +349,8 @@ static int flush_run(struct spill *s)
 {
 	if (!s->nents)
 		return 0;
-	sort_mem(s);
+	if (sort_mem(s) < 0)
+		return -1;
 	struct run *nr = try_reallocarray(s->runs, s->nruns + 1, sizeof(*nr));
 	if (!nr)
 		return fail(s, ENOMEM);
@@ -584,7 +646,8 @@ int spill_rewind(struct spill *s)
 		s->ents = NULL;
 		s->memcap = s->entcap = 0;
 	}
-	sort_mem(s);
+	if (sort_mem(s) < 0)
+		return -1;
 	while (s->nruns > SPILL_FANIN)
 		if (merge_pass(s) < 0)
 			return -1;

@@ -70,6 +70,15 @@ static void fill(struct spill *s, struct spill *other, size_t count, uint64_t se
 		ck_assert_int_eq(spill_take(s, other), 0);
 }
 
+/* A record's key: its first 8 bytes, big-endian. */
+static uint64_t key_of(const unsigned char *r)
+{
+	uint64_t k = 0;
+	for (int i = 0; i < 8; i++)
+		k = k << 8 | r[i];
+	return k;
+}
+
 /* Read everything: in order, the right count, every record intact; returns a checksum. */
 static uint64_t drain(struct spill *s, size_t want)
 {
@@ -81,9 +90,7 @@ static uint64_t drain(struct spill *s, size_t want)
 	ck_assert_int_eq(spill_rewind(s), 0);
 	while (spill_next(s, &p, &n) > 0) {
 		const unsigned char *r = p;
-		uint64_t k = 0;
-		for (int i = 0; i < 8; i++)
-			k = k << 8 | r[i];
+		uint64_t k = key_of(r);
 		unsigned char exp[512];
 		ck_assert_uint_eq(make_rec(exp, k), n);
 		ck_assert(memcmp(exp, r, n) == 0);
@@ -171,6 +178,131 @@ START_TEST(test_record_too_big)
 }
 END_TEST
 
+/* A record of n bytes: an 8-byte big-endian key, then bytes from key and place. */
+static void big_rec(unsigned char *p, uint64_t key, size_t n)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(key >> (56 - 8 * i));
+	for (size_t i = 8; i < n; i++)
+		p[i] = (unsigned char)(key * 31 + i * 7 + (i >> 16));
+}
+
+/*
+ * Runs are written in whole 64 KiB blocks at aligned offsets, so records
+ * span blocks: records of lengths around and past a block (to the largest
+ * allowed) and small ones between them, in runs of one to a few records
+ * (a 4 KiB budget), more runs than one merge takes, come back whole and
+ * in order.
+ */
+START_TEST(test_records_across_blocks)
+{
+	static const size_t lens[] = { 8, 65524, 65532, 65535, 65536, 65540, 9, 131089, 300001,
+				       SPILL_RECORD_MAX, 70000, 12, 200 };
+	const size_t nlens = sizeof(lens) / sizeof(lens[0]), count = 120;
+	unsigned char *rec = malloc(SPILL_RECORD_MAX), *exp = malloc(SPILL_RECORD_MAX);
+	ck_assert_ptr_nonnull(rec);
+	ck_assert_ptr_nonnull(exp);
+	struct spill *s = spill_new(key_cmp, NULL, 4096);
+	uint64_t seed = 5;
+	for (size_t i = 0; i < count; i++) {
+		uint64_t k = lcg(&seed) % 1000;
+		size_t n = lens[i % nlens];
+		big_rec(rec, k, n);
+		ck_assert_int_eq(spill_add(s, rec, n), 0);
+	}
+	ck_assert_uint_gt(spill_runs(s), 32);
+	for (int pass = 0; pass < 2; pass++) {
+		const void *p;
+		size_t n, got = 0;
+		uint64_t prevk = 0;
+		size_t prevn = 0;
+		ck_assert_int_eq(spill_rewind(s), 0);
+		while (spill_next(s, &p, &n) > 0) {
+			const unsigned char *r = p;
+			ck_assert_uint_ge(n, 8);
+			uint64_t k = key_of(r);
+			big_rec(exp, k, n);
+			ck_assert_msg(memcmp(exp, r, n) == 0, "record %zu (key %llu, %zu bytes) damaged", got,
+				      (unsigned long long)k, n);
+			if (got)
+				ck_assert(prevk < k || (prevk == k && prevn <= n));
+			prevk = k;
+			prevn = n;
+			got++;
+		}
+		ck_assert_int_eq(spill_error(s), 0);
+		ck_assert_uint_eq(got, count);
+	}
+	spill_free(s);
+	free(rec);
+	free(exp);
+}
+END_TEST
+
+/* Records: a 2-byte key (compared), then a 4-byte sequence number (not). */
+static int key2_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
+{
+	(void)an;
+	(void)bn;
+	(void)ctx;
+	return memcmp(a, b, 2);
+}
+
+struct seq_rec {
+	unsigned char b[6];
+	uint32_t seq;
+};
+
+static int seq_rec_cmp(const void *pa, const void *pb)
+{
+	const struct seq_rec *a = pa, *b = pb;
+	int c = memcmp(a->b, b->b, 2);
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/*
+ * The in-memory sort is the order of a stable sort (as glibc's qsort, a
+ * stable merge sort, gave before): records with equal keys come back in
+ * the order they were added.  Sizes around the insertion-sort cut (8) and
+ * larger, many ties, keys presorted, reversed and random.
+ */
+START_TEST(test_sort_stable)
+{
+	static const size_t sizes[] = { 2, 7, 8, 9, 17, 100, 1000, 5000 };
+	uint64_t seed = 9;
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		for (int shape = 0; shape < 3; shape++) {
+			size_t n = sizes[si];
+			struct seq_rec *want = calloc(n, sizeof(*want));
+			ck_assert_ptr_nonnull(want);
+			struct spill *s = spill_new(key2_cmp, NULL, 64u << 20);
+			for (size_t i = 0; i < n; i++) {
+				unsigned k = shape == 0 ? (unsigned)(i / 3) : shape == 1 ? (unsigned)((n - i) / 3) :
+					(unsigned)(lcg(&seed) % 20);
+				want[i].b[0] = (unsigned char)(k >> 8);
+				want[i].b[1] = (unsigned char)k;
+				want[i].seq = (uint32_t)i;
+				memcpy(want[i].b + 2, &want[i].seq, 4);
+				ck_assert_int_eq(spill_add(s, want[i].b, 6), 0);
+			}
+			qsort(want, n, sizeof(*want), seq_rec_cmp);
+			ck_assert_int_eq(spill_rewind(s), 0);
+			const void *p;
+			size_t len, got = 0;
+			while (spill_next(s, &p, &len) > 0) {
+				ck_assert_uint_lt(got, n);
+				ck_assert_msg(len == 6 && memcmp(p, want[got].b, 6) == 0,
+					      "%zu records, shape %d: record %zu out of order", n, shape, got);
+				got++;
+			}
+			ck_assert_uint_eq(got, n);
+			spill_free(s);
+			free(want);
+		}
+	}
+}
+END_TEST
+
 static Suite *spill_suite(void)
 {
 	Suite *s = suite_create("spill");
@@ -179,6 +311,8 @@ static Suite *spill_suite(void)
 	tcase_add_test(tc, test_same_order_any_budget);
 	tcase_add_test(tc, test_memory_bounded);
 	tcase_add_test(tc, test_record_too_big);
+	tcase_add_test(tc, test_records_across_blocks);
+	tcase_add_test(tc, test_sort_stable);
 	suite_add_tcase(s, tc);
 	return s;
 }
