@@ -1205,7 +1205,7 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	/* The threads the parsers used judge the windows' partitions. */
 	win_log_set_jobs(all, jobs);
 	aud_finish(pol, &opts->filter, all, res);
-	win_log_free_behind(all);
+	win_log_free(all);
 	return 0;
 }
 

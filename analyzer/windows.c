@@ -428,27 +428,6 @@ void win_log_free(struct win_log *wl)
 	free(wl);
 }
 
-static void *free_main(void *arg)
-{
-	win_log_free(arg);
-	return NULL;
-}
-
-void win_log_free_behind(struct win_log *wl)
-{
-	pthread_attr_t a;
-	pthread_t t;
-	if (wl && pthread_attr_init(&a) == 0) {
-		int rc = pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-		if (rc == 0)
-			rc = pthread_create(&t, &a, free_main, wl);
-		pthread_attr_destroy(&a);
-		if (rc == 0)
-			return;
-	}
-	win_log_free(wl);
-}
-
 size_t win_count(const struct win_log *wl)
 {
 	size_t n = 0;

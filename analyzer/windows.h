@@ -35,15 +35,6 @@ struct win_log;
 
 struct win_log *win_log_new(void);
 void win_log_free(struct win_log *wl);
-/*
- * win_log_free() on a thread of its own, so the caller goes on at once:
- * closing a log's temporary files makes the kernel drop their cached pages
- * (10-60 ms at 2M crm lines), work a second core can do while the reports
- * are written.  Where no thread can start, win_log_free() now.  wl is the
- * thread's from then on; a process that exits first leaves the rest to
- * the kernel.
- */
-void win_log_free_behind(struct win_log *wl);
 
 /* A personal-data read judged under role, by a user one of whose roles has max-subjects. */
 void win_add_read(struct win_log *wl, const struct event *ev, int role);

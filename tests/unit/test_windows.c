@@ -4,11 +4,9 @@
  * Policies are built by hand: one role with max-subjects 3/1h (N small so
  * the rows stay readable), and the failed-access-burst threshold.
  */
-#include <dirent.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include "findings.h"
 #include "policy.h"
@@ -953,46 +951,6 @@ START_TEST(test_order_same_lengths)
 }
 END_TEST
 
-/* Open file descriptors of this process. */
-static size_t open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	ck_assert_ptr_nonnull(d);
-	size_t n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
-/*
- * win_log_free_behind() returns at once and the log's temporary files
- * (spilled records and payloads) are closed on its thread: the count of
- * open files falls back to what it was before the log.
- */
-START_TEST(test_free_behind)
-{
-	pay_setup();
-	size_t before = open_fds();
-	struct win_log *wl = win_log_new();
-	win_log_set_memory(wl, 4096);
-	for (size_t i = 0; i < NPAY; i++)
-		add_pay(wl, i);
-	struct fnd_list out = FND_LIST_INIT;
-	ck_assert_int_eq(win_evaluate(wl, &pol, &out), 0);
-	fnd_release(&out);
-	ck_assert_uint_gt(open_fds(), before);
-	win_log_free_behind(wl);
-	size_t now = open_fds();
-	for (int i = 0; i < 200 && now > before; i++) {
-		usleep(10000);
-		now = open_fds();
-	}
-	ck_assert_uint_eq(now, before);
-	win_log_free_behind(NULL);
-}
-END_TEST
-
 static Suite *windows_suite(void)
 {
 	Suite *s = suite_create("windows");
@@ -1012,7 +970,6 @@ static Suite *windows_suite(void)
 	tcase_add_test(tc, test_payload_no_file);
 	tcase_add_test(tc, test_foreach_since);
 	tcase_add_test(tc, test_partitions);
-	tcase_add_test(tc, test_free_behind);
 	tcase_add_test(tc, test_order_same_lengths);
 	tcase_add_test(tc, test_payload_write_error);
 	suite_add_tcase(s, tc);
