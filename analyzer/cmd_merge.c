@@ -92,9 +92,10 @@ int cmd_merge(int argc, char **argv, const char *argv0)
 	struct filter filter = FILTER_INIT;
 	struct baseline *bl = NULL;
 	struct part_set *sets = NULL, joined, whole;
+	struct part_pool pool;
 	int first, r, status = DPF_EXIT_OK;
 	size_t n = 0;
-	bool have_joined = false, have_whole = false;
+	bool have_joined = false, have_whole = false, have_pool = false;
 
 	memset(&m, 0, sizeof(m));
 	r = cli_parse("merge", merge_usage, merge_opts, argc, argv, on_opt, &m, &first);
@@ -156,25 +157,25 @@ int cmd_merge(int argc, char **argv, const char *argv0)
 	n = (size_t)(argc - first);
 	sets = xcalloc(n, sizeof(*sets));
 	/*
-	 * Findings past the memory budget spill (as in scan) unless the
-	 * reports need them in memory; the sets share it while all are held,
-	 * each keeping at least 1 MiB (or the budget, if smaller) in memory,
-	 * so that only large partials hold a temporary file open: a merge of
-	 * a thousand small shards needs no thousand descriptors.
+	 * Every partial's findings and window records go to one pool: one
+	 * list at the memory budget (spilling past it, as in scan, unless the
+	 * reports need the findings in memory) and one window log at half of
+	 * it (8 MiB by default), so memory and temporary files do not grow
+	 * with the number of partials.
 	 */
-	size_t budget = out_streams_findings(&m.o) ? aud_memory_budget() : 0;
-	size_t floor = budget < ((size_t)1 << 20) ? budget : (size_t)1 << 20;
-	size_t per_set = budget / n > floor ? budget / n : floor;
+	part_pool_init(&pool, out_streams_findings(&m.o) ? aud_memory_budget() : 0,
+		       aud_memory_budget() / 2);
+	have_pool = true;
 	for (size_t i = 0; i < n; i++) {
-		if (part_read(argv[first + (int)i], st.pol, key, per_set, &sets[i], &err)) {
+		if (part_read_into(argv[first + (int)i], st.pol, key, &pool, &sets[i], &err)) {
 			error("%s", err.msg);
 			r = DPF_EXIT_USAGE;
 			goto out;
 		}
 		sets[i].name = argv[first + (int)i];
 	}
-	/* part_join empties the sets, whatever it returns. */
-	r = part_join(&joined, sets, n, false, st.pol, &err);
+	/* part_join empties the sets and the pool, whatever it returns. */
+	r = part_join(&joined, sets, n, &pool, false, st.pol, &err);
 	free(sets);
 	sets = NULL;
 	if (r) {
@@ -195,7 +196,7 @@ int cmd_merge(int argc, char **argv, const char *argv0)
 
 	/* For the report: inputs of a run that no partial holds are named as not read. */
 	have_joined = false;
-	if (part_join(&whole, &joined, 1, true, st.pol, &err)) {
+	if (part_join(&whole, &joined, 1, NULL, true, st.pol, &err)) {
 		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;
 		goto out;
@@ -250,6 +251,8 @@ out:
 			part_set_release(&sets[i]);
 		free(sets);
 	}
+	if (have_pool)
+		part_pool_release(&pool);
 	if (bl)
 		bl_free(bl);
 	setup_release(&st);

@@ -436,6 +436,10 @@ struct reader {
 	size_t cap_limits;
 	const struct part_key *key;	/* NULL: the trailer is a checksum */
 	uint64_t max_records;		/* no count in the file may exceed it */
+	/* Where findings and window records go: ps's own, or a pool's (then indexes + base). */
+	struct fnd_list *findings;
+	struct win_log *windows;
+	size_t base;
 };
 
 static int bad(struct reader *r, const char *fmt, const char *what)
@@ -801,13 +805,19 @@ static int rd_finding(struct reader *r)
 	uint64_t file, cats;
 	const char *check, *sev;
 	bool has_time;
-	struct fnd_list *l = &r->ps->res.findings;
+	struct fnd_list *l = r->findings;
 	struct arena *a = r->a;
 
 	memset(&f, 0, sizeof(f));
-	/* With a budget the list copies the strings: unescaped in place, not into the arena. */
+	/*
+	 * With a budget the list copies the strings: unescaped in place, not
+	 * into the arena.  Without, they live as long as the list: in its own
+	 * arena when it is a pool's.
+	 */
 	if (l->budget)
 		r->a = NULL;
+	else if (l != &r->ps->res.findings)
+		r->a = &l->arena;
 	int rc = want(r, 15) || get_u64(r, 1, &file) || get_u64(r, 2, &f.line) ||
 	    get_cstr(r, 3, &check, false) || get_cstr(r, 4, &sev, false) ||
 	    get_bool(r, 5, &has_time) || get_i64(r, 6, &f.time) ||
@@ -829,13 +839,13 @@ static int rd_finding(struct reader *r)
 	if (f.severity == SEV_NONE)
 		return bad(r, "unknown severity '%s'", sev);
 	f.check = (uint32_t)c;
-	f.file = (uint32_t)file;
+	f.file = (uint32_t)(file + r->base);
 	f.has_time = has_time;
 	f.categories = cats;
 	if (!l->budget)
 		push_finding(l, &f);
 	else if (!fnd_add_whole(l, &f))
-		lost_finding(&r->ps->res, a, f.file);
+		lost_finding(&r->ps->res, a, (uint32_t)file);
 	return 0;
 }
 
@@ -862,7 +872,7 @@ static int rd_window(struct reader *r)
 	if (kind > WIN_DENIED_SRC)
 		return bad(r, "bad window record kind %s", r->f[3]);
 	w.kind = (enum win_record_kind)kind;
-	w.file = (uint32_t)file;
+	w.file = (uint32_t)(file + r->base);
 	w.role = -1;
 	if (*role) {
 		int k = policy_role(r->pol, sv_cstr(role));
@@ -870,7 +880,7 @@ static int rd_window(struct reader *r)
 			return bad(r, "unknown role '%s'", role);
 		w.role = k;
 	}
-	win_add_record(r->ps->res.windows, &w);
+	win_add_record(r->windows, &w);
 	return 0;
 }
 
@@ -1064,8 +1074,10 @@ out:
 	return ret;
 }
 
-int part_read(const char *path, const struct policy *pol, const struct part_key *key,
-	      size_t findings_budget, struct part_set *ps, struct diag *err)
+/* part_read() or part_read_into(): pool NULL, the findings and window records stay in ps. */
+static int read_part(const char *path, const struct policy *pol, const struct part_key *key,
+		     size_t findings_budget, struct part_pool *pool, struct part_set *ps,
+		     struct diag *err)
 {
 	struct reader r = { .path = path, .pol = pol, .ps = ps, .err = err, .key = key };
 	struct stat st;
@@ -1076,6 +1088,15 @@ int part_read(const char *path, const struct policy *pol, const struct part_key 
 	ps->res.windows = win_log_new();
 	ps->res.findings.budget = findings_budget;
 	r.a = &ps->res.arena;
+	r.findings = &ps->res.findings;
+	r.windows = ps->res.windows;
+	if (pool) {
+		r.findings = &pool->findings;
+		r.windows = pool->windows;
+		r.base = pool->ninputs;
+		ps->pooled = true;
+		ps->pool_base = pool->ninputs;
+	}
 	in = !strcmp(path, "-") ? stdin : fopen(path, "r");
 	if (!in) {
 		diag_set(err, "%s: %s", path, strerror(errno));
@@ -1092,6 +1113,37 @@ int part_read(const char *path, const struct policy *pol, const struct part_key 
 		part_set_release(ps);
 		return -1;
 	}
+	if (pool)
+		pool->ninputs += ps->res.ninputs;
 	aud_totals(&ps->res);
 	return 0;
+}
+
+int part_read(const char *path, const struct policy *pol, const struct part_key *key,
+	      size_t findings_budget, struct part_set *ps, struct diag *err)
+{
+	return read_part(path, pol, key, findings_budget, NULL, ps, err);
+}
+
+int part_read_into(const char *path, const struct policy *pol, const struct part_key *key,
+		   struct part_pool *pool, struct part_set *ps, struct diag *err)
+{
+	return read_part(path, pol, key, 0, pool, ps, err);
+}
+
+void part_pool_init(struct part_pool *pp, size_t findings_budget, size_t window_memory)
+{
+	memset(pp, 0, sizeof(*pp));
+	pp->findings = (struct fnd_list)FND_LIST_INIT;
+	pp->findings.budget = findings_budget;
+	pp->windows = win_log_new();
+	pp->window_memory = window_memory;
+	win_log_set_memory(pp->windows, window_memory);
+}
+
+void part_pool_release(struct part_pool *pp)
+{
+	fnd_release(&pp->findings);
+	win_log_free(pp->windows);
+	memset(pp, 0, sizeof(*pp));
 }

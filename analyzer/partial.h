@@ -26,7 +26,10 @@
 
 #include "result.h"
 #include "diag.h"
+#include "findings.h"
 #include "policy.h"
+
+struct win_log;
 
 #define PART_VERSION 3	/* 3: window times keep their fraction */
 #define PART_MAGIC "dpfaudit-partial"
@@ -56,7 +59,37 @@ struct part_set {
 	size_t nruns;
 	char digest[65];		/* rules digest */
 	const char *name;		/* the partial's path, for messages (borrowed; may be NULL) */
+	/*
+	 * Read into a pool (part_read_into): res.findings and res.windows are
+	 * empty, the set's findings and window records are in the pool, their
+	 * input indexes moved up by pool_base.
+	 */
+	bool pooled;
+	size_t pool_base;
 };
+
+/*
+ * Where `merge` reads the findings and window records of every partial:
+ * one list and one window log, however many partials, so that its memory
+ * does not grow with their number (SPEC §7): the list keeps its budget and
+ * the log its default memory in all, spilling past them to one set of
+ * temporary files.  Each set read into it numbers its inputs after those
+ * of the sets before (pool_base); partjoin.h renumbers them.  Owns the
+ * list and the log; part_pool_release() frees what part_join() left.
+ */
+struct part_pool {
+	struct fnd_list findings;
+	struct win_log *windows;	/* NULL once part_join() took it */
+	size_t window_memory;		/* of windows, and of a log part_join() copies it into */
+	size_t ninputs;			/* inputs of the sets read into it so far */
+};
+
+/*
+ * An empty pool; findings_budget as part_read's (0: findings in memory);
+ * window_memory as win_log_set_memory's (0: its default).
+ */
+void part_pool_init(struct part_pool *pp, size_t findings_budget, size_t window_memory);
+void part_pool_release(struct part_pool *pp);
 
 /*
  * Make a set from a deferred audit (aud_options.defer_windows) of inputs
@@ -104,6 +137,14 @@ int part_write(struct part_set *ps, const struct policy *pol, const struct part_
  */
 int part_read(const char *path, const struct policy *pol, const struct part_key *key,
 	      size_t findings_budget, struct part_set *ps, struct diag *err);
+/*
+ * part_read() whose findings and window records go to pool (see struct
+ * part_pool; the list's budget is the pool's): ps holds the rest and is
+ * marked pooled.  On failure the pool may hold some of the partial's
+ * records: the caller gives the merge up (and releases the pool).
+ */
+int part_read_into(const char *path, const struct policy *pol, const struct part_key *key,
+		   struct part_pool *pool, struct part_set *ps, struct diag *err);
 
 void part_set_release(struct part_set *ps);
 

@@ -72,6 +72,54 @@ static bool identity(const size_t *map, size_t n)
 	return true;
 }
 
+/* Every input of res still complete is no longer: text says why. */
+static void all_incomplete(struct aud_result *res, const char *text)
+{
+	for (size_t i = 0; i < res->ninputs; i++) {
+		struct aud_input *in = &res->inputs[i];
+		if (in->complete) {
+			in->complete = false;
+			in->error = arena_strndup(&res->arena, text, strlen(text));
+		}
+	}
+}
+
+/*
+ * Copy l's findings into res's list, input indexes through map (bounded
+ * memory: l read once, in order).  A finding not kept makes its input
+ * incomplete, saying so.  l is released; returns its read error (an errno
+ * value), or 0.
+ */
+static int copy_findings(struct aud_result *res, struct fnd_list *l, const size_t *map)
+{
+	static const char lost[] = "finding(s) not kept joining the partials: out of memory, "
+				   "or no temporary file for the findings";
+	struct fnd_iter it;
+	const struct finding *f;
+	for (fnd_iter_start(l, &it); (f = fnd_iter_next(&it));) {
+		struct finding c = *f;
+		c.file = (uint32_t)map[f->file];
+		if (!fnd_add_whole(&res->findings, &c)) {
+			struct aud_input *in = &res->inputs[c.file];
+			in->findings_lost++;
+			if (in->complete) {
+				in->complete = false;
+				in->error = arena_strndup(&res->arena, lost, sizeof(lost) - 1);
+			}
+		}
+	}
+	int e = fnd_error(l);
+	fnd_release(l);
+	return e;
+}
+
+/* The text of an input whose findings could not be read back (a temporary file's errno e). */
+static void unread_text(char *text, size_t n, int e)
+{
+	snprintf(text, n, "the findings could not be read back whole: temporary file: %s",
+		 strerror(e));
+}
+
 /*
  * The findings of sets read with a budget (partial.h part_read), in
  * bounded memory: each set's list read once, its input indexes remapped,
@@ -83,36 +131,17 @@ static bool identity(const size_t *map, size_t n)
 static void join_findings(struct aud_result *res, struct part_set *sets, size_t n,
 			  size_t *const *maps, size_t budget)
 {
-	static const char lost[] = "finding(s) not kept joining the partials: out of memory, "
-				   "or no temporary file for the findings";
-	struct fnd_list *dst = &res->findings;
-
 	if (n == 1 && identity(maps[0], sets[0].res.ninputs)) {
-		*dst = sets[0].res.findings;
+		res->findings = sets[0].res.findings;
 		sets[0].res.findings = (struct fnd_list)FND_LIST_INIT;
 		return;
 	}
-	dst->budget = budget;
+	res->findings.budget = budget;
 	for (size_t s = 0; s < n; s++) {
-		struct fnd_list *l = &sets[s].res.findings;
-		struct fnd_iter it;
-		const struct finding *f;
-		for (fnd_iter_start(l, &it); (f = fnd_iter_next(&it));) {
-			struct finding c = *f;
-			c.file = (uint32_t)maps[s][f->file];
-			if (!fnd_add_whole(dst, &c)) {
-				struct aud_input *in = &res->inputs[c.file];
-				in->findings_lost++;
-				if (in->complete) {
-					in->complete = false;
-					in->error = arena_strndup(&res->arena, lost, sizeof(lost) - 1);
-				}
-			}
-		}
-		if (fnd_error(l)) {
+		int e = copy_findings(res, &sets[s].res.findings, maps[s]);
+		if (e) {
 			char text[256];
-			snprintf(text, sizeof(text), "the findings could not be read back whole: "
-				 "temporary file: %s", strerror(fnd_error(l)));
+			unread_text(text, sizeof(text), e);
 			for (size_t i = 0; i < sets[s].res.ninputs; i++) {
 				struct aud_input *in = &res->inputs[maps[s][i]];
 				if (in->complete) {
@@ -121,16 +150,71 @@ static void join_findings(struct aud_result *res, struct part_set *sets, size_t 
 				}
 			}
 		}
-		fnd_release(l);
 	}
 }
 
-int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_missing,
-	      const struct policy *pol, struct diag *err)
+/*
+ * The pool's findings and window records into res, renumbered through
+ * gmap (pool index -> joined index).  The findings move as they are when
+ * no index changes or they are in memory (renumbered in place: their
+ * order is fixed by fnd_sort() later); else they are copied once.  The
+ * log moves when no index changes, else is copied and freed at once (its
+ * temporary files closed).  The pool is left empty.
+ */
+static void join_pool(struct aud_result *res, struct part_pool *pool, const size_t *gmap)
+{
+	size_t n = pool->ninputs;
+	bool same = identity(gmap, n);
+	struct fnd_list *l = &pool->findings;
+
+	if (same || !fnd_spilled(l)) {
+		if (!same) {
+			uint32_t max = 0;
+			for (size_t i = 0; i < l->n; i++) {
+				l->v[i].file = (uint32_t)gmap[l->v[i].file];
+				if (l->v[i].file > max)
+					max = l->v[i].file;
+			}
+			l->max_file = max;
+		}
+		fnd_release(&res->findings);
+		res->findings = *l;
+		*l = (struct fnd_list)FND_LIST_INIT;
+	} else {
+		res->findings.budget = l->budget;
+		int e = copy_findings(res, l, gmap);
+		if (e) {
+			char text[256];
+			unread_text(text, sizeof(text), e);
+			all_incomplete(res, text);
+		}
+	}
+
+	if (same) {
+		win_log_free(res->windows);
+		res->windows = pool->windows;
+	} else {
+		struct remap_ctx rc = { res->windows, gmap };
+		win_log_set_memory(res->windows, pool->window_memory);
+		win_foreach(pool->windows, remap_window, &rc);
+		int e = win_error(pool->windows);
+		if (e) {
+			char text[256];
+			snprintf(text, sizeof(text), "the windowed checks could not be judged whole: "
+				 "temporary file: %s", strerror(e));
+			all_incomplete(res, text);
+		}
+		win_log_free(pool->windows);
+	}
+	pool->windows = NULL;
+}
+
+int part_join(struct part_set *out, struct part_set *sets, size_t n, struct part_pool *pool,
+	      bool fill_missing, const struct policy *pol, struct diag *err)
 {
 	struct aud_result *res = &out->res;
 	struct slot *slots = NULL;
-	size_t **maps = NULL;
+	size_t **maps = NULL, *gmap = NULL;
 	size_t nslots = 0, cap = 0;
 	uint64_t *hits = NULL;
 	const struct rx **rx = NULL;
@@ -289,6 +373,22 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_m
 	}
 
 	/* Findings and window records, their input indexes remapped. */
+	if (pool) {
+		gmap = calloc(pool->ninputs ? pool->ninputs : 1, sizeof(*gmap));
+		if (!gmap)
+			goto oom;
+		for (size_t s = 0; s < n; s++) {
+			if (!sets[s].pooled || sets[s].pool_base > pool->ninputs ||
+			    sets[s].res.ninputs > pool->ninputs - sets[s].pool_base) {
+				diag_set(err, "partial %s: not read into this pool",
+					 sets[s].name ? sets[s].name : "?");
+				goto out;
+			}
+			for (size_t i = 0; i < sets[s].res.ninputs; i++)
+				gmap[sets[s].pool_base + i] = maps[s][i];
+		}
+		join_pool(res, pool, gmap);
+	}
 	size_t total = 0, budget = 0;
 	for (size_t s = 0; s < n; s++) {
 		total += sets[s].res.findings.n;
@@ -310,8 +410,15 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_m
 			f.file = (uint32_t)maps[s][f.file];
 			res->findings.v[res->findings.n++] = f;
 		}
-		struct remap_ctx rc = { res->windows, maps[s] };
-		win_foreach(sr->windows, remap_window, &rc);
+		if (n == 1 && !pool && identity(maps[0], sr->ninputs)) {
+			/* One set whose inputs keep their indexes: its log moves (no copy, no second file). */
+			win_log_free(res->windows);
+			res->windows = sr->windows;
+			sr->windows = NULL;
+		} else {
+			struct remap_ctx rc = { res->windows, maps[s] };
+			win_foreach(sr->windows, remap_window, &rc);
+		}
 		res->failed_requests += sr->failed_requests;
 		res->transfers += sr->transfers;
 		for (int p = 0; p < PR_COUNT; p++)
@@ -366,6 +473,7 @@ out:
 		for (size_t s = 0; s < n; s++)
 			free(maps[s]);
 	free(maps);
+	free(gmap);
 	free(slots);
 	free(hits);
 	free(rx);
@@ -373,6 +481,12 @@ out:
 		part_set_release(out);
 		for (size_t s = 0; s < n; s++)
 			part_set_release(&sets[s]);
+	}
+	if (pool) {
+		/* Emptied on success (join_pool); on failure nothing of it is wanted. */
+		fnd_release(&pool->findings);
+		win_log_free(pool->windows);
+		pool->windows = NULL;
 	}
 	return ret;
 }

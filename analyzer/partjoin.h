@@ -26,8 +26,15 @@
  * the report says what is missing (for a report; not for a partial that is
  * merged on).  -1 with err when one input is in two sets, one file is in
  * two runs, two sets disagree on a run's size, or memory runs out.
+ *
+ * pool: where the sets were read into (part_read_into; every set pooled),
+ * or NULL (no set pooled).  Its findings and window records become out's,
+ * renumbered: moved as they are where no index changes or the findings are
+ * in memory, else copied once (the list at its budget, the log at its
+ * default memory) and the pool's copy freed at once, temporary files
+ * closed.  The pool is left empty, whatever it returns.
  */
-int part_join(struct part_set *out, struct part_set *sets, size_t n, bool fill_missing,
-	      const struct policy *pol, struct diag *err);
+int part_join(struct part_set *out, struct part_set *sets, size_t n, struct part_pool *pool,
+	      bool fill_missing, const struct policy *pol, struct diag *err);
 
 #endif

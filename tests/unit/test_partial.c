@@ -250,7 +250,7 @@ START_TEST(test_join)
 	/* Shard B holds inputs 2..3, shard A inputs 0..1 of a run of 5: given B first. */
 	make_set(&sets[0], "00112233aabbccdd", 2, 2, 5, SV_LIT("b"));
 	make_set(&sets[1], "00112233aabbccdd", 2, 0, 5, SV_LIT("a"));
-	ck_assert_int_eq(part_join(&out, sets, 2, true, pol, &err), 0);
+	ck_assert_int_eq(part_join(&out, sets, 2, NULL, true, pol, &err), 0);
 	ck_assert_uint_eq(out.res.ninputs, 5);
 	for (size_t i = 0; i < 5; i++)
 		ck_assert_uint_eq(out.origin[i].index, i);
@@ -272,12 +272,12 @@ START_TEST(test_join)
 	make_set(&sets[1], "00112233aabbccdd", 1, 1, 5, SV_LIT("a"));
 	sets[0].name = "p0";
 	sets[1].name = "p1";
-	ck_assert_int_eq(part_join(&out, sets, 2, false, pol, &err), -1);
+	ck_assert_int_eq(part_join(&out, sets, 2, NULL, false, pol, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "is in two partials: p0 and p1"));
 
 	/* Without fill_missing (a merged partial), gaps stay gaps. */
 	make_set(&sets[0], "00112233aabbccdd", 2, 0, 5, SV_LIT("a"));
-	ck_assert_int_eq(part_join(&out, sets, 1, false, pol, &err), 0);
+	ck_assert_int_eq(part_join(&out, sets, 1, NULL, false, pol, &err), 0);
 	ck_assert_uint_eq(out.res.ninputs, 2);
 	ck_assert_uint_eq(out.origin[1].index, 1);
 	part_set_release(&out);
@@ -303,7 +303,7 @@ static size_t joined(char *const paths[2], size_t b, size_t nsets, struct findin
 	if (b && nsets == 2)
 		ck_assert(fnd_spilled(&sets[0].res.findings));
 	/* One set without the missing inputs keeps its indexes: its list moves whole. */
-	ck_assert_msg(part_join(&j, sets, nsets, nsets == 2, pol, &err) == 0, "%s", err.msg);
+	ck_assert_msg(part_join(&j, sets, nsets, NULL, nsets == 2, pol, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(j.res.findings.budget, b);
 	if (b)
 		ck_assert(fnd_spilled(&j.res.findings));
