@@ -1099,10 +1099,12 @@ static void run_release(struct run *r, struct reader *rds, unsigned nreaders)
  * After the threads joined (parsers may end after the reader): an input
  * that lost findings or window records was not audited whole; findings
  * lost joining the threads' lists (found->lost past scan_lost) make every
- * input incomplete.  wmax: the window limit, for the message.
+ * input incomplete.  wmax: the window limit, for the message; limit_hit:
+ * whether it was reached; werr: why records were not kept otherwise
+ * (win_drop_error: an errno, 0 if none was).
  */
 static void settle_inputs(struct aud_result *res, const struct aud_options *opts, size_t wmax,
-			  const struct fnd_list *found, size_t scan_lost)
+			  bool limit_hit, int werr, const struct fnd_list *found, size_t scan_lost)
 {
 	for (size_t i = 0; i < res->ninputs; i++) {
 		struct aud_input *in = &res->inputs[i];
@@ -1119,11 +1121,20 @@ static void settle_inputs(struct aud_result *res, const struct aud_options *opts
 			in->error = arena_strndup(&res->arena, text, strlen(text));
 		}
 		if (in->window_dropped && in->complete) {
-			char text[256];
+			/* Say what happened: the limit, memory, or the temporary file's error. */
+			char text[384], limit[96] = "", why[160] = "";
+			if (limit_hit)
+				snprintf(limit, sizeof(limit), "the window limit (%zu records) was reached",
+					 wmax);
+			if (werr == ENOMEM || (!werr && !limit_hit))	/* the logs could not be joined */
+				snprintf(why, sizeof(why), "out of memory");
+			else if (werr)
+				snprintf(why, sizeof(why), "temporary file for the window records: %s",
+					 strerror(werr));
 			snprintf(text, sizeof(text), "%llu personal-data read(s) or denial(s) not kept "
-				 "for the windowed checks: the window limit (%zu records) was reached "
-				 "or memory ran out",
-				 (unsigned long long)in->window_dropped, wmax);
+				 "for the windowed checks: %s%s%s",
+				 (unsigned long long)in->window_dropped, limit, *limit && *why ? "; " : "",
+				 why);
 			in->complete = false;
 			in->error = arena_strndup(&res->arena, text, strlen(text));
 		}
@@ -1191,7 +1202,8 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	run_release(&r, rds, nreaders);
 	free(ps);
 	free(rds);
-	settle_inputs(res, opts, wmax, &found, scan_lost);
+	settle_inputs(res, opts, wmax, atomic_load(&wbudget.used) > wmax, win_drop_error(all),
+		      &found, scan_lost);
 	res->findings = found;
 	collect_limits(pol, res);
 	aud_check_unparsed(res, opts->max_unparsed_set ? opts->max_unparsed : AUD_MAX_UNPARSED);

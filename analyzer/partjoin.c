@@ -7,7 +7,9 @@
 
 #include "partjoin.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,7 +163,8 @@ static void join_findings(struct aud_result *res, struct part_set *sets, size_t 
  * log moves when no index changes, else is copied and freed at once (its
  * temporary files closed).  The pool is left empty.
  */
-static void join_pool(struct aud_result *res, struct part_pool *pool, const size_t *gmap)
+static void join_pool(struct aud_result *res, struct part_pool *pool, const size_t *gmap,
+		      size_t *wlost, int *werr)
 {
 	size_t n = pool->ninputs;
 	bool same = identity(gmap, n);
@@ -204,9 +207,31 @@ static void join_pool(struct aud_result *res, struct part_pool *pool, const size
 				 "temporary file: %s", strerror(e));
 			all_incomplete(res, text);
 		}
+		/* Records the pool could not keep: counted with those the copy could not (part_join). */
+		*wlost += win_dropped(pool->windows);
+		*werr = win_drop_error(pool->windows);
 		win_log_free(pool->windows);
 	}
 	pool->windows = NULL;
+}
+
+/*
+ * Window records not kept reading or joining the partials (wlost, besides
+ * those res's log counts; werr: why, as win_drop_error): every input is
+ * incomplete, saying what happened, never a silent drop.
+ */
+static void windows_lost(struct aud_result *res, size_t wlost, int werr)
+{
+	wlost += win_dropped(res->windows);
+	if (win_drop_error(res->windows))
+		werr = win_drop_error(res->windows);
+	if (!wlost)
+		return;
+	char text[256];
+	snprintf(text, sizeof(text), "%zu window record(s) not kept reading or joining the partials: "
+		 "%s%s", wlost, werr && werr != ENOMEM ? "temporary file for the window records: " : "",
+		 werr && werr != ENOMEM ? strerror(werr) : "out of memory");
+	all_incomplete(res, text);
 }
 
 int part_join(struct part_set *out, struct part_set *sets, size_t n, struct part_pool *pool,
@@ -373,6 +398,8 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, struct part
 	}
 
 	/* Findings and window records, their input indexes remapped. */
+	size_t wlost = 0;
+	int werr = 0;
 	if (pool) {
 		gmap = calloc(pool->ninputs ? pool->ninputs : 1, sizeof(*gmap));
 		if (!gmap)
@@ -387,7 +414,7 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, struct part
 			for (size_t i = 0; i < sets[s].res.ninputs; i++)
 				gmap[sets[s].pool_base + i] = maps[s][i];
 		}
-		join_pool(res, pool, gmap);
+		join_pool(res, pool, gmap, &wlost, &werr);
 	}
 	size_t total = 0, budget = 0;
 	for (size_t s = 0; s < n; s++) {
@@ -419,6 +446,9 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, struct part
 			struct remap_ctx rc = { res->windows, maps[s] };
 			win_foreach(sr->windows, remap_window, &rc);
 		}
+		wlost += win_dropped(sr->windows);
+		if (win_drop_error(sr->windows))
+			werr = win_drop_error(sr->windows);
 		res->failed_requests += sr->failed_requests;
 		res->transfers += sr->transfers;
 		for (int p = 0; p < PR_COUNT; p++)
@@ -426,6 +456,8 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, struct part
 		for (int h = 0; h < 24; h++)
 			res->reads_by_hour[h] += sr->reads_by_hour[h];
 	}
+
+	windows_lost(res, wlost, werr);
 
 	/* Limit hits summed per regex, listed in the policy's order as one run lists them. */
 	nrx = policy_regexes(pol, NULL);

@@ -155,6 +155,7 @@ struct win_log {
 	struct strmap roles;
 	struct win_budget *budget;	/* NULL: none */
 	size_t dropped;		/* records not kept: past the budget, or out of memory */
+	int drop_err;		/* why the first record not kept for memory or disk was not (an errno) */
 	int64_t tmax;		/* the latest time of a record kept, if any */
 	bool any;
 };
@@ -200,6 +201,11 @@ static size_t log_parts(const struct win_log *wl)
 size_t win_dropped(const struct win_log *wl)
 {
 	return wl ? wl->dropped : 0;
+}
+
+int win_drop_error(const struct win_log *wl)
+{
+	return wl ? wl->drop_err : 0;
 }
 
 /* Whether the budget is spent: then the record is counted, not kept. */
@@ -588,6 +594,14 @@ static size_t part_of(uint8_t kind, sv key, size_t nparts)
  * its partition (views copied).  Counted as dropped where memory or the
  * disk runs out.
  */
+/* A record not kept for memory or disk: counted, the first reason kept (e: an errno). */
+static void drop(struct win_log *wl, int e)
+{
+	wl->dropped++;
+	if (!wl->drop_err)
+		wl->drop_err = e ? e : EIO;
+}
+
 static void keep(struct win_log *wl, struct win_rec *r)
 {
 	size_t m = log_memory(wl);
@@ -596,7 +610,7 @@ static void keep(struct win_log *wl, struct win_rec *r)
 		struct wpay *s = pay_new(pm);
 		if (!s || !add_store(wl, s)) {
 			pay_unref(s);
-			wl->dropped++;
+			drop(wl, ENOMEM);
 			return;
 		}
 		pay_unref(s);	/* the log's reference (add_store) is the one */
@@ -610,9 +624,11 @@ static void keep(struct win_log *wl, struct win_rec *r)
 	size_t ustored = user_is_key ? 0 : r->user.n, rstored = res_in_ev ? 0 : r->resource.n;
 	size_t pn = PAY_FIXED + ustored + rstored + r->evidence.n;
 	uint64_t off;
+	errno = 0;
 	unsigned char *p = pn <= UINT32_MAX / 2 ? pay_reserve(wl->own, pn, &off) : NULL;
 	if (!p) {
-		wl->dropped++;
+		/* The store's file could not be made or written (its errno), or no memory. */
+		drop(wl, pn > UINT32_MAX / 2 ? E2BIG : wl->own->full ? wl->own->full : ENOMEM);
 		return;
 	}
 	uint32_t un = user_is_key ? PAY_USER_IS_KEY : (uint32_t)r->user.n;
@@ -639,13 +655,17 @@ static void keep(struct win_log *wl, struct win_rec *r)
 		size_t sm = m / 4 * 3 / log_parts(wl);
 		wl->part[pi] = spill_new(enc_cmp, NULL, sm > WIN_MEMORY_MIN ? sm : WIN_MEMORY_MIN);
 		if (!wl->part[pi]) {
-			wl->dropped++;
+			drop(wl, ENOMEM);
 			return;
 		}
 	}
 	encode(&wl->enc, r);
-	if (wl->enc.err || spill_add(wl->part[pi], wl->enc.p, wl->enc.len) < 0) {
-		wl->dropped++;
+	if (wl->enc.err) {
+		drop(wl, ENOMEM);
+		return;
+	}
+	if (spill_add(wl->part[pi], wl->enc.p, wl->enc.len) < 0) {
+		drop(wl, errno);
 		return;
 	}
 	if (!wl->any || r->time > wl->tmax)
@@ -656,7 +676,7 @@ static void keep(struct win_log *wl, struct win_rec *r)
 		uintptr_t *roles = strmap_put(&wl->roles, r->key, 0, &created);
 		if (!roles) {
 			/* The record is kept, its role not: the windows could judge it wrongly. */
-			wl->dropped++;
+			drop(wl, ENOMEM);
 			return;
 		}
 		*roles |= (uintptr_t)1 << r->role;
@@ -731,6 +751,9 @@ static void taken(struct win_log *dst, struct win_log *src)
 	strmap_release(&src->roles);
 	dst->dropped += src->dropped;
 	src->dropped = 0;
+	if (!dst->drop_err)
+		dst->drop_err = src->drop_err;
+	src->drop_err = 0;
 	if (src->any && (!dst->any || src->tmax > dst->tmax))
 		dst->tmax = src->tmax;
 	dst->any |= src->any;

@@ -59,6 +59,13 @@ struct win_budget {
 void win_log_set_budget(struct win_log *wl, struct win_budget *b);
 size_t win_dropped(const struct win_log *wl);
 /*
+ * Why records were dropped other than by the budget: the errno of the
+ * first one not kept for memory (ENOMEM) or its temporary files (the
+ * error of creating or writing one: ENOSPC, EFBIG, EACCES, ...), carried
+ * by win_take(); 0 when every drop was the budget's (or none).
+ */
+int win_drop_error(const struct win_log *wl);
+/*
  * Bytes of records this log keeps in memory before it spills to disk
  * (0: the default, 8 MiB).  Set before the first record; results do not
  * depend on it.
