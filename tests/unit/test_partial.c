@@ -292,18 +292,60 @@ static void read_back(const char *path, size_t b, struct part_set *set)
 	set->name = path;
 }
 
-/* nsets of the partials at paths joined (budget b); their findings, sorted, copied into *out. */
-static size_t joined(char *const paths[2], size_t b, size_t nsets, struct finding **out,
-		     struct arena *a)
+/* win_foreach callback: the records' input indexes, in order, into a growing array. */
+struct files_seen {
+	uint32_t v[256];
+	size_t n;
+};
+static void note_file(void *arg, const struct win_record *r)
+{
+	struct files_seen *fs = arg;
+	if (fs->n < 256)
+		fs->v[fs->n++] = r->file;
+}
+
+/*
+ * nsets of the partials at paths joined (budget b), each read on its own
+ * or (pooled) into one pool; their findings, sorted, copied into *out; the
+ * window records' input indexes into *files.
+ */
+static size_t joined(char *const paths[2], size_t b, size_t nsets, bool pooled,
+		     struct finding **out, struct arena *a, struct files_seen *files)
 {
 	struct part_set sets[2], j;
+	struct part_pool pool;
 	struct diag err;
-	for (size_t k = 0; k < nsets; k++)
-		read_back(paths[k], b, &sets[k]);
-	if (b && nsets == 2)
-		ck_assert(fnd_spilled(&sets[0].res.findings));
+	if (pooled) {
+		/* A window log of 4 KiB: the pool's records spill too. */
+		part_pool_init(&pool, b, 4096);
+		for (size_t k = 0; k < nsets; k++) {
+			ck_assert_msg(part_read_into(paths[k], pol, NULL, &pool, &sets[k], &err) == 0,
+				      "%s", err.msg);
+			sets[k].name = paths[k];
+			ck_assert(sets[k].pooled);
+			ck_assert_uint_eq(sets[k].res.findings.n, 0);
+			ck_assert_uint_eq(win_count(sets[k].res.windows), 0);
+		}
+		ck_assert_uint_eq(pool.ninputs, 30 * nsets);
+		ck_assert_uint_eq(pool.findings.n, 30 * nsets);
+		ck_assert_uint_eq(win_count(pool.windows), 30 * nsets);
+		if (b)
+			ck_assert(fnd_spilled(&pool.findings));
+	} else {
+		for (size_t k = 0; k < nsets; k++)
+			read_back(paths[k], b, &sets[k]);
+		if (b && nsets == 2)
+			ck_assert(fnd_spilled(&sets[0].res.findings));
+	}
 	/* One set without the missing inputs keeps its indexes: its list moves whole. */
-	ck_assert_msg(part_join(&j, sets, nsets, NULL, nsets == 2, pol, &err) == 0, "%s", err.msg);
+	ck_assert_msg(part_join(&j, sets, nsets, pooled ? &pool : NULL, nsets == 2, pol, &err) == 0,
+		      "%s", err.msg);
+	if (pooled) {
+		/* The pool is emptied: its log moved or copied and freed. */
+		ck_assert_ptr_null(pool.windows);
+		ck_assert_uint_eq(pool.findings.n, 0);
+		part_pool_release(&pool);
+	}
 	ck_assert_uint_eq(j.res.findings.budget, b);
 	if (b)
 		ck_assert(fnd_spilled(&j.res.findings));
@@ -319,8 +361,14 @@ static size_t joined(char *const paths[2], size_t b, size_t nsets, struct findin
 		(*out)[n].detail = arena_sv(a, f->detail);
 	}
 	ck_assert_int_eq(fnd_error(&j.res.findings), 0);
-	for (size_t i = 0; i < j.res.ninputs; i++)
+	for (size_t i = 0; i < j.res.ninputs; i++) {
 		ck_assert_uint_eq(j.res.inputs[i].findings_lost, 0);
+		/* Nothing of the windows was lost (make_set's inputs alternate complete, incomplete). */
+		ck_assert(!j.res.inputs[i].error || !strstr(j.res.inputs[i].error, "window record"));
+	}
+	files->n = 0;
+	win_foreach(j.res.windows, note_file, files);
+	ck_assert_int_eq(win_error(j.res.windows), 0);
 	part_set_release(&j);
 	return n;
 }
@@ -344,13 +392,34 @@ START_TEST(test_read_join_with_budget)
 	part_set_release(&a);
 	part_set_release(&b);
 
-	for (size_t nsets = 1; nsets <= 2; nsets++) {
+	/*
+	 * Each set on its own, and (pooled) every set into one pool, with and
+	 * without a budget: the same findings, and window records renumbered
+	 * the same way.
+	 */
+	for (size_t nsets = 1, pooled = 0; nsets <= 2; pooled = !pooled, nsets += !pooled) {
 		struct arena strs = ARENA_INIT;
 		struct finding *mem, *sp;
-		size_t nm = joined(paths, 0, nsets, &mem, &strs);
-		size_t ns = joined(paths, 4096, nsets, &sp, &strs);
+		struct files_seen fm, fs;
+		size_t nm = joined(paths, 0, nsets, false, &mem, &strs, &fm);
+		size_t ns = joined(paths, 4096, nsets, pooled, &sp, &strs, &fs);
 		ck_assert_uint_eq(nm, 30 * nsets);
 		ck_assert_uint_eq(ns, nm);
+		ck_assert_uint_eq(fm.n, 30 * nsets);
+		ck_assert_uint_eq(fs.n, fm.n);
+		for (size_t i = 0; i < fm.n; i++)
+			ck_assert_uint_eq(fm.v[i], fs.v[i]);
+		if (pooled) {
+			/* In memory, pooled: renumbered in place, the same findings. */
+			struct finding *pm;
+			struct files_seen fp;
+			ck_assert_uint_eq(joined(paths, 0, nsets, true, &pm, &strs, &fp), nm);
+			for (size_t i = 0; i < nm; i++) {
+				ck_assert_uint_eq(pm[i].file, mem[i].file);
+				ck_assert(sv_eq(pm[i].evidence, mem[i].evidence));
+			}
+			free(pm);
+		}
 		for (size_t i = 0; i < nm; i++) {
 			ck_assert_uint_eq(mem[i].file, sp[i].file);
 			ck_assert_uint_eq(mem[i].line, sp[i].line);

@@ -464,6 +464,8 @@ START_TEST(test_limit_counts_dropped)
 	ck_assert_uint_eq(win_count(a), 4);
 	ck_assert_uint_eq(win_dropped(a), 6);
 	ck_assert_uint_eq(win_dropped(b), 0);
+	/* Dropped by the budget only: no memory or disk error to name. */
+	ck_assert_int_eq(win_drop_error(a), 0);
 	win_log_free(a);
 	win_log_free(b);
 }
@@ -732,6 +734,15 @@ START_TEST(test_payload_no_file)
 	ck_assert_uint_gt(win_dropped(wl), 0);
 	ck_assert_uint_gt(win_count(wl), 0);
 	ck_assert_uint_eq(win_count(wl) + win_dropped(wl), NPAY);
+	/* Why they were dropped: the file could not be made (not the budget). */
+	ck_assert_int_eq(win_drop_error(wl), ENOENT);
+	/* Carried by a take, so the audit's joined log can say it. */
+	struct win_log *all = win_log_new();
+	ck_assert(win_take(all, wl));
+	ck_assert_int_eq(win_drop_error(all), ENOENT);
+	ck_assert_int_eq(win_drop_error(wl), 0);
+	win_log_free(wl);
+	wl = all;
 	struct fnd_list out = FND_LIST_INIT;
 	ck_assert_int_eq(win_evaluate(wl, &pol, &out), 0);
 	ck_assert_int_eq(win_error(wl), 0);
@@ -771,6 +782,7 @@ START_TEST(test_payload_write_error)
 	setrlimit(RLIMIT_FSIZE, &old);
 	signal(SIGXFSZ, oldsig);
 	ck_assert_uint_gt(win_dropped(wl), 0);
+	ck_assert_int_eq(win_drop_error(wl), EFBIG);
 	struct fnd_list out = FND_LIST_INIT;
 	ck_assert_int_eq(win_evaluate(wl, &pol, &out), -1);
 	ck_assert_int_eq(win_error(wl), EFBIG);
