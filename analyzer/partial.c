@@ -1094,6 +1094,7 @@ static int read_part(const char *path, const struct policy *pol, const struct pa
 		r.findings = &pool->findings;
 		r.windows = pool->windows;
 		r.base = pool->ninputs;
+		r.a = &pool->arena;
 		ps->pooled = true;
 		ps->pool_base = pool->ninputs;
 	}
@@ -1145,5 +1146,6 @@ void part_pool_release(struct part_pool *pp)
 {
 	fnd_release(&pp->findings);
 	win_log_free(pp->windows);
+	arena_release(&pp->arena);
 	memset(pp, 0, sizeof(*pp));
 }

@@ -80,6 +80,8 @@ struct part_set {
 struct part_pool {
 	struct fnd_list findings;
 	struct win_log *windows;	/* NULL once part_join() took it */
+	/* The strings of every set read into it (paths, errors, examples): one arena, not one each. */
+	struct arena arena;
 	size_t window_memory;		/* of windows, and of a log part_join() copies it into */
 	size_t ninputs;			/* inputs of the sets read into it so far */
 };

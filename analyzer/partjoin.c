@@ -490,6 +490,8 @@ int part_join(struct part_set *out, struct part_set *sets, size_t n, struct part
 	}
 
 	/* Everything the joined set points to moves into its arenas; the sets are released. */
+	if (pool)
+		arena_take(&res->arena, &pool->arena);
 	for (size_t s = 0; s < n; s++) {
 		arena_take(&res->arena, &sets[s].res.arena);
 		arena_take(&res->findings.arena, &sets[s].res.findings.arena);
@@ -515,10 +517,11 @@ out:
 			part_set_release(&sets[s]);
 	}
 	if (pool) {
-		/* Emptied on success (join_pool); on failure nothing of it is wanted. */
+		/* Emptied on success (join_pool, arena_take); on failure nothing of it is wanted. */
 		fnd_release(&pool->findings);
 		win_log_free(pool->windows);
 		pool->windows = NULL;
+		arena_release(&pool->arena);
 	}
 	return ret;
 }
