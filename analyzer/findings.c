@@ -87,7 +87,7 @@ static void put_sv(struct buf *b, sv s)
 	buf_add(b, s.p, s.n);
 }
 
-static void encode(struct buf *b, const struct finding *f)
+void fnd_encode(struct buf *b, const struct finding *f)
 {
 	unsigned char fixed[REC_FIXED];
 	uint32_t sev = (uint32_t)f->severity;
@@ -110,9 +110,9 @@ static void encode(struct buf *b, const struct finding *f)
 	put_sv(b, f->evidence);
 }
 
-/* Views into rec; false if it is not a whole record. */
-static bool decode(const unsigned char *rec, size_t n, struct finding *f)
+bool fnd_decode(const void *rec0, size_t n, struct finding *f)
 {
+	const unsigned char *rec = rec0;
 	if (n < REC_FIXED)
 		return false;
 	memset(f, 0, sizeof(*f));
@@ -166,7 +166,7 @@ static int rec_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 	 * Records are only ever the encoder's; a damaged one sorts last among
 	 * those its first keys tie with (fnd_iter_next reports it wherever).
 	 */
-	bool oka = decode(a, an, &fa), okb = decode(b, bn, &fb);
+	bool oka = fnd_decode(a, an, &fa), okb = fnd_decode(b, bn, &fb);
 	if (!oka || !okb)
 		return (int)okb - (int)oka;
 	return fnd_cmp(&fa, &fb);
@@ -175,7 +175,7 @@ static int rec_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 /* Add f to the list's sorter; false (lost counted) on failure. */
 static bool spill_one(struct fnd_list *l, const struct finding *f)
 {
-	encode(&l->enc, f);
+	fnd_encode(&l->enc, f);
 	if (l->enc.err || spill_add(l->sp, l->enc.p, l->enc.len) < 0) {
 		l->lost++;
 		return false;
@@ -438,7 +438,7 @@ const struct finding *fnd_iter_next(struct fnd_iter *it)
 	size_t n;
 	if (spill_next(l->sp, &rec, &n) <= 0)
 		return NULL;
-	if (!decode(rec, n, &it->f)) {
+	if (!fnd_decode(rec, n, &it->f)) {
 		/* Not what was written: the file was damaged under us. */
 		spill_set_error(l->sp, EIO);
 		return NULL;

@@ -118,6 +118,14 @@ bool fnd_add(struct fnd_list *l, const struct finding *f);
  */
 bool fnd_add_whole(struct fnd_list *l, const struct finding *f);
 /*
+ * A finding as the bytes a spilled list keeps of it, for other sorters
+ * (report.h's rep_stream): fnd_encode() replaces b's content (b->err on
+ * out of memory); fnd_decode() makes f's views point into rec, false if
+ * rec is not one whole record.
+ */
+void fnd_encode(struct buf *b, const struct finding *f);
+bool fnd_decode(const void *rec, size_t n, struct finding *f);
+/*
  * Mark the findings match() says yes to as suppressed (the baseline), in
  * list order, match() called once per finding.  In memory: in place.  A
  * spilled list is read once into a new sorter of the same budget (its

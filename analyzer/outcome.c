@@ -288,12 +288,7 @@ int out_check(const struct out_opts *o, const char *cmd, bool text_default,
 
 bool out_streams_findings(const struct out_opts *o)
 {
-	if (o->pseudonymize)
-		return false;
-	for (size_t i = 0; i < o->nreports; i++)
-		if (o->reports[i].w == &rep_text && o->detail == REP_DETAIL_HIGH)
-			return false;
-	return o->nreports || o->detail != REP_DETAIL_HIGH;	/* none: text on stdout */
+	return !o->pseudonymize;
 }
 
 static bool reports_path_is_file(const char *path)

@@ -147,10 +147,10 @@ int out_check(const struct out_opts *o, const char *cmd, bool text_default,
 
 /*
  * Whether everything a run with o does with its findings reads them in
- * order (fnd_iter) or looks up a bounded few (rep_shown), so they may
- * spill past FND_MEMORY_BUDGET: every report but the text report at
- * --detail high (every group's evidence; none asked: text on standard
- * output); --baseline (fnd_suppress rewrites a spilled list) and
+ * order (fnd_iter), looks up a bounded few (rep_shown) or streams the
+ * ones it shows (rep_stream: the text report at --detail high), so they
+ * may spill past FND_MEMORY_BUDGET: every report; --baseline
+ * (fnd_suppress rewrites a spilled list) and
  * --write-baseline (its fingerprints sorted by a sorter of their own);
  * not --pseudonymize (its map holds every distinct id, and it rewrites
  * the findings' names in place).  The command's own outputs (scan's

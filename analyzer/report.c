@@ -406,6 +406,155 @@ void rep_shown_free(struct rep_shown *sh)
 	sh->n = sh->cap = 0;
 }
 
+/* ---- the findings shown, streamed ------------------------------------------ */
+
+/* Compare the records' leading u64s, the first n of them. */
+static int cmp_u64s(const void *a, size_t an, const void *b, size_t bn, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = 0, y = 0;
+		if (an >= (i + 1) * 8)
+			memcpy(&x, (const char *)a + i * 8, 8);
+		if (bn >= (i + 1) * 8)
+			memcpy(&y, (const char *)b + i * 8, 8);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Names: (index, key, pos), a total order. */
+static int want_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
+{
+	(void)ctx;
+	return cmp_u64s(a, an, b, bn, 3);
+}
+
+/* Copies: (key, pos); one per name, so distinct where the caller's pairs are. */
+static int got_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
+{
+	(void)ctx;
+	return cmp_u64s(a, an, b, bn, 2);
+}
+
+static int stream_fail(struct rep_stream *st, int e)
+{
+	if (!st->err)
+		st->err = e ? e : EIO;
+	errno = st->err;
+	return -1;
+}
+
+void rep_stream_init(struct rep_stream *st, const struct fnd_list *l, size_t budget)
+{
+	memset(st, 0, sizeof(*st));
+	st->l = l;
+	st->rec = (struct buf)BUF_INIT;
+	st->enc = (struct buf)BUF_INIT;
+	st->want = spill_new(want_cmp, NULL, budget);
+	st->got = spill_new(got_cmp, NULL, budget);
+	if (!st->want || !st->got)
+		stream_fail(st, ENOMEM);
+}
+
+int rep_stream_want(struct rep_stream *st, uint64_t key, uint64_t pos, size_t index)
+{
+	uint64_t r[3] = { index, key, pos };
+	if (st->err)
+		return stream_fail(st, st->err);
+	if (index >= st->l->n)
+		return stream_fail(st, EINVAL);	/* a caller's bug: never a silent hole */
+	if (spill_add(st->want, r, sizeof(r)) < 0)
+		return stream_fail(st, errno);
+	return 0;
+}
+
+int rep_stream_fetch(struct rep_stream *st)
+{
+	struct fnd_iter it;
+	const struct finding *f = NULL;
+	const void *rec;
+	size_t n;
+	int rc;
+
+	if (st->err)
+		return stream_fail(st, st->err);
+	if (spill_rewind(st->want) < 0)
+		return stream_fail(st, errno);
+	fnd_iter_start(st->l, &it);
+	while ((rc = spill_next(st->want, &rec, &n)) > 0) {
+		uint64_t r[3];
+		if (n != sizeof(r))
+			return stream_fail(st, EIO);	/* not what was written */
+		memcpy(r, rec, sizeof(r));
+		/* The names come by index: the list is read once, forward. */
+		while ((!f || it.i - 1 < r[0]) && (f = fnd_iter_next(&it)))
+			;
+		if (!f || it.i - 1 != r[0])
+			return stream_fail(st, fnd_error(st->l) ? fnd_error(st->l) : EINVAL);
+		fnd_encode(&st->enc, f);
+		buf_reset(&st->rec);
+		buf_add(&st->rec, r + 1, 16);
+		buf_add(&st->rec, st->enc.p, st->enc.len);
+		if (st->enc.err || st->rec.err)
+			return stream_fail(st, ENOMEM);
+		if (spill_add(st->got, st->rec.p, st->rec.len) < 0)
+			return stream_fail(st, errno);
+	}
+	if (rc < 0)
+		return stream_fail(st, errno);
+	/* The names are spent: their memory goes before the copies are read. */
+	spill_free(st->want);
+	st->want = NULL;
+	buf_release(&st->enc);
+	if (spill_rewind(st->got) < 0)
+		return stream_fail(st, errno);
+	return 0;
+}
+
+int rep_stream_next(struct rep_stream *st, uint64_t *key, uint64_t *pos,
+		    const struct finding **f)
+{
+	const void *rec;
+	size_t n;
+
+	if (st->err)
+		return stream_fail(st, st->err);
+	int rc = spill_next(st->got, &rec, &n);
+	if (rc < 0)
+		return stream_fail(st, errno);
+	if (rc == 0) {
+		spill_stop(st->got);
+		return 0;
+	}
+	if (n < 16 || !fnd_decode((const char *)rec + 16, n - 16, &st->f))
+		return stream_fail(st, EIO);
+	memcpy(key, rec, 8);
+	memcpy(pos, (const char *)rec + 8, 8);
+	*f = &st->f;
+	return 1;
+}
+
+int rep_stream_error(const struct rep_stream *st)
+{
+	return st->err;
+}
+
+void rep_stream_free(struct rep_stream *st)
+{
+	spill_free(st->want);
+	spill_free(st->got);
+	buf_release(&st->rec);
+	buf_release(&st->enc);
+	st->want = st->got = NULL;
+}
+
+void rep_fail(const struct rep_ctx *c, int e)
+{
+	if (c->werr && !*c->werr)
+		*c->werr = e ? e : ENOMEM;
+}
+
 const struct fnd_group *rep_keep(struct rep_kept *k, const struct rep_summary *s,
 				 const struct fnd_group *g, size_t members)
 {
@@ -677,7 +826,7 @@ static int run_writer(void *arg, FILE *out)
 	if (ferror(out))
 		return errno ? errno : EIO;
 	/* Spilled findings or groups that could not be read back: the report is not whole. */
-	int e = fnd_error(&j->c->res->findings);
+	int e = *j->c->werr ? *j->c->werr : fnd_error(&j->c->res->findings);
 	return e ? e : grp_error(&j->c->sum->groups);
 }
 
@@ -697,6 +846,8 @@ int rep_write(const struct rep_writer *w, const struct rep_ctx *c0, const char *
 					strerror(errno ? errno : ENOMEM));
 		c.sum = own;
 	}
+	int werr = 0;
+	c.werr = &werr;
 	struct write_job j = { w, &c };
 	int ret = sf_write(path, run_writer, &j, err);
 	rep_summary_free(own);

@@ -55,7 +55,17 @@ struct rep_ctx {
 	const char *const *stale;	/* baseline entries that no longer occur */
 	size_t nstale;
 	const struct rep_summary *sum;	/* filled by rep_write_* */
+	/*
+	 * Set by rep_write(): where a writer records its own failure (an
+	 * errno value: out of memory, a temporary file error), so the report
+	 * is not written (exit 3, the report named).  May be NULL: use
+	 * rep_fail().
+	 */
+	int *werr;
 };
+
+/* Record e (ENOMEM if 0) as c's writer failure, the first one kept. */
+void rep_fail(const struct rep_ctx *c, int e);
 
 /* Per-principle verdict. */
 enum rep_status { REP_PASS, REP_FAIL, REP_NOT_ASSESSED };
@@ -106,6 +116,46 @@ int rep_shown_fetch(struct rep_shown *sh);
 /* Finding i: NULL only if it was not named and fetched (a caller's bug) or is past the list. */
 const struct finding *rep_shown_get(const struct rep_shown *sh, size_t i);
 void rep_shown_free(struct rep_shown *sh);
+
+/*
+ * The findings a writer shows of every group of a spilled list, in bounded
+ * memory (SPEC §7): the writer names each finding it will show by list
+ * index with its place (key, pos) in the report (e.g. the group's rank
+ * and the member's position in it); rep_stream_fetch() copies them in one
+ * reading of the list into a sorter (spill.h) in (key, pos) order, and
+ * rep_stream_next() returns them in that order, so the writer reads them
+ * beside the groups as a second stream.  The names go to a sorter too,
+ * ordered by list index: memory is two sorters' budgets whatever the
+ * number of findings.  (key, pos) pairs are the caller's, one per name;
+ * a list index may be named more than once.
+ *
+ *   rep_stream_init(&st, list, budget);
+ *   rep_stream_want(&st, key, pos, index) ... ;
+ *   rep_stream_fetch(&st);
+ *   while (rep_stream_next(&st, &key, &pos, &f) > 0) ...
+ *   rep_stream_free(&st);
+ *
+ * Errors (out of memory, a temporary file, an index past the list, l's own
+ * read error) make the calls return -1 with errno set, and stay in
+ * rep_stream_error().  Owned by the caller; one thread.
+ */
+struct rep_stream {
+	const struct fnd_list *l;
+	struct spill *want;	/* [u64 index][u64 key][u64 pos], by index */
+	struct spill *got;	/* [u64 key][u64 pos][fnd_encode()], by (key, pos) */
+	struct buf rec, enc;
+	struct finding f;	/* the last one returned: views into got's record */
+	int err;
+};
+/* budget: bytes each of the two sorters keeps in memory (0: spill.h's default). */
+void rep_stream_init(struct rep_stream *st, const struct fnd_list *l, size_t budget);
+int rep_stream_want(struct rep_stream *st, uint64_t key, uint64_t pos, size_t index);
+int rep_stream_fetch(struct rep_stream *st);
+/* 1 with *key, *pos, *f (valid until the next call), 0 at the end, -1 on an error. */
+int rep_stream_next(struct rep_stream *st, uint64_t *key, uint64_t *pos,
+		    const struct finding **f);
+int rep_stream_error(const struct rep_stream *st);
+void rep_stream_free(struct rep_stream *st);
 
 /*
  * The groups a writer shows, kept from one reading of c->sum's groups: a

@@ -17,6 +17,7 @@
 
 #include "report.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "escape.h"
@@ -367,13 +368,12 @@ static size_t evidence_shown(const struct rep_ctx *c)
 	return c->detail == REP_DETAIL_HIGH ? EVIDENCE_SHOWN : 1;
 }
 
-static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
-		  const struct rep_shown *sh, struct red *red, struct buf *scratch,
-		  struct buf *tmp)
+/* A group's heading lines: check, who, how many, when, the first message. */
+static void group_head(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
+		       struct red *red, struct buf *scratch, struct buf *tmp)
 {
-	size_t live = g->count - g->suppressed, shown = 0, i;
+	size_t live = g->count - g->suppressed;
 	char t1[32], t2[32];
-	size_t evidence = evidence_shown(c);
 
 	fputs("\n  ", out);
 	paint_on(c, out, sev_color(g->severity));
@@ -407,24 +407,146 @@ static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
 	fputs("\n    ", out);
 	put_sv(out, rep_clean(c, red, g->first_detail, scratch));
 	fputc('\n', out);
-	for (i = 0; i < g->count; i++) {
+}
+
+/*
+ * Members a group's evidence looks at, in member order: those shown, the
+ * suppressed it skips and the one after (is there more?).
+ */
+static size_t members_looked_at(const struct rep_ctx *c, const struct fnd_group *g)
+{
+	size_t m = evidence_shown(c) + g->suppressed + 1;
+	return m < g->count ? m : g->count;
+}
+
+/*
+ * The next member f of g (in member order) as evidence; *shown counts the
+ * lines written.  False once g wants no more members.
+ */
+static bool group_member(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
+			 const struct finding *f, size_t *shown, struct red *red,
+			 struct buf *scratch)
+{
+	size_t live = g->count - g->suppressed;
+
+	if (f->suppressed)
+		return true;
+	if (*shown == evidence_shown(c)) {
+		fprintf(out, "      ... and %zu more\n", live - *shown);
+		return false;
+	}
+	fputs("      ", out);
+	put_s(out, rep_input_path(c, f->file));
+	fprintf(out, ":%llu: ", (unsigned long long)f->line);
+	put_sv(out, rep_clean(c, red, f->evidence, scratch));
+	fputc('\n', out);
+	++*shown;
+	return true;
+}
+
+static void group(const struct rep_ctx *c, FILE *out, const struct fnd_group *g,
+		  const struct rep_shown *sh, struct red *red, struct buf *scratch,
+		  struct buf *tmp)
+{
+	size_t shown = 0;
+
+	group_head(c, out, g, red, scratch, tmp);
+	for (size_t i = 0; i < g->count; i++) {
 		const struct finding *f = rep_shown_get(sh, g->members[i]);
 
 		if (!f)
 			break;	/* not fetched: rep_write reports the temporary file's error */
-		if (f->suppressed)
-			continue;
-		if (shown == evidence) {
-			fprintf(out, "      ... and %zu more\n", live - shown);
+		if (!group_member(c, out, g, f, &shown, red, scratch))
 			break;
-		}
-		fputs("      ", out);
-		put_s(out, rep_input_path(c, f->file));
-		fprintf(out, ":%llu: ", (unsigned long long)f->line);
-		put_sv(out, rep_clean(c, red, f->evidence, scratch));
-		fputc('\n', out);
-		shown++;
 	}
+}
+
+static void findings_heading(FILE *out, const struct rep_summary *s, size_t cap)
+{
+	size_t live = s->groups.live;
+
+	if (live > cap)
+		fprintf(out, "\nFindings (%zu in %zu group%s; the %zu most severe groups)\n",
+			s->findings, live, live == 1 ? "" : "s", cap);
+	else
+		fprintf(out, "\nFindings (%zu in %zu group%s)\n", s->findings, live,
+			live == 1 ? "" : "s");
+	if (!live)
+		fputs("  none\n", out);
+}
+
+static void more_groups(FILE *out, size_t live, size_t written)
+{
+	if (live > written)
+		fprintf(out, "\n  ... and %zu more group%s: --detail high lists every group here; "
+			"the json and csv reports list every finding.\n", live - written,
+			live - written == 1 ? "" : "s");
+}
+
+/*
+ * Every group with its evidence, of a spilled list (--detail high), in
+ * bounded memory: one reading of the groups names the members each shows
+ * by (the group's rank among those written, the member's position), a
+ * rep_stream fetches them in one reading of the list, and a second
+ * reading of the groups writes each with its members as they come from
+ * the stream, in the same order.  Nothing is held per group or finding.
+ */
+static void findings_streamed(const struct rep_ctx *c, FILE *out, struct red *red,
+			      struct buf *scratch, struct buf *tmp)
+{
+	const struct rep_summary *s = c->sum;
+	const struct fnd_list *l = &c->res->findings;
+	size_t budget = (l->budget ? l->budget : FND_MEMORY_BUDGET) / 4;
+	struct rep_stream st;
+	struct grp_iter it;
+	const struct fnd_group *g;
+	size_t m[512], rank = 0, written = 0;
+	int e = 0;
+
+	rep_stream_init(&st, l, budget);
+	for (grp_iter_start(&s->groups, &it); !e && (g = grp_iter_next(&it)); rank++) {
+		if (g->count == g->suppressed) {
+			rank--;
+			continue;
+		}
+		size_t want = members_looked_at(c, g);
+		for (size_t at = 0, got; !e && at < want; at += got) {
+			got = grp_members(&s->groups, g, at, m,
+					  want - at < 512 ? want - at : 512);
+			if (!got)
+				e = grp_error(&s->groups) ? grp_error(&s->groups) : EIO;
+			for (size_t k = 0; !e && k < got; k++)
+				if (rep_stream_want(&st, rank, at + k, m[k]) < 0)
+					e = rep_stream_error(&st);
+		}
+	}
+	if (!e && (grp_error(&s->groups) || rep_stream_fetch(&st) < 0))
+		e = grp_error(&s->groups) ? grp_error(&s->groups) : rep_stream_error(&st);
+
+	findings_heading(out, s, (size_t)-1);
+	/* The stream's next record, read ahead: it may be the next group's. */
+	uint64_t key = 0, pos = 0;
+	const struct finding *f = NULL;
+	int more = e ? 0 : rep_stream_next(&st, &key, &pos, &f);
+	rank = 0;
+	for (grp_iter_start(&s->groups, &it); !e && more >= 0 && (g = grp_iter_next(&it));) {
+		if (g->count == g->suppressed)
+			continue;
+		size_t shown = 0;
+		bool wants = true;
+		group_head(c, out, g, red, scratch, tmp);
+		for (; more > 0 && key == rank; more = rep_stream_next(&st, &key, &pos, &f))
+			if (wants)
+				wants = group_member(c, out, g, f, &shown, red, scratch);
+		rank++;
+		written++;
+	}
+	if (!e && (more < 0 || grp_error(&s->groups)))
+		e = more < 0 ? rep_stream_error(&st) : grp_error(&s->groups);
+	if (e)
+		rep_fail(c, e);	/* the report is not written: exit 3, named */
+	rep_stream_free(&st);
+	more_groups(out, s->groups.live, written);
 }
 
 static void findings(const struct rep_ctx *c, FILE *out, struct red *red, struct buf *scratch,
@@ -438,11 +560,14 @@ static void findings(const struct rep_ctx *c, FILE *out, struct red *red, struct
 	struct grp_iter it;
 	const struct fnd_group *g;
 
+	if (c->detail == REP_DETAIL_HIGH && fnd_spilled(&c->res->findings)) {
+		findings_streamed(c, out, red, scratch, tmp);
+		return;
+	}
 	/*
 	 * The groups shown, kept from one reading (groups come most severe
 	 * first, so the first ones are those), with the members group() looks
-	 * at: those whose evidence is shown, the suppressed it skips and the
-	 * one after (is there more?), whose findings are fetched if spilled.
+	 * at (members_looked_at), whose findings are fetched if spilled.
 	 */
 	for (grp_iter_start(&s->groups, &it); kept.n < cap && (g = grp_iter_next(&it));)
 		if (g->count > g->suppressed &&
@@ -451,26 +576,17 @@ static void findings(const struct rep_ctx *c, FILE *out, struct red *red, struct
 	rep_shown_init(&sh, c);
 	for (i = 0; i < kept.n; i++) {
 		g = kept.v[i];
-		for (size_t k = 0; k < g->count && k <= evidence_shown(c) + g->suppressed; k++)
+		for (size_t k = 0; k < members_looked_at(c, g); k++)
 			(void)rep_shown_want(&sh, g->members[k]);
 	}
-	(void)rep_shown_fetch(&sh);	/* what is missing ends the group's evidence */
+	if (rep_shown_fetch(&sh) < 0)	/* a report with a hole is not written */
+		rep_fail(c, fnd_error(&c->res->findings) ? fnd_error(&c->res->findings) : ENOMEM);
 
-	if (live > cap)
-		fprintf(out, "\nFindings (%zu in %zu group%s; the %zu most severe groups)\n",
-			s->findings, live, live == 1 ? "" : "s", cap);
-	else
-		fprintf(out, "\nFindings (%zu in %zu group%s)\n", s->findings, live,
-			live == 1 ? "" : "s");
-	if (!live)
-		fputs("  none\n", out);
+	findings_heading(out, s, cap);
 	for (i = 0; i < kept.n; i++)
 		group(c, out, kept.v[i], &sh, red, scratch, tmp);
 	rep_shown_free(&sh);
-	if (live > kept.n)
-		fprintf(out, "\n  ... and %zu more group%s: --detail high lists every group here; "
-			"the json and csv reports list every finding.\n", live - kept.n,
-			live - kept.n == 1 ? "" : "s");
+	more_groups(out, live, kept.n);
 	rep_kept_free(&kept);
 }
 

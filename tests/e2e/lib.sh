@@ -42,6 +42,16 @@ expect_in() {
 	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not found in $(basename "$2")"; fi
 }
 
+# expect_same NAME DIR1 DIR2 FILE...: each FILE byte-identical in both (the diff's head shown if not).
+expect_same() {
+	_n=$1 _a=$2 _b=$3
+	shift 3
+	for _f in "$@"; do
+		if cmp -s "$_a/$_f" "$_b/$_f"; then ok "$_n: $_f byte-identical to the in-memory run"; else
+			bad "$_n: $_f differs" "$(diff "$_a/$_f" "$_b/$_f" | head -n 6 | tr '\n' '|')"; fi
+	done
+}
+
 # expect_not_in NAME FILE TEXT
 expect_not_in() {
 	if grep -qF -- "$3" "$2"; then bad "$1" "'$3' unexpectedly found in $(basename "$2")"; else ok "$1"; fi

@@ -940,6 +940,171 @@ START_TEST(test_parse_share)
 }
 END_TEST
 
+/* ---- rep_stream: the findings a writer shows, streamed ---- */
+
+/*
+ * A spilled list (budget 4096) of n findings: finding i is at line i + 1
+ * with evidence "ev-<i>", by user "u<i % 500>".
+ */
+static void spilled_list(struct fnd_list *l, size_t n)
+{
+	char ev[32], user[16];
+	*l = (struct fnd_list)FND_LIST_INIT;
+	l->budget = 4096;
+	for (size_t i = 0; i < n; i++) {
+		struct finding f = { 0 };
+		snprintf(ev, sizeof(ev), "ev-%zu", i);
+		snprintf(user, sizeof(user), "u%zu", i % 500);
+		f.check = (uint32_t)(i % 3);
+		f.severity = SEV_HIGH;
+		f.user = sv_cstr(user);
+		f.line = i + 1;
+		f.evidence = sv_cstr(ev);
+		f.suppressed = i % 7 == 0;
+		ck_assert(fnd_add(l, &f));
+	}
+	fnd_sort(l);
+	ck_assert(fnd_spilled(l));
+}
+
+/* TMPDIR naming a directory that does not exist; returns what to restore. */
+static char *no_tmpdir(void)
+{
+	const char *old = getenv("TMPDIR");
+	char *keep = old ? strdup(old) : NULL;
+	setenv("TMPDIR", "/nonexistent/dpfaudit-test", 1);
+	return keep;
+}
+
+static void tmpdir_restore(char *keep)
+{
+	if (keep)
+		setenv("TMPDIR", keep, 1);
+	else
+		unsetenv("TMPDIR");
+	free(keep);
+}
+
+/*
+ * Findings named in any order by (key, pos) come back in (key, pos) order,
+ * each the finding its index names (whole: line, evidence, suppressed),
+ * none dropped; one index may be named twice.  Sorters of 512 bytes: the
+ * names and the copies both go to disk in many runs.
+ */
+START_TEST(test_stream_shown_in_key_order)
+{
+	enum { N = 3000, KEYS = 700 };
+	struct fnd_list l;
+	struct rep_stream st;
+	static size_t idx_of[KEYS][3];
+	spilled_list(&l, N);
+	rep_stream_init(&st, &l, 512);
+	/* Key k names 3 findings at pos 0..2, spread over the list, keys named backwards. */
+	for (size_t k = KEYS; k-- > 0;)
+		for (size_t p = 3; p-- > 0;) {
+			idx_of[k][p] = (k * 2654435761u + p * 97) % N;
+			ck_assert_int_eq(rep_stream_want(&st, k, p, idx_of[k][p]), 0);
+		}
+	ck_assert_int_eq(rep_stream_want(&st, KEYS, 0, idx_of[5][1]), 0);	/* twice */
+	ck_assert_int_eq(rep_stream_fetch(&st), 0);
+	uint64_t key, pos;
+	const struct finding *f;
+	size_t got = 0;
+	char ev[32];
+	while (rep_stream_next(&st, &key, &pos, &f) > 0) {
+		size_t want_k = got / 3, want_p = got % 3;
+		size_t i = want_k == KEYS ? idx_of[5][1] : idx_of[want_k][want_p];
+		if (want_k == KEYS)
+			want_p = 0;
+		ck_assert_uint_eq(key, want_k);
+		ck_assert_uint_eq(pos, want_p);
+		ck_assert_uint_eq(f->line, i + 1);
+		snprintf(ev, sizeof(ev), "ev-%zu", i);
+		ck_assert(sv_eq(f->evidence, sv_cstr(ev)));
+		ck_assert_int_eq(f->suppressed, i % 7 == 0);
+		got++;
+	}
+	ck_assert_int_eq(rep_stream_error(&st), 0);
+	ck_assert_uint_eq(got, KEYS * 3 + 1);
+	rep_stream_free(&st);
+	fnd_release(&l);
+}
+END_TEST
+
+/* An index past the list is an error (never a silent hole), kept by every later call. */
+START_TEST(test_stream_index_past_list)
+{
+	struct fnd_list l;
+	struct rep_stream st;
+	uint64_t key, pos;
+	const struct finding *f;
+	spilled_list(&l, 100);
+	rep_stream_init(&st, &l, 512);
+	ck_assert_int_eq(rep_stream_want(&st, 0, 0, 99), 0);
+	ck_assert_int_eq(rep_stream_want(&st, 0, 1, 100), -1);
+	ck_assert_int_eq(rep_stream_error(&st), EINVAL);
+	ck_assert_int_eq(rep_stream_fetch(&st), -1);
+	ck_assert_int_eq(rep_stream_next(&st, &key, &pos, &f), -1);
+	rep_stream_free(&st);
+	fnd_release(&l);
+}
+END_TEST
+
+/* No temporary file can be made: the names past the budget fail with the cause. */
+START_TEST(test_stream_without_tmpdir)
+{
+	struct fnd_list l;
+	struct rep_stream st;
+	int rc = 0;
+	spilled_list(&l, 2000);
+	char *keep = no_tmpdir();
+	rep_stream_init(&st, &l, 512);
+	for (size_t i = 0; i < 2000 && rc == 0; i++)
+		rc = rep_stream_want(&st, i, 0, i);
+	tmpdir_restore(keep);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_ne(rep_stream_error(&st), 0);
+	ck_assert_int_eq(rep_stream_fetch(&st), -1);
+	rep_stream_free(&st);
+	fnd_release(&l);
+}
+END_TEST
+
+/*
+ * The text report at --detail high of a spilled list whose evidence cannot
+ * be streamed (no temporary file for the stream's sorters): not written,
+ * the report named with the cause, no file left; never a report with a hole.
+ */
+START_TEST(test_text_high_stream_failure_not_written)
+{
+	struct diag d = { "" };
+	struct rep_ctx c = ctx(SEV_NONE, true);
+	char dir[] = "/tmp/dpfrepXXXXXX", path[64];
+
+	fnd_release(&res.findings);
+	spilled_list(&res.findings, 3000);	/* 1,500 groups: far past the stream's 1 KiB */
+	struct rep_summary *s = rep_summarize(&c);
+	ck_assert_ptr_nonnull(s);
+	c.sum = s;
+	c.detail = REP_DETAIL_HIGH;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/r.txt", dir);
+	char *keep = no_tmpdir();
+	int wr = rep_write(&rep_text, &c, path, &d);
+	tmpdir_restore(keep);
+	ck_assert_int_eq(wr, -1);
+	ck_assert_msg(strstr(d.msg, "r.txt: write error: No such file or directory") != NULL,
+		      "%s", d.msg);
+	ck_assert_int_eq(count_entries(dir), 0);
+	/* With a temporary directory it is written, every group listed. */
+	ck_assert_int_eq(rep_write(&rep_text, &c, path, &d), 0);
+	ck_assert_int_eq(count_entries(dir), 1);
+	unlink(path);
+	rmdir(dir);
+	rep_summary_free(s);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -964,6 +1129,10 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_csv);
 	tcase_add_test(tc, test_long_reports_written_whole);
 	tcase_add_test(tc, test_markdown_html);
+	tcase_add_test(tc, test_stream_shown_in_key_order);
+	tcase_add_test(tc, test_stream_index_past_list);
+	tcase_add_test(tc, test_stream_without_tmpdir);
+	tcase_add_test(tc, test_text_high_stream_failure_not_written);
 	tcase_add_loop_test(tc, test_verdict_rules, 0, (int)(sizeof(vrows) / sizeof(vrows[0])));
 	tcase_add_test(tc, test_verdict_names);
 	tcase_add_test(tc, test_parse_share);
