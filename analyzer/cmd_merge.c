@@ -158,13 +158,11 @@ int cmd_merge(int argc, char **argv, const char *argv0)
 	sets = xcalloc(n, sizeof(*sets));
 	/*
 	 * Every partial's findings and window records go to one pool: one
-	 * list at the memory budget (spilling past it, as in scan, unless the
-	 * reports need the findings in memory) and one window log at half of
-	 * it (8 MiB by default), so memory and temporary files do not grow
-	 * with the number of partials.
+	 * list at the memory budget (spilling past it, as in scan) and one
+	 * window log at half of it (8 MiB by default), so memory and
+	 * temporary files do not grow with the number of partials.
 	 */
-	part_pool_init(&pool, out_streams_findings(&m.o) ? aud_memory_budget() : 0,
-		       aud_memory_budget() / 2);
+	part_pool_init(&pool, aud_memory_budget(), aud_memory_budget() / 2);
 	have_pool = true;
 	for (size_t i = 0; i < n; i++) {
 		if (part_read_into(argv[first + (int)i], st.pol, key, &pool, &sets[i], &err)) {

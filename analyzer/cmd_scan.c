@@ -435,8 +435,8 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	s.ao.progress = s.progress < 0 ? !s.o.quiet && isatty(STDERR_FILENO) : s.progress;
 	s.ao.max_unparsed_set = s.o.max_unparsed_set;
 	s.ao.max_unparsed = s.o.max_unparsed;
-	if (out_streams_findings(&s.o))
-		s.ao.findings_budget = aud_memory_budget();
+	/* Every output reads the findings in order: they spill past the budget (SPEC §7). */
+	s.ao.findings_budget = aud_memory_budget();
 	if (aud_run(st.pol, st.fmts, st.eng, inputs, ninputs, &s.ao, &res, &err)) {
 		error("%s", err.msg);
 		r = DPF_EXIT_USAGE;

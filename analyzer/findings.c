@@ -87,7 +87,8 @@ static void put_sv(struct buf *b, sv s)
 	buf_add(b, s.p, s.n);
 }
 
-void fnd_encode(struct buf *b, const struct finding *f)
+/* Append f's record to b. */
+static void encode_into(struct buf *b, const struct finding *f)
 {
 	unsigned char fixed[REC_FIXED];
 	uint32_t sev = (uint32_t)f->severity;
@@ -99,7 +100,6 @@ void fnd_encode(struct buf *b, const struct finding *f)
 	fixed[32] = (unsigned char)sev;
 	fixed[33] = f->has_time;
 	fixed[34] = f->suppressed;
-	buf_reset(b);
 	buf_add(b, fixed, sizeof(fixed));
 	put_sv(b, f->user);
 	put_sv(b, f->subject);
@@ -108,6 +108,12 @@ void fnd_encode(struct buf *b, const struct finding *f)
 	put_sv(b, f->reason);
 	put_sv(b, f->resource);
 	put_sv(b, f->evidence);
+}
+
+void fnd_encode(struct buf *b, const struct finding *f)
+{
+	buf_reset(b);
+	encode_into(b, f);
 }
 
 bool fnd_decode(const void *rec0, size_t n, struct finding *f)
@@ -172,10 +178,40 @@ static int rec_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx
 	return fnd_cmp(&fa, &fb);
 }
 
+/*
+ * An ordered list's records: the finding's index in the list (u64), then
+ * its record, compared by the index alone.
+ */
+#define SEQ_LEN 8
+
+static int seq_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
+{
+	uint64_t sa = 0, sb = 0;
+	(void)ctx;
+	if (an >= SEQ_LEN)
+		memcpy(&sa, a, SEQ_LEN);
+	if (bn >= SEQ_LEN)
+		memcpy(&sb, b, SEQ_LEN);
+	CMP(sa, sb);
+	return (an >= SEQ_LEN) - (bn >= SEQ_LEN);	/* damaged: reported by fnd_iter_next */
+}
+
+/* A new sorter for l, in l's order (fnd_sort's, or the order added when ordered). */
+static struct spill *new_sorter(const struct fnd_list *l)
+{
+	return spill_new(l->ordered ? seq_cmp : rec_cmp, NULL,
+			 l->budget ? l->budget : FND_MEMORY_BUDGET);
+}
+
 /* Add f to the list's sorter; false (lost counted) on failure. */
 static bool spill_one(struct fnd_list *l, const struct finding *f)
 {
-	fnd_encode(&l->enc, f);
+	buf_reset(&l->enc);
+	if (l->ordered) {
+		uint64_t seq = l->n;	/* the index it gets: l->n counts those kept */
+		buf_add(&l->enc, &seq, SEQ_LEN);
+	}
+	encode_into(&l->enc, f);
 	if (l->enc.err || spill_add(l->sp, l->enc.p, l->enc.len) < 0) {
 		l->lost++;
 		return false;
@@ -199,7 +235,7 @@ static void count_kept(struct fnd_list *l, const struct finding *f)
  */
 static bool start_spill(struct fnd_list *l)
 {
-	l->sp = spill_new(rec_cmp, NULL, l->budget ? l->budget : FND_MEMORY_BUDGET);
+	l->sp = new_sorter(l);
 	if (!l->sp)
 		return false;
 	size_t n = l->n;
@@ -294,27 +330,30 @@ bool fnd_add_whole(struct fnd_list *l, const struct finding *f)
 	return add(l, f, false);
 }
 
-int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct finding *f), void *ctx)
+typedef void (*edit_fn)(void *ctx, struct finding *f, struct arena *a);
+
+/*
+ * Read spilled l once into a new list of its budget that replaces it,
+ * each finding as edit() makes it (its strings in a scratch arena until it
+ * is added).  ordered: kept in the order read (l->ordered list), else
+ * l's own order.  Spilled from the start: no second copy in memory while
+ * l is read.  0, or an errno value, then l unchanged.
+ */
+static int rewrite_spilled(struct fnd_list *l, bool ordered, edit_fn edit, void *ctx)
 {
-	if (!l->sp) {
-		for (size_t i = 0; i < l->n; i++)
-			if (match(ctx, &l->v[i]))
-				l->v[i].suppressed = true;
-		return 0;
-	}
 	struct fnd_list out = FND_LIST_INIT;
+	struct arena scratch = ARENA_INIT;
 	struct fnd_iter it;
 	const struct finding *f;
 	int e = 0;
 
-	/* Spilled from the start: no second copy in memory while l is read. */
 	out.budget = l->budget;
-	if (!(out.sp = spill_new(rec_cmp, NULL, l->budget ? l->budget : FND_MEMORY_BUDGET)))
+	out.ordered = ordered;
+	if (!(out.sp = new_sorter(&out)))
 		return ENOMEM;
 	for (fnd_iter_start(l, &it); !e && (f = fnd_iter_next(&it));) {
 		struct finding c = *f;
-		if (match(ctx, &c))	/* asked of every finding: it notes what matched */
-			c.suppressed = true;
+		edit(ctx, &c, &scratch);
 		errno = 0;
 		/*
 		 * Cut once already: cutting again could cut more.  A finding
@@ -323,7 +362,11 @@ int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct findi
 		 */
 		if (!fnd_add_whole(&out, &c) || out.lost)
 			e = fnd_error(&out) ? fnd_error(&out) : errno ? errno : EIO;
+		/* The edits' strings are in the sorter now: their memory is used again. */
+		if (scratch.used > ((size_t)1 << 20))
+			arena_release(&scratch);
 	}
+	arena_release(&scratch);
 	if (!e)
 		e = fnd_error(l);
 	if (e) {
@@ -334,6 +377,46 @@ int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct findi
 	fnd_release(l);
 	*l = out;
 	return 0;
+}
+
+struct suppress_ctx {
+	bool (*match)(void *ctx, const struct finding *f);
+	void *ctx;
+};
+
+static void suppress_edit(void *ctx, struct finding *f, struct arena *a)
+{
+	struct suppress_ctx *sc = ctx;
+	(void)a;
+	if (sc->match(sc->ctx, f))	/* asked of every finding: it notes what matched */
+		f->suppressed = true;
+}
+
+int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct finding *f), void *ctx)
+{
+	struct suppress_ctx sc = { match, ctx };
+
+	if (!l->sp) {
+		for (size_t i = 0; i < l->n; i++)
+			suppress_edit(&sc, &l->v[i], NULL);
+		return 0;
+	}
+	/* fnd_sort() compares `suppressed` last: the order stays as it is. */
+	return rewrite_spilled(l, l->ordered, suppress_edit, &sc);
+}
+
+int fnd_rewrite(struct fnd_list *l, edit_fn edit, void *ctx)
+{
+	if (!l->sp) {
+		for (size_t i = 0; i < l->n; i++)
+			edit(ctx, &l->v[i], &l->arena);
+		return 0;
+	}
+	/*
+	 * In the order read, whatever edit() changes: a sorter keyed by the
+	 * index (fnd_sort() would order the rewritten strings differently).
+	 */
+	return rewrite_spilled(l, true, edit, ctx);
 }
 
 static void reset_counts(struct fnd_list *l)
@@ -357,6 +440,8 @@ static void take_counts(struct fnd_list *dst, const struct fnd_list *src)
 
 bool fnd_take(struct fnd_list *dst, struct fnd_list *src)
 {
+	if (dst->ordered || src->ordered)
+		return false;	/* one order or the other would be lost */
 	if (src->sp || dst->sp) {
 		if (!dst->sp && !start_spill(dst))
 			return false;
@@ -418,6 +503,7 @@ void fnd_release(struct fnd_list *l)
 	l->v = NULL;
 	l->sp = NULL;
 	l->n = l->cap = l->lost = 0;
+	l->ordered = false;
 	reset_counts(l);
 }
 
@@ -438,6 +524,14 @@ const struct finding *fnd_iter_next(struct fnd_iter *it)
 	size_t n;
 	if (spill_next(l->sp, &rec, &n) <= 0)
 		return NULL;
+	if (l->ordered) {
+		if (n < SEQ_LEN) {
+			spill_set_error(l->sp, EIO);
+			return NULL;
+		}
+		rec = (const char *)rec + SEQ_LEN;
+		n -= SEQ_LEN;
+	}
 	if (!fnd_decode(rec, n, &it->f)) {
 		/* Not what was written: the file was damaged under us. */
 		spill_set_error(l->sp, EIO);

@@ -70,9 +70,15 @@ struct fnd_list {
 	uint32_t max_file;
 	size_t counted;
 	bool count_lost;
+	/*
+	 * Spilled in the order added, not in fnd_sort() order (fnd_rewrite's
+	 * list): each record carries its index and is read back in it.  Such
+	 * a list is never joined with fnd_take().
+	 */
+	bool ordered;
 };
 
-#define FND_LIST_INIT { NULL, 0, 0, ARENA_INIT, 0, 0, NULL, BUF_INIT, { 0 }, 0, 0, false }
+#define FND_LIST_INIT { NULL, 0, 0, ARENA_INIT, 0, 0, NULL, BUF_INIT, { 0 }, 0, 0, false, false }
 
 /* The hour of the day (0..23, UTC) of a finding that has a time. */
 static inline unsigned fnd_hour(const struct finding *f)
@@ -136,8 +142,22 @@ bool fnd_decode(const void *rec, size_t n, struct finding *f);
  */
 int fnd_suppress(struct fnd_list *l, bool (*match)(void *ctx, const struct finding *f), void *ctx);
 /*
+ * Rewrite every finding's strings with edit() (--pseudonymize), keeping
+ * the list's order as it is, whatever edit() changes of the fields that
+ * order compares.  edit() may point f's views into a, which lives as long
+ * as the list for an in-memory list (its own arena: rewritten in place)
+ * and until the next call for a spilled one.  A spilled list is read once
+ * into a new one of the same budget, kept in list order (l->ordered), that
+ * replaces it; memory stays within twice the budget.  0, or an errno value
+ * (the temporary file could not be read or written): then l is unchanged
+ * (and edit() may have been called for some findings).
+ */
+int fnd_rewrite(struct fnd_list *l, void (*edit)(void *ctx, struct finding *f, struct arena *a),
+		void *ctx);
+/*
  * Append src's findings to dst (moving src's arena); src is emptied and
- * true returned.  Out of memory: false, and both lists are unchanged.
+ * true returned.  Out of memory, or either list ordered (fnd_rewrite):
+ * false, and both lists are unchanged.
  */
 bool fnd_take(struct fnd_list *dst, struct fnd_list *src);
 /* Order: file, line, check, user, subject, ..., suppressed last (total). */

@@ -286,11 +286,6 @@ int out_check(const struct out_opts *o, const char *cmd, bool text_default,
 	return 0;
 }
 
-bool out_streams_findings(const struct out_opts *o)
-{
-	return !o->pseudonymize;
-}
-
 static bool reports_path_is_file(const char *path)
 {
 	return path && strcmp(path, "-") != 0;
@@ -340,19 +335,33 @@ int out_write(const struct out_job *job)
 	const char *command_line = job->command_line;
 	const struct filter *filter = job->filter;
 	struct filter shown;
-	struct psd_map *map;
+	struct psd_map *own = NULL;
 	if (job->pseudonymize) {
-		struct psd *ps = psd_load(job->pseudonymize, &err);
-		if (!ps) {
-			/* Never fall back to a report with the real names. */
-			error("%s", err.msg);
-			return DPF_EXIT_INCOMPLETE;
+		const struct psd_map *map = job->ids;
+		if (!map) {
+			struct psd *ps = psd_load(job->pseudonymize, &err);
+			if (!ps) {
+				/* Never fall back to a report with the real names. */
+				error("%s", err.msg);
+				return DPF_EXIT_INCOMPLETE;
+			}
+			map = own = psd_map_new(ps, job->res, job->filter);
+			psd_free(ps);
 		}
-		map = psd_map_new(ps, job->res, job->filter);
-		psd_free(ps);
-		if (job->ids)
-			psd_map_merge(map, job->ids);
-		psd_apply(map, job->res);
+		int e = psd_apply(map, job->res);
+		if (e) {
+			/*
+			 * The findings still name the real people: none is shown.
+			 * The reports say why the run is not whole (exit 3).
+			 */
+			char why[256];
+			snprintf(why, sizeof(why), "the findings could not be pseudonymised "
+				 "(temporary file: %s): the reports show none", strerror(e));
+			error("%s", why);
+			fnd_release(&job->res->findings);
+			aud_incomplete(job->res, why);
+			status = DPF_EXIT_INCOMPLETE;
+		}
 		/* The command line and the filters name users and subjects too. */
 		struct arena *a = &job->res->arena;
 		if (job->command_line)
@@ -367,7 +376,7 @@ int out_write(const struct out_job *job)
 			}
 			filter = &shown;
 		}
-		psd_map_free(map);
+		psd_map_free(own);
 	}
 
 	struct rep_ctx ctx = {

@@ -145,19 +145,6 @@ struct stat;
 int out_check(const struct out_opts *o, const char *cmd, bool text_default,
 	      const struct sf_out *extra, size_t n, const struct paths *paths);
 
-/*
- * Whether everything a run with o does with its findings reads them in
- * order (fnd_iter), looks up a bounded few (rep_shown) or streams the
- * ones it shows (rep_stream: the text report at --detail high), so they
- * may spill past FND_MEMORY_BUDGET: every report; --baseline
- * (fnd_suppress rewrites a spilled list) and
- * --write-baseline (its fingerprints sorted by a sorter of their own);
- * not --pseudonymize (its map holds every distinct id, and it rewrites
- * the findings' names in place).  The command's own outputs (scan's
- * --events and --partial, merge's --partial) read the list once, in order.
- */
-bool out_streams_findings(const struct out_opts *o);
-
 /* An sf_is_input_fn (safefile.h) over a struct paths: paths_holds(). */
 bool out_is_input(void *paths, const struct stat *st);
 
@@ -181,9 +168,11 @@ struct out_job {
 	bool redact;
 	const char *pseudonymize;	/* key file for --pseudonymize, or NULL */
 	/*
-	 * With pseudonymize: more ids of the run to replace besides the
-	 * findings' and the filter's (scan: every exported event's user,
-	 * subject and src), made with the same key; may be NULL.
+	 * With pseudonymize: the run's map of ids, or NULL (then out_write
+	 * makes it of the findings and the filter).  Given, it holds those
+	 * (psd_map_new of res and filter, before any other) and may hold more
+	 * (scan: every judged event's user, subject and src), made with the
+	 * key; the findings are not read again for their ids.
 	 */
 	const struct psd_map *ids;
 	enum sev fail_on;		/* SEV_NONE: not set */
@@ -213,7 +202,15 @@ struct out_counts {
 /*
  * Apply the baseline, write the baseline file and every report.  Returns
  * DPF_EXIT_OK, or DPF_EXIT_INCOMPLETE when something could not be written
- * whole (said on stderr).
+ * whole (said on stderr).  Everything it does with the findings reads
+ * them in order (fnd_iter), looks up a bounded few (rep_shown) or streams
+ * the ones it shows (rep_stream), so they may spill past
+ * FND_MEMORY_BUDGET: --baseline (fnd_suppress) and --pseudonymize
+ * (psd_apply: fnd_rewrite, in the same order) rewrite a spilled list
+ * once; --write-baseline sorts its fingerprints with a sorter of its own.
+ * With --pseudonymize the map of every distinct id stays in memory.  A
+ * list that cannot be pseudonymised is shown by no report (the run is
+ * incomplete, and the reports say why).
  */
 int out_write(const struct out_job *job);
 

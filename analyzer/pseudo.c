@@ -360,10 +360,14 @@ struct psd_map *psd_map_new(const struct psd *p, const struct aud_result *res,
 	m->by_run = (struct strmap)STRMAP_INIT;
 	m->seen = (struct strmap)STRMAP_INIT;
 	m->a = (struct arena)ARENA_INIT;
-	for (size_t i = 0; res && i < res->findings.n; i++) {
-		psd_map_add(m, p, "user", res->findings.v[i].user);
-		psd_map_add(m, p, "subject", res->findings.v[i].subject);
-	}
+	/* One reading, in list order (a spilled list's read error stays in fnd_error). */
+	struct fnd_iter it;
+	const struct finding *fd;
+	if (res)
+		for (fnd_iter_start(&res->findings, &it); (fd = fnd_iter_next(&it));) {
+			psd_map_add(m, p, "user", fd->user);
+			psd_map_add(m, p, "subject", fd->subject);
+		}
 	for (size_t i = 0; f && i < f->nusers; i++)
 		psd_map_add(m, p, "user", sv_cstr(f->users[i]));
 	for (size_t i = 0; f && i < f->nsubjects; i++)
@@ -383,19 +387,22 @@ void psd_map_free(struct psd_map *m)
 	free(m);
 }
 
-void psd_apply(const struct psd_map *m, struct aud_result *res)
+/* A fnd_rewrite() edit: every string of f that may name someone (ctx: the map). */
+static void edit_finding(void *ctx, struct finding *f, struct arena *a)
+{
+	const struct psd_map *m = ctx;
+	f->user = psd_map_text(m, f->user, a);
+	f->subject = psd_map_text(m, f->subject, a);
+	f->evidence = psd_map_text(m, f->evidence, a);
+	f->detail = psd_map_text(m, f->detail, a);
+	f->resource = psd_map_text(m, f->resource, a);
+	f->reason = psd_map_text(m, f->reason, a);
+}
+
+int psd_apply(const struct psd_map *m, struct aud_result *res)
 {
 	struct arena *a = &res->arena;
 
-	for (size_t i = 0; i < res->findings.n; i++) {
-		struct finding *f = &res->findings.v[i];
-		f->user = psd_map_text(m, f->user, a);
-		f->subject = psd_map_text(m, f->subject, a);
-		f->evidence = psd_map_text(m, f->evidence, a);
-		f->detail = psd_map_text(m, f->detail, a);
-		f->resource = psd_map_text(m, f->resource, a);
-		f->reason = psd_map_text(m, f->reason, a);
-	}
 	/* Unparsed and overlong lines quote the log: the same ids are in them. */
 	for (size_t i = 0; i < res->ninputs; i++) {
 		struct aud_input *in = &res->inputs[i];
@@ -404,6 +411,8 @@ void psd_apply(const struct psd_map *m, struct aud_result *res)
 		for (size_t k = 0; k < in->noverlong_ex && k < AUD_EXAMPLES; k++)
 			in->overlong_ex[k].text = psd_map_text(m, in->overlong_ex[k].text, a);
 	}
+	/* In the list's order as sorted by the real ids: groups are made from it later. */
+	return fnd_rewrite(&res->findings, edit_finding, (void *)m);
 }
 
 sv psd_rewrite(struct arena *a, sv s, sv from, sv to)

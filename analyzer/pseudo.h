@@ -34,6 +34,10 @@ void psd_name(const struct psd *p, const char *kind, sv id, char *out, size_t ca
  * --subject filters', f may be NULL) with its pseudonym, to be replaced in
  * any text: case-insensitively, wherever the id is not part of a longer
  * run of letters and digits ("/5012.html", "for-5013-mrossi", "MROSSI").
+ * The findings are read once, in list order (fnd_iter; a spilled list's
+ * read error is left in fnd_error(&res->findings)).  The map keeps every
+ * distinct id in memory: the one per-id memory --pseudonymize still needs,
+ * as an id is replaced in any text, not only in the fields it came from.
  */
 struct psd_map;
 struct filter;
@@ -90,8 +94,12 @@ bool psd_map_buf(const struct psd_map *m, sv s, struct buf *out);
 /*
  * Pseudonymise res: every string of every finding (any finding's ids, not
  * only its own) and the unparsed and overlong examples (re-made in
- * res->arena).
+ * res->arena).  The findings keep their order (that of the real ids, as
+ * sorted): an in-memory list is rewritten in place, a spilled one through
+ * a new temporary file (fnd_rewrite).  0, or an errno value when that file
+ * could not be read or written: then the findings are as they were (the
+ * examples are pseudonymised), and no report may show them.
  */
-void psd_apply(const struct psd_map *m, struct aud_result *res);
+int psd_apply(const struct psd_map *m, struct aud_result *res);
 
 #endif

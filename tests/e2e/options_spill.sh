@@ -1,7 +1,7 @@
 #!/bin/sh
 # options_spill.sh - the findings spill past the memory budget (findings.h
 # FND_MEMORY_BUDGET) also with --baseline, --write-baseline, --events and
-# --partial (cmd_scan.c streams_findings): each reads the findings once, in
+# --partial: each reads the findings once, in
 # order, or rewrites them through the temporary file, so every output is
 # byte-identical to the run that keeps them in memory, at -j1 and -j2.  A
 # finding dropped or moved by the spilled path changes the JSON and CSV

@@ -956,6 +956,102 @@ START_TEST(test_suppress_without_tmpdir_keeps_list)
 }
 END_TEST
 
+/*
+ * fnd_rewrite()'s edit in these tests: user uN becomes vM with M = 9 - N
+ * (so the users sort the other way round) and subject N "s-N", both made
+ * in the arena given; counts its calls.
+ */
+static size_t edit_calls;
+
+static void edit_reverse(void *ctx, struct finding *f, struct arena *a)
+{
+	char b[32];
+	(void)ctx;
+	edit_calls++;
+	if (f->user.n == 2 && f->user.p[0] == 'u') {
+		snprintf(b, sizeof(b), "v%c", '0' + 9 - (f->user.p[1] - '0'));
+		f->user = arena_sv(a, sv_cstr(b));
+	}
+	snprintf(b, sizeof(b), "s-%.*s", (int)f->subject.n, f->subject.p);
+	f->subject = arena_sv(a, sv_cstr(b));
+}
+
+/*
+ * --pseudonymize's rewrite keeps the list's order whatever it changes: in
+ * memory in place; a spilled list through a sorter keyed by the index, so
+ * it reads back as the list rewritten in memory, finding by finding, each
+ * edited once; sorting the rewritten findings again would order them
+ * otherwise (the users decide among findings of one line and check).  An
+ * ordered list stays ordered through fnd_suppress() and is never joined.
+ */
+START_TEST(test_rewrite_keeps_order)
+{
+	struct fnd_list mem = FND_LIST_INIT, sp = FND_LIST_INIT, other = FND_LIST_INIT;
+	sp.budget = 4096;
+	add_many(&mem, &sp, 600, 23);
+	fnd_sort(&mem);
+	fnd_sort(&sp);
+	ck_assert(fnd_spilled(&sp));
+
+	edit_calls = 0;
+	ck_assert_int_eq(fnd_rewrite(&mem, edit_reverse, NULL), 0);
+	ck_assert_uint_eq(edit_calls, 600);
+	edit_calls = 0;
+	ck_assert_int_eq(fnd_rewrite(&sp, edit_reverse, NULL), 0);
+	ck_assert_uint_eq(edit_calls, 600);
+	ck_assert(fnd_spilled(&sp));
+	ck_assert(sp.ordered);
+	ck_assert_uint_eq(sp.n, 600);
+	ck_assert(fnd_counts_whole(&sp));
+	ck_assert(mem.v[0].subject.n > 2 && !memcmp(mem.v[0].subject.p, "s-", 2));
+	same_lists(&mem, &sp);
+	ck_assert_int_eq(fnd_suppress(&sp, match_u3_or_5, NULL), 0);	/* matches none now */
+	ck_assert(sp.ordered);
+	same_lists(&mem, &sp);
+
+	/* What the test rests on: fnd_sort() of the rewritten findings moves some. */
+	struct fnd_iter it;
+	const struct finding *f;
+	size_t i = 0, moved = 0;
+	fnd_sort(&mem);
+	for (fnd_iter_start(&sp, &it); (f = fnd_iter_next(&it)); i++)
+		moved += !same_finding(f, &mem.v[i]);
+	ck_assert_uint_gt(moved, 10);
+
+	add_many(&other, NULL, 10, 3);
+	ck_assert(!fnd_take(&other, &sp));
+	ck_assert(!fnd_take(&sp, &other));
+	ck_assert_uint_eq(sp.n, 600);
+	ck_assert_uint_eq(other.n, 10);
+	fnd_release(&other);
+	fnd_release(&mem);
+	fnd_release(&sp);
+}
+END_TEST
+
+static void rewrite_fails(void *arg)
+{
+	ck_assert_int_eq(fnd_rewrite(arg, edit_reverse, NULL), ENOENT);
+}
+
+/* A rewrite that cannot make its temporary file fails and leaves the list as it was. */
+START_TEST(test_rewrite_without_tmpdir_keeps_list)
+{
+	struct fnd_list mem = FND_LIST_INIT, sp = FND_LIST_INIT;
+	sp.budget = 4096;
+	add_many(&mem, &sp, 300, 5);
+	fnd_sort(&mem);
+	ck_assert(fnd_spilled(&sp));
+	without_tmpdir(rewrite_fails, &sp);
+	ck_assert(fnd_spilled(&sp));
+	ck_assert(!sp.ordered);
+	ck_assert_uint_eq(sp.n, 300);
+	same_lists(&mem, &sp);
+	fnd_release(&mem);
+	fnd_release(&sp);
+}
+END_TEST
+
 struct bl_job {
 	const char *path;
 	struct fnd_list *l;
@@ -1040,6 +1136,8 @@ static Suite *findings_suite(void)
 	tcase_add_test(tc, test_counts_as_filled);
 	tcase_add_test(tc, test_suppress_spilled_as_in_memory);
 	tcase_add_test(tc, test_suppress_without_tmpdir_keeps_list);
+	tcase_add_test(tc, test_rewrite_keeps_order);
+	tcase_add_test(tc, test_rewrite_without_tmpdir_keeps_list);
 	tcase_add_test(tc, test_write_baseline_spilled);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_spilled_equals_memory);
