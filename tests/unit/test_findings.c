@@ -939,20 +939,29 @@ static void suppress_fails(void *arg)
 	ck_assert_int_eq(fnd_suppress(arg, match_u3_or_5, NULL), ENOENT);
 }
 
-/* A rewrite that cannot make its temporary file fails and leaves the list as it was. */
-START_TEST(test_suppress_without_tmpdir_keeps_list)
+/*
+ * A rewrite (fails: fnd_suppress or fnd_rewrite, asserting ENOENT) that
+ * cannot make its temporary file fails and leaves the list as it was.
+ */
+static void rewrite_keeps_list(void (*fails)(void *))
 {
 	struct fnd_list mem = FND_LIST_INIT, sp = FND_LIST_INIT;
 	sp.budget = 4096;
 	add_many(&mem, &sp, 300, 5);
 	fnd_sort(&mem);
 	ck_assert(fnd_spilled(&sp));
-	without_tmpdir(suppress_fails, &sp);
+	without_tmpdir(fails, &sp);
 	ck_assert(fnd_spilled(&sp));
+	ck_assert(!sp.ordered);
 	ck_assert_uint_eq(sp.n, 300);
 	same_lists(&mem, &sp);
 	fnd_release(&mem);
 	fnd_release(&sp);
+}
+
+START_TEST(test_suppress_without_tmpdir_keeps_list)
+{
+	rewrite_keeps_list(suppress_fails);
 }
 END_TEST
 
@@ -1034,21 +1043,9 @@ static void rewrite_fails(void *arg)
 	ck_assert_int_eq(fnd_rewrite(arg, edit_reverse, NULL), ENOENT);
 }
 
-/* A rewrite that cannot make its temporary file fails and leaves the list as it was. */
 START_TEST(test_rewrite_without_tmpdir_keeps_list)
 {
-	struct fnd_list mem = FND_LIST_INIT, sp = FND_LIST_INIT;
-	sp.budget = 4096;
-	add_many(&mem, &sp, 300, 5);
-	fnd_sort(&mem);
-	ck_assert(fnd_spilled(&sp));
-	without_tmpdir(rewrite_fails, &sp);
-	ck_assert(fnd_spilled(&sp));
-	ck_assert(!sp.ordered);
-	ck_assert_uint_eq(sp.n, 300);
-	same_lists(&mem, &sp);
-	fnd_release(&mem);
-	fnd_release(&sp);
+	rewrite_keeps_list(rewrite_fails);
 }
 END_TEST
 

@@ -1,0 +1,105 @@
+#!/bin/sh
+# pseudo_spill.sh - with --pseudonymize the findings spill past the memory
+# budget too (findings.h fnd_rewrite): the spilled list is rewritten once
+# through a temporary file in its own order (that of the real ids, as
+# sorted), so every report format, the --events export and merge's reports
+# are byte-identical to the run that keeps the findings in memory, at -j1
+# and -j2.  DPFAUDIT_MEMORY_BUDGET=4096 is about ten findings; the samples
+# give a few hundred.  A finding dropped or moved shows in the diff; the
+# order is also checked against the run without --pseudonymize.  Where the
+# temporary file cannot be made the run is incomplete (exit 3), says why,
+# and no output names a real user.
+. "$(dirname "$0")/lib.sh"
+
+S="$SRCDIR/samples/annotated"
+printf 'pseudo_spill.sh test key, not a secret\n' >"$T/key"
+REP="--report text:r.txt --report json:r.json --report html:r.html --report sarif:r.sarif"
+REP="$REP --report junit:r.xml --report csv:r.csv --report markdown:r.md"
+FILES="r.txt r.json r.html r.sarif r.xml r.csv r.md ev.jsonl"
+
+# scan DIR J [ENV=VALUE...] -- [OPTIONS...]: every sample, into DIR (lib.sh scan_in).
+scan() {
+	_sd=$1 _sj=$2
+	shift 2
+	scan_in "$_sd" "$_sj" "$@" "$S"/*
+}
+
+# order CSV: each finding's check, file and line, in report order.
+order() {
+	cut -d, -f1 "$1" | tail -n +2 >"$T/o.check"
+	grep -oE '[^,]*/samples/annotated/[^,]*,[0-9]+' "$1" >"$T/o.where"
+	paste -d' ' "$T/o.check" "$T/o.where"
+}
+
+# no_real_users NAME DIR: no output in DIR names one of the samples' users.
+no_real_users() {
+	_hit=""
+	for u in akowalski jdoe lnguyen mrossi cmartin; do
+		for f in "$2"/r.* "$2"/ev.jsonl; do
+			[ -f "$f" ] && grep -qiw "$u" "$f" && _hit="$_hit $u:$(basename "$f")"
+		done
+	done
+	if [ -z "$_hit" ]; then ok "$1: no real user named"; else bad "$1: real users named" "$_hit"; fi
+}
+
+scan "$T/plain" 1 -- --report csv:r.csv
+for j in 1 2; do
+	# shellcheck disable=SC2086
+	scan "$T/mem$j" $j -- --pseudonymize "$T/key" $REP --events ev.jsonl --fail-on high
+	# shellcheck disable=SC2086
+	scan "$T/sp$j" $j DPFAUDIT_MEMORY_BUDGET=4096 -- --pseudonymize "$T/key" $REP \
+		--events ev.jsonl --fail-on high
+	# shellcheck disable=SC2086
+	expect_same "--pseudonymize, spilled, -j$j" "$T/mem$j" "$T/sp$j" $FILES rc
+	no_real_users "spilled, -j$j" "$T/sp$j"
+done
+n=$(grep -c '' "$T/sp2/r.csv")
+if [ "$n" -gt 200 ] && [ "$(cat "$T/sp2/rc")" = 1 ]; then ok "... $n CSV rows, the gate failing (exit 1)"; else
+	bad "spilled run" "$n CSV rows, exit $(cat "$T/sp2/rc")"; fi
+# The list keeps the order of the real ids: the CSV rows' check, file and
+# line are those of the run without --pseudonymize, row by row.
+order "$T/plain/r.csv" >"$T/plain.order"
+order "$T/sp2/r.csv" >"$T/sp2.order"
+if [ "$(grep -c '' "$T/plain.order")" -gt 200 ] && cmp -s "$T/plain.order" "$T/sp2.order"; then
+	ok "spilled: the findings in the order of the real ids"; else
+	bad "spilled: order differs from the run without --pseudonymize" \
+		"$(diff "$T/plain.order" "$T/sp2.order" | head -n 6 | tr '\n' '|')"; fi
+
+# merge --pseudonymize: the partials' findings spill into one list, rewritten
+# the same way; its reports are those of the merge that keeps them in memory.
+for i in 0 1 2; do scan "$T/shard$i" 2 -- --shard $i/3 --partial p.part; done
+# merged DIR [ENV=VALUE...]: merge the three partials into DIR with every report.
+merged() {
+	_md=$1
+	shift
+	mkdir -p "$_md"
+	# shellcheck disable=SC2086
+	(cd "$_md" && env TMPDIR="$T/tmp" "$@" "$DPFAUDIT" merge -r "$RULES" $REP --fail-on high \
+		--pseudonymize "$T/key" "$T"/shard*/p.part >out 2>err
+	echo $? >rc)
+}
+merged "$T/m.mem"
+merged "$T/m.sp" DPFAUDIT_MEMORY_BUDGET=4096
+# shellcheck disable=SC2086
+expect_same "merge --pseudonymize, spilled" "$T/m.mem" "$T/m.sp" r.txt r.json r.html r.sarif r.xml r.csv r.md rc
+no_real_users "merge, spilled" "$T/m.sp"
+if [ "$(grep -c '' "$T/m.sp/r.csv")" -gt 200 ]; then ok "... with every finding"; else
+	bad "merged CSV" "$(grep -c '' "$T/m.sp/r.csv") rows"; fi
+
+# No temporary directory: the findings past the budget cannot be kept, nor
+# the list rewritten; no report shows a finding with a real name (exit 3).
+# shellcheck disable=SC2086
+scan "$T/nodir" 2 DPFAUDIT_MEMORY_BUDGET=4096 TMPDIR="$T/missing" -- --pseudonymize "$T/key" $REP \
+	--events ev.jsonl
+if [ "$(cat "$T/nodir/rc")" = 3 ]; then ok "no temporary directory: exit 3"; else
+	bad "no temporary directory" "exit $(cat "$T/nodir/rc")"; fi
+expect_in "... the report says why" "$T/nodir/r.json" 'no temporary file for the findings'
+expect_in "... and so does stderr" "$T/nodir/err" 'the findings could not be pseudonymised (temporary file:'
+no_real_users "no temporary directory" "$T/nodir"
+merged "$T/m.nodir" DPFAUDIT_MEMORY_BUDGET=4096 TMPDIR="$T/missing"
+if [ "$(cat "$T/m.nodir/rc")" = 3 ]; then ok "merge, no temporary directory: exit 3"; else
+	bad "merge, no temporary directory" "exit $(cat "$T/m.nodir/rc")"; fi
+no_real_users "merge, no temporary directory" "$T/m.nodir"
+if [ -z "$(ls -A "$T/tmp")" ]; then ok "no temporary file left in TMPDIR"; else bad "TMPDIR not empty" "$(ls "$T/tmp")"; fi
+
+finish
