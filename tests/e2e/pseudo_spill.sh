@@ -86,15 +86,17 @@ no_real_users "merge, spilled" "$T/m.sp"
 if [ "$(grep -c '' "$T/m.sp/r.csv")" -gt 200 ]; then ok "... with every finding"; else
 	bad "merged CSV" "$(grep -c '' "$T/m.sp/r.csv") rows"; fi
 
-# No temporary directory: the findings past the budget cannot be kept, nor
-# the list rewritten; no report shows a finding with a real name (exit 3).
+# No temporary directory: the findings past the budget cannot be kept, and
+# the list may not be rewritten either (then no finding is shown: whether
+# what was kept fits the rewrite's memory depends on the threads' shares,
+# so test_findings checks that failure); no output names a real user, and
+# the run is incomplete (exit 3).
 # shellcheck disable=SC2086
 scan "$T/nodir" 2 DPFAUDIT_MEMORY_BUDGET=4096 TMPDIR="$T/missing" -- --pseudonymize "$T/key" $REP \
 	--events ev.jsonl
 if [ "$(cat "$T/nodir/rc")" = 3 ]; then ok "no temporary directory: exit 3"; else
 	bad "no temporary directory" "exit $(cat "$T/nodir/rc")"; fi
 expect_in "... the report says why" "$T/nodir/r.json" 'no temporary file for the findings'
-expect_in "... and so does stderr" "$T/nodir/err" 'the findings could not be pseudonymised (temporary file:'
 no_real_users "no temporary directory" "$T/nodir"
 merged "$T/m.nodir" DPFAUDIT_MEMORY_BUDGET=4096 TMPDIR="$T/missing"
 if [ "$(cat "$T/m.nodir/rc")" = 3 ]; then ok "merge, no temporary directory: exit 3"; else
