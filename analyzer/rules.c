@@ -709,6 +709,17 @@ static int section_end(struct loader *L, struct section *s)
 						    m->src[j].name, f->name);
 				if (m->src[j].kind != PS_NAME)
 					continue;
+				/*
+				 * A prefix-only format reads its fields from the
+				 * prefix's fixed groups and the AUDIT record: a
+				 * mapping would be ignored, so it is an error.
+				 */
+				if (!f->pattern)
+					return lerr(L, s->file, s->field_line[fi],
+						    "'%s' names a group of 'pattern', which [format %s] has not: "
+						    "with 'prefix' alone, the fields are the prefix's groups "
+						    "user, time, database, src, app and the pgAudit record's",
+						    m->src[j].name, f->name);
 				int g = rx_group_index(f->pattern, m->src[j].name);
 				if (g < 0) {
 					const char *names[RX_MAX_GROUPS];

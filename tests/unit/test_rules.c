@@ -499,6 +499,8 @@ static const struct err_case err_cases[] = {
 	  "main.rules:3: ", "'hours' given twice in [role r] (first at line 2)" },
 	{ "format without pattern", "[format f]\nfield.user = u\n", NULL, NULL,
 	  "main.rules:1: ", "[format f] needs 'pattern = REGEX'" },
+	{ "prefix-only format with a field mapping", "[format f]\nprefix = ^(?<user>\\S+) (?<time>\\S+) \nfield.user = who\n", NULL, NULL,
+	  "main.rules:3: ", "'who' names a group of 'pattern', which [format f] has not" },
 	{ "format missing group", "[format f]\npattern = ^(?<usr>\\S+) (?<resource>\\S+)\nfield.user = user\n", NULL, NULL,
 	  "main.rules:3: ", "no group named 'user' in the pattern of [format f] (did you mean 'usr'?)" },
 	{ "json with pattern", "[format f]\ntype = json\npattern = ^x\n", NULL, NULL,
