@@ -305,6 +305,18 @@ static bool want_color(enum out_color mode)
 	return isatty(STDOUT_FILENO);
 }
 
+/*
+ * The detail and colour of report r in c.  Colour and --quiet are for a
+ * person at a terminal: only the report on standard output; a report file
+ * is a record and stays plain and whole at its --detail.
+ */
+static void report_view(const struct out_job *job, const struct out_report *r, struct rep_ctx *c)
+{
+	bool to_stdout = !reports_path_is_file(r->path);
+	c->detail = to_stdout && job->quiet ? REP_DETAIL_QUIET : job->detail;
+	c->color = to_stdout && want_color(job->color);
+}
+
 /* A NUL-terminated copy of s in a. */
 static const char *cstr_of(struct arena *a, sv s)
 {
@@ -393,6 +405,16 @@ int out_write(const struct out_job *job)
 	};
 	if (job->bl)
 		ctx.stale = bl_stale(job->bl, &ctx.nstale);
+	static const struct out_report text_stdout = { &rep_text, NULL };
+	const struct out_report *reps = job->nreports ? job->reports : &text_stdout;
+	size_t nreps = job->nreports ? job->nreports : 1;
+	/* The groups are made only if some report reads them (CSV, SARIF, JUnit, -q do not). */
+	bool groups = false;
+	for (size_t i = 0; i < nreps && !groups; i++) {
+		report_view(job, &reps[i], &ctx);
+		groups = rep_uses_groups(reps[i].w, &ctx);
+	}
+	ctx.no_groups = !groups;
 	struct rep_summary *sum = rep_summarize(&ctx);
 	ctx.sum = sum;
 	/* The first reading of a spilled list since aud_finish(): the reports say if it failed. */
@@ -400,21 +422,11 @@ int out_write(const struct out_job *job)
 	if (job->counts) {
 		bool whole = sum && !fnd_error(&job->res->findings);
 		*job->counts = (struct out_counts){ whole, job->fail_on, whole ? sum->findings : 0,
-						    whole ? sum->failing : 0 };
+						    whole ? sum->failing : 0, sum && sum->grouped };
 	}
 
-	static const struct out_report text_stdout = { &rep_text, NULL };
-	const struct out_report *reps = job->nreports ? job->reports : &text_stdout;
-	size_t nreps = job->nreports ? job->nreports : 1;
 	for (size_t i = 0; i < nreps; i++) {
-		/*
-		 * Colour and --quiet are for a person at a terminal: only the
-		 * report on standard output; a report file is a record and
-		 * stays plain and whole at its --detail.
-		 */
-		bool to_stdout = !reports_path_is_file(reps[i].path);
-		ctx.detail = to_stdout && job->quiet ? REP_DETAIL_QUIET : job->detail;
-		ctx.color = to_stdout && want_color(job->color);
+		report_view(job, &reps[i], &ctx);
 		if (rep_write(reps[i].w, &ctx, reps[i].path, &err)) {
 			error("%s", err.msg);
 			status = DPF_EXIT_INCOMPLETE;

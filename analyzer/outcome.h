@@ -197,6 +197,8 @@ struct out_counts {
 	bool valid;
 	enum sev fail_on;
 	size_t findings, failing;	/* unsuppressed; of them at/above fail_on */
+	/* Whether the groups of the findings were made: some report read them (rep_uses_groups). */
+	bool grouped;
 };
 
 /*

@@ -259,6 +259,7 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 	 * list's sorter (one budget) and the grouper (1.5) before it spills.
 	 */
 	grp_build_start(&gb, l, fnd_spilled(l) ? budget + budget / 2 : 0);
+	s->grouped = !c->no_groups;
 	s->nby_check = c->pol && c->pol->nchecks > CHK_BUILTIN_COUNT ? c->pol->nchecks
 								      : CHK_BUILTIN_COUNT;
 	s->by_check = calloc(s->nby_check, sizeof(*s->by_check));
@@ -274,7 +275,8 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		unsigned pr = rep_check_principles(c, f->check);
 		enum sev sv_ = f->severity < SEV_COUNT ? f->severity : SEV_CRITICAL;
 
-		grp_build_add(&gb, f);
+		if (s->grouped)
+			grp_build_add(&gb, f);
 		if (f->suppressed) {
 			s->suppressed++;
 			continue;
@@ -314,7 +316,9 @@ struct rep_summary *rep_summarize(const struct rep_ctx *c)
 		goto fail;
 	for (int k = 0; k < 3; k++)
 		ranker_free(&rk[k]);
-	if (grp_build_finish(&gb, c->pol, &s->groups) < 0) {
+	if (!s->grouped)
+		grp_build_drop(&gb);
+	else if (grp_build_finish(&gb, c->pol, &s->groups) < 0) {
 		int e = errno;
 		rep_summary_free(s);
 		errno = e;
@@ -830,6 +834,17 @@ static int run_writer(void *arg, FILE *out)
 	return e ? e : grp_error(&j->c->sum->groups);
 }
 
+bool rep_uses_groups(const struct rep_writer *w, const struct rep_ctx *c)
+{
+	return w->uses_groups && w->uses_groups(c);
+}
+
+bool rep_groups_always(const struct rep_ctx *c)
+{
+	(void)c;
+	return true;
+}
+
 int rep_write(const struct rep_writer *w, const struct rep_ctx *c0, const char *path,
 	      struct diag *err)
 {
@@ -837,8 +852,13 @@ int rep_write(const struct rep_writer *w, const struct rep_ctx *c0, const char *
 	struct rep_summary *own = NULL;
 	const char *shown = path && strcmp(path, "-") ? path : "standard output";
 
+	if (c.sum && !c.sum->grouped && rep_uses_groups(w, &c))
+		/* The caller's bug: never a report with its groups missing. */
+		return diag_set(err, "%s: not written: the %s report needs the groups of the "
+				"findings, and they were not made", shown, w->name);
 	if (!c.sum) {
 		errno = 0;
+		c.no_groups = !rep_uses_groups(w, &c);
 		own = rep_summarize(&c);
 		if (!own)
 			return diag_set(err, "%s: not written: the findings could not be summarized "

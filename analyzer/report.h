@@ -56,6 +56,13 @@ struct rep_ctx {
 	size_t nstale;
 	const struct rep_summary *sum;	/* filled by rep_write_* */
 	/*
+	 * rep_summarize(): leave the groups out (sum->groups empty, grouped
+	 * false), for a summary that no report written from it reads them
+	 * (rep_uses_groups): grouping costs a reading of every finding's
+	 * strings, and a sort on disk past the budget.  false: grouped.
+	 */
+	bool no_groups;
+	/*
 	 * Set by rep_write(): where a writer records its own failure (an
 	 * errno value: out of memory, a temporary file error), so the report
 	 * is not written (exit 3, the report named).  May be NULL: use
@@ -88,6 +95,7 @@ struct rep_summary {
 	 * shows (rep_kept); groups.live and its per-check counts are whole.
 	 */
 	struct grp_set groups;
+	bool grouped;				/* false: made with rep_ctx.no_groups, groups empty */
 	struct rep_rank *top_users, *top_roles, *top_subjects;
 	size_t ntop_users, ntop_roles, ntop_subjects;	/* at most 10 each */
 	size_t *by_check;			/* unsuppressed findings per check index */
@@ -190,7 +198,18 @@ struct rep_writer {
 	 * Needs c->sum: call through rep_write(), which computes it.
 	 */
 	void (*write)(const struct rep_ctx *c, FILE *out);
+	/*
+	 * Whether write() reads c->sum->groups (at c->detail): NULL for
+	 * never.  Exact: a summary without groups gives the same bytes to a
+	 * report that does not read them.
+	 */
+	bool (*uses_groups)(const struct rep_ctx *c);
 };
+
+/* Whether w's report from c reads the summary's groups (see rep_writer.uses_groups). */
+bool rep_uses_groups(const struct rep_writer *w, const struct rep_ctx *c);
+/* A rep_writer.uses_groups for the reports that always read them (JSON, HTML, Markdown). */
+bool rep_groups_always(const struct rep_ctx *c);
 
 /* The writer for a name, or NULL. */
 const struct rep_writer *rep_find(const char *name);

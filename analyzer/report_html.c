@@ -561,4 +561,5 @@ const struct rep_writer rep_html = {
 	.name = "html",
 	.ext = "html",
 	.write = write_html,
+	.uses_groups = rep_groups_always,
 };

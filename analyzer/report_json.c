@@ -470,4 +470,5 @@ const struct rep_writer rep_json = {
 	.name = "json",
 	.ext = "json",
 	.write = write_json,
+	.uses_groups = rep_groups_always,
 };

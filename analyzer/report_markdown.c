@@ -125,4 +125,5 @@ const struct rep_writer rep_markdown = {
 	.name = "markdown",
 	.ext = "md",
 	.write = write_markdown,
+	.uses_groups = rep_groups_always,
 };

@@ -802,8 +802,15 @@ out:
 	red_free(red);
 }
 
+/* The checks table, the findings and the gate read the groups; the headline alone does not. */
+static bool text_uses_groups(const struct rep_ctx *c)
+{
+	return c->detail != REP_DETAIL_QUIET;
+}
+
 const struct rep_writer rep_text = {
 	.name = "text",
 	.ext = "txt",
 	.write = write_text,
+	.uses_groups = text_uses_groups,
 };

@@ -8,7 +8,10 @@
 
 #include <time.h>
 
+#include "checks.h"
 #include "outcome.h"
+#include "policy.h"
+#include "report.h"
 #include "progress.h"
 
 static struct tu_cap cap;
@@ -156,6 +159,72 @@ START_TEST(status_by_fail_on)
 }
 END_TEST
 
+/*
+ * Whether out_write() made the findings' groups for these reports (files
+ * in a new directory when file, else on standard output, captured).
+ */
+static bool grouped(const struct rep_writer *const *w, size_t n, bool file, bool quiet)
+{
+	char dir[] = "/tmp/dpfoutXXXXXX", paths[4][64];
+	struct out_report reps[4];
+	struct out_counts counts = { 0 };
+	struct out_job job;
+	struct pol_check checks[CHK_BUILTIN_COUNT];
+	struct policy pol = { 0 };
+
+	for (int i = 0; i < CHK_BUILTIN_COUNT; i++)	/* the fingerprints name the check */
+		checks[i] = (struct pol_check){ .id = chk_info((enum chk_id)i)->id, .enabled = true };
+	pol.checks = checks;
+	pol.nchecks = CHK_BUILTIN_COUNT;
+	ck_assert_uint_le(n, 4);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/r%zu.%s", dir, i, w[i]->ext);
+		reps[i] = (struct out_report){ w[i], file ? paths[i] : NULL };
+	}
+	job = (struct out_job){ .pol = &pol, .res = &res, .reports = reps, .nreports = n,
+				.redact = true, .fail_on = SEV_LOW, .quiet = quiet,
+				.color = OUT_COLOR_NEVER, .counts = &counts };
+	tu_cap_start(&cap, 1);
+	int r = out_write(&job);
+	tu_cap_end(&cap);
+	ck_assert_int_eq(r, DPF_EXIT_OK);
+	ck_assert(counts.valid);
+	ck_assert_uint_eq(counts.findings, 2);
+	for (size_t i = 0; file && i < n; i++)
+		unlink(paths[i]);
+	rmdir(dir);
+	return counts.grouped;
+}
+
+/*
+ * The groups of the findings are made only when a report written reads
+ * them: JSON, HTML, Markdown, and the text report past its headline (a
+ * text report file is whole under --quiet); CSV, SARIF, JUnit and the
+ * headline alone (-q) do not.
+ */
+START_TEST(groups_only_for_reports_that_read_them)
+{
+	static const struct rep_writer *const text[] = { &rep_text },
+					      *const csv[] = { &rep_csv },
+					      *const ci[] = { &rep_sarif, &rep_junit, &rep_csv },
+					      *const json[] = { &rep_csv, &rep_json },
+					      *const html[] = { &rep_html },
+					      *const md[] = { &rep_sarif, &rep_markdown };
+	result(10, 4, false);
+	finding(SEV_MEDIUM, false);
+	finding(SEV_HIGH, false);
+	ck_assert(!grouped(csv, 1, true, false));
+	ck_assert(!grouped(ci, 3, true, false));
+	ck_assert(!grouped(text, 1, false, true));	/* -q: the headline */
+	ck_assert(grouped(text, 1, false, false));
+	ck_assert(grouped(text, 1, true, true));	/* a file: whole under -q */
+	ck_assert(grouped(json, 2, true, false));
+	ck_assert(grouped(html, 1, true, false));
+	ck_assert(grouped(md, 2, true, false));
+}
+END_TEST
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -269,6 +338,7 @@ static Suite *outcome_suite(void)
 	tcase_add_checked_fixture(tc, NULL, res_teardown);
 	tcase_add_test(tc, status_by_result);
 	tcase_add_test(tc, status_by_fail_on);
+	tcase_add_test(tc, groups_only_for_reports_that_read_them);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("progress");
 	tcase_add_test(tc, progress_disabled_is_silent);

@@ -160,6 +160,7 @@ static char *render(const struct rep_writer *w, struct rep_ctx c)
 
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_nonnull(s);
+	ck_assert(s->grouped == !c.no_groups);
 	c.sum = s;
 	w->write(&c, f);
 	ck_assert_int_eq(ferror(f), 0);
@@ -570,6 +571,69 @@ START_TEST(test_every_format_redacts_and_is_deterministic)
 		ck_assert_msg(strstr(a, EMAIL) != NULL, "%s: --no-redact hides", all[i]->name);
 		free(a);
 	}
+}
+END_TEST
+
+/*
+ * The groups are made only for a report that reads them: the JSON, HTML
+ * and Markdown reports, and the text report past its headline (checks
+ * table, findings, gate).  Each of the others comes out the same, byte for
+ * byte, from a summary made without them (rep_ctx.no_groups), at every
+ * detail and with a gate; each that reads them comes out different (so
+ * the fixture shows a wrong answer either way).  rep_write() refuses a
+ * summary without groups for a report that reads them, and makes its own
+ * summary with or without them as the report needs.
+ */
+START_TEST(test_groups_only_where_read)
+{
+	static const enum rep_detail details[] = { REP_DETAIL_QUIET, REP_DETAIL_LOW,
+						   REP_DETAIL_MEDIUM, REP_DETAIL_HIGH };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		for (size_t d = 0; d < sizeof(details) / sizeof(details[0]); d++) {
+			const struct rep_writer *w = all[i];
+			struct rep_ctx c = ctx(SEV_LOW, true);
+			c.detail = details[d];
+			bool want = w == &rep_json || w == &rep_html || w == &rep_markdown ||
+				    (w == &rep_text && details[d] != REP_DETAIL_QUIET);
+			ck_assert_msg(rep_uses_groups(w, &c) == want, "%s, detail %d", w->name,
+				      (int)details[d]);
+			char *with = render(w, c);
+			c.no_groups = true;
+			char *without = render(w, c);
+			ck_assert_msg((strcmp(with, without) != 0) == want,
+				      "%s, detail %d: %s without the groups", w->name, (int)details[d],
+				      want ? "the same" : "not the same");
+			free(with);
+			free(without);
+		}
+
+	struct diag e = { "" };
+	struct rep_ctx c = ctx(SEV_NONE, true);
+	char dir[] = "/tmp/dpfrepXXXXXX", path[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/r", dir);
+	c.no_groups = true;
+	struct rep_summary *s = rep_summarize(&c);
+	ck_assert_ptr_nonnull(s);
+	ck_assert(!s->grouped);
+	ck_assert_uint_eq(s->groups.n, 0);
+	c.sum = s;
+	ck_assert_int_eq(rep_write(&rep_json, &c, path, &e), -1);
+	ck_assert_msg(strstr(e.msg, "needs the groups"), "%s", e.msg);
+	ck_assert_int_eq(count_entries(dir), 0);
+	ck_assert_int_eq(rep_write(&rep_csv, &c, path, &e), 0);
+	rep_summary_free(s);
+	/* Its own summary: the JSON report has its groups. */
+	c = ctx(SEV_NONE, true);
+	ck_assert_int_eq(rep_write(&rep_json, &c, path, &e), 0);
+	struct bytes got = { 0 };
+	slurp(path, &got);
+	char *want = render(&rep_json, c);
+	ck_assert_str_eq((const char *)got.p, want);
+	free(got.p);
+	free(want);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -1122,6 +1186,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_write_dev_full);
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_every_format_redacts_and_is_deterministic);
+	tcase_add_test(tc, test_groups_only_where_read);
 	tcase_add_test(tc, test_text);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_sarif);
