@@ -32,7 +32,8 @@
 
 _Static_assert(sizeof(size_t) == sizeof(uint64_t), "member indexes are read as u64");
 
-#define MEMBERS_BUF 8192	/* u64 entries written at once */
+#define MEMBERS_BUF 8192	/* u64 entries written at once, and the most read ahead */
+#define MEMBERS_AHEAD_MIN 64	/* u64 entries read ahead after a jump */
 
 struct grp_spilled {
 	struct spill *groups;	/* group records, report order */
@@ -41,6 +42,17 @@ struct grp_spilled {
 	uint64_t *mem;		/* members not yet written (all of them when in_memory) */
 	size_t nmem, memcap;
 	uint64_t flushed;	/* members in the file */
+	/*
+	 * Reading the file (grp_members): mem, emptied by the last flush, holds
+	 * members [ahead_at, ahead_at + nahead) read ahead.  The groups come in
+	 * report order, which within a severity and check is the file's order:
+	 * a read that continues the last one doubles the read-ahead (up to
+	 * memcap), a jump starts it again at MEMBERS_AHEAD_MIN, so 2M groups of
+	 * one member each take a few hundred reads, not 2M, and groups read out
+	 * of the file's order cost one small read each, as before.
+	 */
+	uint64_t ahead_at;
+	size_t nahead, ahead;
 	int err;
 };
 
@@ -563,15 +575,40 @@ size_t grp_members(const struct grp_set *s, const struct fnd_group *g, size_t fr
 	}
 	size_t got = 0;
 	while (got < n) {
-		ssize_t r = pread(sp->fd, out + got, (n - got) * sizeof(*out),
-				  (off_t)((at + got) * sizeof(*out)));
+		uint64_t k = at + got;
+		if (k >= sp->ahead_at && k < sp->ahead_at + sp->nahead) {
+			size_t take = (size_t)(sp->ahead_at + sp->nahead - k);
+			if (take > n - got)
+				take = n - got;
+			memcpy(out + got, sp->mem + (k - sp->ahead_at), take * sizeof(*out));
+			got += take;
+			continue;
+		}
+		/* Past the read-ahead: continue it (doubled), or start again after a jump. */
+		size_t want = k == sp->ahead_at + sp->nahead && sp->nahead ? sp->ahead * 2
+									   : MEMBERS_AHEAD_MIN;
+		if (want > sp->memcap)
+			want = sp->memcap;
+		if (want > sp->flushed - k)
+			want = (size_t)(sp->flushed - k);	/* 0 past the end: EIO below */
+		bool direct = n - got >= want;	/* as much as asked: straight into out */
+		uint64_t *to = direct ? out + got : sp->mem;
+		size_t len = direct ? n - got : want;
+		ssize_t r = pread(sp->fd, to, len * sizeof(*out), (off_t)(k * sizeof(*out)));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 || r % (ssize_t)sizeof(*out)) {
 			set_err(sp, r < 0 ? errno : EIO);
 			break;
 		}
-		got += (size_t)r / sizeof(*out);
+		if (direct) {
+			got += (size_t)r / sizeof(*out);
+			sp->nahead = 0;
+		} else {
+			sp->ahead_at = k;
+			sp->nahead = (size_t)r / sizeof(*out);
+			sp->ahead = want;
+		}
 	}
 	return got;
 }

@@ -690,6 +690,27 @@ static void check_set(const struct grp_set *s, const struct fnd_group *ref, size
 	ck_assert_int_eq(grp_error(s), 0);
 	ck_assert_uint_eq(k, nref);
 	ck_assert_uint_eq(s->n, nref);
+	/*
+	 * Read out of the file's order too (grp_members reads the file ahead
+	 * while the reads follow on): the groups backwards, each group's
+	 * members from the last piece to the first.
+	 */
+	struct fnd_group *copy = malloc(nref * sizeof(*copy));
+	ck_assert_ptr_nonnull(copy);
+	k = 0;
+	for (grp_iter_start(s, &it); (g = grp_iter_next(&it));)
+		copy[k++] = *g;
+	while (k-- > 0)
+		for (size_t at = (copy[k].count - 1) / piece * piece;; at -= piece) {
+			size_t got = grp_members(s, &copy[k], at, m, piece);
+			ck_assert_uint_eq(got, copy[k].count - at < piece ? copy[k].count - at : piece);
+			for (size_t i = 0; i < got; i++)
+				ck_assert_uint_eq(m[i], ref[k].members[at + i]);
+			if (!at)
+				break;
+		}
+	free(copy);
+	ck_assert_int_eq(grp_error(s), 0);
 	ck_assert_uint_eq(s->live, live);
 	size_t by_check = 0;
 	for (size_t c = 0; c < s->nchecks; c++)
