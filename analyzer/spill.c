@@ -22,7 +22,7 @@
 
 #define SPILL_DEFAULT_BUDGET (8u << 20)
 #define SPILL_IO (64u << 10)
-#define SPILL_FANIN 32		/* runs merged at once */
+#define SPILL_FANIN 128		/* runs merged at once */
 
 struct ent {
 	size_t off;
