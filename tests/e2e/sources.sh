@@ -42,6 +42,23 @@ run scan --detail high -r "$RULES" "$SHARED_TESTDATA/logs/lnav/logfile_json.json
 expect_rc "JSON application log: not audited" 3
 expect_in "JSON application log: no known log format" "$OUT" "no known log format"
 
+# A log that opens with more than a detection sample of lines no format
+# reads (a startup banner): detection goes on to the next sample, so the
+# records after it are audited and the banner is counted unparsed (exit 3,
+# never a silent drop); past 16 samples it gives up as before.
+banner() { i=0; while [ $i -lt "$1" ]; do echo "DEBUG worker $i of pool alpha started"; i=$((i + 1)); done; }
+{ banner 100; i=0; while [ $i -lt 40 ]; do cat "$T/two.json"; i=$((i + 1)); done; } >"$T/banner.json"
+run scan --detail high -r "$RULES" "$T/banner.json"
+expect_rc "banner of 100 lines, then records: incomplete (the banner is unparsed)" 3
+expect_in "banner, then records: each read after it is judged" "$OUT" "40 findings (40 high)"
+expect_in "banner, then records: the banner is counted unparsed from line 1" "$ERR" \
+	"100 of 140 record(s) (71.43%) could not be parsed as json; more than --max-unparsed 1.00%; first at line 1, 2, 3"
+expect_not_in "banner, then records: a format was found" "$ERR" "no known log format"
+{ banner 1100; cat "$T/two.json"; } >"$T/longbanner.json"
+run scan --detail high -r "$RULES" "$T/longbanner.json"
+expect_rc "banner longer than 16 samples: not audited" 3
+expect_in "banner longer than 16 samples: no known log format" "$ERR" "no known log format"
+
 # Two JSON formats in the rules: each input gets the one whose keys it carries.
 cat >"$T/two.rules" <<'RULES'
 [format app-a]
