@@ -285,4 +285,34 @@ while read -r name path; do
 done <"$T/docsamples.txt"
 if [ "$n" -ge 19 ]; then ok "doc/sources.md: $n samples"; else bad "doc/sources.md: only $n samples found"; fi
 
+# `dpfaudit test` on a CloudTrail file as delivered (one JSON document, a
+# Records array): a record has no comment line before it, so its annotation
+# is its own key "# expect".  The annotated jsonl sample made a document:
+# the same records and expectations must give the same result.
+CT="$SRCDIR/samples/annotated/09-s3-cloudtrail.jsonl"
+awk 'BEGIN { printf "{\"Records\":[\n" }
+/^# expect:/ { sub(/^# expect: */, ""); e = e (e == "" ? "" : ", ") $0; next }
+/^#/ || /^$/ { next }
+{ if (n++) printf ",\n"; if (e != "") sub(/^\{/, "{\"# expect\":\"" e "\","); printf "%s", $0; e = "" }
+END { printf "\n]}\n" }' "$CT" >"$T/ct-doc.json"
+run test -r "$SRCDIR/rules" "$CT"
+want=$(tail -n 1 "$OUT")
+run test -r "$SRCDIR/rules" "$T/ct-doc.json"
+expect_rc "test: a CloudTrail document annotated per record passes" 0
+if [ "$(tail -n 1 "$OUT")" = "$want" ] && [ "$(grep -c '"# expect"' "$T/ct-doc.json")" -ge 8 ]; then
+	ok "test: the document's records are compared as the jsonl lines are ($want)"
+else
+	bad "test: document against jsonl" "jsonl: $want" "document: $(tail -n 1 "$OUT")"
+fi
+# A wrong expectation is a mismatch named by the record's index.
+sed '0,/"# expect":"no-business-reason"/s//"# expect":"none"/' "$T/ct-doc.json" >"$T/ct-doc2.json"
+run test -r "$SRCDIR/rules" "$T/ct-doc2.json"
+expect_rc "test: a wrong per-record expectation fails" 1
+expect_in "test: the mismatch names file:record" "$OUT" "ct-doc2.json:2: expected none, got no-business-reason"
+# An expectation that is not a string, or names no check: a rule error (exit 2).
+sed '0,/"# expect":"none"/s//"# expect":7/' "$T/ct-doc.json" >"$T/ct-doc3.json"
+run test -r "$SRCDIR/rules" "$T/ct-doc3.json"
+expect_rc "test: a non-string \"# expect\" is an annotation error" 2
+expect_in "test: the error names file:record" "$ERR" "ct-doc3.json:1: the record's \"# expect\" must be a string"
+
 finish
