@@ -159,6 +159,10 @@ for t in $TARGETS; do
 		;;
 	fuzz_expect)
 		seed "$t" "$SRC"/samples/annotated/*
+		# JSON documents of records: annotations are a record's "# expect" key.
+		seed "$t" "$SHARED"/logs/audit-sources/aws-cloudtrail/awslib_SerializerTestFile.json
+		printf '{"Records":[{"# expect":"none","eventName":"GetObject"},{"a":2},{"# expect":"no-business-reason # r","b":[1]}]}\n' \
+			>"$W/corpus/$t/document"
 		;;
 	fuzz_escape)
 		seed_lines "$t" "$SHARED"/logs/lnav/logfile_invalid_utf8.0 \
