@@ -424,7 +424,8 @@ int psd_map_ready(const struct psd_map *cm)
 		index_clear(ix);
 		return ix->err;
 	}
-	qsort(ix->v, ix->n, sizeof(*ix->v), ent_cmp);
+	if (ix->n)
+		qsort(ix->v, ix->n, sizeof(*ix->v), ent_cmp);
 	size_t cap = 16;
 	while (cap < 2 * ix->n)
 		cap *= 2;
