@@ -110,8 +110,9 @@ no_real_users "merge, no temporary directory" "$T/m.nodir"
 # Many ids, each once: memory does not grow with them.  An instrumented
 # build (DPF_INSTRUMENTED, records.sh) adds shadow memory in proportion to
 # what is touched, and ASan keeps freed blocks in a quarantine (here off:
-# the sorters' buffers would stay): there the bound is 60 MB, which the
-# maps of every id (over 60 MB uninstrumented) could not meet either.
+# the sorters' buffers would stay).  Measured growth now / with the maps of
+# every id (main before them): 1-5 / 65 MB plain, 5 / 68 MB under ASan,
+# 21-49 / 272 MB under TSan; the bounds 20, 30 and 120 MB lie between.
 awk 'BEGIN { for (i = 0; i < 60000; i++)
 	printf "203.0.113.9 - person%d [01/Dec/2026:10:%02d:%02d +0000] \"GET /api/v1/customers/%d/email HTTP/1.1\" 200 71 \"-\" \"curl/8.5.0\"\n",
 		i, int(i / 60) % 60, i % 60, 700000 + i }' >"$T/ids.log"
@@ -132,7 +133,11 @@ if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o "$T/probe" true 2>/dev/null; t
 	plain=$(cat "$T/ids.plain/mb") psd=$(cat "$T/ids.psd/mb")
 	what="peak RSS $psd MB pseudonymised, $plain MB plain, for 120,000 ids"
 	instrumented=$(echo ${DPF_INSTRUMENTED:-})
-	if [ -n "$instrumented" ]; then limit=60; else limit=20; fi
+	case $instrumented in
+	*sanitize=thread*) limit=120 ;;
+	?*) limit=30 ;;
+	*) limit=20 ;;
+	esac
 	if [ $((psd - plain)) -lt $limit ]; then ok "many ids: bounded memory ($what${instrumented:+; instrumented: $instrumented})"; else
 		bad "many ids: memory grows with the ids" "$what, over $limit MB more"; fi
 else
