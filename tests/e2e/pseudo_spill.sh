@@ -12,7 +12,8 @@
 # too: a log of 60,000 users and 60,000 subjects, each read once, costs the
 # pseudonymised scan little more memory than the plain one (the maps of
 # every id in memory, per thread and for the run, cost over 60 MB more),
-# and no report names one of them.
+# and no report names one of them; where they cannot be written to their
+# temporary file, no report is written.
 . "$(dirname "$0")/lib.sh"
 
 S="$SRCDIR/samples/annotated"
@@ -152,6 +153,19 @@ for f in r.json r.csv; do
 		bad "many ids: $f names a user or subject" "$(grep -oE 'person[0-9]+|customers/7[0-9]{5}' "$T/ids.psd/$f" | head -n 3 | tr '\n' ' ')"
 	else ok "many ids: $f names no user or subject"; fi
 done
+# The ids cannot be written to their temporary file (ulimit -f; SIGXFSZ
+# ignored in the shell too, for sanitizer runtimes): no report at all, as
+# none could be pseudonymised, and the run is incomplete (exit 3).
+awk 'BEGIN { for (i = 0; i < 100000; i++)
+	printf "203.0.113.9 - person%d [01/Dec/2026:10:%02d:%02d +0000] \"GET /static/app.css HTTP/1.1\" 200 71 \"-\" \"curl/8.5.0\"\n",
+		i, int(i / 60) % 60, i % 60 }' >"$T/static.log"
+mkdir -p "$T/idsfail"
+(cd "$T/idsfail" && trap '' XFSZ && ulimit -f 1 && TMPDIR="$T/tmp" "$DPFAUDIT" scan --no-progress -r "$RULES" -j2 \
+	--pseudonymize "$T/key" --report csv:r.csv "$T/static.log" >out 2>err
+echo $? >rc)
+if [ "$(cat "$T/idsfail/rc")" = 3 ] && [ ! -e "$T/idsfail/r.csv" ]; then ok "ids not collected: exit 3, no report"; else
+	bad "ids not collected" "exit $(cat "$T/idsfail/rc"), $(ls "$T/idsfail")"; fi
+expect_in "... saying why" "$T/idsfail/err" "the ids to pseudonymise could not be collected (File too large): no report written"
 if [ -z "$(ls -A "$T/tmp")" ]; then ok "no temporary file left in TMPDIR"; else bad "TMPDIR not empty" "$(ls "$T/tmp")"; fi
 
 finish
