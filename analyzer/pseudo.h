@@ -41,7 +41,7 @@ void psd_name(const struct psd *p, const char *kind, sv id, char *out, size_t ca
  * Memory: the ids are collected into a sorter that spills past 2 MiB (a
  * temporary file as spill.h's; with none, memory grows instead), so
  * collecting them costs no memory per id.  Before the first lookup they
- * are read once into an index of about 40 bytes per distinct id plus the
+ * are read once into an index of about 60 bytes per distinct id plus the
  * id: the one per-id memory --pseudonymize still needs, as an id is
  * replaced in any text, not only in the fields it came from.
  */
