@@ -54,6 +54,8 @@
 #define DETECT_LINES 64
 #define DETECT_BYTES (256 * 1024)
 #define DETECT_HOLD (16 * 1024 * 1024)
+/* Samples tried, one after another, before an input is "no known log format". */
+#define DETECT_WINDOWS 16
 #define EXAMPLE_MAX 200
 /* How often (in lines) a reader reports progress. */
 #define PROGRESS_EVERY 8192
@@ -632,38 +634,52 @@ static const struct fmt *detect_format(struct reader *rd, struct aud_input *in, 
 	sv cand[DETECT_LINES], line;
 	size_t n = 0, cap = 0, nc = 0, bytes = 0, hold = 0;
 	enum lr_status st;
+	bool eof = false;
 
-	while (nc < DETECT_LINES && bytes < DETECT_BYTES && hold < DETECT_HOLD &&
-	       (st = lr_next(lr, &line)) != LR_EOF) {
-		in->lines++;
-		rd->pending_lines++;
-		bool comment = st != LR_OVERLONG && skippable(line);
-		if (comment && n == 0) {
-			if (lr_lineno(lr) > skip)
-				in->comments++;	/* no record open yet: nothing to replay */
-			/* A header format's directives, for detection and the records. */
-			fmt_header_update(&rd->hdr, line);
-			continue;
+	for (unsigned window = 1;; window++) {
+		while (nc < DETECT_LINES && bytes < DETECT_BYTES && hold < DETECT_HOLD &&
+		       !(eof = (st = lr_next(lr, &line)) == LR_EOF)) {
+			in->lines++;
+			rd->pending_lines++;
+			bool comment = st != LR_OVERLONG && skippable(line);
+			if (comment && n == 0) {
+				if (lr_lineno(lr) > skip)
+					in->comments++;	/* no record open yet: nothing to replay */
+				/* A header format's directives, for detection and the records. */
+				fmt_header_update(&rd->hdr, line);
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? 2 * cap : 2 * DETECT_LINES;
+				held = xreallocarray(held, cap, sizeof(*held));
+			}
+			held[n].no = lr_lineno(lr);
+			held[n].overlong = st == LR_OVERLONG;
+			held[n].text = arena_sv(&tmp, line);
+			hold += line.n;
+			if (!comment && !held[n].overlong && line.p[0] != '\t') {
+				cand[nc++] = held[n].text;
+				bytes += line.n;
+			}
+			n++;
 		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 2 * DETECT_LINES;
-			held = xreallocarray(held, cap, sizeof(*held));
-		}
-		held[n].no = lr_lineno(lr);
-		held[n].overlong = st == LR_OVERLONG;
-		held[n].text = arena_sv(&tmp, line);
-		hold += line.n;
-		if (!comment && !held[n].overlong && line.p[0] != '\t') {
-			cand[nc++] = held[n].text;
-			bytes += line.n;
-		}
-		n++;
-	}
-	if (!f)
-		f = fmt_for_path(r->fmts, in->path);
-	if (!f) {
+		if (!f)
+			f = fmt_for_path(r->fmts, in->path);
+		if (f)
+			break;
 		fmt_thread_set_header(rd->ft, buf_sv(&rd->hdr));
 		f = nc ? fmt_detect(r->fmts, cand, nc, rd->ft) : NULL;
+		/*
+		 * A log may open with more than a sample of lines no format
+		 * reads (a startup banner, a debug preamble): detect on the
+		 * next sample, keeping every line held, so the records after
+		 * the preamble are audited and the preamble is counted
+		 * unparsed.  Bounded by DETECT_WINDOWS samples and DETECT_HOLD.
+		 */
+		if (f || eof || window >= DETECT_WINDOWS || hold >= DETECT_HOLD)
+			break;
+		nc = 0;
+		bytes = 0;
 	}
 	if (f)
 		in->format = f->name;

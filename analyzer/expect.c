@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "input.h"
 #include "lines.h"
 #include "policy.h"
@@ -94,6 +96,15 @@ struct pending {
 };
 
 /* If t (a trimmed comment line) is `# expect: ...`, set *rest to the list. */
+/* A '#' after the list starts a remark: ids never contain one. */
+static sv cut_remark(sv list)
+{
+	const char *hash = memchr(list.p, '#', list.n);
+	if (hash)
+		list.n = (size_t)(hash - list.p);
+	return list;
+}
+
 static bool is_expect(sv t, sv *rest)
 {
 	size_t i = 1;	/* t.p[0] == '#' */
@@ -108,11 +119,7 @@ static bool is_expect(sv t, sv *rest)
 	if (i >= t.n || t.p[i] != ':')
 		return false;
 	i++;
-	*rest = sv_make(t.p + i, t.n - i);
-	/* A '#' after the list starts a remark: ids never contain one. */
-	const char *hash = memchr(rest->p, '#', rest->n);
-	if (hash)
-		rest->n = (size_t)(hash - rest->p);
+	*rest = cut_remark(sv_make(t.p + i, t.n - i));
 	return true;
 }
 
@@ -177,6 +184,44 @@ static bool parse_list(struct exp_set *set, struct pending *pd, const char *path
 	return true;
 }
 
+/*
+ * A record of a JSON document (lines.h) has no comment line before it: its
+ * annotation is its own top-level key "# expect", a string in the comment's
+ * syntax ("no-business-reason, off-hours-access", or "none").  The formats
+ * ignore a key they do not map, so the record is audited as it is.  False
+ * only when out of memory; a value that is not a string is an error.
+ */
+static bool record_annotation(struct exp_set *set, struct pending *pd, const char *path,
+			      uint64_t no, sv rec, const struct policy *pol)
+{
+	static const char key[] = "# expect";
+	bool ok = true;
+
+	/* Records come back as compact JSON (lines.h): a key is spelled as is. */
+	if (!memmem(rec.p, rec.n, "\"# expect\"", sizeof(key) + 1))
+		return true;
+	char *text = strndup(rec.p, rec.n);
+	if (!text)
+		return false;
+	/* An unreadable record is the audit's to report, not the annotation's. */
+	yajl_val root = yajl_tree_parse(text, NULL, 0);
+	free(text);
+	if (!root)
+		return true;
+	for (size_t i = 0; YAJL_IS_OBJECT(root) && i < root->u.object.len && ok; i++) {
+		if (strcmp(root->u.object.keys[i], key) != 0)
+			continue;
+		yajl_val v = root->u.object.values[i];
+		if (YAJL_IS_STRING(v))
+			ok = parse_list(set, pd, path, no, cut_remark(sv_cstr(YAJL_GET_STRING(v))), pol);
+		else
+			ok = add_error(set, "%s:%llu: the record's \"# expect\" must be a string of "
+				       "check ids, or \"none\"", path, (unsigned long long)no);
+	}
+	yajl_tree_free(root);
+	return ok;
+}
+
 /* Attach the pending annotation to log line lineno. */
 static bool finish(struct exp_set *set, struct pending *pd, uint64_t lineno)
 {
@@ -239,6 +284,14 @@ enum exp_status exp_load(struct exp_set *set, const char *path, const struct pol
 	}
 	while ((st = lr_next(lr, &line)) != LR_EOF) {
 		uint64_t no = lr_lineno(lr);
+		if (lr_is_document(lr)) {
+			/* One record each, numbered by its index; no comment lines. */
+			if (st == LR_LINE && !record_annotation(set, &pd, path, no, line, pol))
+				goto oom;
+			if (pd.active && !finish(set, &pd, no))
+				goto oom;
+			continue;
+		}
 		sv t = sv_trim(line);
 		if (st == LR_LINE && t.n == 0)
 			continue;

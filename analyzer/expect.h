@@ -11,6 +11,10 @@
  * case; a '#' after the colon starts a trailing remark.  Only `#`, white space, `expect`, white space, `:` opens
  * an annotation: any other comment is just a comment.
  *
+ * A JSON document of records (lines.h) has no comment lines: a record's
+ * own top-level key "# expect" carries its list, as a string in the same
+ * syntax; a value that is not a string is an error naming file:record.
+ *
  * Lines are read with input.h/lines.h, so gzip samples work and the number
  * stored for a log line is exactly the one the audit gives its findings
  * (struct finding.line): `zcat FILE | sed -n LINEp` shows it.  A line that

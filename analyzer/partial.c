@@ -440,6 +440,18 @@ struct reader {
 	struct fnd_list *findings;
 	struct win_log *windows;
 	size_t base;
+	/*
+	 * Read into a pool: per ps->runs[i], whether its paths are the pool's
+	 * list of a set read before (compared, not kept), which of them this
+	 * file listed, and its first path that differs (reported once the
+	 * checksum holds: a damaged byte is named as damage).
+	 */
+	struct part_pool *pool;
+	struct run_check {
+		unsigned char *seen;	/* NULL: the run's paths are filled from this file */
+		uint64_t differs_line;	/* 0: none */
+		uint64_t differs_index;
+	} *checks;
 };
 
 static int bad(struct reader *r, const char *fmt, const char *what)
@@ -617,6 +629,62 @@ static int is_run_id(const char *s)
 	return 1;
 }
 
+/* Field i (not \N) unescaped in place, for a comparison: valid until the next line. */
+static int get_str_in_place(struct reader *r, size_t i, sv *out)
+{
+	struct arena *a = r->a;
+	r->a = NULL;
+	int rc = get_str(r, i, out, NULL);
+	r->a = a;
+	return rc;
+}
+
+static bool is_str(const char *s, sv v)
+{
+	return strlen(s) == v.n && !memcmp(s, v.p, v.n);
+}
+
+/*
+ * The paths of run (just added to a set read into r->pool): the pool's
+ * list when it has the run with as many inputs (the 'path' records then
+ * compared with it), else a list filled from this file and, the first
+ * time, kept by the pool for the sets after it.  A run with another
+ * number of inputs keeps its own list: part_join() refuses it.
+ */
+static int pool_run(struct reader *r, struct part_run *run)
+{
+	struct part_pool *pp = r->pool;
+	struct run_check *nc = realloc(r->checks, r->ps->nruns * sizeof(*nc));
+	if (!nc)
+		return diag_set(r->err, "out of memory");
+	r->checks = nc;
+	struct run_check *ck = &r->checks[r->ps->nruns - 1];
+	memset(ck, 0, sizeof(*ck));
+
+	const struct part_run *have = NULL;
+	for (size_t i = 0; i < pp->nruns && !have; i++)
+		if (!strcmp(pp->runs[i].id, run->id))
+			have = &pp->runs[i];
+	if (have && have->ninputs == run->ninputs) {
+		ck->seen = calloc(run->ninputs ? run->ninputs : 1, 1);
+		if (!ck->seen)
+			return diag_set(r->err, "out of memory");
+		run->paths = have->paths;
+		return 0;
+	}
+	run->paths = arena_alloc(&pp->arena, (run->ninputs ? run->ninputs : 1) * sizeof(char *));
+	if (!run->paths)
+		return diag_set(r->err, "out of memory");
+	if (have)
+		return 0;
+	struct part_run *nv = realloc(pp->runs, (pp->nruns + 1) * sizeof(*nv));
+	if (!nv)
+		return diag_set(r->err, "out of memory");
+	pp->runs = nv;
+	pp->runs[pp->nruns++] = *run;	/* shares the list, filled by the 'path' records below */
+	return 0;
+}
+
 static int rd_run(struct reader *r)
 {
 	struct part_set *ps = r->ps;
@@ -641,6 +709,8 @@ static int rd_run(struct reader *r)
 	memcpy(run->id, r->f[1], 17);
 	run->shards = (unsigned)shards;
 	run->ninputs = (size_t)n;
+	if (r->pool)
+		return pool_run(r, run);
 	/* Filled by the 'path' records that follow; checked at the end. */
 	run->paths = arena_alloc(r->a, (run->ninputs ? run->ninputs : 1) * sizeof(char *));
 	return 0;
@@ -654,9 +724,45 @@ static int rd_path(struct reader *r)
 	struct part_run *run = part_run_find(r->ps, r->f[1]);
 	if (!run)
 		return bad(r, "path of an unknown run '%s'", r->f[1]);
+	struct run_check *ck = r->pool ? &r->checks[run - r->ps->runs] : NULL;
+	if (ck && ck->seen) {
+		/* A list the pool has: compared in place, not kept again. */
+		if (k >= run->ninputs || ck->seen[k])
+			return bad(r, "bad 'path' record: index %s out of order", r->f[2]);
+		ck->seen[k] = 1;
+		sv p;
+		if (get_str_in_place(r, 3, &p))
+			return -1;
+		if (!ck->differs_line && !is_str(run->paths[k], p)) {
+			ck->differs_line = r->lineno;
+			ck->differs_index = k;
+		}
+		return 0;
+	}
 	if (k >= run->ninputs || run->paths[k])
 		return bad(r, "bad 'path' record: index %s out of order", r->f[2]);
+	if (r->pool)
+		r->pool->npaths++;
 	return get_cstr(r, 3, &run->paths[k], false);
+}
+
+/*
+ * The path of an input (field 3) that is index of run: the run's string
+ * when they are equal (the list precedes the inputs), so a path is not
+ * kept twice; else a copy in the set's arena.
+ */
+static int get_input_path(struct reader *r, const struct part_run *run, uint64_t index,
+			  const char **out)
+{
+	sv p;
+	if (get_str_in_place(r, 3, &p))
+		return -1;
+	const char *have = index < run->ninputs ? run->paths[index] : NULL;
+	if (have && is_str(have, p))
+		*out = have;
+	else if (!(*out = arena_strndup(r->a, p.p ? p.p : "", p.n)))
+		return diag_set(r->err, "out of memory");
+	return 0;
 }
 
 static int rd_input(struct reader *r)
@@ -685,7 +791,7 @@ static int rd_input(struct reader *r)
 		return bad(r, "input of an unknown run '%s'", r->f[1]);
 	memcpy(o->run, run->id, 17);
 	const char *sha;
-	if (get_u64(r, 2, &o->index) || get_cstr(r, 3, &in->path, false) ||
+	if (get_u64(r, 2, &o->index) || get_input_path(r, run, o->index, &in->path) ||
 	    get_u64(r, 4, &in->size) || get_cstr(r, 5, &sha, false) ||
 	    get_cstr(r, 6, &in->compression, true) || get_cstr(r, 7, &in->format, true) ||
 	    get_u64(r, 8, &in->lines) || get_u64(r, 9, &in->parsed) ||
@@ -1055,13 +1161,22 @@ static int read_stream(struct reader *r, FILE *in)
 		bad(r, "truncated partial: no end record%s", "");
 		goto out;
 	}
-	for (size_t i = 0; i < ps->nruns; i++)
+	for (size_t i = 0; i < ps->nruns; i++) {
+		const struct run_check *ck = r->pool ? &r->checks[i] : NULL;
 		for (size_t k = 0; k < ps->runs[i].ninputs; k++)
-			if (!ps->runs[i].paths[k]) {
+			if (ck && ck->seen ? !ck->seen[k] : !ps->runs[i].paths[k]) {
 				diag_set(r->err, "%s: run %s lacks the path of input %zu: the partial is corrupt",
 					 r->path, ps->runs[i].id, k);
 				goto out;
 			}
+		if (ck && ck->differs_line) {
+			diag_set(r->err, "%s:%" PRIu64 ": run %s: input %" PRIu64 " has another path "
+				 "here than in a partial read before ('%s'): the partials disagree on the "
+				 "run's inputs (one was edited)", r->path, ck->differs_line, ps->runs[i].id,
+				 ck->differs_index, ps->runs[i].paths[ck->differs_index]);
+			goto out;
+		}
+	}
 	ret = 0;
 	goto out;
 expected_tool:
@@ -1095,6 +1210,7 @@ static int read_part(const char *path, const struct policy *pol, const struct pa
 		r.windows = pool->windows;
 		r.base = pool->ninputs;
 		r.a = &pool->arena;
+		r.pool = pool;
 		ps->pooled = true;
 		ps->pool_base = pool->ninputs;
 	}
@@ -1110,12 +1226,24 @@ static int read_part(const char *path, const struct policy *pol, const struct pa
 	ret = read_stream(&r, in);
 	if (in != stdin)
 		fclose(in);
+	for (size_t i = 0; r.checks && i < ps->nruns; i++)
+		free(r.checks[i].seen);
+	free(r.checks);
 	if (ret) {
 		part_set_release(ps);
 		return -1;
 	}
 	if (pool)
 		pool->ninputs += ps->res.ninputs;
+	/* Inputs grow by doubling from 16: fitted, so a set of one input holds one (merge of many). */
+	if (ps->res.ninputs && ps->res.ninputs < r.cap_inputs) {
+		struct aud_input *ni = realloc(ps->res.inputs, ps->res.ninputs * sizeof(*ni));
+		if (ni)
+			ps->res.inputs = ni;
+		struct part_origin *no = realloc(ps->origin, ps->res.ninputs * sizeof(*no));
+		if (no)
+			ps->origin = no;
+	}
 	aud_totals(&ps->res);
 	return 0;
 }
@@ -1142,8 +1270,14 @@ void part_pool_init(struct part_pool *pp, size_t findings_budget, size_t window_
 	win_log_set_memory(pp->windows, window_memory);
 }
 
+size_t part_pool_paths(const struct part_pool *pp)
+{
+	return pp->npaths;
+}
+
 void part_pool_release(struct part_pool *pp)
 {
+	free(pp->runs);
 	fnd_release(&pp->findings);
 	win_log_free(pp->windows);
 	arena_release(&pp->arena);

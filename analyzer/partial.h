@@ -84,6 +84,16 @@ struct part_pool {
 	struct arena arena;
 	size_t window_memory;		/* of windows, and of a log part_join() copies it into */
 	size_t ninputs;			/* inputs of the sets read into it so far */
+	/*
+	 * Every run's list of paths, kept once: each shard's partial carries
+	 * the whole run's list, so N shards would hold N^2 paths.  The first
+	 * set of a run keeps its list here (in arena); the sets after it point
+	 * their part_run at it, their 'path' records compared, not kept.
+	 * Sorted by nothing; owned (the lists in arena).
+	 */
+	struct part_run *runs;
+	size_t nruns;
+	size_t npaths;			/* path strings of runs kept in arena: part_pool_paths() */
 };
 
 /*
@@ -92,6 +102,12 @@ struct part_pool {
  */
 void part_pool_init(struct part_pool *pp, size_t findings_budget, size_t window_memory);
 void part_pool_release(struct part_pool *pp);
+/*
+ * How many paths of runs the pool keeps: the sum of its runs' sizes when
+ * every partial of a run agrees on it, whatever the number of partials
+ * (for tests: merge's memory must not grow with partials x paths).
+ */
+size_t part_pool_paths(const struct part_pool *pp);
 
 /*
  * Make a set from a deferred audit (aud_options.defer_windows) of inputs
@@ -142,8 +158,13 @@ int part_read(const char *path, const struct policy *pol, const struct part_key 
 /*
  * part_read() whose findings and window records go to pool (see struct
  * part_pool; the list's budget is the pool's): ps holds the rest and is
- * marked pooled.  On failure the pool may hold some of the partial's
- * records: the caller gives the merge up (and releases the pool).
+ * marked pooled.  A run whose list of paths the pool has already (a
+ * shard of a run read before) points at that list: its 'path' records
+ * are compared with it, not kept, and one that differs refuses the
+ * partial ("PATH:LINE: run R: input K has another path here than in a
+ * partial read before ('P'): ...", once its checksum holds).  On failure
+ * the pool may hold some of the partial's records: the caller gives the
+ * merge up (and releases the pool).
  */
 int part_read_into(const char *path, const struct policy *pol, const struct part_key *key,
 		   struct part_pool *pool, struct part_set *ps, struct diag *err);

@@ -521,6 +521,11 @@ out:
 		fnd_release(&pool->findings);
 		win_log_free(pool->windows);
 		pool->windows = NULL;
+		/* The runs' lists of paths moved with the arena: out->runs point at them. */
+		free(pool->runs);
+		pool->runs = NULL;
+		pool->nruns = 0;
+		pool->npaths = 0;
 		arena_release(&pool->arena);
 	}
 	return ret;

@@ -72,6 +72,37 @@ done
 if [ ! -s "$T/sp/err" ]; then ok "... and nothing on stderr"; else bad "stderr of the spilled merge" "$(head -n 3 "$T/sp/err")"; fi
 if [ -z "$(ls -A "$T/tmp")" ]; then ok "no temporary file left behind"; else bad "temporary files left" "$(ls "$T/tmp" | head -n 3)"; fi
 
+# ---- every partial lists the whole run's paths: kept once, still checked ---
+# (tests/unit/test_partial.c counts the paths kept: N, not N x N.)  With
+# one shard missing, its input is named (exit 3); one given twice, or a
+# partial that gives an input another path (its checksum recomputed, as an
+# edit would), is refused (exit 2).
+cd "$T/parts" || exit 1
+# shellcheck disable=SC2046
+run merge -r "$RULES" --report json:"$T/miss.json" $(ls | sort -t. -k2 -n | grep -vx 'p\.7')
+expect_rc "merge of $((N - 1)) of $N shards: incomplete" 3
+held=$(grep -c '^path	' p.0)
+[ "$held" = $N ] || bad "each partial lists the run's $N paths" "$held"
+miss=$(sed -n 's/^input	[0-9a-f]*	\([0-9]*\)	.*/\1/p' p.7)
+expect_in "... naming the input no partial holds" "$T/miss.json" "not in any partial given to merge (input $miss of $N of run"
+# shellcheck disable=SC2046
+run merge -r "$RULES" $(ls | sort -t. -k2 -n) p.7
+expect_rc "shard 7 given twice among $N" 2
+expect_in "... the doubled input named" "$ERR" "is in two partials: p.7 and p.7"
+# Input 0's path changed in p.1, its end record recomputed (lines, SHA-256).
+sed '$d' p.1 | sed 's|^\(path	[0-9a-f]*	0	\).*|\1/elsewhere/s.000|' >"$T/edited.body"
+printf 'end\t%s\t%s\n' "$(wc -l <"$T/edited.body" | tr -d ' ')" \
+	"$(sha256sum "$T/edited.body" | cut -d' ' -f1)" | cat "$T/edited.body" - >"$T/edited.part"
+line=$(grep -n '^path	[0-9a-f]*	0	' "$T/edited.part" | cut -d: -f1)
+run merge -r "$RULES" p.0 "$T/edited.part" p.2
+expect_rc "a partial whose run lists another path" 2
+expect_in "... refused, naming the file, line and input" "$ERR" \
+	"$T/edited.part:$line: run $(sed -n 's/^run	\([0-9a-f]*\)	.*/\1/p' p.0): input 0 has another path here than in a partial read before ('$T/logs/s.000')"
+run merge -r "$RULES" "$T/edited.part" p.0
+expect_rc "... whichever is read first" 2
+expect_in "... the other one named" "$ERR" "p.0:$line: run"
+cd "$T" || exit 1
+
 # ---- a window record that cannot be spilled is named for what happened ----
 # A log of reads that are all fine (a ticket each) but are window records
 # (the role has max-subjects): thousands of them, no finding.

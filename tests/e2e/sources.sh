@@ -42,6 +42,23 @@ run scan --detail high -r "$RULES" "$SHARED_TESTDATA/logs/lnav/logfile_json.json
 expect_rc "JSON application log: not audited" 3
 expect_in "JSON application log: no known log format" "$OUT" "no known log format"
 
+# A log that opens with more than a detection sample of lines no format
+# reads (a startup banner): detection goes on to the next sample, so the
+# records after it are audited and the banner is counted unparsed (exit 3,
+# never a silent drop); past 16 samples it gives up as before.
+banner() { i=0; while [ $i -lt "$1" ]; do echo "DEBUG worker $i of pool alpha started"; i=$((i + 1)); done; }
+{ banner 100; i=0; while [ $i -lt 40 ]; do cat "$T/two.json"; i=$((i + 1)); done; } >"$T/banner.json"
+run scan --detail high -r "$RULES" "$T/banner.json"
+expect_rc "banner of 100 lines, then records: incomplete (the banner is unparsed)" 3
+expect_in "banner, then records: each read after it is judged" "$OUT" "40 findings (40 high)"
+expect_in "banner, then records: the banner is counted unparsed from line 1" "$ERR" \
+	"100 of 140 record(s) (71.43%) could not be parsed as json; more than --max-unparsed 1.00%; first at line 1, 2, 3"
+expect_not_in "banner, then records: a format was found" "$ERR" "no known log format"
+{ banner 1100; cat "$T/two.json"; } >"$T/longbanner.json"
+run scan --detail high -r "$RULES" "$T/longbanner.json"
+expect_rc "banner longer than 16 samples: not audited" 3
+expect_in "banner longer than 16 samples: no known log format" "$ERR" "no known log format"
+
 # Two JSON formats in the rules: each input gets the one whose keys it carries.
 cat >"$T/two.rules" <<'RULES'
 [format app-a]
@@ -267,5 +284,35 @@ while read -r name path; do
 	fi
 done <"$T/docsamples.txt"
 if [ "$n" -ge 19 ]; then ok "doc/sources.md: $n samples"; else bad "doc/sources.md: only $n samples found"; fi
+
+# `dpfaudit test` on a CloudTrail file as delivered (one JSON document, a
+# Records array): a record has no comment line before it, so its annotation
+# is its own key "# expect".  The annotated jsonl sample made a document:
+# the same records and expectations must give the same result.
+CT="$SRCDIR/samples/annotated/09-s3-cloudtrail.jsonl"
+awk 'BEGIN { printf "{\"Records\":[\n" }
+/^# expect:/ { sub(/^# expect: */, ""); e = e (e == "" ? "" : ", ") $0; next }
+/^#/ || /^$/ { next }
+{ if (n++) printf ",\n"; if (e != "") sub(/^\{/, "{\"# expect\":\"" e "\","); printf "%s", $0; e = "" }
+END { printf "\n]}\n" }' "$CT" >"$T/ct-doc.json"
+run test -r "$SRCDIR/rules" "$CT"
+want=$(tail -n 1 "$OUT")
+run test -r "$SRCDIR/rules" "$T/ct-doc.json"
+expect_rc "test: a CloudTrail document annotated per record passes" 0
+if [ "$(tail -n 1 "$OUT")" = "$want" ] && [ "$(grep -c '"# expect"' "$T/ct-doc.json")" -ge 8 ]; then
+	ok "test: the document's records are compared as the jsonl lines are ($want)"
+else
+	bad "test: document against jsonl" "jsonl: $want" "document: $(tail -n 1 "$OUT")"
+fi
+# A wrong expectation is a mismatch named by the record's index.
+sed '0,/"# expect":"no-business-reason"/s//"# expect":"none"/' "$T/ct-doc.json" >"$T/ct-doc2.json"
+run test -r "$SRCDIR/rules" "$T/ct-doc2.json"
+expect_rc "test: a wrong per-record expectation fails" 1
+expect_in "test: the mismatch names file:record" "$OUT" "ct-doc2.json:2: expected none, got no-business-reason"
+# An expectation that is not a string, or names no check: a rule error (exit 2).
+sed '0,/"# expect":"none"/s//"# expect":7/' "$T/ct-doc.json" >"$T/ct-doc3.json"
+run test -r "$SRCDIR/rules" "$T/ct-doc3.json"
+expect_rc "test: a non-string \"# expect\" is an annotation error" 2
+expect_in "test: the error names file:record" "$ERR" "ct-doc3.json:1: the record's \"# expect\" must be a string"
 
 finish

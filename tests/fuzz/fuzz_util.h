@@ -2,8 +2,9 @@
  * fuzz_util.h - shared by the libFuzzer targets in tests/fuzz/.
  *
  * Most of the library reads files (rules_load, exp_load, inp_open), so the
- * targets write each input to one temporary file per process, in /dev/shm
- * when it exists (no disk I/O per execution), and reuse it.
+ * targets write each input to one temporary file per process, in a private
+ * directory in /dev/shm when it exists (no disk I/O per execution), and
+ * reuse it.
  */
 #ifndef DPF_FUZZ_UTIL_H
 #define DPF_FUZZ_UTIL_H
@@ -17,24 +18,38 @@
 #include <unistd.h>
 
 static char fz_tmp[256];
+static char fz_dir[200];
 
 static inline void fz_cleanup(void)
 {
 	if (fz_tmp[0])
 		unlink(fz_tmp);
+	if (fz_dir[0])
+		rmdir(fz_dir);
 }
 
 /*
  * A per-process path with the given suffix (".rules" matters to the
- * loader); the last one asked for is removed at exit.
+ * loader), in a directory of its own: an input that includes "./" then
+ * reads only this process's file, never another target's half-written
+ * one, so every crash replays from its saved input alone.  The last path
+ * asked for and the directory are removed at exit.
  */
 static inline const char *fz_path(char *buf, size_t n, const char *suffix)
 {
 	struct stat st;
-	const char *dir = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
-	snprintf(buf, n, "%s/dpffuzz.%ld%s", dir, (long)getpid(), suffix);
-	if (!fz_tmp[0])
+	if (!fz_dir[0]) {
+		const char *dir = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
+		snprintf(fz_dir, sizeof(fz_dir), "%s/dpffuzz.XXXXXX", dir);
+		if (!mkdtemp(fz_dir)) {
+			perror(fz_dir);
+			abort();
+		}
 		atexit(fz_cleanup);
+	}
+	snprintf(buf, n, "%s/in%s", fz_dir, suffix);
+	if (fz_tmp[0] && strcmp(fz_tmp, buf) != 0)
+		unlink(fz_tmp);
 	snprintf(fz_tmp, sizeof(fz_tmp), "%s", buf);
 	return buf;
 }

@@ -15,7 +15,9 @@
 # 77 (automake's "skipped") when clang or libFuzzer is not available.
 #
 # Environment: FUZZ_CC (clang), FUZZ_JOBS (2 targets at a time), FUZZ_SEED
-# (libFuzzer's -seed, for a reproducible CI run; default random), FUZZ_WORK
+# (libFuzzer's -seed; with it each target runs a fixed number of inputs,
+# about SECS on the CI machine, so a CI run is reproducible; without it a
+# random search for SECS each), FUZZ_WORK
 # (work directory; default a new one under $TMPDIR, kept for inspection),
 # SHARED_TESTDATA.
 set -u
@@ -157,6 +159,10 @@ for t in $TARGETS; do
 		;;
 	fuzz_expect)
 		seed "$t" "$SRC"/samples/annotated/*
+		# JSON documents of records: annotations are a record's "# expect" key.
+		seed "$t" "$SHARED"/logs/audit-sources/aws-cloudtrail/awslib_SerializerTestFile.json
+		printf '{"Records":[{"# expect":"none","eventName":"GetObject"},{"a":2},{"# expect":"no-business-reason # r","b":[1]}]}\n' \
+			>"$W/corpus/$t/document"
 		;;
 	fuzz_escape)
 		seed_lines "$t" "$SHARED"/logs/lnav/logfile_invalid_utf8.0 \
@@ -187,13 +193,38 @@ for t in $TARGETS; do
 	fi
 done
 
+# rate TARGET: executions per second on the project's 2-core CI machine with
+# two targets at a time (measured there, December 2026), to turn SECS into a
+# number of runs.
+rate() {
+	case $1 in
+	fuzz_rules) echo 9000 ;;
+	fuzz_formats) echo 300 ;;
+	fuzz_gzip) echo 850 ;;
+	fuzz_zstd) echo 6500 ;;
+	fuzz_xz) echo 5500 ;;
+	fuzz_bz2) echo 1500 ;;
+	fuzz_expect) echo 200 ;;
+	fuzz_escape) echo 1400 ;;
+	esac
+}
+
 # fuzz TARGET: run it for SECS, write its summary line to $W/log/TARGET.sum.
+# With FUZZ_SEED the run is a fixed number of executions (SECS times the
+# target's rate), so it is the same search on every machine and a crash in
+# CI replays with the same seed; a slow machine is stopped at 3 x SECS.
+# Without it, a random search for SECS (the exploratory campaign).
 fuzz() {
 	t=$1
 	rm -f "$W/artifacts/$t"-*
 	start=$(date +%s)
-	# shellcheck disable=SC2046
-	"$W/bin/$t" $(opts "$t") ${FUZZ_SEED:+-seed=$FUZZ_SEED} -max_total_time="$SECS" -timeout=30 -rss_limit_mb=2048 \
+	if [ -n "${FUZZ_SEED:-}" ]; then
+		limit="-seed=$FUZZ_SEED -runs=$((SECS * $(rate "$t"))) -max_total_time=$((SECS * 3))"
+	else
+		limit="-max_total_time=$SECS"
+	fi
+	# shellcheck disable=SC2046,SC2086
+	"$W/bin/$t" $(opts "$t") $limit -timeout=30 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$W/artifacts/$t-" \
 		"$W/corpus/$t" >"$W/log/$t" 2>&1
 	st=$?

@@ -98,6 +98,19 @@ static const struct {
 	  ":1: 'off-hours-access' expected for a log line already marked 'none'" },
 	{ "a check then none, two lines", "# expect: off-hours-access\n# expect: none\n" LOG "\n",
 	  EXP_INVALID, ":2: 'none' cannot be combined" },
+	/* A JSON document of records: each record's own "# expect" key, by its index. */
+	{ "document: per-record key",
+	  "{\"Records\":[{\"# expect\":\"none\",\"a\":1},{\"a\":2},"
+	  "{\"a\":3,\"# expect\":\"off-hours-access, No-Business-Reason # a remark\"}]}\n",
+	  EXP_OK, "1:none;3:no-business-reason,off-hours-access" },
+	{ "document: a nested \"# expect\" is data, not an annotation",
+	  "{\"Records\":[{\"a\":{\"# expect\":\"none\"}},{\"# expect\":\"none\"}]}\n", EXP_OK, "2:none" },
+	{ "document: not a string", "{\"Records\":[{\"# expect\":[\"none\"]}]}\n", EXP_INVALID,
+	  ":1: the record's \"# expect\" must be a string" },
+	{ "document: unknown id by record", "{\"Records\":[{\"a\":1},{\"# expect\":\"zzz\"}]}\n",
+	  EXP_INVALID, ":2: unknown check 'zzz'" },
+	{ "document: a '# expect' comment-like value in a JSON line is no annotation",
+	  "{\"msg\":\"# expect: none\"}\n", EXP_OK, "" },
 };
 
 static char *write_text(const char *text)

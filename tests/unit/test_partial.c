@@ -284,6 +284,131 @@ START_TEST(test_join)
 }
 END_TEST
 
+/*
+ * Shard k of nsh (one input each) of a run of nsh inputs, written to a
+ * temporary file; other: the path the file gives input 3 (NULL: the
+ * run's), checksum right (an edit, not damage).
+ */
+static char *shard_file(size_t k, size_t nsh, const char *other)
+{
+	struct part_set ps;
+	struct diag err;
+	char *path = tmp_path();
+	make_set(&ps, "00112233aabbccdd", 1, k, nsh, SV_LIT("x"));
+	if (other)
+		ps.runs[0].paths[3] = arena_strndup(&ps.res.arena, other, strlen(other));
+	ck_assert_msg(part_write(&ps, pol, NULL, path, &err) == 0, "%s", err.msg);
+	part_set_release(&ps);
+	return path;
+}
+
+/*
+ * Every shard's partial lists the whole run's paths: merge keeps them once,
+ * not once a partial (N shards: N^2 paths), and still finds a missing
+ * shard, a shard given twice, runs of another size and a path that differs.
+ */
+START_TEST(test_pool_paths_once)
+{
+	enum { NSH = 40 };
+	char *paths[NSH];
+	struct part_set sets[NSH + 1], out;
+	struct part_pool pool;
+	struct diag err;
+
+	for (size_t k = 0; k < NSH; k++)
+		paths[k] = shard_file(k, NSH, NULL);
+	/* All shards but the last: 40 paths kept, not 39 x 40; the sets share the list. */
+	part_pool_init(&pool, 0, 0);
+	for (size_t k = 0; k + 1 < NSH; k++) {
+		ck_assert_msg(part_read_into(paths[k], pol, NULL, &pool, &sets[k], &err) == 0, "%s", err.msg);
+		sets[k].name = paths[k];
+		ck_assert_ptr_eq(sets[k].runs[0].paths, sets[0].runs[0].paths);
+		/* An input's path is its run's string, not a copy. */
+		ck_assert_ptr_eq(sets[k].res.inputs[0].path, sets[0].runs[0].paths[k]);
+	}
+	ck_assert_uint_eq(part_pool_paths(&pool), NSH);
+	ck_assert_int_eq(part_join(&out, sets, NSH - 1, &pool, true, pol, &err), 0);
+	part_pool_release(&pool);
+	ck_assert_uint_eq(out.res.ninputs, NSH);
+	for (size_t i = 0; i < NSH; i++) {
+		char name[48];
+		snprintf(name, sizeof(name), "logs/app-%zu.log", i);
+		ck_assert_str_eq(out.res.inputs[i].path, name);
+		ck_assert(!!strstr(out.res.inputs[i].error ? out.res.inputs[i].error : "",
+				   "not in any partial") == (i == NSH - 1));
+	}
+	part_set_release(&out);
+
+	/* One shard twice. */
+	part_pool_init(&pool, 0, 0);
+	for (size_t k = 0; k < 3; k++) {
+		ck_assert_msg(part_read_into(paths[k % 2], pol, NULL, &pool, &sets[k], &err) == 0, "%s", err.msg);
+		sets[k].name = k ? "second" : "first";
+	}
+	ck_assert_uint_eq(part_pool_paths(&pool), NSH);
+	ck_assert_int_eq(part_join(&out, sets, 3, &pool, true, pol, &err), -1);
+	ck_assert_msg(strstr(err.msg, "logs/app-0.log: the same input (run 00112233aabbccdd, input 0) "
+				 "is in two partials: first and second") != NULL, "%s", err.msg);
+	part_pool_release(&pool);
+
+	/* A shard of a run of another size with the same id: its own list, refused by the join. */
+	char *bigger = NULL;
+	{
+		struct part_set ps;
+		bigger = tmp_path();
+		make_set(&ps, "00112233aabbccdd", 1, 1, NSH + 1, SV_LIT("x"));
+		ck_assert_int_eq(part_write(&ps, pol, NULL, bigger, &err), 0);
+		part_set_release(&ps);
+	}
+	part_pool_init(&pool, 0, 0);
+	ck_assert_int_eq(part_read_into(paths[0], pol, NULL, &pool, &sets[0], &err), 0);
+	ck_assert_int_eq(part_read_into(bigger, pol, NULL, &pool, &sets[1], &err), 0);
+	ck_assert_uint_eq(part_pool_paths(&pool), NSH + NSH + 1);
+	ck_assert_int_eq(part_join(&out, sets, 2, &pool, true, pol, &err), -1);
+	ck_assert_str_eq(err.msg, "run 00112233aabbccdd has 40 inputs in one partial, 41 in another");
+	part_pool_release(&pool);
+	rm(bigger);
+
+	/* A partial that gives input 3 another path (checksum right): refused, naming the line. */
+	char *edited = shard_file(1, NSH, "logs/elsewhere.log");
+	part_pool_init(&pool, 0, 0);
+	ck_assert_int_eq(part_read_into(paths[0], pol, NULL, &pool, &sets[0], &err), 0);
+	ck_assert_int_eq(part_read_into(edited, pol, NULL, &pool, &sets[1], &err), -1);
+	char want[512];
+	/* Lines: header, tool, rules, run, path 0..: input 3 is line 8. */
+	snprintf(want, sizeof(want), "%s:8: run 00112233aabbccdd: input 3 has another path here than "
+		 "in a partial read before ('logs/app-3.log'): the partials disagree on the run's "
+		 "inputs (one was edited)", edited);
+	ck_assert_str_eq(err.msg, want);
+	part_set_release(&sets[0]);
+	part_pool_release(&pool);
+
+	/* The same path damaged (checksum wrong): named as damage, as before. */
+	rm(edited);
+	edited = shard_file(1, NSH, NULL);
+	FILE *f = fopen(edited, "rb");
+	char buf[16384];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ck_assert_uint_lt(n, sizeof(buf));
+	char *at = memmem(buf, n, "app-3.log", 9);
+	ck_assert_ptr_nonnull(at);
+	at[4] = '8';
+	rm(edited);
+	edited = tu_write_tmp(buf, n);
+	part_pool_init(&pool, 0, 0);
+	ck_assert_int_eq(part_read_into(paths[0], pol, NULL, &pool, &sets[0], &err), 0);
+	ck_assert_int_eq(part_read_into(edited, pol, NULL, &pool, &sets[1], &err), -1);
+	ck_assert_msg(strstr(err.msg, ": checksum mismatch: the partial is damaged") != NULL, "%s", err.msg);
+	part_set_release(&sets[0]);
+	part_pool_release(&pool);
+	rm(edited);
+
+	for (size_t k = 0; k < NSH; k++)
+		rm(paths[k]);
+}
+END_TEST
+
 /* Read the partial at path with budget b into set. */
 static void read_back(const char *path, size_t b, struct part_set *set)
 {
@@ -569,6 +694,7 @@ static Suite *partial_suite(void)
 	tcase_add_loop_test(tc, test_round_trip, 0, sizeof(texts) / sizeof(texts[0]));
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_join);
+	tcase_add_test(tc, test_pool_paths_once);
 	tcase_add_test(tc, test_read_join_with_budget);
 	tcase_add_loop_test(tc, test_parse_shard, 0, sizeof(shard_rows) / sizeof(shard_rows[0]));
 	tcase_add_test(tc, test_shard_select);
