@@ -37,7 +37,7 @@
 struct exp_entry {
 	uint32_t file;		/* index of the sample (order of exp_load calls) */
 	uint64_t line;		/* the log line's number (lines.h numbering) */
-	uint64_t expect_line;	/* line of its first `# expect:` comment */
+	uint64_t expect_line;	/* line of its first `# expect:` comment (a document's record: its own) */
 	size_t first, n;	/* expected check indexes: set->ids[first .. first+n), sorted, unique */
 };
 

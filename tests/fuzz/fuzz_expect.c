@@ -4,7 +4,8 @@
  * ids plus a custom one.  Invariants: entries are ordered by file then line
  * and each line carries one entry; every entry's ids are sorted, unique and
  * in range, and lie inside set->ids; the expectation comes before its log
- * line; every error names the file; errors are capped at EXP_MAX_ERRORS + 1;
+ * line (or is the record itself, in a JSON document); every error names
+ * the file; errors are capped at EXP_MAX_ERRORS + 1;
  * exp_find finds every entry.
  */
 #include <stdint.h>
@@ -51,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	for (size_t i = 0; i < set.n; i++) {
 		const struct exp_entry *e = &set.v[i];
-		if (e->file >= 2 || e->first + e->n > set.nids || e->expect_line >= e->line)
+		if (e->file >= 2 || e->first + e->n > set.nids || e->expect_line > e->line)
 			abort();
 		if (i && (set.v[i - 1].file > e->file ||
 			  (set.v[i - 1].file == e->file && set.v[i - 1].line >= e->line)))
