@@ -97,8 +97,7 @@ struct aud_options {
 	/*
 	 * No output shows an input's raw SHA-256 (aud_input.sha256 stays ""):
 	 * the files are not hashed (1.2-1.6% of the CPU of a scan of crm2m,
-	 * perf).  false
-	 * (the default): hashed.
+	 * perf).  false (the default): hashed.
 	 */
 	bool no_raw_digests;
 	/*
