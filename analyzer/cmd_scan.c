@@ -449,6 +449,16 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 		/* Every id the outputs may name, before the reports pseudonymise res. */
 		ids = psd_map_new(ps, &res, &s.ao.filter);
 		psd_maps_join(&sev.ids, ids);
+		psd_maps_release(&sev.ids);
+		int e = psd_map_ready(ids);
+		if (e) {
+			/* No output may name the people it could not replace. */
+			error("scan: the ids to pseudonymise could not be collected (%s): "
+			      "no report written", strerror(e));
+			r = DPF_EXIT_INCOMPLETE;
+			aud_result_release(&res);
+			goto out_bl;
+		}
 		if (evw)
 			evw_pseudonymize(evw, ids);
 	}

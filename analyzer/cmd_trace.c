@@ -307,6 +307,14 @@ int cmd_trace(int argc, char **argv, const char *argv0)
 		tr_keep_principles(&t.set, t.ao.filter.principles);
 	if (ps) {
 		ids = tr_pseudonymize(&t.set, ps, &t.ids);
+		int e = psd_map_ready(ids);
+		if (e) {
+			/* No output may name the people it could not replace. */
+			error("trace: the ids to pseudonymise could not be collected (%s): "
+			      "nothing written", strerror(e));
+			r = DPF_EXIT_INCOMPLETE;
+			goto out;
+		}
 		if (t.evw)	/* the export names the traced events: the same pseudonyms */
 			evw_pseudonymize(t.evw, ids);
 	}

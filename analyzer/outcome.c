@@ -361,7 +361,15 @@ int out_write(const struct out_job *job)
 			map = own = psd_map_new(ps, job->res, job->filter);
 			psd_free(ps);
 		}
-		int e = psd_apply(map, job->res);
+		int e = psd_map_ready(map);
+		if (e) {
+			/* No output may name the people it could not replace. */
+			error("the ids to pseudonymise could not be collected (%s): no report written",
+			      strerror(e));
+			psd_map_free(own);
+			return DPF_EXIT_INCOMPLETE;
+		}
+		e = psd_apply(map, job->res);
 		if (e) {
 			/*
 			 * The findings still name the real people: none is shown.

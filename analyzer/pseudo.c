@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "digest.h"
-#include "strmap.h"
+#include "spill.h"
 
 #define KEY_MIN 16
 #define KEY_MAX 4096
@@ -71,28 +71,64 @@ void psd_name(const struct psd *p, const char *kind, sv id, char *out, size_t ca
 }
 
 /*
- * The identifiers of a run and their pseudonyms, found in any text by
- * their first run of letters and digits (lower-cased), so one pass over a
- * string finds every id however many there are: "/5012.html",
- * "for-5013-mrossi", "MROSSI" all hold one (issue 16 case 7).  An id
- * matches where it is not part of a longer run of letters and digits.
+ * The identifiers of a run and their pseudonyms.  They are collected as
+ * records [kind][order][id] into a sorter (spill.h) that keeps at most
+ * MAP_BUDGET bytes in memory and spills the rest, so collecting costs no
+ * memory per id, whatever the input (SPEC §7): an audit thread adds one
+ * record per event.  Before the first lookup the records are read once in
+ * (kind, id, order) order, each id kept once (its first order), into an
+ * index: an array of fixed entries (no pseudonym but its 10 hex digits,
+ * the ids in one block) sorted by the hash of the lower-cased first run of
+ * letters and digits of the id, then by order, newest first, and a table
+ * from that hash to the first entry.  One pass over a string finds every
+ * id however many there are: "/5012.html", "for-5013-mrossi", "MROSSI"
+ * all hold one (issue 16 case 7).  An id matches where it is not part of a
+ * longer run of letters and digits; where several ids could match at one
+ * place, the one added last wins (so the result is that of a map where
+ * every id was added in order and looked up newest first).
  */
+enum { KIND_USER, KIND_SUBJECT, KIND_SRC, NKINDS };
+static const char *const kinds[NKINDS] = { "user", "subject", "src" };
+
+#define ID_MAX 256
+#define REC_HEAD 9		/* kind (1) and order (8, native) before the id */
+
 struct psd_ent {
-	const char *kind;	/* "user", "subject", "src" (a literal) */
-	sv id;			/* in the map's arena */
-	char name[48];		/* its pseudonym */
-	size_t next;		/* index + 1 of the next id with the same first run */
-	size_t skip;		/* bytes of the id before its first letter or digit */
+	unsigned long long run;	/* sv_hash of the lower-cased first run */
+	uint64_t order;		/* the id's first addition */
+	uint32_t off;		/* the id in the index's block */
+	uint16_t n;		/* its length (1..ID_MAX) */
+	uint8_t skip;		/* bytes of the id before its first letter or digit */
+	uint8_t kind;
+	char hex[10];		/* its pseudonym: kind "-" hex */
+};
+
+struct psd_index {
+	bool built;		/* up to date with every record added */
+	int err;		/* the first error (an errno value), kept */
+	struct psd_ent *v;
+	size_t n;
+	char *ids;
+	size_t idn;
+	uint32_t *tab;		/* index + 1 of a run's first entry, 0: empty */
+	size_t tcap;		/* power of two */
 };
 
 struct psd_map {
 	struct psd key;		/* a copy: addresses are named as they are found */
-	struct strmap by_run;	/* lower-cased first run -> index + 1 of a chain */
-	struct strmap seen;	/* "kind\0id" already in */
-	struct psd_ent *v;
-	size_t n, cap;
-	struct arena a;
+	struct spill *sp;	/* the records, NULL until the first */
+	uint64_t next;		/* order of the next record */
+	struct psd_index *ix;	/* made again when ids were added since */
+	/* The last id of each kind, not added again (an event's user repeats). */
+	char last[NKINDS][ID_MAX];
+	size_t lastn[NKINDS];
 };
+
+/*
+ * Bytes of records each map keeps in memory before it spills: a run's
+ * map and each audit thread's.
+ */
+#define MAP_BUDGET ((size_t)2 << 20)
 
 static bool alnum(char c)
 {
@@ -109,57 +145,85 @@ static size_t lower_run(const char *p, size_t n, char *out, size_t cap)
 	return k;
 }
 
-/* Add id of kind; its pseudonym is name, or made with p when name is NULL. */
-static void map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id,
-		    const char *name)
+/* Records in (kind, id, order) order: an id's first addition comes first. */
+static int rec_cmp(const void *a, size_t an, const void *b, size_t bn, void *ctx)
 {
-	char key[300], run[256];
-	size_t skip = 0, k;
-	bool created;
+	const unsigned char *x = a, *y = b;
+	(void)ctx;
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	size_t xn = an - REC_HEAD, yn = bn - REC_HEAD;
+	int c = memcmp(x + REC_HEAD, y + REC_HEAD, xn < yn ? xn : yn);
+	if (c || xn != yn)
+		return c ? c : xn < yn ? -1 : 1;
+	uint64_t xo, yo;
+	memcpy(&xo, x + 1, 8);
+	memcpy(&yo, y + 1, 8);
+	return xo < yo ? -1 : xo > yo;
+}
 
-	if (sv_is_dash_or_empty(id) || id.n > 256)
-		return;	/* anonymous stays anonymous: that is the finding */
-	snprintf(key, sizeof(key), "%s%c%.*s", kind, 0, (int)id.n, id.p);
-	/* Out of memory: the x* tier's exit 3, as for m->v (an id left unmapped would leak). */
-	if (!strmap_put(&m->seen, sv_make(key, strlen(kind) + 1 + id.n), 0, &created))
-		xalloc_oom(id.n);
-	if (!created)
-		return;
-	while (skip < id.n && !alnum(id.p[skip]))
-		skip++;
-	k = lower_run(id.p + skip, id.n - skip, run, sizeof(run));
-	if (!k)
-		return;
-	if (m->n == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 64;
-		m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
+static void map_fail(struct psd_map *m, int e)
+{
+	if (!m->ix->err)
+		m->ix->err = e ? e : EIO;
+}
+
+/* Add a record of id (not "" or "-", at most ID_MAX bytes) with order. */
+static void map_put(struct psd_map *m, unsigned kind, sv id, uint64_t order)
+{
+	unsigned char rec[REC_HEAD + ID_MAX];
+
+	if (!m->sp) {
+		if (!(m->sp = spill_new(rec_cmp, NULL, MAP_BUDGET))) {
+			map_fail(m, ENOMEM);
+			return;
+		}
+		/* With no temporary file, memory grows rather than an id being left out. */
+		spill_memory_fallback(m->sp);
 	}
-	struct psd_ent *e = &m->v[m->n];
-	e->kind = kind;
-	e->id = arena_sv(&m->a, id);
-	e->skip = skip;
-	if (name)
-		snprintf(e->name, sizeof(e->name), "%s", name);
-	else
-		psd_name(p, kind, id, e->name, sizeof(e->name));
-	uintptr_t *head = strmap_put(&m->by_run, sv_make(run, k), 0, &created);
-	if (!head)
-		xalloc_oom(k);
-	e->next = *head;
-	*head = ++m->n;
+	rec[0] = (unsigned char)kind;
+	memcpy(rec + 1, &order, 8);
+	memcpy(rec + REC_HEAD, id.p, id.n);
+	if (spill_add(m->sp, rec, REC_HEAD + id.n) < 0)
+		map_fail(m, errno);
+	m->ix->built = false;
+}
+
+static void map_add(struct psd_map *m, unsigned kind, sv id)
+{
+	if (sv_is_dash_or_empty(id) || id.n > ID_MAX)
+		return;	/* anonymous stays anonymous: that is the finding */
+	if (m->lastn[kind] == id.n && memcmp(m->last[kind], id.p, id.n) == 0)
+		return;	/* added just before: its order is the earlier one */
+	memcpy(m->last[kind], id.p, id.n);
+	m->lastn[kind] = id.n;
+	map_put(m, kind, id, m->next++);
+}
+
+static unsigned kind_of(const char *kind)
+{
+	for (unsigned k = 0; k < NKINDS; k++)
+		if (strcmp(kind, kinds[k]) == 0)
+			return k;
+	return NKINDS;
 }
 
 static size_t addr_at(sv s, size_t i);
 
 void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id)
 {
-	map_add(m, p, kind, id, NULL);
+	unsigned k = kind_of(kind);
+	(void)p;	/* m's own copy of the key names the ids */
+	if (k == NKINDS)
+		map_fail(m, EINVAL);	/* a kind this map cannot name: no report */
+	else
+		map_add(m, k, id);
 }
 
 void psd_map_add_event(struct psd_map *m, const struct event *ev)
 {
-	map_add(m, &m->key, "user", ev->f[EVF_USER], NULL);
-	map_add(m, &m->key, "subject", ev->f[EVF_SUBJECT], NULL);
+	map_add(m, KIND_USER, ev->f[EVF_USER]);
+	map_add(m, KIND_SUBJECT, ev->f[EVF_SUBJECT]);
 	/*
 	 * An address is recognised as one wherever it is written: kept out of
 	 * the map, whose lookup walks the ids sharing a first run ("10" of
@@ -167,13 +231,72 @@ void psd_map_add_event(struct psd_map *m, const struct event *ev)
 	 */
 	sv src = ev->f[EVF_SRC];
 	if (!src.n || addr_at(src, 0) != src.n)
-		map_add(m, &m->key, "src", src, NULL);
+		map_add(m, KIND_SRC, src);
+}
+
+/*
+ * Read m's records once in order, each (kind, id) once with its first
+ * order: fn(ctx, kind, id, order).  0, or an errno value.
+ */
+static int map_each(struct psd_map *m, void (*fn)(void *ctx, unsigned kind, sv id, uint64_t order),
+		    void *ctx)
+{
+	const unsigned char *prev = NULL;
+	unsigned char prevbuf[REC_HEAD + ID_MAX];
+	size_t prevn = 0;
+	const void *rec;
+	size_t n;
+	int r;
+
+	if (m->ix->err)
+		return m->ix->err;
+	if (!m->sp)
+		return 0;
+	if (spill_rewind(m->sp) < 0)
+		return spill_error(m->sp) ? spill_error(m->sp) : EIO;
+	while ((r = spill_next(m->sp, &rec, &n)) == 1) {
+		const unsigned char *x = rec;
+		if (n < REC_HEAD + 1 || n > REC_HEAD + ID_MAX || x[0] >= NKINDS) {
+			r = -1;
+			spill_set_error(m->sp, EIO);
+			break;
+		}
+		if (prev && prevn == n && memcmp(prev + REC_HEAD, x + REC_HEAD, n - REC_HEAD) == 0 &&
+		    prev[0] == x[0])
+			continue;	/* a later addition of the same id */
+		memcpy(prevbuf, x, n);
+		prev = prevbuf;
+		prevn = n;
+		uint64_t order;
+		memcpy(&order, x + 1, 8);
+		fn(ctx, x[0], sv_make((const char *)x + REC_HEAD, n - REC_HEAD), order);
+	}
+	spill_stop(m->sp);
+	if (r < 0)
+		return spill_error(m->sp) ? spill_error(m->sp) : EIO;
+	return m->ix->err;
+}
+
+struct merge_ctx {
+	struct psd_map *m;
+	uint64_t base;
+};
+
+static void merge_one(void *ctx, unsigned kind, sv id, uint64_t order)
+{
+	struct merge_ctx *c = ctx;
+	map_put(c->m, kind, id, c->base + order);
 }
 
 void psd_map_merge(struct psd_map *m, const struct psd_map *from)
 {
-	for (size_t i = 0; i < from->n; i++)
-		map_add(m, &m->key, from->v[i].kind, from->v[i].id, from->v[i].name);
+	/* from's ids follow m's, in from's order. */
+	struct merge_ctx c = { m, m->next };
+	int e = map_each((struct psd_map *)from, merge_one, &c);
+	if (e)
+		map_fail(m, e);
+	m->next += from->next;
+	memset(m->lastn, 0, sizeof(m->lastn));
 }
 
 void psd_maps_init(struct psd_maps *c, const struct psd *p, unsigned nw)
@@ -207,22 +330,152 @@ void psd_maps_release(struct psd_maps *c)
 	c->n = 0;
 }
 
-/* The entry of the id at s[i..] (i starts a run), its length in *len, or NULL. */
+static void index_clear(struct psd_index *ix)
+{
+	free(ix->v);
+	free(ix->ids);
+	free(ix->tab);
+	ix->v = NULL;
+	ix->ids = NULL;
+	ix->tab = NULL;
+	ix->n = ix->idn = ix->tcap = 0;
+}
+
+struct build_ctx {
+	struct psd_map *m;
+	size_t vcap, idcap;
+};
+
+static void build_one(void *ctx, unsigned kind, sv id, uint64_t order)
+{
+	struct build_ctx *c = ctx;
+	struct psd_index *ix = c->m->ix;
+	char run[ID_MAX], name[48];
+	size_t skip = 0, k;
+
+	if (ix->err)
+		return;
+	while (skip < id.n && !alnum(id.p[skip]))
+		skip++;
+	k = lower_run(id.p + skip, id.n - skip, run, sizeof(run));
+	if (!k)
+		return;	/* nothing to find it by */
+	if (ix->n == c->vcap) {
+		size_t ncap = c->vcap ? c->vcap * 2 : 256;
+		struct psd_ent *nv = try_reallocarray(ix->v, ncap, sizeof(*nv));
+		if (!nv) {
+			ix->err = ENOMEM;
+			return;
+		}
+		ix->v = nv;
+		c->vcap = ncap;
+	}
+	if (ix->idn + id.n > c->idcap) {
+		size_t ncap = c->idcap ? c->idcap * 2 : 4096;
+		while (ncap < ix->idn + id.n)
+			ncap *= 2;
+		char *ni = ncap > UINT32_MAX ? NULL : realloc(ix->ids, ncap);
+		if (!ni) {
+			ix->err = ENOMEM;
+			return;
+		}
+		ix->ids = ni;
+		c->idcap = ncap;
+	}
+	struct psd_ent *e = &ix->v[ix->n++];
+	e->run = sv_hash(sv_make(run, k));
+	e->order = order;
+	e->off = (uint32_t)ix->idn;
+	e->n = (uint16_t)id.n;
+	e->skip = (uint8_t)skip;
+	e->kind = (uint8_t)kind;
+	psd_name(&c->m->key, kinds[kind], id, name, sizeof(name));
+	memcpy(e->hex, name + strlen(kinds[kind]) + 1, sizeof(e->hex));
+	memcpy(ix->ids + ix->idn, id.p, id.n);
+	ix->idn += id.n;
+}
+
+/* By first run, then newest first. */
+static int ent_cmp(const void *a, const void *b)
+{
+	const struct psd_ent *x = a, *y = b;
+	if (x->run != y->run)
+		return x->run < y->run ? -1 : 1;
+	return x->order > y->order ? -1 : x->order < y->order;
+}
+
+static size_t slot_of(unsigned long long h, size_t cap)
+{
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+int psd_map_ready(const struct psd_map *cm)
+{
+	struct psd_map *m = (struct psd_map *)cm;	/* the index is a cache of the records */
+	struct psd_index *ix = m->ix;
+	struct build_ctx c = { m, 0, 0 };
+
+	if (ix->built || ix->err)
+		return ix->err;
+	index_clear(ix);
+	int e = map_each(m, build_one, &c);
+	if (e) {
+		map_fail(m, e);
+		index_clear(ix);
+		return ix->err;
+	}
+	if (ix->n)
+		qsort(ix->v, ix->n, sizeof(*ix->v), ent_cmp);
+	size_t cap = 16;
+	while (cap < 2 * ix->n)
+		cap *= 2;
+	if (ix->n >= UINT32_MAX || !(ix->tab = try_calloc(cap, sizeof(*ix->tab)))) {
+		map_fail(m, ENOMEM);
+		index_clear(ix);
+		return ix->err;
+	}
+	ix->tcap = cap;
+	for (size_t i = 0; i < ix->n; i++) {
+		if (i && ix->v[i - 1].run == ix->v[i].run)
+			continue;
+		size_t j = slot_of(ix->v[i].run, cap);
+		while (ix->tab[j])
+			j = (j + 1) & (cap - 1);
+		ix->tab[j] = (uint32_t)i + 1;
+	}
+	ix->built = true;
+	return 0;
+}
+
+/*
+ * The entry of the id at s[i..] (i starts a run), its length in *len, or
+ * NULL.  m is ready (psd_map_ready).
+ */
 static const struct psd_ent *map_find(const struct psd_map *m, sv s, size_t i, size_t *len)
 {
-	char run[256];
+	const struct psd_index *ix = m->ix;
+	char run[ID_MAX];
 	size_t k = lower_run(s.p + i, s.n - i, run, sizeof(run));
-	uintptr_t *head = strmap_get(&m->by_run, sv_make(run, k));
 
-	for (size_t x = head ? *head : 0; x; x = m->v[x - 1].next) {
-		const struct psd_ent *e = &m->v[x - 1];
+	if (!ix->n)
+		return NULL;
+	unsigned long long h = sv_hash(sv_make(run, k));
+	size_t j = slot_of(h, ix->tcap), x = 0;
+	for (; ix->tab[j]; j = (j + 1) & (ix->tcap - 1))
+		if (ix->v[ix->tab[j] - 1].run == h) {
+			x = ix->tab[j];
+			break;
+		}
+	/* Entries of another run with the same hash never match (the run is whole). */
+	for (; x && x <= ix->n && ix->v[x - 1].run == h; x++) {
+		const struct psd_ent *e = &ix->v[x - 1];
+		const char *id = ix->ids + e->off;
 		size_t from = i - (i >= e->skip ? e->skip : i);
-		if (i < e->skip || from + e->id.n > s.n ||
-		    strncasecmp(s.p + from, e->id.p, e->id.n) != 0)
+		if (i < e->skip || from + e->n > s.n || strncasecmp(s.p + from, id, e->n) != 0)
 			continue;
-		if (from + e->id.n < s.n && alnum(s.p[from + e->id.n]) && alnum(e->id.p[e->id.n - 1]))
+		if (from + e->n < s.n && alnum(s.p[from + e->n]) && alnum(id[e->n - 1]))
 			continue;	/* "5012" inside "50123" */
-		*len = e->id.n;
+		*len = e->n;
 		return e;
 	}
 	return NULL;
@@ -309,13 +562,19 @@ bool psd_map_buf(const struct psd_map *m, sv s, struct buf *out)
 	bool changed = false;
 	char name[48];
 
+	/* A map whose index cannot be made finds no id (psd_map_ready says so). */
+	bool ids = psd_map_ready(m) == 0;
 	while (i < s.n) {
 		bool run = alnum(s.p[i]) && (i == 0 || !alnum(s.p[i - 1]));
 		if (run || s.p[i] == ':') {
-			const struct psd_ent *e = run ? map_find(m, s, i, &len) : NULL;
+			const struct psd_ent *e = run && ids ? map_find(m, s, i, &len) : NULL;
 			size_t from = e ? i - e->skip : i;
 			size_t alen = addr_at(s, i);
-			const char *to = e ? e->name : NULL;
+			const char *to = NULL;
+			if (e) {
+				snprintf(name, sizeof(name), "%s-%.10s", kinds[e->kind], e->hex);
+				to = name;
+			}
 			if (alen && (!e || (e->skip == 0 && alen > len))) {
 				/* An address the map does not hold whole: named as src values are. */
 				psd_name(&m->key, "src", sv_make(s.p + i, alen), name, sizeof(name));
@@ -357,9 +616,7 @@ struct psd_map *psd_map_new(const struct psd *p, const struct aud_result *res,
 	struct psd_map *m = xcalloc(1, sizeof(*m));
 
 	m->key = *p;
-	m->by_run = (struct strmap)STRMAP_INIT;
-	m->seen = (struct strmap)STRMAP_INIT;
-	m->a = (struct arena)ARENA_INIT;
+	m->ix = xcalloc(1, sizeof(*m->ix));
 	/* One reading, in list order (a spilled list's read error stays in fnd_error). */
 	struct fnd_iter it;
 	const struct finding *fd;
@@ -380,10 +637,9 @@ void psd_map_free(struct psd_map *m)
 	if (!m)
 		return;
 	memset(m->key.key, 0, sizeof(m->key.key));
-	strmap_release(&m->by_run);
-	strmap_release(&m->seen);
-	arena_release(&m->a);
-	free(m->v);
+	spill_free(m->sp);
+	index_clear(m->ix);
+	free(m->ix);
 	free(m);
 }
 
@@ -402,6 +658,10 @@ static void edit_finding(void *ctx, struct finding *f, struct arena *a)
 int psd_apply(const struct psd_map *m, struct aud_result *res)
 {
 	struct arena *a = &res->arena;
+	int e = psd_map_ready(m);
+
+	if (e)
+		return e;	/* the findings are as they were */
 
 	/* Unparsed and overlong lines quote the log: the same ids are in them. */
 	for (size_t i = 0; i < res->ninputs; i++) {

@@ -35,9 +35,15 @@ void psd_name(const struct psd *p, const char *kind, sv id, char *out, size_t ca
  * any text: case-insensitively, wherever the id is not part of a longer
  * run of letters and digits ("/5012.html", "for-5013-mrossi", "MROSSI").
  * The findings are read once, in list order (fnd_iter; a spilled list's
- * read error is left in fnd_error(&res->findings)).  The map keeps every
- * distinct id in memory: the one per-id memory --pseudonymize still needs,
- * as an id is replaced in any text, not only in the fields it came from.
+ * read error is left in fnd_error(&res->findings)).  Where two ids could
+ * match at one place, the one added last wins.
+ *
+ * Memory: the ids are collected into a sorter that spills past 2 MiB (a
+ * temporary file as spill.h's; with none, memory grows instead), so
+ * collecting them costs no memory per id.  Before the first lookup they
+ * are read once into an index of about 60 bytes per distinct id plus the
+ * id: the one per-id memory --pseudonymize still needs, as an id is
+ * replaced in any text, not only in the fields it came from.
  */
 struct psd_map;
 struct filter;
@@ -51,6 +57,14 @@ void psd_map_free(struct psd_map *m);
 void psd_map_add(struct psd_map *m, const struct psd *p, const char *kind, sv id);
 /* Add an event's user, subject and src (with m's own copy of the key). */
 void psd_map_add_event(struct psd_map *m, const struct event *ev);
+/*
+ * Make m's index from every id added so far (again after more were
+ * added): 0, or an errno value (a temporary file could not be written or
+ * read, memory ran out, an unknown kind was added), kept from then on.
+ * Then m finds no id at all: a caller checks this before any text is
+ * pseudonymised and shows none.  The lookups below call it themselves.
+ */
+int psd_map_ready(const struct psd_map *m);
 /*
  * Add every id of from to m (made with the same key: the pseudonyms are
  * copied).  So each audit thread collects the ids of its events in its own
@@ -92,7 +106,8 @@ sv psd_map_text(const struct psd_map *m, sv s, struct arena *a);
 bool psd_map_buf(const struct psd_map *m, sv s, struct buf *out);
 
 /*
- * Pseudonymise res: every string of every finding (any finding's ids, not
+ * Pseudonymise res (after psd_map_ready(m), whose error it returns first,
+ * changing nothing): every string of every finding (any finding's ids, not
  * only its own) and the unparsed and overlong examples (re-made in
  * res->arena).  The findings keep their order (that of the real ids, as
  * sorted): an in-memory list is rewritten in place, a spilled one through

@@ -920,20 +920,6 @@ START_TEST(test_suppress_spilled_as_in_memory)
 }
 END_TEST
 
-/* Runs fn with TMPDIR naming a directory that does not exist. */
-static void without_tmpdir(void (*fn)(void *), void *arg)
-{
-	const char *old = getenv("TMPDIR");
-	char *keep = old ? strdup(old) : NULL;
-	setenv("TMPDIR", "/nonexistent/dpfaudit-test", 1);
-	fn(arg);
-	if (keep)
-		setenv("TMPDIR", keep, 1);
-	else
-		unsetenv("TMPDIR");
-	free(keep);
-}
-
 static void suppress_fails(void *arg)
 {
 	ck_assert_int_eq(fnd_suppress(arg, match_u3_or_5, NULL), ENOENT);
@@ -950,7 +936,7 @@ static void rewrite_keeps_list(void (*fails)(void *))
 	add_many(&mem, &sp, 300, 5);
 	fnd_sort(&mem);
 	ck_assert(fnd_spilled(&sp));
-	without_tmpdir(fails, &sp);
+	tu_without_tmpdir(fails, &sp);
 	ck_assert(fnd_spilled(&sp));
 	ck_assert(!sp.ordered);
 	ck_assert_uint_eq(sp.n, 300);
@@ -1100,7 +1086,7 @@ START_TEST(test_write_baseline_spilled)
 	ck_assert_uint_lt(lines, 300);
 
 	struct bl_job j = { c, &sp, 0, { { 0 } } };
-	without_tmpdir(write_bl, &j);
+	tu_without_tmpdir(write_bl, &j);
 	ck_assert_int_eq(j.rc, -1);
 	ck_assert_msg(strstr(j.err.msg, "none.bl: cannot write baseline: temporary file: "),
 		      "%s", j.err.msg);

@@ -3,7 +3,11 @@
  * and '_' and in another case, IP addresses recognised wherever they are
  * written (and not where a longer number or word holds them), the ids a
  * thread collects from events joined into the run's map, and an id's
- * pseudonym the same wherever it is found.
+ * pseudonym the same wherever it is found.  The map's ids spill past its
+ * memory (more ids than fit, also with no temporary directory) and are
+ * still every one found; where two ids match at one place the one added
+ * last wins, as in the map that kept every id in memory; a map that cannot
+ * be made says so (psd_map_ready) and finds no id.
  */
 #include "testutil.h"
 
@@ -97,19 +101,27 @@ START_TEST(test_addresses)
 }
 END_TEST
 
+/* Collect an event of user, subject and src on thread worker of c. */
+static void collect(struct psd_maps *c, unsigned worker, const char *user, const char *subject,
+		    const char *src)
+{
+	struct event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.f[EVF_USER] = sv_cstr(user);
+	ev.f[EVF_SUBJECT] = sv_cstr(subject);
+	ev.f[EVF_SRC] = sv_cstr(src);
+	psd_collect(c, worker, &ev, NULL);
+}
+
 /* Ids collected per thread from events join the run's map with their own names. */
 START_TEST(test_collect)
 {
 	struct psd_maps c = PSD_MAPS_INIT;
-	struct event ev;
 	char u[48], h[48];
 	psd_maps_init(&c, ps, 2);
-	memset(&ev, 0, sizeof(ev));
-	ev.f[EVF_USER] = sv_cstr("bquiet");
-	ev.f[EVF_SUBJECT] = sv_cstr("-");	/* anonymous stays as it is */
-	ev.f[EVF_SRC] = sv_cstr("gw-7.example.org");
-	psd_collect(&c, 1, &ev, NULL);
-	psd_collect(&c, 9, &ev, NULL);	/* no such thread: ignored, no crash */
+	/* An anonymous subject ("-") stays as it is. */
+	collect(&c, 1, "bquiet", "-", "gw-7.example.org");
+	collect(&c, 9, "bquiet", "-", "gw-7.example.org");	/* no such thread: ignored */
 	struct psd_map *m = psd_map_new(ps, NULL, NULL);
 	psd_maps_join(&c, m);
 	psd_maps_release(&c);
@@ -124,6 +136,117 @@ START_TEST(test_collect)
 }
 END_TEST
 
+/* Of two ids that match one text, the one added last names it. */
+START_TEST(test_newest_wins)
+{
+	char a[48], b[48];
+	name_of("user", "MRossi", a);
+	name_of("user", "mrossi", b);
+	ck_assert_str_ne(a, b);
+	for (int order = 0; order < 2; order++) {
+		struct psd_map *m = psd_map_new(ps, NULL, NULL);
+		psd_map_add(m, ps, "user", sv_cstr(order ? "mrossi" : "MRossi"));
+		psd_map_add(m, ps, "user", sv_cstr(order ? "MRossi" : "mrossi"));
+		psd_map_add(m, ps, "user", sv_cstr(order ? "mrossi" : "MRossi"));	/* not moved */
+		ck_assert_int_eq(psd_map_ready(m), 0);
+		char *out = mapped(m, "by MROSSI.");
+		char want[96];
+		snprintf(want, sizeof(want), "by %s.", order ? a : b);
+		ck_assert_str_eq(out, want);
+		free(out);
+		psd_map_free(m);
+	}
+}
+END_TEST
+
+/* A thread's ids join after the map's own: a joined id of another kind wins. */
+START_TEST(test_join_order)
+{
+	struct psd_maps c = PSD_MAPS_INIT;
+	char u[48], s[48];
+	psd_maps_init(&c, ps, 2);
+	collect(&c, 0, "X1", "", "");
+	collect(&c, 1, "y2", "", "");
+	struct psd_map *m = psd_map_new(ps, NULL, NULL);
+	psd_map_add(m, ps, "subject", sv_cstr("x1"));
+	psd_map_add(m, ps, "subject", sv_cstr("Y2"));
+	psd_maps_join(&c, m);
+	psd_maps_release(&c);
+	psd_map_add(m, ps, "subject", sv_cstr("x1"));	/* added before: stays older */
+	name_of("user", "X1", u);
+	name_of("user", "y2", s);
+	char *out = mapped(m, "x1 y2"), want[128];
+	snprintf(want, sizeof(want), "%s %s", u, s);
+	ck_assert_str_eq(out, want);
+	free(out);
+	psd_map_free(m);
+}
+END_TEST
+
+/*
+ * More ids than the map keeps in memory (2 MiB of records): every one is
+ * still found, also after more are added.
+ */
+static void many_ids(void *arg)
+{
+	enum { N = 120000 };
+	char id[32], u[48], name[48], text[96], want[128];
+	struct psd_map *m = psd_map_new(ps, NULL, NULL);
+	(void)arg;
+	for (int i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "agent%d", i);
+		psd_map_add(m, ps, "user", sv_cstr(id));
+		snprintf(id, sizeof(id), "%d", 500000 + i);
+		psd_map_add(m, ps, "subject", sv_cstr(id));
+	}
+	ck_assert_int_eq(psd_map_ready(m), 0);
+	for (int i = 0; i < N; i += 997) {
+		snprintf(id, sizeof(id), "agent%d", i);
+		name_of("user", id, u);
+		snprintf(id, sizeof(id), "%d", 500000 + i);
+		name_of("subject", id, name);
+		snprintf(text, sizeof(text), "AGENT%d read /c/%d.json", i, 500000 + i);
+		snprintf(want, sizeof(want), "%s read /c/%s.json", u, name);
+		char *out = mapped(m, text);
+		ck_assert_str_eq(out, want);
+		free(out);
+	}
+	psd_map_add(m, ps, "user", sv_cstr("late"));	/* the index is made again */
+	name_of("user", "late", name);
+	char *out = mapped(m, "late agent7x");
+	snprintf(want, sizeof(want), "%s agent7x", name);
+	ck_assert_str_eq(out, want);
+	free(out);
+	psd_map_free(m);
+}
+
+START_TEST(test_many_ids)
+{
+	many_ids(NULL);
+}
+END_TEST
+
+/* With no temporary directory the map keeps its records in memory instead. */
+START_TEST(test_many_ids_no_tmpdir)
+{
+	tu_without_tmpdir(many_ids, NULL);
+}
+END_TEST
+
+/* An id of a kind the map cannot name: the map is not ready and finds no id. */
+START_TEST(test_not_ready)
+{
+	struct psd_map *m = psd_map_new(ps, NULL, NULL);
+	psd_map_add(m, ps, "user", sv_cstr("mrossi"));
+	psd_map_add(m, ps, "group", sv_cstr("admins"));
+	ck_assert_int_eq(psd_map_ready(m), EINVAL);
+	char *out = mapped(m, "mrossi admins");
+	ck_assert_str_eq(out, "mrossi admins");
+	free(out);
+	psd_map_free(m);
+}
+END_TEST
+
 static Suite *pseudo_suite(void)
 {
 	Suite *s = suite_create("pseudo");
@@ -132,6 +255,11 @@ static Suite *pseudo_suite(void)
 	tcase_add_test(tc, test_ids_in_text);
 	tcase_add_loop_test(tc, test_addresses, 0, sizeof(addr_rows) / sizeof(addr_rows[0]));
 	tcase_add_test(tc, test_collect);
+	tcase_add_test(tc, test_newest_wins);
+	tcase_add_test(tc, test_join_order);
+	tcase_add_test(tc, test_many_ids);
+	tcase_add_test(tc, test_many_ids_no_tmpdir);
+	tcase_add_test(tc, test_not_ready);
 	suite_add_tcase(s, tc);
 	return s;
 }

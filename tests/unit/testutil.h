@@ -52,6 +52,20 @@ static inline char *tu_write_tmp(const void *data, size_t n)
 	return p;
 }
 
+/* Runs fn(arg) with TMPDIR naming a directory that does not exist. */
+static inline void tu_without_tmpdir(void (*fn)(void *), void *arg)
+{
+	const char *old = getenv("TMPDIR");
+	char *keep = old ? strdup(old) : NULL;
+	setenv("TMPDIR", "/nonexistent/dpfaudit-test", 1);
+	fn(arg);
+	if (keep)
+		setenv("TMPDIR", keep, 1);
+	else
+		unsetenv("TMPDIR");
+	free(keep);
+}
+
 /* A growable byte array (test code only; allocation failure fails the test). */
 struct bytes {
 	unsigned char *p;
