@@ -604,6 +604,8 @@ static struct inp *open_input(struct reader *rd, struct aud_input *in)
 		return NULL;
 	}
 	in->size = inp_size(ip);
+	if (o->no_raw_digests)
+		inp_no_digest(ip);
 	if (o->content_digests)
 		inp_digest_output(ip);
 	return ip;

@@ -386,6 +386,8 @@ int cmd_scan(int argc, char **argv, const char *argv0)
 	for (size_t i = 0; i < ninputs; i++)
 		inputs[i] = paths.v[sel[i]];
 	s.ao.defer_windows = s.partial != NULL;
+	/* A partial carries every input's digest (merge matches inputs by it). */
+	s.ao.no_raw_digests = !s.partial && !out_shows_input_digests(&s.o);
 	if (s.state) {
 		if (s.partial || nshards) {
 			error("scan: --state cannot be combined with --partial or --shard "

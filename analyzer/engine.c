@@ -117,6 +117,24 @@ struct eng_role_slot {
 	char user[ENG_ROLE_USER];
 };
 
+/*
+ * A thread's memo of the purpose a reason names (purpose_of(): every
+ * purpose's reason patterns in turn, a PCRE2 match each, for every read with
+ * a reason): a few ticket and case numbers make most of a log's reasons.
+ * Direct-mapped like the roles; a reason longer than a slot, or one whose
+ * matching hit a regex limit (which counts every time), is matched every
+ * time.
+ */
+#define ENG_REASON_SLOTS 256
+#define ENG_REASON_MAX 27
+_Static_assert(ENG_REASON_SLOTS == ENG_ROLE_SLOTS, "role_slot() places reasons too");
+
+struct eng_reason_slot {
+	int purpose;
+	unsigned char n;	/* reason bytes; 0: empty slot */
+	char reason[ENG_REASON_MAX];
+};
+
 struct eng_thread {
 	struct rx_thread *rx;
 	uint64_t *custom;	/* the verdict's custom_fired, eng_custom_words() words */
@@ -126,11 +144,13 @@ struct eng_thread {
 	char detail[ENG_TEXT];
 	char scratch[ENG_TEXT];
 	struct eng_role_slot roles[ENG_ROLE_SLOTS];
+	struct eng_reason_slot reasons[ENG_REASON_SLOTS];
 	struct tz_memo hours_zone[POL_MAX_ROLES];	/* per role: its hours' zone */
 };
 
 /*
- * The memo slot of a user of 1..ENG_ROLE_USER bytes: every byte mixed in
+ * The memo slot of a user of 1..ENG_ROLE_USER bytes (or of a reason of
+ * 1..ENG_REASON_MAX bytes): every byte mixed in
  * 8-byte words (the last word overlapping the one before), not one multiply
  * per byte as sv_hash(); only the memo's hit rate depends on it.
  */
@@ -541,7 +561,7 @@ static bool role_serves(const struct pol_role *r, int purpose)
 	return r->purposes_all || (r->purposes & (1ull << purpose));
 }
 
-static int purpose_of(const struct judge *j, sv reason)
+static int purpose_match(const struct judge *j, sv reason)
 {
 	const struct policy *p = j->p;
 	for (size_t k = 0; k < p->npurposes; k++) {
@@ -551,6 +571,34 @@ static int purpose_of(const struct judge *j, sv reason)
 				return (int)k;
 	}
 	return -1;
+}
+
+/* The reason patterns' limit hits so far (a memo keeps no answer a limit decided). */
+static unsigned long reason_limit_hits(const struct policy *p)
+{
+	unsigned long n = 0;
+	for (size_t k = 0; k < p->npurposes; k++)
+		for (size_t i = 0; i < p->purposes[k].nreasons; i++)
+			n += atomic_load_explicit(&p->purposes[k].reasons[i]->limit_hits, memory_order_relaxed);
+	return n;
+}
+
+/* purpose_match(), remembered in j->t. */
+static int purpose_of(const struct judge *j, sv reason)
+{
+	if (reason.n == 0 || reason.n > ENG_REASON_MAX)
+		return purpose_match(j, reason);
+	struct eng_reason_slot *s = &j->t->reasons[role_slot(reason)];
+	if (s->n == reason.n && sv_mem_eq(s->reason, reason.p, reason.n))
+		return s->purpose;
+	unsigned long hits = reason_limit_hits(j->p);
+	int purpose = purpose_match(j, reason);
+	if (reason_limit_hits(j->p) == hits) {
+		s->purpose = purpose;
+		s->n = (unsigned char)reason.n;
+		memcpy(s->reason, reason.p, reason.n);
+	}
+	return purpose;
 }
 
 static const struct pol_evidence *evidence_of(const struct policy *p, const struct pol_purpose *pp)

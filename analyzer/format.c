@@ -169,19 +169,21 @@ sv fmt_query_param_or(sv resource, sv a, sv b, struct fmt_thread *t)
 
 enum ev_action fmt_default_action(sv raw)
 {
+	/* Names with their lengths (no strlen per line); the exact bytes first, then any case. */
 	static const struct {
-		const char *name;
+		sv name;
 		enum ev_action a;
 	} table[] = {
-		{ "GET", EV_READ }, { "HEAD", EV_READ }, { "POST", EV_WRITE },
-		{ "PUT", EV_WRITE }, { "PATCH", EV_WRITE }, { "DELETE", EV_DELETE },
-		{ "SELECT", EV_READ }, { "READ", EV_READ }, { "INSERT", EV_WRITE },
-		{ "UPDATE", EV_WRITE }, { "WRITE", EV_WRITE },
+		{ SV_LIT("GET"), EV_READ }, { SV_LIT("HEAD"), EV_READ }, { SV_LIT("POST"), EV_WRITE },
+		{ SV_LIT("PUT"), EV_WRITE }, { SV_LIT("PATCH"), EV_WRITE }, { SV_LIT("DELETE"), EV_DELETE },
+		{ SV_LIT("SELECT"), EV_READ }, { SV_LIT("READ"), EV_READ }, { SV_LIT("INSERT"), EV_WRITE },
+		{ SV_LIT("UPDATE"), EV_WRITE }, { SV_LIT("WRITE"), EV_WRITE },
 	};
 	if (raw.n == 0)
 		return EV_OTHER;
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (sv_eq_nocase(raw, sv_cstr(table[i].name)))
+		if (raw.n == table[i].name.n &&
+		    (sv_mem_eq(raw.p, table[i].name.p, raw.n) || sv_eq_nocase(raw, table[i].name)))
 			return table[i].a;
 	/* The action names themselves ("export", "login", ...). */
 	enum ev_action a = ev_action_parse(raw);

@@ -82,7 +82,7 @@ static char lower_ascii(char c)
 static bool has_prefix_nocase(sv s, sv pfx)
 {
 	return s.n >= pfx.n && lower_ascii(s.p[0]) == lower_ascii(pfx.p[0]) &&
-	       sv_eq_nocase(sv_make(s.p, pfx.n), pfx);
+	       (sv_mem_eq(s.p, pfx.p, pfx.n) || sv_eq_nocase(sv_make(s.p, pfx.n), pfx));
 }
 
 /*

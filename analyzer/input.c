@@ -73,7 +73,8 @@ size_t inp_raw_read(struct inp *in, unsigned char *dst, size_t n)
 		in->raw_eof = true;
 		return 0;
 	}
-	dg_sha256_update(&in->sha, dst, (size_t)r);
+	if (!in->no_sha)
+		dg_sha256_update(&in->sha, dst, (size_t)r);
 	in->raw += (uint64_t)r;
 	return (size_t)r;
 }
@@ -120,7 +121,7 @@ void inp_finish(struct inp *in)
 			in->avail = 0;
 	}
 	in->avail = 0;
-	if (!in->read_err)
+	if (!in->read_err && !in->no_sha)
 		dg_sha256_hex(&in->sha, in->hex);
 }
 
@@ -339,6 +340,12 @@ bool inp_damaged(const struct inp *in, uint64_t *offset, const char **msg)
 const char *inp_sha256(const struct inp *in)
 {
 	return in->hex;
+}
+
+void inp_no_digest(struct inp *in)
+{
+	in->no_sha = true;
+	in->hex[0] = '\0';
 }
 
 void inp_close(struct inp *in)

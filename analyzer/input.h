@@ -111,6 +111,12 @@ bool inp_damaged(const struct inp *in, uint64_t *offset, const char **msg);
  * is the digest of the whole file; after a read error it stays "".
  */
 const char *inp_sha256(const struct inp *in);
+/*
+ * The raw digest is not wanted (no output shows it): from now on the raw
+ * bytes are not hashed and inp_sha256() stays "".  Call right after
+ * inp_open(); it saves one SHA-256 pass over the file.
+ */
+void inp_no_digest(struct inp *in);
 
 /*
  * Decompressed content digests, for `scan --state` (state.h): call

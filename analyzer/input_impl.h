@@ -76,6 +76,7 @@ struct inp {
 	char dmg_msg[192];
 
 	struct dg_sha256 sha;
+	bool no_sha;	/* inp_no_digest(): sha not updated, hex stays "" */
 	char hex[65];
 
 	/* inp_digest_output(): SHA-256 of the decompressed bytes, and of the first INP_HEAD of them. */

@@ -286,6 +286,19 @@ int out_check(const struct out_opts *o, const char *cmd, bool text_default,
 	return 0;
 }
 
+bool out_shows_input_digests(const struct out_opts *o)
+{
+	if (!o->nreports)
+		return o->detail == REP_DETAIL_HIGH;
+	for (size_t i = 0; i < o->nreports; i++) {
+		const char *name = o->reports[i].w->name;
+		if (!strcmp(name, "json") || !strcmp(name, "sarif") ||
+		    (!strcmp(name, "text") && o->detail == REP_DETAIL_HIGH))
+			return true;
+	}
+	return false;
+}
+
 static bool reports_path_is_file(const char *path)
 {
 	return path && strcmp(path, "-") != 0;

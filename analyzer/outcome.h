@@ -145,6 +145,14 @@ struct stat;
 int out_check(const struct out_opts *o, const char *cmd, bool text_default,
 	      const struct sf_out *extra, size_t n, const struct paths *paths);
 
+/*
+ * Whether a report o asks for shows each input's raw SHA-256 (json and
+ * sarif; text at --detail high), the text report on standard output
+ * counting when none is named.  False: the audit need not hash the files
+ * (aud_options.no_raw_digests).
+ */
+bool out_shows_input_digests(const struct out_opts *o);
+
 /* An sf_is_input_fn (safefile.h) over a struct paths: paths_holds(). */
 bool out_is_input(void *paths, const struct stat *st);
 

@@ -61,7 +61,7 @@ struct aud_input {
 	uint64_t error_offset;		/* compressed byte offset of stream damage */
 	bool has_time;
 	int64_t tmin, tmax;		/* time range of its events */
-	char sha256[65];		/* of the bytes on disk; "" if unreadable */
+	char sha256[65];		/* of the bytes on disk; "" if unreadable or not wanted (aud_options.no_raw_digests) */
 	struct aud_example unparsed_ex[AUD_EXAMPLES];
 	size_t nunparsed_ex;
 	struct aud_example overlong_ex[AUD_EXAMPLES];

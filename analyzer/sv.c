@@ -27,8 +27,10 @@ bool sv_eq_nocase(sv a, sv b)
 {
 	if (a.n != b.n)
 		return false;
+	/* Equal bytes first: what the per-line callers mostly see ("GET", "HTTP/"). */
 	for (size_t i = 0; i < a.n; i++)
-		if (ascii_lower((unsigned char)a.p[i]) != ascii_lower((unsigned char)b.p[i]))
+		if (a.p[i] != b.p[i] &&
+		    ascii_lower((unsigned char)a.p[i]) != ascii_lower((unsigned char)b.p[i]))
 			return false;
 	return true;
 }
@@ -49,6 +51,17 @@ bool sv_to_u64(sv s, unsigned long long *out)
 	unsigned long long v = 0;
 	if (s.n == 0)
 		return false;
+	if (s.n <= 19) {
+		/* At most 19 digits cannot overflow 64 bits: no check per digit (status, bytes per line). */
+		for (size_t i = 0; i < s.n; i++) {
+			unsigned d = (unsigned char)s.p[i] - '0';
+			if (d > 9)
+				return false;
+			v = v * 10 + d;
+		}
+		*out = v;
+		return true;
+	}
 	for (size_t i = 0; i < s.n; i++) {
 		unsigned d = (unsigned char)s.p[i] - '0';
 		if (d > 9)

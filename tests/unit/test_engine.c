@@ -839,6 +839,57 @@ START_TEST(test_role_memo)
 }
 END_TEST
 
+/*
+ * The engine remembers each reason's purpose per thread (a direct-mapped
+ * memo of 256 slots): over 600 reasons of every purpose and of none, so
+ * slots are shared and overwritten, reasons of exactly a slot's length and
+ * longer, in three passes; the verdict's purpose is the first purpose whose
+ * pattern matches, matched afresh, every time.
+ */
+START_TEST(test_reason_memo)
+{
+	struct rx_thread *fresh = rx_thread_new();
+	ck_assert_ptr_nonnull(fresh);
+	char reason[128];
+	for (int pass = 0; pass < 3; pass++) {
+		for (int i = 0; i < 640; i++) {
+			switch (i % 8) {
+			case 0: snprintf(reason, sizeof(reason), "TICKET-%d", i % 37); break;
+			case 1: snprintf(reason, sizeof(reason), "CAMPAIGN-%d", i); break;
+			case 2: snprintf(reason, sizeof(reason), "OPS-%d", i % 11); break;
+			case 3: snprintf(reason, sizeof(reason), "LEGAL-%d", i); break;
+			case 4: snprintf(reason, sizeof(reason), "ESC-%d", i); break;
+			case 5: snprintf(reason, sizeof(reason), "because-%d", i); break;
+			case 6: snprintf(reason, sizeof(reason), "TICKET-%020d", i); break;	/* exactly a slot */
+			default: snprintf(reason, sizeof(reason), "CASE-%040d", i); break;	/* longer than a slot */
+			}
+			int want = -1;
+			for (size_t k = 0; k < P->npurposes && want < 0; k++)
+				for (size_t r = 0; r < P->purposes[k].nreasons && want < 0; r++)
+					if (rx_match(P->purposes[k].reasons[r], sv_cstr(reason), fresh))
+						want = (int)k;
+			struct event ev;
+			ev_reset(&ev);
+			ev.f[EVF_USER] = SV_LIT("mrossi");
+			ev.f[EVF_RESOURCE] = SV_LIT(R "4711/email");
+			ev.f[EVF_REASON] = sv_cstr(reason);
+			ev.action = EV_READ;
+			ev.status = 200;
+			ev.time = 1795000000;
+			ev.has_time = true;
+			struct fnd_list out = FND_LIST_INIT;
+			struct eng_verdict v;
+			eng_classify(E, &ev, T);
+			eng_judge(E, &ev, T, &out, NULL, &v);
+			ck_assert_msg(v.purpose == want, "pass %d, reason %s: purpose %d, want %d", pass,
+				      reason, v.purpose, want);
+			fnd_release(&out);
+		}
+	}
+	rx_thread_free(fresh);
+}
+END_TEST
+
 START_TEST(test_severity_override)
 {
 	P->checks[CHK_OFF_HOURS_ACCESS].severity = SEV_CRITICAL;
@@ -981,6 +1032,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_severity_override);
 	tcase_add_test(tc, test_role_memo);
+	tcase_add_test(tc, test_reason_memo);
 	tcase_add_test(tc, test_claimed_role);
 	tcase_add_test(tc, test_denied_burst);
 	tcase_add_test(tc, test_denied_by_src);

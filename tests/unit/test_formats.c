@@ -414,6 +414,9 @@ static const struct {
 	{ "INSERT", EV_WRITE }, { "UPDATE", EV_WRITE }, { "WRITE", EV_WRITE }, { "export", EV_EXPORT },
 	{ "login", EV_LOGIN }, { "OPTIONS", EV_OTHER }, { "DDL", EV_OTHER }, { "", EV_OTHER },
 	{ "GETX", EV_OTHER },
+	/* Any case, not only the exact bytes: */
+	{ "get", EV_READ }, { "gEt", EV_READ }, { "Delete", EV_DELETE }, { "wRiTe", EV_WRITE },
+	{ "GE", EV_OTHER }, { "GET ", EV_OTHER }, { "PUTS", EV_OTHER }, { "EXPORT", EV_EXPORT },
 };
 
 START_TEST(test_default_action)

@@ -582,6 +582,50 @@ START_TEST(test_plain_large)
 }
 END_TEST
 
+/*
+ * inp_no_digest(): the same bytes come out (plain and gzip), and the raw
+ * digest is "" instead of the file's SHA-256.
+ */
+START_TEST(test_no_digest)
+{
+	struct bytes plain = { 0 }, gz = { 0 };
+	char line[64];
+	for (size_t i = 0; plain.n < 2 * INP_BUFSZ + 5; i++) {
+		snprintf(line, sizeof(line), "line %zu of a file nobody hashes\n", i);
+		bytes_adds(&plain, line);
+	}
+	gz_member(&gz, plain.p, plain.n);
+	const struct bytes *files[] = { &plain, &gz };
+	for (size_t k = 0; k < 2; k++) {
+		struct result r;
+		read_bytes(files[k]->p, files[k]->n, 4096, &r);
+		ck_assert_uint_eq(strlen(r.sha), 64);
+		char *path = tu_write_tmp(files[k]->p, files[k]->n);
+		ck_assert_ptr_nonnull(path);
+		struct diag err;
+		struct inp *in = inp_open(path, &err);
+		ck_assert_ptr_nonnull(in);
+		inp_no_digest(in);
+		struct bytes out = { 0 };
+		char buf[4096];
+		size_t got;
+		while ((got = inp_read(in, buf, sizeof(buf))) > 0)
+			bytes_add(&out, buf, got);
+		ck_assert(!inp_damaged(in, NULL, NULL));
+		ck_assert_str_eq(inp_sha256(in), "");
+		ck_assert_uint_eq(out.n, plain.n);
+		ck_assert(memcmp(out.p, plain.p, plain.n) == 0);
+		inp_close(in);
+		unlink(path);
+		free(path);
+		free(out.p);
+		result_free(&r);
+	}
+	free(plain.p);
+	free(gz.p);
+}
+END_TEST
+
 /* ---- opening ---- */
 
 START_TEST(test_open_errors)
@@ -1281,6 +1325,7 @@ static Suite *input_suite(void)
 	tc = tcase_create("plain");
 	tcase_add_loop_test(tc, test_plain, 0, NELEM(plains));
 	tcase_add_test(tc, test_plain_large);
+	tcase_add_test(tc, test_no_digest);
 	tcase_add_test(tc, test_open_errors);
 	tcase_add_test(tc, test_read_error);
 	suite_add_tcase(s, tc);

@@ -326,6 +326,31 @@ START_TEST(progress_stop_right_away)
 }
 END_TEST
 
+/* Which reports show the inputs' raw digests, so that scan hashes the files only for them. */
+START_TEST(opt_input_digests)
+{
+	static struct out_opts o;
+	memset(&o, 0, sizeof(o));
+	ck_assert(!out_shows_input_digests(&o));	/* the text report, medium */
+	ck_assert_int_eq(out_opt(&o, "scan", OUT_O_DETAIL, "high"), 0);
+	ck_assert(out_shows_input_digests(&o));		/* text on stdout, high */
+	memset(&o, 0, sizeof(o));
+	const char *none[] = { "csv:a.csv", "html:a.html", "junit:a.xml", "markdown:a.md", "text:a.txt" };
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		ck_assert_int_eq(out_opt(&o, "scan", OUT_O_REPORT, none[i]), 0);
+	ck_assert(!out_shows_input_digests(&o));
+	ck_assert_int_eq(out_opt(&o, "scan", OUT_O_DETAIL, "high"), 0);
+	ck_assert(out_shows_input_digests(&o));		/* text:a.txt at high */
+	const char *each[] = { "json:b.json", "sarif:b.sarif" };
+	for (size_t i = 0; i < 2; i++) {
+		memset(&o, 0, sizeof(o));
+		ck_assert_int_eq(out_opt(&o, "scan", OUT_O_REPORT, "csv:a.csv"), 0);
+		ck_assert_int_eq(out_opt(&o, "scan", OUT_O_REPORT, each[i]), 0);
+		ck_assert(out_shows_input_digests(&o));
+	}
+}
+END_TEST
+
 static Suite *outcome_suite(void)
 {
 	Suite *s = suite_create("outcome");
@@ -333,6 +358,7 @@ static Suite *outcome_suite(void)
 	tcase_add_test(tc, opt_values);
 	tcase_add_test(tc, opt_refusals);
 	tcase_add_test(tc, opt_list_limit);
+	tcase_add_test(tc, opt_input_digests);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("status");
 	tcase_add_checked_fixture(tc, NULL, res_teardown);

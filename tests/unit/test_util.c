@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,10 @@ static const struct {
 	{ "42", true, 42 },
 	{ "18446744073709551615", true, 18446744073709551615ULL },
 	{ "18446744073709551616", false, 0 },	/* overflow */
+	{ "9999999999999999999", true, 9999999999999999999ULL },	/* 19 digits: the unchecked path's longest */
+	{ "0000000000000000000042", true, 42 },	/* more than 19 digits, no overflow */
+	{ "99999999999999999999", false, 0 },	/* 20 digits, overflow */
+	{ "123456789012345678x", false, 0 },
 	{ "", false, 0 },
 	{ "-1", false, 0 },
 	{ "12a", false, 0 },
@@ -61,6 +66,60 @@ START_TEST(test_sv_ascii_matches_ctype)
 		ck_assert_uint_eq(sv_trim(sv_make(s + 1, 2)).n, isspace(a) ? 1 : 2);
 		ck_assert_uint_eq(sv_trim(sv_make(s, 2)).n, isspace(a) ? 1 : 2);
 		ck_assert_uint_eq(sv_trim(sv_make(s, 3)).n, 3);
+	}
+}
+END_TEST
+
+/*
+ * sv_to_u64's unchecked path for short numbers against a slow reference
+ * (digit by digit with an overflow check), and sv_eq_nocase against
+ * tolower() byte by byte, on pseudo-random strings of digits, letters
+ * and other bytes of every length up to 24.
+ */
+static bool u64_slow(sv s, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	if (!s.n)
+		return false;
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return false;
+		unsigned d = (unsigned)(s.p[i] - '0');
+		if (v > (ULLONG_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+START_TEST(test_sv_fast_paths)
+{
+	static const char alpha[] = "0123456789999aAzZ-/ \x80";
+	unsigned long long seed = 88172645463325252ULL;
+	char a[24], b[24];
+	for (int iter = 0; iter < 200000; iter++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		size_t n = (size_t)(seed % 25);
+		unsigned long long r = seed;
+		for (size_t i = 0; i < n; i++) {
+			/* Mostly digits, so long numbers come up. */
+			a[i] = (r & 7) ? (char)('0' + (r >> 3) % 10) : alpha[(r >> 3) % (sizeof(alpha) - 1)];
+			b[i] = (r >> 8 & 3) == 0 ? (char)toupper((unsigned char)a[i]) : a[i];
+			if ((r >> 10 & 31) == 0)
+				b[i] = alpha[(r >> 15) % (sizeof(alpha) - 1)];
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		}
+		unsigned long long v1 = 1, v2 = 1;
+		bool ok1 = sv_to_u64(sv_make(a, n), &v1), ok2 = u64_slow(sv_make(a, n), &v2);
+		ck_assert_int_eq(ok1, ok2);
+		ck_assert_uint_eq(v1, v2);
+		bool want = true;
+		for (size_t i = 0; i < n; i++)
+			want = want && tolower((unsigned char)a[i]) == tolower((unsigned char)b[i]);
+		ck_assert_int_eq(sv_eq_nocase(sv_make(a, n), sv_make(b, n)), want);
 	}
 }
 END_TEST
@@ -412,6 +471,7 @@ static Suite *util_suite(void)
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, test_sv_to_u64, 0, sizeof(u64_rows) / sizeof(u64_rows[0]));
+	tcase_add_test(tc, test_sv_fast_paths);
 	tcase_add_test(tc, test_sv_basics);
 	tcase_add_test(tc, test_sv_ascii_matches_ctype);
 	tcase_add_test(tc, test_sv_hexbyte);
