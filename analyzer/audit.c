@@ -636,6 +636,9 @@ static const struct fmt *detect_format(struct reader *rd, struct aud_input *in, 
 	enum lr_status st;
 	bool eof = false;
 
+	if (!f)
+		f = fmt_for_path(r->fmts, in->path);
+	/* A format given or tied to the path reads the first sample; the others detect on it. */
 	for (unsigned window = 1;; window++) {
 		while (nc < DETECT_LINES && bytes < DETECT_BYTES && hold < DETECT_HOLD &&
 		       !(eof = (st = lr_next(lr, &line)) == LR_EOF)) {
@@ -663,8 +666,6 @@ static const struct fmt *detect_format(struct reader *rd, struct aud_input *in, 
 			}
 			n++;
 		}
-		if (!f)
-			f = fmt_for_path(r->fmts, in->path);
 		if (f)
 			break;
 		fmt_thread_set_header(rd->ft, buf_sv(&rd->hdr));
