@@ -271,7 +271,7 @@ START_TEST(test_rank_exact_past_the_map_budget)
 	/* Subjects: 465 findings over 37 subjects, 13 or 12 each; the 13s first, by name. */
 	ck_assert_uint_eq(big->top_subjects[0].count, 13);
 	ck_assert(sv_eq_cstr(big->top_subjects[0].name, "0"));
-	/* Map of 64 bytes: moved at every new name; of 1 KiB: a dozen names at a time. */
+	/* Map of 256 bytes: moved at every new name; of 4 KiB: a few dozen names at a time. */
 	for (size_t budget = 4096; budget <= 65536; budget *= 16) {
 		res.findings.budget = budget;
 		struct rep_summary *tiny = rep_summarize(&c);
