@@ -468,6 +468,31 @@ int spill_take(struct spill *dst, struct spill *src)
 		src->nfds = src->nruns = 0;
 		src->count = src->nents;
 	}
+	if (!dst->nents && src->nents && src->used + src->nents * sizeof(struct ent) <= dst->budget) {
+		/*
+		 * An empty dst takes src's in-memory records whole (they fit its
+		 * budget): the buffers swap, nothing is copied.  The first list
+		 * joined into an empty one (audit.c's merge_parsers) is up to a
+		 * whole budget of records: a copy of 16 MiB into fresh pages.
+		 */
+		if (dst->reading)
+			end_reading(dst);
+		struct spill t = *dst;
+		dst->mem = src->mem;
+		dst->used = src->used;
+		dst->memcap = src->memcap;
+		dst->ents = src->ents;
+		dst->nents = src->nents;
+		dst->entcap = src->entcap;
+		dst->sorted = src->sorted;
+		dst->count += src->nents;
+		src->mem = t.mem;
+		src->memcap = t.memcap;
+		src->ents = t.ents;
+		src->entcap = t.entcap;
+		src->count -= src->nents;
+		src->nents = 0;
+	}
 	while (src->nents) {
 		const struct ent *e = &src->ents[src->nents - 1];
 		if (spill_add(dst, src->mem + e->off, e->n) < 0)

@@ -139,6 +139,47 @@ START_TEST(test_same_order_any_budget)
 }
 END_TEST
 
+/*
+ * Joining into an empty sorter (audit.c joins the threads' findings so):
+ * whatever dst's budget (src's records in memory fit it, or not) and
+ * whether dst was read before, dst then holds every record of src in
+ * order, src none, and both go on taking records.
+ */
+START_TEST(test_take_into_empty)
+{
+	static const size_t budgets[] = { 64u << 20, 4096 };
+	struct spill *ref = spill_new(key_cmp, NULL, 256u << 10);
+	ck_assert_ptr_nonnull(ref);
+	fill(ref, NULL, 20000, 5);
+	uint64_t want = drain(ref, 20000);
+	spill_free(ref);
+	for (size_t b = 0; b < 2; b++)
+		for (int was_read = 0; was_read < 2; was_read++) {
+			struct spill *src = spill_new(key_cmp, NULL, 256u << 10);
+			struct spill *dst = spill_new(key_cmp, NULL, budgets[b]);
+			ck_assert_ptr_nonnull(src);
+			ck_assert_ptr_nonnull(dst);
+			fill(src, NULL, 20000, 5);
+			ck_assert_uint_gt(spill_runs(src), 1);	/* runs on disk and records in memory */
+			if (was_read)
+				drain(dst, 0);
+			ck_assert_int_eq(spill_take(dst, src), 0);
+			ck_assert_uint_eq(spill_count(dst), 20000);
+			ck_assert_uint_eq(spill_count(src), 0);
+			drain(src, 0);
+			ck_assert_uint_eq(drain(dst, 20000), want);
+			unsigned char rec[512];
+			size_t n = make_rec(rec, 0);
+			ck_assert_int_eq(spill_add(dst, rec, n), 0);
+			ck_assert_int_eq(spill_add(src, rec, n), 0);
+			drain(dst, 20001);
+			drain(src, 1);
+			spill_free(src);
+			spill_free(dst);
+		}
+}
+END_TEST
+
 static long maxrss_kib(void)
 {
 	struct rusage ru;
@@ -309,6 +350,7 @@ static Suite *spill_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_same_order_any_budget);
+	tcase_add_test(tc, test_take_into_empty);
 	tcase_add_test(tc, test_memory_bounded);
 	tcase_add_test(tc, test_record_too_big);
 	tcase_add_test(tc, test_records_across_blocks);
