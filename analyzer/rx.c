@@ -234,6 +234,7 @@ static void skeleton(struct rx *r, const char *p, size_t n)
 
 	r->nskel = 0;
 	r->nstem = 0;
+	r->nrestlit = 0;
 	if (n == 0 || p[0] != '^' || top_level_alternation(p, n))
 		return;
 	while (skel_token(p, n, &i, &t)) {
@@ -275,6 +276,8 @@ static void skeleton(struct rx *r, const char *p, size_t n)
 	for (size_t j = 0; j < r->nskel; j += r->skel[j] == SK_LIT ? 2u + r->skel[j + 1] : r->skel[j] == SK_OPT ? 2u : 1u)
 		if (r->skel[j] == SK_DIGITS)
 			r->nstem = j + 1;
+	/* After \d+ comes a literal (skeleton() cuts anything else) or the end. */
+	r->nrestlit = r->nstem && r->nstem < r->nskel && r->skel[r->nstem] == SK_LIT ? r->skel[r->nstem + 1] : 0;
 }
 
 /* rx_skel_run(), inlined where rx.c runs a skeleton per match. */
@@ -426,11 +429,9 @@ int rx_match_prefixed(const struct rx *r, sv subject, struct rx_thread *t)
 	return match_pcre2(r, subject, t);
 }
 
-int rx_match_after_stem(const struct rx *r, sv subject, size_t pos, struct rx_thread *t)
+int rx_match_after_skel(const struct rx *r, sv subject, struct rx_thread *t)
 {
 	t->last_rc = 0;
-	if (!skel_run(r->skel + r->nstem, r->nskel - r->nstem, subject, &pos))
-		return 0;
 	return match_pcre2(r, subject, t);
 }
 

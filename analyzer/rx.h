@@ -58,6 +58,13 @@ struct rx {
 	 * rx_match_after_stem().
 	 */
 	size_t nstem;
+	/*
+	 * The rest after the stem, skel[nstem..nskel), starts with a literal
+	 * run of nrestlit bytes at skel + nstem + 2 (0: the rest is empty).  A
+	 * caller that tries many patterns after one stem compares these bytes
+	 * inline and runs only skel[nstem + 2 + nrestlit..nskel) after them.
+	 */
+	size_t nrestlit;
 };
 
 struct rx_thread;
@@ -89,10 +96,11 @@ int rx_match_prefixed(const struct rx *r, sv subject, struct rx_thread *t);
  */
 bool rx_skel_run(const unsigned char *prog, size_t nprog, sv subject, size_t *pos);
 /*
- * rx_match() for a caller that has run r->skel[0..r->nstem) on subject
- * (rx_skel_run from 0, true, giving pos): the same result.
+ * rx_match() for a caller that has itself run all of r->skel on subject
+ * (rx_skel_run from 0, in one piece or in parts, true) and tested the
+ * prefix: the same result, with no prefilter left to run.
  */
-int rx_match_after_stem(const struct rx *r, sv subject, size_t pos, struct rx_thread *t);
+int rx_match_after_skel(const struct rx *r, sv subject, struct rx_thread *t);
 
 /*
  * After a successful rx_match() with the same thread and subject: the view
