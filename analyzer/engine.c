@@ -123,6 +123,13 @@ struct eng {
 	 * passed (a PCRE2 match each) and those without one.
 	 */
 	uint64_t *skel_cms;
+	/*
+	 * Bit k: skel[k] has a matcher without a prefix in pfx[]
+	 * (ungated_skels), or one gated by pfx[i] (pfx_skels[i]): an event
+	 * visits only the skeletons of its candidates.
+	 */
+	uint64_t ungated_skels;
+	uint64_t pfx_skels[ENG_MAX_PFX];
 	struct eng_stem stem[ENG_MAX_STEM];
 	unsigned nstem;
 	struct eng_skel skel[ENG_MAX_SKEL];
@@ -330,8 +337,11 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 		uint64_t *set = e->cm[i].m.pfx < 0 ? e->ungated
 						   : e->pfx_cms + (size_t)e->cm[i].m.pfx * e->cm_words;
 		set[i / 64] |= UINT64_C(1) << (i % 64);
-		if (e->cm[i].m.stem >= 0)
+		if (e->cm[i].m.stem >= 0) {
 			e->skel_cms[(size_t)e->cm[i].m.skel * e->cm_words + i / 64] |= UINT64_C(1) << (i % 64);
+			*(e->cm[i].m.pfx < 0 ? &e->ungated_skels : &e->pfx_skels[e->cm[i].m.pfx]) |=
+				UINT64_C(1) << e->cm[i].m.skel;
+		}
 	}
 	for (size_t r = 0; r < pol->nroles; r++)
 		if (pol->roles[r].max_subjects)
@@ -450,13 +460,15 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	}
 	ev->resource_norm = res.n ? ev_normalize_path(res, t->norm) : SV_LIT("");
 
-	/* Bit i: the resource starts with e->pfx[i]. */
-	uint64_t pfx_ok = 0;
+	/* Bit i: the resource starts with e->pfx[i]; skels: the skeletons of the candidates. */
+	uint64_t pfx_ok = 0, skels = e->ungated_skels;
 	sv rn = ev->resource_norm;
 	for (unsigned i = 0; i < e->npfx; i++)
 		if (rn.n >= e->pfx[i].n && rn.p[0] == e->pfx[i].p[0] &&
-		    sv_mem_eq(rn.p, e->pfx[i].p, e->pfx[i].n))
+		    sv_mem_eq(rn.p, e->pfx[i].p, e->pfx[i].n)) {
 			pfx_ok |= UINT64_C(1) << i;
+			skels |= e->pfx_skels[i];
+		}
 
 	/*
 	 * Bit i of stem_run: e->stem[i] was run on the resource; of stem_ok: it
@@ -475,7 +487,8 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 		 * And what its skeleton would reject (skeletons read the
 		 * resource, normalised; an empty one matches nothing).
 		 */
-		for (unsigned k = 0; k < e->nskel && cand; k++) {
+		for (uint64_t km = skels; km && cand; km &= km - 1) {
+			unsigned k = (unsigned)__builtin_ctzll(km);
 			uint64_t ks = e->skel_cms[(size_t)k * e->cm_words + w] & cand;
 			if (!ks)
 				continue;
