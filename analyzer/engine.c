@@ -418,23 +418,24 @@ static bool field_value(const struct event *ev, const struct eng_matcher *m, sv 
 }
 
 /*
- * Whether skeleton e->skel[k] passes on the normalised resource rn: its
- * stem (run once per event, remembered in the stem_* arguments as in
- * eng_classify()), the rest's leading literal inline, then the rest.
+ * Whether skeleton e->skel[k] passes on the normalised resource rn, and
+ * where it ends (*end): its stem (run once per event, remembered in the
+ * stem_* arguments as in eng_classify()), the rest's leading literal
+ * inline, then the rest.
  */
 static bool skel_passes(const struct eng *e, unsigned k, sv rn, uint64_t *stem_run,
-			uint64_t *stem_ok, size_t *stem_end)
+			uint64_t *stem_ok, size_t *stem_end, size_t *end)
 {
 	const struct eng_skel *sk = &e->skel[k];
 	uint64_t sb = UINT64_C(1) << sk->stem;
 	if (rn.n == 0)
 		return false;
 	if (!(*stem_run & sb)) {
-		size_t end = 0;
+		size_t at = 0;
 		*stem_run |= sb;
-		if (rx_skel_run(e->stem[sk->stem].p, e->stem[sk->stem].n, rn, &end)) {
+		if (rx_skel_run(e->stem[sk->stem].p, e->stem[sk->stem].n, rn, &at)) {
 			*stem_ok |= sb;
-			stem_end[sk->stem] = end;
+			stem_end[sk->stem] = at;
 		}
 	}
 	if (!(*stem_ok & sb))
@@ -443,7 +444,10 @@ static bool skel_passes(const struct eng *e, unsigned k, sv rn, uint64_t *stem_r
 	if (rn.n - pos < sk->nlit || (sk->nlit && !sv_mem_eq(rn.p + pos, sk->lit, sk->nlit)))
 		return false;
 	pos += sk->nlit;
-	return sk->nrest == 0 || rx_skel_run(sk->rest, sk->nrest, rn, &pos);
+	if (sk->nrest && !rx_skel_run(sk->rest, sk->nrest, rn, &pos))
+		return false;
+	*end = pos;
+	return true;
 }
 
 void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
@@ -476,7 +480,7 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	 * for the whole skeleton e->skel[k], each run at most once per event.
 	 */
 	uint64_t stem_run = 0, stem_ok = 0, skel_run = 0, skel_ok = 0;
-	size_t stem_end[ENG_MAX_STEM];
+	size_t stem_end[ENG_MAX_STEM], skel_end[ENG_MAX_SKEL];
 
 	for (size_t w = 0; w < e->cm_words && (pfx_ok || !e->all_gated); w++) {
 		/* The candidates in this word: what rx_match() would reject by its prefix is left out. */
@@ -495,7 +499,7 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 			uint64_t kb = UINT64_C(1) << k;
 			if (!(skel_run & kb)) {
 				skel_run |= kb;
-				if (skel_passes(e, k, rn, &stem_run, &stem_ok, stem_end))
+				if (skel_passes(e, k, rn, &stem_run, &stem_ok, stem_end, &skel_end[k]))
 					skel_ok |= kb;
 			}
 			if (!(skel_ok & kb))
@@ -512,16 +516,19 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 			sv val;
 			if (!field_value(ev, m, &val))
 				continue;
-			int hit;
-			if (m->stem >= 0)
-				hit = rx_match_after_skel(cm->rx, val, t->rx);	/* its skeleton passed */
-			else
+			/* Its skeleton passed: the match without PCRE2 where the skeleton tells (rx.h exact). */
+			int hit = m->stem >= 0 ? rx_exact_at(cm->rx, val, skel_end[m->skel]) : -1;
+			bool exact = hit >= 0;
+			if (m->stem >= 0 && !exact)
+				hit = rx_match_after_skel(cm->rx, val, t->rx);
+			else if (m->stem < 0)
 				hit = m->pfx >= 0 ? rx_match_prefixed(cm->rx, val, t->rx) : rx_match(cm->rx, val, t->rx);
 			if (!hit)
 				continue;
 			cats |= bit;
 			if (!have_subject && cm->subject_group >= 0) {
-				sv s = rx_group(t->rx, val, (unsigned)cm->subject_group);
+				sv s = exact ? rx_exact_group(cm->rx, val, (unsigned)cm->subject_group)
+					     : rx_group(t->rx, val, (unsigned)cm->subject_group);
 				if (s.n) {
 					ev->f[EVF_SUBJECT] = s;
 					have_subject = true;

@@ -35,6 +35,14 @@ static struct rx *rx(const char *pat)
 	return r;
 }
 
+/* r without any prefilter (rx.h): every match is PCRE2's. */
+static void rx_plain(struct rx *r)
+{
+	r->nprefix = r->nskel = r->nstem = r->nrestlit = 0;
+	r->exact = r->exact_wb = false;
+	r->skel_caps = 0;
+}
+
 static void category(int i, const char *name, bool sensitive, const char *field1, const char *pat1,
 		     const char *field2, const char *pat2)
 {
@@ -601,7 +609,7 @@ static struct policy *cand_policy(bool plain)
 		m->subject_group = rx_group_index(m->rx, "subject");
 		ck_assert_uint_gt(m->rx->nprefix, 0);
 		if (plain || k % 3 == 0)
-			m->rx->nprefix = m->rx->nskel = m->rx->nstem = 0;
+			rx_plain(m->rx);
 	}
 	return p;
 }
@@ -677,7 +685,7 @@ static struct policy *stem_policy(bool plain)
 		if (m->subject_group < 0 && m->rx->ngroups)
 			m->subject_group = 1;
 		if (plain)
-			m->rx->nprefix = m->rx->nskel = m->rx->nstem = m->rx->nrestlit = 0;
+			rx_plain(m->rx);
 		p->ncategories = c + 1;
 	}
 	return p;
@@ -762,7 +770,7 @@ static struct policy *skel_policy(bool plain)
 		m->subject_group = rx_group_index(m->rx, "subject");
 		ck_assert_uint_gt(m->rx->nstem, 0);
 		if (plain)
-			m->rx->nprefix = m->rx->nskel = m->rx->nstem = m->rx->nrestlit = 0;
+			rx_plain(m->rx);
 	}
 	return p;
 }
@@ -789,6 +797,96 @@ START_TEST(test_classify_skeletons)
 	ck_assert_uint_eq(hits, 4 * 80);
 	ck_assert_uint_eq(subjects, SKEL_SHARED);	/* "/api/v22/cMM/77" of each MM */
 	pair_close(&x);
+}
+END_TEST
+
+/*
+ * A pattern whose skeleton is all of it (rx.h exact), or all but a last \b
+ * (exact_wb), is matched without PCRE2 once its skeleton passed: the
+ * answer of rx_exact_at() and every group of rx_exact_group() must be
+ * PCRE2's (the same pattern without prefilters), over mutated subjects with
+ * word, non-word and high bytes around the \b.
+ */
+static const struct {
+	const char *pat;
+	int exact;	/* 1 exact, 2 exact_wb, 3 exact_wb always asking PCRE2, 0 neither */
+} exact_pats[] = {
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b", 2 },
+	{ "^/a(\\d+)/(?:\\d+)/(?P<x>\\d+)\\.b", 1 },
+	{ "^/x/?y(\\d+)z", 1 },
+	{ "^x\\d+ab\\b", 2 },
+	{ "^a_(\\d+)-\\b", 2 },
+	{ "^caf\\d+\xc3\xa9\\b", 3 },	/* exact_wb, a high byte before its \b: PCRE2 asked */
+	{ "^ab\\b", 0 },		/* no more than the literal prefix */
+	{ "^/p/(\\d+)\\b", 0 },		/* \b after \d+ */
+	{ "^/q/\\d+x\\b-q", 0 },	/* \b not last */
+	{ "^/r/\\d+x$", 0 },
+	{ "^/s/(\\d+)(x)", 0 },		/* a group the skeleton does not hold */
+	{ "^/t/\\d+x?", 0 },		/* a trailing optional character */
+};
+
+START_TEST(test_rx_exact_skeleton)
+{
+	static const char alphabet[] = "0123456789/ab_-.xyzqc\xc3\xa9\x80 P";
+	static const char *const bases[] = {
+		"/api/v1/customers/4711/profile", "/a12/3/456.b", "/x/y9z", "x12ab", "ab", "a_7-",
+		"caf3\xc3\xa9x", "/p/12", "/q/1x-q", "/r/1x", "/s/1x", "/t/1x",
+	};
+	const char *pat = exact_pats[_i].pat;
+	struct rx *fast = rx(pat), *slow = rx(pat);
+	ck_assert_msg(fast->exact == (exact_pats[_i].exact == 1) && fast->exact_wb == (exact_pats[_i].exact >= 2),
+		      "%s: exact %d, exact_wb %d", pat, fast->exact, fast->exact_wb);
+	rx_plain(slow);
+	struct rx_thread *t = rx_thread_new();
+	unsigned seed = 99u + (unsigned)_i, hits = 0, told = 0;
+	char buf[64];
+	for (int k = 0; k < 20000; k++) {
+		const char *b = bases[(size_t)k % (sizeof(bases) / sizeof(bases[0]))];
+		size_t n = strlen(b);
+		memcpy(buf, b, n);
+		seed = seed * 1103515245u + 12345u;
+		for (unsigned e = (seed >> 16) % 3; e > 0; e--) {	/* a third of them as they are */
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 16) % (n + 1);
+			seed = seed * 1103515245u + 12345u;
+			char c = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+			if (at == n || (seed >> 28) % 2) {	/* insert (or append) */
+				if (n + 1 >= sizeof(buf))
+					continue;
+				memmove(buf + at + 1, buf + at, n - at);
+				n++;
+			}
+			buf[at] = c;
+		}
+		sv subj = sv_make(buf, n);
+		int z = rx_match(slow, subj, t);
+		size_t end = 0;
+		if (!fast->nskel)
+			continue;
+		if (!rx_skel_run(fast->skel, fast->nskel, subj, &end)) {
+			ck_assert_msg(!z, "%s on '%.*s': the skeleton rejects a match", pat, (int)n, buf);
+			continue;
+		}
+		int a = rx_exact_at(fast, subj, end);
+		if (a < 0)
+			continue;	/* PCRE2 is asked */
+		told++;
+		ck_assert_msg(a == z, "%s on '%.*s': %d, PCRE2 %d", pat, (int)n, buf, a, z);
+		if (!a)
+			continue;
+		hits++;
+		for (unsigned g = 0; g <= fast->ngroups; g++) {
+			sv ga = rx_exact_group(fast, subj, g), gz = rx_group(t, subj, g);
+			ck_assert_msg(ga.p == gz.p && ga.n == gz.n, "%s on '%.*s': group %u", pat, (int)n, buf, g);
+		}
+	}
+	if (exact_pats[_i].exact == 1 || exact_pats[_i].exact == 2)
+		ck_assert_uint_gt(hits, 100);
+	else
+		ck_assert_uint_eq(told, 0);
+	rx_thread_free(t);
+	rx_free(fast);
+	rx_free(slow);
 }
 END_TEST
 
@@ -1114,6 +1212,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_classify_candidates);
 	tcase_add_test(tc, test_classify_stems);
 	tcase_add_test(tc, test_classify_skeletons);
+	tcase_add_loop_test(tc, test_rx_exact_skeleton, 0, (int)(sizeof(exact_pats) / sizeof(exact_pats[0])));
 	tcase_add_loop_test(tc, test_details, 0, sizeof(detail_rows) / sizeof(detail_rows[0]));
 	tcase_add_test(tc, test_finding_fields);
 	tcase_add_test(tc, test_verdicts);
