@@ -1236,7 +1236,14 @@ int aud_run(const struct policy *pol, const struct fmt_set *fmts, const struct e
 	/* The threads the parsers used judge the windows' partitions. */
 	win_log_set_jobs(all, jobs);
 	aud_finish(pol, &opts->filter, all, res);
-	win_log_free(all);
+	/*
+	 * Its files' pages are dropped while the reports are summarized (the
+	 * serial tail), on a thread of its own where the run may use two.
+	 */
+	if (jobs > 1)
+		res->windows_freer = win_log_free_behind(all);
+	else
+		win_log_free(all);
 	return 0;
 }
 

@@ -44,6 +44,7 @@ void aud_totals(struct aud_result *res)
 
 void aud_result_release(struct aud_result *res)
 {
+	win_freer_join(res->windows_freer);
 	if (res->windows)
 		win_log_free(res->windows);
 	fnd_release(&res->findings);

@@ -118,6 +118,12 @@ struct aud_result {
 
 	/* With aud_options.defer_windows: the window records, not yet judged (owned). */
 	struct win_log *windows;
+	/*
+	 * The judged window records being freed beside the reports' work
+	 * (win_log_free_behind); aud_result_release() waits for it.  Nothing
+	 * in the result points into them.
+	 */
+	struct win_freer *windows_freer;
 
 	struct arena arena;
 };

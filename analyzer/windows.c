@@ -434,6 +434,41 @@ void win_log_free(struct win_log *wl)
 	free(wl);
 }
 
+struct win_freer {
+	pthread_t thread;
+	struct win_log *wl;
+};
+
+static void *freer_main(void *arg)
+{
+	struct win_freer *f = arg;
+	win_log_free(f->wl);
+	return NULL;
+}
+
+struct win_freer *win_log_free_behind(struct win_log *wl)
+{
+	if (!wl)
+		return NULL;
+	struct win_freer *f = try_malloc(sizeof(*f));
+	if (f) {
+		f->wl = wl;
+		if (pthread_create(&f->thread, NULL, freer_main, f) == 0)
+			return f;
+		free(f);
+	}
+	win_log_free(wl);
+	return NULL;
+}
+
+void win_freer_join(struct win_freer *f)
+{
+	if (!f)
+		return;
+	pthread_join(f->thread, NULL);
+	free(f);
+}
+
 size_t win_count(const struct win_log *wl)
 {
 	size_t n = 0;

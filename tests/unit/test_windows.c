@@ -4,6 +4,7 @@
  * Policies are built by hand: one role with max-subjects 3/1h (N small so
  * the rows stay readable), and the failed-access-burst threshold.
  */
+#include <dirent.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -963,6 +964,44 @@ START_TEST(test_order_same_lengths)
 }
 END_TEST
 
+/* Open file descriptors of this process. */
+static size_t open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(d);
+	size_t n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * win_log_free_behind() frees a judged log on a thread of its own: once
+ * win_freer_join() returned, its temporary files (spilled records and
+ * payloads) are closed, the count of open files back to what it was
+ * before the log.  A NULL log gives a NULL handle, which join accepts.
+ */
+START_TEST(test_free_behind)
+{
+	pay_setup();
+	size_t before = open_fds();
+	struct win_log *wl = win_log_new();
+	win_log_set_memory(wl, 4096);
+	for (size_t i = 0; i < NPAY; i++)
+		add_pay(wl, i);
+	struct fnd_list out = FND_LIST_INIT;
+	ck_assert_int_eq(win_evaluate(wl, &pol, &out), 0);
+	ck_assert_uint_gt(out.n, 0);
+	fnd_release(&out);
+	ck_assert_uint_gt(open_fds(), before);
+	win_freer_join(win_log_free_behind(wl));
+	ck_assert_uint_eq(open_fds(), before);
+	ck_assert_ptr_null(win_log_free_behind(NULL));
+	win_freer_join(NULL);
+}
+END_TEST
+
 static Suite *windows_suite(void)
 {
 	Suite *s = suite_create("windows");
@@ -984,6 +1023,7 @@ static Suite *windows_suite(void)
 	tcase_add_test(tc, test_partitions);
 	tcase_add_test(tc, test_order_same_lengths);
 	tcase_add_test(tc, test_payload_write_error);
+	tcase_add_test(tc, test_free_behind);
 	suite_add_tcase(s, tc);
 	return s;
 }
