@@ -514,6 +514,10 @@ static void *parser_main(void *arg)
 /* Lines that are no log record: blank, or '#' comments (sample annotations, W3C headers). */
 static bool skippable(sv line)
 {
+	/* Most lines start with a record: decided by the first byte (sv_trim's spaces: ' ', \t..\r). */
+	if (line.n && line.p[0] != '#' && line.p[0] != ' ' &&
+	    ((unsigned char)line.p[0] < '\t' || (unsigned char)line.p[0] > '\r'))
+		return false;
 	sv t = sv_trim(line);
 	return t.n == 0 || t.p[0] == '#';
 }
@@ -813,23 +817,24 @@ static void read_rest(struct reader *rd, struct aud_input *in, struct lr *lr, st
 	sv line;
 
 	while ((st = lr_next(lr, &line)) != LR_EOF) {
+		uint64_t no = lr_lineno(lr);
 		in->lines++;
 		if (++rd->pending_lines >= PROGRESS_EVERY)
 			report_progress(rd, ip, false);
-		if (lr_lineno(lr) <= skip) {
+		if (no <= skip) {
 			/* judged by a previous run; its directives still hold */
 			if (st != LR_OVERLONG && skippable(line))
 				header_line(rd, f, line);
 			continue;
 		}
 		if (st == LR_OVERLONG) {
-			count_overlong(rd, in, line, lr_lineno(lr));
+			count_overlong(rd, in, line, no);
 			continue;
 		}
 		if (!f)
-			count_unparsed(rd, in, line, lr_lineno(lr));
+			count_unparsed(rd, in, line, no);
 		else
-			feed(rd, in, line, lr_lineno(lr), f);
+			feed(rd, in, line, no, f);
 	}
 	if (f && rd->record.len) {
 		emit(rd, in, f, buf_sv(&rd->record), rd->record_line);
