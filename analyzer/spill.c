@@ -370,15 +370,15 @@ static int flush_run(struct spill *s)
 	return 0;
 }
 
-int spill_add(struct spill *s, const void *rec, size_t n)
+void *spill_reserve(struct spill *s, size_t n)
 {
 	if (s->err || s->full) {
 		errno = s->err ? s->err : s->full;
-		return -1;
+		return NULL;
 	}
 	if (n > SPILL_RECORD_MAX) {
 		errno = E2BIG;
-		return -1;
+		return NULL;
 	}
 	if (s->reading)
 		end_reading(s);
@@ -386,7 +386,7 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 	if (s->nents && (s->used + s->nents * sizeof(struct ent)) + cost > s->budget &&
 	    flush_run(s) < 0) {
 		if (s->nfds)
-			return -1;
+			return NULL;
 		/*
 		 * No file could be created, so nothing was written: what is in
 		 * memory stays readable.  Memory only from now on, or refuse
@@ -397,11 +397,12 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 		if (!s->mem_fallback) {
 			s->full = e;
 			errno = e;
-			return -1;
+			return NULL;
 		}
 		s->budget = SIZE_MAX;
 	}
-	if (s->used + n > s->memcap) {
+	/* Never a NULL block, even for an empty record: the caller gets a pointer. */
+	if (s->used + n > s->memcap || !s->mem) {
 		size_t ncap = s->memcap ? s->memcap : 4096;
 		while (ncap < s->used + n)
 			ncap *= 2;
@@ -409,8 +410,10 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 		if (ncap > s->budget && s->used + n <= s->budget)
 			ncap = s->budget;
 		unsigned char *nm = try_reallocarray(s->mem, ncap, 1);
-		if (!nm)
-			return fail(s, ENOMEM);
+		if (!nm) {
+			fail(s, ENOMEM);
+			return NULL;
+		}
 		s->mem = nm;
 		s->memcap = ncap;
 	}
@@ -419,17 +422,28 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 		if (ncap > s->budget / sizeof(struct ent) && s->nents < s->budget / sizeof(struct ent))
 			ncap = s->budget / sizeof(struct ent);
 		struct ent *ne = try_reallocarray(s->ents, ncap, sizeof(*ne));
-		if (!ne)
-			return fail(s, ENOMEM);
+		if (!ne) {
+			fail(s, ENOMEM);
+			return NULL;
+		}
 		s->ents = ne;
 		s->entcap = ncap;
 	}
-	if (n)
-		memcpy(s->mem + s->used, rec, n);
+	unsigned char *p = s->mem + s->used;
 	s->ents[s->nents++] = (struct ent){ s->used, (uint32_t)n };
 	s->used += n;
 	s->sorted = false;
 	s->count++;
+	return p;
+}
+
+int spill_add(struct spill *s, const void *rec, size_t n)
+{
+	unsigned char *p = spill_reserve(s, n);
+	if (!p)
+		return -1;
+	if (n)
+		memcpy(p, rec, n);
 	return 0;
 }
 
