@@ -27,6 +27,7 @@
 struct ent {
 	size_t off;
 	uint32_t n;
+	uint32_t prefix;	/* spill_reserve()'s: orders as the comparator where it differs */
 };
 
 struct run {
@@ -207,6 +208,9 @@ int spill_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 
 static int ent_cmp(const struct spill *s, const struct ent *a, const struct ent *b)
 {
+	/* Most comparisons of a sort by a leading key end here, without the records' bytes. */
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix ? -1 : 1;
 	return s->cmp(s->mem + a->off, a->n, s->mem + b->off, b->n, s->ctx);
 }
 
@@ -370,7 +374,7 @@ static int flush_run(struct spill *s)
 	return 0;
 }
 
-void *spill_reserve(struct spill *s, size_t n)
+void *spill_reserve(struct spill *s, size_t n, uint32_t prefix)
 {
 	if (s->err || s->full) {
 		errno = s->err ? s->err : s->full;
@@ -430,7 +434,7 @@ void *spill_reserve(struct spill *s, size_t n)
 		s->entcap = ncap;
 	}
 	unsigned char *p = s->mem + s->used;
-	s->ents[s->nents++] = (struct ent){ s->used, (uint32_t)n };
+	s->ents[s->nents++] = (struct ent){ s->used, (uint32_t)n, prefix };
 	s->used += n;
 	s->sorted = false;
 	s->count++;
@@ -439,7 +443,7 @@ void *spill_reserve(struct spill *s, size_t n)
 
 int spill_add(struct spill *s, const void *rec, size_t n)
 {
-	unsigned char *p = spill_reserve(s, n);
+	unsigned char *p = spill_reserve(s, n, 0);
 	if (!p)
 		return -1;
 	if (n)
@@ -484,8 +488,11 @@ int spill_take(struct spill *dst, struct spill *src)
 	}
 	while (src->nents) {
 		const struct ent *e = &src->ents[src->nents - 1];
-		if (spill_add(dst, src->mem + e->off, e->n) < 0)
+		unsigned char *p = spill_reserve(dst, e->n, e->prefix);
+		if (!p)
 			return -1;
+		if (e->n)
+			memcpy(p, src->mem + e->off, e->n);
 		src->nents--;
 		src->count--;
 	}

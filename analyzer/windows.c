@@ -569,6 +569,30 @@ static const unsigned char *esc_skip(const unsigned char *p, const unsigned char
 	}
 }
 
+/*
+ * The first four compared bytes of a record of kind and key, big-endian:
+ * kind, then the key's escaped form (a 0x00 as 0x00 0xff; past its end
+ * the terminator's 0x00 0x00, and 0x00 for what follows it, which only
+ * an empty key reaches: every record of one kind with an empty key has
+ * the same prefix).  Where two prefixes differ, so do the records' bytes,
+ * the same way (spill_reserve's contract).
+ */
+static uint32_t enc_prefix(uint8_t kind, sv key)
+{
+	uint32_t x = kind;
+	size_t k = 1;
+	for (size_t i = 0; k < 4 && i < key.n; i++) {
+		unsigned char c = (unsigned char)key.p[i];
+		x = x << 8 | c;
+		if (!c && ++k < 4)
+			x = x << 8 | 0xff;
+		k++;
+	}
+	for (; k < 4; k++)
+		x <<= 8;
+	return x;
+}
+
 /* An unsigned number in the order-keeping form: a byte count, then the bytes big-endian. */
 static size_t onum_len(uint64_t v)
 {
@@ -636,7 +660,7 @@ static int encode(struct spill *sp, const struct win_rec *r)
 	if (zeros)
 		h += uv_len(r->key.n) + r->key.n + uv_len(r->subject.n) + r->subject.n;
 	size_t body = 1 + kn + 8 + 4 + onum_len(r->file) + onum_len(r->line) + sn;
-	unsigned char *o = spill_reserve(sp, uv_len(h) + h + body);
+	unsigned char *o = spill_reserve(sp, uv_len(h) + h + body, enc_prefix(r->kind, r->key));
 	if (!o)
 		return -1;
 	o += uv_put(o, h);
@@ -755,7 +779,8 @@ static size_t part_of(uint8_t kind, sv key, size_t nparts)
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 32;
-	return (size_t)(h % nparts);
+	/* h's high half scaled to [0, nparts) (nparts <= WIN_PARTS): no division per record. */
+	return (size_t)(((h >> 32) * nparts) >> 32);
 }
 
 /*
@@ -789,7 +814,8 @@ static void keep(struct win_log *wl, struct win_rec *r)
 	uintptr_t rp = (uintptr_t)r->resource.p, ep = (uintptr_t)r->evidence.p;
 	bool res_in_ev = r->resource.n && rp >= ep && rp - ep <= r->evidence.n &&
 		r->resource.n <= r->evidence.n - (rp - ep);
-	bool user_is_key = r->user.n && sv_eq(r->user, r->key);
+	/* A read's user is its key, the same view: no bytes compared. */
+	bool user_is_key = r->user.n && (r->user.p == r->key.p ? r->user.n == r->key.n : sv_eq(r->user, r->key));
 	size_t ustored = user_is_key ? 0 : r->user.n, rstored = res_in_ev ? 0 : r->resource.n;
 	uint64_t un = user_is_key ? 1 : (uint64_t)r->user.n << 1;
 	uint64_t ro = res_in_ev ? rp - ep + 1 : 0;
