@@ -255,14 +255,53 @@ static void sort_ents(const struct spill *s, struct ent *a, size_t n, struct ent
 		a[k++] = tmp[i++];
 }
 
+/*
+ * A stable sort of a[0, n) by prefix alone (tmp: room for n entries), a
+ * byte at a time from the lowest (radix), skipping the bytes every entry
+ * shares (all of them where there are no prefixes: nothing moves).
+ */
+static void sort_prefixes(struct ent *a, size_t n, struct ent *tmp)
+{
+	size_t count[4][256] = { { 0 } };
+	for (size_t i = 0; i < n; i++)
+		for (unsigned d = 0; d < 4; d++)
+			count[d][(a[i].prefix >> (8 * d)) & 0xff]++;
+	struct ent *src = a, *dst = tmp;
+	for (unsigned d = 0; d < 4; d++) {
+		if (count[d][(a[0].prefix >> (8 * d)) & 0xff] == n)
+			continue;	/* one value: this byte orders nothing */
+		size_t at[256], sum = 0;
+		for (unsigned v = 0; v < 256; v++) {
+			at[v] = sum;
+			sum += count[d][v];
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[at[(src[i].prefix >> (8 * d)) & 0xff]++] = src[i];
+		struct ent *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+/*
+ * Sorted by the comparator, equal records in the order they were added.
+ * Where the records have prefixes (spill_reserve), a stable sort by them
+ * first: then the merge sort, stable too, finds the records of one prefix
+ * already in order wherever they were added in order (a window log's
+ * records of one key, added in time order, cost one comparison each, not
+ * log n), and the order is the same as the merge sort's alone.
+ */
 static int sort_mem(struct spill *s)
 {
 	if (s->sorted)
 		return 0;
 	if (s->nents > 1) {
-		struct ent *tmp = try_reallocarray(NULL, s->nents / 2 + 1, sizeof(*tmp));
+		struct ent *tmp = try_reallocarray(NULL, s->nents, sizeof(*tmp));
 		if (!tmp)
 			return fail(s, ENOMEM);
+		sort_prefixes(s->ents, s->nents, tmp);
 		sort_ents(s, s->ents, s->nents, tmp);
 		free(tmp);
 	}
