@@ -117,9 +117,10 @@ struct win_rec {
  *   [h: varint][h bytes not compared][the compared bytes, to the end]
  *
  * Not compared (native: it never leaves the process): the store's address
- * (8 bytes); varints of the payload's offset and length and of
- * (role + 1) * 2 + E, E set where key or subject holds a 0x00 byte: then
- * the varint length and bytes of key, then of subject, follow, so that
+ * (8 bytes); varints of the payload's offset and length, of (role + 1) *
+ * 2 + E, and of the lengths of key and subject (so decode() finds them
+ * without scanning).  E is set where key or subject holds a 0x00 byte:
+ * then the bytes of key, then of subject, follow as they are, so that
  * decode() still gives views without unescaping.
  *
  * Compared: the evaluation order as bytes, so one memcmp orders two
@@ -544,27 +545,15 @@ static unsigned char *esc_put(unsigned char *o, sv v)
 	return o;
 }
 
-/*
- * Past an escaped field at p (the record ends at end); the view of its
- * bytes where it holds no escape (else an empty view: decode() takes them
- * from the header).
- */
-static const unsigned char *esc_skip(const unsigned char *p, const unsigned char *end, sv *raw)
+/* Past the escaped field at p (the record ends at end; never read past it). */
+static const unsigned char *esc_skip(const unsigned char *p, const unsigned char *end)
 {
-	const unsigned char *start = p;
-	bool plain = true;
 	for (;;) {
 		const unsigned char *z = p < end ? memchr(p, 0, (size_t)(end - p)) : NULL;
-		if (!z || z + 1 >= end) {
-			/* Not a record encode() wrote: never read past its end. */
-			*raw = sv_make(NULL, 0);
-			return end;
-		}
-		if (z[1] == 0) {
-			*raw = plain ? sv_make((const char *)start, (size_t)(z - start)) : sv_make(NULL, 0);
+		if (!z || z + 1 >= end)
+			return end;	/* not a record encode() wrote */
+		if (z[1] == 0)
 			return z + 2;
-		}
-		plain = false;
 		p = z + 2;
 	}
 }
@@ -656,9 +645,10 @@ static int encode(struct spill *sp, const struct win_rec *r)
 	bool zeros = false;
 	size_t kn = esc_len(r->key, &zeros), sn = esc_len(r->subject, &zeros);
 	uint64_t rb = ((uint64_t)(uint32_t)(r->role + 1) << 1) | (zeros ? ENC_ESCAPED : 0);
-	size_t h = sizeof(r->store) + uv_len(r->pay) + uv_len(r->payn) + uv_len(rb);
+	size_t h = sizeof(r->store) + uv_len(r->pay) + uv_len(r->payn) + uv_len(rb) + uv_len(r->key.n) +
+		uv_len(r->subject.n);
 	if (zeros)
-		h += uv_len(r->key.n) + r->key.n + uv_len(r->subject.n) + r->subject.n;
+		h += r->key.n + r->subject.n;
 	size_t body = 1 + kn + 8 + 4 + onum_len(r->file) + onum_len(r->line) + sn;
 	unsigned char *o = spill_reserve(sp, uv_len(h) + h + body, enc_prefix(r->kind, r->key));
 	if (!o)
@@ -669,14 +659,15 @@ static int encode(struct spill *sp, const struct win_rec *r)
 	o += uv_put(o, r->pay);
 	o += uv_put(o, r->payn);
 	o += uv_put(o, rb);
+	o += uv_put(o, r->key.n);
+	o += uv_put(o, r->subject.n);
 	if (zeros) {
-		const sv raw[2] = { r->key, r->subject };
-		for (size_t i = 0; i < 2; i++) {
-			o += uv_put(o, raw[i].n);
-			if (raw[i].n)
-				memcpy(o, raw[i].p, raw[i].n);
-			o += raw[i].n;
-		}
+		if (r->key.n)
+			memcpy(o, r->key.p, r->key.n);
+		o += r->key.n;
+		if (r->subject.n)
+			memcpy(o, r->subject.p, r->subject.n);
+		o += r->subject.n;
 	}
 	*o++ = r->kind;
 	o = esc_put(o, r->key);
@@ -698,15 +689,26 @@ static void decode(const void *rec, size_t n, struct win_rec *r)
 	memset(r, 0, sizeof(*r));
 	memcpy(&r->store, t, sizeof(r->store));
 	t += sizeof(r->store);
-	uint64_t pay = 0, payn = 0, rb = 0;
+	uint64_t pay = 0, payn = 0, rb = 0, kn = 0, sn = 0;
 	uv_get(&t, tend, &pay);
 	uv_get(&t, tend, &payn);
 	uv_get(&t, tend, &rb);
+	uv_get(&t, tend, &kn);
+	uv_get(&t, tend, &sn);
 	r->pay = pay;
 	r->payn = (uint32_t)payn;
 	r->role = (int32_t)(uint32_t)(rb >> 1) - 1;
 	r->kind = *p++;
-	p = esc_skip(p, end, &r->key);
+	bool escaped = rb & ENC_ESCAPED;
+	if (escaped) {
+		/* A 0x00 in key or subject: their bytes as they are, from the header. */
+		p = esc_skip(p, end);
+		r->key = sv_make((const char *)t, (size_t)kn);
+		r->subject = sv_make((const char *)t + kn, (size_t)sn);
+	} else {
+		r->key = sv_make((const char *)p, (size_t)kn);
+		p += kn + 2;
+	}
 	r->time = (int64_t)(be_get(p, 8) ^ ((uint64_t)1 << 63));
 	r->nsec = (int32_t)((uint32_t)be_get(p + 8, 4) ^ ((uint32_t)1 << 31));
 	p += 12;
@@ -714,16 +716,8 @@ static void decode(const void *rec, size_t n, struct win_rec *r)
 	p = onum_get(p, &file);
 	r->file = (uint32_t)file;
 	p = onum_get(p, &r->line);
-	esc_skip(p, end, &r->subject);
-	if (rb & ENC_ESCAPED) {
-		/* A 0x00 in key or subject: their bytes as they are, from the header. */
-		uint64_t kn = 0, sn = 0;
-		uv_get(&t, tend, &kn);
-		r->key = sv_make((const char *)t, (size_t)kn);
-		t += kn;
-		uv_get(&t, tend, &sn);
-		r->subject = sv_make((const char *)t, (size_t)sn);
-	}
+	if (!escaped)
+		r->subject = sv_make((const char *)p, (size_t)sn);
 }
 
 /*
