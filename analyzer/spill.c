@@ -27,6 +27,7 @@
 struct ent {
 	size_t off;
 	uint32_t n;
+	uint32_t prefix;	/* spill_reserve()'s: orders as the comparator where it differs */
 };
 
 struct run {
@@ -207,6 +208,9 @@ int spill_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 
 static int ent_cmp(const struct spill *s, const struct ent *a, const struct ent *b)
 {
+	/* Most comparisons of a sort by a leading key end here, without the records' bytes. */
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix ? -1 : 1;
 	return s->cmp(s->mem + a->off, a->n, s->mem + b->off, b->n, s->ctx);
 }
 
@@ -251,14 +255,53 @@ static void sort_ents(const struct spill *s, struct ent *a, size_t n, struct ent
 		a[k++] = tmp[i++];
 }
 
+/*
+ * A stable sort of a[0, n) by prefix alone (tmp: room for n entries), a
+ * byte at a time from the lowest (radix), skipping the bytes every entry
+ * shares (all of them where there are no prefixes: nothing moves).
+ */
+static void sort_prefixes(struct ent *a, size_t n, struct ent *tmp)
+{
+	size_t count[4][256] = { { 0 } };
+	for (size_t i = 0; i < n; i++)
+		for (unsigned d = 0; d < 4; d++)
+			count[d][(a[i].prefix >> (8 * d)) & 0xff]++;
+	struct ent *src = a, *dst = tmp;
+	for (unsigned d = 0; d < 4; d++) {
+		if (count[d][(a[0].prefix >> (8 * d)) & 0xff] == n)
+			continue;	/* one value: this byte orders nothing */
+		size_t at[256], sum = 0;
+		for (unsigned v = 0; v < 256; v++) {
+			at[v] = sum;
+			sum += count[d][v];
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[at[(src[i].prefix >> (8 * d)) & 0xff]++] = src[i];
+		struct ent *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+/*
+ * Sorted by the comparator, equal records in the order they were added.
+ * Where the records have prefixes (spill_reserve), a stable sort by them
+ * first: then the merge sort, stable too, finds the records of one prefix
+ * already in order wherever they were added in order (a window log's
+ * records of one key, added in time order, cost one comparison each, not
+ * log n), and the order is the same as the merge sort's alone.
+ */
 static int sort_mem(struct spill *s)
 {
 	if (s->sorted)
 		return 0;
 	if (s->nents > 1) {
-		struct ent *tmp = try_reallocarray(NULL, s->nents / 2 + 1, sizeof(*tmp));
+		struct ent *tmp = try_reallocarray(NULL, s->nents, sizeof(*tmp));
 		if (!tmp)
 			return fail(s, ENOMEM);
+		sort_prefixes(s->ents, s->nents, tmp);
 		sort_ents(s, s->ents, s->nents, tmp);
 		free(tmp);
 	}
@@ -370,15 +413,15 @@ static int flush_run(struct spill *s)
 	return 0;
 }
 
-int spill_add(struct spill *s, const void *rec, size_t n)
+void *spill_reserve(struct spill *s, size_t n, uint32_t prefix)
 {
 	if (s->err || s->full) {
 		errno = s->err ? s->err : s->full;
-		return -1;
+		return NULL;
 	}
 	if (n > SPILL_RECORD_MAX) {
 		errno = E2BIG;
-		return -1;
+		return NULL;
 	}
 	if (s->reading)
 		end_reading(s);
@@ -386,7 +429,7 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 	if (s->nents && (s->used + s->nents * sizeof(struct ent)) + cost > s->budget &&
 	    flush_run(s) < 0) {
 		if (s->nfds)
-			return -1;
+			return NULL;
 		/*
 		 * No file could be created, so nothing was written: what is in
 		 * memory stays readable.  Memory only from now on, or refuse
@@ -397,11 +440,12 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 		if (!s->mem_fallback) {
 			s->full = e;
 			errno = e;
-			return -1;
+			return NULL;
 		}
 		s->budget = SIZE_MAX;
 	}
-	if (s->used + n > s->memcap) {
+	/* Never a NULL block, even for an empty record: the caller gets a pointer. */
+	if (s->used + n > s->memcap || !s->mem) {
 		size_t ncap = s->memcap ? s->memcap : 4096;
 		while (ncap < s->used + n)
 			ncap *= 2;
@@ -409,8 +453,10 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 		if (ncap > s->budget && s->used + n <= s->budget)
 			ncap = s->budget;
 		unsigned char *nm = try_reallocarray(s->mem, ncap, 1);
-		if (!nm)
-			return fail(s, ENOMEM);
+		if (!nm) {
+			fail(s, ENOMEM);
+			return NULL;
+		}
 		s->mem = nm;
 		s->memcap = ncap;
 	}
@@ -419,17 +465,28 @@ int spill_add(struct spill *s, const void *rec, size_t n)
 		if (ncap > s->budget / sizeof(struct ent) && s->nents < s->budget / sizeof(struct ent))
 			ncap = s->budget / sizeof(struct ent);
 		struct ent *ne = try_reallocarray(s->ents, ncap, sizeof(*ne));
-		if (!ne)
-			return fail(s, ENOMEM);
+		if (!ne) {
+			fail(s, ENOMEM);
+			return NULL;
+		}
 		s->ents = ne;
 		s->entcap = ncap;
 	}
-	if (n)
-		memcpy(s->mem + s->used, rec, n);
-	s->ents[s->nents++] = (struct ent){ s->used, (uint32_t)n };
+	unsigned char *p = s->mem + s->used;
+	s->ents[s->nents++] = (struct ent){ s->used, (uint32_t)n, prefix };
 	s->used += n;
 	s->sorted = false;
 	s->count++;
+	return p;
+}
+
+int spill_add(struct spill *s, const void *rec, size_t n)
+{
+	unsigned char *p = spill_reserve(s, n, 0);
+	if (!p)
+		return -1;
+	if (n)
+		memcpy(p, rec, n);
 	return 0;
 }
 
@@ -470,8 +527,11 @@ int spill_take(struct spill *dst, struct spill *src)
 	}
 	while (src->nents) {
 		const struct ent *e = &src->ents[src->nents - 1];
-		if (spill_add(dst, src->mem + e->off, e->n) < 0)
+		unsigned char *p = spill_reserve(dst, e->n, e->prefix);
+		if (!p)
 			return -1;
+		if (e->n)
+			memcpy(p, src->mem + e->off, e->n);
 		src->nents--;
 		src->count--;
 	}

@@ -50,6 +50,17 @@ void spill_memory_fallback(struct spill *s);
 /* Add a copy of the record.  0, or -1 (errno: ENOMEM, EIO, E2BIG, ...). */
 int spill_add(struct spill *s, const void *rec, size_t n);
 /*
+ * Add a record of n bytes written in place: the room for them (valid until
+ * the next call on s; the caller fills all n bytes before it), or NULL
+ * (errno as spill_add's; nothing added).  For callers that encode a record
+ * straight into the sorter instead of encoding it and copying it.
+ * prefix: a number the in-memory sort compares first, for the caller whose
+ * comparator orders two records as their prefixes wherever these differ
+ * (e.g. their first four bytes big-endian, under a memcmp order); 0 for
+ * every record where there is none (spill_add's).
+ */
+void *spill_reserve(struct spill *s, size_t n, uint32_t prefix);
+/*
  * Move every record of src into dst (the same comparator); src is left
  * empty.  0 or -1 (then src keeps what was not moved).
  */

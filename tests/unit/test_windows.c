@@ -963,6 +963,229 @@ START_TEST(test_order_same_lengths)
 }
 END_TEST
 
+/*
+ * The evaluation order on awkward values (kind, key, time, nsec, file,
+ * line, subject, resource), against a plain comparator over the fields:
+ * keys and subjects that begin one another, hold 0x00, 0x01 or 0xff
+ * bytes, are empty or 600 bytes long; times from INT64_MIN to INT64_MAX
+ * (negative ones before 0), nsec including -1, files and lines at the
+ * byte boundaries of their values; many records equal in everything but
+ * the resource.  Added in a scrambled order, in memory and through a
+ * 4 KiB budget, over one partition and over eight: win_foreach() shows
+ * every record once, in that order.
+ */
+struct ordrec {
+	int kind;
+	int64_t t;
+	int32_t ns;
+	uint32_t file;
+	uint64_t line;
+	sv key, subject, resource;
+	unsigned id;
+};
+
+static int ord_cmp(const struct ordrec *a, const struct ordrec *b)
+{
+	int c;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if ((c = sv_cmp(a->key, b->key)))
+		return c;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	if (a->ns != b->ns)
+		return a->ns < b->ns ? -1 : 1;
+	if (a->file != b->file)
+		return a->file < b->file ? -1 : 1;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if ((c = sv_cmp(a->subject, b->subject)))
+		return c;
+	return sv_cmp(a->resource, b->resource);
+}
+
+#define NORD 3000
+static char ord_long[2][602];
+static struct ordrec ord_in[NORD];
+
+static const sv *ord_strings(size_t *n)
+{
+	memset(ord_long[0], 'k', 600);
+	memcpy(ord_long[1], ord_long[0], 600);
+	ord_long[1][600] = '\0';	/* the 600 bytes and a 0x00: a longer key they begin */
+	static sv v[14];
+	size_t k = 0;
+	v[k++] = SV_LIT("");
+	v[k++] = SV_LIT("a");
+	v[k++] = sv_make("a\0", 2);
+	v[k++] = sv_make("a\0\0", 3);
+	v[k++] = sv_make("a\0\xff", 3);
+	v[k++] = sv_make("a\x01", 2);
+	v[k++] = sv_make("a\xff", 2);
+	v[k++] = SV_LIT("ab");
+	v[k++] = sv_make("\0", 1);
+	v[k++] = sv_make("\xff\xff", 2);
+	v[k++] = sv_make(ord_long[0], 600);
+	v[k++] = sv_make(ord_long[1], 601);
+	v[k++] = sv_make(ord_long[0], 599);
+	v[k++] = SV_LIT("mrossi");
+	*n = k;
+	return v;
+}
+
+struct ord_got {
+	struct ordrec *v;
+	size_t n;
+};
+
+static void ord_collect(void *arg, const struct win_record *r)
+{
+	struct ord_got *g = arg;
+	ck_assert_uint_lt(g->n, NORD);
+	unsigned id = 0;
+	char ev[16];
+	ck_assert_uint_lt(r->evidence.n, sizeof(ev));
+	memcpy(ev, r->evidence.p, r->evidence.n);
+	ev[r->evidence.n] = '\0';
+	ck_assert_int_eq(sscanf(ev, "#%u", &id), 1);
+	ck_assert_uint_lt(id, NORD);
+	const struct ordrec *in = &ord_in[id];
+	/* Every field back as it went in (views into ord_in's strings are compared by bytes). */
+	ck_assert_int_eq((int)r->kind, in->kind);
+	ck_assert(r->time == in->t && r->nsec == in->ns && r->file == in->file && r->line == in->line);
+	ck_assert(sv_eq(r->key, in->key) && sv_eq(r->subject, in->subject) &&
+		  sv_eq(r->resource, in->resource));
+	g->v[g->n++] = *in;
+}
+
+START_TEST(test_order_awkward_values)
+{
+	size_t ns;
+	const sv *str = ord_strings(&ns);
+	static const int64_t times[] = { INT64_MIN, -3155760000, -1, 0, 1, 255, 256, 1795000000, INT64_MAX };
+	static const int32_t nsecs[] = { -1, 0, 1, 255, 256, 999999999 };
+	static const uint32_t files[] = { 0, 1, 255, 256, 65535, 65536, UINT32_MAX };
+	static const uint64_t lines[] = { 0, 1, 255, 256, 16777216, UINT64_MAX - 1, UINT64_MAX };
+	static const char *const res[] = { "/r", "/r\xff", "/q", "" };
+	uint64_t x = 88172645463325252ull;
+#define ORD_PICK(arr) (arr)[(x ^= x << 13, x ^= x >> 7, x ^= x << 17) % (sizeof(arr) / sizeof((arr)[0]))]
+	for (unsigned i = 0; i < NORD; i++) {
+		struct ordrec *o = &ord_in[i];
+		if (i % 3 == 2) {
+			/* Equal to the one before in all but the resource (or in all: the id tells them apart). */
+			*o = ord_in[i - 1];
+			o->resource = sv_cstr(ORD_PICK(res));
+		} else {
+			o->kind = (int)(ORD_PICK(lines) % 3);
+			o->t = ORD_PICK(times);
+			o->ns = ORD_PICK(nsecs);
+			o->file = ORD_PICK(files);
+			o->line = ORD_PICK(lines);
+			o->key = str[(x ^= x << 13, x ^= x >> 7, x ^= x << 17) % ns];
+			o->subject = str[(x ^= x << 13, x ^= x >> 7, x ^= x << 17) % ns];
+			o->resource = sv_cstr(ORD_PICK(res));
+		}
+		o->id = i;
+	}
+#undef ORD_PICK
+	static char ev[NORD][16];
+	for (int mode = 0; mode < 4; mode++) {
+		struct win_log *wl = win_log_new();
+		win_log_set_parts(wl, mode & 1 ? 8 : 1);
+		if (mode & 2)
+			win_log_set_memory(wl, 4096);
+		/* Scrambled: a stride prime to NORD. */
+		for (unsigned k = 0; k < NORD; k++) {
+			unsigned i = (unsigned)((k * 1237u) % NORD);
+			const struct ordrec *o = &ord_in[i];
+			snprintf(ev[i], sizeof(ev[i]), "#%u", i);
+			struct win_record r = {
+				.kind = (enum win_record_kind)o->kind, .time = o->t, .nsec = o->ns,
+				.file = o->file, .line = o->line, .role = -1, .key = o->key,
+				.user = o->key, .subject = o->subject, .resource = o->resource,
+				.evidence = sv_cstr(ev[i]),
+			};
+			win_add_record(wl, &r);
+		}
+		ck_assert_uint_eq(win_count(wl), NORD);
+		struct ord_got got = { calloc(NORD, sizeof(struct ordrec)), 0 };
+		win_foreach(wl, ord_collect, &got);
+		ck_assert_int_eq(win_error(wl), 0);
+		ck_assert_uint_eq(got.n, NORD);
+		bool seen[NORD] = { false };
+		for (size_t i = 0; i < got.n; i++) {
+			ck_assert(!seen[got.v[i].id]);
+			seen[got.v[i].id] = true;
+			if (i)
+				ck_assert_msg(ord_cmp(&got.v[i - 1], &got.v[i]) <= 0,
+					      "mode %d: record %u shown before %u", mode, got.v[i - 1].id,
+					      got.v[i].id);
+		}
+		free(got.v);
+		win_log_free(wl);
+	}
+}
+END_TEST
+
+/*
+ * Keys are whole byte strings: a user whose name another's begins, or that
+ * differs from it only by a 0x00 byte, has windows of its own.  Three
+ * users of max-subjects 3 read 3 subjects each within a minute (none
+ * over), the fourth subject of "ana" 10 minutes later (one finding, at
+ * its line); at negative times, which sort before 0 (the fourth read at
+ * time 0 is the one that crosses, not the first).
+ */
+START_TEST(test_keys_prefix_and_zero_bytes)
+{
+	setup();
+	const sv users[] = { SV_LIT("ana"), sv_make("ana\0", 4), sv_make("ana\0b", 5), SV_LIT("an") };
+	for (int spilled = 0; spilled < 2; spilled++) {
+		struct win_log *wl = win_log_new();
+		if (spilled)
+			win_log_set_memory(wl, 4096);
+		uint64_t line = 0;
+		for (int rep = 0; rep < (spilled ? 30 : 1); rep++)
+			for (size_t u = 0; u < 4; u++)
+				for (int s = 0; s < 3; s++) {
+					char subj[8];
+					snprintf(subj, sizeof(subj), "%d", s);
+					struct win_record r = {
+						.kind = WIN_READ, .time = -600 + s - 100000 * (rep + 1),
+						.line = ++line, .role = 0, .key = users[u], .user = users[u],
+						.subject = sv_cstr(subj), .resource = SV_LIT("/c"),
+						.evidence = SV_LIT("a line"),
+					};
+					win_add_record(wl, &r);
+				}
+		struct win_record r = {
+			.kind = WIN_READ, .time = 0, .line = 999999, .role = 0, .key = users[0],
+			.user = users[0], .subject = SV_LIT("3"), .resource = SV_LIT("/c"),
+			.evidence = SV_LIT("the fourth"),
+		};
+		/* The same user's first reads of the window came at -600 .. -598 (rep 0 is -100600). */
+		for (int s = 0; s < 3; s++) {
+			char subj[8];
+			snprintf(subj, sizeof(subj), "%d", s);
+			struct win_record q = r;
+			q.time = -600 + s;
+			q.line = 1000000 + (uint64_t)s;
+			q.subject = sv_cstr(subj);
+			win_add_record(wl, &q);
+		}
+		win_add_record(wl, &r);
+		struct fnd_list out = FND_LIST_INIT;
+		ck_assert_int_eq(win_evaluate(wl, &pol, &out), 0);
+		ck_assert_uint_eq(out.n, 1);
+		ck_assert_uint_eq(out.v[0].check, CHK_EXCESSIVE_ACCESS);
+		ck_assert_uint_eq(out.v[0].line, 999999);
+		ck_assert(sv_eq(out.v[0].user, users[0]));
+		ck_assert_int_eq(out.v[0].time, 0);
+		fnd_release(&out);
+		win_log_free(wl);
+	}
+}
+END_TEST
+
 static Suite *windows_suite(void)
 {
 	Suite *s = suite_create("windows");
@@ -983,6 +1206,8 @@ static Suite *windows_suite(void)
 	tcase_add_test(tc, test_foreach_since);
 	tcase_add_test(tc, test_partitions);
 	tcase_add_test(tc, test_order_same_lengths);
+	tcase_add_test(tc, test_order_awkward_values);
+	tcase_add_test(tc, test_keys_prefix_and_zero_bytes);
 	tcase_add_test(tc, test_payload_write_error);
 	suite_add_tcase(s, tc);
 	return s;
