@@ -6,7 +6,9 @@
  *   readers  take whole inputs from a shared counter; each decompresses
  *            and splits its input into lines (input.h, lines.h), detects
  *            the format from the first lines, joins multi-line records,
- *            and packs the records into chunks (~1 MiB of whole records);
+ *            and packs the records into chunks (~1 MiB of whole records:
+ *            positions in the line reader's buffer, which the chunk holds,
+ *            so a line is never copied; joined records are copied);
  *   parsers  take chunks from a bounded queue and parse, classify and judge
  *            every record (format.h, engine.h) into their own findings list
  *            and window records.
