@@ -1504,12 +1504,20 @@ static int eval_part(struct spill *sp, struct judge *j)
 	return ret;
 }
 
-/* The partitions shared by win_evaluate()'s threads: each takes the next one not yet judged. */
+/*
+ * The partitions shared by win_evaluate()'s threads: each takes the next
+ * one not yet judged, in `order`: the largest first (by records), so the
+ * last ones taken are short and no thread is left judging a big one alone
+ * at the end (on the CRM bench the largest came last in index order: a
+ * fifth of the windows' time on one thread).  The findings do not depend
+ * on it: each partition's go to its own list, joined in index order.
+ */
 struct eval {
 	struct win_log *wl;
 	const struct policy *p;
 	struct fnd_list outs[WIN_PARTS];
 	int rc[WIN_PARTS];
+	size_t order[WIN_PARTS];
 	_Atomic size_t next;
 };
 
@@ -1517,8 +1525,9 @@ static void *eval_main(void *arg)
 {
 	struct eval *e = arg;
 	struct judge j = { .wl = e->wl, .p = e->p };
-	size_t i;
-	while ((i = atomic_fetch_add(&e->next, 1)) < WIN_PARTS) {
+	size_t k;
+	while ((k = atomic_fetch_add(&e->next, 1)) < WIN_PARTS) {
+		size_t i = e->order[k];
 		if (!e->wl->part[i])
 			continue;
 		j.out = &e->outs[i];
@@ -1544,6 +1553,15 @@ int win_evaluate(struct win_log *wl, const struct policy *p, struct fnd_list *ou
 		if (out->budget)
 			e->outs[i].budget = out->budget / WIN_PARTS ? out->budget / WIN_PARTS : 1;
 		nparts += wl->part[i] != NULL;
+		/* Insertion by records, descending; ties keep index order. */
+		uint64_t n = wl->part[i] ? spill_count(wl->part[i]) : 0;
+		size_t at = i;
+		while (at > 0 && (e->wl->part[e->order[at - 1]] ?
+				  spill_count(e->wl->part[e->order[at - 1]]) : 0) < n) {
+			e->order[at] = e->order[at - 1];
+			at--;
+		}
+		e->order[at] = i;
 	}
 	/* Threads past the first; where one cannot start, the others (and this one) do its share. */
 	size_t nthreads = wl->jobs > 1 ? wl->jobs - 1 : 0;
