@@ -6,7 +6,9 @@
  *   readers  take whole inputs from a shared counter; each decompresses
  *            and splits its input into lines (input.h, lines.h), detects
  *            the format from the first lines, joins multi-line records,
- *            and packs the records into chunks (~1 MiB of whole records);
+ *            and packs the records into chunks (~1 MiB of whole records:
+ *            positions in the line reader's buffer, which the chunk holds,
+ *            so a line is never copied; joined records are copied);
  *   parsers  take chunks from a bounded queue and parse, classify and judge
  *            every record (format.h, engine.h) into their own findings list
  *            and window records.
@@ -68,13 +70,33 @@ struct rec {
 	size_t off, len;
 };
 
+/*
+ * A line buffer the readers' line readers fill (lr_new_lent): the lines in
+ * it go to the parsers without a copy.  Held by the line reader while it
+ * reads into it and by every chunk with records in it; back in the run's
+ * pool (reused, never freed before the run ends) when the last lets go.
+ */
+struct block {
+	struct block *next;	/* in the pool */
+	atomic_uint refs;
+	char data[];
+};
+
 struct chunk {
 	struct chunk *next;
 	struct aud_input *in;
 	const struct fmt *f;
 	int year;		/* the input's year, for syslog times without one */
 	struct buf hdr;		/* header formats: the directives in effect for these records */
-	struct buf data;	/* the records' bytes, back to back */
+	/*
+	 * The records' bytes: lines as the line reader returned them, in blk
+	 * (a reference held), or else copies back to back in data (joined
+	 * multi-line records, the lines held for format detection, JSON
+	 * document records).  A chunk holds one kind only.
+	 */
+	struct block *blk;
+	struct buf data;
+	size_t bytes;		/* of the records, either kind */
 	struct rec recs[CHUNK_RECS];
 	size_t nrec;
 };
@@ -102,6 +124,8 @@ struct run {
 	struct chunk *qhead, *qtail;
 	struct chunk *free;
 	size_t nchunks, maxchunks;
+	struct block *blocks;	/* the pool of free line buffers */
+	size_t blocksz;		/* their size: lr_bufsize(max_line) */
 	bool readers_done;
 
 	/* Per-input counters written by parsers are merged under this lock. */
@@ -141,6 +165,7 @@ struct reader {
 	uint64_t record_line;
 	bool quote_open;	/* csv_continuation: the record has an open quoted field */
 	struct chunk *cur;
+	struct block *blk;	/* the line reader's buffer (the last one it got) */
 	struct parser *self;	/* inline mode: the parser this reader runs */
 	int year;		/* of the input being read (year_of) */
 	uint64_t pending_bytes, pending_lines, last_consumed;
@@ -300,12 +325,14 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 	struct run *r = p->run;
 	struct aud_input *in = c->in;
 
+	const char *base = c->blk ? c->blk->data : c->data.p;
+
 	memset(&p->cs, 0, sizeof(p->cs));
 	fmt_thread_set_year(p->ft, c->year);
 	fmt_thread_set_header(p->ft, buf_sv(&c->hdr));
 	for (size_t i = 0; i < c->nrec; i++) {
 		const struct rec *rc = &c->recs[i];
-		judge(p, in, sv_make(c->data.p + rc->off, rc->len), rc->line, c->f);
+		judge(p, in, sv_make(base + rc->off, rc->len), rc->line, c->f);
 	}
 	if (!r->inline_parse)
 		pthread_mutex_lock(&r->stats_lock);
@@ -330,6 +357,54 @@ static void parse_chunk(struct parser *p, struct chunk *c)
 }
 
 /* ---- the chunk queue --------------------------------------------------- */
+
+/* A line buffer from the pool (or a new one), with one reference. */
+static struct block *block_get(struct run *r)
+{
+	struct block *b;
+
+	if (!r->inline_parse)
+		pthread_mutex_lock(&r->lock);
+	b = r->blocks;
+	if (b)
+		r->blocks = b->next;
+	if (!r->inline_parse)
+		pthread_mutex_unlock(&r->lock);
+	if (!b)
+		b = xmalloc(sizeof(*b) + r->blocksz);
+	atomic_init(&b->refs, 1);
+	return b;
+}
+
+/* Drop one reference; the last one puts b back in the pool. */
+static void block_unref(struct run *r, struct block *b)
+{
+	if (atomic_fetch_sub(&b->refs, 1) != 1)
+		return;
+	if (!r->inline_parse)
+		pthread_mutex_lock(&r->lock);
+	b->next = r->blocks;
+	r->blocks = b;
+	if (!r->inline_parse)
+		pthread_mutex_unlock(&r->lock);
+}
+
+/* struct lr_lender for a reader: the line reader's buffers come from the pool. */
+static char *lend_get(void *arg)
+{
+	struct reader *rd = arg;
+	rd->blk = block_get(rd->run);
+	return rd->blk->data;
+}
+
+static void lend_put(void *arg, char *buf)
+{
+	struct reader *rd = arg;
+	struct block *b = (struct block *)(buf - offsetof(struct block, data));
+	if (b == rd->blk)
+		rd->blk = NULL;
+	block_unref(rd->run, b);
+}
 
 static struct chunk *chunk_get(struct run *r)
 {
@@ -363,6 +438,8 @@ static struct chunk *chunk_get(struct run *r)
 	}
 	c->next = NULL;
 	c->nrec = 0;
+	c->blk = NULL;
+	c->bytes = 0;
 	buf_reset(&c->data);
 	buf_reset(&c->hdr);
 	return c;
@@ -370,6 +447,9 @@ static struct chunk *chunk_get(struct run *r)
 
 static void chunk_put(struct run *r, struct chunk *c)
 {
+	if (c->blk)
+		block_unref(r, c->blk);
+	c->blk = NULL;
 	if (r->inline_parse) {
 		c->next = r->free;
 		r->free = c;
@@ -436,17 +516,35 @@ static void *parser_main(void *arg)
 /* Lines that are no log record: blank, or '#' comments (sample annotations, W3C headers). */
 static bool skippable(sv line)
 {
+	/* Most lines start with a record: decided by the first byte (sv_trim's spaces: ' ', \t..\r). */
+	if (line.n && line.p[0] != '#' && line.p[0] != ' ' &&
+	    ((unsigned char)line.p[0] < '\t' || (unsigned char)line.p[0] > '\r'))
+		return false;
 	sv t = sv_trim(line);
 	return t.n == 0 || t.p[0] == '#';
 }
 
-/* Append one whole record to the reader's chunk, sending the chunk when full. */
+/* The line reader's buffer if rec is a line in it (no copy needed), else NULL. */
+static struct block *lent_block(const struct reader *rd, sv rec)
+{
+	struct block *b = rd->blk;
+	if (!b)
+		return NULL;
+	uintptr_t p = (uintptr_t)rec.p, d = (uintptr_t)b->data;
+	return p >= d && p - d < rd->run->blocksz ? b : NULL;
+}
+
+/*
+ * Append one whole record to the reader's chunk, sending the chunk when
+ * full or when the record is in another buffer than the chunk's records.
+ */
 static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, sv rec,
 		 uint64_t lineno)
 {
 	struct chunk *c = rd->cur;
-	if (c && (c->nrec == CHUNK_RECS ||
-		  (c->data.len && c->data.len + rec.n > CHUNK_BYTES))) {
+	struct block *b = lent_block(rd, rec);
+	if (c && (c->nrec == CHUNK_RECS || c->blk != b ||
+		  (c->bytes && c->bytes + rec.n > CHUNK_BYTES))) {
 		chunk_send(rd);
 		c = NULL;
 	}
@@ -457,11 +555,20 @@ static void emit(struct reader *rd, struct aud_input *in, const struct fmt *f, s
 		c->year = rd->year;
 		if (f->header)
 			buf_addsv(&c->hdr, buf_sv(&rd->hdr));
+		if (b) {
+			atomic_fetch_add(&b->refs, 1);
+			c->blk = b;
+		}
 	}
 	c->recs[c->nrec].line = lineno;
-	c->recs[c->nrec].off = c->data.len;
 	c->recs[c->nrec].len = rec.n;
-	buf_addsv(&c->data, rec);
+	if (b) {
+		c->recs[c->nrec].off = (size_t)(rec.p - b->data);
+	} else {
+		c->recs[c->nrec].off = c->data.len;
+		buf_addsv(&c->data, rec);
+	}
+	c->bytes += rec.n;
 	c->nrec++;
 }
 
@@ -712,23 +819,24 @@ static void read_rest(struct reader *rd, struct aud_input *in, struct lr *lr, st
 	sv line;
 
 	while ((st = lr_next(lr, &line)) != LR_EOF) {
+		uint64_t no = lr_lineno(lr);
 		in->lines++;
 		if (++rd->pending_lines >= PROGRESS_EVERY)
 			report_progress(rd, ip, false);
-		if (lr_lineno(lr) <= skip) {
+		if (no <= skip) {
 			/* judged by a previous run; its directives still hold */
 			if (st != LR_OVERLONG && skippable(line))
 				header_line(rd, f, line);
 			continue;
 		}
 		if (st == LR_OVERLONG) {
-			count_overlong(rd, in, line, lr_lineno(lr));
+			count_overlong(rd, in, line, no);
 			continue;
 		}
 		if (!f)
-			count_unparsed(rd, in, line, lr_lineno(lr));
+			count_unparsed(rd, in, line, no);
 		else
-			feed(rd, in, line, lr_lineno(lr), f);
+			feed(rd, in, line, no, f);
 	}
 	if (f && rd->record.len) {
 		emit(rd, in, f, buf_sv(&rd->record), rd->record_line);
@@ -824,7 +932,8 @@ static void read_input(struct reader *rd, size_t idx)
 	/* Every thread that parses this input's chunks gets its year (parse_chunk). */
 	rd->year = year_of(in->path, r->opts->year);
 	fmt_thread_set_year(rd->ft, rd->year);
-	lr = lr_new(ip, r->opts->max_line);
+	struct lr_lender lend = { .get = lend_get, .put = lend_put, .arg = rd };
+	lr = lr_new_lent(ip, r->opts->max_line, &lend);
 	if (!lr) {
 		inp_close(ip);
 		in->error = "out of memory";
@@ -984,6 +1093,7 @@ static void run_init(struct run *r, unsigned jobs, unsigned nreaders, struct win
 
 	r->inline_parse = jobs == 1;
 	r->maxchunks = 2 * (size_t)jobs + 2 * nreaders;
+	r->blocksz = lr_bufsize(opts->max_line);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->stats_lock, NULL);
 	pthread_cond_init(&r->nonempty, NULL);
@@ -1106,6 +1216,11 @@ static void run_release(struct run *r, struct reader *rds, unsigned nreaders)
 		buf_release(&c->data);
 		buf_release(&c->hdr);
 		free(c);
+	}
+	while (r->blocks) {
+		struct block *b = r->blocks;
+		r->blocks = b->next;
+		free(b);
 	}
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->stats_lock);

@@ -39,6 +39,7 @@ struct eng_matcher {
 	sv name;
 	int pfx;
 	int stem;	/* like pfx, for the rx.h skeleton stem in eng.stem; else -1 */
+	int skel;	/* with a stem: the pattern's whole skeleton in eng.skel; else -1 */
 };
 
 /*
@@ -63,6 +64,25 @@ struct eng_pfx {
 struct eng_stem {
 	const unsigned char *p;	/* the pattern's rx.skel, borrowed */
 	size_t n;
+};
+
+/*
+ * The distinct whole skeletons of the patterns with a stem: the rest after
+ * the stem is run once per event and skeleton, not once per pattern (the
+ * rules' `fields=` patterns of four categories share one), its leading
+ * literal compared inline first (most patterns after a shared stem differ
+ * right there: "/profile", "/email", ...).
+ */
+#define ENG_MAX_SKEL 64
+
+struct eng_skel {
+	const unsigned char *p;	/* the first such pattern's rx.skel, borrowed */
+	size_t n;
+	unsigned stem;		/* the index of its stem, skel[0..rx.nstem), in eng.stem */
+	const unsigned char *lit;	/* the rest's leading literal (rx.nrestlit bytes) */
+	size_t nlit;
+	const unsigned char *rest;	/* the program after that literal */
+	size_t nrest;
 };
 
 /*
@@ -96,8 +116,24 @@ struct eng {
 	size_t cm_words;
 	uint64_t *ungated;
 	uint64_t *pfx_cms;
+	/*
+	 * skel_cms[k * cm_words ...]: the matchers whose skeleton is skel[k].
+	 * A skeleton that rejects the resource removes all of them from the
+	 * candidates at once, so the loop visits only matchers whose skeleton
+	 * passed (a PCRE2 match each) and those without one.
+	 */
+	uint64_t *skel_cms;
+	/*
+	 * Bit k: skel[k] has a matcher without a prefix in pfx[]
+	 * (ungated_skels), or one gated by pfx[i] (pfx_skels[i]): an event
+	 * visits only the skeletons of its candidates.
+	 */
+	uint64_t ungated_skels;
+	uint64_t pfx_skels[ENG_MAX_PFX];
 	struct eng_stem stem[ENG_MAX_STEM];
 	unsigned nstem;
+	struct eng_skel skel[ENG_MAX_SKEL];
+	unsigned nskel;
 };
 
 #define ENG_TEXT 2048
@@ -191,7 +227,7 @@ static uint64_t roles_of(const struct eng *e, struct eng_thread *t, sv user)
 
 static struct eng_matcher resolve(sv field)
 {
-	struct eng_matcher m = { EVF_RESOURCE, field, -1, -1 };
+	struct eng_matcher m = { EVF_RESOURCE, field, -1, -1, -1 };
 	if (field.n) {
 		enum ev_field f = ev_field_parse(field);
 		m.field = f == EVF_COUNT ? -1 : (int)f;
@@ -229,6 +265,30 @@ static int stem_index(struct eng *e, const struct rx *r)
 	return (int)e->nstem++;
 }
 
+/*
+ * The index of r's whole skeleton in e->skel, added if new, for a pattern
+ * whose stem is e->stem[stem]; -1 if full (the caller then treats the
+ * pattern as stem-less: rx_match_prefixed() runs its whole skeleton).
+ */
+static int skel_index(struct eng *e, const struct rx *r, int stem)
+{
+	for (unsigned i = 0; i < e->nskel; i++)
+		if (e->skel[i].n == r->nskel && memcmp(e->skel[i].p, r->skel, r->nskel) == 0)
+			return (int)i;
+	if (e->nskel == ENG_MAX_SKEL)
+		return -1;
+	struct eng_skel *k = &e->skel[e->nskel];
+	k->p = r->skel;
+	k->n = r->nskel;
+	k->stem = (unsigned)stem;
+	k->lit = r->skel + r->nstem + 2;
+	k->nlit = r->nrestlit;
+	size_t after = r->nstem + (r->nrestlit ? 2 + r->nrestlit : 0);
+	k->rest = r->skel + after;
+	k->nrest = r->nskel - after;
+	return (int)e->nskel++;
+}
+
 struct eng *eng_new(const struct policy *pol, struct diag *err)
 {
 	if (pol->ncategories > POL_MAX_CATEGORIES)
@@ -255,6 +315,10 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 			if (cm->m.field == EVF_RESOURCE) {
 				cm->m.pfx = prefix_index(e, pc->matchers[k].rx);
 				cm->m.stem = stem_index(e, pc->matchers[k].rx);
+				if (cm->m.stem >= 0)
+					cm->m.skel = skel_index(e, pc->matchers[k].rx, cm->m.stem);
+				if (cm->m.skel < 0)
+					cm->m.stem = -1;
 			}
 			cm->rx = pc->matchers[k].rx;
 			cm->subject_group = pc->matchers[k].subject_group;
@@ -267,10 +331,17 @@ struct eng *eng_new(const struct policy *pol, struct diag *err)
 	e->ungated = xcalloc(e->cm_words ? e->cm_words : 1, sizeof(*e->ungated));
 	e->pfx_cms = xcalloc(e->npfx && e->cm_words ? e->npfx * e->cm_words : 1,
 			     sizeof(*e->pfx_cms));
+	e->skel_cms = xcalloc(e->nskel && e->cm_words ? e->nskel * e->cm_words : 1,
+			      sizeof(*e->skel_cms));
 	for (size_t i = 0; i < e->ncm; i++) {
 		uint64_t *set = e->cm[i].m.pfx < 0 ? e->ungated
 						   : e->pfx_cms + (size_t)e->cm[i].m.pfx * e->cm_words;
 		set[i / 64] |= UINT64_C(1) << (i % 64);
+		if (e->cm[i].m.stem >= 0) {
+			e->skel_cms[(size_t)e->cm[i].m.skel * e->cm_words + i / 64] |= UINT64_C(1) << (i % 64);
+			*(e->cm[i].m.pfx < 0 ? &e->ungated_skels : &e->pfx_skels[e->cm[i].m.pfx]) |=
+				UINT64_C(1) << e->cm[i].m.skel;
+		}
 	}
 	for (size_t r = 0; r < pol->nroles; r++)
 		if (pol->roles[r].max_subjects)
@@ -292,6 +363,7 @@ void eng_free(struct eng *e)
 	free(e->cm);
 	free(e->ungated);
 	free(e->pfx_cms);
+	free(e->skel_cms);
 	for (size_t i = 0; i < e->pol->nchecks; i++)
 		free(e->custom[i]);
 	free(e->custom);
@@ -345,6 +417,39 @@ static bool field_value(const struct event *ev, const struct eng_matcher *m, sv 
 	return ev_get_extra(ev, m->name, out);
 }
 
+/*
+ * Whether skeleton e->skel[k] passes on the normalised resource rn, and
+ * where it ends (*end): its stem (run once per event, remembered in the
+ * stem_* arguments as in eng_classify()), the rest's leading literal
+ * inline, then the rest.
+ */
+static bool skel_passes(const struct eng *e, unsigned k, sv rn, uint64_t *stem_run,
+			uint64_t *stem_ok, size_t *stem_end, size_t *end)
+{
+	const struct eng_skel *sk = &e->skel[k];
+	uint64_t sb = UINT64_C(1) << sk->stem;
+	if (rn.n == 0)
+		return false;
+	if (!(*stem_run & sb)) {
+		size_t at = 0;
+		*stem_run |= sb;
+		if (rx_skel_run(e->stem[sk->stem].p, e->stem[sk->stem].n, rn, &at)) {
+			*stem_ok |= sb;
+			stem_end[sk->stem] = at;
+		}
+	}
+	if (!(*stem_ok & sb))
+		return false;
+	size_t pos = stem_end[sk->stem];
+	if (rn.n - pos < sk->nlit || (sk->nlit && !sv_mem_eq(rn.p + pos, sk->lit, sk->nlit)))
+		return false;
+	pos += sk->nlit;
+	if (sk->nrest && !rx_skel_run(sk->rest, sk->nrest, rn, &pos))
+		return false;
+	*end = pos;
+	return true;
+}
+
 void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 {
 	uint64_t cats = 0;
@@ -359,23 +464,47 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 	}
 	ev->resource_norm = res.n ? ev_normalize_path(res, t->norm) : SV_LIT("");
 
-	/* Bit i: the resource starts with e->pfx[i]. */
-	uint64_t pfx_ok = 0;
+	/* Bit i: the resource starts with e->pfx[i]; skels: the skeletons of the candidates. */
+	uint64_t pfx_ok = 0, skels = e->ungated_skels;
 	sv rn = ev->resource_norm;
 	for (unsigned i = 0; i < e->npfx; i++)
 		if (rn.n >= e->pfx[i].n && rn.p[0] == e->pfx[i].p[0] &&
-		    sv_mem_eq(rn.p, e->pfx[i].p, e->pfx[i].n))
+		    sv_mem_eq(rn.p, e->pfx[i].p, e->pfx[i].n)) {
 			pfx_ok |= UINT64_C(1) << i;
+			skels |= e->pfx_skels[i];
+		}
 
-	/* Bit i of stem_run: e->stem[i] was run on the resource; of stem_ok: it passed, ending at stem_end[i]. */
-	uint64_t stem_run = 0, stem_ok = 0;
-	size_t stem_end[ENG_MAX_STEM];
+	/*
+	 * Bit i of stem_run: e->stem[i] was run on the resource; of stem_ok: it
+	 * passed, ending at stem_end[i].  Bit k of skel_run, skel_ok: the same
+	 * for the whole skeleton e->skel[k], each run at most once per event.
+	 */
+	uint64_t stem_run = 0, stem_ok = 0, skel_run = 0, skel_ok = 0;
+	size_t stem_end[ENG_MAX_STEM], skel_end[ENG_MAX_SKEL];
 
 	for (size_t w = 0; w < e->cm_words && (pfx_ok || !e->all_gated); w++) {
 		/* The candidates in this word: what rx_match() would reject by its prefix is left out. */
 		uint64_t cand = e->ungated[w];
 		for (uint64_t po = pfx_ok; po; po &= po - 1)
 			cand |= e->pfx_cms[(size_t)__builtin_ctzll(po) * e->cm_words + w];
+		/*
+		 * And what its skeleton would reject (skeletons read the
+		 * resource, normalised; an empty one matches nothing).
+		 */
+		for (uint64_t km = skels; km && cand; km &= km - 1) {
+			unsigned k = (unsigned)__builtin_ctzll(km);
+			uint64_t ks = e->skel_cms[(size_t)k * e->cm_words + w] & cand;
+			if (!ks)
+				continue;
+			uint64_t kb = UINT64_C(1) << k;
+			if (!(skel_run & kb)) {
+				skel_run |= kb;
+				if (skel_passes(e, k, rn, &stem_run, &stem_ok, stem_end, &skel_end[k]))
+					skel_ok |= kb;
+			}
+			if (!(skel_ok & kb))
+				cand &= ~ks;
+		}
 		for (; cand; cand &= cand - 1) {
 			size_t i = w * 64 + (size_t)__builtin_ctzll(cand);
 			const struct eng_cm *cm = &e->cm[i];
@@ -387,27 +516,19 @@ void eng_classify(const struct eng *e, struct event *ev, struct eng_thread *t)
 			sv val;
 			if (!field_value(ev, m, &val))
 				continue;
-			int hit;
-			if (m->stem >= 0) {
-				/* val is the resource here, the same for every stem. */
-				uint64_t sb = UINT64_C(1) << m->stem;
-				if (!(stem_run & sb)) {
-					size_t end = 0;
-					stem_run |= sb;
-					if (rx_skel_run(e->stem[m->stem].p, e->stem[m->stem].n, val, &end)) {
-						stem_ok |= sb;
-						stem_end[m->stem] = end;
-					}
-				}
-				hit = (stem_ok & sb) && rx_match_after_stem(cm->rx, val, stem_end[m->stem], t->rx);
-			} else {
+			/* Its skeleton passed: the match without PCRE2 where the skeleton tells (rx.h exact). */
+			int hit = m->stem >= 0 ? rx_exact_at(cm->rx, val, skel_end[m->skel]) : -1;
+			bool exact = hit >= 0;
+			if (m->stem >= 0 && !exact)
+				hit = rx_match_after_skel(cm->rx, val, t->rx);
+			else if (m->stem < 0)
 				hit = m->pfx >= 0 ? rx_match_prefixed(cm->rx, val, t->rx) : rx_match(cm->rx, val, t->rx);
-			}
 			if (!hit)
 				continue;
 			cats |= bit;
 			if (!have_subject && cm->subject_group >= 0) {
-				sv s = rx_group(t->rx, val, (unsigned)cm->subject_group);
+				sv s = exact ? rx_exact_group(cm->rx, val, (unsigned)cm->subject_group)
+					     : rx_group(t->rx, val, (unsigned)cm->subject_group);
 				if (s.n) {
 					ev->f[EVF_SUBJECT] = s;
 					have_subject = true;

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static const char *const action_names[EV_ACTION_COUNT] = {
 	[EV_OTHER] = "other", [EV_READ] = "read", [EV_WRITE] = "write",
@@ -199,6 +202,24 @@ static const unsigned char path_special[256] = {
 	['%'] = 1, [';'] = 1, ['/'] = 1, ['?'] = 2, ['#'] = 2,
 };
 
+#if defined(__SSE2__)
+/*
+ * normal_path_end() on 16 bytes a, b holding the byte after each: bit k of
+ * *stop is a '?' or '#' at k; the result has those bits and those of a '%',
+ * a ';', or a '/' before a '/' or '.'.
+ */
+static inline unsigned path_block_flags(__m128i a, __m128i b, unsigned *stop)
+{
+	const __m128i pct = _mm_set1_epi8('%'), semi = _mm_set1_epi8(';'), slash = _mm_set1_epi8('/'),
+		      dot = _mm_set1_epi8('.'), qm = _mm_set1_epi8('?'), hash = _mm_set1_epi8('#');
+	*stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(a, qm), _mm_cmpeq_epi8(a, hash)));
+	__m128i after = _mm_or_si128(_mm_cmpeq_epi8(b, slash), _mm_cmpeq_epi8(b, dot));
+	__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, pct), _mm_cmpeq_epi8(a, semi)),
+				   _mm_and_si128(_mm_cmpeq_epi8(a, slash), after));
+	return *stop | (unsigned)_mm_movemask_epi8(bad);
+}
+#endif
+
 /*
  * Where the path of in, from auth, ends (the first '?' or '#', else in.n)
  * if it is already normal: nothing to decode ('%'), no parameters (';'),
@@ -213,7 +234,36 @@ static size_t normal_path_end(sv in, size_t auth)
 	size_t n = in.n;
 	if (auth < n && p[auth] == '.')
 		return SIZE_MAX;
-	for (size_t i = auth; i < n; i++) {
+	size_t i = auth;
+#if defined(__SSE2__)
+	/*
+	 * 16 bytes at a time while the byte after them is readable too (the
+	 * byte after a '/' is tested), then the last 16 bytes of the path once
+	 * (those before i again: they hold nothing found), the byte after each
+	 * the next in the block and none after the last.  The lowest flag is
+	 * where the byte loop below would have returned.
+	 */
+	for (; i + 17 <= n; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned stop, any = path_block_flags(a, _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1)),
+						      &stop);
+		if (any) {
+			unsigned k = (unsigned)__builtin_ctz(any);
+			return (stop >> k) & 1 ? i + k : SIZE_MAX;
+		}
+	}
+	if (i < n && n >= 16 && n - 16 >= auth) {
+		size_t j = n - 16;
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+		unsigned stop, any = path_block_flags(a, _mm_srli_si128(a, 1), &stop);
+		if (any) {
+			unsigned k = (unsigned)__builtin_ctz(any);
+			return (stop >> k) & 1 ? j + k : SIZE_MAX;
+		}
+		return n;
+	}
+#endif
+	for (; i < n; i++) {
 		unsigned char k = path_special[p[i]];
 		if (!k)
 			continue;

@@ -24,7 +24,7 @@ static bool take_space(sv *s)
 }
 
 /* "..." with backslash escapes; *out is the content between the quotes. */
-static bool take_quoted(sv *s, sv *out)
+static inline bool take_quoted(sv *s, sv *out)
 {
 	if (s->n == 0 || s->p[0] != '"')
 		return false;
@@ -69,7 +69,7 @@ static bool at_field_end(sv s)
 	return s.n == 0 || s.p[0] == ' ';
 }
 
-static char lower_ascii(char c)
+static inline char lower_ascii(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
@@ -79,7 +79,7 @@ static char lower_ascii(char c)
  * SV_LIT, its length known at compile time (a strlen per call was 1.5% of
  * a scan).
  */
-static bool has_prefix_nocase(sv s, sv pfx)
+static inline bool has_prefix_nocase(sv s, sv pfx)
 {
 	return s.n >= pfx.n && lower_ascii(s.p[0]) == lower_ascii(pfx.p[0]) &&
 	       (sv_mem_eq(s.p, pfx.p, pfx.n) || sv_eq_nocase(sv_make(s.p, pfx.n), pfx));
@@ -107,17 +107,15 @@ static void clf_request(sv req, struct event *ev)
 	while (rest.n && rest.p[rest.n - 1] == ' ')
 		rest.n--;
 	sv url = rest;
-	for (size_t j = rest.n; j > 0; j--) {
-		if (rest.p[j - 1] != ' ')
-			continue;
-		sv proto = sv_make(rest.p + j, rest.n - j);
+	size_t sp = fmt_last_space(rest.p, rest.n);
+	if (sp < rest.n) {
+		sv proto = sv_make(rest.p + sp + 1, rest.n - sp - 1);
 		if (has_prefix_nocase(proto, SV_LIT("HTTP/"))) {
 			ev->f[EVF_PROTOCOL] = proto;
-			url = sv_make(rest.p, j - 1);
+			url = sv_make(rest.p, sp);
 			while (url.n && url.p[url.n - 1] == ' ')
 				url.n--;
 		}
-		break;
 	}
 	/* A proxy request names scheme and host: keep the path as the resource. */
 	size_t skip = has_prefix_nocase(url, SV_LIT("http://")) ? 7 : has_prefix_nocase(url, SV_LIT("https://")) ? 8 : 0;
@@ -152,9 +150,14 @@ static bool clf_numbers(sv status, sv bytes, struct event *ev)
 	return true;
 }
 
-/* host ident user [time] "request" status bytes; *s is left after bytes. */
-static bool clf_core(sv *s, struct event *ev, struct fmt_thread *t)
+/*
+ * host ident user [time] "request" status bytes; *line is left after
+ * bytes.  The cursor is a local copy: kept in registers, not stored back
+ * through the caller's view at every step.
+ */
+static bool clf_core(sv *line, struct event *ev, struct fmt_thread *t)
 {
+	sv cur = *line, *s = &cur;
 	sv host, ident, user, when, req, status, bytes;
 	if (!fmt_take_token(s, &host) || !take_space(s) || !fmt_take_token(s, &ident) || !take_space(s))
 		return false;
@@ -181,12 +184,14 @@ static bool clf_core(sv *s, struct event *ev, struct fmt_thread *t)
 	if (!sv_is_dash_or_empty(user))
 		ev->f[EVF_USER] = user;
 	clf_request(req, ev);
+	*line = cur;
 	return true;
 }
 
-/* ' "referer" "agent"' then extra fields or the end. */
-static bool clf_tail(sv *s, struct event *ev)
+/* ' "referer" "agent"' then extra fields or the end; a local cursor as in clf_core(). */
+static bool clf_tail(sv *line, struct event *ev)
 {
+	sv cur = *line, *s = &cur;
 	sv ref, agent;
 	if (!take_space(s) || !take_quoted(s, &ref) || !take_space(s))
 		return false;
@@ -208,6 +213,7 @@ static bool clf_tail(sv *s, struct event *ev)
 		ev->f[EVF_REFERER] = ref;
 	if (!sv_is_dash_or_empty(agent))
 		ev->f[EVF_AGENT] = agent;
+	*line = cur;
 	return true;
 }
 

@@ -101,6 +101,31 @@ static inline size_t fmt_span_nonspace(const char *p, size_t n)
 	return i;
 }
 
+/*
+ * The index of the last ' ' in p[0, n), or n if there is none.  Eight bytes
+ * at a time from the end, with the exact zero-byte test (no borrow between
+ * bytes, so the highest flag is a true zero too): the protocol after a
+ * request's last space is about 8 bytes, this ran byte by byte.
+ */
+static inline size_t fmt_last_space(const char *p, size_t n)
+{
+	size_t j = n;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t low7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+	for (; j >= 8; j -= 8) {
+		uint64_t w;
+		memcpy(&w, p + j - 8, 8);
+		w ^= UINT64_C(0x2020202020202020);
+		uint64_t z = ~(((w & low7) + low7) | w | low7);
+		if (z)
+			return j - 8 + (size_t)((63 - __builtin_clzll(z)) >> 3);
+	}
+#endif
+	while (j > 0 && p[j - 1] != ' ')
+		j--;
+	return j > 0 ? j - 1 : n;
+}
+
 /* A run of non-space bytes (at least one) into *out. */
 static inline bool fmt_take_token(sv *s, sv *out)
 {

@@ -37,6 +37,7 @@ struct lr {
 	uint64_t linelen;
 	enum lr_mode mode;
 	struct lrdoc *doc;	/* LR_RECORDS only */
+	struct lr_lender lend;	/* lr_new_lent(): buffers are lent (get != NULL) */
 	const char *const *rpaths;	/* lr_set_records(): more array paths (borrowed) */
 	size_t nrpaths;
 	bool damaged;
@@ -54,21 +55,34 @@ static bool doc_probe(struct lr *r, size_t from);
 static enum lr_status doc_next(struct lr *r, sv *line);
 static void doc_free(struct lrdoc *d);
 
-struct lr *lr_new(struct inp *in, size_t max_len)
+size_t lr_bufsize(size_t max_len)
 {
-	struct lr *r;
-
 	if (max_len == 0)
 		max_len = LR_DEFAULT_MAX;
 	if (max_len > ((size_t)-1 - LR_SLACK - 2) / 2)
+		return 0;
+	return max_len + 2 + LR_SLACK;
+}
+
+struct lr *lr_new_lent(struct inp *in, size_t max_len, const struct lr_lender *lend)
+{
+	struct lr *r;
+	size_t cap = lr_bufsize(max_len);
+
+	if (cap == 0)
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	r->in = in;
-	r->max = max_len;
-	r->cap = max_len + 2 + LR_SLACK;
-	r->buf = malloc(r->cap);
+	r->cap = cap;
+	r->max = cap - 2 - LR_SLACK;
+	if (lend) {
+		r->lend = *lend;
+		r->buf = lend->get(lend->arg);
+	} else {
+		r->buf = malloc(r->cap);
+	}
 	if (!r->buf) {
 		free(r);
 		return NULL;
@@ -76,15 +90,40 @@ struct lr *lr_new(struct inp *in, size_t max_len)
 	return r;
 }
 
-/* Move the unreturned bytes to the front and read more; false at EOF. */
+struct lr *lr_new(struct inp *in, size_t max_len)
+{
+	return lr_new_lent(in, max_len, NULL);
+}
+
+/*
+ * Move the n bytes at start to the front of the buffer: in place, or, with
+ * lent buffers, into a fresh one (the old one holds returned lines).
+ */
+static void to_front(struct lr *r, size_t n)
+{
+	if (r->lend.get) {
+		char *nb = r->lend.get(r->lend.arg);
+		memcpy(nb, r->buf + r->start, n);
+		r->lend.put(r->lend.arg, r->buf);
+		r->buf = nb;
+	} else {
+		memmove(r->buf, r->buf + r->start, n);
+	}
+}
+
+/*
+ * Make room and read more; false at EOF.  The unreturned bytes move to the
+ * front: always with our own buffer, only when the room left is short of
+ * LR_SLACK with lent ones (each move there is a buffer for the caller).
+ */
 static bool fill(struct lr *r)
 {
 	size_t got;
 
 	if (r->eof)
 		return false;
-	if (r->start) {
-		memmove(r->buf, r->buf + r->start, r->end - r->start);
+	if (r->start && (!r->lend.get || r->cap - r->end < LR_SLACK)) {
+		to_front(r, r->end - r->start);
 		r->end -= r->start;
 		r->scan -= r->start;
 		r->start = 0;
@@ -108,12 +147,12 @@ static void skip_overlong(struct lr *r)
 {
 	uint64_t total = r->end - r->start;
 	char last = r->buf[r->end - 1];
-	char *chunk = r->buf + r->max;
-	char *nl;
+	char *chunk, *nl;
 	size_t got;
 
 	if (r->start)
-		memmove(r->buf, r->buf + r->start, r->max);
+		to_front(r, r->max);
+	chunk = r->buf + r->max;	/* to_front() may change buf */
 	r->start = r->scan = r->end = r->max;
 	for (;;) {
 		got = r->eof ? 0 : inp_read(r->in, chunk, r->cap - r->max);
@@ -242,7 +281,10 @@ void lr_free(struct lr *r)
 	if (!r)
 		return;
 	doc_free(r->doc);
-	free(r->buf);
+	if (r->lend.get)
+		r->lend.put(r->lend.arg, r->buf);
+	else
+		free(r->buf);
 	free(r);
 }
 

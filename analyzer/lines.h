@@ -33,6 +33,27 @@ struct lr;
 
 /* The reader borrows `in` (does not close it).  max_len 0 = LR_DEFAULT_MAX. */
 struct lr *lr_new(struct inp *in, size_t max_len);
+/*
+ * Lent buffers, so lines need not be copied to outlive the next call: the
+ * caller supplies the line buffers (each lr_bufsize(max_len) bytes) through
+ * get(), and lr never moves or overwrites a byte of a buffer once it
+ * returned a line from it.  When it needs room it copies the bytes not yet
+ * returned (at most max_len + 1) into a fresh buffer from get() and hands
+ * the old one to put().  So a line returned in line mode is a view into
+ * the buffer most recently got, valid until the caller releases that
+ * buffer (put() ends only lr's use of it; the caller may still hold it).
+ * Views of overlong lines and of JSON document records (lr_is_document)
+ * are not in a lent buffer and die at the next call as usual.  get() never
+ * returns NULL (the caller handles running out of memory); lr_free() puts
+ * the buffer in use.
+ */
+struct lr_lender {
+	char *(*get)(void *arg);
+	void (*put)(void *arg, char *buf);
+	void *arg;
+};
+size_t lr_bufsize(size_t max_len);
+struct lr *lr_new_lent(struct inp *in, size_t max_len, const struct lr_lender *lend);
 enum lr_status lr_next(struct lr *r, sv *line);
 /*
  * JSON documents (issue 14, SPEC 3): when the input's first non-blank byte

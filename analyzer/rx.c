@@ -127,6 +127,7 @@ enum { SK_END, SK_LIT, SK_DIGITS, SK_OPT, SK_CHAR };
 struct sk_tok {
 	unsigned char kind;	/* SK_CHAR, SK_OPT, SK_DIGITS */
 	unsigned char c;
+	bool capture;		/* SK_DIGITS: "(\d+)" or a named group, not "\d+" or "(?:\d+)" */
 };
 
 /* Length of "\d+" at p (not followed by a quantifier modifier), else 0. */
@@ -191,6 +192,7 @@ static bool skel_token(const char *p, size_t n, size_t *i, struct sk_tok *t)
 	if ((adv = digits_at(p + at, n - at)) || (adv = digits_group_at(p + at, n - at))) {
 		t->kind = SK_DIGITS;
 		t->c = 0;
+		t->capture = p[at] == '(' && !(p[at + 1] == '?' && p[at + 2] == ':');
 		*i = at + adv;
 		return true;
 	}
@@ -227,16 +229,22 @@ static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 /* Compile the skeleton of pattern p into r->skel; r->nskel 0 if it adds nothing. */
 static void skeleton(struct rx *r, const char *p, size_t n)
 {
-	struct sk_tok prev = { SK_END, 0 }, t;
+	struct sk_tok prev = { SK_END, 0, false }, t;
 	size_t i = 1, k = 0, lit = 0;	/* lit: index of the open SK_LIT run's length byte, or 0 */
 	size_t max = sizeof(r->skel);
 	bool beyond = false;		/* anything a prefix check would not test */
+	bool cut = false;		/* the program stops before a token skel_token() read */
+	unsigned ndigits = 0, ncaps = 0;
 
 	r->nskel = 0;
 	r->nstem = 0;
+	r->nrestlit = 0;
+	r->exact = r->exact_wb = false;
+	r->skel_caps = 0;
 	if (n == 0 || p[0] != '^' || top_level_alternation(p, n))
 		return;
 	while (skel_token(p, n, &i, &t)) {
+		cut = true;
 		if (prev.kind == SK_DIGITS && !(t.kind == SK_CHAR && !is_digit(t.c)))
 			break;
 		if (prev.kind == SK_OPT && !(t.kind == SK_CHAR && t.c != prev.c)) {
@@ -256,29 +264,59 @@ static void skeleton(struct rx *r, const char *p, size_t n)
 			r->skel[k++] = t.c;
 			r->skel[lit]++;
 		} else {
-			if (k + 2 > max)
+			if (k + 2 > max || (t.kind == SK_DIGITS && ndigits == RX_SKEL_DIGITS))
 				break;
 			lit = 0;
 			r->skel[k++] = t.kind;
 			if (t.kind == SK_OPT)
 				r->skel[k++] = t.c;
+			if (t.kind == SK_DIGITS) {
+				if (t.capture) {
+					r->skel_caps |= UINT64_C(1) << ndigits;
+					ncaps++;
+				}
+				ndigits++;
+			}
 		}
 		prev = t;
+		cut = false;
 	}
-	if (prev.kind == SK_OPT && k >= 2 && r->skel[k - 2] == SK_OPT)
+	if (prev.kind == SK_OPT && k >= 2 && r->skel[k - 2] == SK_OPT) {
 		k -= 2;		/* a trailing optional character tests nothing */
+		cut = true;
+	}
+	/*
+	 * Exact: skel_token() read all of the pattern and every token is in
+	 * the program, or all but a last "\b" after a literal character
+	 * (greedy matching up to there has one outcome, so the \b is a test at
+	 * one place).
+	 */
+	bool wb = n - i == 2 && p[i] == '\\' && p[i + 1] == 'b' && prev.kind == SK_CHAR;
+	bool whole = !cut && (i == n || wb) && ncaps == r->ngroups;
 	/* Worth a test only where it says more than the literal prefix. */
 	for (size_t j = 0; j < k && !beyond; j += r->skel[j] == SK_LIT ? 2u + r->skel[j + 1] : 1u)
 		beyond = r->skel[j] != SK_LIT || r->skel[j + 1] > r->nprefix;
 	r->nskel = beyond ? k : 0;
+	r->exact = whole && r->nskel && !wb;
+	r->exact_wb = whole && r->nskel && wb;
+	if (!r->exact && !r->exact_wb)
+		r->skel_caps = 0;
 	r->nstem = 0;
 	for (size_t j = 0; j < r->nskel; j += r->skel[j] == SK_LIT ? 2u + r->skel[j + 1] : r->skel[j] == SK_OPT ? 2u : 1u)
 		if (r->skel[j] == SK_DIGITS)
 			r->nstem = j + 1;
+	/* After \d+ comes a literal (skeleton() cuts anything else) or the end. */
+	r->nrestlit = r->nstem && r->nstem < r->nskel && r->skel[r->nstem] == SK_LIT ? r->skel[r->nstem + 1] : 0;
 }
 
-/* rx_skel_run(), inlined where rx.c runs a skeleton per match. */
-static inline bool skel_run(const unsigned char *prog, size_t nprog, sv subject, size_t *pos)
+/*
+ * rx_skel_run(), inlined where rx.c runs a skeleton per match; with spans
+ * (not NULL) also the start and end of each \d+ run, in order, at
+ * spans[2j], spans[2j + 1].  Always inlined: where spans is NULL the
+ * loop has no test of it.
+ */
+static inline __attribute__((always_inline)) bool skel_run(const unsigned char *prog, size_t nprog, sv subject,
+							    size_t *pos, size_t *spans)
 {
 	const unsigned char *k = prog, *end = prog + nprog;
 	const unsigned char *s = (const unsigned char *)subject.p;
@@ -299,8 +337,12 @@ static inline bool skel_run(const unsigned char *prog, size_t nprog, sv subject,
 		case SK_DIGITS:
 			if (i >= n || !is_digit(s[i]))
 				return false;
+			if (spans)
+				*spans++ = i;
 			while (i < n && is_digit(s[i]))
 				i++;
+			if (spans)
+				*spans++ = i;
 			k++;
 			break;
 		default:	/* SK_OPT */
@@ -316,7 +358,44 @@ static inline bool skel_run(const unsigned char *prog, size_t nprog, sv subject,
 
 bool rx_skel_run(const unsigned char *prog, size_t nprog, sv subject, size_t *pos)
 {
-	return skel_run(prog, nprog, subject, pos);
+	return skel_run(prog, nprog, subject, pos, NULL);
+}
+
+static bool word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_';
+}
+
+int rx_exact_at(const struct rx *r, sv subject, size_t end)
+{
+	if (r->exact && r->nskel)
+		return 1;
+	if (!r->exact_wb || !r->nskel || end == 0 || end > subject.n)
+		return -1;
+	/* \b at end: the byte before it is the pattern's last literal. */
+	unsigned char before = (unsigned char)subject.p[end - 1];
+	bool at_end = end == subject.n;
+	unsigned char after = at_end ? 0 : (unsigned char)subject.p[end];
+	if (before >= 0x80 || after >= 0x80)
+		return -1;
+	return word_byte(before) != (!at_end && word_byte(after));
+}
+
+sv rx_exact_group(const struct rx *r, sv subject, unsigned idx)
+{
+	size_t pos = 0, spans[2 * RX_SKEL_DIGITS];
+	if (idx > r->ngroups || !skel_run(r->skel, r->nskel, subject, &pos, spans))
+		return SV_NULL;
+	if (idx == 0)
+		return sv_make(subject.p, pos);
+	/* Group idx is the idx-th \d+ run marked in skel_caps. */
+	uint64_t caps = r->skel_caps;
+	for (unsigned g = 1; g < idx && caps; g++)
+		caps &= caps - 1;
+	if (!caps)
+		return SV_NULL;
+	unsigned j = (unsigned)__builtin_ctzll(caps);
+	return sv_make(subject.p + spans[2 * j], spans[2 * j + 1] - spans[2 * j]);
 }
 
 struct rx *rx_compile(const char *pattern, size_t len, unsigned flags,
@@ -421,16 +500,14 @@ int rx_match_prefixed(const struct rx *r, sv subject, struct rx_thread *t)
 {
 	t->last_rc = 0;
 	size_t pos = 0;
-	if (r->nskel && !skel_run(r->skel, r->nskel, subject, &pos))
+	if (r->nskel && !skel_run(r->skel, r->nskel, subject, &pos, NULL))
 		return 0;
 	return match_pcre2(r, subject, t);
 }
 
-int rx_match_after_stem(const struct rx *r, sv subject, size_t pos, struct rx_thread *t)
+int rx_match_after_skel(const struct rx *r, sv subject, struct rx_thread *t)
 {
 	t->last_rc = 0;
-	if (!skel_run(r->skel + r->nstem, r->nskel - r->nstem, subject, &pos))
-		return 0;
 	return match_pcre2(r, subject, t);
 }
 

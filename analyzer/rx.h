@@ -16,11 +16,14 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "sv.h"
 
 #define RX_MAX_GROUPS 64
+/* \d+ runs an exact skeleton may hold (rx_exact_group() keeps their places on its stack). */
+#define RX_SKEL_DIGITS 16
 #define RX_MATCH_LIMIT 1000000u
 #define RX_DEPTH_LIMIT 10000u
 
@@ -58,6 +61,22 @@ struct rx {
 	 * rx_match_after_stem().
 	 */
 	size_t nstem;
+	/*
+	 * The rest after the stem, skel[nstem..nskel), starts with a literal
+	 * run of nrestlit bytes at skel + nstem + 2 (0: the rest is empty).  A
+	 * caller that tries many patterns after one stem compares these bytes
+	 * inline and runs only skel[nstem + 2 + nrestlit..nskel) after them.
+	 */
+	size_t nrestlit;
+	/*
+	 * The skeleton is all of the pattern (exact), or all of it but a last
+	 * \b after a literal (exact_wb): a subject that passes it is a match
+	 * (with the \b tested where it ended), its groups the \d+ runs marked
+	 * in skel_caps (bit j: the j-th \d+ of the skeleton is a capture group;
+	 * they are all the pattern's groups).  See rx_exact_at().
+	 */
+	bool exact, exact_wb;
+	uint64_t skel_caps;
 };
 
 struct rx_thread;
@@ -89,10 +108,25 @@ int rx_match_prefixed(const struct rx *r, sv subject, struct rx_thread *t);
  */
 bool rx_skel_run(const unsigned char *prog, size_t nprog, sv subject, size_t *pos);
 /*
- * rx_match() for a caller that has run r->skel[0..r->nstem) on subject
- * (rx_skel_run from 0, true, giving pos): the same result.
+ * rx_match() for a caller that has itself run all of r->skel on subject
+ * (rx_skel_run from 0, in one piece or in parts, true) and tested the
+ * prefix: the same result, with no prefilter left to run.
  */
-int rx_match_after_stem(const struct rx *r, sv subject, size_t pos, struct rx_thread *t);
+int rx_match_after_skel(const struct rx *r, sv subject, struct rx_thread *t);
+
+/*
+ * For a caller that has run all of r->skel on subject (true, ending at
+ * end) and tested the prefix: 1 if that is a match, 0 if not, without
+ * PCRE2, where r is exact or exact_wb; -1 where only PCRE2 can tell
+ * (rx_match_after_skel(): r is neither, or a byte >= 0x80 is next to its
+ * \b, whose word-ness is PCRE2's character tables').
+ */
+int rx_exact_at(const struct rx *r, sv subject, size_t end);
+/*
+ * Group idx of the match rx_exact_at() found (1) on subject, as rx_group()
+ * gives it after PCRE2's match: the skeleton is run again for its \d+ runs.
+ */
+sv rx_exact_group(const struct rx *r, sv subject, unsigned idx);
 
 /*
  * After a successful rx_match() with the same thread and subject: the view

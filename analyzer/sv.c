@@ -46,22 +46,9 @@ sv sv_trim(sv s)
 	return s;
 }
 
-bool sv_to_u64(sv s, unsigned long long *out)
+bool sv_to_u64_long(sv s, unsigned long long *out)
 {
 	unsigned long long v = 0;
-	if (s.n == 0)
-		return false;
-	if (s.n <= 19) {
-		/* At most 19 digits cannot overflow 64 bits: no check per digit (status, bytes per line). */
-		for (size_t i = 0; i < s.n; i++) {
-			unsigned d = (unsigned char)s.p[i] - '0';
-			if (d > 9)
-				return false;
-			v = v * 10 + d;
-		}
-		*out = v;
-		return true;
-	}
 	for (size_t i = 0; i < s.n; i++) {
 		unsigned d = (unsigned char)s.p[i] - '0';
 		if (d > 9)

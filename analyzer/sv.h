@@ -80,11 +80,29 @@ static inline bool sv_is_dash_or_empty(sv s)
 	return s.n == 0 || (s.n == 1 && s.p[0] == '-');
 }
 
+/* sv_to_u64() for views of 20 digits or more, with the overflow check. */
+bool sv_to_u64_long(sv s, unsigned long long *out);
+
 /*
  * Parse a non-negative decimal integer that fills the whole view.
  * Returns false (and leaves *out alone) on empty input, junk or overflow.
+ * Inline for the short numbers of every log line (status, bytes): at most
+ * 19 digits cannot overflow 64 bits, so no check per digit.
  */
-bool sv_to_u64(sv s, unsigned long long *out);
+static inline bool sv_to_u64(sv s, unsigned long long *out)
+{
+	if (s.n == 0 || s.n > 19)
+		return s.n && sv_to_u64_long(s, out);
+	unsigned long long v = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned d = (unsigned char)s.p[i] - '0';
+		if (d > 9)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
 
 /*
  * The candidate closest to s (optimal string alignment distance), if close

@@ -245,33 +245,59 @@ static unsigned two_digits(const char *p)
 	return (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
 }
 
+/*
+ * The seconds of the day of s if s has the canonical layout and slot k's
+ * date and offset bytes, with a time of day make_time() accepts; else -1.
+ * The key's bytes were a canonical stamp's, so they hold its '/' and ' ':
+ * only the time of day is left to check.
+ */
+static int32_t clf_slot_day_seconds(sv s, const struct tu_clf_slot *k)
+{
+	const char *p = s.p;
+	if (!k->valid || s.n != 26 || !sv_mem_eq(p, k->key, 11) || !sv_mem_eq(p + 20, k->key + 11, 6) ||
+	    p[11] != ':' || p[14] != ':' || p[17] != ':')
+		return -1;
+	static const unsigned char dig[] = { 12, 13, 15, 16, 18, 19 };
+	for (size_t i = 0; i < sizeof(dig); i++)
+		if (!is_digit(p[dig[i]]))
+			return -1;
+	unsigned h = two_digits(p + 12), mi = two_digits(p + 15), sec = two_digits(p + 18);
+	if (h > 23 || mi > 59 || sec > 60)
+		return -1;
+	return (int32_t)(h * 3600 + mi * 60 + sec);
+}
+
 bool tu_parse_clf_cached(sv s, struct tu_clf_cache *c, int64_t *out)
 {
-	if (c->valid && clf_canonical(s) && memcmp(s.p, c->key, 11) == 0 &&
-	    memcmp(s.p + 20, c->key + 11, 6) == 0) {
+	for (unsigned i = 0; i < TU_CLF_SLOTS; i++) {
+		unsigned k = (c->last + i) % TU_CLF_SLOTS;
+		int32_t day = clf_slot_day_seconds(s, &c->slot[k]);
+		if (day < 0)
+			continue;
 		/*
 		 * The same bytes as a stamp tu_parse_clf() accepted, but for the
 		 * time of day: it reads this one the same way, so only
-		 * make_time()'s checks on the time of day and the range remain.
+		 * make_time()'s range check remains.
 		 */
-		unsigned h = two_digits(s.p + 12), mi = two_digits(s.p + 15), sec = two_digits(s.p + 18);
-		if (h <= 23 && mi <= 59 && sec <= 60) {
-			int64_t t = c->base + h * 3600 + mi * 60 + sec;
-			if (tu_time_ok(t)) {
-				*out = t;
-				return true;
-			}
-		}
-		return tu_parse_clf(s, out);	/* the rare rejection, by the one definition */
+		int64_t t = c->slot[k].base + day;
+		if (!tu_time_ok(t))
+			break;	/* the rare rejection, by the one definition */
+		c->last = k;
+		*out = t;
+		return true;
 	}
 	if (!tu_parse_clf(s, out))
 		return false;
 	if (clf_canonical(s)) {
-		memcpy(c->key, s.p, 11);
-		memcpy(c->key + 11, s.p + 20, 6);
-		c->base = *out - (two_digits(s.p + 12) * 3600 + two_digits(s.p + 15) * 60 +
-				  two_digits(s.p + 18));
-		c->valid = true;
+		/* Into the slot that did not serve last. */
+		unsigned k = (c->last + 1) % TU_CLF_SLOTS;
+		struct tu_clf_slot *sl = &c->slot[k];
+		memcpy(sl->key, s.p, 11);
+		memcpy(sl->key + 11, s.p + 20, 6);
+		sl->base = *out - (two_digits(s.p + 12) * 3600 + two_digits(s.p + 15) * 60 +
+				   two_digits(s.p + 18));
+		sl->valid = true;
+		c->last = k;
 	}
 	return true;
 }

@@ -63,15 +63,21 @@ bool tu_zone_abbrev(sv name, int32_t *off);
 bool tu_parse_clf(sv s, int64_t *out);
 
 /*
- * The date and offset of the last stamp tu_parse_clf_cached() parsed in the
- * canonical 26-byte layout: consecutive lines of a log share them, so the
- * next stamp with the same bytes there costs six digits, not a calendar
- * conversion.  Zero-initialise; one per thread (it is written).
+ * The dates and offsets of the last two stamps tu_parse_clf_cached() parsed
+ * in the canonical 26-byte layout that differ there: consecutive lines of a
+ * log share them (two slots: a log written by servers in two zones, or
+ * lines around midnight, alternate), so the next stamp with the same bytes
+ * there costs six digits, not a calendar conversion.  Zero-initialise; one
+ * per thread (it is written).
  */
+#define TU_CLF_SLOTS 2
 struct tu_clf_cache {
-	bool valid;
-	char key[17];		/* bytes 0-10 ("27/Nov/2026") and 20-25 (" +0000") */
-	int64_t base;		/* the stamp's seconds less its hours, minutes and seconds */
+	struct tu_clf_slot {
+		bool valid;
+		char key[17];	/* bytes 0-10 ("27/Nov/2026") and 20-25 (" +0000") */
+		int64_t base;	/* the stamp's seconds less its hours, minutes and seconds */
+	} slot[TU_CLF_SLOTS];
+	unsigned last;		/* the slot that hit or was filled last */
 };
 
 /* tu_parse_clf(), with the same result for every input, using and updating c. */

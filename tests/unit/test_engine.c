@@ -35,6 +35,14 @@ static struct rx *rx(const char *pat)
 	return r;
 }
 
+/* r without any prefilter (rx.h): every match is PCRE2's. */
+static void rx_plain(struct rx *r)
+{
+	r->nprefix = r->nskel = r->nstem = r->nrestlit = 0;
+	r->exact = r->exact_wb = false;
+	r->skel_caps = 0;
+}
+
 static void category(int i, const char *name, bool sensitive, const char *field1, const char *pat1,
 		     const char *field2, const char *pat2)
 {
@@ -516,6 +524,56 @@ START_TEST(test_classify_prefixes)
 END_TEST
 
 /*
+ * Classify resource res as a read with both engines of x: the categories
+ * and the subject must agree.  Returns the event of the one with prefilters.
+ */
+/* A policy made with prefilters ([0]) and without ([1]), their engines and threads. */
+struct eng_pair {
+	struct policy *p[2];
+	struct eng *e[2];
+	struct eng_thread *t[2];
+};
+
+static void pair_open(struct eng_pair *x, struct policy *(*make)(bool plain))
+{
+	struct diag err = { "" };
+	for (int i = 0; i < 2; i++) {
+		x->p[i] = make(i == 1);
+		x->e[i] = eng_new(x->p[i], &err);
+		ck_assert_msg(x->e[i] != NULL, "%s", err.msg);
+		x->t[i] = eng_thread_new(x->e[i]);
+	}
+}
+
+static void pair_close(struct eng_pair *x)
+{
+	for (int i = 0; i < 2; i++) {
+		eng_thread_free(x->t[i]);
+		eng_free(x->e[i]);
+		policy_free(x->p[i]);
+	}
+}
+
+static struct event classify_both(struct eng_pair *x, sv res)
+{
+	struct eng *a = x->e[0], *z = x->e[1];
+	struct eng_thread *ta = x->t[0], *tz = x->t[1];
+	struct event ea, ez;
+	ev_reset(&ea);
+	ev_reset(&ez);
+	ea.f[EVF_RESOURCE] = ez.f[EVF_RESOURCE] = res;
+	ea.action = ez.action = EV_READ;
+	ea.status = ez.status = 200;
+	eng_classify(a, &ea, ta);
+	eng_classify(z, &ez, tz);
+	ck_assert_msg(ea.categories == ez.categories, "'%.*s': %llx, want %llx", (int)res.n, res.p,
+		      (unsigned long long)ea.categories, (unsigned long long)ez.categories);
+	ck_assert_msg(sv_eq(ea.f[EVF_SUBJECT], ez.f[EVF_SUBJECT]), "'%.*s': subject '%.*s'", (int)res.n,
+		      res.p, (int)ea.f[EVF_SUBJECT].n, ea.f[EVF_SUBJECT].p);
+	return ea;
+}
+
+/*
  * eng_classify() visits only the candidates of an event (the matchers
  * without a prefix, and those whose prefix the resource has), in policy
  * order across 64-matcher words.  Against an engine whose matchers have no
@@ -551,18 +609,15 @@ static struct policy *cand_policy(bool plain)
 		m->subject_group = rx_group_index(m->rx, "subject");
 		ck_assert_uint_gt(m->rx->nprefix, 0);
 		if (plain || k % 3 == 0)
-			m->rx->nprefix = m->rx->nskel = m->rx->nstem = 0;
+			rx_plain(m->rx);
 	}
 	return p;
 }
 
 START_TEST(test_classify_candidates)
 {
-	struct policy *pm = cand_policy(false), *pp = cand_policy(true);
-	struct diag err = { "" };
-	struct eng *em = eng_new(pm, &err), *ep = eng_new(pp, &err);
-	ck_assert(em && ep);
-	struct eng_thread *tm = eng_thread_new(em), *tp = eng_thread_new(ep);
+	struct eng_pair x;
+	pair_open(&x, cand_policy);
 	static const char *const tail[] = { "123", "1", "9", "x", "", "10x" };
 	char buf[32];
 	unsigned hits = 0;
@@ -570,18 +625,7 @@ START_TEST(test_classify_candidates)
 	for (int i = 0; i <= CAND_N; i++)
 		for (size_t j = 0; j < sizeof(tail) / sizeof(tail[0]); j++) {
 			snprintf(buf, sizeof(buf), "/p%02d/%s", i, tail[j]);
-			struct event a, z;
-			ev_reset(&a);
-			ev_reset(&z);
-			a.f[EVF_RESOURCE] = z.f[EVF_RESOURCE] = sv_cstr(buf);
-			a.action = z.action = EV_READ;
-			a.status = z.status = 200;
-			eng_classify(em, &a, tm);
-			eng_classify(ep, &z, tp);
-			ck_assert_msg(a.categories == z.categories, "%s: %llx, want %llx", buf,
-				      (unsigned long long)a.categories, (unsigned long long)z.categories);
-			ck_assert_msg(sv_eq(a.f[EVF_SUBJECT], z.f[EVF_SUBJECT]), "%s: subject '%.*s'", buf,
-				      (int)a.f[EVF_SUBJECT].n, a.f[EVF_SUBJECT].p);
+			struct event a = classify_both(&x, sv_cstr(buf));
 			if (i < CAND_N && j == 0) {
 				/* both categories, the subject of the first pattern in order */
 				ck_assert_uint_eq(a.categories, 3);
@@ -590,28 +634,30 @@ START_TEST(test_classify_candidates)
 			hits += a.categories != 0;
 		}
 	ck_assert_uint_eq(hits, 4 * CAND_N);	/* "123", "1", "9", "10x" of each prefix */
-	eng_thread_free(tm);
-	eng_thread_free(tp);
-	eng_free(em);
-	eng_free(ep);
-	policy_free(pm);
-	policy_free(pp);
+	pair_close(&x);
 }
 END_TEST
 
 /*
  * The skeleton stems (rx.h), run once per event and shared by patterns,
- * must give what each pattern alone gives: the rules' own shapes (stems
- * "/api/v\d+", "/api/v\d+/customers/(\d+)", one stem-less pattern), each
- * resource classified by an engine with every prefilter and by one whose
- * patterns have none (nprefix, nskel, nstem 0), over mutated resources.
+ * and the whole skeletons, run once per event and removing every pattern
+ * of theirs that they reject, must give what each pattern alone gives: the
+ * rules' own resource patterns (stems "/api/v\d+",
+ * "/api/v\d+/customers/(\d+)", one stem-less pattern; the four `fields=`
+ * patterns share one whole skeleton), each resource classified by an
+ * engine with every prefilter and by one whose patterns have none
+ * (nprefix, nskel, nstem 0), over mutated resources.
  */
 static const char *const stem_pats[][2] = {
 	{ "ident", "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b" },
 	{ "ident", "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\b(?:name|address)\\b" },
 	{ "email", "^/api/v\\d+/customers/(?<subject>\\d+)/email\\b" },
+	{ "email", "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\bemail\\b" },
+	{ "username", "^/api/v\\d+/customers/(?<subject>\\d+)/account\\b" },
+	{ "username", "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\busername\\b" },
 	{ "device", "^/api/v\\d+/customers/(?<subject>\\d+)/devices\\b" },
 	{ "device", "^/api/v\\d+/licenses/[^/?]+" },
+	{ "device", "^/api/v\\d+/customers/?\\?(?:[^#]*&)?fields=[^&]*\\b(?:devices|serial|model)\\b" },
 	{ "export", "^customer-exports-eu/customers/(?<subject>\\d+)/" },
 	{ "health", "^/api/v\\d+/customers/(\\d+)/health\\b" },
 };
@@ -630,7 +676,7 @@ static struct policy *stem_policy(bool plain)
 		struct pol_category *pc = &p->categories[c];
 		if (!pc->matchers) {
 			pc->name = stem_pats[i][0];
-			pc->matchers = arena_alloc(&p->arena, 2 * sizeof(*pc->matchers));
+			pc->matchers = arena_alloc(&p->arena, 3 * sizeof(*pc->matchers));
 		}
 		struct pol_matcher *m = &pc->matchers[pc->nmatchers++];
 		m->field = SV_LIT("");
@@ -639,7 +685,7 @@ static struct policy *stem_policy(bool plain)
 		if (m->subject_group < 0 && m->rx->ngroups)
 			m->subject_group = 1;
 		if (plain)
-			m->rx->nprefix = m->rx->nskel = m->rx->nstem = 0;
+			rx_plain(m->rx);
 		p->ncategories = c + 1;
 	}
 	return p;
@@ -650,19 +696,17 @@ START_TEST(test_classify_stems)
 	static const char *const base[] = {
 		"/api/v1/customers/4711/profile", "/api/v2/customers/12/email?x=1",
 		"/api/v10/customers/?a=1&fields=name,email", "/api/v1/licenses/AB-1",
+		"/api/v1/customers?fields=username,serial", "/api/v3/customers/55/account",
 		"/api/v1/customers/7/devices", "customer-exports-eu/customers/9/a.csv",
 		"/api/v1/customers/3/health", "/api/v1/products/4/downloads",
 	};
 	static const char repl[] = "/01a?v-";
-	struct policy *pf = stem_policy(false), *ps = stem_policy(true);
-	struct diag err = { "" };
-	struct eng *ef = eng_new(pf, &err), *es = eng_new(ps, &err);
-	ck_assert(ef && es);
-	struct eng_thread *tf = eng_thread_new(ef), *ts = eng_thread_new(es);
+	struct eng_pair x;
+	pair_open(&x, stem_policy);
 	char buf[96];
 	unsigned long hits = 0, tried = 0;
 
-	ck_assert_uint_gt(pf->categories[0].matchers[0].rx->nstem, 0);
+	ck_assert_uint_gt(x.p[0]->categories[0].matchers[0].rx->nstem, 0);
 	for (size_t b = 0; b < sizeof(base) / sizeof(base[0]); b++) {
 		size_t n = strlen(base[b]);
 		for (size_t at = 0; at <= n; at++)
@@ -680,29 +724,169 @@ START_TEST(test_classify_stems)
 					size_t rest = ins ? at : at + 1;
 					memcpy(buf + m, base[b] + rest, n - rest);
 					m += n - rest;
-					struct event a, z;
-					ev_reset(&a);
-					ev_reset(&z);
-					a.f[EVF_RESOURCE] = z.f[EVF_RESOURCE] = sv_make(buf, m);
-					a.action = z.action = EV_READ;
-					a.status = z.status = 200;
-					eng_classify(ef, &a, tf);
-					eng_classify(es, &z, ts);
-					ck_assert_msg(a.categories == z.categories, "'%.*s': %llx, want %llx", (int)m, buf,
-						      (unsigned long long)a.categories, (unsigned long long)z.categories);
-					ck_assert_msg(sv_eq(a.f[EVF_SUBJECT], z.f[EVF_SUBJECT]), "'%.*s': subject", (int)m, buf);
+					struct event a = classify_both(&x, sv_make(buf, m));
 					hits += a.categories != 0;
 					tried++;
 				}
 	}
 	ck_assert_uint_gt(hits, 100);	/* the set has matches, not only misses */
 	ck_assert_uint_gt(tried, hits);
-	eng_thread_free(tf);
-	eng_thread_free(ts);
-	eng_free(ef);
-	eng_free(es);
-	policy_free(pf);
-	policy_free(ps);
+	pair_close(&x);
+}
+END_TEST
+
+/*
+ * More distinct whole skeletons than the engine runs once per event (64),
+ * over two words of matchers: the patterns past them run their own
+ * skeleton (rx_match_prefixed), with the same result.  Pattern i < 70 is
+ * "^/api/v\d+/cNN\b" (one stem, 70 skeletons), pattern 70 + j is
+ * "^/api/v\d+/cMM\b(?:/(?<subject>\d+))?" with MM = 50 + j (the skeleton of
+ * pattern MM, shared, up to 69; ten more past it), in three categories by
+ * i % 3; against an engine with no prefilters.
+ */
+#define SKEL_N 70
+#define SKEL_SHARED 30
+
+static struct policy *skel_policy(bool plain)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	p->ncategories = 3;
+	p->categories = arena_alloc(&p->arena, 3 * sizeof(*p->categories));
+	static const char *const names[] = { "a", "b", "c" };
+	for (int c = 0; c < 3; c++) {
+		p->categories[c].name = names[c];
+		p->categories[c].matchers = arena_alloc(&p->arena, (SKEL_N + SKEL_SHARED) * sizeof(struct pol_matcher));
+	}
+	for (int i = 0; i < SKEL_N + SKEL_SHARED; i++) {
+		char pat[64];
+		if (i < SKEL_N)
+			snprintf(pat, sizeof(pat), "^/api/v\\d+/c%02d\\b", i);
+		else
+			snprintf(pat, sizeof(pat), "^/api/v\\d+/c%02d\\b(?:/(?<subject>\\d+))?", 50 - SKEL_N + i);
+		struct pol_category *c = &p->categories[i % 3];
+		struct pol_matcher *m = &c->matchers[c->nmatchers++];
+		m->field = SV_LIT("");
+		m->rx = rx(pat);
+		m->subject_group = rx_group_index(m->rx, "subject");
+		ck_assert_uint_gt(m->rx->nstem, 0);
+		if (plain)
+			rx_plain(m->rx);
+	}
+	return p;
+}
+
+START_TEST(test_classify_skeletons)
+{
+	struct eng_pair x;
+	pair_open(&x, skel_policy);
+	static const char *const shape[] = {
+		"/api/v1/c%02d", "/api/v22/c%02d/77", "/api/v1/c%02dx", "/api/v/c%02d",
+		"/api/vx/c%02d", "/api/v1/c%02d/", "/api/v3/c%02d?q=1", "/api/v1c%02d",
+	};
+	char buf[48];
+	unsigned hits = 0, subjects = 0;
+
+	for (int i = 0; i < 82; i++)
+		for (size_t k = 0; k < sizeof(shape) / sizeof(shape[0]); k++) {
+			snprintf(buf, sizeof(buf), shape[k], i);
+			struct event a = classify_both(&x, sv_cstr(buf));
+			hits += a.categories != 0;
+			subjects += a.f[EVF_SUBJECT].n != 0;
+		}
+	/* "/api/v1/cNN", ".../cNN/77", ".../cNN/", ".../cNN?q=1" of each NN < 80 */
+	ck_assert_uint_eq(hits, 4 * 80);
+	ck_assert_uint_eq(subjects, SKEL_SHARED);	/* "/api/v22/cMM/77" of each MM */
+	pair_close(&x);
+}
+END_TEST
+
+/*
+ * A pattern whose skeleton is all of it (rx.h exact), or all but a last \b
+ * (exact_wb), is matched without PCRE2 once its skeleton passed: the
+ * answer of rx_exact_at() and every group of rx_exact_group() must be
+ * PCRE2's (the same pattern without prefilters), over mutated subjects with
+ * word, non-word and high bytes around the \b.
+ */
+static const struct {
+	const char *pat;
+	int exact;	/* 1 exact, 2 exact_wb, 3 exact_wb always asking PCRE2, 0 neither */
+} exact_pats[] = {
+	{ "^/api/v\\d+/customers/(?<subject>\\d+)/profile\\b", 2 },
+	{ "^/a(\\d+)/(?:\\d+)/(?P<x>\\d+)\\.b", 1 },
+	{ "^/x/?y(\\d+)z", 1 },
+	{ "^x\\d+ab\\b", 2 },
+	{ "^a_(\\d+)-\\b", 2 },
+	{ "^caf\\d+\xc3\xa9\\b", 3 },	/* exact_wb, a high byte before its \b: PCRE2 asked */
+	{ "^ab\\b", 0 },		/* no more than the literal prefix */
+	{ "^/p/(\\d+)\\b", 0 },		/* \b after \d+ */
+	{ "^/q/\\d+x\\b-q", 0 },	/* \b not last */
+	{ "^/r/\\d+x$", 0 },
+	{ "^/s/(\\d+)(x)", 0 },		/* a group the skeleton does not hold */
+	{ "^/t/\\d+x?", 0 },		/* a trailing optional character */
+};
+
+START_TEST(test_rx_exact_skeleton)
+{
+	static const char alphabet[] = "0123456789/ab_-.xyzqc\xc3\xa9\x80 P";
+	static const char *const bases[] = {
+		"/api/v1/customers/4711/profile", "/a12/3/456.b", "/x/y9z", "x12ab", "ab", "a_7-",
+		"caf3\xc3\xa9x", "/p/12", "/q/1x-q", "/r/1x", "/s/1x", "/t/1x",
+	};
+	const char *pat = exact_pats[_i].pat;
+	struct rx *fast = rx(pat), *slow = rx(pat);
+	ck_assert_msg(fast->exact == (exact_pats[_i].exact == 1) && fast->exact_wb == (exact_pats[_i].exact >= 2),
+		      "%s: exact %d, exact_wb %d", pat, fast->exact, fast->exact_wb);
+	rx_plain(slow);
+	struct rx_thread *t = rx_thread_new();
+	unsigned seed = 99u + (unsigned)_i, hits = 0, told = 0;
+	char buf[64];
+	for (int k = 0; k < 20000; k++) {
+		const char *b = bases[(size_t)k % (sizeof(bases) / sizeof(bases[0]))];
+		size_t n = strlen(b);
+		memcpy(buf, b, n);
+		seed = seed * 1103515245u + 12345u;
+		for (unsigned e = (seed >> 16) % 3; e > 0; e--) {	/* a third of them as they are */
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 16) % (n + 1);
+			seed = seed * 1103515245u + 12345u;
+			char c = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+			if (at == n || (seed >> 28) % 2) {	/* insert (or append) */
+				if (n + 1 >= sizeof(buf))
+					continue;
+				memmove(buf + at + 1, buf + at, n - at);
+				n++;
+			}
+			buf[at] = c;
+		}
+		sv subj = sv_make(buf, n);
+		int z = rx_match(slow, subj, t);
+		size_t end = 0;
+		if (!fast->nskel)
+			continue;
+		if (!rx_skel_run(fast->skel, fast->nskel, subj, &end)) {
+			ck_assert_msg(!z, "%s on '%.*s': the skeleton rejects a match", pat, (int)n, buf);
+			continue;
+		}
+		int a = rx_exact_at(fast, subj, end);
+		if (a < 0)
+			continue;	/* PCRE2 is asked */
+		told++;
+		ck_assert_msg(a == z, "%s on '%.*s': %d, PCRE2 %d", pat, (int)n, buf, a, z);
+		if (!a)
+			continue;
+		hits++;
+		for (unsigned g = 0; g <= fast->ngroups; g++) {
+			sv ga = rx_exact_group(fast, subj, g), gz = rx_group(t, subj, g);
+			ck_assert_msg(ga.p == gz.p && ga.n == gz.n, "%s on '%.*s': group %u", pat, (int)n, buf, g);
+		}
+	}
+	if (exact_pats[_i].exact == 1 || exact_pats[_i].exact == 2)
+		ck_assert_uint_gt(hits, 100);
+	else
+		ck_assert_uint_eq(told, 0);
+	rx_thread_free(t);
+	rx_free(fast);
+	rx_free(slow);
 }
 END_TEST
 
@@ -1027,6 +1211,8 @@ static Suite *engine_suite(void)
 	tcase_add_loop_test(tc, test_classify_prefixes, 0, 2);
 	tcase_add_test(tc, test_classify_candidates);
 	tcase_add_test(tc, test_classify_stems);
+	tcase_add_test(tc, test_classify_skeletons);
+	tcase_add_loop_test(tc, test_rx_exact_skeleton, 0, (int)(sizeof(exact_pats) / sizeof(exact_pats[0])));
 	tcase_add_loop_test(tc, test_details, 0, sizeof(detail_rows) / sizeof(detail_rows[0]));
 	tcase_add_test(tc, test_finding_fields);
 	tcase_add_test(tc, test_verdicts);

@@ -1309,10 +1309,11 @@ START_TEST(test_rule_pg_prefix)
 END_TEST
 
 /*
- * fmt_span_nonspace() reads eight bytes at a time: over random strings of
- * bytes around the space and the zero-byte test's edges (0x00, 0x01, 0x21,
- * 0x80, 0xA0, 0xFF), every length to 40 at every alignment, it finds the
- * first space exactly where a byte-by-byte scan does.
+ * fmt_span_nonspace() and fmt_last_space() read eight bytes at a time: over
+ * random strings of bytes around the space and the zero-byte test's edges
+ * (0x00, 0x01, 0x21, 0x80, 0xA0, 0xFF), every length to 40 at every
+ * alignment, they find the first and the last space exactly where a
+ * byte-by-byte scan does.
  */
 START_TEST(test_span_nonspace)
 {
@@ -1334,6 +1335,14 @@ START_TEST(test_span_nonspace)
 			want++;
 		ck_assert_msg(fmt_span_nonspace(p, n) == want, "k=%d off=%zu n=%zu: %zu, want %zu", k, off,
 			      n, fmt_span_nonspace(p, n), want);
+		size_t last = n;
+		for (size_t j = n; j > 0; j--)
+			if (p[j - 1] == ' ') {
+				last = j - 1;
+				break;
+			}
+		ck_assert_msg(fmt_last_space(p, n) == last, "k=%d off=%zu n=%zu: last %zu, want %zu", k, off,
+			      n, fmt_last_space(p, n), last);
 	}
 }
 END_TEST

@@ -63,6 +63,66 @@ static const struct lcase {
 #undef IN
 };
 
+/*
+ * A lender (lr_new_lent) that never reuses a buffer: every buffer stays
+ * allocated to the end of the test, so a line view kept past the next
+ * call shows whether the reader wrote over a line it had returned, in the
+ * buffer it reads into or in one it had put back.
+ */
+struct tlend {
+	char *bufs[1024];
+	bool put[1024];
+	size_t n, cap;
+	unsigned puts;
+};
+
+static char *tl_get(void *arg)
+{
+	struct tlend *t = arg;
+	ck_assert_uint_lt(t->n, 1024);
+	t->bufs[t->n] = malloc(t->cap);
+	ck_assert_ptr_nonnull(t->bufs[t->n]);
+	return t->bufs[t->n++];
+}
+
+static void tl_put(void *arg, char *b)
+{
+	struct tlend *t = arg;
+	size_t i = 0;
+	while (i < t->n && t->bufs[i] != b)
+		i++;
+	ck_assert_msg(i < t->n && !t->put[i], "put of a buffer not lent or put twice");
+	t->put[i] = true;
+	t->puts++;
+}
+
+/* A line reader with its own buffer (t NULL) or with t's lent ones. */
+static struct lr *open_lr(struct inp *in, size_t max, struct tlend *t)
+{
+	if (!t)
+		return lr_new(in, max);
+	memset(t, 0, sizeof(*t));
+	t->cap = lr_bufsize(max);
+	return lr_new_lent(in, max, &(struct lr_lender){ tl_get, tl_put, t });
+}
+
+/* A line view lies in the buffer most recently lent. */
+static bool in_last(const struct tlend *t, sv line)
+{
+	if (!t->n)
+		return false;
+	uintptr_t p = (uintptr_t)line.p, b = (uintptr_t)t->bufs[t->n - 1];
+	return p >= b && p + line.n <= b + t->cap;
+}
+
+/* After lr_free(): every buffer lent was put back once; free them. */
+static void tl_done(struct tlend *t)
+{
+	ck_assert_uint_eq(t->puts, t->n);
+	for (size_t i = 0; i < t->n; i++)
+		free(t->bufs[i]);
+}
+
 static struct inp *open_bytes(const void *data, size_t n, char **path)
 {
 	struct diag err;
@@ -82,14 +142,17 @@ static void close_bytes(struct inp *in, char *path)
 	free(path);
 }
 
+/* _i >= NELEM(lcases): the same with lent buffers, every line kept to the end. */
 START_TEST(test_table)
 {
-	const struct lcase *c = &lcases[_i];
+	const struct lcase *c = &lcases[_i % NELEM(lcases)];
+	struct tlend tl;
+	bool lent = _i >= NELEM(lcases);
 	char *path;
 	struct inp *in = open_bytes(c->in, c->inlen, &path);
-	struct lr *r = lr_new(in, c->max);
+	struct lr *r = open_lr(in, c->max, lent ? &tl : NULL);
 	enum lr_status st;
-	sv line;
+	sv line, kept[6];
 	int k;
 
 	ck_assert_ptr_nonnull(r);
@@ -106,11 +169,21 @@ START_TEST(test_table)
 		ck_assert_msg(lr_linelen(r) == w->full, "%s: line %d: linelen %llu, want %llu",
 			      c->name, k + 1, (unsigned long long)lr_linelen(r),
 			      (unsigned long long)w->full);
+		if (lent && st == LR_LINE)
+			ck_assert_msg(in_last(&tl, line), "%s: line %d not in the lent buffer",
+				      c->name, k + 1);
+		kept[k] = line;
 	}
 	ck_assert_int_eq(lr_next(r, &line), LR_EOF);
 	ck_assert_int_eq(lr_next(r, &line), LR_EOF);	/* and stays there */
 	ck_assert_uint_eq(lr_lineno(r), (uint64_t)c->nout);
+	for (k = 0; lent && k < c->nout; k++)
+		if (c->out[k].st == LR_LINE)
+			ck_assert_msg(memcmp(kept[k].p, c->out[k].s, c->out[k].n) == 0,
+				      "%s: line %d changed after it was returned", c->name, k + 1);
 	lr_free(r);
+	if (lent)
+		tl_done(&tl);
 	close_bytes(in, path);
 }
 END_TEST
@@ -226,7 +299,9 @@ static size_t gen_line(uint32_t *seed, char *buf, bool *crlf)
 
 /*
  * Megabytes of lines of every length around max_len = 300, as plain text
- * and as gzip, so lines straddle the reader's buffer and inflate's output.
+ * and as gzip, so lines straddle the reader's buffer and inflate's output;
+ * _i 2 and 3 the same with lent buffers (each 64 KiB + 302 bytes: many
+ * handovers), every line kept and checked again at the end.
  */
 START_TEST(test_boundaries)
 {
@@ -235,7 +310,9 @@ START_TEST(test_boundaries)
 	size_t cap = 16u << 20, n = 0, len;
 	char *data = malloc(cap), *path, line[512];
 	uint32_t seed = 7;
-	bool crlf, gz = _i == 1;
+	bool crlf, gz = _i % 2 == 1, lent = _i >= 2;
+	struct tlend *tl = lent ? malloc(sizeof(*tl)) : NULL;
+	sv *kept = calloc((size_t)nlines, sizeof(*kept));
 	struct inp *in;
 	struct lr *r;
 	enum lr_status st;
@@ -269,8 +346,9 @@ START_TEST(test_boundaries)
 		in = open_bytes(data, n, &path);
 	}
 	ck_assert_uint_gt(n, 4 * INP_BUFSZ);
-	r = lr_new(in, max);
+	r = open_lr(in, max, tl);
 	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(kept);
 	seed = 7;
 	for (k = 0; k < nlines; k++) {
 		len = gen_line(&seed, line, &crlf);
@@ -283,19 +361,40 @@ START_TEST(test_boundaries)
 		} else {
 			ck_assert_int_eq(st, LR_LINE);
 			ck_assert_uint_eq(got.n, len);
+			if (lent)
+				ck_assert(in_last(tl, got));
+			kept[k] = got;
 		}
 		ck_assert_msg(memcmp(got.p, line, got.n) == 0, "line %d differs", k + 1);
 	}
 	ck_assert_int_eq(lr_next(r, &got), LR_EOF);
+	if (lent) {
+		ck_assert_uint_gt(tl->n, 50);
+		seed = 7;
+		for (k = 0; k < nlines; k++) {
+			len = gen_line(&seed, line, &crlf);
+			ck_assert_msg(len > max || memcmp(kept[k].p, line, len) == 0,
+				      "line %d changed after it was returned", k + 1);
+		}
+	}
 	lr_free(r);
+	if (lent)
+		tl_done(tl);
 	close_bytes(in, path);
 	free(data);
+	free(tl);
+	free(kept);
 }
 END_TEST
 
-/* 20 MiB without a newline: capped, counted, skipped, never buffered. */
+/*
+ * 20 MiB without a newline: capped, counted, skipped, never buffered.
+ * _i 1: with lent buffers, the line before it is intact after it.
+ */
 START_TEST(test_huge_line)
 {
+	struct tlend *tl = _i ? malloc(sizeof(*tl)) : NULL;
+	sv first;
 	const size_t huge = 20u << 20;
 	FILE *f;
 	char tmpl[] = "/tmp/dpftest.XXXXXX";
@@ -320,10 +419,11 @@ START_TEST(test_huge_line)
 
 	in = inp_open(tmpl, &err);
 	ck_assert_ptr_nonnull(in);
-	r = lr_new(in, 1024);
+	r = open_lr(in, 1024, tl);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(lr_next(r, &line), LR_LINE);
 	ck_assert(sv_eq_cstr(line, "first"));
+	first = line;
 	ck_assert_int_eq(lr_next(r, &line), LR_OVERLONG);
 	ck_assert_uint_eq(lr_lineno(r), 2);
 	ck_assert_uint_eq(line.n, 1024);
@@ -336,7 +436,12 @@ START_TEST(test_huge_line)
 	ck_assert(sv_eq_cstr(line, "last"));
 	ck_assert_uint_eq(lr_lineno(r), 4);
 	ck_assert_int_eq(lr_next(r, &line), LR_EOF);
+	if (tl)
+		ck_assert(sv_eq_cstr(first, "first"));
 	lr_free(r);
+	if (tl)
+		tl_done(tl);
+	free(tl);
 	inp_close(in);
 	unlink(tmpl);
 }
@@ -428,10 +533,10 @@ static Suite *lines_suite(void)
 	TCase *tc = tcase_create("lines");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_table, 0, NELEM(lcases));
+	tcase_add_loop_test(tc, test_table, 0, 2 * NELEM(lcases));
 	tcase_add_loop_test(tc, test_wc_l_real_files, 0, NELEM(real_files));
-	tcase_add_loop_test(tc, test_boundaries, 0, 2);
-	tcase_add_test(tc, test_huge_line);
+	tcase_add_loop_test(tc, test_boundaries, 0, 4);
+	tcase_add_loop_test(tc, test_huge_line, 0, 2);
 	tcase_add_test(tc, test_trickle_pipe);
 	tcase_add_test(tc, test_damaged_input_lines);
 	suite_add_tcase(s, tc);

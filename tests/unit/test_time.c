@@ -223,17 +223,23 @@ START_TEST(clf_cached_pairs)
 }
 END_TEST
 
-/* Random bytes in random places of one stamp (fixed seed): one cache throughout. */
+/*
+ * Random bytes in random places of stamps of three dates and offsets, in
+ * random order (fixed seed): one cache of two slots throughout, so hits in
+ * either slot, misses and refills alternate.
+ */
 START_TEST(clf_cached_mutations)
 {
-	static const char base[] = "27/Nov/2026:03:14:07 +0000";
+	static const char bases[][27] = { "27/Nov/2026:03:14:07 +0000", "27/Nov/2026:04:14:07 +0100",
+					  "28/Nov/2026:00:00:00 +0000" };
 	static const char bytes[] = "0123456789/: +-:Zx";
 	struct tu_clf_cache c = { 0 };
 	unsigned seed = 4242;
-	char in[sizeof(base)];
+	char in[27];
 	for (int k = 0; k < 50000; k++) {
-		memcpy(in, base, sizeof(base));
-		size_t n = sizeof(base) - 1;
+		seed = seed * 1103515245u + 12345u;
+		memcpy(in, bases[(seed >> 16) % 3], sizeof(in));
+		size_t n = sizeof(in) - 1;
 		int edits = k % 4;	/* a quarter of them the unchanged stamp */
 		for (int e = 0; e < edits; e++) {
 			seed = seed * 1103515245u + 12345u;
