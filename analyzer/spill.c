@@ -256,12 +256,78 @@ static void sort_ents(const struct spill *s, struct ent *a, size_t n, struct ent
 }
 
 /*
- * A stable sort of a[0, n) by prefix alone (tmp: room for n entries), a
- * byte at a time from the lowest (radix), skipping the bytes every entry
- * shares (all of them where there are no prefixes: nothing moves).
+ * A stable sort of a[0, n) by prefix alone where the prefixes take at most
+ * SPILL_GROUPS values (a window partition's keys): the values found
+ * through a small hash table, sorted, then one pass moves every entry to
+ * its place (tmp: room for n entries).  False, nothing moved, where there
+ * are more values.
+ */
+#define SPILL_GROUPS 64
+static bool group_prefixes(struct ent *a, size_t n, struct ent *tmp)
+{
+	uint32_t val[SPILL_GROUPS];
+	size_t at[SPILL_GROUPS];
+	unsigned char order[SPILL_GROUPS];
+	int8_t slot[2 * SPILL_GROUPS];
+	unsigned ng = 0;
+	memset(slot, -1, sizeof(slot));
+	memset(at, 0, sizeof(at));
+#define GROUP_OF(x, g)                                                                  \
+	do {                                                                            \
+		unsigned h_ = (unsigned)(((x) * 0x9e3779b9u) >> 25);                    \
+		while (slot[h_] >= 0 && val[slot[h_]] != (x))                           \
+			h_ = (h_ + 1) & (2 * SPILL_GROUPS - 1);                         \
+		g = slot[h_];                                                           \
+		if (g < 0) {                                                            \
+			if (ng == SPILL_GROUPS)                                         \
+				return false;                                           \
+			g = (int)ng;                                                    \
+			slot[h_] = (int8_t)ng;                                          \
+			val[ng++] = (x);                                                \
+		}                                                                       \
+	} while (0)
+	for (size_t i = 0; i < n; i++) {
+		int g;
+		GROUP_OF(a[i].prefix, g);
+		at[g]++;
+	}
+	if (ng == 1)
+		return true;	/* one value (no prefixes at all): in order already */
+	/* The values in order (few: insertion), then where each one's entries start. */
+	for (unsigned i = 0; i < ng; i++) {
+		unsigned j = i;
+		while (j > 0 && val[order[j - 1]] > val[i]) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = (unsigned char)i;
+	}
+	size_t sum = 0;
+	for (unsigned i = 0; i < ng; i++) {
+		size_t c = at[order[i]];
+		at[order[i]] = sum;
+		sum += c;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int g;
+		GROUP_OF(a[i].prefix, g);
+		tmp[at[g]++] = a[i];
+	}
+#undef GROUP_OF
+	memcpy(a, tmp, n * sizeof(*a));
+	return true;
+}
+
+/*
+ * A stable sort of a[0, n) by prefix alone (tmp: room for n entries):
+ * grouped where the prefixes take few values, else a byte at a time from
+ * the lowest (radix), skipping the bytes every entry shares (all of them
+ * where there are no prefixes: nothing moves).
  */
 static void sort_prefixes(struct ent *a, size_t n, struct ent *tmp)
 {
+	if (group_prefixes(a, n, tmp))
+		return;
 	size_t count[4][256] = { { 0 } };
 	for (size_t i = 0; i < n; i++)
 		for (unsigned d = 0; d < 4; d++)
