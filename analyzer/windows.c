@@ -550,6 +550,8 @@ static size_t log_memory(const struct win_log *wl)
 static size_t esc_len(sv v, bool *zeros)
 {
 	size_t n = v.n + 2;
+	if (!v.n)
+		return n;	/* v.p may be NULL: no pointer arithmetic on it */
 	const char *p = v.p, *end = v.p + v.n;
 	const char *z;
 	while (p < end && (z = memchr(p, 0, (size_t)(end - p)))) {
@@ -562,7 +564,7 @@ static size_t esc_len(sv v, bool *zeros)
 
 static unsigned char *esc_put(unsigned char *o, sv v)
 {
-	const char *p = v.p, *end = v.p + v.n;
+	const char *p = v.p, *end = v.n ? v.p + v.n : v.p;
 	while (p < end) {
 		const char *z = memchr(p, 0, (size_t)(end - p));
 		size_t k = z ? (size_t)(z - p) : (size_t)(end - p);
