@@ -204,7 +204,8 @@ static size_t compare(const struct exp_set *set, const struct seen *seen, const 
 	*passed = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct exp_entry *e = &set->v[i];
-		const uint32_t *want = set->ids + e->first;
+		/* No entry has ids while the set has none (ids is NULL then). */
+		const uint32_t *want = e->n ? set->ids + e->first : NULL;
 		size_t ngot = found_at(found, e->file, e->line, got, sizeof(got) / sizeof(got[0]));
 		bool same = ngot == e->n && (ngot == 0 || !memcmp(got, want, ngot * sizeof(*got)));
 		bool parsed = seen[i].flags & (SEEN_EVENT | SEEN_SKIPPED);

@@ -63,6 +63,8 @@ void esc_utf8_fix(struct buf *b, sv s)
 {
 	size_t i = 0, start = 0;
 
+	if (!s.n)
+		return;		/* s.p may be NULL: no arithmetic on it */
 	while (i < s.n) {
 		int32_t cp;
 		if ((unsigned char)s.p[i] < 0x80) {	/* ASCII: valid as it is */
